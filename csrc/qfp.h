@@ -1,0 +1,253 @@
+/*
+ * qfp.h - the QFP fast path model: its tables, its packet path and its read-back.
+ *
+ * This header is the whole contract between the C fast path and its Python face (qfp/). The cffi
+ * build script (qfp/_build.py) includes it verbatim in the cdef, with constant values left to the
+ * compiler, so Python never repeats a number defined here.
+ *
+ * Semantics are specified in docs/fastpath.md; the pure-Python reference model (qfp/reference.py)
+ * implements them obviously and the differential tests hold this code to it.
+ *
+ * Threading: every control operation (create, replace, bind, delete, read) is serialised by a
+ * writer lock; qfp_process() may run in any number of threads at once. A batch is atomic with
+ * respect to control operations: a writer waits until no batch is in flight before it publishes a
+ * change, and batches that start meanwhile wait for the writer (the wait is one pointer store long).
+ * So every packet of a batch sees the same bindings, ACLs and policies, and an object a writer
+ * unpublishes can be freed at once.
+ */
+#ifndef QFP_H
+#define QFP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- status codes: every function returns one; 0 is success ------------------------------------ */
+enum qfp_status {
+    QFP_OK = 0,
+    QFP_ENOMEM = 1,   /* allocation failed */
+    QFP_EINVAL = 2,   /* malformed table: the message says which field */
+    QFP_ENOENT = 3,   /* no such UIDB, ACL or policy */
+    QFP_EBUSY = 4,    /* object still referenced: unbind or delete its users first */
+    QFP_EFULL = 5,    /* a table is full */
+    QFP_ESTATUS_COUNT
+};
+
+/* ---- limits ---------------------------------------------------------------------------------------- */
+enum {
+    QFP_NAME_MAX = 48,         /* bytes for a name, NUL included (IOS allows 40 characters) */
+    QFP_POLICY_DEPTH_MAX = 3,  /* hierarchy levels: parent, child, grandchild */
+    QFP_CMAP_DEPTH_MAX = 4,    /* nesting of `match class-map` */
+    QFP_CLASSES_MAX = 256,     /* classes in one policy, class-default included */
+    QFP_TERMS_MAX = 4096,      /* match terms in one policy */
+    QFP_ERRMSG_MAX = 160
+};
+
+/* ---- packets in ------------------------------------------------------------------------------------ */
+enum qfp_dir { QFP_DIR_IN = 0, QFP_DIR_OUT = 1, QFP_DIR_COUNT };
+enum qfp_frag { QFP_FRAG_NONE = 0, QFP_FRAG_INITIAL = 1, QFP_FRAG_NONINITIAL = 2, QFP_FRAG_COUNT };
+enum qfp_family { QFP_FAMILY_IPV4 = 4 };   /* 6 is reserved for the IPv6 extension */
+enum {
+    QFP_TCP_FIN = 0x01, QFP_TCP_SYN = 0x02, QFP_TCP_RST = 0x04,
+    QFP_TCP_PSH = 0x08, QFP_TCP_ACK = 0x10, QFP_TCP_URG = 0x20
+};
+
+/* One packet header, 32 bytes; qfp/packets.py mirrors it as a numpy dtype and checks the offsets
+ * against offsetof() at import. Addresses are host-order integers. For a non-initial fragment the
+ * ports and TCP flags are not present in the packet and are ignored. */
+struct qfp_pkt {
+    uint64_t ts_ns;      /* arrival time, ns of virtual time; drives the policers */
+    uint32_t uidb;       /* UIDB of the Virtual-Access interface */
+    uint32_t src;        /* IPv4 source */
+    uint32_t dst;        /* IPv4 destination */
+    uint16_t sport;      /* L4 source port (TCP, UDP, SCTP) */
+    uint16_t dport;      /* L4 destination port */
+    uint16_t length;     /* L3 length in bytes: what policers and byte counters count */
+    uint8_t dir;         /* enum qfp_dir */
+    uint8_t proto;       /* IP protocol number */
+    uint8_t dscp;        /* 0..63 */
+    uint8_t tcp_flags;   /* QFP_TCP_* */
+    uint8_t frag;        /* enum qfp_frag */
+    uint8_t family;      /* enum qfp_family */
+};
+
+/* ---- verdicts out ---------------------------------------------------------------------------------- */
+enum qfp_action { QFP_FORWARD = 0, QFP_DROP = 1 };
+enum qfp_colour { QFP_CONFORM = 0, QFP_EXCEED = 1, QFP_VIOLATE = 2, QFP_COLOUR_NONE = 3, QFP_COLOUR_COUNT = 3 };
+enum qfp_reason { QFP_REASON_NONE = 0, QFP_REASON_NO_UIDB = 1, QFP_REASON_ACL = 2, QFP_REASON_POLICE = 3 };
+#define QFP_ACE_NONE 0xffffffffu      /* no ACL on the target */
+#define QFP_ACE_IMPLICIT 0xfffffffeu  /* no ACE matched: the implicit deny */
+enum { QFP_CLASS_NONE = 0xffff };     /* no policy on the target (or none at that level) */
+
+struct qfp_verdict {
+    uint32_t ace;        /* index of the matching ACE in the target's ACL, or QFP_ACE_* */
+    uint16_t cls;        /* matched class index in the target's policy, or QFP_CLASS_NONE */
+    uint16_t child_cls;  /* matched class index in that class's child policy, or QFP_CLASS_NONE */
+    uint8_t action;      /* enum qfp_action */
+    uint8_t colour;      /* most severe colour any policer on the path gave, or QFP_COLOUR_NONE */
+    uint8_t dscp;        /* DSCP after marking */
+    uint8_t reason;      /* enum qfp_reason: why it was dropped */
+};
+
+/* ---- ACLs ------------------------------------------------------------------------------------------- */
+enum {
+    QFP_ACE_PERMIT = 0x01,       /* else deny */
+    QFP_ACE_SPORT_NEG = 0x02,    /* source port must lie outside [sport_lo, sport_hi] (neq) */
+    QFP_ACE_DPORT_NEG = 0x04,    /* destination port likewise */
+    QFP_ACE_ESTABLISHED = 0x08,  /* TCP ACK or RST must be set */
+    QFP_ACE_FRAGMENTS = 0x10,    /* `fragments`: matches non-initial fragments only */
+    QFP_ACE_L4 = 0x20            /* has L4 conditions (ports, established): IOS fragment rules apply */
+};
+
+/* One access control entry, compiled: every condition is a mask-and-compare or a port range, so a
+ * condition that is absent is the one that always holds (mask 0, range 0..65535). */
+struct qfp_ace {
+    uint32_t src_val, src_mask;  /* match when (pkt.src & src_mask) == src_val; mask = ~wildcard */
+    uint32_t dst_val, dst_mask;
+    uint16_t sport_lo, sport_hi; /* inclusive */
+    uint16_t dport_lo, dport_hi;
+    uint8_t proto_val, proto_mask;  /* mask 0xff for one protocol, 0 for `ip` */
+    uint8_t dscp_val, dscp_mask;    /* 0x3f for `dscp`, 0x38 for `precedence`, 0 for neither */
+    uint8_t flags;                  /* QFP_ACE_* */
+    uint8_t pad[3];
+};
+
+/* ---- classification and policies -------------------------------------------------------------- */
+enum qfp_term_kind {
+    QFP_TERM_ANY = 0,       /* match any */
+    QFP_TERM_DSCP = 1,      /* match dscp|precedence: dscp_bits has bit d set for each DSCP d */
+    QFP_TERM_ACL = 2,       /* match access-group: ref is an ACL slot; a permit ACE is a match */
+    QFP_TERM_CLASSMAP = 3,  /* match class-map: ref is a class-map index in the same policy */
+    QFP_TERM_KIND_COUNT
+};
+
+struct qfp_term {
+    uint8_t kind;        /* enum qfp_term_kind */
+    uint8_t negate;      /* `match not` */
+    uint16_t pad;
+    uint32_t ref;        /* ACL slot or class-map index, by kind */
+    uint64_t dscp_bits;
+};
+
+/* A class-map is a run of terms: all must match (match-all) or one (match-any). An empty
+ * class-map matches nothing. */
+struct qfp_cmap {
+    uint8_t match_all;
+    uint8_t pad;
+    uint16_t nterms;
+    uint32_t first_term;  /* index into the policy's term array */
+};
+
+enum qfp_set_kind { QFP_SET_NONE = 0, QFP_SET_DSCP = 1, QFP_SET_PREC = 2 };
+enum { QFP_CMAP_DEFAULT = 0xffff, QFP_POLICY_NONE = -1, QFP_ACL_NONE = -1 };
+
+/* Policer mode, as hw_policer[0] bits 31..29 carry it. */
+enum qfp_police_mode { QFP_POLICE_NONE = 0, QFP_POLICE_1R2C = 1, QFP_POLICE_1R3C = 2, QFP_POLICE_2R3C = 3 };
+/* Policer action codes in police_info (per colour, 4 bits each). */
+enum qfp_police_action {
+    QFP_PA_DEFAULT = 0,   /* the colour's IOS default: conform transmit, exceed and violate drop */
+    QFP_PA_TRANSMIT = 1,
+    QFP_PA_DROP = 2,
+    QFP_PA_SET_DSCP = 3,  /* set-dscp-transmit */
+    QFP_PA_SET_PREC = 4,  /* set-prec-transmit */
+    QFP_PA_COUNT
+};
+
+/* One class of a policy, in the policy's class order; class-default comes last with cmap
+ * QFP_CMAP_DEFAULT. The policer is given as the programmed hardware words, which docs/fastpath.md
+ * documents and qfp/policer.py encodes and decodes:
+ *   hw_policer[0] = mode << 29 | Bc bytes      hw_policer[2] = CIR as 10^e: e << 29 | mantissa
+ *   hw_policer[1] = Be bytes (EBS or PBS)      hw_policer[3] = PIR likewise (2R3C), else 0
+ *   police_info   = conform | exceed << 4 | violate << 8 (action codes)
+ *                   | conform value << 12 | exceed value << 18 | violate value << 24 (DSCP or prec)
+ */
+struct qfp_class_cfg {
+    char name[QFP_NAME_MAX];
+    uint32_t object_id;    /* the class object id that show output prints */
+    uint16_t cmap;         /* class-map index, or QFP_CMAP_DEFAULT */
+    uint8_t set_kind;      /* enum qfp_set_kind: unconditional `set` */
+    uint8_t set_value;     /* DSCP 0..63 or precedence 0..7 */
+    uint32_t hw_policer[4];/* all zero: no policer */
+    uint32_t police_info;
+    int32_t child;         /* child policy handle, or QFP_POLICY_NONE */
+};
+
+/* ---- read-back --------------------------------------------------------------------------------- */
+struct qfp_policy_info {
+    char name[QFP_NAME_MAX];
+    uint32_t policy_id;
+    uint32_t nclasses;
+    uint32_t ncmaps;
+    uint32_t nterms;
+    uint32_t depth;        /* 1 for a flat policy */
+    uint32_t nstates;      /* class states one instance of it needs, children included */
+    uint32_t refs;         /* targets and parent policies that use it */
+};
+
+struct qfp_uidb_info {
+    char ifname[QFP_NAME_MAX];
+    uint32_t ifh;          /* QFP interface handle */
+    int32_t acl[QFP_DIR_COUNT];     /* bound ACL slot per direction, or QFP_ACL_NONE */
+    int32_t policy[QFP_DIR_COUNT];  /* bound policy handle per direction, or QFP_POLICY_NONE */
+};
+
+/* One class of a bound policy instance: its place in the hierarchy, its QFP descriptors and its
+ * counters. A target's states come in depth-first order: a class, then its child's classes. */
+struct qfp_class_state_info {
+    int32_t policy;        /* policy handle the class belongs to */
+    uint32_t level;        /* hierarchy level: 0 for the bound policy */
+    uint32_t class_index;  /* index of the class in its policy */
+    int32_t parent_state;  /* index of the parent class's state, -1 at level 0 */
+    uint32_t psqd[4];
+    uint32_t isqd[4];
+    uint32_t hw_policer[4];
+    uint32_t police_info;
+    uint32_t policer_id;   /* 0 when the class has no policer */
+    uint64_t pkts, bytes;                  /* classified into the class */
+    uint64_t drop_pkts, drop_bytes;        /* dropped in the class, by it or its child */
+    uint64_t colour_pkts[QFP_COLOUR_COUNT];
+    uint64_t colour_bytes[QFP_COLOUR_COUNT];
+    uint64_t tokens_c, tokens_e;           /* bucket levels now, in token units (1 byte = 8e9) */
+};
+
+/* ---- the API ------------------------------------------------------------------------------------ */
+struct qfp;
+
+int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, struct qfp **out);
+void qfp_destroy(struct qfp *fp);
+/* The message the last failed control operation left, for the exception Python raises. */
+const char *qfp_errmsg(const struct qfp *fp);
+
+int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
+                   const uint64_t *hits, uint32_t *slot_out);
+int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
+                    const uint64_t *hits);
+int qfp_acl_delete(struct qfp *fp, uint32_t slot);
+/* Per-ACE match counters; *naces_out is the ACL's length even when it exceeds cap. */
+int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap,
+                     uint32_t *naces_out, uint64_t *implicit_deny_out);
+int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
+
+int qfp_policy_create(struct qfp *fp, const char *name, uint32_t policy_id,
+                      const struct qfp_class_cfg *classes, uint32_t nclasses,
+                      const struct qfp_cmap *cmaps, uint32_t ncmaps,
+                      const struct qfp_term *terms, uint32_t nterms, int32_t *handle_out);
+int qfp_policy_delete(struct qfp *fp, int32_t handle);
+int qfp_policy_info(struct qfp *fp, int32_t handle, struct qfp_policy_info *out);
+int qfp_policy_class(struct qfp *fp, int32_t handle, uint32_t index, struct qfp_class_cfg *out);
+
+int qfp_uidb_create(struct qfp *fp, uint32_t ifh, const char *ifname, uint32_t *uidb_out);
+int qfp_uidb_delete(struct qfp *fp, uint32_t uidb);
+/* Give a UIDB's target in one direction a new ACL and policy instance (fresh policer buckets, full;
+ * zero counters), atomically for packets; the old instance is freed. */
+int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, uint32_t dir, int32_t acl_slot, int32_t policy);
+int qfp_uidb_info(struct qfp *fp, uint32_t uidb, struct qfp_uidb_info *out);
+/* The bound policy instance's class states; *n_out is the count even when it exceeds cap. */
+int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
+                    struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out);
+int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir);
+
+/* Classify, police and filter n packets; verdicts[i] answers pkts[i]. Inputs are trusted: Python
+ * has checked dir, frag, dscp and family ranges. Unknown UIDBs are dropped, not errors. */
+int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n);
+
+#endif

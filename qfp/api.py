@@ -1,0 +1,85 @@
+"""The interface every fast path implementation offers: the C one (qfp.fastpath.FastPath) and the
+pure-Python reference model (qfp.reference.ReferenceFastPath).
+
+Handles are small integers, the lowest free one first, so the same sequence of calls on both gives
+the same handles. Every method validates its arguments and raises a qfp.errors exception."""
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+import numpy as np
+
+from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .tables import Ace, Direction, Policy
+
+
+class FastPathAPI(abc.ABC):
+    # ---- ACLs: slots holding an ordered ACE list and its per-ACE counters ----
+    @abc.abstractmethod
+    def acl_create(self, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> int:
+        """A new ACL slot; `hits` seeds its per-ACE counters (e.g. carried over from an edit)."""
+
+    @abc.abstractmethod
+    def acl_replace(self, slot: int, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> None:
+        """New ACEs in an existing slot, atomically for every target and policy that names it."""
+
+    @abc.abstractmethod
+    def acl_delete(self, slot: int) -> None:
+        """Raises InUse while a target or policy names the slot."""
+
+    @abc.abstractmethod
+    def acl_counters(self, slot: int) -> AclCounters: ...
+
+    @abc.abstractmethod
+    def acl_clear_counters(self, slot: int) -> None: ...
+
+    # ---- policies: immutable compiled policy-maps ----
+    @abc.abstractmethod
+    def policy_create(self, policy: Policy) -> int:
+        """A policy handle. Child policies (PolicyClass.child) and ACL slots it names must exist."""
+
+    @abc.abstractmethod
+    def policy_delete(self, handle: int) -> None:
+        """Raises InUse while a target or parent policy uses it."""
+
+    @abc.abstractmethod
+    def policy_info(self, handle: int) -> PolicyInfo: ...
+
+    @abc.abstractmethod
+    def policy_classes(self, handle: int) -> tuple[ClassInfo, ...]:
+        """The classes as the fast path holds them, in order (policer words as programmed)."""
+
+    # ---- UIDBs and their targets ----
+    @abc.abstractmethod
+    def uidb_create(self, ifh: int, ifname: str) -> int: ...
+
+    @abc.abstractmethod
+    def uidb_delete(self, uidb: int) -> None: ...
+
+    @abc.abstractmethod
+    def bind(self, uidb: int, direction: Direction, acl: int | None = None,
+             policy: int | None = None) -> None:
+        """Give the target a new ACL and a fresh policy instance (buckets full, counters zero),
+        atomically with respect to packet batches."""
+
+    @abc.abstractmethod
+    def uidb_info(self, uidb: int) -> UidbInfo: ...
+
+    @abc.abstractmethod
+    def uidbs(self) -> list[int]:
+        """Every UIDB in use, ascending."""
+
+    @abc.abstractmethod
+    def target_read(self, uidb: int, direction: Direction) -> list[ClassState]:
+        """The bound policy instance's class states, depth-first; [] with no policy."""
+
+    @abc.abstractmethod
+    def target_clear_counters(self, uidb: int, direction: Direction) -> None:
+        """Zero the class counters (not the buckets), as `clear counters` does."""
+
+    # ---- packets ----
+    @abc.abstractmethod
+    def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Verdicts (qfp.packets.VERDICT_DTYPE) for a batch (qfp.packets.PACKET_DTYPE), in order;
+        `out` may be given to reuse an array of the same length."""

@@ -1,0 +1,78 @@
+"""Packet batches and verdicts as numpy structured arrays, laid out as csrc/qfp.h's structs.
+
+The fast path reads a batch in place (no copy), so the dtypes below must match the C structs byte for
+byte; qfp.fastpath checks every offset against C's offsetof() at import."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import TableError
+
+PACKET_DTYPE = np.dtype([
+    ("ts_ns", "<u8"),
+    ("uidb", "<u4"),
+    ("src", "<u4"),
+    ("dst", "<u4"),
+    ("sport", "<u2"),
+    ("dport", "<u2"),
+    ("length", "<u2"),
+    ("dir", "u1"),
+    ("proto", "u1"),
+    ("dscp", "u1"),
+    ("tcp_flags", "u1"),
+    ("frag", "u1"),
+    ("family", "u1"),
+])
+
+VERDICT_DTYPE = np.dtype([
+    ("ace", "<u4"),
+    ("cls", "<u2"),
+    ("child_cls", "<u2"),
+    ("action", "u1"),
+    ("colour", "u1"),
+    ("dscp", "u1"),
+    ("reason", "u1"),
+])
+
+FAMILY_IPV4 = 4
+FRAG_NONE, FRAG_INITIAL, FRAG_NONINITIAL = 0, 1, 2
+FORWARD, DROP = 0, 1
+CONFORM, EXCEED, VIOLATE, COLOUR_NONE = 0, 1, 2, 3
+REASON_NONE, REASON_NO_UIDB, REASON_ACL, REASON_POLICE = 0, 1, 2, 3
+ACE_NONE, ACE_IMPLICIT = 0xFFFFFFFF, 0xFFFFFFFE
+CLASS_NONE = 0xFFFF
+
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+
+
+def empty_batch(n: int) -> np.ndarray:
+    """n zeroed IPv4 packets, ready to fill column by column."""
+    batch = np.zeros(n, dtype=PACKET_DTYPE)
+    batch["family"] = FAMILY_IPV4
+    return batch
+
+
+def check_batch(batch: np.ndarray) -> None:
+    """Raise TableError unless every packet is one the fast path may trust."""
+    if not isinstance(batch, np.ndarray) or batch.dtype != PACKET_DTYPE:
+        raise TableError("a packet batch is a numpy array of qfp.packets.PACKET_DTYPE")
+    if batch.ndim != 1 or not batch.flags.c_contiguous:
+        raise TableError("a packet batch is one-dimensional and contiguous")
+    for name, limit in (("dir", 1), ("frag", FRAG_NONINITIAL), ("dscp", 63)):
+        column = batch[name]
+        if column.size and column.max() > limit:
+            bad = int(np.argmax(column > limit))
+            raise TableError(f"packet {bad}: {name} {int(column[bad])} is above {limit}")
+    if batch.size and (batch["family"] != FAMILY_IPV4).any():
+        bad = int(np.argmax(batch["family"] != FAMILY_IPV4))
+        raise TableError(f"packet {bad}: family {int(batch['family'][bad])} is not IPv4 (4)")
+
+
+def packet(**fields) -> np.ndarray:
+    """A one-packet batch; handy in tests and the REPL: packet(src=..., proto=6, dport=80, length=100)."""
+    batch = empty_batch(1)
+    for name, value in fields.items():
+        if name not in PACKET_DTYPE.names:
+            raise TableError(f"no packet field {name!r}")
+        batch[name] = value
+    return batch

@@ -1,0 +1,92 @@
+"""The programmed form of a policer: the hw_policer[0-3] and police_info words.
+
+The fast path takes a policer as these words and prints them back in
+`show platform hardware qfp active feature qos`. The layout is in docs/fastpath.md; `encode` and
+`decode` are inverses on every programmable policer, and `programmed` tells the rates hardware
+actually runs (a rate that needs more than 29 significant bits is rounded down)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import TableError
+from .tables import DROP, TRANSMIT, PoliceAction, Policer, PoliceMode
+
+_MANTISSA_BITS = 29
+_MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1
+_EXPONENT_MAX = 7
+_FIELD_MASK = (1 << 29) - 1
+
+_ACTION_CODES = {"transmit": 1, "drop": 2, "set-dscp-transmit": 3, "set-prec-transmit": 4}
+_ACTION_KINDS = {code: kind for kind, code in _ACTION_CODES.items()}
+# Code 0 stands for the colour's IOS default, so an all-default policer has police_info 0.
+_COLOUR_DEFAULTS = (TRANSMIT, DROP, DROP)
+
+
+@dataclass(frozen=True)
+class PolicerWords:
+    hw: tuple[int, int, int, int]
+    police_info: int
+
+
+def encode_rate(bps: int) -> int:
+    """bit/s -> exponent << 29 | mantissa, with mantissa * 10**exponent <= bps, exactly when it fits."""
+    exponent = 0
+    while bps > _MANTISSA_MAX:
+        bps //= 10
+        exponent += 1
+    if exponent > _EXPONENT_MAX:
+        raise TableError(f"rate too large to program")
+    return exponent << _MANTISSA_BITS | bps
+
+
+def decode_rate(word: int) -> int:
+    return (word & _MANTISSA_MAX) * 10 ** (word >> _MANTISSA_BITS)
+
+
+def _encode_action(colour: int, action: PoliceAction) -> tuple[int, int]:
+    if action == _COLOUR_DEFAULTS[colour]:
+        return 0, 0
+    return _ACTION_CODES[action.kind], action.value
+
+
+def _decode_action(colour: int, code: int, value: int) -> PoliceAction:
+    if code == 0:
+        return _COLOUR_DEFAULTS[colour]
+    try:
+        kind = _ACTION_KINDS[code]
+    except KeyError:
+        raise TableError(f"police_info has unknown action code {code}") from None
+    return PoliceAction(kind, value if kind.startswith("set-") else 0)
+
+
+def encode(policer: Policer) -> PolicerWords:
+    hw0 = int(policer.mode) << 29 | policer.bc
+    hw1 = policer.be
+    hw2 = encode_rate(policer.cir)
+    hw3 = encode_rate(policer.pir) if policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0
+    info = 0
+    for colour, action in enumerate((policer.conform, policer.exceed, policer.violate)):
+        code, value = _encode_action(colour, action)
+        info |= code << (4 * colour) | value << (12 + 6 * colour)
+    return PolicerWords((hw0, hw1, hw2, hw3), info)
+
+
+def decode(words: PolicerWords) -> Policer:
+    hw0, hw1, hw2, hw3 = words.hw
+    try:
+        mode = PoliceMode(hw0 >> 29)
+    except ValueError:
+        raise TableError(f"hw_policer[0] 0x{hw0:08x} has no policer mode") from None
+    actions = [
+        _decode_action(colour, words.police_info >> (4 * colour) & 0xF,
+                       words.police_info >> (12 + 6 * colour) & 0x3F)
+        for colour in range(3)
+    ]
+    return Policer(mode=mode, cir=decode_rate(hw2), bc=hw0 & _FIELD_MASK, be=hw1 & _FIELD_MASK,
+                   pir=decode_rate(hw3) if mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0,
+                   conform=actions[0], exceed=actions[1], violate=actions[2])
+
+
+def programmed(policer: Policer) -> Policer:
+    """The policer as the hardware runs it: rates rounded to what the words can hold."""
+    return decode(encode(policer))

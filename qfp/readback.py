@@ -1,0 +1,72 @@
+"""What the fast path reports back, as frozen values shared by the C wrapper and the reference model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AclCounters:
+    hits: tuple[int, ...]        # per ACE, in ACL order
+    implicit_deny: int
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    name: str
+    policy_id: int
+    nclasses: int
+    depth: int
+    nstates: int
+    refs: int
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """One class of a policy as the fast path holds it."""
+    name: str
+    object_id: int
+    cmap: int | None                      # class-map index in the policy; None for class-default
+    set_kind: int                         # 0 none, 1 dscp, 2 precedence
+    set_value: int
+    hw_policer: tuple[int, int, int, int] # all zero: no policer (qfp.policer decodes them)
+    police_info: int
+    child: int | None                     # child policy handle
+
+
+@dataclass(frozen=True)
+class UidbInfo:
+    ifname: str
+    ifh: int
+    acl: tuple[int | None, int | None]       # per direction (in, out)
+    policy: tuple[int | None, int | None]
+
+
+@dataclass(frozen=True)
+class ClassState:
+    """One class of a bound policy instance, in depth-first order (a class, then its child's)."""
+    policy: int
+    level: int
+    class_index: int
+    parent_state: int | None
+    psqd: tuple[int, int, int, int]
+    isqd: tuple[int, int, int, int]
+    hw_policer: tuple[int, int, int, int]
+    police_info: int
+    policer_id: int
+    pkts: int
+    bytes: int
+    drop_pkts: int
+    drop_bytes: int
+    colour_pkts: tuple[int, int, int]      # conform, exceed, violate
+    colour_bytes: tuple[int, int, int]
+    tokens_c: int                          # token units: 1 byte = 8e9
+    tokens_e: int
+
+    def counters(self) -> dict:
+        """The counters alone: what the C fast path and the reference model must agree on."""
+        return {
+            "pkts": self.pkts, "bytes": self.bytes,
+            "drop_pkts": self.drop_pkts, "drop_bytes": self.drop_bytes,
+            "colour_pkts": self.colour_pkts, "colour_bytes": self.colour_bytes,
+            "tokens_c": self.tokens_c, "tokens_e": self.tokens_e,
+        }

@@ -1,0 +1,287 @@
+"""The tables the control plane pushes into the fast path, as plain frozen values.
+
+These are what `FastPath` (C) and `ReferenceFastPath` (pure Python) both accept, so one description of
+an ACL or a policy drives both and the differential tests compare like with like. Each value checks
+its own ranges when it is made: a bad table never reaches C. docs/fastpath.md gives the semantics.
+
+Handles (ACL slots, policy handles, UIDBs) are small integers that every implementation allocates the
+same way, the lowest free one first, so a table that names a handle means the same thing to both.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .errors import TableError
+
+PROTO_ICMP = 1
+PROTO_TCP = 6
+PROTO_UDP = 17
+PROTO_SCTP = 132
+PORT_PROTOCOLS = frozenset({PROTO_TCP, PROTO_UDP, PROTO_SCTP})
+
+NAME_MAX = 47          # characters; C keeps 48 bytes with the NUL
+POLICY_DEPTH_MAX = 3
+CMAP_DEPTH_MAX = 4
+CLASSES_MAX = 256
+BURST_MAX = (1 << 29) - 1   # bytes
+RATE_MAX = (1 << 37) - 1    # bit/s
+RATE_MIN = 8000             # bit/s, IOS's smallest `police` rate
+
+
+class Direction(enum.IntEnum):
+    IN = 0
+    OUT = 1
+
+
+class PortOp(enum.Enum):
+    EQ = "eq"
+    NEQ = "neq"
+    LT = "lt"
+    GT = "gt"
+    RANGE = "range"
+
+
+def _check_range(what: str, value: int, lo: int, hi: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise TableError(f"{what} {value!r} is outside {lo}..{hi}")
+
+
+def _check_name(what: str, name: str) -> None:
+    if not name or len(name.encode()) > NAME_MAX:
+        raise TableError(f"{what} {name!r} must be 1..{NAME_MAX} bytes long")
+
+
+@dataclass(frozen=True)
+class PortMatch:
+    """An IOS port operator: `eq 80`, `neq 23`, `lt 1024`, `gt 1023`, `range 5060 5061`."""
+    op: PortOp
+    port: int
+    port_hi: int | None = None   # only for RANGE
+
+    def __post_init__(self) -> None:
+        _check_range("port", self.port, 0, 65535)
+        if self.op is PortOp.RANGE:
+            if self.port_hi is None:
+                raise TableError("port range needs an upper port")
+            _check_range("port", self.port_hi, 0, 65535)
+            if self.port_hi < self.port:
+                raise TableError(f"port range {self.port} {self.port_hi} is empty")
+        elif self.port_hi is not None:
+            raise TableError(f"port {self.op.value} takes one port")
+        if self.op is PortOp.LT and self.port == 0:
+            raise TableError("port lt 0 matches nothing")
+        if self.op is PortOp.GT and self.port == 65535:
+            raise TableError("port gt 65535 matches nothing")
+
+    def matches(self, port: int) -> bool:
+        if self.op is PortOp.EQ:
+            return port == self.port
+        if self.op is PortOp.NEQ:
+            return port != self.port
+        if self.op is PortOp.LT:
+            return port < self.port
+        if self.op is PortOp.GT:
+            return port > self.port
+        return self.port <= port <= self.port_hi
+
+    def bounds(self) -> tuple[int, int, bool]:
+        """The inclusive range this operator compiles to, and whether the port must lie outside it."""
+        if self.op is PortOp.EQ:
+            return self.port, self.port, False
+        if self.op is PortOp.NEQ:
+            return self.port, self.port, True
+        if self.op is PortOp.LT:
+            return 0, self.port - 1, False
+        if self.op is PortOp.GT:
+            return self.port + 1, 65535, False
+        return self.port, self.port_hi, False
+
+
+@dataclass(frozen=True)
+class Ace:
+    """One extended ACE. A standard ACE is one with only a source (proto None, dst any).
+
+    Addresses are host-order integers; wildcards are IOS wildcards (1 bits are "don't care") and may
+    be non-contiguous. `proto` None is `ip` (any protocol)."""
+    permit: bool
+    proto: int | None = None
+    src: int = 0
+    src_wildcard: int = 0xFFFFFFFF
+    dst: int = 0
+    dst_wildcard: int = 0xFFFFFFFF
+    sport: PortMatch | None = None
+    dport: PortMatch | None = None
+    dscp: int | None = None
+    precedence: int | None = None
+    established: bool = False
+    fragments: bool = False
+
+    def __post_init__(self) -> None:
+        if self.proto is not None:
+            _check_range("protocol", self.proto, 0, 255)
+        for what, value in (("source", self.src), ("source wildcard", self.src_wildcard),
+                            ("destination", self.dst), ("destination wildcard", self.dst_wildcard)):
+            _check_range(what, value, 0, 0xFFFFFFFF)
+        if (self.sport or self.dport) and self.proto not in PORT_PROTOCOLS:
+            raise TableError("port operators need protocol tcp, udp or sctp")
+        if self.established and self.proto != PROTO_TCP:
+            raise TableError("established needs protocol tcp")
+        if self.fragments and self.has_l4:
+            raise TableError("fragments cannot be combined with ports or established")
+        if self.dscp is not None and self.precedence is not None:
+            raise TableError("an ACE matches dscp or precedence, not both")
+        if self.dscp is not None:
+            _check_range("dscp", self.dscp, 0, 63)
+        if self.precedence is not None:
+            _check_range("precedence", self.precedence, 0, 7)
+
+    @property
+    def has_l4(self) -> bool:
+        return self.sport is not None or self.dport is not None or self.established
+
+
+@dataclass(frozen=True)
+class PoliceAction:
+    kind: str                 # one of POLICE_ACTIONS
+    value: int = 0            # DSCP for set-dscp-transmit, precedence for set-prec-transmit
+
+    def __post_init__(self) -> None:
+        if self.kind not in POLICE_ACTIONS:
+            raise TableError(f"unknown police action {self.kind!r}")
+        if self.kind == "set-dscp-transmit":
+            _check_range("dscp", self.value, 0, 63)
+        elif self.kind == "set-prec-transmit":
+            _check_range("precedence", self.value, 0, 7)
+        elif self.value != 0:
+            raise TableError(f"police action {self.kind} takes no value")
+
+
+POLICE_ACTIONS = ("transmit", "drop", "set-dscp-transmit", "set-prec-transmit")
+TRANSMIT = PoliceAction("transmit")
+DROP = PoliceAction("drop")
+
+
+class PoliceMode(enum.IntEnum):
+    ONE_RATE_TWO_COLOUR = 1    # 1R2C
+    ONE_RATE_THREE_COLOUR = 2  # 1R3C, RFC 2697 srTCM
+    TWO_RATE_THREE_COLOUR = 3  # 2R3C, RFC 2698 trTCM
+
+
+@dataclass(frozen=True)
+class Policer:
+    """A colour-blind policer. Rates in bit/s, bursts in bytes; the control plane has already
+    applied IOS's defaults (Bc = max(CIR/32, 1500), ...). `mode` says which algorithm runs."""
+    mode: PoliceMode
+    cir: int
+    bc: int
+    be: int = 0                       # 1R3C: EBS; 2R3C: PBS; 1R2C: must be 0
+    pir: int = 0                      # 2R3C only
+    conform: PoliceAction = TRANSMIT
+    exceed: PoliceAction = DROP
+    violate: PoliceAction = DROP      # ignored (and must stay the default) for 1R2C
+
+    def __post_init__(self) -> None:
+        _check_range("cir", self.cir, RATE_MIN, RATE_MAX)
+        _check_range("bc", self.bc, 1, BURST_MAX)
+        if self.mode is PoliceMode.ONE_RATE_TWO_COLOUR:
+            if self.be or self.pir or self.violate != DROP:
+                raise TableError("a 1R2C policer has no be, pir or violate action")
+        else:
+            _check_range("be", self.be, 1, BURST_MAX)
+        if self.mode is PoliceMode.TWO_RATE_THREE_COLOUR:
+            _check_range("pir", self.pir, RATE_MIN, RATE_MAX)
+            if self.pir < self.cir:
+                raise TableError(f"pir {self.pir} is below cir {self.cir}")
+        elif self.pir:
+            raise TableError("only a 2R3C policer has a pir")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One `match` line of a class-map."""
+    kind: str                               # "any", "dscp", "access-group", "class-map"
+    negate: bool = False
+    dscp: frozenset[int] = frozenset()      # for "dscp" (precedence p: use precedence_dscps(p))
+    acl: int | None = None                  # ACL slot, for "access-group"
+    class_map: ClassMap | None = None       # for "class-map"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("any", "dscp", "access-group", "class-map"):
+            raise TableError(f"unknown match kind {self.kind!r}")
+        if self.kind == "dscp":
+            if not self.dscp:
+                raise TableError("match dscp needs at least one value")
+            for d in self.dscp:
+                _check_range("dscp", d, 0, 63)
+        if (self.kind == "access-group") != (self.acl is not None):
+            raise TableError("match access-group needs an ACL slot, and only it")
+        if (self.kind == "class-map") != (self.class_map is not None):
+            raise TableError("match class-map needs a class-map, and only it")
+
+
+def precedence_dscps(precedence: int) -> frozenset[int]:
+    """The DSCP values whose top three bits are `precedence`."""
+    _check_range("precedence", precedence, 0, 7)
+    return frozenset(range(precedence << 3, (precedence << 3) + 8))
+
+
+@dataclass(frozen=True)
+class ClassMap:
+    name: str
+    match_all: bool
+    matches: tuple[Match, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_name("class-map name", self.name)
+        if self.depth() > CMAP_DEPTH_MAX:
+            raise TableError(f"class-map {self.name} nests deeper than {CMAP_DEPTH_MAX}")
+
+    def depth(self) -> int:
+        nested = [m.class_map.depth() for m in self.matches if m.class_map is not None]
+        return 1 + max(nested, default=0)
+
+
+CLASS_DEFAULT = "class-default"
+
+
+@dataclass(frozen=True)
+class PolicyClass:
+    """One class of a policy-map. `class_map` None is class-default."""
+    name: str
+    object_id: int
+    class_map: ClassMap | None = None
+    set_dscp: int | None = None
+    set_precedence: int | None = None
+    police: Policer | None = None
+    child: int | None = None          # child policy handle
+
+    def __post_init__(self) -> None:
+        _check_name("class name", self.name)
+        _check_range("class object id", self.object_id, 0, 0xFFFFFFFF)
+        if (self.class_map is None) != (self.name == CLASS_DEFAULT):
+            raise TableError(f"class {self.name}: only class-default has no class-map")
+        if self.set_dscp is not None and self.set_precedence is not None:
+            raise TableError(f"class {self.name}: set dscp or set precedence, not both")
+        if self.set_dscp is not None:
+            _check_range("set dscp", self.set_dscp, 0, 63)
+        if self.set_precedence is not None:
+            _check_range("set precedence", self.set_precedence, 0, 7)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    policy_id: int
+    classes: tuple[PolicyClass, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _check_name("policy name", self.name)
+        _check_range("policy id", self.policy_id, 0, 0xFFFFFFFF)
+        if not self.classes or self.classes[-1].name != CLASS_DEFAULT:
+            raise TableError(f"policy {self.name}: class-default must come last")
+        if len(self.classes) > CLASSES_MAX:
+            raise TableError(f"policy {self.name}: more than {CLASSES_MAX} classes")
+        names = [c.name for c in self.classes]
+        if len(set(names)) != len(names):
+            raise TableError(f"policy {self.name}: a class appears twice")
