@@ -1,0 +1,241 @@
+"""`show platform hardware qfp active feature qos all input|output all`, read back from the fast path.
+
+The command exists to show what was actually programmed, so everything here comes from a
+FastPathAPI's read-back (uidbs, uidb_info, target_read, policy_info, policy_classes), never from
+the control plane's copy of the config. `qos_all` gathers that read-back into a structured twin
+(a list of plain dicts, one per interface); `render_qos_all` only formats the twin, with one small
+function per block, so tests can compare data by subset and layout against golden text apart.
+
+Layout follows the seed's example (tests/golden/qos-all-*.txt) line for line, with single spaces
+between tokens. What the seed does not show, decided here:
+
+- A policy hierarchy prints one "Hierarchy level" block per policy instance: level 0 first, then
+  each child instance in the depth-first order of the class states (a class's child before the
+  next class's), each naming its parent class's index and object id; level 0 names 0 and 0.
+- Every "specifics" section prints "Target Index: 0, Num Classes: N" once, then each class of
+  that policy instance in class order.
+- Police specifics for a class that has no policer (policer id 0 and all hw_policer words 0) print
+  `No policer configured` in place of the policer id, words, stats and police_info lines, the way
+  the Queue section says `No queue configured`: zero words would read as a policer programmed with
+  nothing, and IOS does not print a policer object that does not exist.
+- The `cache` / `(cache)` twins print the same values as the words above them: the model keeps one
+  copy of each descriptor.
+- Several interfaces print one after another, UIDB ascending, with no blank line between them.
+- The twin also decodes the policer words (qfp.policer) into mode, rates, bursts and actions; the
+  text prints only the words, as the device does.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from . import policer as policer_words
+from .api import FastPathAPI
+from .errors import TableError
+from .readback import ClassInfo, ClassState
+from .tables import Direction, PoliceMode
+
+TARGET_NAMES = {Direction.IN: "In", Direction.OUT: "Out"}
+MODE_NAMES = {PoliceMode.ONE_RATE_TWO_COLOUR: "1R2C", PoliceMode.ONE_RATE_THREE_COLOUR: "1R3C",
+              PoliceMode.TWO_RATE_THREE_COLOUR: "2R3C"}
+COLOURS = ("conform", "exceed", "violate")
+
+
+# ---- gathering: the read-back as a structured twin ------------------------------------------------
+
+def qos_all(fp: FastPathAPI, direction: Direction) -> list[dict]:
+    """One dict per interface whose target in `direction` has a policy, UIDB ascending."""
+    direction = Direction(direction)
+    entries = []
+    for uidb in fp.uidbs():
+        info = fp.uidb_info(uidb)
+        if info.policy[direction] is None:
+            continue
+        states = fp.target_read(uidb, direction)
+        if not states:
+            continue
+        entries.append({
+            "interface": info.ifname,
+            "if_h": info.ifh,
+            "uidb": uidb,
+            "num_targets": 1,
+            "target": TARGET_NAMES[direction],
+            "num_uidbs": 1,
+            "uidb_index": 0,
+            "policies": _policies(fp, info.ifh, states),
+        })
+    return entries
+
+
+def _policies(fp: FastPathAPI, ifh: int, states: Sequence[ClassState]) -> list[dict]:
+    classes_of: dict[int, tuple[ClassInfo, ...]] = {}
+
+    def class_info(state: ClassState) -> ClassInfo:
+        if state.policy not in classes_of:
+            classes_of[state.policy] = fp.policy_classes(state.policy)
+        return classes_of[state.policy][state.class_index]
+
+    policies = []
+    for parent, members in _instances(states):
+        policy = fp.policy_info(states[members[0]].policy)
+        parent_state = states[parent] if parent is not None else None
+        policies.append({
+            "level": states[members[0]].level,
+            "num_matching_iftgts": 1,
+            "policy_name": policy.name,
+            "policy_id": policy.policy_id,
+            "parent_class_index": parent_state.class_index if parent_state else 0,
+            "parent_class_id": class_info(parent_state).object_id if parent_state else 0,
+            "iftgt": 0,
+            "ifh": ifh,
+            "member_ifh": 0,
+            "link_idx": 0,
+            "target_index": 0,
+            "num_classes": len(members),
+            "classes": [_class(states[i], class_info(states[i]), policy.name) for i in members],
+        })
+    return policies
+
+
+def _instances(states: Sequence[ClassState]) -> Iterator[tuple[int | None, list[int]]]:
+    """(parent state index, member state indexes) per policy instance, in order of first appearance.
+
+    The states are depth-first, so an instance's classes are not contiguous when a class has a
+    child; grouping by parent state puts them back together."""
+    members: dict[int | None, list[int]] = {}
+    for index, state in enumerate(states):
+        members.setdefault(state.parent_state, []).append(index)
+    yield from members.items()
+
+
+def _class(state: ClassState, info: ClassInfo, policy_name: str) -> dict:
+    return {
+        "class_index": state.class_index,
+        "class_object_id": info.object_id,
+        "match_index": 0 if info.cmap is None else info.cmap + 1,
+        "class_name": info.name,
+        "policy_name": policy_name,
+        "psqd": list(state.psqd),
+        "isqd": list(state.isqd),
+        "cache_isqd": list(state.isqd),
+        "police": _police(state),
+        "queue": None,
+        "schedule": None,
+    }
+
+
+def _police(state: ClassState) -> dict | None:
+    # Either sign of a policer shows the section: a half-programmed one is what this command is for.
+    if state.policer_id == 0 and not any(state.hw_policer):
+        return None
+    police = {
+        "policer_id": state.policer_id,
+        "hw_policer": list(state.hw_policer),
+        "cache_hw_policer": list(state.hw_policer),
+        "police_info": state.police_info,
+        "cache_police_info": state.police_info,
+        "decoded": _decoded(state.hw_policer, state.police_info),
+    }
+    for colour, name in enumerate(COLOURS):
+        police[name] = {"packets": state.colour_pkts[colour], "octets": state.colour_bytes[colour]}
+    return police
+
+
+def _decoded(hw: tuple[int, int, int, int], info: int) -> dict | None:
+    """What the words program, or None when they do not decode (the text still prints them)."""
+    try:
+        decoded = policer_words.decode(policer_words.PolicerWords(tuple(hw), info))
+    except TableError:
+        return None
+    result = {"mode": MODE_NAMES[decoded.mode], "cir_bps": decoded.cir, "bc_bytes": decoded.bc,
+              "be_bytes": decoded.be, "pir_bps": decoded.pir}
+    for name in COLOURS:
+        action = getattr(decoded, name)
+        result[f"{name}_action"] = {"action": action.kind, "value": action.value}
+    return result
+
+
+# ---- formatting: the twin as the device prints it ---------------------------------------------------
+
+def render_qos_all(fp: FastPathAPI, direction: Direction) -> str:
+    """The command's text; empty when no target in `direction` has a policy."""
+    return format_qos_all(qos_all(fp, direction))
+
+
+def format_qos_all(entries: Sequence[dict]) -> str:
+    return "".join(line + "\n" for entry in entries for line in format_interface(entry))
+
+
+def format_interface(entry: dict) -> list[str]:
+    lines = [
+        f"Interface: {entry['interface']}, QFP if_h: {entry['if_h']}, Num Targets: {entry['num_targets']}",
+        f"Target: {entry['target']}, Num UIDBs: {entry['num_uidbs']}",
+        f"  UIDB #: {entry['uidb_index']}",
+    ]
+    for policy in entry["policies"]:
+        lines += format_policy(policy)
+    return lines
+
+
+def format_policy(policy: dict) -> list[str]:
+    return [
+        f"  Hierarchy level: {policy['level']}, Num matching iftgts: {policy['num_matching_iftgts']}",
+        f"  Policy name: {policy['policy_name']}, Policy id: {policy['policy_id']}",
+        f"  Parent Class Idx: {policy['parent_class_index']}, Parent Class ID: {policy['parent_class_id']}",
+        f"  IF Tgt#: {policy['iftgt']}, ifh: {policy['ifh']}, member_ifh: {policy['member_ifh']},"
+        f" link_idx: {policy['link_idx']}",
+        *_section("PSQD", policy, _psqd_lines, match_index=True),
+        *_section("ISQD", policy, _isqd_lines),
+        *_section("Police", policy, _police_lines),
+        *_section("Queue", policy, lambda cls: ["No queue configured"]),
+        *_section("Schedule", policy, lambda cls: ["No schedule info (no queue configured)"]),
+    ]
+
+
+def _section(title: str, policy: dict, body, match_index: bool = False) -> list[str]:
+    lines = [f"  {title} specifics:",
+             f"    Target Index: {policy['target_index']}, Num Classes: {policy['num_classes']}"]
+    for cls in policy["classes"]:
+        lines += ["    " + line for line in _class_heading(cls, match_index) + body(cls)]
+    return lines
+
+
+def _class_heading(cls: dict, match_index: bool) -> list[str]:
+    heading = f"Class index: {cls['class_index']}, Class object id: {cls['class_object_id']}"
+    if match_index:
+        heading += f", Match index: {cls['match_index']}"
+    return [heading, f"Class name: {cls['class_name']}, Policy name: {cls['policy_name']}"]
+
+
+def _psqd_lines(cls: dict) -> list[str]:
+    return [f"psqd[0-3]: {_words(cls['psqd'])}"]
+
+
+def _isqd_lines(cls: dict) -> list[str]:
+    return [f"isqd[0-3]: {_words(cls['isqd'])}", f"(cache) isqd[0-3]: {_words(cls['cache_isqd'])}"]
+
+
+def _police_lines(cls: dict) -> list[str]:
+    police = cls["police"]
+    if police is None:
+        return ["No policer configured"]
+    return [
+        f"Policer id: {_word(police['policer_id'])}",
+        f"hw_policer[0-3]: {_words(police['hw_policer'])}",
+        f"cache hw_policer[0-3]: {_words(police['cache_hw_policer'])}",
+        *(f"{name} stats (paks/octets): {_stat(police[name]['packets'])}, : {_stat(police[name]['octets'])}"
+          for name in COLOURS),
+        f"police_info: {_word(police['police_info'])}",
+        f"cache police_info: {_word(police['cache_police_info'])}",
+    ]
+
+
+def _word(value: int) -> str:
+    return f"0x{value:08x}"
+
+
+def _words(values: Sequence[int]) -> str:
+    return " ".join(_word(v) for v in values)
+
+
+def _stat(value: int) -> str:
+    return f"0x{value:016x}"
