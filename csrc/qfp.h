@@ -241,6 +241,8 @@ int qfp_uidb_delete(struct qfp *fp, uint32_t uidb);
  * zero counters), atomically for packets; the old instance is freed. */
 int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, uint32_t dir, int32_t acl_slot, int32_t policy);
 int qfp_uidb_info(struct qfp *fp, uint32_t uidb, struct qfp_uidb_info *out);
+/* The first UIDB in use at or above `from`; QFP_ENOENT when there is none. */
+int qfp_uidb_next(struct qfp *fp, uint32_t from, uint32_t *uidb_out);
 /* The bound policy instance's class states; *n_out is the count even when it exceeds cap. */
 int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
                     struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out);

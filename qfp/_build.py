@@ -21,15 +21,16 @@ SOURCES = [
     "csrc/qfp_process.c",
 ]
 HEADER = CSRC / "qfp.h"
+DEPENDS = ["csrc/qfp.h", "csrc/qfp_impl.h"]
 
 
 def cdef_from_header(text: str) -> str:
     """csrc/qfp.h as cffi's cdef wants it: no preprocessor lines, no comments, values elided."""
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     # Keep valued #defines, value elided; drop includes, guards and other directives.
-    text = re.sub(r"^\s*#\s*define\s+(\w+)\s+\S+.*$", r"#define \1 ...", text, flags=re.M)
+    text = re.sub(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+\S.*$", r"#define \1 ...", text, flags=re.M)
     text = "\n".join(line for line in text.splitlines()
-                     if not line.lstrip().startswith("#") or line.startswith("#define"))
+                     if not line.lstrip().startswith("#") or line.endswith(" ..."))
 
     def elide_enum(match: re.Match) -> str:
         names = [item.split("=")[0].strip() for item in match.group(2).split(",")]
@@ -45,8 +46,10 @@ ffibuilder.set_source(
     "qfp._fastpath",
     '#include "qfp.h"',
     sources=SOURCES,
+    depends=DEPENDS,
     include_dirs=[str(CSRC)],
-    extra_compile_args=["-std=c11", "-O2", "-Wall", "-Wextra"]
+    # C11 plus POSIX.1-2008 for strnlen() and sched_yield().
+    extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra"]
     + shlex.split(os.environ.get("QFP_CFLAGS", "")),
     extra_link_args=shlex.split(os.environ.get("QFP_LDFLAGS", "")),
 )

@@ -1,0 +1,191 @@
+/*
+ * qfp_acl.c - ACL slots: create, replace atomically, delete, counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qfp_impl.h"
+
+#define ACE_FLAGS_ALL (QFP_ACE_PERMIT | QFP_ACE_SPORT_NEG | QFP_ACE_DPORT_NEG | QFP_ACE_ESTABLISHED | \
+                       QFP_ACE_FRAGMENTS | QFP_ACE_L4)
+
+static int ace_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
+{
+    if ((a->src_val & ~a->src_mask) || (a->dst_val & ~a->dst_mask) ||
+        (a->proto_val & ~a->proto_mask) || (a->dscp_val & ~a->dscp_mask))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: a value has bits outside its mask", i);
+    if (a->dscp_mask & ~0x3fu)
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: dscp mask 0x%x is wider than 6 bits", i, a->dscp_mask);
+    if (a->flags & ~ACE_FLAGS_ALL)
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: unknown flags 0x%x", i, a->flags);
+    if (a->sport_lo > a->sport_hi || a->dport_lo > a->dport_hi)
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: an empty port range", i);
+    if ((a->flags & QFP_ACE_FRAGMENTS) && (a->flags & QFP_ACE_L4))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: fragments with L4 conditions", i);
+    /* Without the L4 flag the port fields are never looked at; insist they say "any" so that
+     * read-back and the reference model cannot disagree about what was programmed. */
+    if (!(a->flags & QFP_ACE_L4) &&
+        (a->sport_lo != 0 || a->sport_hi != 0xffff || a->dport_lo != 0 || a->dport_hi != 0xffff ||
+         (a->flags & (QFP_ACE_SPORT_NEG | QFP_ACE_DPORT_NEG | QFP_ACE_ESTABLISHED))))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: L4 conditions without the L4 flag", i);
+    return QFP_OK;
+}
+
+static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
+                     struct qfp_acl **out)
+{
+    for (uint32_t i = 0; i < naces; i++) {
+        int rc = ace_check(fp, &aces[i], i);
+        if (rc != QFP_OK)
+            return rc;
+    }
+    struct qfp_acl *acl = calloc(1, sizeof *acl);
+    /* Never a zero-size allocation: an empty ACL is legal (it denies everything). */
+    size_t n = naces ? naces : 1;
+    if (acl) {
+        acl->aces = malloc(n * sizeof *acl->aces);
+        acl->hits = calloc(n, sizeof *acl->hits);
+    }
+    if (!acl || !acl->aces || !acl->hits) {
+        if (acl) {
+            free(acl->aces);
+            free(acl->hits);
+        }
+        free(acl);
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
+    }
+    acl->naces = naces;
+    if (naces)
+        memcpy(acl->aces, aces, naces * sizeof *aces);
+    if (hits && naces)
+        memcpy(acl->hits, hits, naces * sizeof *hits);
+    *out = acl;
+    return QFP_OK;
+}
+
+static void acl_free(struct qfp_acl *acl)
+{
+    if (!acl)
+        return;
+    free(acl->aces);
+    free(acl->hits);
+    free(acl);
+}
+
+static int slot_check(struct qfp *fp, uint32_t slot)
+{
+    if (slot >= fp->max_acls || !fp->acls[slot].acl)
+        return qfp_fail(fp, QFP_ENOENT, "no ACL in slot %u", slot);
+    return QFP_OK;
+}
+
+int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
+                   const uint64_t *hits, uint32_t *slot_out)
+{
+    qfp_ctl_lock(fp);
+    uint32_t slot = 0;
+    while (slot < fp->max_acls && fp->acls[slot].acl)
+        slot++;
+    struct qfp_acl *acl = NULL;
+    int rc = slot == fp->max_acls ? qfp_fail(fp, QFP_EFULL, "all %u ACL slots are in use", fp->max_acls)
+                                  : acl_build(fp, aces, naces, hits, &acl);
+    if (rc == QFP_OK) {
+        /* Nothing can name a free slot, so no batch can see it: no need to close the gate. */
+        fp->acls[slot].acl = acl;
+        fp->acls[slot].refs = 0;
+        *slot_out = slot;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
+                    const uint64_t *hits)
+{
+    qfp_ctl_lock(fp);
+    struct qfp_acl *acl = NULL;
+    int rc = slot_check(fp, slot);
+    if (rc == QFP_OK)
+        rc = acl_build(fp, aces, naces, hits, &acl);
+    if (rc == QFP_OK) {
+        struct qfp_acl *old = fp->acls[slot].acl;
+        qfp_gate_close(fp);
+        fp->acls[slot].acl = acl;
+        qfp_gate_open(fp);
+        acl_free(old);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_acl_delete(struct qfp *fp, uint32_t slot)
+{
+    qfp_ctl_lock(fp);
+    int rc = slot_check(fp, slot);
+    if (rc == QFP_OK && fp->acls[slot].refs)
+        rc = qfp_fail(fp, QFP_EBUSY, "ACL slot %u is used by %u targets and policies", slot,
+                      fp->acls[slot].refs);
+    if (rc == QFP_OK) {
+        acl_free(fp->acls[slot].acl);
+        fp->acls[slot].acl = NULL;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap,
+                     uint32_t *naces_out, uint64_t *implicit_deny_out)
+{
+    qfp_ctl_lock(fp);
+    int rc = slot_check(fp, slot);
+    if (rc == QFP_OK) {
+        const struct qfp_acl *acl = fp->acls[slot].acl;
+        qfp_gate_close(fp);
+        uint32_t n = acl->naces < cap ? acl->naces : cap;
+        if (n)
+            memcpy(hits, acl->hits, n * sizeof *hits);
+        *implicit_deny_out = acl->implicit_deny;
+        qfp_gate_open(fp);
+        *naces_out = acl->naces;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
+{
+    qfp_ctl_lock(fp);
+    int rc = slot_check(fp, slot);
+    if (rc == QFP_OK) {
+        struct qfp_acl *acl = fp->acls[slot].acl;
+        qfp_gate_close(fp);
+        memset(acl->hits, 0, acl->naces * sizeof *acl->hits);
+        acl->implicit_deny = 0;
+        qfp_gate_open(fp);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+/* Called with ctl_lock held. */
+int qfp_acl_ref(struct qfp *fp, int32_t slot)
+{
+    if (slot == QFP_ACL_NONE)
+        return QFP_OK;
+    if (slot < 0 || (uint32_t)slot >= fp->max_acls || !fp->acls[slot].acl)
+        return qfp_fail(fp, QFP_ENOENT, "no ACL in slot %d", slot);
+    fp->acls[slot].refs++;
+    return QFP_OK;
+}
+
+void qfp_acl_unref(struct qfp *fp, int32_t slot)
+{
+    if (slot != QFP_ACL_NONE)
+        fp->acls[slot].refs--;
+}
+
+void qfp_acl_free_all(struct qfp *fp)
+{
+    for (uint32_t i = 0; i < fp->max_acls; i++)
+        acl_free(fp->acls[i].acl);
+}

@@ -1,0 +1,142 @@
+/*
+ * qfp_impl.h - the fast path's internal objects, shared by its C files; not part of the contract.
+ *
+ * Configuration is kept apart from run-time state: ACLs and policies are read-only profiles, shared
+ * by every target that uses them; a target (one UIDB, one direction) owns only its small per-class
+ * state (counters, buckets). The exceptions are the per-ACE counters, which IOS keeps per ACL.
+ */
+#ifndef QFP_IMPL_H
+#define QFP_IMPL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "qfp.h"
+
+/* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
+#define QFP_UNITS_PER_BYTE 8000000000ull
+
+/* ---- ACLs ----------------------------------------------------------------------------------------- */
+struct qfp_acl {
+    uint32_t naces;
+    struct qfp_ace *aces;       /* read-only once published */
+    uint64_t *hits;             /* packets per ACE: run-time state, written by batches */
+    uint64_t implicit_deny;     /* packets that matched no ACE */
+};
+
+struct qfp_acl_slot {
+    struct qfp_acl *acl;        /* NULL: slot free */
+    uint32_t refs;              /* targets and policies that name the slot */
+};
+
+/* ---- policers ------------------------------------------------------------------------------------- */
+enum qfp_pact { QFP_PACT_TRANSMIT, QFP_PACT_DROP, QFP_PACT_MARK };
+
+/* A policer profile, decoded from its hw words once at configuration time. */
+struct qfp_police_profile {
+    uint8_t mode;                           /* enum qfp_police_mode */
+    uint8_t act[QFP_COLOUR_COUNT];          /* enum qfp_pact per colour */
+    uint8_t mark[QFP_COLOUR_COUNT];         /* DSCP to mark with, for QFP_PACT_MARK */
+    uint64_t cir, pir;                      /* bit/s, which is token units per ns */
+    uint64_t cbs, ebs;                      /* bucket sizes, token units (ebs: E for 1R3C, P for 2R3C) */
+    uint64_t dt_c_max, dt_e_max;            /* ns after which a refill certainly fills the bucket */
+};
+
+/* ---- policies ------------------------------------------------------------------------------------- */
+struct qfp_policy;
+
+struct qfp_pclass {
+    struct qfp_class_cfg cfg;               /* as given, for read-back */
+    int16_t set_dscp;                       /* DSCP the class's `set` writes, -1 for none */
+    uint8_t has_police;
+    struct qfp_police_profile police;
+    const struct qfp_policy *child;
+    uint32_t state;                         /* index of this class's state in an instance of the policy */
+};
+
+struct qfp_policy {
+    char name[QFP_NAME_MAX];
+    uint32_t policy_id;
+    uint32_t nclasses, ncmaps, nterms;
+    struct qfp_pclass *classes;
+    struct qfp_cmap *cmaps;
+    struct qfp_term *terms;
+    uint32_t nstates;                       /* its classes' states and their children's, depth-first */
+    uint32_t depth;
+    uint32_t refs;
+    int32_t handle;
+};
+
+/* ---- targets -------------------------------------------------------------------------------------- */
+/* One class of a policy instance: 128 bytes. */
+struct qfp_cstate {
+    uint64_t pkts, bytes;
+    uint64_t drop_pkts, drop_bytes;
+    uint64_t colour_pkts[QFP_COLOUR_COUNT];
+    uint64_t colour_bytes[QFP_COLOUR_COUNT];
+    uint64_t tc, te;                        /* bucket levels, token units (te: E or P bucket) */
+    uint64_t last_ns;                       /* time of the last refill */
+    uint32_t policer_id;
+    uint32_t pad;
+};
+
+struct qfp_target {
+    int32_t acl_slot;                       /* QFP_ACL_NONE for none */
+    const struct qfp_policy *policy;        /* NULL for none */
+    uint32_t nstates;
+    uint8_t dir;
+    struct qfp_cstate states[];
+};
+
+struct qfp_uidb_cold {
+    uint32_t ifh;
+    uint8_t in_use;
+    char ifname[QFP_NAME_MAX];
+};
+
+/* ---- the whole fast path -------------------------------------------------------------------------- */
+struct qfp {
+    /* The batch gate (qfp_table.c): batches in flight, and a writer waiting to publish. */
+    atomic_uint readers;
+    atomic_uint writer;
+    atomic_flag ctl_lock;                   /* serialises control operations */
+
+    uint32_t max_uidbs;
+    struct qfp_target **targets;            /* [uidb * 2 + dir]; NULL: UIDB not in use */
+    struct qfp_uidb_cold *uidbs;
+    uint32_t uidb_free_hint;                /* no free UIDB below this index */
+
+    uint32_t max_acls;
+    struct qfp_acl_slot *acls;
+
+    uint32_t max_policies;
+    struct qfp_policy **policies;
+
+    uint32_t next_policer;                  /* policer instances created so far */
+    struct qfp_target empty_target;         /* bound to an in-use UIDB with nothing configured */
+    char errmsg[QFP_ERRMSG_MAX];
+};
+
+/* qfp_table.c */
+int qfp_fail(struct qfp *fp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void qfp_ctl_lock(struct qfp *fp);
+void qfp_ctl_unlock(struct qfp *fp);
+void qfp_gate_close(struct qfp *fp);
+void qfp_gate_open(struct qfp *fp);
+void qfp_gate_enter(struct qfp *fp);
+void qfp_gate_exit(struct qfp *fp);
+
+/* qfp_acl.c */
+int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */
+void qfp_acl_unref(struct qfp *fp, int32_t slot);
+void qfp_acl_free_all(struct qfp *fp);
+
+/* qfp_policy.c */
+void qfp_policy_unref(struct qfp *fp, const struct qfp_policy *policy);
+void qfp_policy_free_all(struct qfp *fp);
+
+/* qfp_police.c */
+int qfp_police_profile(struct qfp *fp, const struct qfp_class_cfg *cfg, struct qfp_police_profile *out);
+void qfp_police_state_init(const struct qfp_police_profile *prof, struct qfp_cstate *st);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * qfp_policy.c - compiled policies: checked, laid out and published once; immutable afterwards.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qfp_impl.h"
+
+static void policy_free(struct qfp_policy *pol)
+{
+    if (!pol)
+        return;
+    free(pol->classes);
+    free(pol->cmaps);
+    free(pol->terms);
+    free(pol);
+}
+
+/* Depth of class-map `cmap`, or a value above QFP_CMAP_DEPTH_MAX when it nests too deep (a cycle
+ * nests forever, so this also rejects cycles). */
+static uint32_t cmap_depth(const struct qfp_cmap *cmaps, const struct qfp_term *terms, uint32_t cmap,
+                           uint32_t depth)
+{
+    if (depth > QFP_CMAP_DEPTH_MAX)
+        return depth;
+    uint32_t deepest = depth;
+    const struct qfp_cmap *cm = &cmaps[cmap];
+    for (uint32_t i = 0; i < cm->nterms; i++) {
+        const struct qfp_term *t = &terms[cm->first_term + i];
+        if (t->kind == QFP_TERM_CLASSMAP) {
+            uint32_t d = cmap_depth(cmaps, terms, t->ref, depth + 1);
+            if (d > deepest)
+                deepest = d;
+            if (deepest > QFP_CMAP_DEPTH_MAX)
+                break;
+        }
+    }
+    return deepest;
+}
+
+static int check_matches(struct qfp *fp, const struct qfp_cmap *cmaps, uint32_t ncmaps,
+                         const struct qfp_term *terms, uint32_t nterms)
+{
+    for (uint32_t i = 0; i < nterms; i++) {
+        const struct qfp_term *t = &terms[i];
+        if (t->kind >= QFP_TERM_KIND_COUNT || t->negate > 1)
+            return qfp_fail(fp, QFP_EINVAL, "term %u: kind %u, negate %u", i, t->kind, t->negate);
+        if (t->kind == QFP_TERM_DSCP && t->dscp_bits == 0)
+            return qfp_fail(fp, QFP_EINVAL, "term %u: match dscp with no values", i);
+        if (t->kind == QFP_TERM_CLASSMAP && t->ref >= ncmaps)
+            return qfp_fail(fp, QFP_EINVAL, "term %u: no class-map %u", i, t->ref);
+        if (t->kind == QFP_TERM_ACL && (t->ref >= fp->max_acls || !fp->acls[t->ref].acl))
+            return qfp_fail(fp, QFP_ENOENT, "term %u: no ACL in slot %u", i, t->ref);
+    }
+    for (uint32_t i = 0; i < ncmaps; i++) {
+        if (cmaps[i].match_all > 1 || (uint64_t)cmaps[i].first_term + cmaps[i].nterms > nterms)
+            return qfp_fail(fp, QFP_EINVAL, "class-map %u: terms outside the term table", i);
+    }
+    for (uint32_t i = 0; i < ncmaps; i++) {
+        if (cmap_depth(cmaps, terms, i, 1) > QFP_CMAP_DEPTH_MAX)
+            return qfp_fail(fp, QFP_EINVAL, "class-map %u nests deeper than %d (or in a cycle)", i,
+                            QFP_CMAP_DEPTH_MAX);
+    }
+    return QFP_OK;
+}
+
+static int check_class(struct qfp *fp, const struct qfp_class_cfg *c, uint32_t i, uint32_t nclasses,
+                       uint32_t ncmaps)
+{
+    if (strnlen(c->name, QFP_NAME_MAX) == QFP_NAME_MAX || !c->name[0])
+        return qfp_fail(fp, QFP_EINVAL, "class %u: name must be 1..%d bytes", i, QFP_NAME_MAX - 1);
+    int is_last = i == nclasses - 1;
+    if ((c->cmap == QFP_CMAP_DEFAULT) != is_last)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: class-default must be last, and only it", c->name);
+    if (!is_last && c->cmap >= ncmaps)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: no class-map %u", c->name, c->cmap);
+    if (c->set_kind > QFP_SET_PREC || (c->set_kind == QFP_SET_NONE && c->set_value) ||
+        (c->set_kind == QFP_SET_DSCP && c->set_value > 63) ||
+        (c->set_kind == QFP_SET_PREC && c->set_value > 7))
+        return qfp_fail(fp, QFP_EINVAL, "class %s: set kind %u value %u", c->name, c->set_kind,
+                        c->set_value);
+    if (c->child != QFP_POLICY_NONE &&
+        (c->child < 0 || (uint32_t)c->child >= fp->max_policies || !fp->policies[c->child]))
+        return qfp_fail(fp, QFP_ENOENT, "class %s: no child policy with handle %d", c->name, c->child);
+    return QFP_OK;
+}
+
+/* Builds the policy from checked parts; states are laid out depth-first: a class, then its child's. */
+static int policy_build(struct qfp *fp, const char *name, uint32_t policy_id,
+                        const struct qfp_class_cfg *classes, uint32_t nclasses,
+                        const struct qfp_cmap *cmaps, uint32_t ncmaps,
+                        const struct qfp_term *terms, uint32_t nterms, struct qfp_policy **out)
+{
+    struct qfp_policy *pol = calloc(1, sizeof *pol);
+    if (!pol)
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for policy %s", name);
+    pol->classes = calloc(nclasses, sizeof *pol->classes);
+    pol->cmaps = calloc(ncmaps ? ncmaps : 1, sizeof *pol->cmaps);
+    pol->terms = calloc(nterms ? nterms : 1, sizeof *pol->terms);
+    if (!pol->classes || !pol->cmaps || !pol->terms) {
+        policy_free(pol);
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for policy %s", name);
+    }
+    memcpy(pol->name, name, strlen(name) + 1);
+    pol->policy_id = policy_id;
+    pol->nclasses = nclasses;
+    pol->ncmaps = ncmaps;
+    pol->nterms = nterms;
+    if (ncmaps)
+        memcpy(pol->cmaps, cmaps, ncmaps * sizeof *cmaps);
+    if (nterms)
+        memcpy(pol->terms, terms, nterms * sizeof *terms);
+    pol->depth = 1;
+
+    uint32_t state = 0;
+    for (uint32_t i = 0; i < nclasses; i++) {
+        struct qfp_pclass *c = &pol->classes[i];
+        c->cfg = classes[i];
+        c->state = state++;
+        c->set_dscp = c->cfg.set_kind == QFP_SET_DSCP   ? (int16_t)c->cfg.set_value
+                      : c->cfg.set_kind == QFP_SET_PREC ? (int16_t)(c->cfg.set_value << 3)
+                                                        : -1;
+        int has_police = c->cfg.hw_policer[0] || c->cfg.hw_policer[1] || c->cfg.hw_policer[2] ||
+                         c->cfg.hw_policer[3] || c->cfg.police_info;
+        if (has_police) {
+            int rc = qfp_police_profile(fp, &c->cfg, &c->police);
+            if (rc != QFP_OK) {
+                policy_free(pol);
+                return rc;
+            }
+            c->has_police = 1;
+        }
+        if (c->cfg.child != QFP_POLICY_NONE) {
+            c->child = fp->policies[c->cfg.child];
+            state += c->child->nstates;
+            if (c->child->depth + 1 > pol->depth)
+                pol->depth = c->child->depth + 1;
+        }
+    }
+    pol->nstates = state;
+    if (pol->depth > QFP_POLICY_DEPTH_MAX) {
+        policy_free(pol);
+        return qfp_fail(fp, QFP_EINVAL, "policy %s: hierarchy deeper than %d levels", name,
+                        QFP_POLICY_DEPTH_MAX);
+    }
+    *out = pol;
+    return QFP_OK;
+}
+
+int qfp_policy_create(struct qfp *fp, const char *name, uint32_t policy_id,
+                      const struct qfp_class_cfg *classes, uint32_t nclasses,
+                      const struct qfp_cmap *cmaps, uint32_t ncmaps,
+                      const struct qfp_term *terms, uint32_t nterms, int32_t *handle_out)
+{
+    qfp_ctl_lock(fp);
+    int rc = QFP_OK;
+    size_t len = strnlen(name, QFP_NAME_MAX);
+    if (len == 0 || len == QFP_NAME_MAX)
+        rc = qfp_fail(fp, QFP_EINVAL, "policy name must be 1..%d bytes", QFP_NAME_MAX - 1);
+    else if (nclasses == 0 || nclasses > QFP_CLASSES_MAX)
+        rc = qfp_fail(fp, QFP_EINVAL, "policy %s: %u classes, not 1..%d", name, nclasses,
+                      QFP_CLASSES_MAX);
+    else if (nterms > QFP_TERMS_MAX || ncmaps > QFP_TERMS_MAX)
+        rc = qfp_fail(fp, QFP_EINVAL, "policy %s: more than %d terms or class-maps", name,
+                      QFP_TERMS_MAX);
+    if (rc == QFP_OK)
+        rc = check_matches(fp, cmaps, ncmaps, terms, nterms);
+    for (uint32_t i = 0; rc == QFP_OK && i < nclasses; i++)
+        rc = check_class(fp, &classes[i], i, nclasses, ncmaps);
+    int32_t handle = 0;
+    while (rc == QFP_OK && (uint32_t)handle < fp->max_policies && fp->policies[handle])
+        handle++;
+    if (rc == QFP_OK && (uint32_t)handle == fp->max_policies)
+        rc = qfp_fail(fp, QFP_EFULL, "all %u policy handles are in use", fp->max_policies);
+    struct qfp_policy *pol = NULL;
+    if (rc == QFP_OK)
+        rc = policy_build(fp, name, policy_id, classes, nclasses, cmaps, ncmaps, terms, nterms, &pol);
+    if (rc == QFP_OK) {
+        /* Take the references it holds: its ACLs and its children. No batch sees a new policy
+         * until a bind publishes it, so the gate stays open. */
+        for (uint32_t i = 0; i < nterms; i++)
+            if (terms[i].kind == QFP_TERM_ACL)
+                fp->acls[terms[i].ref].refs++;
+        for (uint32_t i = 0; i < nclasses; i++)
+            if (pol->classes[i].child)
+                fp->policies[classes[i].child]->refs++;
+        pol->handle = handle;
+        fp->policies[handle] = pol;
+        *handle_out = handle;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+/* Drops one reference; called with ctl_lock held. Policies are freed only by qfp_policy_delete. */
+void qfp_policy_unref(struct qfp *fp, const struct qfp_policy *policy)
+{
+    fp->policies[policy->handle]->refs--;
+}
+
+static void policy_release(struct qfp *fp, struct qfp_policy *pol)
+{
+    for (uint32_t i = 0; i < pol->nterms; i++)
+        if (pol->terms[i].kind == QFP_TERM_ACL)
+            qfp_acl_unref(fp, (int32_t)pol->terms[i].ref);
+    for (uint32_t i = 0; i < pol->nclasses; i++)
+        if (pol->classes[i].child)
+            qfp_policy_unref(fp, pol->classes[i].child);
+}
+
+int qfp_policy_delete(struct qfp *fp, int32_t handle)
+{
+    qfp_ctl_lock(fp);
+    int rc = QFP_OK;
+    if (handle < 0 || (uint32_t)handle >= fp->max_policies || !fp->policies[handle])
+        rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", handle);
+    else if (fp->policies[handle]->refs)
+        rc = qfp_fail(fp, QFP_EBUSY, "policy %s is used by %u targets and parent policies",
+                      fp->policies[handle]->name, fp->policies[handle]->refs);
+    if (rc == QFP_OK) {
+        /* Unreferenced, so no target and no batch can reach it: free without closing the gate. */
+        struct qfp_policy *pol = fp->policies[handle];
+        policy_release(fp, pol);
+        fp->policies[handle] = NULL;
+        policy_free(pol);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_policy_info(struct qfp *fp, int32_t handle, struct qfp_policy_info *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = QFP_OK;
+    if (handle < 0 || (uint32_t)handle >= fp->max_policies || !fp->policies[handle]) {
+        rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", handle);
+    } else {
+        const struct qfp_policy *pol = fp->policies[handle];
+        memset(out, 0, sizeof *out);
+        memcpy(out->name, pol->name, QFP_NAME_MAX);
+        out->policy_id = pol->policy_id;
+        out->nclasses = pol->nclasses;
+        out->ncmaps = pol->ncmaps;
+        out->nterms = pol->nterms;
+        out->depth = pol->depth;
+        out->nstates = pol->nstates;
+        out->refs = pol->refs;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_policy_class(struct qfp *fp, int32_t handle, uint32_t index, struct qfp_class_cfg *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = QFP_OK;
+    if (handle < 0 || (uint32_t)handle >= fp->max_policies || !fp->policies[handle])
+        rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", handle);
+    else if (index >= fp->policies[handle]->nclasses)
+        rc = qfp_fail(fp, QFP_ENOENT, "policy %s has no class %u", fp->policies[handle]->name, index);
+    else
+        *out = fp->policies[handle]->classes[index].cfg;
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+void qfp_policy_free_all(struct qfp *fp)
+{
+    for (uint32_t i = 0; i < fp->max_policies; i++) {
+        policy_free(fp->policies[i]);
+        fp->policies[i] = NULL;
+    }
+}

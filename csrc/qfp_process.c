@@ -1,0 +1,260 @@
+/*
+ * qfp_process.c - the per-packet path: UIDB lookup, ACL, classification, policing, marking.
+ *
+ * Rules for everything in this file: no allocation, no floating point, no division, no locks
+ * beyond the batch gate taken once per batch. Inputs are trusted (Python checked their ranges);
+ * DSCP is still masked before it becomes a shift count, so a bad byte cannot become undefined
+ * behaviour.
+ */
+#include "qfp_impl.h"
+
+/* ---- ACL ------------------------------------------------------------------------------------------ */
+static inline int port_ok(uint16_t port, uint16_t lo, uint16_t hi, int negate)
+{
+    return ((port >= lo) & (port <= hi)) ^ negate;
+}
+
+/* Index of the first ACE matching the packet, or acl->naces for none (the implicit deny). */
+static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const int noninitial = p->frag == QFP_FRAG_NONINITIAL;
+    for (uint32_t i = 0; i < acl->naces; i++) {
+        const struct qfp_ace *a = &acl->aces[i];
+        if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+            ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+            ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+            continue;
+        if (noninitial) {
+            /* No L4 header: IOS lets a permit with L4 conditions match on its L3 part alone,
+             * and skips a deny with L4 conditions. */
+            if ((a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) == QFP_ACE_L4)
+                continue;
+            return i;
+        }
+        if (a->flags & QFP_ACE_FRAGMENTS)
+            continue;
+        if (a->flags & QFP_ACE_L4) {
+            if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
+                !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
+                continue;
+            if ((a->flags & QFP_ACE_ESTABLISHED) && !(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)))
+                continue;
+        }
+        return i;
+    }
+    return acl->naces;
+}
+
+/* ---- classification ------------------------------------------------------------------------------ */
+/* Recursion depth is bounded by QFP_CMAP_DEPTH_MAX, which qfp_policy_create enforces. */
+static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
+                      const struct qfp_pkt *p)
+{
+    const struct qfp_cmap *cm = &pol->cmaps[cmap];
+    const struct qfp_term *t = &pol->terms[cm->first_term];
+    for (uint32_t i = 0; i < cm->nterms; i++, t++) {
+        int m;
+        switch (t->kind) {
+        case QFP_TERM_ANY:
+            m = 1;
+            break;
+        case QFP_TERM_DSCP:
+            m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
+            break;
+        case QFP_TERM_ACL: {
+            const struct qfp_acl *acl = fp->acls[t->ref].acl;
+            uint32_t hit = acl_lookup(acl, p);
+            m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
+            break;
+        }
+        default: /* QFP_TERM_CLASSMAP */
+            m = cmap_match(fp, pol, t->ref, p);
+            break;
+        }
+        m ^= t->negate;
+        if (m != cm->match_all)
+            return m;   /* a miss decides match-all, a hit decides match-any */
+    }
+    return cm->nterms && cm->match_all;
+}
+
+static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *pol,
+                                const struct qfp_pkt *p)
+{
+    uint32_t last = pol->nclasses - 1;   /* class-default */
+    for (uint32_t i = 0; i < last; i++)
+        if (cmap_match(fp, pol, pol->classes[i].cfg.cmap, p))
+            return i;
+    return last;
+}
+
+/* ---- policing --------------------------------------------------------------------------------------
+ * Overflow: a bucket holds at most 2^29 bytes = 4.3e18 units; dt is clamped to the bucket's fill
+ * time (size / rate + 1 ns), so a refill adds at most size + rate < 4.3e18 + 1.4e11 units, and
+ * level + refill stays below 2^64. For 1R3C, C + E < 8.6e18 and the same holds. */
+static inline uint64_t refill(uint64_t level, uint64_t size, uint64_t dt, uint64_t dt_max, uint64_t rate)
+{
+    uint64_t add = (dt < dt_max ? dt : dt_max) * rate;
+    return add >= size - level ? size : level + add;
+}
+
+static inline uint8_t police(const struct qfp_police_profile *pr, struct qfp_cstate *st,
+                             uint64_t ts, uint64_t cost)
+{
+    uint64_t dt = 0;
+    if (ts > st->last_ns) {
+        dt = ts - st->last_ns;
+        st->last_ns = ts;
+    }
+    switch (pr->mode) {
+    case QFP_POLICE_1R2C:
+        st->tc = refill(st->tc, pr->cbs, dt, pr->dt_c_max, pr->cir);
+        if (st->tc >= cost) {
+            st->tc -= cost;
+            return QFP_CONFORM;
+        }
+        return QFP_EXCEED;
+    case QFP_POLICE_1R3C: {
+        uint64_t add = (dt < pr->dt_c_max ? dt : pr->dt_c_max) * pr->cir;
+        uint64_t room = pr->cbs - st->tc;
+        if (add <= room) {
+            st->tc += add;
+        } else {
+            st->tc = pr->cbs;
+            add -= room;
+            st->te = add >= pr->ebs - st->te ? pr->ebs : st->te + add;
+        }
+        if (st->tc >= cost) {
+            st->tc -= cost;
+            return QFP_CONFORM;
+        }
+        if (st->te >= cost) {
+            st->te -= cost;
+            return QFP_EXCEED;
+        }
+        return QFP_VIOLATE;
+    }
+    default: /* QFP_POLICE_2R3C: te is the peak bucket */
+        st->tc = refill(st->tc, pr->cbs, dt, pr->dt_c_max, pr->cir);
+        st->te = refill(st->te, pr->ebs, dt, pr->dt_e_max, pr->pir);
+        if (st->te < cost)
+            return QFP_VIOLATE;
+        st->te -= cost;
+        if (st->tc < cost)
+            return QFP_EXCEED;
+        st->tc -= cost;
+        return QFP_CONFORM;
+    }
+}
+
+/* ---- the policy walk -------------------------------------------------------------------------------- */
+struct walk {
+    const struct qfp_pkt *p;
+    uint64_t cost;           /* the packet's size in token units */
+    uint8_t dscp;            /* as marked so far */
+    uint8_t colour;          /* most severe so far, QFP_COLOUR_NONE before any policer */
+    uint16_t cls[2];         /* class matched at levels 0 and 1 */
+};
+
+/* Runs one level of the hierarchy; returns QFP_DROP or QFP_FORWARD. Depth <= QFP_POLICY_DEPTH_MAX. */
+static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct qfp_cstate *base,
+                      uint32_t level, struct walk *w)
+{
+    uint32_t ci = classify(fp, pol, w->p);
+    const struct qfp_pclass *c = &pol->classes[ci];
+    struct qfp_cstate *st = &base[c->state];
+    if (level < 2)
+        w->cls[level] = (uint16_t)ci;
+    st->pkts++;
+    st->bytes += w->p->length;
+    if (c->set_dscp >= 0)
+        w->dscp = (uint8_t)c->set_dscp;
+    if (c->child && run_policy(fp, c->child, st + 1, level + 1, w) == QFP_DROP)
+        goto drop;
+    if (c->has_police) {
+        uint8_t colour = police(&c->police, st, w->p->ts_ns, w->cost);
+        st->colour_pkts[colour]++;
+        st->colour_bytes[colour] += w->p->length;
+        if (w->colour == QFP_COLOUR_NONE || colour > w->colour)
+            w->colour = colour;
+        switch (c->police.act[colour]) {
+        case QFP_PACT_DROP:
+            goto drop;
+        case QFP_PACT_MARK:
+            w->dscp = c->police.mark[colour];
+            break;
+        default:
+            break;
+        }
+    }
+    return QFP_FORWARD;
+drop:
+    st->drop_pkts++;
+    st->drop_bytes += w->p->length;
+    return QFP_DROP;
+}
+
+/* ---- a batch --------------------------------------------------------------------------------------- */
+static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v)
+{
+    v->ace = QFP_ACE_NONE;
+    v->cls = v->child_cls = QFP_CLASS_NONE;
+    v->action = QFP_FORWARD;
+    v->colour = QFP_COLOUR_NONE;
+    v->dscp = p->dscp;
+    v->reason = QFP_REASON_NONE;
+
+    const struct qfp_target *t =
+        p->uidb < fp->max_uidbs ? fp->targets[(size_t)p->uidb * 2 + (p->dir & 1)] : NULL;
+    if (!t) {
+        v->action = QFP_DROP;
+        v->reason = QFP_REASON_NO_UIDB;
+        return;
+    }
+    if (t->acl_slot != QFP_ACL_NONE) {
+        struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
+        uint32_t hit = acl_lookup(acl, p);
+        if (hit == acl->naces) {
+            acl->implicit_deny++;
+            v->ace = QFP_ACE_IMPLICIT;
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_ACL;
+            return;
+        }
+        acl->hits[hit]++;
+        v->ace = hit;
+        if (!(acl->aces[hit].flags & QFP_ACE_PERMIT)) {
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_ACL;
+            return;
+        }
+    }
+    if (t->policy) {
+        struct walk w = {
+            .p = p,
+            .cost = (uint64_t)p->length * QFP_UNITS_PER_BYTE,
+            .dscp = p->dscp,
+            .colour = QFP_COLOUR_NONE,
+            .cls = {QFP_CLASS_NONE, QFP_CLASS_NONE},
+        };
+        /* The target is const to readers, but its per-class state is theirs to update. */
+        struct qfp_cstate *states = ((struct qfp_target *)t)->states;
+        if (run_policy(fp, t->policy, states, 0, &w) == QFP_DROP) {
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_POLICE;
+        }
+        v->cls = w.cls[0];
+        v->child_cls = w.cls[1];
+        v->colour = w.colour;
+        v->dscp = w.dscp;
+    }
+}
+
+int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n)
+{
+    qfp_gate_enter(fp);
+    for (size_t i = 0; i < n; i++)
+        process_one(fp, &pkts[i], &verdicts[i]);
+    qfp_gate_exit(fp);
+    return QFP_OK;
+}

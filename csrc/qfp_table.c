@@ -1,0 +1,366 @@
+/*
+ * qfp_table.c - the fast path object, its batch gate, and the UIDB table with its targets.
+ */
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qfp_impl.h"
+
+int qfp_fail(struct qfp *fp, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fp->errmsg, sizeof fp->errmsg, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *qfp_errmsg(const struct qfp *fp)
+{
+    return fp->errmsg;
+}
+
+/* ---- locking ---------------------------------------------------------------------------------------
+ * Control operations take ctl_lock for their whole length, and close the gate only around the
+ * pointer stores that publish a change. Closing the gate waits for the batches in flight; batches
+ * arriving meanwhile wait at qfp_gate_enter. All atomics are sequentially consistent: the writer's
+ * store of `writer` and load of `readers` cannot both miss a reader's increment and load. */
+void qfp_ctl_lock(struct qfp *fp)
+{
+    while (atomic_flag_test_and_set(&fp->ctl_lock))
+        sched_yield();
+}
+
+void qfp_ctl_unlock(struct qfp *fp)
+{
+    atomic_flag_clear(&fp->ctl_lock);
+}
+
+void qfp_gate_close(struct qfp *fp)
+{
+    atomic_store(&fp->writer, 1);
+    while (atomic_load(&fp->readers) != 0)
+        sched_yield();
+}
+
+void qfp_gate_open(struct qfp *fp)
+{
+    atomic_store(&fp->writer, 0);
+}
+
+void qfp_gate_enter(struct qfp *fp)
+{
+    for (;;) {
+        while (atomic_load(&fp->writer))
+            sched_yield();
+        atomic_fetch_add(&fp->readers, 1);
+        if (!atomic_load(&fp->writer))
+            return;
+        atomic_fetch_sub(&fp->readers, 1);
+    }
+}
+
+void qfp_gate_exit(struct qfp *fp)
+{
+    atomic_fetch_sub(&fp->readers, 1);
+}
+
+/* ---- the fast path object ----------------------------------------------------------------------- */
+int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, struct qfp **out)
+{
+    struct qfp *fp = calloc(1, sizeof *fp);
+    if (!fp)
+        return QFP_ENOMEM;
+    atomic_init(&fp->readers, 0);
+    atomic_init(&fp->writer, 0);
+    atomic_flag_clear(&fp->ctl_lock);
+    fp->max_uidbs = max_uidbs;
+    fp->max_acls = max_acls;
+    fp->max_policies = max_policies;
+    fp->empty_target.acl_slot = QFP_ACL_NONE;
+    /* calloc leaves untouched pages unmapped, so a large UIDB capacity costs only what is used. */
+    fp->targets = calloc((size_t)max_uidbs * QFP_DIR_COUNT, sizeof *fp->targets);
+    fp->uidbs = calloc(max_uidbs, sizeof *fp->uidbs);
+    fp->acls = calloc(max_acls, sizeof *fp->acls);
+    fp->policies = calloc(max_policies, sizeof *fp->policies);
+    if (!fp->targets || !fp->uidbs || !fp->acls || !fp->policies) {
+        qfp_destroy(fp);
+        return QFP_ENOMEM;
+    }
+    *out = fp;
+    return QFP_OK;
+}
+
+static void target_free(struct qfp *fp, struct qfp_target *t)
+{
+    if (!t || t == &fp->empty_target)
+        return;
+    qfp_acl_unref(fp, t->acl_slot);
+    if (t->policy)
+        qfp_policy_unref(fp, t->policy);
+    free(t);
+}
+
+void qfp_destroy(struct qfp *fp)
+{
+    if (!fp)
+        return;
+    if (fp->targets)
+        for (size_t i = 0; i < (size_t)fp->max_uidbs * QFP_DIR_COUNT; i++)
+            target_free(fp, fp->targets[i]);
+    if (fp->policies)
+        qfp_policy_free_all(fp);
+    if (fp->acls)
+        qfp_acl_free_all(fp);
+    free(fp->targets);
+    free(fp->uidbs);
+    free(fp->acls);
+    free(fp->policies);
+    free(fp);
+}
+
+/* ---- UIDBs ---------------------------------------------------------------------------------------- */
+static int uidb_check(struct qfp *fp, uint32_t uidb)
+{
+    if (uidb >= fp->max_uidbs || !fp->uidbs[uidb].in_use)
+        return qfp_fail(fp, QFP_ENOENT, "UIDB %u is not in use", uidb);
+    return QFP_OK;
+}
+
+static int name_copy(struct qfp *fp, char *dst, const char *src, const char *what)
+{
+    size_t len = strnlen(src, QFP_NAME_MAX);
+    if (len == 0 || len == QFP_NAME_MAX)
+        return qfp_fail(fp, QFP_EINVAL, "%s must be 1..%d bytes long", what, QFP_NAME_MAX - 1);
+    memcpy(dst, src, len + 1);
+    return QFP_OK;
+}
+
+int qfp_uidb_create(struct qfp *fp, uint32_t ifh, const char *ifname, uint32_t *uidb_out)
+{
+    qfp_ctl_lock(fp);
+    uint32_t u = fp->uidb_free_hint;
+    while (u < fp->max_uidbs && fp->uidbs[u].in_use)
+        u++;
+    int rc = QFP_OK;
+    if (u == fp->max_uidbs)
+        rc = qfp_fail(fp, QFP_EFULL, "all %u UIDBs are in use", fp->max_uidbs);
+    else
+        rc = name_copy(fp, fp->uidbs[u].ifname, ifname, "interface name");
+    if (rc == QFP_OK) {
+        fp->uidbs[u].ifh = ifh;
+        fp->uidbs[u].in_use = 1;
+        fp->uidb_free_hint = u + 1;
+        qfp_gate_close(fp);
+        fp->targets[(size_t)u * 2 + QFP_DIR_IN] = &fp->empty_target;
+        fp->targets[(size_t)u * 2 + QFP_DIR_OUT] = &fp->empty_target;
+        qfp_gate_open(fp);
+        *uidb_out = u;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_uidb_delete(struct qfp *fp, uint32_t uidb)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK) {
+        struct qfp_target **slot = &fp->targets[(size_t)uidb * 2];
+        struct qfp_target *old[QFP_DIR_COUNT] = {slot[0], slot[1]};
+        qfp_gate_close(fp);
+        slot[0] = slot[1] = NULL;
+        qfp_gate_open(fp);
+        for (int d = 0; d < QFP_DIR_COUNT; d++)
+            target_free(fp, old[d]);
+        memset(&fp->uidbs[uidb], 0, sizeof fp->uidbs[uidb]);
+        if (uidb < fp->uidb_free_hint)
+            fp->uidb_free_hint = uidb;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+/* A new instance of `policy` with fresh state: counters zero, buckets full, new policer ids. */
+static void states_init(struct qfp *fp, const struct qfp_policy *policy, struct qfp_cstate *base)
+{
+    for (uint32_t i = 0; i < policy->nclasses; i++) {
+        const struct qfp_pclass *c = &policy->classes[i];
+        struct qfp_cstate *st = &base[c->state];
+        if (c->has_police) {
+            qfp_police_state_init(&c->police, st);
+            st->policer_id = 0x20000000u | (++fp->next_policer & 0x0fffffffu);
+        }
+        if (c->child)
+            states_init(fp, c->child, st + 1);
+    }
+}
+
+int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, uint32_t dir, int32_t acl_slot, int32_t policy)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK && dir >= QFP_DIR_COUNT)
+        rc = qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
+    const struct qfp_policy *pol = NULL;
+    if (rc == QFP_OK && policy != QFP_POLICY_NONE) {
+        if (policy < 0 || (uint32_t)policy >= fp->max_policies || !fp->policies[policy])
+            rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", policy);
+        else
+            pol = fp->policies[policy];
+    }
+    if (rc == QFP_OK)
+        rc = qfp_acl_ref(fp, acl_slot);
+    if (rc != QFP_OK) {
+        qfp_ctl_unlock(fp);
+        return rc;
+    }
+
+    uint32_t nstates = pol ? pol->nstates : 0;
+    struct qfp_target *t = calloc(1, sizeof *t + (size_t)nstates * sizeof t->states[0]);
+    if (!t) {
+        qfp_acl_unref(fp, acl_slot);
+        qfp_ctl_unlock(fp);
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for a target of %u class states", nstates);
+    }
+    t->acl_slot = acl_slot;
+    t->policy = pol;
+    t->nstates = nstates;
+    t->dir = (uint8_t)dir;
+    if (pol) {
+        fp->policies[policy]->refs++;
+        states_init(fp, pol, t->states);
+    }
+
+    struct qfp_target **slot = &fp->targets[(size_t)uidb * 2 + dir];
+    struct qfp_target *old = *slot;
+    qfp_gate_close(fp);
+    *slot = t;
+    qfp_gate_open(fp);
+    target_free(fp, old);
+    qfp_ctl_unlock(fp);
+    return QFP_OK;
+}
+
+int qfp_uidb_info(struct qfp *fp, uint32_t uidb, struct qfp_uidb_info *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK) {
+        memset(out, 0, sizeof *out);
+        memcpy(out->ifname, fp->uidbs[uidb].ifname, QFP_NAME_MAX);
+        out->ifh = fp->uidbs[uidb].ifh;
+        for (int d = 0; d < QFP_DIR_COUNT; d++) {
+            const struct qfp_target *t = fp->targets[(size_t)uidb * 2 + d];
+            out->acl[d] = t->acl_slot;
+            out->policy[d] = t->policy ? t->policy->handle : QFP_POLICY_NONE;
+        }
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_uidb_next(struct qfp *fp, uint32_t from, uint32_t *uidb_out)
+{
+    qfp_ctl_lock(fp);
+    uint32_t u = from;
+    while (u < fp->max_uidbs && !fp->uidbs[u].in_use)
+        u++;
+    int rc = u < fp->max_uidbs ? QFP_OK : QFP_ENOENT;
+    if (rc == QFP_OK)
+        *uidb_out = u;
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+/* ---- read-back ------------------------------------------------------------------------------------ */
+static uint32_t psqd_features(const struct qfp_pclass *c)
+{
+    return (c->has_police ? 1u : 0u) | (c->set_dscp >= 0 ? 2u : 0u) | (c->child ? 4u : 0u);
+}
+
+static void states_read(const struct qfp_target *t, const struct qfp_policy *policy,
+                        const struct qfp_cstate *base, uint32_t level, int32_t parent,
+                        struct qfp_class_state_info *out, uint32_t cap)
+{
+    for (uint32_t i = 0; i < policy->nclasses; i++) {
+        const struct qfp_pclass *c = &policy->classes[i];
+        const struct qfp_cstate *st = &base[c->state];
+        uint32_t index = (uint32_t)(st - t->states);
+        if (index < cap) {
+            struct qfp_class_state_info *o = &out[index];
+            memset(o, 0, sizeof *o);
+            o->policy = policy->handle;
+            o->level = level;
+            o->class_index = i;
+            o->parent_state = parent;
+            if (c->cfg.cmap != QFP_CMAP_DEFAULT) {
+                const struct qfp_cmap *cm = &policy->cmaps[c->cfg.cmap];
+                o->psqd[0] = cm->first_term << 16 | cm->nterms;
+            }
+            o->psqd[1] = (uint32_t)c->cfg.set_kind << 8 | c->cfg.set_value;
+            o->psqd[2] = psqd_features(c);
+            o->psqd[3] = c->child ? c->child->policy_id : 0;
+            o->isqd[0] = (uint32_t)(uintptr_t)st;
+            o->isqd[1] = t->dir == QFP_DIR_IN;
+            o->isqd[2] = level;
+            memcpy(o->hw_policer, c->cfg.hw_policer, sizeof o->hw_policer);
+            o->police_info = c->cfg.police_info;
+            o->policer_id = st->policer_id;
+            o->pkts = st->pkts;
+            o->bytes = st->bytes;
+            o->drop_pkts = st->drop_pkts;
+            o->drop_bytes = st->drop_bytes;
+            memcpy(o->colour_pkts, st->colour_pkts, sizeof o->colour_pkts);
+            memcpy(o->colour_bytes, st->colour_bytes, sizeof o->colour_bytes);
+            o->tokens_c = st->tc;
+            o->tokens_e = st->te;
+        }
+        if (c->child)
+            states_read(t, c->child, st + 1, level + 1, (int32_t)index, out, cap);
+    }
+}
+
+int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
+                    struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK && dir >= QFP_DIR_COUNT)
+        rc = qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
+    if (rc == QFP_OK) {
+        const struct qfp_target *t = fp->targets[(size_t)uidb * 2 + dir];
+        *n_out = t->nstates;
+        if (t->policy) {
+            /* Counters move under running batches; close the gate for a consistent snapshot. */
+            qfp_gate_close(fp);
+            states_read(t, t->policy, t->states, 0, -1, out, cap);
+            qfp_gate_open(fp);
+        }
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK && dir >= QFP_DIR_COUNT)
+        rc = qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
+    if (rc == QFP_OK) {
+        struct qfp_target *t = fp->targets[(size_t)uidb * 2 + dir];
+        qfp_gate_close(fp);
+        for (uint32_t i = 0; i < t->nstates; i++) {
+            struct qfp_cstate *st = &t->states[i];
+            /* Counters only: the buckets keep their level, as on the device. */
+            memset(st, 0, offsetof(struct qfp_cstate, tc));
+        }
+        qfp_gate_open(fp);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}

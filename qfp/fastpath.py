@@ -1,0 +1,331 @@
+"""FastPath: the C fast path (qfp._fastpath) behind the FastPathAPI interface.
+
+Tables are checked as Python values (qfp.tables) and compiled here to the C structs of csrc/qfp.h;
+every C status becomes a specific qfp.errors exception carrying C's own message. Packet batches reach
+C in place through ffi.from_buffer; cffi releases the GIL for every call, so batches on other threads
+run in parallel."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import errors
+from . import policer as policer_words
+from ._fastpath import ffi, lib
+from .api import FastPathAPI
+from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch
+from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .tables import Ace, ClassMap, Direction, Match, Policy
+
+_STATUS_ERRORS = {
+    lib.QFP_ENOMEM: errors.OutOfMemory,
+    lib.QFP_EINVAL: errors.InvalidTable,
+    lib.QFP_ENOENT: errors.NotFound,
+    lib.QFP_EBUSY: errors.InUse,
+    lib.QFP_EFULL: errors.TableFull,
+}
+
+_TERM_KINDS = {"any": lib.QFP_TERM_ANY, "dscp": lib.QFP_TERM_DSCP,
+               "access-group": lib.QFP_TERM_ACL, "class-map": lib.QFP_TERM_CLASSMAP}
+
+
+def _check_layout(ctype: str, dtype: np.dtype) -> None:
+    """The numpy dtype must be the C struct, field for field, or batches would be misread."""
+    if ffi.sizeof(ctype) != dtype.itemsize:
+        raise ImportError(f"{ctype} is {ffi.sizeof(ctype)} bytes in C, {dtype.itemsize} in numpy")
+    for name in dtype.names:
+        if ffi.offsetof(ctype, name) != dtype.fields[name][1]:
+            raise ImportError(f"{ctype}.{name} is at a different offset in C and in numpy")
+
+
+_check_layout("struct qfp_pkt", PACKET_DTYPE)
+_check_layout("struct qfp_verdict", VERDICT_DTYPE)
+
+
+def _name(cdata) -> str:
+    return ffi.string(cdata).decode()
+
+
+def _optional(handle: int, none: int) -> int | None:
+    return None if handle == none else handle
+
+
+# ---- compiling tables to C structs -----------------------------------------------------------------
+def _fill_ace(c, ace: Ace) -> None:
+    c.src_mask = ~ace.src_wildcard & 0xFFFFFFFF
+    c.src_val = ace.src & c.src_mask
+    c.dst_mask = ~ace.dst_wildcard & 0xFFFFFFFF
+    c.dst_val = ace.dst & c.dst_mask
+    if ace.proto is not None:
+        c.proto_val, c.proto_mask = ace.proto, 0xFF
+    if ace.dscp is not None:
+        c.dscp_val, c.dscp_mask = ace.dscp, 0x3F
+    elif ace.precedence is not None:
+        c.dscp_val, c.dscp_mask = ace.precedence << 3, 0x38
+    flags = lib.QFP_ACE_PERMIT if ace.permit else 0
+    c.sport_lo, c.sport_hi, c.dport_lo, c.dport_hi = 0, 0xFFFF, 0, 0xFFFF
+    if ace.sport is not None:
+        c.sport_lo, c.sport_hi, negate = ace.sport.bounds()
+        flags |= lib.QFP_ACE_SPORT_NEG if negate else 0
+    if ace.dport is not None:
+        c.dport_lo, c.dport_hi, negate = ace.dport.bounds()
+        flags |= lib.QFP_ACE_DPORT_NEG if negate else 0
+    if ace.established:
+        flags |= lib.QFP_ACE_ESTABLISHED
+    if ace.has_l4:
+        flags |= lib.QFP_ACE_L4
+    if ace.fragments:
+        flags |= lib.QFP_ACE_FRAGMENTS
+    c.flags = flags
+
+
+def _compile_aces(aces: Sequence[Ace], hits: Sequence[int] | None):
+    aces = list(aces)
+    for ace in aces:
+        if not isinstance(ace, Ace):
+            raise errors.TableError(f"an ACL holds Ace values, not {type(ace).__name__}")
+    c_aces = ffi.new("struct qfp_ace[]", max(len(aces), 1))
+    for c, ace in zip(c_aces, aces):
+        _fill_ace(c, ace)
+    c_hits = ffi.NULL
+    if hits is not None:
+        hits = list(hits)
+        if len(hits) != len(aces):
+            raise errors.TableError(f"{len(hits)} counters for {len(aces)} ACEs")
+        if any(not 0 <= h < 1 << 64 for h in hits):
+            raise errors.TableError("an ACE counter is outside 0..2^64-1")
+        c_hits = ffi.new("uint64_t[]", hits or [0])
+    return c_aces, len(aces), c_hits
+
+
+def class_map_order(policy: Policy) -> list[ClassMap]:
+    """The policy's class-maps as the fast path numbers them: each class's class-map in class order,
+    each followed depth-first by those it nests, every distinct class-map once."""
+    order: dict[ClassMap, int] = {}
+
+    def visit(cmap: ClassMap) -> None:
+        if cmap in order:
+            return
+        order[cmap] = len(order)
+        for match in cmap.matches:
+            if match.class_map is not None:
+                visit(match.class_map)
+
+    for cls in policy.classes:
+        if cls.class_map is not None:
+            visit(cls.class_map)
+    return list(order)
+
+
+def _fill_term(c, match: Match, cmap_index: dict[ClassMap, int]) -> None:
+    c.kind = _TERM_KINDS[match.kind]
+    c.negate = match.negate
+    if match.kind == "dscp":
+        c.dscp_bits = sum(1 << d for d in match.dscp)
+    elif match.kind == "access-group":
+        c.ref = match.acl
+    elif match.kind == "class-map":
+        c.ref = cmap_index[match.class_map]
+
+
+def _compile_policy(policy: Policy):
+    if not isinstance(policy, Policy):
+        raise errors.TableError(f"policy_create takes a Policy, not {type(policy).__name__}")
+    cmaps = class_map_order(policy)
+    cmap_index = {cmap: i for i, cmap in enumerate(cmaps)}
+    nterms = sum(len(cmap.matches) for cmap in cmaps)
+    c_cmaps = ffi.new("struct qfp_cmap[]", max(len(cmaps), 1))
+    c_terms = ffi.new("struct qfp_term[]", max(nterms, 1))
+    first = 0
+    for c_cmap, cmap in zip(c_cmaps, cmaps):
+        c_cmap.match_all = cmap.match_all
+        c_cmap.first_term = first
+        c_cmap.nterms = len(cmap.matches)
+        for match in cmap.matches:
+            _fill_term(c_terms[first], match, cmap_index)
+            first += 1
+
+    c_classes = ffi.new("struct qfp_class_cfg[]", len(policy.classes))
+    for c, cls in zip(c_classes, policy.classes):
+        c.name = cls.name.encode()
+        c.object_id = cls.object_id
+        c.cmap = lib.QFP_CMAP_DEFAULT if cls.class_map is None else cmap_index[cls.class_map]
+        if cls.set_dscp is not None:
+            c.set_kind, c.set_value = lib.QFP_SET_DSCP, cls.set_dscp
+        elif cls.set_precedence is not None:
+            c.set_kind, c.set_value = lib.QFP_SET_PREC, cls.set_precedence
+        if cls.police is not None:
+            words = policer_words.encode(cls.police)
+            c.hw_policer = list(words.hw)
+            c.police_info = words.police_info
+        c.child = lib.QFP_POLICY_NONE if cls.child is None else cls.child
+    return c_classes, len(policy.classes), c_cmaps, len(cmaps), c_terms, nterms
+
+
+# ---- the fast path -------------------------------------------------------------------------------
+class FastPath(FastPathAPI):
+    """One QFP: its UIDB table, ACL slots and policies, and the packet path over them."""
+
+    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14):
+        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
+                            ("max_policies", max_policies)):
+            if not 1 <= value <= 1 << 24:
+                raise errors.TableError(f"{what} {value} is outside 1..2^24")
+        out = ffi.new("struct qfp **")
+        status = lib.qfp_create(max_uidbs, max_acls, max_policies, out)
+        if status != lib.QFP_OK:
+            raise errors.OutOfMemory("cannot allocate the fast path's tables", status)
+        self._fp = ffi.gc(out[0], lib.qfp_destroy)
+        self.max_uidbs = max_uidbs
+
+    def _check(self, status: int) -> None:
+        if status != lib.QFP_OK:
+            message = _name(lib.qfp_errmsg(self._fp))
+            raise _STATUS_ERRORS.get(status, errors.FastPathError)(message, status)
+
+    # ---- ACLs ----
+    def acl_create(self, aces, hits=None) -> int:
+        c_aces, n, c_hits = _compile_aces(aces, hits)
+        slot = ffi.new("uint32_t *")
+        self._check(lib.qfp_acl_create(self._fp, c_aces, n, c_hits, slot))
+        return slot[0]
+
+    def acl_replace(self, slot, aces, hits=None) -> None:
+        c_aces, n, c_hits = _compile_aces(aces, hits)
+        self._check(lib.qfp_acl_replace(self._fp, _u32(slot), c_aces, n, c_hits))
+
+    def acl_delete(self, slot) -> None:
+        self._check(lib.qfp_acl_delete(self._fp, _u32(slot)))
+
+    def acl_counters(self, slot) -> AclCounters:
+        n = ffi.new("uint32_t *")
+        implicit = ffi.new("uint64_t *")
+        cap = 0
+        hits = ffi.new("uint64_t[]", 1)
+        while True:
+            self._check(lib.qfp_acl_counters(self._fp, _u32(slot), hits, cap, n, implicit))
+            if n[0] <= cap:
+                return AclCounters(tuple(hits[0:n[0]]), implicit[0])
+            cap = n[0]
+            hits = ffi.new("uint64_t[]", cap)
+
+    def acl_clear_counters(self, slot) -> None:
+        self._check(lib.qfp_acl_clear_counters(self._fp, _u32(slot)))
+
+    # ---- policies ----
+    def policy_create(self, policy) -> int:
+        compiled = _compile_policy(policy)
+        handle = ffi.new("int32_t *")
+        self._check(lib.qfp_policy_create(self._fp, policy.name.encode(), policy.policy_id,
+                                          *compiled, handle))
+        return handle[0]
+
+    def policy_delete(self, handle) -> None:
+        self._check(lib.qfp_policy_delete(self._fp, _i32(handle)))
+
+    def policy_info(self, handle) -> PolicyInfo:
+        info = ffi.new("struct qfp_policy_info *")
+        self._check(lib.qfp_policy_info(self._fp, _i32(handle), info))
+        return PolicyInfo(name=_name(info.name), policy_id=info.policy_id, nclasses=info.nclasses,
+                          depth=info.depth, nstates=info.nstates, refs=info.refs)
+
+    def policy_classes(self, handle) -> tuple[ClassInfo, ...]:
+        nclasses = self.policy_info(handle).nclasses
+        cfg = ffi.new("struct qfp_class_cfg *")
+        classes = []
+        for i in range(nclasses):
+            self._check(lib.qfp_policy_class(self._fp, _i32(handle), i, cfg))
+            classes.append(ClassInfo(
+                name=_name(cfg.name), object_id=cfg.object_id,
+                cmap=_optional(cfg.cmap, lib.QFP_CMAP_DEFAULT),
+                set_kind=cfg.set_kind, set_value=cfg.set_value,
+                hw_policer=tuple(cfg.hw_policer), police_info=cfg.police_info,
+                child=_optional(cfg.child, lib.QFP_POLICY_NONE)))
+        return tuple(classes)
+
+    # ---- UIDBs ----
+    def uidb_create(self, ifh, ifname) -> int:
+        encoded = ifname.encode()
+        if not 1 <= len(encoded) < lib.QFP_NAME_MAX:
+            raise errors.TableError(f"interface name {ifname!r} must be 1..{lib.QFP_NAME_MAX - 1} bytes")
+        uidb = ffi.new("uint32_t *")
+        self._check(lib.qfp_uidb_create(self._fp, _u32(ifh), encoded, uidb))
+        return uidb[0]
+
+    def uidb_delete(self, uidb) -> None:
+        self._check(lib.qfp_uidb_delete(self._fp, _u32(uidb)))
+
+    def bind(self, uidb, direction, acl=None, policy=None) -> None:
+        self._check(lib.qfp_uidb_bind(
+            self._fp, _u32(uidb), Direction(direction),
+            lib.QFP_ACL_NONE if acl is None else _i32(acl),
+            lib.QFP_POLICY_NONE if policy is None else _i32(policy)))
+
+    def uidb_info(self, uidb) -> UidbInfo:
+        info = ffi.new("struct qfp_uidb_info *")
+        self._check(lib.qfp_uidb_info(self._fp, _u32(uidb), info))
+        return UidbInfo(
+            ifname=_name(info.ifname), ifh=info.ifh,
+            acl=tuple(_optional(a, lib.QFP_ACL_NONE) for a in info.acl),
+            policy=tuple(_optional(p, lib.QFP_POLICY_NONE) for p in info.policy))
+
+    def uidbs(self) -> list[int]:
+        found = []
+        uidb = ffi.new("uint32_t *")
+        while lib.qfp_uidb_next(self._fp, found[-1] + 1 if found else 0, uidb) == lib.QFP_OK:
+            found.append(uidb[0])
+        return found
+
+    def target_read(self, uidb, direction) -> list[ClassState]:
+        n = ffi.new("uint32_t *")
+        cap = 0
+        out = ffi.new("struct qfp_class_state_info[]", 1)
+        while True:
+            self._check(lib.qfp_target_read(self._fp, _u32(uidb), Direction(direction), out, cap, n))
+            if n[0] <= cap:
+                return [_class_state(out[i]) for i in range(n[0])]
+            cap = n[0]
+            out = ffi.new("struct qfp_class_state_info[]", cap)
+
+    def target_clear_counters(self, uidb, direction) -> None:
+        self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction(direction)))
+
+    # ---- packets ----
+    def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        check_batch(batch)
+        if out is None:
+            out = np.empty(batch.size, dtype=VERDICT_DTYPE)
+        elif (not isinstance(out, np.ndarray) or out.dtype != VERDICT_DTYPE or out.shape != batch.shape
+              or not out.flags.c_contiguous or not out.flags.writeable):
+            raise errors.TableError("out must be a writable contiguous VERDICT_DTYPE array of the batch's length")
+        if batch.size:
+            self._check(lib.qfp_process(
+                self._fp,
+                ffi.from_buffer("struct qfp_pkt[]", batch),
+                ffi.from_buffer("struct qfp_verdict[]", out, require_writable=True),
+                batch.size))
+        return out
+
+
+def _class_state(c) -> ClassState:
+    return ClassState(
+        policy=c.policy, level=c.level, class_index=c.class_index,
+        parent_state=None if c.parent_state < 0 else c.parent_state,
+        psqd=tuple(c.psqd), isqd=tuple(c.isqd), hw_policer=tuple(c.hw_policer),
+        police_info=c.police_info, policer_id=c.policer_id,
+        pkts=c.pkts, bytes=c.bytes, drop_pkts=c.drop_pkts, drop_bytes=c.drop_bytes,
+        colour_pkts=tuple(c.colour_pkts), colour_bytes=tuple(c.colour_bytes),
+        tokens_c=c.tokens_c, tokens_e=c.tokens_e)
+
+
+def _u32(value) -> int:
+    if not isinstance(value, (int, np.integer)) or not 0 <= value <= 0xFFFFFFFF:
+        raise errors.TableError(f"{value!r} is not a handle")
+    return int(value)
+
+
+def _i32(value) -> int:
+    if not isinstance(value, (int, np.integer)) or not 0 <= value < 1 << 31:
+        raise errors.TableError(f"{value!r} is not a handle")
+    return int(value)
