@@ -1,0 +1,679 @@
+"""The fast path's semantics in plain Python: the oracle the C fast path is held to.
+
+Everything here follows docs/fastpath.md as literally as possible and works from the table values
+themselves (an Ace's wildcards and PortMatch operators, a ClassMap's Match tree, a Policer's rates),
+never from the compiled masks and ranges the C side gets, so that a differential test also checks
+that compilation. Speed does not matter; being obviously right does.
+
+Where the fast path exposes a layout (class-map indexes, PSQD words, handles, policer ids), this
+module produces the same numbers the C side does, by the rules written down in docs/fastpath.md.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import packets as P
+from .api import FastPathAPI
+from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
+from .policer import encode as encode_policer
+from .policer import programmed
+from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .tables import (NAME_MAX, POLICY_DEPTH_MAX, PROTO_TCP, Ace, ClassMap, Direction, Match,
+                     PoliceAction, Policer, PoliceMode, Policy, PolicyClass)
+
+UNITS_PER_BYTE = 8_000_000_000   # token units: a rate of R bit/s adds R units per nanosecond
+TERMS_MAX = 4096                 # match terms in one policy (QFP_TERMS_MAX)
+COUNTER_MAX = (1 << 64) - 1
+ISQD_BASE = 0x88000000           # a made-up but stable "address" for isqd[0]
+ISQD_STRIDE = 0x40
+POLICER_ID_BASE = 0x20000000
+SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
+
+
+# ---- packets -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Packet:
+    """One row of a PACKET_DTYPE batch, as plain Python ints."""
+    ts_ns: int
+    uidb: int
+    src: int
+    dst: int
+    sport: int
+    dport: int
+    length: int
+    dir: int
+    proto: int
+    dscp: int
+    tcp_flags: int
+    frag: int
+    family: int
+
+
+assert tuple(Packet.__dataclass_fields__) == P.PACKET_DTYPE.names
+
+
+# ---- ACLs ----------------------------------------------------------------------------------------
+
+def _address_matches(addr: int, value: int, wildcard: int) -> bool:
+    # Wildcard 1 bits are "don't care"; any pattern of them works, contiguous or not.
+    return (addr ^ value) & ~wildcard & 0xFFFFFFFF == 0
+
+
+def _l3_matches(ace: Ace, pkt: Packet) -> bool:
+    if ace.proto is not None and pkt.proto != ace.proto:
+        return False
+    if not _address_matches(pkt.src, ace.src, ace.src_wildcard):
+        return False
+    if not _address_matches(pkt.dst, ace.dst, ace.dst_wildcard):
+        return False
+    if ace.dscp is not None and pkt.dscp != ace.dscp:
+        return False
+    if ace.precedence is not None and pkt.dscp >> 3 != ace.precedence:
+        return False
+    return True
+
+
+def _l4_matches(ace: Ace, pkt: Packet) -> bool:
+    if ace.sport is not None and not ace.sport.matches(pkt.sport):
+        return False
+    if ace.dport is not None and not ace.dport.matches(pkt.dport):
+        return False
+    if ace.established and not pkt.tcp_flags & (P.TCP_ACK | P.TCP_RST):
+        return False
+    return True
+
+
+def ace_matches(ace: Ace, pkt: Packet) -> bool:
+    """docs/fastpath.md, "ACE matching", IOS's rules for fragments included."""
+    if not _l3_matches(ace, pkt):
+        return False
+    if pkt.frag == P.FRAG_NONINITIAL:
+        # No L4 header to look at. `fragments` is made for exactly this packet; an ACE that needs
+        # L4 information lets a permit through on its L3 part but never lets a deny catch it.
+        if ace.fragments:
+            return True
+        if ace.has_l4:
+            return ace.permit
+        return True
+    # Not a fragment, or the first one (which carries the L4 header).
+    if ace.fragments:
+        return False
+    return _l4_matches(ace, pkt)
+
+
+def first_match(aces: Sequence[Ace], pkt: Packet) -> int | None:
+    for index, ace in enumerate(aces):
+        if ace_matches(ace, pkt):
+            return index
+    return None
+
+
+@dataclass
+class _Acl:
+    aces: tuple[Ace, ...]
+    hits: list[int]
+    implicit_deny: int = 0
+
+
+# ---- policies ------------------------------------------------------------------------------------
+
+def nested_class_maps(cmap: ClassMap):
+    """The class-maps `cmap` names through `match class-map`, depth-first, in term order."""
+    for m in cmap.matches:
+        if m.class_map is not None:
+            yield m.class_map
+            yield from nested_class_maps(m.class_map)
+
+
+def class_map_order(policy: Policy) -> list[ClassMap]:
+    """The policy's compiled class-map list (docs/fastpath.md, "Class-map order"): each class's
+    class-map in class order, each followed depth-first by those it nests; a class-map equal to one
+    already listed is not listed again."""
+    order: list[ClassMap] = []
+    for cls in policy.classes:
+        if cls.class_map is None:
+            continue
+        for cmap in (cls.class_map, *nested_class_maps(cls.class_map)):
+            if cmap not in order:
+                order.append(cmap)
+    return order
+
+
+@dataclass
+class _Policy:
+    table: Policy
+    cmaps: list[ClassMap]             # compiled order: ClassInfo.cmap indexes this
+    first_term: list[int]             # per class-map: where its terms start in the term table
+    nterms: int
+    depth: int
+    nstates: int
+    acl_refs: list[int]               # one per access-group term (a slot may appear twice)
+    child_refs: list[int]             # one per class that has a child
+    refs: int = 0
+
+    def cmap_index(self, cls: PolicyClass) -> int | None:
+        return None if cls.class_map is None else self.cmaps.index(cls.class_map)
+
+
+def _set_word(cls: PolicyClass) -> tuple[int, int]:
+    if cls.set_dscp is not None:
+        return SET_DSCP, cls.set_dscp
+    if cls.set_precedence is not None:
+        return SET_PREC, cls.set_precedence
+    return SET_NONE, 0
+
+
+def _policer_words(police: Policer | None) -> tuple[tuple[int, int, int, int], int]:
+    if police is None:
+        return (0, 0, 0, 0), 0
+    words = encode_policer(police)
+    return words.hw, words.police_info
+
+
+# ---- policers ------------------------------------------------------------------------------------
+
+COLOUR_NAMES = ("conform", "exceed", "violate")
+
+
+@dataclass
+class Bucket:
+    """A token bucket in token units (1 byte = 8e9 units)."""
+    size: int
+    level: int
+
+    def add(self, units: int) -> int:
+        """Pour `units` in; returns what overflowed."""
+        room = self.size - self.level
+        taken = min(units, room)
+        self.level += taken
+        return units - taken
+
+    def take(self, units: int) -> bool:
+        if self.level < units:
+            return False
+        self.level -= units
+        return True
+
+
+@dataclass
+class PolicerState:
+    """One policer instance: the rates it runs at and its buckets, full at bind time."""
+    policer: Policer                  # as programmed, rates rounded the way hardware rounds them
+    c: Bucket = field(init=False)
+    e: Bucket | None = field(init=False)   # E (1R3C) or P (2R3C); None for 1R2C
+    last: int = 0
+
+    def __post_init__(self) -> None:
+        p = self.policer
+        self.c = Bucket(p.bc * UNITS_PER_BYTE, p.bc * UNITS_PER_BYTE)
+        self.e = None
+        if p.mode is not PoliceMode.ONE_RATE_TWO_COLOUR:
+            self.e = Bucket(p.be * UNITS_PER_BYTE, p.be * UNITS_PER_BYTE)
+
+    def colour(self, ts: int, length: int) -> int:
+        """Refill up to `ts`, then colour a packet of `length` bytes (docs/fastpath.md, Policers)."""
+        p = self.policer
+        dt = 0
+        if ts > self.last:
+            dt = ts - self.last
+            self.last = ts
+        cost = length * UNITS_PER_BYTE
+
+        if p.mode is PoliceMode.ONE_RATE_TWO_COLOUR:
+            self.c.add(dt * p.cir)
+            return P.CONFORM if self.c.take(cost) else P.EXCEED
+
+        if p.mode is PoliceMode.ONE_RATE_THREE_COLOUR:
+            # srTCM: one stream of tokens at CIR; C fills first and E gets what C spills.
+            self.e.add(self.c.add(dt * p.cir))
+            if self.c.take(cost):
+                return P.CONFORM
+            if self.e.take(cost):
+                return P.EXCEED
+            return P.VIOLATE
+
+        # trTCM: two independent streams; a packet must fit P to pass at all, and C to conform.
+        self.c.add(dt * p.cir)
+        self.e.add(dt * p.pir)
+        if self.e.level < cost:
+            return P.VIOLATE
+        if self.c.level < cost:
+            self.e.take(cost)
+            return P.EXCEED
+        self.e.take(cost)
+        self.c.take(cost)
+        return P.CONFORM
+
+    def action(self, colour: int) -> PoliceAction:
+        return (self.policer.conform, self.policer.exceed, self.policer.violate)[colour]
+
+
+# ---- policy instances (per target) ---------------------------------------------------------------
+
+@dataclass
+class _ClassState:
+    policy_handle: int
+    policy: _Policy
+    cls: PolicyClass
+    class_index: int
+    level: int
+    parent_state: int | None
+    serial: int                       # for the fake isqd[0] address
+    policer: PolicerState | None
+    policer_id: int
+    children: list[_ClassState] = field(default_factory=list)   # the child policy's classes
+    pkts: int = 0
+    bytes: int = 0
+    drop_pkts: int = 0
+    drop_bytes: int = 0
+    colour_pkts: list[int] = field(default_factory=lambda: [0, 0, 0])
+    colour_bytes: list[int] = field(default_factory=lambda: [0, 0, 0])
+
+    def clear_counters(self) -> None:
+        self.pkts = self.bytes = self.drop_pkts = self.drop_bytes = 0
+        self.colour_pkts = [0, 0, 0]
+        self.colour_bytes = [0, 0, 0]
+
+
+@dataclass
+class _Target:
+    acl: int | None = None
+    policy: int | None = None
+    states: list[_ClassState] = field(default_factory=list)   # depth-first
+    top: list[_ClassState] = field(default_factory=list)      # level-0 classes, in class order
+
+
+@dataclass
+class _Uidb:
+    ifh: int
+    ifname: str
+    targets: list[_Target] = field(default_factory=lambda: [_Target(), _Target()])
+
+
+@dataclass
+class _Walk:
+    """What one packet has collected on its way down the hierarchy."""
+    dscp: int
+    colour: int = P.COLOUR_NONE
+    cls: list[int] = field(default_factory=lambda: [P.CLASS_NONE, P.CLASS_NONE])
+
+
+def _more_severe(a: int, b: int) -> int:
+    if a == P.COLOUR_NONE:
+        return b
+    return max(a, b)
+
+
+def _lowest_free(used) -> int:
+    n = 0
+    while n in used:
+        n += 1
+    return n
+
+
+class ReferenceFastPath(FastPathAPI):
+    """The fast path, slowly and obviously. Same handles, verdicts, counters and read-back as the C
+    fast path (qfp.fastpath.FastPath) for the same calls."""
+
+    def __init__(self, max_uidbs: int = 1 << 16, max_acls: int = 1 << 12,
+                 max_policies: int = 1 << 12) -> None:
+        self._max = {"uidb": max_uidbs, "acl": max_acls, "policy": max_policies}
+        self._acls: dict[int, _Acl] = {}
+        self._acl_refs: dict[int, int] = {}
+        self._policies: dict[int, _Policy] = {}
+        self._uidbs: dict[int, _Uidb] = {}
+        self._policers_created = 0
+        self._states_created = 0
+
+    # ---- lookups that raise ----
+    def _acl(self, slot) -> _Acl:
+        if slot not in self._acls:
+            raise NotFound(f"no ACL in slot {slot}")
+        return self._acls[slot]
+
+    def _policy(self, handle) -> _Policy:
+        if handle not in self._policies:
+            raise NotFound(f"no policy with handle {handle}")
+        return self._policies[handle]
+
+    def _uidb(self, uidb) -> _Uidb:
+        if uidb not in self._uidbs:
+            raise NotFound(f"UIDB {uidb} is not in use")
+        return self._uidbs[uidb]
+
+    def _target(self, uidb, direction) -> _Target:
+        u = self._uidb(uidb)
+        return u.targets[_direction(direction)]
+
+    def _allocate(self, kind: str, used) -> int:
+        n = _lowest_free(used)
+        if n >= self._max[kind]:
+            raise TableFull(f"all {self._max[kind]} {kind} handles are in use")
+        return n
+
+    # ---- ACLs ----
+    def acl_create(self, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> int:
+        acl = _new_acl(aces, hits)
+        slot = self._allocate("acl", self._acls)
+        self._acls[slot] = acl
+        self._acl_refs[slot] = 0
+        return slot
+
+    def acl_replace(self, slot: int, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> None:
+        self._acl(slot)
+        # New ACEs, new counters: `hits` carries the per-ACE ones over, the implicit deny restarts.
+        self._acls[slot] = _new_acl(aces, hits)
+
+    def acl_delete(self, slot: int) -> None:
+        self._acl(slot)
+        if self._acl_refs[slot]:
+            raise InUse(f"ACL slot {slot} is used by {self._acl_refs[slot]} targets and policies")
+        del self._acls[slot]
+        del self._acl_refs[slot]
+
+    def acl_counters(self, slot: int) -> AclCounters:
+        acl = self._acl(slot)
+        return AclCounters(tuple(acl.hits), acl.implicit_deny)
+
+    def acl_clear_counters(self, slot: int) -> None:
+        acl = self._acl(slot)
+        acl.hits = [0] * len(acl.aces)
+        acl.implicit_deny = 0
+
+    # ---- policies ----
+    def policy_create(self, policy: Policy) -> int:
+        if not isinstance(policy, Policy):
+            raise TableError("policy_create takes a qfp.tables.Policy")
+        cmaps = class_map_order(policy)
+        first_term, nterms = [], 0
+        for cmap in cmaps:
+            first_term.append(nterms)
+            nterms += len(cmap.matches)
+        if nterms > TERMS_MAX or len(cmaps) > TERMS_MAX:
+            raise InvalidTable(f"policy {policy.name}: more than {TERMS_MAX} terms or class-maps")
+        acl_refs = [slot for cmap in cmaps for slot in _acl_slots_direct(cmap)]
+        for slot in acl_refs:
+            if slot not in self._acls:
+                raise InvalidTable(f"policy {policy.name}: no ACL in slot {slot}")
+        child_refs = []
+        depth, nstates = 1, 0
+        for cls in policy.classes:
+            nstates += 1
+            if cls.child is not None:
+                if cls.child not in self._policies:
+                    raise InvalidTable(f"class {cls.name}: no child policy with handle {cls.child}")
+                child = self._policies[cls.child]
+                child_refs.append(cls.child)
+                depth = max(depth, child.depth + 1)
+                nstates += child.nstates
+        if depth > POLICY_DEPTH_MAX:
+            raise InvalidTable(f"policy {policy.name}: hierarchy deeper than {POLICY_DEPTH_MAX} levels")
+        handle = self._allocate("policy", self._policies)
+        self._policies[handle] = _Policy(policy, cmaps, first_term, nterms, depth, nstates,
+                                         acl_refs, child_refs)
+        for slot in acl_refs:
+            self._acl_refs[slot] += 1
+        for child in child_refs:
+            self._policies[child].refs += 1
+        return handle
+
+    def policy_delete(self, handle: int) -> None:
+        pol = self._policy(handle)
+        if pol.refs:
+            raise InUse(f"policy {pol.table.name} is used by {pol.refs} targets and parent policies")
+        for slot in pol.acl_refs:
+            self._acl_refs[slot] -= 1
+        for child in pol.child_refs:
+            self._policies[child].refs -= 1
+        del self._policies[handle]
+
+    def policy_info(self, handle: int) -> PolicyInfo:
+        pol = self._policy(handle)
+        return PolicyInfo(pol.table.name, pol.table.policy_id, len(pol.table.classes), pol.depth,
+                          pol.nstates, pol.refs)
+
+    def policy_classes(self, handle: int) -> tuple[ClassInfo, ...]:
+        pol = self._policy(handle)
+        infos = []
+        for cls in pol.table.classes:
+            set_kind, set_value = _set_word(cls)
+            hw, info = _policer_words(cls.police)
+            infos.append(ClassInfo(cls.name, cls.object_id, pol.cmap_index(cls), set_kind,
+                                   set_value, hw, info, cls.child))
+        return tuple(infos)
+
+    # ---- UIDBs ----
+    def uidb_create(self, ifh: int, ifname: str) -> int:
+        if not isinstance(ifh, int) or not 0 <= ifh <= 0xFFFFFFFF:
+            raise TableError(f"interface handle {ifh!r} is outside 0..0xffffffff")
+        if not isinstance(ifname, str) or not ifname or len(ifname.encode()) > NAME_MAX:
+            raise TableError(f"interface name {ifname!r} must be 1..{NAME_MAX} bytes long")
+        uidb = self._allocate("uidb", self._uidbs)
+        self._uidbs[uidb] = _Uidb(ifh, ifname)
+        return uidb
+
+    def uidb_delete(self, uidb: int) -> None:
+        u = self._uidb(uidb)
+        for target in u.targets:
+            self._release(target)
+        del self._uidbs[uidb]
+
+    def bind(self, uidb: int, direction: Direction, acl: int | None = None,
+             policy: int | None = None) -> None:
+        d = _direction(direction)
+        u = self._uidb(uidb)
+        if policy is not None:
+            self._policy(policy)
+        if acl is not None:
+            self._acl(acl)
+        target = _Target(acl=acl, policy=policy)
+        if acl is not None:
+            self._acl_refs[acl] += 1
+        if policy is not None:
+            self._policies[policy].refs += 1
+            target.top = self._instantiate(policy, 0, None, target.states)
+        self._release(u.targets[d])
+        u.targets[d] = target
+
+    def _instantiate(self, handle: int, level: int, parent: int | None,
+                     states: list[_ClassState]) -> list[_ClassState]:
+        """Fresh states for one policy level, appended depth-first: a class, then its child's."""
+        pol = self._policies[handle]
+        level_states = []
+        for index, cls in enumerate(pol.table.classes):
+            policer, policer_id = None, 0
+            if cls.police is not None:
+                self._policers_created += 1
+                policer = PolicerState(programmed(cls.police))
+                policer_id = POLICER_ID_BASE | (self._policers_created & 0x0FFFFFFF)
+            state = _ClassState(handle, pol, cls, index, level, parent, self._states_created,
+                                policer, policer_id)
+            self._states_created += 1
+            states.append(state)
+            level_states.append(state)
+            if cls.child is not None:
+                state.children = self._instantiate(cls.child, level + 1, len(states) - 1, states)
+        return level_states
+
+    def _release(self, target: _Target) -> None:
+        if target.acl is not None:
+            self._acl_refs[target.acl] -= 1
+        if target.policy is not None:
+            self._policies[target.policy].refs -= 1
+
+    def uidb_info(self, uidb: int) -> UidbInfo:
+        u = self._uidb(uidb)
+        return UidbInfo(u.ifname, u.ifh, tuple(t.acl for t in u.targets),
+                        tuple(t.policy for t in u.targets))
+
+    def uidbs(self) -> list[int]:
+        return sorted(self._uidbs)
+
+    def target_read(self, uidb: int, direction: Direction) -> list[ClassState]:
+        d = _direction(direction)
+        target = self._target(uidb, d)
+        return [self._read_state(s, d) for s in target.states]
+
+    def _read_state(self, s: _ClassState, direction: int) -> ClassState:
+        pol, cls = s.policy, s.cls
+        cmap = pol.cmap_index(cls)
+        psqd0 = 0 if cmap is None else pol.first_term[cmap] << 16 | len(cls.class_map.matches)
+        set_kind, set_value = _set_word(cls)
+        features = (cls.police is not None) | (set_kind != SET_NONE) << 1 | (cls.child is not None) << 2
+        child_id = self._policies[cls.child].table.policy_id if cls.child is not None else 0
+        psqd = (psqd0, set_kind << 8 | set_value, features, child_id)
+        address = (ISQD_BASE + ISQD_STRIDE * s.serial) & 0xFFFFFFFF
+        isqd = (address, int(direction == Direction.IN), s.level, 0)
+        hw, info = _policer_words(cls.police)
+        tokens_c = tokens_e = 0
+        if s.policer is not None:
+            tokens_c = s.policer.c.level
+            tokens_e = s.policer.e.level if s.policer.e is not None else 0
+        return ClassState(
+            policy=s.policy_handle, level=s.level, class_index=s.class_index,
+            parent_state=s.parent_state, psqd=psqd, isqd=isqd, hw_policer=hw, police_info=info,
+            policer_id=s.policer_id, pkts=s.pkts, bytes=s.bytes, drop_pkts=s.drop_pkts,
+            drop_bytes=s.drop_bytes, colour_pkts=tuple(s.colour_pkts),
+            colour_bytes=tuple(s.colour_bytes), tokens_c=tokens_c, tokens_e=tokens_e)
+
+    def target_clear_counters(self, uidb: int, direction: Direction) -> None:
+        for state in self._target(uidb, direction).states:
+            state.clear_counters()
+
+    # ---- packets ----
+    def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        P.check_batch(batch)
+        if out is None:
+            out = np.zeros(batch.shape, dtype=P.VERDICT_DTYPE)
+        elif (not isinstance(out, np.ndarray) or out.dtype != P.VERDICT_DTYPE
+              or out.shape != batch.shape):
+            raise TableError("out must be a VERDICT_DTYPE array as long as the batch")
+        for i, row in enumerate(batch.tolist()):
+            out[i] = self._process_one(Packet(*row))
+        return out
+
+    def _process_one(self, pkt: Packet) -> tuple:
+        ace, cls, child_cls = P.ACE_NONE, P.CLASS_NONE, P.CLASS_NONE
+        colour, dscp = P.COLOUR_NONE, pkt.dscp
+
+        def verdict(action, reason):
+            return (ace, cls, child_cls, action, colour, dscp, reason)
+
+        uidb = self._uidbs.get(pkt.uidb)
+        if uidb is None:
+            return verdict(P.DROP, P.REASON_NO_UIDB)
+        target = uidb.targets[pkt.dir]
+
+        if target.acl is not None:
+            acl = self._acls[target.acl]
+            hit = first_match(acl.aces, pkt)
+            if hit is None:
+                acl.implicit_deny += 1
+                ace = P.ACE_IMPLICIT
+                return verdict(P.DROP, P.REASON_ACL)
+            acl.hits[hit] += 1
+            ace = hit
+            if not acl.aces[hit].permit:
+                return verdict(P.DROP, P.REASON_ACL)
+
+        if target.policy is None:
+            return verdict(P.FORWARD, P.REASON_NONE)
+        walk = _Walk(dscp=pkt.dscp)
+        dropped = self._run_policy(target.top, 0, pkt, walk)
+        cls, child_cls = walk.cls
+        colour, dscp = walk.colour, walk.dscp
+        if dropped:
+            return verdict(P.DROP, P.REASON_POLICE)
+        return verdict(P.FORWARD, P.REASON_NONE)
+
+    def _run_policy(self, states: list[_ClassState], level: int, pkt: Packet, walk: _Walk) -> bool:
+        """One level of docs/fastpath.md's step 3; True when the packet is dropped."""
+        state = next(s for s in states if self._class_matches(s.cls, pkt))
+        if level < 2:
+            walk.cls[level] = state.class_index
+        state.pkts += 1
+        state.bytes += pkt.length
+
+        set_kind, set_value = _set_word(state.cls)
+        if set_kind == SET_DSCP:
+            walk.dscp = set_value
+        elif set_kind == SET_PREC:
+            walk.dscp = set_value << 3
+
+        dropped = False
+        if state.children:
+            dropped = self._run_policy(state.children, level + 1, pkt, walk)
+        if not dropped and state.policer is not None:
+            colour = state.policer.colour(pkt.ts_ns, pkt.length)
+            state.colour_pkts[colour] += 1
+            state.colour_bytes[colour] += pkt.length
+            walk.colour = _more_severe(walk.colour, colour)
+            action = state.policer.action(colour)
+            if action.kind == "drop":
+                dropped = True
+            elif action.kind == "set-dscp-transmit":
+                walk.dscp = action.value
+            elif action.kind == "set-prec-transmit":
+                walk.dscp = action.value << 3
+        if dropped:
+            state.drop_pkts += 1
+            state.drop_bytes += pkt.length
+        return dropped
+
+    # ---- classification ----
+    def _class_matches(self, cls: PolicyClass, pkt: Packet) -> bool:
+        if cls.class_map is None:       # class-default
+            return True
+        return self._class_map_matches(cls.class_map, pkt)
+
+    def _class_map_matches(self, cmap: ClassMap, pkt: Packet) -> bool:
+        if not cmap.matches:
+            return False
+        results = (self._term_matches(m, pkt) != m.negate for m in cmap.matches)
+        return all(results) if cmap.match_all else any(results)
+
+    def _term_matches(self, m: Match, pkt: Packet) -> bool:
+        # Always the packet as it arrived: marking never changes how a later level classifies.
+        if m.kind == "any":
+            return True
+        if m.kind == "dscp":
+            return pkt.dscp in m.dscp
+        if m.kind == "access-group":
+            aces = self._acls[m.acl].aces
+            hit = first_match(aces, pkt)
+            return hit is not None and aces[hit].permit
+        return self._class_map_matches(m.class_map, pkt)
+
+
+def _acl_slots_direct(cmap: ClassMap):
+    """ACL slots named by the class-map's own terms (nested class-maps are listed on their own)."""
+    for m in cmap.matches:
+        if m.kind == "access-group":
+            yield m.acl
+
+
+def _direction(direction) -> int:
+    try:
+        return int(Direction(direction))
+    except (ValueError, TypeError):
+        raise TableError(f"direction {direction!r} is neither in (0) nor out (1)") from None
+
+
+def _new_acl(aces: Sequence[Ace], hits: Sequence[int] | None) -> _Acl:
+    aces = tuple(aces)
+    for ace in aces:
+        if not isinstance(ace, Ace):
+            raise TableError(f"{ace!r} is not a qfp.tables.Ace")
+    if hits is None:
+        hits = [0] * len(aces)
+    else:
+        hits = [int(h) for h in hits]
+        if len(hits) != len(aces):
+            raise TableError(f"{len(hits)} hit counters for {len(aces)} ACEs")
+        if any(not 0 <= h <= COUNTER_MAX for h in hits):
+            raise TableError("a hit counter is outside 0..2^64-1")
+    return _Acl(aces, hits)
