@@ -1,0 +1,212 @@
+"""The C fast path's own contract: handles, errors, batch checks, and atomicity under threads.
+
+Semantics (what a packet's verdict is) are tested against the reference model elsewhere
+(test_reference.py, test_differential.py); this file tests what only the C wrapper has."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from qfp import errors
+from qfp.packets import (ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB,
+                         empty_batch, packet)
+from qfp.tables import (CLASS_DEFAULT, Ace, ClassMap, Direction, Match, Policer, PoliceMode, Policy,
+                        PolicyClass)
+
+
+
+@pytest.fixture
+def fp():
+    from qfp.fastpath import FastPath
+    return FastPath(max_uidbs=4096, max_acls=64, max_policies=64)
+
+
+def marking_policy(name: str, dscp: int, policy_id: int = 1) -> Policy:
+    return Policy(name, policy_id, (PolicyClass(CLASS_DEFAULT, 1593, set_dscp=dscp),))
+
+
+def test_handles_are_the_lowest_free(fp):
+    uidbs = [fp.uidb_create(100 + i, f"Virtual-Access{i + 1}") for i in range(5)]
+    assert uidbs == [0, 1, 2, 3, 4]
+    fp.uidb_delete(1)
+    fp.uidb_delete(3)
+    assert fp.uidbs() == [0, 2, 4]
+    assert fp.uidb_create(7, "Virtual-Access9") == 1
+    assert fp.uidb_create(8, "Virtual-Access10") == 3
+    assert fp.uidb_create(9, "Virtual-Access11") == 5
+
+    assert [fp.acl_create([Ace(permit=True)]) for _ in range(3)] == [0, 1, 2]
+    fp.acl_delete(0)
+    assert fp.acl_create([]) == 0
+
+
+def test_errors_carry_c_messages(fp):
+    with pytest.raises(errors.NotFound, match="UIDB 9 is not in use"):
+        fp.bind(9, Direction.IN)
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    with pytest.raises(errors.NotFound, match="no policy with handle 3"):
+        fp.bind(uidb, Direction.IN, policy=3)
+    with pytest.raises(errors.NotFound, match="no ACL in slot 5"):
+        fp.bind(uidb, Direction.OUT, acl=5)
+
+    acl = fp.acl_create([Ace(permit=True)])
+    pol = fp.policy_create(marking_policy("p", 10))
+    fp.bind(uidb, Direction.IN, acl=acl, policy=pol)
+    with pytest.raises(errors.InUse, match="ACL slot 0 is used by 1"):
+        fp.acl_delete(acl)
+    with pytest.raises(errors.InUse, match="policy p is used by 1"):
+        fp.policy_delete(pol)
+    fp.bind(uidb, Direction.IN)
+    fp.acl_delete(acl)
+    fp.policy_delete(pol)
+    with pytest.raises(errors.NotFound):
+        fp.policy_info(pol)
+    assert isinstance(errors.NotFound("x"), errors.QfpError)
+
+
+def test_a_policy_holds_its_acls_and_children(fp):
+    acl = fp.acl_create([Ace(permit=True, proto=17)])
+    child = fp.policy_create(marking_policy("child", 46))
+    cmap = ClassMap("udp", match_all=False, matches=(Match("access-group", acl=acl),))
+    parent = fp.policy_create(Policy("parent", 2, (
+        PolicyClass("udp", 1000, class_map=cmap, child=child),
+        PolicyClass(CLASS_DEFAULT, 1593),
+    )))
+    assert fp.policy_info(child).refs == 1
+    assert fp.policy_info(parent).depth == 2
+    assert fp.policy_info(parent).nstates == 3
+    with pytest.raises(errors.InUse):
+        fp.acl_delete(acl)
+    with pytest.raises(errors.InUse):
+        fp.policy_delete(child)
+    fp.policy_delete(parent)
+    fp.policy_delete(child)
+    fp.acl_delete(acl)
+
+
+def test_hierarchy_deeper_than_three_levels_is_refused(fp):
+    handle = fp.policy_create(marking_policy("l3", 1))
+    for level in (2, 1):
+        handle = fp.policy_create(Policy(f"l{level}", level, (
+            PolicyClass(CLASS_DEFAULT, 1593, child=handle),)))
+    with pytest.raises(errors.InvalidTable, match="deeper than 3"):
+        fp.policy_create(Policy("l0", 9, (PolicyClass(CLASS_DEFAULT, 1593, child=handle),)))
+
+
+def test_unknown_uidb_is_dropped_not_an_error(fp):
+    v = fp.process(packet(uidb=4000, length=100))
+    assert (v["action"][0], v["reason"][0]) == (DROP, REASON_NO_UIDB)
+    assert (v["ace"][0], v["cls"][0]) == (ACE_NONE, CLASS_NONE)
+
+
+@pytest.mark.parametrize("field,value", [("dir", 2), ("frag", 3), ("dscp", 64), ("family", 6)])
+def test_batches_with_untrusted_fields_never_reach_c(fp, field, value):
+    batch = empty_batch(4)
+    batch[field][2] = value
+    with pytest.raises(errors.TableError, match=f"packet 2: {field}"):
+        fp.process(batch)
+
+
+def test_batch_shape_and_dtype_are_checked(fp):
+    with pytest.raises(errors.TableError):
+        fp.process(np.zeros(4, dtype=np.uint64))
+    with pytest.raises(errors.TableError):
+        fp.process(empty_batch(8)[::2])
+    with pytest.raises(errors.TableError):
+        fp.process(empty_batch(4), out=np.zeros(3, dtype=np.uint8))
+    assert fp.process(np.zeros(0, dtype=PACKET_DTYPE)).size == 0
+
+
+def test_bad_tables_are_refused_before_c():
+    with pytest.raises(errors.TableError):
+        Ace(permit=True, proto=1, established=True)
+    with pytest.raises(errors.TableError):
+        Policer(PoliceMode.TWO_RATE_THREE_COLOUR, cir=2_000_000, bc=1500, be=1500, pir=1_000_000)
+    with pytest.raises(errors.TableError):
+        Policy("p", 1, (PolicyClass(CLASS_DEFAULT, 1),
+                        PolicyClass("late", 2, class_map=ClassMap("c", True)),))
+
+
+def test_rebinding_is_atomic_per_batch(fp):
+    """While one thread runs batches, another flips the UIDB between two policies that mark
+    differently: every batch must come out marked wholly one way."""
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    policies = [fp.policy_create(marking_policy("ten", 10, 1)),
+                fp.policy_create(marking_policy("twenty", 20, 2))]
+    fp.bind(uidb, Direction.IN, policy=policies[0])
+    batch = empty_batch(20_000)
+    batch["uidb"] = uidb
+    batch["length"] = 64
+    mixed = []
+    seen = set()
+    stop = threading.Event()
+
+    def run_batches():
+        out = np.empty(batch.size, dtype=fp.process(batch[:1]).dtype)
+        while not stop.is_set():
+            marks = np.unique(fp.process(batch, out)["dscp"])
+            seen.update(int(m) for m in marks)
+            if marks.size != 1:
+                mixed.append(marks)
+
+    worker = threading.Thread(target=run_batches)
+    worker.start()
+    try:
+        for i in range(400):
+            fp.bind(uidb, Direction.IN, policy=policies[i % 2])
+    finally:
+        stop.set()
+        worker.join()
+    assert not mixed
+    assert seen <= {10, 20}
+
+
+def test_batches_run_in_parallel_threads_without_losing_counts(fp):
+    """Two threads on disjoint UIDBs: each target's counters see exactly its own packets."""
+    uidbs = [fp.uidb_create(i, f"Virtual-Access{i}") for i in (1, 2)]
+    pol = fp.policy_create(marking_policy("p", 0))
+    for uidb in uidbs:
+        fp.bind(uidb, Direction.OUT, policy=pol)
+
+    def run(uidb: int) -> None:
+        batch = empty_batch(5_000)
+        batch["uidb"], batch["dir"], batch["length"] = uidb, Direction.OUT, 100
+        for _ in range(40):
+            assert (fp.process(batch)["action"] == FORWARD).all()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in uidbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for uidb in uidbs:
+        (state,) = fp.target_read(uidb, Direction.OUT)
+        assert (state.pkts, state.bytes) == (200_000, 20_000_000)
+
+
+def test_acl_replace_keeps_given_counters_and_is_seen_at_once(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    acl = fp.acl_create([Ace(permit=True)])
+    fp.bind(uidb, Direction.IN, acl=acl)
+    fp.process(packet(uidb=uidb, length=100))
+    assert fp.acl_counters(acl).hits == (1,)
+    fp.acl_replace(acl, [Ace(permit=False, proto=6), Ace(permit=True)], hits=[0, 1])
+    v = fp.process(packet(uidb=uidb, proto=6, length=100))
+    assert v["action"][0] == DROP
+    assert fp.acl_counters(acl).hits == (1, 1)
+    with pytest.raises(errors.TableError, match="2 counters for 1 ACEs"):
+        fp.acl_replace(acl, [Ace(permit=True)], hits=[1, 2])
+
+
+def test_clear_counters_keeps_buckets(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    pol = fp.policy_create(Policy("p", 1, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+        PoliceMode.ONE_RATE_TWO_COLOUR, cir=8000, bc=1500)),)))
+    fp.bind(uidb, Direction.IN, policy=pol)
+    fp.process(packet(uidb=uidb, length=1000, ts_ns=1))
+    fp.target_clear_counters(uidb, Direction.IN)
+    (state,) = fp.target_read(uidb, Direction.IN)
+    assert (state.pkts, state.colour_pkts) == (0, (0, 0, 0))
+    assert state.tokens_c == 500 * 8_000_000_000
