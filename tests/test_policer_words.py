@@ -22,24 +22,31 @@ actions = st.one_of(
     st.integers(0, 63).map(lambda v: PoliceAction("set-dscp-transmit", v)),
     st.integers(0, 7).map(lambda v: PoliceAction("set-prec-transmit", v)),
 )
-# Programmable rates: both documented exact families, so round trips must be exact.
-exact_rates = st.one_of(
-    st.integers(RATE_MIN, EXACT_BELOW - 1),
-    st.integers(RATE_MIN // 1000, RATE_MAX // 1000).map(lambda k: k * 1000),
-)
+
+
+def exact_rates(lo: int = RATE_MIN) -> st.SearchStrategy[int]:
+    """Programmable rates >= lo, from both documented exact families: round trips must be exact."""
+    families = [st.integers(-(-lo // 1000), RATE_MAX // 1000).map(lambda k: k * 1000)]
+    if lo < EXACT_BELOW:
+        families.append(st.integers(lo, EXACT_BELOW - 1))
+    return st.one_of(families)
+
+
+def any_rates(lo: int = RATE_MIN) -> st.SearchStrategy[int]:
+    return st.integers(lo, RATE_MAX)
+
+
 bursts = st.integers(1, BURST_MAX)
 
 
 @st.composite
 def policers(draw, rates=exact_rates) -> Policer:
     mode = draw(st.sampled_from(list(PoliceMode)))
-    cir = draw(rates)
+    cir = draw(rates())
     if mode is PoliceMode.ONE_RATE_TWO_COLOUR:
         return Policer(mode, cir=cir, bc=draw(bursts),
                        conform=draw(actions), exceed=draw(actions))
-    pir = 0
-    if mode is PoliceMode.TWO_RATE_THREE_COLOUR:
-        pir = draw(rates.filter(lambda r: r >= cir))
+    pir = draw(rates(cir)) if mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0
     return Policer(mode, cir=cir, bc=draw(bursts), be=draw(bursts), pir=pir,
                    conform=draw(actions), exceed=draw(actions), violate=draw(actions))
 
@@ -60,11 +67,13 @@ def test_words_fit_32_bits_and_mode_is_in_the_top_bits(policer):
     assert words.hw[0] & (EXACT_BELOW - 1) == policer.bc
 
 
-@given(policers(rates=st.integers(RATE_MIN, RATE_MAX)))
+@given(policers(rates=any_rates))
 def test_any_rate_rounds_down_to_a_programmable_one_and_stays_there(policer):
-    hw_cir = pw.programmed(policer).cir
-    exponent = pw.encode(policer).hw[2] >> 29
-    assert hw_cir <= policer.cir < hw_cir + 10 ** exponent
+    hw = pw.programmed(policer)
+    words = pw.encode(policer).hw
+    assert hw.cir <= policer.cir < hw.cir + 10 ** (words[2] >> 29)
+    if policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR:
+        assert hw.cir <= hw.pir <= policer.pir < hw.pir + 10 ** (words[3] >> 29)
     # Programming what hardware runs changes nothing: the words are a fixed point.
     assert pw.programmed(pw.programmed(policer)) == pw.programmed(policer)
 
