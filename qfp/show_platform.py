@@ -21,8 +21,9 @@ between tokens. What the seed does not show, decided here:
 - The `cache` / `(cache)` twins print the same values as the words above them: the model keeps one
   copy of each descriptor.
 - Several interfaces print one after another, UIDB ascending, with no blank line between them.
-- The twin also decodes the policer words (qfp.policer) into mode, rates, bursts and actions; the
-  text prints only the words, as the device does.
+- The twin also decodes the policer words (qfp.policer) into mode, rates, bursts and actions, and
+  carries the fast path's UIDB handle as `uidb`; the text prints only the words, and `UIDB #` is the
+  UIDB's index within its target (always 0: one UIDB per Virtual-Access target), as the device does.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ COLOURS = ("conform", "exceed", "violate")
 # ---- gathering: the read-back as a structured twin ------------------------------------------------
 
 def qos_all(fp: FastPathAPI, direction: Direction) -> list[dict]:
-    """One dict per interface whose target in `direction` has a policy, UIDB ascending."""
+    """One dict per interface whose target in `direction` (a Direction or its value) has a policy,
+    UIDB ascending; [] when none has."""
     direction = Direction(direction)
     entries = []
     for uidb in fp.uidbs():

@@ -60,6 +60,11 @@ def seed_device(fp) -> int:
     return uidb
 
 
+def seed_police(fp, direction: Direction) -> dict:
+    """The seed's one policed class, as the twin shows it."""
+    return qos_all(fp, direction)[0]["policies"][0]["classes"][0]["police"]
+
+
 def send(fp, uidb: int, direction: Direction, count: int, length: int, dscp: int = 0,
          ts_ns: int = 0) -> np.ndarray:
     batch = packets.empty_batch(count)
@@ -159,7 +164,7 @@ def test_seed_twin_holds_what_was_programmed(fp):
         police = cls["police"]
         assert police["policer_id"] >> 28 == 0x2
         assert police["cache_hw_policer"] == police["hw_policer"]
-    ids = {qos_all(fp, d)[0]["policies"][0]["classes"][0]["police"]["policer_id"] for d in Direction}
+    ids = {seed_police(fp, d)["policer_id"] for d in Direction}
     assert len(ids) == 2, "each bound policy instance has its own policer"
 
 
@@ -168,11 +173,11 @@ def test_counters_move_with_traffic_in_one_direction_only(fp):
     # 25 packets of 1500 bytes at one instant: Bc 31250 bytes passes 20 of them.
     verdicts = send(fp, uidb, Direction.IN, 25, 1500)
     assert list(verdicts["colour"]) == [packets.CONFORM] * 20 + [packets.EXCEED] * 5
-    police_in = qos_all(fp, Direction.IN)[0]["policies"][0]["classes"][0]["police"]
+    police_in = seed_police(fp, Direction.IN)
     assert_subset({"conform": {"packets": 20, "octets": 30000},
                    "exceed": {"packets": 5, "octets": 7500},
                    "violate": {"packets": 0, "octets": 0}}, police_in)
-    police_out = qos_all(fp, Direction.OUT)[0]["policies"][0]["classes"][0]["police"]
+    police_out = seed_police(fp, Direction.OUT)
     assert_subset({"conform": {"packets": 0, "octets": 0}, "exceed": {"packets": 0, "octets": 0}},
                   police_out)
     text = render_qos_all(fp, Direction.IN)
@@ -183,10 +188,10 @@ def test_counters_move_with_traffic_in_one_direction_only(fp):
 def test_a_new_binding_shows_a_fresh_instance(fp):
     uidb = seed_device(fp)
     send(fp, uidb, Direction.OUT, 3, 100)
-    before = qos_all(fp, Direction.OUT)[0]["policies"][0]["classes"][0]["police"]
+    before = seed_police(fp, Direction.OUT)
     assert before["conform"] == {"packets": 3, "octets": 300}
     fp.bind(uidb, Direction.OUT, policy=fp.uidb_info(uidb).policy[Direction.OUT])
-    after = qos_all(fp, Direction.OUT)[0]["policies"][0]["classes"][0]["police"]
+    after = seed_police(fp, Direction.OUT)
     assert after["conform"] == {"packets": 0, "octets": 0}
     assert after["policer_id"] != before["policer_id"]
     assert after["hw_policer"] == before["hw_policer"]
@@ -309,7 +314,7 @@ def test_hierarchy_counters_land_in_the_class_that_policed(fp):
     mgmt, default = parent_policies[0]["classes"]
     voice, bulk, _ = parent_policies[1]["classes"]
     assert mgmt["police"] is None
-    # EF goes through the parent's class-default policer, then the child's VOICE policer.
+    # EF is policed twice: by the child's VOICE policer, then by the parent's class-default one.
     assert_subset({"conform": {"packets": 4, "octets": 800}, "exceed": {"packets": 0}},
                   default["police"])
     assert_subset({"conform": {"packets": 4, "octets": 800}}, voice["police"])
