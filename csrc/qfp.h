@@ -248,8 +248,12 @@ int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
                     struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out);
 int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir);
 
-/* Classify, police and filter n packets; verdicts[i] answers pkts[i]. Inputs are trusted: Python
- * has checked dir, frag, dscp and family ranges. Unknown UIDBs are dropped, not errors. */
+/* Checks the fields qfp_process() trusts (dir, frag, dscp, family); QFP_EINVAL with *bad_out the
+ * index of the first packet out of range. */
+int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out);
+
+/* Classify, police and filter n packets; verdicts[i] answers pkts[i]. Inputs are trusted: the
+ * caller has checked them with qfp_batch_check(). Unknown UIDBs are dropped, not errors. */
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n);
 
 #endif

@@ -250,6 +250,19 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
     }
 }
 
+int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct qfp_pkt *p = &pkts[i];
+        if (p->dir >= QFP_DIR_COUNT || p->frag >= QFP_FRAG_COUNT || p->dscp > 63 ||
+            p->family != QFP_FAMILY_IPV4) {
+            *bad_out = i;
+            return QFP_EINVAL;
+        }
+    }
+    return QFP_OK;
+}
+
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n)
 {
     qfp_gate_enter(fp);

@@ -14,7 +14,7 @@ from . import errors
 from . import policer as policer_words
 from ._fastpath import ffi, lib
 from .api import FastPathAPI
-from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch
+from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import Ace, ClassMap, Direction, Match, Policy
 
@@ -293,17 +293,22 @@ class FastPath(FastPathAPI):
 
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        check_batch(batch)
+        check_shape(batch)
         if out is None:
             out = np.empty(batch.size, dtype=VERDICT_DTYPE)
         elif (not isinstance(out, np.ndarray) or out.dtype != VERDICT_DTYPE or out.shape != batch.shape
               or not out.flags.c_contiguous or not out.flags.writeable):
             raise errors.TableError("out must be a writable contiguous VERDICT_DTYPE array of the batch's length")
         if batch.size:
+            pkts = ffi.from_buffer("struct qfp_pkt[]", batch)
+            # Checked in C: numpy's per-call overhead would cost more than the packet path itself
+            # at small batch sizes.
+            bad = ffi.new("size_t *")
+            if lib.qfp_batch_check(pkts, batch.size, bad) != lib.QFP_OK:
+                check_batch(batch[bad[0]:bad[0] + 1], first=bad[0])
+                raise errors.TableError(f"packet {bad[0]} has a field out of range")
             self._check(lib.qfp_process(
-                self._fp,
-                ffi.from_buffer("struct qfp_pkt[]", batch),
-                ffi.from_buffer("struct qfp_verdict[]", out, require_writable=True),
+                self._fp, pkts, ffi.from_buffer("struct qfp_verdict[]", out, require_writable=True),
                 batch.size))
         return out
 

@@ -52,20 +52,27 @@ def empty_batch(n: int) -> np.ndarray:
     return batch
 
 
-def check_batch(batch: np.ndarray) -> None:
-    """Raise TableError unless every packet is one the fast path may trust."""
+def check_shape(batch: np.ndarray) -> None:
+    """Raise TableError unless `batch` is laid out as the fast path reads it."""
     if not isinstance(batch, np.ndarray) or batch.dtype != PACKET_DTYPE:
         raise TableError("a packet batch is a numpy array of qfp.packets.PACKET_DTYPE")
     if batch.ndim != 1 or not batch.flags.c_contiguous:
         raise TableError("a packet batch is one-dimensional and contiguous")
+
+
+def check_batch(batch: np.ndarray, first: int = 0) -> None:
+    """Raise TableError unless every packet is one the fast path may trust. (The C wrapper runs the
+    same check in C, qfp_batch_check, and calls this to word the error; `first` is the index of
+    batch[0] in the batch the user gave.)"""
+    check_shape(batch)
     for name, limit in (("dir", 1), ("frag", FRAG_NONINITIAL), ("dscp", 63)):
         column = batch[name]
         if column.size and column.max() > limit:
             bad = int(np.argmax(column > limit))
-            raise TableError(f"packet {bad}: {name} {int(column[bad])} is above {limit}")
+            raise TableError(f"packet {first + bad}: {name} {int(column[bad])} is above {limit}")
     if batch.size and (batch["family"] != FAMILY_IPV4).any():
         bad = int(np.argmax(batch["family"] != FAMILY_IPV4))
-        raise TableError(f"packet {bad}: family {int(batch['family'][bad])} is not IPv4 (4)")
+        raise TableError(f"packet {first + bad}: family {int(batch['family'][bad])} is not IPv4 (4)")
 
 
 def packet(**fields) -> np.ndarray:
