@@ -53,8 +53,6 @@ def qos_all(fp: FastPathAPI, direction: Direction) -> list[dict]:
         if info.policy[direction] is None:
             continue
         states = fp.target_read(uidb, direction)
-        if not states:
-            continue
         entries.append({
             "interface": info.ifname,
             "if_h": info.ifh,
@@ -80,13 +78,17 @@ def _policies(fp: FastPathAPI, ifh: int, states: Sequence[ClassState]) -> list[d
     for parent, members in _instances(states):
         policy = fp.policy_info(states[members[0]].policy)
         parent_state = states[parent] if parent is not None else None
+        if parent_state is None:
+            parent_index, parent_id = 0, 0
+        else:
+            parent_index, parent_id = parent_state.class_index, class_info(parent_state).object_id
         policies.append({
             "level": states[members[0]].level,
             "num_matching_iftgts": 1,
             "policy_name": policy.name,
             "policy_id": policy.policy_id,
-            "parent_class_index": parent_state.class_index if parent_state else 0,
-            "parent_class_id": class_info(parent_state).object_id if parent_state else 0,
+            "parent_class_index": parent_index,
+            "parent_class_id": parent_id,
             "iftgt": 0,
             "ifh": ifh,
             "member_ifh": 0,
