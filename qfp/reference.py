@@ -319,8 +319,12 @@ class ReferenceFastPath(FastPathAPI):
     """The fast path, slowly and obviously. Same handles, verdicts, counters and read-back as the C
     fast path (qfp.fastpath.FastPath) for the same calls."""
 
-    def __init__(self, max_uidbs: int = 1 << 16, max_acls: int = 1 << 12,
-                 max_policies: int = 1 << 12) -> None:
+    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14,
+                 max_policies: int = 1 << 14) -> None:
+        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
+                            ("max_policies", max_policies)):
+            if not isinstance(value, int) or not 1 <= value <= 1 << 24:
+                raise TableError(f"{what} {value!r} is outside 1..2^24")
         self._max = {"uidb": max_uidbs, "acl": max_acls, "policy": max_policies}
         self._acls: dict[int, _Acl] = {}
         self._acl_refs: dict[int, int] = {}
@@ -331,17 +335,17 @@ class ReferenceFastPath(FastPathAPI):
 
     # ---- lookups that raise ----
     def _acl(self, slot) -> _Acl:
-        if slot not in self._acls:
+        if _handle(slot) not in self._acls:
             raise NotFound(f"no ACL in slot {slot}")
         return self._acls[slot]
 
     def _policy(self, handle) -> _Policy:
-        if handle not in self._policies:
+        if _handle(handle) not in self._policies:
             raise NotFound(f"no policy with handle {handle}")
         return self._policies[handle]
 
     def _uidb(self, uidb) -> _Uidb:
-        if uidb not in self._uidbs:
+        if _handle(uidb) not in self._uidbs:
             raise NotFound(f"UIDB {uidb} is not in use")
         return self._uidbs[uidb]
 
@@ -467,8 +471,10 @@ class ReferenceFastPath(FastPathAPI):
         d = _direction(direction)
         u = self._uidb(uidb)
         if policy is not None:
+            policy = _handle(policy)
             self._policy(policy)
         if acl is not None:
+            acl = _handle(acl)
             self._acl(acl)
         target = _Target(acl=acl, policy=policy)
         if acl is not None:
@@ -654,6 +660,13 @@ def _acl_slots_direct(cmap: ClassMap):
     for m in cmap.matches:
         if m.kind == "access-group":
             yield m.acl
+
+
+def _handle(value) -> int:
+    # A negative or non-integer "handle" is a malformed argument, not a handle that is missing.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 1 << 31:
+        raise TableError(f"{value!r} is not a handle")
+    return int(value)
 
 
 def _direction(direction) -> int:

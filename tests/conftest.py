@@ -1,0 +1,42 @@
+"""Shared test setup: hypothesis profiles and the fixture that runs a test on every fast path.
+
+QFP_HYPOTHESIS_PROFILE=ci gives the differential tests their full CI budget; the default profile
+keeps a dev run quick. QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from qfp.reference import ReferenceFastPath
+
+_COMMON = dict(deadline=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=200, **_COMMON)
+# Derandomized so a CI failure reproduces from the log; no example database on ephemeral runners.
+settings.register_profile("ci", max_examples=2500, derandomize=True, database=None, **_COMMON)
+settings.load_profile(os.environ.get("QFP_HYPOTHESIS_PROFILE", "dev"))
+
+
+def native_fastpath_class():
+    """qfp.fastpath.FastPath, or a skip when it is not built (a failure under QFP_REQUIRE_NATIVE)."""
+    try:
+        from qfp.fastpath import FastPath
+    except ImportError as exc:
+        if os.environ.get("QFP_REQUIRE_NATIVE"):
+            raise
+        pytest.skip(f"the C fast path is not built: {exc}")
+    return FastPath
+
+
+@pytest.fixture(params=["reference", "native"])
+def fastpath_class(request):
+    if request.param == "reference":
+        return ReferenceFastPath
+    return native_fastpath_class()
+
+
+@pytest.fixture
+def fp(fastpath_class):
+    return fastpath_class()
