@@ -171,6 +171,24 @@ struct qfp_class_cfg {
     int32_t child;         /* child policy handle, or QFP_POLICY_NONE */
 };
 
+/* ---- binding ------------------------------------------------------------------------------------- */
+/* A class's counters: what a new binding may start from (to keep counts across a policy edit). */
+struct qfp_class_counters {
+    uint64_t pkts, bytes;                  /* classified into the class */
+    uint64_t drop_pkts, drop_bytes;        /* dropped in the class, by it or its child */
+    uint64_t colour_pkts[QFP_COLOUR_COUNT];
+    uint64_t colour_bytes[QFP_COLOUR_COUNT];
+};
+
+/* One direction's new binding: an ACL slot and a fresh instance of a policy. */
+struct qfp_binding {
+    uint32_t dir;                               /* enum qfp_dir */
+    int32_t acl_slot;                           /* or QFP_ACL_NONE */
+    int32_t policy;                             /* or QFP_POLICY_NONE */
+    uint32_t ncounters;                         /* 0, or the instance's class state count */
+    const struct qfp_class_counters *counters;  /* starting counters per class state, depth-first */
+};
+
 /* ---- read-back --------------------------------------------------------------------------------- */
 struct qfp_policy_info {
     char name[QFP_NAME_MAX];
@@ -202,10 +220,7 @@ struct qfp_class_state_info {
     uint32_t hw_policer[4];
     uint32_t police_info;
     uint32_t policer_id;   /* 0 when the class has no policer */
-    uint64_t pkts, bytes;                  /* classified into the class */
-    uint64_t drop_pkts, drop_bytes;        /* dropped in the class, by it or its child */
-    uint64_t colour_pkts[QFP_COLOUR_COUNT];
-    uint64_t colour_bytes[QFP_COLOUR_COUNT];
+    struct qfp_class_counters counters;
     uint64_t tokens_c, tokens_e;           /* bucket levels now, in token units (1 byte = 8e9) */
 };
 
@@ -237,9 +252,9 @@ int qfp_policy_class(struct qfp *fp, int32_t handle, uint32_t index, struct qfp_
 
 int qfp_uidb_create(struct qfp *fp, uint32_t ifh, const char *ifname, uint32_t *uidb_out);
 int qfp_uidb_delete(struct qfp *fp, uint32_t uidb);
-/* Give a UIDB's target in one direction a new ACL and policy instance (fresh policer buckets, full;
- * zero counters), atomically for packets; the old instance is freed. */
-int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, uint32_t dir, int32_t acl_slot, int32_t policy);
+/* Give a UIDB's targets new ACLs and policy instances (policer buckets full, counters zero or as
+ * given), one binding per direction, all published at once; the old instances are freed. */
+int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, const struct qfp_binding *bindings, uint32_t n);
 int qfp_uidb_info(struct qfp *fp, uint32_t uidb, struct qfp_uidb_info *out);
 /* The first UIDB in use at or above `from`; QFP_ENOENT when there is none. */
 int qfp_uidb_next(struct qfp *fp, uint32_t from, uint32_t *uidb_out);

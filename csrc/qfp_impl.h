@@ -70,10 +70,7 @@ struct qfp_policy {
 /* ---- targets -------------------------------------------------------------------------------------- */
 /* One class of a policy instance: 128 bytes. */
 struct qfp_cstate {
-    uint64_t pkts, bytes;
-    uint64_t drop_pkts, drop_bytes;
-    uint64_t colour_pkts[QFP_COLOUR_COUNT];
-    uint64_t colour_bytes[QFP_COLOUR_COUNT];
+    struct qfp_class_counters c;
     uint64_t tc, te;                        /* bucket levels, token units (te: E or P bucket) */
     uint64_t last_ns;                       /* time of the last refill */
     uint32_t policer_id;

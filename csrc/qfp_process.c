@@ -165,16 +165,16 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
     struct qfp_cstate *st = &base[c->state];
     if (level < 2)
         w->cls[level] = (uint16_t)ci;
-    st->pkts++;
-    st->bytes += w->p->length;
+    st->c.pkts++;
+    st->c.bytes += w->p->length;
     if (c->set_dscp >= 0)
         w->dscp = (uint8_t)c->set_dscp;
     if (c->child && run_policy(fp, c->child, st + 1, level + 1, w) == QFP_DROP)
         goto drop;
     if (c->has_police) {
         uint8_t colour = police(&c->police, st, w->p->ts_ns, w->cost);
-        st->colour_pkts[colour]++;
-        st->colour_bytes[colour] += w->p->length;
+        st->c.colour_pkts[colour]++;
+        st->c.colour_bytes[colour] += w->p->length;
         if (w->colour == QFP_COLOUR_NONE || colour > w->colour)
             w->colour = colour;
         switch (c->police.act[colour]) {
@@ -189,8 +189,8 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
     }
     return QFP_FORWARD;
 drop:
-    st->drop_pkts++;
-    st->drop_bytes += w->p->length;
+    st->c.drop_pkts++;
+    st->c.drop_bytes += w->p->length;
     return QFP_DROP;
 }
 

@@ -199,48 +199,76 @@ static void states_init(struct qfp *fp, const struct qfp_policy *policy, struct 
     }
 }
 
-int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, uint32_t dir, int32_t acl_slot, int32_t policy)
+/* A target for one binding, with its references taken; or an error and nothing taken. */
+static int target_new(struct qfp *fp, const struct qfp_binding *b, struct qfp_target **out)
+{
+    const struct qfp_policy *pol = NULL;
+    if (b->policy != QFP_POLICY_NONE) {
+        if (b->policy < 0 || (uint32_t)b->policy >= fp->max_policies || !fp->policies[b->policy])
+            return qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", b->policy);
+        pol = fp->policies[b->policy];
+    }
+    uint32_t nstates = pol ? pol->nstates : 0;
+    if (b->ncounters && b->ncounters != nstates)
+        return qfp_fail(fp, QFP_EINVAL, "%u starting counters for %u class states", b->ncounters,
+                        nstates);
+    int rc = qfp_acl_ref(fp, b->acl_slot);
+    if (rc != QFP_OK)
+        return rc;
+    struct qfp_target *t = calloc(1, sizeof *t + (size_t)nstates * sizeof t->states[0]);
+    if (!t) {
+        qfp_acl_unref(fp, b->acl_slot);
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for a target of %u class states", nstates);
+    }
+    t->acl_slot = b->acl_slot;
+    t->policy = pol;
+    t->nstates = nstates;
+    t->dir = (uint8_t)b->dir;
+    if (pol) {
+        fp->policies[b->policy]->refs++;
+        states_init(fp, pol, t->states);
+        for (uint32_t i = 0; i < b->ncounters; i++)
+            t->states[i].c = b->counters[i];
+    }
+    *out = t;
+    return QFP_OK;
+}
+
+int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, const struct qfp_binding *bindings, uint32_t n)
 {
     qfp_ctl_lock(fp);
+    struct qfp_target *fresh[QFP_DIR_COUNT] = {NULL, NULL};
     int rc = uidb_check(fp, uidb);
-    if (rc == QFP_OK && dir >= QFP_DIR_COUNT)
-        rc = qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
-    const struct qfp_policy *pol = NULL;
-    if (rc == QFP_OK && policy != QFP_POLICY_NONE) {
-        if (policy < 0 || (uint32_t)policy >= fp->max_policies || !fp->policies[policy])
-            rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", policy);
+    if (rc == QFP_OK && n > QFP_DIR_COUNT)
+        rc = qfp_fail(fp, QFP_EINVAL, "%u bindings for %d directions", n, QFP_DIR_COUNT);
+    for (uint32_t i = 0; rc == QFP_OK && i < n; i++) {
+        uint32_t dir = bindings[i].dir;
+        if (dir >= QFP_DIR_COUNT)
+            rc = qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
+        else if (fresh[dir])
+            rc = qfp_fail(fp, QFP_EINVAL, "two bindings for direction %u", dir);
         else
-            pol = fp->policies[policy];
+            rc = target_new(fp, &bindings[i], &fresh[dir]);
     }
-    if (rc == QFP_OK)
-        rc = qfp_acl_ref(fp, acl_slot);
     if (rc != QFP_OK) {
+        for (int d = 0; d < QFP_DIR_COUNT; d++)
+            target_free(fp, fresh[d]);
         qfp_ctl_unlock(fp);
         return rc;
     }
 
-    uint32_t nstates = pol ? pol->nstates : 0;
-    struct qfp_target *t = calloc(1, sizeof *t + (size_t)nstates * sizeof t->states[0]);
-    if (!t) {
-        qfp_acl_unref(fp, acl_slot);
-        qfp_ctl_unlock(fp);
-        return qfp_fail(fp, QFP_ENOMEM, "no memory for a target of %u class states", nstates);
-    }
-    t->acl_slot = acl_slot;
-    t->policy = pol;
-    t->nstates = nstates;
-    t->dir = (uint8_t)dir;
-    if (pol) {
-        fp->policies[policy]->refs++;
-        states_init(fp, pol, t->states);
-    }
-
-    struct qfp_target **slot = &fp->targets[(size_t)uidb * 2 + dir];
-    struct qfp_target *old = *slot;
+    struct qfp_target **slot = &fp->targets[(size_t)uidb * 2];
+    struct qfp_target *old[QFP_DIR_COUNT] = {NULL, NULL};
     qfp_gate_close(fp);
-    *slot = t;
+    for (int d = 0; d < QFP_DIR_COUNT; d++) {
+        if (fresh[d]) {
+            old[d] = slot[d];
+            slot[d] = fresh[d];
+        }
+    }
     qfp_gate_open(fp);
-    target_free(fp, old);
+    for (int d = 0; d < QFP_DIR_COUNT; d++)
+        target_free(fp, old[d]);
     qfp_ctl_unlock(fp);
     return QFP_OK;
 }
@@ -310,12 +338,7 @@ static void states_read(const struct qfp_target *t, const struct qfp_policy *pol
             memcpy(o->hw_policer, c->cfg.hw_policer, sizeof o->hw_policer);
             o->police_info = c->cfg.police_info;
             o->policer_id = st->policer_id;
-            o->pkts = st->pkts;
-            o->bytes = st->bytes;
-            o->drop_pkts = st->drop_pkts;
-            o->drop_bytes = st->drop_bytes;
-            memcpy(o->colour_pkts, st->colour_pkts, sizeof o->colour_pkts);
-            memcpy(o->colour_bytes, st->colour_bytes, sizeof o->colour_bytes);
+            o->counters = st->c;
             o->tokens_c = st->tc;
             o->tokens_e = st->te;
         }
@@ -354,11 +377,9 @@ int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir)
     if (rc == QFP_OK) {
         struct qfp_target *t = fp->targets[(size_t)uidb * 2 + dir];
         qfp_gate_close(fp);
-        for (uint32_t i = 0; i < t->nstates; i++) {
-            struct qfp_cstate *st = &t->states[i];
-            /* Counters only: the buckets keep their level, as on the device. */
-            memset(st, 0, offsetof(struct qfp_cstate, tc));
-        }
+        /* Counters only: the buckets keep their level, as on the device. */
+        for (uint32_t i = 0; i < t->nstates; i++)
+            memset(&t->states[i].c, 0, sizeof t->states[i].c);
         qfp_gate_open(fp);
     }
     qfp_ctl_unlock(fp);

@@ -16,7 +16,7 @@ from ._fastpath import ffi, lib
 from .api import FastPathAPI
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import Ace, ClassMap, Direction, Match, Policy
+from .tables import Ace, Binding, ClassMap, Direction, Match, Policy
 
 _STATUS_ERRORS = {
     lib.QFP_ENOMEM: errors.OutOfMemory,
@@ -257,10 +257,27 @@ class FastPath(FastPathAPI):
         self._check(lib.qfp_uidb_delete(self._fp, _u32(uidb)))
 
     def bind(self, uidb, direction, acl=None, policy=None) -> None:
-        self._check(lib.qfp_uidb_bind(
-            self._fp, _u32(uidb), Direction(direction),
-            lib.QFP_ACL_NONE if acl is None else _i32(acl),
-            lib.QFP_POLICY_NONE if policy is None else _i32(policy)))
+        self.bind_many(uidb, [Binding(Direction(direction), acl, policy)])
+
+    def bind_many(self, uidb, bindings) -> None:
+        bindings = list(bindings)
+        c_bindings = ffi.new("struct qfp_binding[]", max(len(bindings), 1))
+        keep = []   # the counter arrays must outlive the call
+        for c, b in zip(c_bindings, bindings):
+            if not isinstance(b, Binding):
+                raise errors.TableError(f"bind_many takes Binding values, not {type(b).__name__}")
+            c.dir = Direction(b.direction)
+            c.acl_slot = lib.QFP_ACL_NONE if b.acl is None else _i32(b.acl)
+            c.policy = lib.QFP_POLICY_NONE if b.policy is None else _i32(b.policy)
+            if b.counters is not None:
+                counters = ffi.new("struct qfp_class_counters[]", max(len(b.counters), 1))
+                for cc, value in zip(counters, b.counters):
+                    cc.pkts, cc.bytes = value.pkts, value.bytes
+                    cc.drop_pkts, cc.drop_bytes = value.drop_pkts, value.drop_bytes
+                    cc.colour_pkts, cc.colour_bytes = list(value.colour_pkts), list(value.colour_bytes)
+                c.ncounters, c.counters = len(b.counters), counters
+                keep.append(counters)
+        self._check(lib.qfp_uidb_bind(self._fp, _u32(uidb), c_bindings, len(bindings)))
 
     def uidb_info(self, uidb) -> UidbInfo:
         info = ffi.new("struct qfp_uidb_info *")
@@ -319,8 +336,9 @@ def _class_state(c) -> ClassState:
         parent_state=None if c.parent_state < 0 else c.parent_state,
         psqd=tuple(c.psqd), isqd=tuple(c.isqd), hw_policer=tuple(c.hw_policer),
         police_info=c.police_info, policer_id=c.policer_id,
-        pkts=c.pkts, bytes=c.bytes, drop_pkts=c.drop_pkts, drop_bytes=c.drop_bytes,
-        colour_pkts=tuple(c.colour_pkts), colour_bytes=tuple(c.colour_bytes),
+        pkts=c.counters.pkts, bytes=c.counters.bytes,
+        drop_pkts=c.counters.drop_pkts, drop_bytes=c.counters.drop_bytes,
+        colour_pkts=tuple(c.counters.colour_pkts), colour_bytes=tuple(c.counters.colour_bytes),
         tokens_c=c.tokens_c, tokens_e=c.tokens_e)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .tables import ClassCounters
+
 
 @dataclass(frozen=True)
 class AclCounters:
@@ -61,6 +63,11 @@ class ClassState:
     colour_bytes: tuple[int, int, int]
     tokens_c: int                          # token units: 1 byte = 8e9
     tokens_e: int
+
+    def class_counters(self) -> ClassCounters:
+        """The counters a new binding can start from, to keep counts across a policy edit."""
+        return ClassCounters(self.pkts, self.bytes, self.drop_pkts, self.drop_bytes,
+                             self.colour_pkts, self.colour_bytes)
 
     def counters(self) -> dict:
         """The counters alone: what the C fast path and the reference model must agree on."""

@@ -285,3 +285,32 @@ class Policy:
         names = [c.name for c in self.classes]
         if len(set(names)) != len(names):
             raise TableError(f"policy {self.name}: a class appears twice")
+
+
+@dataclass(frozen=True)
+class ClassCounters:
+    """A class's counters, as a new binding may start from them (to keep counts across an edit)."""
+    pkts: int = 0
+    bytes: int = 0
+    drop_pkts: int = 0
+    drop_bytes: int = 0
+    colour_pkts: tuple[int, int, int] = (0, 0, 0)     # conform, exceed, violate
+    colour_bytes: tuple[int, int, int] = (0, 0, 0)
+
+    def __post_init__(self) -> None:
+        values = (self.pkts, self.bytes, self.drop_pkts, self.drop_bytes,
+                  *self.colour_pkts, *self.colour_bytes)
+        if len(self.colour_pkts) != 3 or len(self.colour_bytes) != 3:
+            raise TableError("colour counters come in threes: conform, exceed, violate")
+        for value in values:
+            _check_range("counter", value, 0, (1 << 64) - 1)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One direction's new binding: an ACL slot and a fresh instance of a policy, its class
+    counters starting from `counters` (one per class state, depth-first) when given."""
+    direction: Direction
+    acl: int | None = None
+    policy: int | None = None
+    counters: tuple[ClassCounters, ...] | None = None

@@ -12,8 +12,8 @@ import pytest
 from qfp import errors
 from qfp.packets import (ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB,
                          empty_batch, packet)
-from qfp.tables import (CLASS_DEFAULT, Ace, ClassMap, Direction, Match, Policer, PoliceMode, Policy,
-                        PolicyClass)
+from qfp.tables import (CLASS_DEFAULT, Ace, Binding, ClassCounters, ClassMap, Direction, Match, Policer,
+                        PoliceMode, Policy, PolicyClass)
 
 
 
@@ -210,3 +210,33 @@ def test_clear_counters_keeps_buckets(fp):
     (state,) = fp.target_read(uidb, Direction.IN)
     assert (state.pkts, state.colour_pkts) == (0, (0, 0, 0))
     assert state.tokens_c == 500 * 8_000_000_000
+
+
+def test_bind_many_publishes_both_directions_and_starts_from_given_counters(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    old = fp.policy_create(marking_policy("old", 10, 1))
+    new = fp.policy_create(marking_policy("new", 20, 2))
+    fp.bind_many(uidb, [Binding(Direction.IN, policy=old), Binding(Direction.OUT, policy=old)])
+    fp.process(packet(uidb=uidb, length=100))
+    (carried,) = (s.class_counters() for s in fp.target_read(uidb, Direction.IN))
+    fp.bind_many(uidb, [Binding(Direction.IN, policy=new, counters=(carried,)),
+                        Binding(Direction.OUT, policy=new)])
+    assert fp.uidb_info(uidb).policy == (new, new)
+    (state,) = fp.target_read(uidb, Direction.IN)
+    assert (state.pkts, state.bytes) == (1, 100)
+    assert fp.policy_info(old).refs == 0
+
+
+def test_bind_many_is_all_or_nothing(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    pol = fp.policy_create(marking_policy("p", 10, 1))
+    fp.bind(uidb, Direction.IN, policy=pol)
+    with pytest.raises(errors.NotFound):
+        fp.bind_many(uidb, [Binding(Direction.IN), Binding(Direction.OUT, policy=7)])
+    with pytest.raises(errors.InvalidTable, match="two bindings for direction 0"):
+        fp.bind_many(uidb, [Binding(Direction.IN), Binding(Direction.IN)])
+    with pytest.raises(errors.InvalidTable, match="2 starting counters for 1 class states"):
+        fp.bind_many(uidb, [Binding(Direction.IN, policy=pol,
+                                    counters=(ClassCounters(), ClassCounters()))])
+    assert fp.uidb_info(uidb).policy == (pol, None)
+    assert fp.policy_info(pol).refs == 1
