@@ -1,0 +1,162 @@
+"""IKEv2 sessions: their 6-tuple, their audit-session-id, and the Virtual-Access interfaces they clone.
+
+The audit-session-id encodes the session's 6-tuple reversibly (DESIGN.md):
+
+    L2L4{local:08X}ZO{fvrf:X}L4{remote:08X}ZI{(lport << 16) | rport:X}ZO{ivrf:X}
+
+so 77.1.1.2/500 <-> 77.1.1.1/500 with VRF ids 2 is `L2L44D010102ZO2L44D010101ZI1F401F4ZO2`, the seed's
+own example. The letters Z, O, I and L are not hex digits, so the fields can be split back apart.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from .errors import ControlError
+
+IKE_PORT = 500
+# QFP interface handles below this belong to the headend's own interfaces (the seed's first
+# Virtual-Access has if_h 14).
+FIRST_VIRTUAL_ACCESS_IFH = 14
+
+_AUDIT_ID = re.compile(
+    r"L2L4(?P<local>[0-9A-F]{8})ZO(?P<fvrf>[0-9A-F]+)L4(?P<remote>[0-9A-F]{8})"
+    r"ZI(?P<ports>[0-9A-F]{1,8})ZO(?P<ivrf>[0-9A-F]+)")
+
+
+class SessionError(ControlError):
+    """A session request that cannot be met: unknown session, address in use, bad tuple."""
+
+
+@dataclass(frozen=True)
+class SessionTuple:
+    """What identifies an IKEv2 SA: both ends, their IKE ports, the front-door and inside VRFs."""
+    local: ipaddress.IPv4Address
+    remote: ipaddress.IPv4Address
+    local_port: int = IKE_PORT
+    remote_port: int = IKE_PORT
+    fvrf: int = 0
+    ivrf: int = 0
+
+    def __post_init__(self) -> None:
+        for what, port in (("local port", self.local_port), ("remote port", self.remote_port)):
+            if not 0 <= port <= 0xFFFF:
+                raise SessionError(f"{what} {port} is outside 0..65535")
+        for what, vrf in (("fvrf id", self.fvrf), ("ivrf id", self.ivrf)):
+            if not 0 <= vrf <= 0xFFFFFFFF:
+                raise SessionError(f"{what} {vrf} is outside 0..4294967295")
+
+    def audit_session_id(self) -> str:
+        return (f"L2L4{int(self.local):08X}ZO{self.fvrf:X}L4{int(self.remote):08X}"
+                f"ZI{self.local_port << 16 | self.remote_port:X}ZO{self.ivrf:X}")
+
+    @classmethod
+    def from_audit_session_id(cls, text: str) -> SessionTuple:
+        m = _AUDIT_ID.fullmatch(text)
+        if not m:
+            raise SessionError(f"{text!r} is not an audit-session-id this headend issues")
+        ports = int(m["ports"], 16)
+        return cls(local=ipaddress.IPv4Address(int(m["local"], 16)),
+                   remote=ipaddress.IPv4Address(int(m["remote"], 16)),
+                   local_port=ports >> 16, remote_port=ports & 0xFFFF,
+                   fvrf=int(m["fvrf"], 16), ivrf=int(m["ivrf"], 16))
+
+
+@dataclass
+class Authorization:
+    """What a session's two targets are bound to, by name; None is nothing."""
+    policy_in: str | None = None
+    policy_out: str | None = None
+    acl_in: str | None = None
+    acl_out: str | None = None
+
+
+@dataclass
+class Session:
+    id: int                         # IOS's session-id, counting from 1
+    tuple: SessionTuple
+    identity: str                   # the peer's IKE identity
+    template: int                   # Virtual-Template number it was cloned from
+    interface: str                  # Virtual-AccessN
+    ifh: int                        # QFP interface handle
+    uidb: int
+    created_ns: int                 # virtual time of bring-up
+    inherited: Authorization        # from the Virtual-Template
+    aaa: Authorization = field(default_factory=Authorization)   # overrides pushed by RADIUS
+
+    @property
+    def audit_session_id(self) -> str:
+        return self.tuple.audit_session_id()
+
+    @property
+    def virtual_access(self) -> int:
+        return int(self.interface.removeprefix("Virtual-Access"))
+
+    def effective(self) -> Authorization:
+        """AAA attributes override the template's lines, target by target."""
+        pick = lambda name: getattr(self.aaa, name) or getattr(self.inherited, name)  # noqa: E731
+        return Authorization(pick("policy_in"), pick("policy_out"), pick("acl_in"), pick("acl_out"))
+
+
+class SessionTable:
+    """Live sessions, findable by interface, audit-session-id and remote address; allocates the
+    Virtual-Access number (lowest free), the session id and the QFP interface handle."""
+
+    def __init__(self) -> None:
+        self._by_interface: dict[str, Session] = {}
+        self._by_tuple: dict[SessionTuple, Session] = {}
+        self._next_id = 1
+        self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
+
+    def __iter__(self):
+        return iter(sorted(self._by_interface.values(), key=lambda s: s.virtual_access))
+
+    def __len__(self) -> int:
+        return len(self._by_interface)
+
+    def next_virtual_access(self) -> str:
+        used = {s.virtual_access for s in self._by_interface.values()}
+        n = 1
+        while n in used:
+            n += 1
+        return f"Virtual-Access{n}"
+
+    def allocate(self, tuple_: SessionTuple) -> tuple[int, str, int]:
+        """A session id, interface name and QFP handle for a new session on `tuple_`."""
+        if tuple_ in self._by_tuple:
+            raise SessionError(f"a session to {tuple_.remote} from {tuple_.local} is already up "
+                               f"on {self._by_tuple[tuple_].interface}")
+        allocated = self._next_id, self.next_virtual_access(), self._next_ifh
+        self._next_id += 1
+        self._next_ifh += 1
+        return allocated
+
+    def add(self, session: Session) -> None:
+        self._by_interface[session.interface] = session
+        self._by_tuple[session.tuple] = session
+
+    def remove(self, session: Session) -> None:
+        del self._by_interface[session.interface]
+        del self._by_tuple[session.tuple]
+
+    def by_interface(self, name: str) -> Session:
+        session = self._by_interface.get(canonical_virtual_access(name))
+        if session is None:
+            raise SessionError(f"no session on {name}")
+        return session
+
+    def by_audit_session_id(self, text: str) -> Session | None:
+        try:
+            return self._by_tuple.get(SessionTuple.from_audit_session_id(text))
+        except SessionError:
+            return None
+
+    def by_remote(self, remote: ipaddress.IPv4Address) -> list[Session]:
+        return [s for s in self if s.tuple.remote == remote]
+
+
+def canonical_virtual_access(name: str) -> str:
+    """`Virtual-Access3`, `virtual-access 3`, `Vi3` -> `Virtual-Access3`; anything else unchanged."""
+    m = re.fullmatch(r"(?i)(?:virtual-access|vi)\s*(\d+)", name.strip())
+    return f"Virtual-Access{int(m[1])}" if m else name
