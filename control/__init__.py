@@ -1,2 +1,2 @@
-"""control: the control plane over the fast path (qfp). So far only the `qfp` command (control.cli);
-the RADIUS CoA server, the IOS config parser and the device arrive with their own issues."""
+"""control: the control plane over the fast path (qfp): sessions, RADIUS CoA, IOS config, the device
+and the `qfp` command (control.cli). It reaches the fast path only through qfp, never the reverse."""

@@ -47,7 +47,7 @@ def _positive(text: str) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from qfp.policer import decode_rate
+    from qfp.policer import PolicerWords, decode
     from qfp.show_platform import render_qos_all
     from qfp.workloads import BATCH, constant_rate, seed_session
 
@@ -66,11 +66,11 @@ def demo(args: argparse.Namespace) -> int:
           f"{seconds:.3f} s of virtual time:")
     for direction, word in ((Direction.IN, "input"), (Direction.OUT, "output")):
         state = fp.target_read(uidb, direction)[0]
-        cir = decode_rate(state.hw_policer[2])
-        bc = state.hw_policer[0] & ((1 << 29) - 1)
+        police = decode(PolicerWords(state.hw_policer, state.police_info))   # as programmed
         conformed, exceeded, _ = state.colour_pkts
-        print(f"  {word:<6} police cir {cir:,} bc {bc:,}: {state.pkts} packets, {conformed} conformed "
-              f"({state.colour_bytes[0]:,} bytes; CIR x T + Bc = {cir * seconds / 8 + bc:,.0f}), "
+        allowed = police.cir * seconds / 8 + police.bc
+        print(f"  {word:<6} police cir {police.cir:,} bc {police.bc:,}: {state.pkts} packets, {conformed} "
+              f"conformed ({state.colour_bytes[0]:,} bytes; CIR x T + Bc = {allowed:,.0f}), "
               f"{exceeded} exceeded, {state.drop_pkts} dropped")
     return 0
 

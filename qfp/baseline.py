@@ -240,11 +240,6 @@ class NumpyBaseline:
         self._acls[slot] = _Acl.compile(aces, hits)
         return slot
 
-    def acl_hits(self, slot: int) -> tuple[tuple[int, ...], int]:
-        """Per-ACE match counters and the implicit deny's, as qfp_acl_counters gives them."""
-        hits = self._acls[slot].hits
-        return tuple(int(h) for h in hits[:-1]), int(hits[-1])
-
     def policy_create(self, policy: Policy) -> int:
         if any(c.child is not None for c in policy.classes):
             raise NotImplementedError("the numpy baseline handles flat policies only")
@@ -273,11 +268,12 @@ class NumpyBaseline:
         if policy is not None:
             compiled = self._policies[policy]
             n = len(compiled.profiles)
-            zeros = lambda *shape: np.zeros(shape, dtype=np.uint64)  # noqa: E731
+            per_class, per_colour = (n,), (n, 3)
             target.instance = _Instance(
                 buckets=[[p.bc_units, p.be_units, 0] if p else None for p in compiled.profiles],
-                pkts=zeros(n), bytes=zeros(n), drop_pkts=zeros(n), drop_bytes=zeros(n),
-                colour_pkts=zeros(n, 3), colour_bytes=zeros(n, 3))
+                **{name: np.zeros(per_class, dtype=np.uint64)
+                   for name in ("pkts", "bytes", "drop_pkts", "drop_bytes")},
+                **{name: np.zeros(per_colour, dtype=np.uint64) for name in ("colour_pkts", "colour_bytes")})
 
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

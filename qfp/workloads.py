@@ -18,9 +18,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from .packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, empty_batch
-from .tables import (CLASS_DEFAULT, PROTO_ICMP, PROTO_TCP, PROTO_UDP, Ace, ClassMap, Direction,
-                     Match, PoliceAction, PoliceMode, Policer, Policy, PolicyClass, PortMatch, PortOp,
-                     precedence_dscps)
+from .tables import (
+    CLASS_DEFAULT,
+    PROTO_ICMP,
+    PROTO_TCP,
+    PROTO_UDP,
+    Ace,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+    PortMatch,
+    PortOp,
+    precedence_dscps,
+)
 
 BATCH = 8192           # packets per process() call: a realistic vector size for a dataplane
 SESSIONS = 16          # Virtual-Access interfaces sharing the bound tables
