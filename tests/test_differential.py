@@ -226,7 +226,10 @@ class Both:
         self.c = native_fastpath_class()(**sizes)
 
     def call(self, method: str, *args, **kwargs):
-        note(f"{method}{args!r}{kwargs!r}" if len(repr(args)) < 2000 else method)
+        if method == "process":
+            note(f"process({len(args[0])} packets)")
+        else:
+            note(f"{method}{args!r}{kwargs!r}")
         results = []
         for fp in (self.ref, self.c):
             try:
