@@ -414,9 +414,9 @@ class ReferenceFastPath(FastPathAPI):
                 child_refs.append(cls.child)
                 depth = max(depth, child.depth + 1)
                 nstates += child.nstates
+        handle = self._allocate("policy", self._policies)   # a full table is reported first, as C does
         if depth > POLICY_DEPTH_MAX:
             raise InvalidTable(f"policy {policy.name}: hierarchy deeper than {POLICY_DEPTH_MAX} levels")
-        handle = self._allocate("policy", self._policies)
         self._policies[handle] = _Policy(policy, cmaps, first_term, nterms, depth, nstates,
                                          acl_refs, child_refs)
         for slot in acl_refs:

@@ -16,6 +16,8 @@ _COMMON = dict(deadline=None, print_blob=True,
 settings.register_profile("dev", max_examples=200, **_COMMON)
 # Derandomized so a CI failure reproduces from the log; no example database on ephemeral runners.
 settings.register_profile("ci", max_examples=2500, derandomize=True, database=None, **_COMMON)
+# Fresh random cases, many of them: for a nightly job or a bug hunt, not for every push.
+settings.register_profile("explore", max_examples=10_000, **_COMMON)
 settings.load_profile(os.environ.get("QFP_HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -6,7 +6,7 @@ made on both implementations; handles, exceptions, verdicts, ACL counters and pe
 side from their compiled form, so this also checks the compilation (qfp/fastpath.py).
 
 Budget: tests/conftest.py's profiles ("dev" by default, QFP_HYPOTHESIS_PROFILE=ci in CI, where the
-four tests here run 4 x 2500 = 10,000 cases)."""
+tests here run 2500 cases each, 12,500 in all)."""
 from __future__ import annotations
 
 import ipaddress
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from qfp import packets as P
 from qfp.errors import QfpError
 from qfp.reference import ReferenceFastPath
-from qfp.tables import (CLASS_DEFAULT, PORT_PROTOCOLS, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace,
+from qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTOCOLS, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace,
                         ClassMap, Direction, Match, PoliceAction, Policer, PoliceMode, Policy,
                         PolicyClass, PortMatch, PortOp, precedence_dscps)
 
@@ -331,6 +331,38 @@ def test_one_policer_long_stream(police, data):
         both.compare_state([], [uidb])
 
 
+extreme_policers = st.builds(
+    lambda mode, cir, extra, bc, be: Policer(
+        mode, cir=cir, bc=bc, be=0 if mode is PoliceMode.ONE_RATE_TWO_COLOUR else be,
+        pir=min(cir + extra, RATE_MAX) if mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0,
+        exceed=PoliceAction("transmit")),
+    st.sampled_from(list(PoliceMode)),
+    st.one_of(st.sampled_from([RATE_MIN, RATE_MAX, RATE_MAX - 1, 1 << 29, (1 << 29) - 1]),
+              st.integers(RATE_MIN, RATE_MAX)),
+    st.one_of(st.just(0), st.integers(0, RATE_MAX)),
+    st.one_of(st.sampled_from([1, BURST_MAX]), st.integers(1, BURST_MAX)),
+    st.one_of(st.sampled_from([1, BURST_MAX]), st.integers(1, BURST_MAX)))
+
+
+@given(police=extreme_policers, data=st.data())
+def test_policer_extremes(police, data):
+    """The overflow argument of docs/fastpath.md: largest rates and bursts, timestamps up to 2^64 - 1
+    (and back), any packet length."""
+    both = Both()
+    pol = Policy("p", 1, (PolicyClass(CLASS_DEFAULT, 1, police=police),))
+    uidb = both.call("uidb_create", 14, "Virtual-Access1")
+    both.call("bind", uidb, Direction.IN, policy=both.call("policy_create", pol))
+    n = data.draw(st.integers(1, 20))
+    batch = P.empty_batch(n)
+    batch["uidb"] = uidb
+    batch["ts_ns"] = data.draw(st.lists(
+        st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2**63, 2**64 - 1])),
+        min_size=n, max_size=n).map(sorted if data.draw(st.booleans()) else list))
+    batch["length"] = data.draw(st.lists(st.integers(0, 65535), min_size=n, max_size=n))
+    both.call("process", batch)
+    both.compare_state([], [uidb])
+
+
 @given(data=st.data())
 def test_scenario(data):
     """ACLs, hierarchical policies, several UIDBs bound both ways, batches, and changes between
@@ -346,6 +378,9 @@ def test_scenario(data):
         handle = both.call("policy_create", data.draw(policies(slots, handles, f"p{i}")))
         if handle is not None:
             handles.append(handle)
+    for handle in handles:
+        both.call("policy_info", handle)
+        both.call("policy_classes", handle)
     uidbs = [both.call("uidb_create", 100 + i, f"Virtual-Access{i + 1}")
              for i in range(data.draw(st.integers(1, 3)))]
 
