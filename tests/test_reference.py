@@ -199,6 +199,25 @@ def test_a_policy_naming_a_missing_acl_or_child_is_invalid(fp):
         fp.policy_create(policy(default_class(child=0)))
 
 
+@pytest.mark.parametrize("ref", [-1, 1 << 31])
+def test_a_policy_naming_a_handle_that_cannot_exist_is_refused(fp, ref):
+    # -1 is C's "no child" (QFP_POLICY_NONE): it must not slip through as "no child policy".
+    with pytest.raises(InvalidTable):
+        fp.policy_create(policy(default_class(child=ref)))
+    with pytest.raises(InvalidTable):
+        fp.policy_create(policy(PolicyClass("c", 2, cmap("cm", Match("access-group", acl=ref))),
+                                default_class()))
+
+
+@pytest.mark.parametrize("direction", [2, -1, "in"])
+def test_a_bad_direction_is_a_table_error(fp, direction):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    for call in (lambda: fp.bind(uidb, direction), lambda: fp.target_read(uidb, direction),
+                 lambda: fp.target_clear_counters(uidb, direction)):
+        with pytest.raises(TableError):
+            call()
+
+
 def test_hierarchy_deeper_than_three_levels_is_invalid(fp):
     h = fp.policy_create(policy(default_class(), name="l3"))
     h = fp.policy_create(policy(default_class(child=h), name="l2"))
