@@ -21,7 +21,7 @@ from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import (NAME_MAX, POLICY_DEPTH_MAX, PROTO_TCP, Ace, ClassMap, Direction, Match,
+from .tables import (NAME_MAX, POLICY_DEPTH_MAX, Ace, ClassMap, Direction, Match,
                      PoliceAction, Policer, PoliceMode, Policy, PolicyClass)
 
 UNITS_PER_BYTE = 8_000_000_000   # token units: a rate of R bit/s adds R units per nanosecond
@@ -175,9 +175,6 @@ def _policer_words(police: Policer | None) -> tuple[tuple[int, int, int, int], i
 
 
 # ---- policers ------------------------------------------------------------------------------------
-
-COLOUR_NAMES = ("conform", "exceed", "violate")
-
 
 @dataclass
 class Bucket:
