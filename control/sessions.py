@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from .errors import ControlError
 
@@ -71,6 +71,11 @@ class Authorization:
     acl_in: str | None = None
     acl_out: str | None = None
 
+    def over(self, base: Authorization) -> Authorization:
+        """This authorization where it names something, `base` where it does not."""
+        return Authorization(*(mine if mine is not None else theirs for mine, theirs in zip(
+            astuple(self), astuple(base))))
+
 
 @dataclass
 class Session:
@@ -95,8 +100,7 @@ class Session:
 
     def effective(self) -> Authorization:
         """AAA attributes override the template's lines, target by target."""
-        pick = lambda name: getattr(self.aaa, name) or getattr(self.inherited, name)  # noqa: E731
-        return Authorization(pick("policy_in"), pick("policy_out"), pick("acl_in"), pick("acl_out"))
+        return self.aaa.over(self.inherited)
 
 
 class SessionTable:
