@@ -1,0 +1,72 @@
+"""IOS's names for numbers: IP protocols, TCP and UDP ports, DSCP and precedence values.
+
+IOS accepts each name where a number goes and prints the name back wherever it knows one, so each
+table is used both ways. TCP and UDP have separate port tables in IOS (512 is `exec` for TCP but
+`biff` for UDP), taken from the `?` help of `permit tcp|udp any any eq ?` on IOS XE; SCTP has none.
+"""
+from __future__ import annotations
+
+PROTOCOLS = {
+    "icmp": 1, "igmp": 2, "ipinip": 4, "tcp": 6, "igrp": 9, "udp": 17, "gre": 47, "esp": 50,
+    "ahp": 51, "eigrp": 88, "ospf": 89, "nos": 94, "pim": 103, "pcp": 108, "sctp": 132,
+}
+
+TCP_PORTS = {
+    "bgp": 179, "chargen": 19, "cmd": 514, "daytime": 13, "discard": 9, "domain": 53,
+    "drip": 3949, "echo": 7, "exec": 512, "finger": 79, "ftp": 21, "ftp-data": 20, "gopher": 70,
+    "hostname": 101, "ident": 113, "irc": 194, "klogin": 543, "kshell": 544, "login": 513,
+    "lpd": 515, "msrpc": 135, "nntp": 119, "onep-plain": 15001, "onep-tls": 15002,
+    "pim-auto-rp": 496, "pop2": 109, "pop3": 110, "sip": 5060, "smtp": 25, "sunrpc": 111,
+    "tacacs": 49, "talk": 517, "telnet": 23, "time": 37, "uucp": 540, "whois": 43, "www": 80,
+}
+
+UDP_PORTS = {
+    "biff": 512, "bootpc": 68, "bootps": 67, "discard": 9, "dnsix": 195, "domain": 53, "echo": 7,
+    "isakmp": 500, "mobile-ip": 434, "nameserver": 42, "netbios-dgm": 138, "netbios-ns": 137,
+    "netbios-ss": 139, "non500-isakmp": 4500, "ntp": 123, "pim-auto-rp": 496, "rip": 520,
+    "ripv6": 521, "sip": 5060, "snmp": 161, "snmptrap": 162, "sunrpc": 111, "syslog": 514,
+    "tacacs": 49, "talk": 517, "tftp": 69, "time": 37, "who": 513, "xdmcp": 177,
+}
+
+PORT_NAMES = {6: TCP_PORTS, 17: UDP_PORTS}
+
+DSCP = {
+    "default": 0, "cs1": 8, "af11": 10, "af12": 12, "af13": 14, "cs2": 16, "af21": 18, "af22": 20,
+    "af23": 22, "cs3": 24, "af31": 26, "af32": 28, "af33": 30, "cs4": 32, "af41": 34, "af42": 36,
+    "af43": 38, "cs5": 40, "ef": 46, "cs6": 48, "cs7": 56,
+}
+DSCP_ALIASES = {"cs0": 0}   # accepted, but IOS prints 0 as `default`
+
+PRECEDENCE = {
+    "routine": 0, "priority": 1, "immediate": 2, "flash": 3, "flash-override": 4, "critical": 5,
+    "internet": 6, "network": 7,
+}
+
+
+def _reverse(table: dict[str, int]) -> dict[int, str]:
+    return {number: name for name, number in table.items()}
+
+
+_PROTOCOL_NAMES = _reverse(PROTOCOLS)
+_PORT_NAMES = {proto: _reverse(table) for proto, table in PORT_NAMES.items()}
+_DSCP_NAMES = _reverse(DSCP)
+_PRECEDENCE_NAMES = _reverse(PRECEDENCE)
+
+
+def protocol_name(proto: int | None) -> str:
+    """`ip` for any protocol, else IOS's keyword, else the number."""
+    if proto is None:
+        return "ip"
+    return _PROTOCOL_NAMES.get(proto, str(proto))
+
+
+def port_name(proto: int | None, port: int) -> str:
+    return _PORT_NAMES.get(proto, {}).get(port, str(port))
+
+
+def dscp_name(value: int) -> str:
+    return _DSCP_NAMES.get(value, str(value))
+
+
+def precedence_name(value: int) -> str:
+    return _PRECEDENCE_NAMES[value]

@@ -1,0 +1,509 @@
+"""The IOS configuration as plain, editable values: what the parser builds, `configure terminal`
+edits, `show running-config` prints and the compiler (control.compile) turns into fast-path tables.
+
+Each object keeps what the user typed where IOS prints it back as typed (police bursts, key strings,
+interface lines), and offers the effective values with IOS's defaults beside it. ACEs are kept in
+their meaning (a qfp.tables.Ace), which IOS prints in its own canonical form.
+
+`RunningConfig.layout` is the running-config's order: one entry per modeled object and one per block
+the device keeps but does not model. Objects are added and removed through RunningConfig's methods,
+which keep the layout in step, so that rendering and re-parsing give an equal configuration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qfp import tables as T
+
+from . import type7
+
+CLASS_DEFAULT = T.CLASS_DEFAULT
+DYNAMIC_AUTHOR_PORT = 1700       # IOS's default; 3799 is RFC 5176's
+DYNAMIC_AUTHOR_AUTH_TYPE = "all"
+
+
+# ---- access lists ------------------------------------------------------------------------------
+
+STANDARD_NUMBERS = (range(1, 100), range(1300, 2000))
+EXTENDED_NUMBERS = (range(100, 200), range(2000, 2700))
+
+
+def numbered_kind(name: str) -> str | None:
+    """"standard" or "extended" for an IOS access-list number, None for a name."""
+    if not name.isdigit():
+        return None
+    n = int(name)
+    if any(n in r for r in STANDARD_NUMBERS):
+        return "standard"
+    if any(n in r for r in EXTENDED_NUMBERS):
+        return "extended"
+    return None
+
+
+@dataclass
+class AclEntry:
+    """One line of an ACL: an ACE (with its sequence number and `log`/`log-input`), or a remark,
+    which has no sequence number and stays where it was written."""
+    seq: int | None
+    ace: T.Ace | None = None
+    log: str | None = None           # "log" or "log-input"
+    remark: str | None = None
+
+
+@dataclass
+class AccessList:
+    """`ip access-list extended|standard NAME` or `access-list N ...`: entries in sequence order."""
+    name: str
+    extended: bool
+    entries: list[AclEntry] = field(default_factory=list)
+
+    @property
+    def numbered(self) -> bool:
+        return numbered_kind(self.name) is not None
+
+    def aces(self) -> list[AclEntry]:
+        return [e for e in self.entries if e.ace is not None]
+
+    def next_seq(self) -> int:
+        """IOS numbers a new ACE 10 past the highest."""
+        return max((e.seq for e in self.aces()), default=0) + 10
+
+    def entry(self, seq: int) -> AclEntry | None:
+        return next((e for e in self.aces() if e.seq == seq), None)
+
+    def insert(self, entry: AclEntry) -> None:
+        """Put an ACE in sequence order: before the first higher ACE and the remarks just above it."""
+        at = len(self.entries)
+        for i, e in enumerate(self.entries):
+            if e.ace is not None and e.seq > entry.seq:
+                at = i
+                while at > 0 and self.entries[at - 1].ace is None:
+                    at -= 1
+                break
+        self.entries.insert(at, entry)
+
+    def default_numbering(self) -> bool:
+        """Whether the ACEs are numbered 10, 20, 30 ... as IOS numbers `access-list N` lines."""
+        return [e.seq for e in self.aces()] == list(range(10, 10 * len(self.aces()) + 1, 10))
+
+
+# ---- class-maps --------------------------------------------------------------------------------
+
+@dataclass
+class MatchStatement:
+    """One `match` line: kind "any", "dscp" or "precedence" (values), "access-group" (name: an ACL
+    name or number) or "class-map" (name); `negate` for `match not`."""
+    kind: str
+    negate: bool = False
+    values: tuple[int, ...] = ()
+    name: str | None = None
+
+
+@dataclass
+class ClassMap:
+    """`class-map [match-all|match-any] NAME`; IOS's default is match-all."""
+    name: str
+    match_all: bool = True
+    description: str | None = None
+    matches: list[MatchStatement] = field(default_factory=list)
+
+
+# ---- policy-maps -------------------------------------------------------------------------------
+
+@dataclass
+class PoliceConfig:
+    """A `police` line as typed (None for what was omitted) and its effective policer.
+
+    `cir_keyword` says whether it was `police cir BPS ...` or the older `police BPS [BC [BE]]`;
+    `inline_actions` whether the actions were on the police line or in its sub-mode. `be` is the
+    excess burst of a single-rate policer, or the peak burst of a two-rate one (IOS prints it after
+    `pir`)."""
+    cir: int
+    bc: int | None = None
+    be: int | None = None
+    pir: int | None = None
+    conform: T.PoliceAction | None = None
+    exceed: T.PoliceAction | None = None
+    violate: T.PoliceAction | None = None
+    cir_keyword: bool = True
+    inline_actions: bool = False
+
+    @property
+    def mode(self) -> T.PoliceMode:
+        if self.pir is not None:
+            return T.PoliceMode.TWO_RATE_THREE_COLOUR
+        if self.violate is not None:
+            return T.PoliceMode.ONE_RATE_THREE_COLOUR
+        return T.PoliceMode.ONE_RATE_TWO_COLOUR
+
+    @property
+    def effective_bc(self) -> int:
+        """Bc as typed, else IOS's default: 250 ms of CIR (CIR/32 bytes), at least 1500 bytes."""
+        return self.bc if self.bc is not None else default_burst(self.cir)
+
+    @property
+    def effective_be(self) -> int:
+        """The second bucket: 0 for 1R2C (a typed `be` is unused there); as typed, else Bc for
+        1R3C and 250 ms of PIR for 2R3C."""
+        mode = self.mode
+        if mode is T.PoliceMode.ONE_RATE_TWO_COLOUR:
+            return 0
+        if self.be is not None:
+            return self.be
+        if mode is T.PoliceMode.ONE_RATE_THREE_COLOUR:
+            return self.effective_bc
+        return default_burst(self.pir)
+
+    def to_policer(self) -> T.Policer:
+        """The policer the fast path runs: 1R2C without a violate-action, 1R3C with one, 2R3C with
+        a pir. Omitted actions take IOS's defaults: conform transmit, exceed drop, violate the
+        exceed action."""
+        mode = self.mode
+        exceed = self.exceed or T.DROP
+        return T.Policer(
+            mode, cir=self.cir, bc=self.effective_bc, be=self.effective_be, pir=self.pir or 0,
+            conform=self.conform or T.TRANSMIT, exceed=exceed,
+            violate=T.DROP if mode is T.PoliceMode.ONE_RATE_TWO_COLOUR else (self.violate or exceed))
+
+
+def default_burst(rate: int) -> int:
+    return max(rate // 32, 1500)
+
+
+@dataclass
+class PolicyClass:
+    """`class NAME` inside a policy-map. `other_lines` are class lines the device keeps but does not
+    model (queueing: `shape`, `bandwidth`, `priority`, ...), in the order they were typed."""
+    name: str
+    set_dscp: int | None = None
+    set_precedence: int | None = None
+    police: PoliceConfig | None = None
+    service_policy: str | None = None
+    other_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PolicyMap:
+    """`policy-map NAME`: classes in order; class-default, when configured, is kept last."""
+    name: str
+    description: str | None = None
+    classes: list[PolicyClass] = field(default_factory=list)
+
+    def ordered_classes(self) -> list[PolicyClass]:
+        """The classes as the fast path takes them: in order, class-default last (an empty one if
+        it was never configured, as IOS always has it)."""
+        if self.classes and self.classes[-1].name == CLASS_DEFAULT:
+            return list(self.classes)
+        return [*self.classes, PolicyClass(CLASS_DEFAULT)]
+
+    def get(self, name: str) -> PolicyClass | None:
+        return next((c for c in self.classes if c.name == name), None)
+
+    def add(self, name: str) -> PolicyClass:
+        cls = PolicyClass(name)
+        if name != CLASS_DEFAULT and self.classes and self.classes[-1].name == CLASS_DEFAULT:
+            self.classes.insert(len(self.classes) - 1, cls)
+        else:
+            self.classes.append(cls)
+        return cls
+
+
+# ---- interfaces, IKEv2, dynamic authorization ----------------------------------------------------
+
+@dataclass
+class VirtualTemplate:
+    """`interface Virtual-TemplateN type tunnel`: what sessions clone. `other_lines` (ip unnumbered,
+    tunnel ..., and the rest) are kept verbatim, without their indentation."""
+    number: int
+    service_policy_in: str | None = None
+    service_policy_out: str | None = None
+    access_group_in: str | None = None
+    access_group_out: str | None = None
+    other_lines: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"Virtual-Template{self.number}"
+
+
+@dataclass
+class Ikev2Profile:
+    """`crypto ikev2 profile NAME`: its `virtual-template N`; other lines kept verbatim."""
+    name: str
+    virtual_template: int | None = None
+    other_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Secret:
+    """A key as typed (`encryption` None or 0: clear text, 7: type 7) and its clear text."""
+    typed: str
+    encryption: int | None = None
+
+    @property
+    def plain(self) -> str:
+        return type7.decode(self.typed) if self.encryption == 7 else self.typed
+
+
+@dataclass
+class DynamicAuthorClient:
+    """`client IP|NAME [vrf V] [server-key [0|7] KEY]`."""
+    address: str
+    vrf: str | None = None
+    server_key: Secret | None = None
+
+
+@dataclass
+class DynamicAuthor:
+    """`aaa server radius dynamic-author`: the RFC 5176 server's clients and options. `port` and
+    `auth_type` None are IOS's defaults, given by the effective_ properties."""
+    clients: list[DynamicAuthorClient] = field(default_factory=list)
+    server_key: Secret | None = None
+    port: int | None = None
+    auth_type: str | None = None      # "any", "all" or "session-key"
+    ignore_session_key: bool = False
+    ignore_server_key: bool = False
+    require_message_authenticator: bool = False
+
+    @property
+    def effective_port(self) -> int:
+        return self.port if self.port is not None else DYNAMIC_AUTHOR_PORT
+
+    @property
+    def effective_auth_type(self) -> str:
+        return self.auth_type or DYNAMIC_AUTHOR_AUTH_TYPE
+
+    def client(self, address: str) -> DynamicAuthorClient | None:
+        return next((c for c in self.clients if c.address == address), None)
+
+    def key_for(self, address: str) -> str | None:
+        """The shared secret for requests from `address`: the client's own, else the global one."""
+        client = self.client(address)
+        if client is None:
+            return None
+        key = client.server_key or self.server_key
+        return None if key is None else key.plain
+
+
+@dataclass
+class Unmodeled:
+    """A block the device recognises but does not model, kept verbatim (its lines as written)."""
+    lines: tuple[str, ...]
+
+    @property
+    def command(self) -> str:
+        """The command it is an instance of, as `ParseResult.unmodeled` lists it."""
+        return command_key(self.lines[0])
+
+
+def command_key(line: str) -> str:
+    """A line's command without its arguments: `ip route`, `crypto ikev2 keyring`,
+    `interface GigabitEthernet`, `line`."""
+    words = line.split()
+    if not words:
+        return ""
+    if words[0] == "interface" and len(words) > 1:
+        return "interface " + words[1].rstrip("0123456789/.:")
+    depth = {"crypto": 3, "no": 3, "ip": 2, "ipv6": 2, "aaa": 2, "radius": 2, "snmp-server": 2,
+             "service": 2, "vrf": 2, "license": 2, "platform": 2}.get(words[0], 1)
+    return " ".join(words[:depth])
+
+
+# ---- the whole configuration -------------------------------------------------------------------
+
+# Layout keys: (kind, name). Singletons have name None; an Unmodeled block is its own name.
+HOSTNAME, AAA_NEW_MODEL, DYNAMIC_AUTHOR = "hostname", "aaa new-model", "dynamic-author"
+ACL, CLASS_MAP, POLICY_MAP, TEMPLATE, IKEV2_PROFILE = (
+    "access-list", "class-map", "policy-map", "interface", "ikev2-profile")
+UNMODELED = "unmodeled"
+
+# Where IOS prints each section, for objects made in `configure terminal`. Unmodeled blocks rank
+# by their first word (unknown ones do not place anything).
+SECTION_RANK = {
+    "version": 0, "service": 1, "platform": 1, "hostname": 2, "boot-start-marker": 3, "boot": 3,
+    "boot-end-marker": 3, "vrf": 4, "enable": 4, "aaa new-model": 5, "aaa": 6,
+    "dynamic-author": 7, "crypto pki": 10, "license": 11, "username": 12, "redundancy": 13,
+    "crypto ikev2": 14, "ikev2-profile": 15, "class-map": 16, "policy-map": 17, "crypto ipsec": 18,
+    "interface": 19, "ip route": 21, "access-list": 22, "radius": 24, "control-plane": 25,
+    "line": 26, "ntp": 27, "end": 30,
+}
+
+
+def section_rank(kind: str, name: object) -> int | None:
+    if kind != UNMODELED:
+        return SECTION_RANK[kind]
+    words = name.lines[0].split()
+    for n in (2, 1):
+        rank = SECTION_RANK.get(" ".join(words[:n]))
+        if rank is not None:
+            return rank
+    return None
+
+
+@dataclass
+class RunningConfig:
+    """The device's configuration. Mutate through the methods below, which keep `layout` (the
+    running-config's order) in step with the objects."""
+    hostname: str | None = None
+    aaa_new_model: bool = False
+    dynamic_author: DynamicAuthor | None = None
+    access_lists: dict[str, AccessList] = field(default_factory=dict)
+    class_maps: dict[str, ClassMap] = field(default_factory=dict)
+    policy_maps: dict[str, PolicyMap] = field(default_factory=dict)
+    virtual_templates: dict[int, VirtualTemplate] = field(default_factory=dict)
+    ikev2_profiles: dict[str, Ikev2Profile] = field(default_factory=dict)
+    layout: list[tuple[str, object]] = field(default_factory=list)
+
+    # ---- layout ----
+    def _place(self, kind: str, name: object, append: bool = False) -> None:
+        """Add (kind, name) at the end (`append`: the parser keeps a file's order), or where IOS
+        would print it: after the last entry of its section or of an earlier one, else first."""
+        if (kind, name) in self.layout:
+            return
+        if append:
+            self.layout.append((kind, name))
+            return
+        rank = section_rank(kind, name)
+        at = 0
+        for i, (k, n) in enumerate(self.layout):
+            r = section_rank(k, n)
+            if r is not None and r <= rank:
+                at = i + 1
+        self.layout.insert(at, (kind, name))
+
+    def _unplace(self, kind: str, name: object) -> None:
+        if (kind, name) in self.layout:
+            self.layout.remove((kind, name))
+
+    def add_unmodeled(self, block: Unmodeled, append: bool = False) -> None:
+        self._place(UNMODELED, block, append)
+
+    def replace_unmodeled(self, old: Unmodeled, new: Unmodeled) -> None:
+        """Swap a kept block for a longer one in place (its lines arrive one at a time)."""
+        for i, (kind, name) in enumerate(self.layout):
+            if name is old:
+                self.layout[i] = (kind, new)
+                return
+
+    def remove_unmodeled(self, block: Unmodeled) -> None:
+        self._unplace(UNMODELED, block)
+
+    def unmodeled_blocks(self) -> list[Unmodeled]:
+        return [name for kind, name in self.layout if kind == UNMODELED]
+
+    # ---- singletons ----
+    def set_hostname(self, name: str, append: bool = False) -> None:
+        self.hostname = name
+        self._place(HOSTNAME, None, append)
+
+    def set_aaa_new_model(self, on: bool, append: bool = False) -> None:
+        self.aaa_new_model = on
+        self._place(AAA_NEW_MODEL, None, append)
+
+    def ensure_dynamic_author(self, append: bool = False) -> DynamicAuthor:
+        if self.dynamic_author is None:
+            self.dynamic_author = DynamicAuthor()
+        self._place(DYNAMIC_AUTHOR, None, append)
+        return self.dynamic_author
+
+    def remove_dynamic_author(self) -> None:
+        self.dynamic_author = None
+        self._unplace(DYNAMIC_AUTHOR, None)
+
+    # ---- named objects ----
+    def add_access_list(self, acl: AccessList, append: bool = False) -> AccessList:
+        self.access_lists[acl.name] = acl
+        self._place(ACL, acl.name, append)
+        return acl
+
+    def remove_access_list(self, name: str) -> None:
+        self.access_lists.pop(name, None)
+        self._unplace(ACL, name)
+
+    def add_class_map(self, cmap: ClassMap, append: bool = False) -> ClassMap:
+        self.class_maps[cmap.name] = cmap
+        self._place(CLASS_MAP, cmap.name, append)
+        return cmap
+
+    def remove_class_map(self, name: str) -> None:
+        self.class_maps.pop(name, None)
+        self._unplace(CLASS_MAP, name)
+
+    def add_policy_map(self, pmap: PolicyMap, append: bool = False) -> PolicyMap:
+        self.policy_maps[pmap.name] = pmap
+        self._place(POLICY_MAP, pmap.name, append)
+        return pmap
+
+    def remove_policy_map(self, name: str) -> None:
+        self.policy_maps.pop(name, None)
+        self._unplace(POLICY_MAP, name)
+
+    def add_virtual_template(self, vt: VirtualTemplate, append: bool = False) -> VirtualTemplate:
+        self.virtual_templates[vt.number] = vt
+        self._place(TEMPLATE, vt.number, append)
+        return vt
+
+    def remove_virtual_template(self, number: int) -> None:
+        self.virtual_templates.pop(number, None)
+        self._unplace(TEMPLATE, number)
+
+    def add_ikev2_profile(self, profile: Ikev2Profile, append: bool = False) -> Ikev2Profile:
+        self.ikev2_profiles[profile.name] = profile
+        self._place(IKEV2_PROFILE, profile.name, append)
+        return profile
+
+    def remove_ikev2_profile(self, name: str) -> None:
+        self.ikev2_profiles.pop(name, None)
+        self._unplace(IKEV2_PROFILE, name)
+
+    # ---- questions the device asks ----
+    def unmodeled_commands(self) -> list[str]:
+        """Each command the device keeps but does not model, once, in first-seen order: top-level
+        blocks, and the lines kept inside modeled objects (prefixed by where they are)."""
+        seen: dict[str, None] = {}
+        for kind, name in self.layout:
+            if kind == UNMODELED:
+                if name.command not in ("end",):
+                    seen[name.command] = None
+            elif kind == TEMPLATE:
+                for line in self.virtual_templates[name].other_lines:
+                    seen["interface Virtual-Template: " + command_key(line)] = None
+            elif kind == IKEV2_PROFILE:
+                for line in self.ikev2_profiles[name].other_lines:
+                    seen["crypto ikev2 profile: " + command_key(line)] = None
+            elif kind == POLICY_MAP:
+                for cls in self.policy_maps[name].classes:
+                    for line in cls.other_lines:
+                        seen["policy-map class: " + command_key(line)] = None
+        return list(seen)
+
+    def acl_references(self) -> list[tuple[str, str]]:
+        """(ACL name, who names it) for every ACL a class-map or template names."""
+        refs = []
+        for cmap in self.class_maps.values():
+            refs += [(m.name, f"class-map {cmap.name}") for m in cmap.matches
+                     if m.kind == "access-group"]
+        for vt in self.virtual_templates.values():
+            refs += [(name, f"interface {vt.name}")
+                     for name in (vt.access_group_in, vt.access_group_out) if name]
+        return refs
+
+    def undefined_acls(self) -> list[tuple[str, str]]:
+        """ACLs that are named but not defined: IOS accepts them (a filter that permits all, a
+        match that never matches); the device warns."""
+        return [(name, who) for name, who in self.acl_references() if name not in self.access_lists]
+
+    def class_map_users(self, cmap_name: str) -> list[str]:
+        """Class-maps and policy-maps that name class-map `cmap_name` directly."""
+        users = [f"class-map {c.name}" for c in self.class_maps.values()
+                 if any(m.kind == "class-map" and m.name == cmap_name for m in c.matches)]
+        users += [f"policy-map {p.name}" for p in self.policy_maps.values() if p.get(cmap_name)]
+        return users
+
+    def policy_map_users(self, pmap_name: str) -> list[str]:
+        """Policy-maps (as a child) and templates that name policy-map `pmap_name`."""
+        users = [f"policy-map {p.name}" for p in self.policy_maps.values()
+                 if any(c.service_policy == pmap_name for c in p.classes)]
+        users += [f"interface {vt.name}" for vt in self.virtual_templates.values()
+                  if pmap_name in (vt.service_policy_in, vt.service_policy_out)]
+        return users
