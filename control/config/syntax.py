@@ -1,0 +1,359 @@
+"""Token-level IOS syntax: addresses, ports, DSCP and precedence, ACEs, police lines, keys.
+
+Each function reads tokens (Tok: a str that knows its column) and returns model values or raises
+Bad, which names the offending token; the parser turns that into a ConfigError with the file, line
+and caret. Nothing here knows about lines, modes or files.
+"""
+from __future__ import annotations
+
+import re
+
+from qfp import tables as T
+from qfp.errors import TableError
+
+from . import lexicon as L
+from . import type7
+from .model import AclEntry, PoliceConfig, Secret
+
+_TOKEN = re.compile(r"\S+")
+_DOTTED = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+# Police actions IOS has and the fast path does not (marking of other fields).
+UNSUPPORTED_POLICE_ACTIONS = frozenset({
+    "set-frde-transmit", "set-clp-transmit", "set-cos-transmit", "set-cos-inner-transmit",
+    "set-qos-transmit", "set-discard-class-transmit", "set-mpls-exp-imposition-transmit",
+    "set-mpls-exp-topmost-transmit", "set-dscp-tunnel-transmit", "set-prec-tunnel-transmit",
+    "set-cos-inner-transmit"})
+COLOURS = ("conform-action", "exceed-action", "violate-action")
+# Extended ACE options IOS has and the fast path does not match on.
+UNSUPPORTED_ACE_OPTIONS = frozenset({
+    "tos", "time-range", "ttl", "option", "ack", "syn", "fin", "psh", "rst", "urg", "match-all",
+    "match-any", "reflect", "evaluate", "dynamic", "timeout", "object-group", "packet-length"})
+
+
+class Bad(Exception):
+    """A token the syntax refuses: `tok` (None: the end of the line) and why."""
+
+    def __init__(self, tok: Tok | None, reason: str):
+        super().__init__(reason)
+        self.tok = tok
+        self.reason = reason
+
+
+class Tok(str):
+    """A word of a line and the column it starts at."""
+    col: int
+
+    def __new__(cls, text: str, col: int) -> Tok:
+        tok = super().__new__(cls, text)
+        tok.col = col
+        return tok
+
+
+def tokenize(line: str) -> list[Tok]:
+    return [Tok(m.group(), m.start()) for m in _TOKEN.finditer(line)]
+
+
+class Cursor:
+    """Tokens read left to right; `end` is where a missing token would be (for the caret)."""
+
+    def __init__(self, tokens: list[Tok], start: int = 0, end_col: int = 0):
+        self.tokens = tokens
+        self.i = start
+        self.end_col = end_col
+
+    def peek(self, ahead: int = 0) -> Tok | None:
+        j = self.i + ahead
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def take(self, what: str) -> Tok:
+        tok = self.peek()
+        if tok is None:
+            raise Bad(Tok("", self.end_col), f"{what} expected")
+        self.i += 1
+        return tok
+
+    def take_if(self, *words: str) -> Tok | None:
+        tok = self.peek()
+        if tok is not None and tok.lower() in words:
+            self.i += 1
+            return tok
+        return None
+
+    def done(self) -> bool:
+        return self.i >= len(self.tokens)
+
+    def finish(self) -> None:
+        tok = self.peek()
+        if tok is not None:
+            raise Bad(tok, f"unexpected '{tok}'")
+
+    def rest(self, line: str) -> str:
+        """The rest of the line as typed (for descriptions and remarks)."""
+        tok = self.peek()
+        return "" if tok is None else line[tok.col:].rstrip()
+
+
+# ---- numbers and names ---------------------------------------------------------------------------
+
+def integer(tok: Tok, what: str, lo: int, hi: int) -> int:
+    if not tok.isdigit():
+        raise Bad(tok, f"bad {what} '{tok}'")
+    value = int(tok)
+    if not lo <= value <= hi:
+        raise Bad(tok, f"{what} {value} is outside {lo}..{hi}")
+    return value
+
+
+def address(tok: Tok, what: str = "address") -> int:
+    if not _DOTTED.fullmatch(tok) or any(int(part) > 255 for part in tok.split(".")):
+        raise Bad(tok, f"bad {what} '{tok}'")
+    a, b, c, d = (int(part) for part in tok.split("."))
+    return a << 24 | b << 16 | c << 8 | d
+
+
+def dotted(value: int) -> str:
+    return ".".join(str(value >> shift & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def dscp(tok: Tok) -> int:
+    word = tok.lower()
+    if word in L.DSCP:
+        return L.DSCP[word]
+    if word in L.DSCP_ALIASES:
+        return L.DSCP_ALIASES[word]
+    if tok.isdigit() and int(tok) <= 63:
+        return int(tok)
+    raise Bad(tok, f"dscp '{tok}' is not 0..63 or a dscp name")
+
+
+def precedence(tok: Tok) -> int:
+    word = tok.lower()
+    if word in L.PRECEDENCE:
+        return L.PRECEDENCE[word]
+    if tok.isdigit() and int(tok) <= 7:
+        return int(tok)
+    raise Bad(tok, f"precedence '{tok}' is not 0..7 or a precedence name")
+
+
+def protocol(tok: Tok) -> int | None:
+    word = tok.lower()
+    if word == "ip":
+        return None
+    if word in L.PROTOCOLS:
+        return L.PROTOCOLS[word]
+    if tok.isdigit() and int(tok) <= 255:
+        return int(tok)
+    raise Bad(tok, f"protocol '{tok}' is not 0..255 or a protocol name")
+
+
+def port(tok: Tok, proto: int) -> int:
+    names = L.PORT_NAMES.get(proto, {})
+    if tok.lower() in names:
+        return names[tok.lower()]
+    if tok.isdigit() and int(tok) <= 65535:
+        return int(tok)
+    if names:
+        raise Bad(tok, f"port '{tok}' is not a number or a {L.protocol_name(proto)} port name")
+    raise Bad(tok, f"port '{tok}' is not a number 0..65535")
+
+
+def _is_port(tok: Tok | None, proto: int) -> bool:
+    return tok is not None and (tok.isdigit() or tok.lower() in L.PORT_NAMES.get(proto, {}))
+
+
+# ---- ACEs ----------------------------------------------------------------------------------------
+
+ANY = (0, 0xFFFFFFFF)
+
+
+def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
+    """`any`, `host A` or `A W` (standard ACLs: also `A` alone, a host). IOS clears the address
+    bits that the wildcard ignores, and so do we."""
+    tok = cur.take("address")
+    word = tok.lower()
+    if word == "any":
+        return ANY
+    if word == "host":
+        return address(cur.take("host address")), 0
+    addr = address(tok)
+    nxt = cur.peek()
+    if standard and (nxt is None or not _DOTTED.fullmatch(nxt)):
+        return addr, 0
+    wildcard = address(cur.take("wildcard"), "wildcard")
+    return addr & ~wildcard & 0xFFFFFFFF, wildcard
+
+
+def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
+    op_tok = cur.take_if("eq", "neq", "lt", "gt", "range")
+    if op_tok is None:
+        return None
+    if proto not in T.PORT_PROTOCOLS:
+        raise Bad(op_tok, f"port operator '{op_tok}' needs protocol tcp, udp or sctp")
+    op = T.PortOp(op_tok.lower())
+    lo_tok = cur.take("port")
+    lo = port(lo_tok, proto)
+    hi = port(cur.take("upper port"), proto) if op is T.PortOp.RANGE else None
+    try:
+        match = T.PortMatch(op, lo, hi)
+    except TableError as e:
+        raise Bad(op_tok, str(e)) from None
+    if op is not T.PortOp.RANGE and _is_port(cur.peek(), proto) and not _DOTTED.fullmatch(cur.peek()):
+        raise Bad(cur.peek(), f"more than one port after '{op_tok}' is not supported by this model")
+    return match
+
+
+def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
+    """`PROTO SRC [PORTS] DST [PORTS] [options]` after permit|deny: the ACE and its log option."""
+    proto_tok = cur.take("protocol")
+    proto = protocol(proto_tok)
+    src, src_wc = endpoint(cur)
+    sport = _port_match(cur, proto)
+    dst, dst_wc = endpoint(cur)
+    dport = _port_match(cur, proto)
+    fields: dict = {}
+    log = None
+    while not cur.done():
+        tok = cur.take("option")
+        word = tok.lower()
+        if word == "established":
+            if proto != T.PROTO_TCP:
+                raise Bad(tok, "established needs protocol tcp")
+            fields["established"] = True
+        elif word == "fragments":
+            fields["fragments"] = True
+        elif word in ("dscp", "precedence"):
+            if "dscp" in fields or "precedence" in fields:
+                raise Bad(tok, "an ACE matches dscp or precedence, not both")
+            value_tok = cur.take(word)
+            fields[word] = dscp(value_tok) if word == "dscp" else precedence(value_tok)
+        elif word in ("log", "log-input"):
+            log = word
+        elif word in UNSUPPORTED_ACE_OPTIONS:
+            raise Bad(tok, f"ACE option '{tok}' is not supported by this model")
+        elif proto in (1, 2) and log is None and not fields:
+            kind = "icmp message types" if proto == 1 else "igmp message types"
+            raise Bad(tok, f"{kind} are not supported by this model")
+        else:
+            raise Bad(tok, f"unexpected '{tok}'")
+    try:
+        ace = T.Ace(permit, proto, src, src_wc, dst, dst_wc, sport, dport, **fields)
+    except TableError as e:
+        raise Bad(proto_tok, str(e)) from None
+    return ace, log
+
+
+def standard_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
+    src, src_wc = endpoint(cur, standard=True)
+    log = None
+    tok = cur.take_if("log", "log-input")
+    if tok is not None:
+        log = tok.lower()
+    cur.finish()
+    return T.Ace(permit, None, src, src_wc), log
+
+
+def acl_entry(cur: Cursor, extended: bool, seq: int) -> AclEntry:
+    action = cur.take("permit or deny")
+    if action.lower() not in ("permit", "deny"):
+        raise Bad(action, f"unknown command '{action}'")
+    permit = action.lower() == "permit"
+    ace, log = extended_ace(cur, permit) if extended else standard_ace(cur, permit)
+    return AclEntry(seq, ace, log)
+
+
+# ---- police ---------------------------------------------------------------------------------------
+
+def rate(tok: Tok, what: str) -> int:
+    if not tok.isdigit():
+        raise Bad(tok, f"bad {what} '{tok}'")
+    value = int(tok)
+    if value < T.RATE_MIN:
+        raise Bad(tok, f"{what} {value} is below {T.RATE_MIN} bit/s, the smallest IOS polices at")
+    if value > T.RATE_MAX:
+        raise Bad(tok, f"{what} {value} is above {T.RATE_MAX} bit/s")
+    return value
+
+
+def burst(tok: Tok, what: str) -> int:
+    return integer(tok, what, 1, T.BURST_MAX)
+
+
+def police_action(cur: Cursor, colour: Tok) -> T.PoliceAction:
+    tok = cur.take(f"{colour} action")
+    word = tok.lower()
+    if word in ("transmit", "drop"):
+        return T.PoliceAction(word)
+    if word == "set-dscp-transmit":
+        return T.PoliceAction(word, dscp(cur.take("dscp")))
+    if word == "set-prec-transmit":
+        return T.PoliceAction(word, precedence(cur.take("precedence")))
+    if word in UNSUPPORTED_POLICE_ACTIONS:
+        raise Bad(tok, f"police action '{tok}' is not supported by this model")
+    raise Bad(tok, f"unknown police action '{tok}'")
+
+
+def police(cur: Cursor) -> PoliceConfig:
+    """The arguments of `police`: `cir BPS [bc B] [be B] [pir BPS [be B]] [actions]` or
+    `BPS [BC [BE]] [actions]`."""
+    first = cur.take("rate")
+    word = first.lower()
+    values: dict = {}
+    if word == "cir":
+        rate_tok = cur.take("rate")
+        if rate_tok.lower() == "percent":
+            raise Bad(rate_tok, "police cir percent is not supported by this model; give the rate in bit/s")
+        values["cir"] = rate(rate_tok, "rate")
+        while (key := cur.take_if("bc", "be", "pir")) is not None:
+            name = key.lower()
+            if name in values:
+                raise Bad(key, f"{name} given twice")
+            value_tok = cur.take(name)
+            values[name] = rate(value_tok, "pir") if name == "pir" else burst(value_tok, name)
+        if "pir" in values and values["pir"] < values["cir"]:
+            raise Bad(key_tok(cur, "pir"), f"pir {values['pir']} is below cir {values['cir']}")
+    elif word in ("rate", "percent"):
+        raise Bad(first, f"police {word} is not supported by this model; give the rate in bit/s")
+    else:
+        values["cir"] = rate(first, "rate")
+        values["cir_keyword"] = False
+        for name in ("bc", "be"):
+            tok = cur.peek()
+            if tok is None or not tok.isdigit():
+                break
+            values[name] = burst(cur.take(name), name)
+    actions = {}
+    while not cur.done():
+        colour = cur.take("action")
+        if colour.lower() not in COLOURS:
+            raise Bad(colour, f"unexpected '{colour}'")
+        if colour.lower() in actions:
+            raise Bad(colour, f"{colour.lower()} given twice; this model takes one action per colour")
+        actions[colour.lower()] = police_action(cur, colour)
+    return PoliceConfig(**values, conform=actions.get("conform-action"),
+                        exceed=actions.get("exceed-action"), violate=actions.get("violate-action"),
+                        inline_actions=bool(actions))
+
+
+def key_tok(cur: Cursor, word: str) -> Tok:
+    """The value token after the last `word` read (for errors found after reading on)."""
+    for j in range(cur.i - 2, -1, -1):
+        if cur.tokens[j].lower() == word:
+            return cur.tokens[j + 1]
+    return cur.tokens[0]
+
+
+# ---- keys ----------------------------------------------------------------------------------------
+
+def secret(cur: Cursor) -> Secret:
+    """`[0|7] KEY` (a lone `7` or `0` is itself the key)."""
+    first = cur.take("key")
+    if first in ("0", "7") and cur.peek() is not None:
+        key = cur.take("key")
+        if first == "7":
+            try:
+                type7.decode(key)
+            except type7.Type7Error:
+                raise Bad(key, f"bad type 7 key '{key}'") from None
+        return Secret(str(key), int(first))
+    return Secret(str(first))
