@@ -1,0 +1,249 @@
+"""`show running-config`: the configuration in IOS's layout, which parse_config reads back to an
+equal model.
+
+Sections come in the configuration's layout order (a file's own order, objects made in `configure
+terminal` where IOS puts their section). ACEs print in IOS's canonical form (port, protocol and DSCP
+names where IOS has one, `host A` for a single address); police lines print as they were typed.
+"""
+from __future__ import annotations
+
+from qfp import tables as T
+
+from . import lexicon as L
+from . import model as M
+from .syntax import dotted
+
+
+# ---- access lists ------------------------------------------------------------------------------
+
+def _endpoint(addr: int, wildcard: int, standard: bool = False) -> str:
+    if wildcard == 0xFFFFFFFF:
+        return "any"
+    if wildcard == 0:
+        return dotted(addr) if standard else f"host {dotted(addr)}"
+    return f"{dotted(addr)} {dotted(wildcard)}"
+
+
+def _ports(match: T.PortMatch | None, proto: int | None) -> list[str]:
+    if match is None:
+        return []
+    words = [match.op.value, L.port_name(proto, match.port)]
+    if match.port_hi is not None:
+        words.append(L.port_name(proto, match.port_hi))
+    return words
+
+
+def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
+    """An ACE as IOS prints it after its sequence number: `permit tcp any host 10.1.1.1 eq www`."""
+    words = ["permit" if ace.permit else "deny"]
+    if not extended:
+        words.append(_endpoint(ace.src, ace.src_wildcard, standard=True))
+    else:
+        words += [L.protocol_name(ace.proto), _endpoint(ace.src, ace.src_wildcard),
+                  *_ports(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
+                  *_ports(ace.dport, ace.proto)]
+        if ace.established:
+            words.append("established")
+        if ace.precedence is not None:
+            words += ["precedence", L.precedence_name(ace.precedence)]
+        if ace.dscp is not None:
+            words += ["dscp", L.dscp_name(ace.dscp)]
+        if ace.fragments:
+            words.append("fragments")
+    if log:
+        words.append(log)
+    return " ".join(words)
+
+
+def access_list_lines(acl: M.AccessList) -> list[str]:
+    """A numbered ACL in IOS's numbering prints as `access-list N ...` lines; any other as an
+    `ip access-list` block with its sequence numbers."""
+    if acl.numbered and acl.default_numbering():
+        return [f"access-list {acl.name} " + (f"remark {e.remark}" if e.ace is None
+                                              else ace_text(e.ace, acl.extended, e.log))
+                for e in acl.entries]
+    lines = [f"ip access-list {'extended' if acl.extended else 'standard'} {acl.name}"]
+    for e in acl.entries:
+        lines.append(f" remark {e.remark}" if e.ace is None
+                     else f" {e.seq} {ace_text(e.ace, acl.extended, e.log)}")
+    return lines
+
+
+# ---- class-maps and policy-maps ---------------------------------------------------------------------
+
+def match_text(m: M.MatchStatement) -> str:
+    words = ["match"] + (["not"] if m.negate else [])
+    if m.kind == "any":
+        words.append("any")
+    elif m.kind == "dscp":
+        words += ["dscp", *(L.dscp_name(v) for v in m.values)]
+    elif m.kind == "precedence":
+        words += ["precedence", *(str(v) for v in m.values)]
+    elif m.kind == "access-group":
+        words += ["access-group", m.name] if m.name.isdigit() else ["access-group", "name", m.name]
+    else:
+        words += ["class-map", m.name]
+    return " ".join(words)
+
+
+def class_map_lines(cmap: M.ClassMap) -> list[str]:
+    lines = [f"class-map {'match-all' if cmap.match_all else 'match-any'} {cmap.name}"]
+    if cmap.description is not None:
+        lines.append(f" description {cmap.description}")
+    lines += [" " + match_text(m) for m in cmap.matches]
+    return lines
+
+
+def action_text(action: T.PoliceAction) -> str:
+    if action.kind == "set-dscp-transmit":
+        return f"{action.kind} {L.dscp_name(action.value)}"
+    if action.kind == "set-prec-transmit":
+        return f"{action.kind} {action.value}"
+    return action.kind
+
+
+def police_lines(p: M.PoliceConfig) -> list[str]:
+    """The police line as typed, then its actions: inline, or one per sub-mode line."""
+    if p.cir_keyword:
+        words = ["police", "cir", str(p.cir)]
+        if p.bc is not None:
+            words += ["bc", str(p.bc)]
+        if p.pir is not None:
+            words += ["pir", str(p.pir)]
+        if p.be is not None:
+            words += ["be", str(p.be)]
+    else:
+        words = ["police", str(p.cir)] + [str(b) for b in (p.bc, p.be) if b is not None]
+    actions = [f"{colour} {action_text(a)}" for colour, a in
+               (("conform-action", p.conform), ("exceed-action", p.exceed), ("violate-action", p.violate))
+               if a is not None]
+    if p.inline_actions:
+        return [" ".join(words + actions)]
+    return [" ".join(words)] + [" " + a for a in actions]
+
+
+def policy_map_lines(pmap: M.PolicyMap) -> list[str]:
+    lines = [f"policy-map {pmap.name}"]
+    if pmap.description is not None:
+        lines.append(f" description {pmap.description}")
+    for cls in pmap.classes:
+        lines.append(f" class {cls.name}")
+        body = list(cls.other_lines)
+        if cls.set_dscp is not None:
+            body.append(f"set dscp {L.dscp_name(cls.set_dscp)}")
+        if cls.set_precedence is not None:
+            body.append(f"set precedence {cls.set_precedence}")
+        if cls.police is not None:
+            body += police_lines(cls.police)
+        if cls.service_policy is not None:
+            body.append(f"service-policy {cls.service_policy}")
+        lines += ["  " + line for line in body]
+    return lines
+
+
+# ---- interfaces, crypto, dynamic authorization ---------------------------------------------------
+
+def template_lines(vt: M.VirtualTemplate) -> list[str]:
+    """IOS's order: the interface's other lines with `ip access-group` after its last `ip` line,
+    and `service-policy` last."""
+    body = list(vt.other_lines)
+    groups = [f"ip access-group {name} {d}" for name, d in
+              ((vt.access_group_in, "in"), (vt.access_group_out, "out")) if name]
+    last_ip = max((i for i, line in enumerate(body) if line.startswith("ip ")), default=-1)
+    body[last_ip + 1:last_ip + 1] = groups
+    body += [f"service-policy {d} {name}" for name, d in
+             ((vt.service_policy_in, "input"), (vt.service_policy_out, "output")) if name]
+    return [f"interface {vt.name} type tunnel"] + [" " + line for line in body]
+
+
+def ikev2_profile_lines(profile: M.Ikev2Profile) -> list[str]:
+    body = list(profile.other_lines)
+    if profile.virtual_template is not None:
+        body.append(f"virtual-template {profile.virtual_template}")
+    return [f"crypto ikev2 profile {profile.name}"] + [" " + line for line in body]
+
+
+def _secret(key: M.Secret) -> str:
+    return key.typed if key.encryption is None else f"{key.encryption} {key.typed}"
+
+
+def dynamic_author_lines(da: M.DynamicAuthor) -> list[str]:
+    lines = ["aaa server radius dynamic-author"]
+    for c in da.clients:
+        words = ["client", c.address]
+        if c.vrf is not None:
+            words += ["vrf", c.vrf]
+        if c.server_key is not None:
+            words += ["server-key", _secret(c.server_key)]
+        lines.append(" " + " ".join(words))
+    if da.server_key is not None:
+        lines.append(f" server-key {_secret(da.server_key)}")
+    if da.port is not None:
+        lines.append(f" port {da.port}")
+    if da.auth_type is not None:
+        lines.append(f" auth-type {da.auth_type}")
+    if da.ignore_session_key:
+        lines.append(" ignore session-key")
+    if da.ignore_server_key:
+        lines.append(" ignore server-key")
+    if da.require_message_authenticator:
+        lines.append(" require message-authenticator")
+    return lines
+
+
+# ---- the whole configuration -------------------------------------------------------------------
+
+def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
+    if kind == M.HOSTNAME:
+        return [f"hostname {config.hostname}"]
+    if kind == M.AAA_NEW_MODEL:
+        return ["aaa new-model" if config.aaa_new_model else "no aaa new-model"]
+    if kind == M.DYNAMIC_AUTHOR:
+        return dynamic_author_lines(config.dynamic_author)
+    if kind == M.ACL:
+        return access_list_lines(config.access_lists[name])
+    if kind == M.CLASS_MAP:
+        return class_map_lines(config.class_maps[name])
+    if kind == M.POLICY_MAP:
+        return policy_map_lines(config.policy_maps[name])
+    if kind == M.TEMPLATE:
+        return template_lines(config.virtual_templates[name])
+    if kind == M.IKEV2_PROFILE:
+        return ikev2_profile_lines(config.ikev2_profiles[name])
+    return list(name.lines)
+
+
+def _section(kind: str, name) -> str:
+    """What `!` separates: IOS prints one between sections, and after every interface and crypto
+    block."""
+    if kind == M.UNMODELED:
+        words = name.lines[0].split()
+        return words[0].split("-")[0] if words[0] not in ("interface", "crypto") else " ".join(words[:2])
+    return kind
+
+
+def _stands_alone(section: str) -> bool:
+    return section.startswith(("interface", "crypto", "ikev2", "line", "router", "vrf", "ip vrf",
+                               "dynamic-author", "control-plane", "banner"))
+
+
+def running_config_body(config: M.RunningConfig) -> str:
+    """The configuration's lines from the first `!` through `end`."""
+    out = ["!"]
+    previous = None
+    for kind, name in config.layout:
+        section = _section(kind, name)
+        if section == "end":
+            continue
+        if previous is not None and (section != previous or _stands_alone(section)):
+            out.append("!")
+        out += _item_lines(config, kind, name)
+        previous = section
+    out += ["!", "end"]
+    return "\n".join(out) + "\n"
+
+
+def render_running_config(config: M.RunningConfig) -> str:
+    """`show running-config`: IOS's header, then the body, whose size in bytes the header gives."""
+    body = running_config_body(config)
+    return f"Building configuration...\n\nCurrent configuration : {len(body.encode())} bytes\n{body}"
