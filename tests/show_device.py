@@ -20,9 +20,13 @@ def ace(permit: bool, proto: int | None, src=ANY, dst=ANY, **fields) -> T.Ace:
 
 
 def acl(name: str, aces, extended: bool = True) -> M.AccessList:
-    entries = []
-    for seq, item in zip(range(10, 10 * len(aces) + 1, 10), aces):
-        entries.append(item if isinstance(item, M.AclEntry) else M.AclEntry(seq, item))
+    """ACEs numbered 10, 20, ... as IOS numbers them; AclEntry items (remarks) go in as they are."""
+    entries, seq = [], 0
+    for item in aces:
+        if not isinstance(item, M.AclEntry):
+            seq += 10
+            item = M.AclEntry(seq, item)
+        entries.append(item)
     return M.AccessList(name, extended, entries)
 
 

@@ -1,4 +1,4 @@
-"""Class-map match statements and police actions as IOS prints them in the QoS show commands.
+"""Class-map match statements as IOS prints them in the QoS show commands.
 
 `show policy-map interface` prints `Match: <text>` and `show class-map` prints `Match <text>`; the
 text is the same, so it is made once here from the configuration model's match statement (the
@@ -24,12 +24,3 @@ def match_text(match) -> str:
     else:
         text = f"class-map {match.name}"
     return "not " + text if match.negate else text
-
-
-def action_text(kind: str, value: int) -> str:
-    """A police action as configured: `transmit`, `drop`, `set-dscp-transmit ef`, `set-prec-transmit 4`."""
-    if kind == "set-dscp-transmit":
-        return f"{kind} {dscp_name(value)}"
-    if kind == "set-prec-transmit":
-        return f"{kind} {value}"
-    return kind

@@ -34,8 +34,9 @@ from qfp.readback import ClassState
 from qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
 
 from ..config.lexicon import dscp_name
+from ..config.render import action_text
 from ._format import format_rate, rate_bps
-from ._mqc import action_text, match_text
+from ._mqc import match_text
 
 DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
 MODE_NAMES = {PoliceMode.ONE_RATE_TWO_COLOUR: "1R2C", PoliceMode.ONE_RATE_THREE_COLOUR: "1R3C",
@@ -151,7 +152,7 @@ def _police(state: ClassState, window: int) -> dict | None:
         police[name] = {
             "packets": state.colour_pkts[colour],
             "bytes": state.colour_bytes[colour],
-            "actions": [action_text(actions[colour].kind, actions[colour].value)],
+            "actions": [action_text(actions[colour])],
             "bps": rate_bps(state.colour_bytes[colour], window),
         }
     return police
