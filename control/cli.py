@@ -1,19 +1,24 @@
 """The `qfp` command.
 
+    qfp run    the device: its IOS shell at a terminal, and its control socket for `qfp cli`
+    qfp cli    one exec command against a running device (or a shell on it, with no command)
     qfp demo   the seed's Virtual-Access1 session, policed in and out, with traffic pushed through it
     qfp bench  packets per second of the C fast path against the numpy baseline and the reference model
-
-`qfp run` (the device on its embedded config, answering CoA) comes with the control plane; until then
-there is no such subcommand rather than one that pretends."""
+"""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 
 import numpy as np
 
 from qfp import QfpError
 from qfp.tables import Direction
+
+from .commands import format_error
+from .errors import ConfigError, ControlError, ExecError
 
 DEMO_CIR = {Direction.IN: 2_000_000, Direction.OUT: 1_000_000}   # bit/s
 DEMO_LENGTH = 1000   # bytes a packet
@@ -104,9 +109,111 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _start_services(device, control_path: str) -> list:
+    """Start everything the device serves on the event loop; returns what to close, last first.
+    (The RADIUS CoA listener joins here: it shares the loop, so the device sees one caller at a time.)"""
+    from .server import ControlServer
+
+    server = ControlServer(device, control_path)
+    await server.start()
+    return [server]
+
+
+async def _close_services(services: list) -> None:
+    for service in reversed(services):
+        await service.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from .device import Device
+    from .server import BackgroundLoop, LoopTarget, default_socket_path
+    from .shell import DEFAULT_HISTORY, Shell
+
+    try:
+        device = Device.from_config_file(args.config, lenient=args.lenient)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    path = args.control or default_socket_path()
+
+    if not sys.stdin.isatty():
+        return asyncio.run(_serve_until_signal(device, path))
+
+    background = BackgroundLoop().start()
+    try:
+        services = background.run(_start_services(device, path))
+    except ControlError as exc:
+        background.stop()
+        print(f"qfp run: {exc}", file=sys.stderr)
+        return 1
+    # SIGTERM leaves the shell through the same cleanup as `exit`: the socket file goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        shell = Shell(LoopTarget(device, background), history_file=None if args.no_history else DEFAULT_HISTORY)
+        return shell.run()
+    finally:
+        background.run(_close_services(services))
+        background.stop()
+
+
+async def _serve_until_signal(device, path: str) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        services = await _start_services(device, path)
+    except ControlError as exc:
+        print(f"qfp run: {exc}", file=sys.stderr)
+        return 1
+    print(f"qfp run: serving {device.prompt().rstrip('#>')} on {path} (SIGINT or SIGTERM stops it)", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await _close_services(services)
+    return 0
+
+
+def cli(args: argparse.Namespace) -> int:
+    from .server import ControlClient
+    from .shell import DEFAULT_HISTORY, Shell
+
+    client = ControlClient(args.control)
+    try:
+        with client:
+            if not args.words:
+                return Shell(client, history_file=None if args.no_history else DEFAULT_HISTORY).run()
+            line = " ".join(args.words)
+            try:
+                output = client.execute(line)
+            except ExecError as exc:
+                print(format_error(exc), file=sys.stderr)
+                return 1
+    except ConnectionError as exc:
+        print(f"qfp cli: {exc}", file=sys.stderr)
+        return 2
+    if output:
+        print(output, end="" if output.endswith("\n") else "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qfp", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("run", help="the device: an IOS shell at a terminal, and the control socket")
+    p.add_argument("--config", metavar="FILE", help="IOS configuration to load (default: the embedded FlexVPN hub)")
+    p.add_argument("--lenient", action="store_true", help="skip bad configuration lines (each reported) instead of refusing to start")
+    p.add_argument("--control", metavar="PATH", help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
+    p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.set_defaults(run=run)
+
+    p = commands.add_parser("cli", help="run an exec command on a running device, or open a shell on it")
+    p.add_argument("--control", metavar="PATH", help="the device's control socket (default as for qfp run)")
+    p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND",
+                   help="an exec command, e.g. show policy-map interface Virtual-Access1")
+    p.set_defaults(run=cli)
 
     p = commands.add_parser("demo", help="the seed's session, policed in and out, with traffic and show output")
     p.add_argument("--packets", type=_positive, default=20_000, help="packets each way (default 20000)")

@@ -275,7 +275,7 @@ def test_qfp_cli_shell_over_the_socket_without_a_terminal(served):
     assert device.hostname == "edge"
 
 
-def test_qfp_run_serves_until_sigterm(sock_path, tmp_path):
+def test_qfp_run_serves_until_sigterm(sock_path):
     proc = subprocess.Popen([PYTHON, str(TESTS / "exec_target.py"), "run", "--control", sock_path],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
