@@ -407,15 +407,13 @@ class CommandSet:
 
     def execute(self, line: str) -> str:
         """Run one exec line, output modifier included; raises ExecError with IOS's message."""
-        tokens, pipe = _split_pipe(line)
+        tokens, pipe = self._split(line)
         if not tokens:
             if pipe is None:
                 return ""
             raise InvalidInput(line, pipe[0].column)
         command, args = self._match(line, tokens)
         if pipe is not None:   # parsed before the handler runs: a bad modifier must not run a command
-            if self.modifiers is None:
-                raise InvalidInput(line, pipe[0].column)
             modifier, modifier_args = _shifted(
                 line, pipe[0].column + 1, lambda text: self.modifiers._match(text, _tokens(text)))
             pattern = _regex(modifier_args["regex"])
@@ -433,27 +431,24 @@ class CommandSet:
     def complete(self, line: str) -> list[str]:
         """The words that can replace the last partial word of `line` (every next word if the line
         ends in a space); [] where the line before it does not parse."""
-        tokens, pipe = _split_pipe(line)
-        partial = tokens.pop().text if tokens and pipe is None and not line[-1].isspace() else ""
+        tokens, pipe = self._split(line)
+        at_word = bool(line) and not line[-1].isspace()
         try:
             if pipe is not None:
                 self._walk_to_end(line, tokens)
+                if at_word and len(pipe) == 1:   # `show run |`: nothing replaces the bar itself
+                    return []
                 return self.modifiers.complete(line[pipe[0].column + 1:])
-            states = self._walk(line, tokens)
+            partial = tokens.pop().text if at_word else ""
+            candidates = _candidates(self._walk(line, tokens), partial)
         except ExecError:
             return []
-        found: list[str] = []
-        for term in _next_terminals(states):
-            if isinstance(term, Keyword) and term.text.startswith(partial.lower()):
-                found.append(term.text)
-            elif isinstance(term, Param) and term.kind == "IFNAME":
-                found += [t for t in INTERFACE_TYPES if t.lower().startswith(partial.lower())]
-        return sorted(set(found), key=found.index)
+        return [word for word, literal in candidates.items() if literal]
 
     def help(self, line: str) -> list[tuple[str, str]]:
         """What `?` prints after `line`, as (token, help) rows in IOS's order; after a partial word,
         the words it can complete to with empty help. Raises ExecError as IOS refuses a bad prefix."""
-        tokens, pipe = _split_pipe(line)
+        tokens, pipe = self._split(line)
         if pipe is not None:
             self._walk_to_end(line, tokens)
             return _shifted(line, pipe[0].column + 1, self.modifiers.help)
@@ -464,6 +459,11 @@ class CommandSet:
                           modifiers=self.modifiers is not None)
 
     # -- matching ----------------------------------------------------------------------------------
+
+    def _split(self, line: str) -> tuple[list[_Token], list[_Token] | None]:
+        """The command's tokens, and the modifier's from its `|` on (None without one). The modifiers'
+        own set has none: a `|` after `include` is part of the regular expression."""
+        return _split_pipe(line) if self.modifiers is not None else (_tokens(line), None)
 
     def _match(self, line: str, tokens: list[_Token]) -> tuple[Command, dict]:
         states = self._walk_to_end(line, tokens)
@@ -550,25 +550,32 @@ def _next_help(states: list[_State], keyword_help: dict[str, str], *, modifiers:
     return sorted(rows.items(), key=_help_order)
 
 
-def _partial_help(states: list[_State], partial: str) -> list[tuple[str, str]]:
-    words: dict[str, str] = {}
+def _candidates(states: list[_State], partial: str) -> dict[str, bool]:
+    """What may stand where `partial` is typed: each word, True if it is literal text (a keyword, an
+    interface type) that completion can type in, False for a placeholder's label (`WORD`, `<1-4095>`)."""
+    words: dict[str, bool] = {}
     for term in _next_terminals(states):
         if isinstance(term, Keyword):
             if term.text.startswith(partial.lower()):
-                words[term.text] = ""
+                words[term.text] = True
         elif isinstance(term, IfNumber):
-            if _IF_NUMBER.match(partial):
-                words[IF_NUMBER_LABEL] = ""
+            if not partial or _IF_NUMBER.match(partial):
+                words[IF_NUMBER_LABEL] = False
         elif term.kind == "IFNAME":
             full = normalise_interface(partial) or ""
             for kind in INTERFACE_TYPES:
                 if kind.lower().startswith(partial.lower()) or full.startswith(kind):
-                    words[kind] = ""
+                    words[kind] = True
         elif term.could_start(partial):
-            words[term.label] = ""
+            words[term.label] = False
+    return words
+
+
+def _partial_help(states: list[_State], partial: str) -> list[tuple[str, str]]:
+    words = _candidates(states, partial)
     if not words:
         raise UnrecognizedCommand()
-    return sorted(words.items(), key=_help_order)
+    return sorted(((word, "") for word in words), key=_help_order)
 
 
 # -- output modifiers ---------------------------------------------------------------------------------

@@ -260,6 +260,8 @@ def test_help_after_a_pipe(commands):
         "begin", "count", "exclude", "include", "section"]
     assert commands.help("show running-config | inc ") == [("LINE", "Regular Expression")]
     assert commands.help("show running-config | e") == [("exclude", "")]
+    assert commands.help("show running-config | include a | ") == [("<cr>", "<cr>")]   # all regex
+    assert commands.complete("show running-config | include a | ") == []
     with pytest.raises(IncompleteCommand):   # a modifier needs a command that can run first
         commands.help("show policy-map interface | ")
 
@@ -275,6 +277,7 @@ def test_completion(commands):
     assert commands.complete("sh pol int vi1 ") == ["input", "output"]
     assert commands.complete("sim session up remote 1.1.1.1 local 2.2.2.2 l") == ["local-port"]
     assert commands.complete("show running-config | in") == ["include"]
+    assert commands.complete("show running-config |") == []
     assert commands.complete("bogus ") == []
     assert commands.complete("s r") == []   # an ambiguous prefix: nothing to offer, no exception
 
