@@ -54,6 +54,7 @@ BLOCK_PROMPTS = {
 # Class lines the device keeps verbatim: queueing, which the fast path does not model.
 QUEUEING_COMMANDS = frozenset(
     "shape bandwidth priority queue-limit fair-queue random-detect queue-buffers".split())
+_KEEPS_LINES = ("vt", "ikev2", "block")    # modes that keep lines they do not model
 HEADER_PREFIXES = ("Building configuration", "Current configuration")
 
 
@@ -127,6 +128,7 @@ class _Machine:
         self.refs: dict[tuple, tuple[_Line, Tok]] = {}
         self.line: _Line | None = None
         self.banner: tuple[M.Unmodeled, str] | None = None   # an open banner and its delimiter
+        self.open_modes: list[_Mode] = []     # the stack when the current line arrived
 
     # ---- errors ----
     def error(self, tok: Tok | None, reason: str, line: _Line | None = None) -> ConfigError:
@@ -165,7 +167,7 @@ class _Machine:
             raise self.error(bad.tok, bad.reason) from None
 
     def _dispatch(self, line: _Line) -> bool:
-        stack = self.stack
+        stack = self.open_modes = self.stack
         if self.file_mode and line.indent == 0:
             # A top-level line is global, unless global does not know it: then it is an unindented
             # sub-mode line, and IOS would still be in the modes opened before it.
@@ -376,8 +378,11 @@ class _Machine:
             return True
         if not words:
             raise Bad(None, "command expected after 'no'")
-        # `no` of anything else: undo a kept block typed earlier, or keep the line itself.
+        # `no` of anything else: undo a kept block typed earlier, or keep the line itself; but
+        # in configure terminal an open interface or profile takes it first (`no ip mtu`).
         rest = line.text.strip()[2:].strip()
+        if not self.file_mode and any(m.kind in _KEEPS_LINES for m in self.open_modes):
+            return False
         if not self.file_mode:
             old = next((b for b in cfg.unmodeled_blocks() if b.lines[0] == rest), None)
             if old is not None:

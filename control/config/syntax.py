@@ -168,8 +168,9 @@ ANY = (0, 0xFFFFFFFF)
 
 
 def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
-    """`any`, `host A` or `A W` (standard ACLs: also `A` alone, a host). IOS clears the address
-    bits that the wildcard ignores, and so do we."""
+    """`any`, `host A` or `A W` (standard ACLs: also `A` alone, a host). The address is kept as
+    typed, bits under the wildcard included, as IOS shows it (`10.70.10.0, wildcard bits
+    0.0.10.255`); the fast path ignores those bits."""
     tok = cur.take("address")
     word = tok.lower()
     if word == "any":
@@ -181,7 +182,7 @@ def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
     if standard and (nxt is None or not _DOTTED.fullmatch(nxt)):
         return addr, 0
     wildcard = address(cur.take("wildcard"), "wildcard")
-    return addr & ~wildcard & 0xFFFFFFFF, wildcard
+    return addr, wildcard
 
 
 def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
