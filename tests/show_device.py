@@ -6,7 +6,6 @@ from control.config import model as M
 from control.device import Device
 from qfp import tables as T
 
-HOST = 0
 ANY = (0, 0xFFFFFFFF)
 
 

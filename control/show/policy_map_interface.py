@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from qfp import policer as policer_words
 from qfp.errors import TableError
 from qfp.readback import ClassState
+from qfp.show_platform import MODE_NAMES
 from qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
 
 from ..config.lexicon import dscp_name
@@ -39,9 +40,7 @@ from ._format import format_rate, rate_bps
 from ._mqc import match_text
 
 DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
-MODE_NAMES = {PoliceMode.ONE_RATE_TWO_COLOUR: "1R2C", PoliceMode.ONE_RATE_THREE_COLOUR: "1R3C",
-              PoliceMode.TWO_RATE_THREE_COLOUR: "2R3C"}
-SET_KINDS = {1: "dscp", 2: "precedence"}
+SET_KINDS = {1: "dscp", 2: "precedence"}     # ClassInfo.set_kind's codes (qfp.readback)
 COLOURS = ("conformed", "exceeded", "violated")
 
 
