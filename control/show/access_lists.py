@@ -18,17 +18,12 @@ from ..config.render import ace_text
 from ..config.syntax import dotted
 
 
-class UnknownAccessList(LookupError):
-    """`show ip access-lists NAME` for an ACL the configuration does not have."""
-
-
 # ---- gathering --------------------------------------------------------------------------------
 
 def access_lists_data(device, name: str | None = None) -> list[dict]:
-    """Every ACL in configuration order, or `name` alone (UnknownAccessList if undefined)."""
+    """Every ACL in configuration order, or `name` alone; [] for a name that is not configured,
+    which IOS answers with no output."""
     acls = device.config.access_lists
-    if name is not None and name not in acls:
-        raise UnknownAccessList(f"access-list {name} is not configured")
     slots = device.compiler.acl_slots()
     entries = []
     for acl in acls.values():

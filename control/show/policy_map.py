@@ -26,10 +26,11 @@ from qfp.tables import CLASS_DEFAULT, PoliceMode
 
 from ..config.lexicon import dscp_name
 from ..config.render import action_text
+from ..errors import ControlError
 from ._mqc import match_text
 
 
-class UnknownMapName(LookupError):
+class UnknownMapName(ControlError):
     """`show policy-map NAME` / `show class-map NAME` for a name the configuration does not have."""
 
 
