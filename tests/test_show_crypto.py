@@ -215,3 +215,10 @@ def test_no_sessions(fastpath_class):
     device = hub_device(fastpath_class)
     assert render_crypto_session(crypto_session_data(device)) == "Crypto session current status\n"
     assert render_ikev2_session(ikev2_session_data(device)) == ""
+
+
+def test_uptime_and_lifetime_formats():
+    from control.show._format import format_hms, format_uptime
+    assert [format_uptime(s) for s in (10, 3690, 3 * 86400 + 18 * 3600 + 5, 9 * 86400)] == [
+        "00:00:10", "01:01:30", "3d18h", "1w2d"]
+    assert format_hms(25 * 3600) == "25:00:00"

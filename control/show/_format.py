@@ -21,8 +21,7 @@ def format_uptime(seconds: int) -> str:
     """IOS's uptime: `hh:mm:ss` under a day, `NdNNh` under a week, `NwNd` after."""
     days, rest = divmod(seconds, 86400)
     if days == 0:
-        hours, rest = divmod(rest, 3600)
-        return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        return format_hms(rest)
     if days < 7:
         return f"{days}d{rest // 3600:02d}h"
     return f"{days // 7}w{days % 7}d"
