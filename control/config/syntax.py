@@ -182,7 +182,7 @@ def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
     if standard and (nxt is None or not _DOTTED.fullmatch(nxt)):
         return addr, 0
     wildcard = address(cur.take("wildcard"), "wildcard")
-    return addr, wildcard
+    return ANY if wildcard == ANY[1] else (addr, wildcard)    # IOS reads `A 255.255.255.255` as any
 
 
 def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
