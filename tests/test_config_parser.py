@@ -122,6 +122,8 @@ POLICE = [
      Policer(PoliceMode.TWO_RATE_THREE_COLOUR, 100_000_000, 3_125_000, be=6_250_000, pir=200_000_000)),
     ("police cir 8000 pir 16000 conform-action transmit exceed-action transmit violate-action drop",
      Policer(PoliceMode.TWO_RATE_THREE_COLOUR, 8_000, 1_500, be=1_500, pir=16_000, exceed=TRANSMIT)),
+    ("police cir 20000000000 pir 40000000000",   # 250 ms of these rates exceeds the largest burst
+     Policer(PoliceMode.TWO_RATE_THREE_COLOUR, 20 * 10**9, 2**29 - 1, be=2**29 - 1, pir=40 * 10**9)),
     ("police cir 1000000 bc 31250 be 31250 pir 2000000",   # be before pir is the peak burst too
      Policer(PoliceMode.TWO_RATE_THREE_COLOUR, 1_000_000, 31_250, be=31_250, pir=2_000_000)),
 ]

@@ -167,7 +167,9 @@ class PoliceConfig:
 
 
 def default_burst(rate: int) -> int:
-    return max(rate // 32, 1500)
+    """IOS's default burst for a rate: 250 ms of it, at least 1500 bytes; capped at the largest
+    burst the fast path holds, which rates above 17.2 Gbit/s would exceed."""
+    return min(max(rate // 32, 1500), T.BURST_MAX)
 
 
 @dataclass

@@ -821,8 +821,8 @@ class _Machine:
             word = cur.take("command").lower()
         if word == "client":
             addr = cur.take("client address")
-            if S._DOTTED.fullmatch(addr) or addr[:1].isdigit():
-                S.address(addr)
+            if S.looks_like_address(addr) or addr[:1].isdigit():
+                S.address(addr)     # a name may not start with a digit, so 10.1.1 is a bad address
             if negate:
                 da.clients = [c for c in da.clients if c.address != addr]
             else:

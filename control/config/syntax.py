@@ -22,8 +22,7 @@ _DOTTED = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 UNSUPPORTED_POLICE_ACTIONS = frozenset({
     "set-frde-transmit", "set-clp-transmit", "set-cos-transmit", "set-cos-inner-transmit",
     "set-qos-transmit", "set-discard-class-transmit", "set-mpls-exp-imposition-transmit",
-    "set-mpls-exp-topmost-transmit", "set-dscp-tunnel-transmit", "set-prec-tunnel-transmit",
-    "set-cos-inner-transmit"})
+    "set-mpls-exp-topmost-transmit", "set-dscp-tunnel-transmit", "set-prec-tunnel-transmit"})
 COLOURS = ("conform-action", "exceed-action", "violate-action")
 # Extended ACE options IOS has and the fast path does not match on.
 UNSUPPORTED_ACE_OPTIONS = frozenset({
@@ -110,6 +109,10 @@ def address(tok: Tok, what: str = "address") -> int:
         raise Bad(tok, f"bad {what} '{tok}'")
     a, b, c, d = (int(part) for part in tok.split("."))
     return a << 24 | b << 16 | c << 8 | d
+
+
+def looks_like_address(tok: str) -> bool:
+    return bool(_DOTTED.fullmatch(tok))
 
 
 def dotted(value: int) -> str:
