@@ -16,5 +16,6 @@ def pytest_sessionstart(session):
         pytest.exit(f"sanitizer run: qfp._fastpath came from {module}, not from {sys.prefix}", returncode=3)
     if b"__asan_init" not in module.read_bytes() or b"__ubsan_handle" not in module.read_bytes():
         pytest.exit(f"sanitizer run: {module} is not built with ASan and UBSan", returncode=3)
-    session.config.pluginmanager.get_plugin("terminalreporter").write_line(
-        f"sanitized module under test: {module}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:   # xdist workers have none
+        reporter.write_line(f"sanitized module under test: {module}")
