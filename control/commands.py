@@ -202,6 +202,7 @@ class Command:
     syntax: str
     root: Seq
     handler: Handler
+    data: Callable[[dict], object] | None = None   # a show command's structured twin
 
 
 _SYNTAX_TOKEN = re.compile(r"[\[\]{}()|]|[^\s\[\]{}()|]+")
@@ -385,14 +386,16 @@ class CommandSet:
         # help and fail like any command (`| inc`, `| i ?`, `| foo` with its caret).
         self.modifiers = _modifiers() if modifiers else None
 
-    def add(self, syntax: str, handler: Handler, help: dict[str, str] | None = None) -> Command:
-        """Register a command; see the module's docstring for the syntax and the help keys."""
+    def add(self, syntax: str, handler: Handler, help: dict[str, str] | None = None, *,
+            data: Callable[[dict], object] | None = None) -> Command:
+        """Register a command; see the module's docstring for the syntax and the help keys.
+        `data`, for a show command, gives the structured twin of what the handler prints."""
         help = help or {}
         root = _SyntaxParser(syntax, help).parse()
         for token, text in help.items():
             if " " not in token:
                 self.keyword_help.setdefault(token, text)
-        command = Command(syntax, root, handler)
+        command = Command(syntax, root, handler, data)
         self.commands.append(command)
         return command
 
@@ -427,6 +430,16 @@ class CommandSet:
             return output
         lines = modifier.handler(pattern, output.splitlines())
         return "\n".join(lines) + ("\n" if lines and output.endswith("\n") else "")
+
+    def resolve(self, line: str) -> tuple[Command, dict]:
+        """The command a whole line names and its arguments, without running it (no output
+        modifier allowed); raises ExecError as execute() would."""
+        tokens, pipe = self._split(line)
+        if pipe is not None:
+            raise InvalidInput(line, pipe[0].column)
+        if not tokens:
+            raise IncompleteCommand()
+        return self._match(line, tokens)
 
     def complete(self, line: str) -> list[str]:
         """The words that can replace the last partial word of `line` (every next word if the line

@@ -21,11 +21,13 @@ from qfp.api import FastPathAPI
 from qfp.tables import Binding, Direction
 
 from . import config as cfg
+from . import exec_commands
 from .compile import Compiler, UnknownName, carried_counters
 from .errors import ControlError
 from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
                        canonical_virtual_access)
-from .traffic import Stream
+from .terminal import Terminal
+from .traffic import NS_PER_S, Stream
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class Device:
         self.sessions = SessionTable()
         self.clock_ns = 0
         self.logbuf: deque[str] = deque(maxlen=LOG_LINES)
+        self.commands = exec_commands.build(self)
+        self.console = Terminal(self)
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -182,14 +186,22 @@ class Device:
             if name is not None and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
         aaa = changes.over(session.aaa)
-        self._bind(session, aaa.over(session.inherited), carry=False)
+        touched = {Direction.IN} if changes.policy_in or changes.acl_in else set()
+        if changes.policy_out or changes.acl_out:
+            touched.add(Direction.OUT)
+        self._bind(session, aaa.over(session.inherited), carry=False, directions=touched)
         session.aaa = aaa
         self.compiler.collect()
 
-    def _bind(self, session: Session, auth: Authorization, *, carry: bool) -> None:
+    def _bind(self, session: Session, auth: Authorization, *, carry: bool,
+              directions: Iterable[Direction] = tuple(Direction)) -> None:
+        """Bind the session's targets in `directions` to what `auth` names, in one publish; a
+        direction whose counters are not carried restarts its rate window."""
         bindings = []
         for direction, policy_name, acl_name in ((Direction.IN, auth.policy_in, auth.acl_in),
                                                  (Direction.OUT, auth.policy_out, auth.acl_out)):
+            if direction not in directions:
+                continue
             try:
                 policy = None if policy_name is None else self.compiler.policy_handle(policy_name)
             except UnknownName as e:
@@ -199,6 +211,9 @@ class Device:
                 counters = carried_counters(self.fp, self.fp.target_read(session.uidb, direction), policy)
             bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters))
         self.fp.bind_many(session.uidb, bindings)
+        if not carry:
+            for b in bindings:
+                session.counters_since_ns[b.direction] = self.clock_ns
 
     # ---- configuration edits ----
     def apply_changes(self, changes: cfg.Changes) -> None:
@@ -250,3 +265,88 @@ class Device:
             self.clock_ns = int(batch["ts_ns"][-1])
         result.end_ns = self.clock_ns
         return result
+
+    # ---- what the exec commands call ----
+    def execute(self, line: str) -> str:
+        return self.console.execute(line)
+
+    def complete(self, line: str) -> list[str]:
+        return self.console.complete(line)
+
+    def help(self, line: str) -> list[tuple[str, str]]:
+        return self.console.help(line)
+
+    def prompt(self) -> str:
+        return self.console.prompt()
+
+    def show_data(self, line: str):
+        return self.console.show_data(line)
+
+    def open_terminal(self) -> Terminal:
+        """A terminal of its own for one more CLI user (each control-socket connection)."""
+        return Terminal(self)
+
+    def show_logging(self) -> str:
+        lines = [f"Syslog logging: enabled (0 messages dropped)",
+                 f"    Buffer logging:  level debugging, {len(self.logbuf)} messages logged",
+                 "", f"Log Buffer ({LOG_LINES} lines):"]
+        return "\n".join(lines + list(self.logbuf)) + "\n"
+
+    def show_clock(self) -> str:
+        seconds, ns = divmod(self.clock_ns, NS_PER_S)
+        minutes, s = divmod(seconds, 60)
+        hours, m = divmod(minutes, 60)
+        return f"*{hours:02d}:{m:02d}:{s:02d}.{ns // 1_000_000:03d} virtual time ({self.clock_ns} ns)\n"
+
+    def clear_counters(self, interface: str | None = None) -> str:
+        """Zero the policy counters of one session's interface, or of every session's."""
+        sessions = [self.session(interface)] if interface else list(self.sessions)
+        for session in sessions:
+            for direction in Direction:
+                self.fp.target_clear_counters(session.uidb, direction)
+                session.counters_since_ns[direction] = self.clock_ns
+        return ""
+
+    def clear_acl_counters(self, name: str | None = None) -> str:
+        slots = self.compiler.acl_slots()
+        if name is not None and name not in self.config.access_lists:
+            raise ControlError(f"access-list {name} is not configured")
+        for acl, slot in slots.items():
+            if name is None or acl == name:
+                self.fp.acl_clear_counters(slot)
+        return ""
+
+    def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:
+        """Tear down every session, or those to one peer, as `clear crypto session` does."""
+        sessions = list(self.sessions) if remote is None else \
+            self.sessions.by_remote(ipaddress.IPv4Address(remote))
+        for session in sessions:
+            self.session_down(session)
+        return ""
+
+    def sessions_from_file(self, path: Path) -> list[Session]:
+        """Bring up the sessions a file lists, one a line in `sim session up`'s words (`remote A
+        local B [remote-port N] ...`); `!` and `#` start comments. All or nothing: a bad line
+        tears down the sessions the file brought up and raises, naming the line."""
+        up: list[Session] = []
+        try:
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                words = line.split("!")[0].split("#")[0].strip()
+                if not words:
+                    continue
+                try:
+                    command, args = self.commands.resolve("sim session up " + words)
+                    up.append(self._session_up_args(args))
+                except ControlError as exc:
+                    raise ControlError(f"{path}:{number}: {exc}") from None
+        except BaseException:
+            for session in up:
+                self.session_down(session)
+            raise
+        return up
+
+    def _session_up_args(self, a: dict) -> Session:
+        return self.session_up(
+            a["remote"], a["local"], remote_port=a.get("remote_port", 500),
+            local_port=a.get("local_port", 500), fvrf=a.get("fvrf_id", 0), ivrf=a.get("ivrf_id", 0),
+            identity=a.get("identity"), template=a.get("template"))

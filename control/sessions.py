@@ -89,6 +89,12 @@ class Session:
     created_ns: int                 # virtual time of bring-up
     inherited: Authorization        # from the Virtual-Template
     aaa: Authorization = field(default_factory=Authorization)   # overrides pushed by RADIUS
+    # When each direction's policy counters started (bring-up, a rebind, `clear counters`), for rates.
+    counters_since_ns: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.counters_since_ns:
+            self.counters_since_ns = [self.created_ns, self.created_ns]
 
     @property
     def audit_session_id(self) -> str:

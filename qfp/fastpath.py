@@ -257,7 +257,7 @@ class FastPath(FastPathAPI):
         self._check(lib.qfp_uidb_delete(self._fp, _u32(uidb)))
 
     def bind(self, uidb, direction, acl=None, policy=None) -> None:
-        self.bind_many(uidb, [Binding(Direction(direction), acl, policy)])
+        self.bind_many(uidb, [Binding(Direction.of(direction), acl, policy)])
 
     def bind_many(self, uidb, bindings) -> None:
         bindings = list(bindings)
@@ -266,7 +266,7 @@ class FastPath(FastPathAPI):
         for c, b in zip(c_bindings, bindings):
             if not isinstance(b, Binding):
                 raise errors.TableError(f"bind_many takes Binding values, not {type(b).__name__}")
-            c.dir = Direction(b.direction)
+            c.dir = Direction.of(b.direction)
             c.acl_slot = lib.QFP_ACL_NONE if b.acl is None else _i32(b.acl)
             c.policy = lib.QFP_POLICY_NONE if b.policy is None else _i32(b.policy)
             if b.counters is not None:
@@ -299,14 +299,14 @@ class FastPath(FastPathAPI):
         cap = 0
         out = ffi.new("struct qfp_class_state_info[]", 1)
         while True:
-            self._check(lib.qfp_target_read(self._fp, _u32(uidb), Direction(direction), out, cap, n))
+            self._check(lib.qfp_target_read(self._fp, _u32(uidb), Direction.of(direction), out, cap, n))
             if n[0] <= cap:
                 return [_class_state(out[i]) for i in range(n[0])]
             cap = n[0]
             out = ffi.new("struct qfp_class_state_info[]", cap)
 
     def target_clear_counters(self, uidb, direction) -> None:
-        self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction(direction)))
+        self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction.of(direction)))
 
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ same way, the lowest free one first, so a table that names a handle means the sa
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass, field
 
 from .errors import TableError
@@ -27,11 +28,23 @@ CLASSES_MAX = 256
 BURST_MAX = (1 << 29) - 1   # bytes
 RATE_MAX = (1 << 37) - 1    # bit/s
 RATE_MIN = 8000             # bit/s, IOS's smallest `police` rate
+HANDLE_MAX = (1 << 31) - 1  # handles are int32 in C, where -1 means "none"
 
 
 class Direction(enum.IntEnum):
     IN = 0
     OUT = 1
+
+    @classmethod
+    def of(cls, value) -> Direction:
+        """`value` as a Direction, or TableError: 0/1 or a Direction, nothing else."""
+        try:
+            number = operator.index(value)
+        except TypeError:
+            number = None
+        if isinstance(value, bool) or number not in (0, 1):
+            raise TableError(f"direction {value!r} is neither in (0) nor out (1)")
+        return cls(number)
 
 
 class PortOp(enum.Enum):
@@ -216,6 +229,8 @@ class Match:
                 _check_range("dscp", d, 0, 63)
         if (self.kind == "access-group") != (self.acl is not None):
             raise TableError("match access-group needs an ACL slot, and only it")
+        if self.acl is not None:
+            _check_range("ACL slot", self.acl, 0, HANDLE_MAX)
         if (self.kind == "class-map") != (self.class_map is not None):
             raise TableError("match class-map needs a class-map, and only it")
 
@@ -263,6 +278,8 @@ class PolicyClass:
             raise TableError(f"class {self.name}: only class-default has no class-map")
         if self.set_dscp is not None and self.set_precedence is not None:
             raise TableError(f"class {self.name}: set dscp or set precedence, not both")
+        if self.child is not None:
+            _check_range("child policy handle", self.child, 0, HANDLE_MAX)
         if self.set_dscp is not None:
             _check_range("set dscp", self.set_dscp, 0, 63)
         if self.set_precedence is not None:

@@ -56,10 +56,10 @@ def parse_direction(direction) -> Direction:
     return Direction(direction)
 
 
-def counters_since_ns(session) -> int:
-    """When a session's policy counters started, in virtual ns: its bring-up, or the time the
-    device recorded when they were last zeroed or rebound (`counters_since_ns`), if it records one."""
-    return getattr(session, "counters_since_ns", None) or session.created_ns
+def counters_since_ns(session, direction: Direction) -> int:
+    """When a session's policy counters in `direction` started, in virtual ns: its bring-up, or the
+    last time they were zeroed or rebound."""
+    return session.counters_since_ns[direction]
 
 
 def policy_map_interface_data(device, interface: str | None = None, direction=None) -> list[dict]:
@@ -71,10 +71,9 @@ def policy_map_interface_data(device, interface: str | None = None, direction=No
     directions = [parse_direction(direction)] if direction is not None else list(Direction)
     entries = []
     for session in sessions:
-        since = counters_since_ns(session)
-        window = max(device.clock_ns - since, 0)
         policies = []
         for d in directions:
+            window = max(device.clock_ns - counters_since_ns(session, d), 0)
             states = device.fp.target_read(session.uidb, d)
             if states:
                 policies.append({"direction": DIRECTION_NAMES[d], "rate_window_ns": window,
