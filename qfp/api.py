@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import Ace, Direction, Policy
+from .tables import Ace, Binding, Direction, Policy
 
 
 class FastPathAPI(abc.ABC):
@@ -62,6 +62,11 @@ class FastPathAPI(abc.ABC):
              policy: int | None = None) -> None:
         """Give the target a new ACL and a fresh policy instance (buckets full, counters zero),
         atomically with respect to packet batches."""
+
+    @abc.abstractmethod
+    def bind_many(self, uidb: int, bindings: Sequence[Binding]) -> None:
+        """One binding per direction, all published at once (a batch sees all or none of them);
+        a binding's `counters` seed its instance's class counters. All or nothing on error."""
 
     @abc.abstractmethod
     def uidb_info(self, uidb: int) -> UidbInfo: ...

@@ -21,7 +21,7 @@ from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import (NAME_MAX, POLICY_DEPTH_MAX, Ace, ClassMap, Direction, Match,
+from .tables import (NAME_MAX, POLICY_DEPTH_MAX, Ace, Binding, ClassMap, Direction, Match,
                      PoliceAction, Policer, PoliceMode, Policy, PolicyClass)
 
 UNITS_PER_BYTE = 8_000_000_000   # token units: a rate of R bit/s adds R units per nanosecond
@@ -399,14 +399,14 @@ class ReferenceFastPath(FastPathAPI):
         acl_refs = [slot for cmap in cmaps for slot in _acl_slots_direct(cmap)]
         for slot in acl_refs:
             if slot not in self._acls:
-                raise InvalidTable(f"policy {policy.name}: no ACL in slot {slot}")
+                raise NotFound(f"policy {policy.name}: no ACL in slot {slot}")
         child_refs = []
         depth, nstates = 1, 0
         for cls in policy.classes:
             nstates += 1
             if cls.child is not None:
                 if cls.child not in self._policies:
-                    raise InvalidTable(f"class {cls.name}: no child policy with handle {cls.child}")
+                    raise NotFound(f"class {cls.name}: no child policy with handle {cls.child}")
                 child = self._policies[cls.child]
                 child_refs.append(cls.child)
                 depth = max(depth, child.depth + 1)
@@ -465,22 +465,55 @@ class ReferenceFastPath(FastPathAPI):
 
     def bind(self, uidb: int, direction: Direction, acl: int | None = None,
              policy: int | None = None) -> None:
-        d = _direction(direction)
+        self.bind_many(uidb, [Binding(_direction(direction), acl, policy)])
+
+    def bind_many(self, uidb: int, bindings: Sequence[Binding]) -> None:
+        """Each binding is checked and instantiated in turn (policer ids count up as they are
+        made); any failure undoes the targets already made, and only success swaps them in."""
+        bindings = list(bindings)
+        for b in bindings:
+            if not isinstance(b, Binding):
+                raise TableError(f"bind_many takes Binding values, not {type(b).__name__}")
+            _direction(b.direction)
         u = self._uidb(uidb)
+        if len(bindings) > 2:
+            raise InvalidTable(f"{len(bindings)} bindings for 2 directions")
+        fresh: dict[int, _Target] = {}
+        try:
+            for b in bindings:
+                d = _direction(b.direction)
+                if d in fresh:
+                    raise InvalidTable(f"two bindings for direction {d}")
+                fresh[d] = self._new_target(b)
+        except Exception:
+            for target in fresh.values():
+                self._release(target)
+            raise
+        for d, target in fresh.items():
+            self._release(u.targets[d])
+            u.targets[d] = target
+
+    def _new_target(self, b: Binding) -> _Target:
+        """A target for one binding, with its references taken (C's target_new, check for check)."""
+        policy = None if b.policy is None else _handle(b.policy)
+        acl = None if b.acl is None else _handle(b.acl)
         if policy is not None:
-            policy = _handle(policy)
             self._policy(policy)
+        nstates = 0 if policy is None else self._policies[policy].nstates
+        if b.counters is not None and len(b.counters) and len(b.counters) != nstates:
+            raise InvalidTable(f"{len(b.counters)} starting counters for {nstates} class states")
         if acl is not None:
-            acl = _handle(acl)
             self._acl(acl)
-        target = _Target(acl=acl, policy=policy)
-        if acl is not None:
             self._acl_refs[acl] += 1
+        target = _Target(acl=acl, policy=policy)
         if policy is not None:
             self._policies[policy].refs += 1
             target.top = self._instantiate(policy, 0, None, target.states)
-        self._release(u.targets[d])
-        u.targets[d] = target
+            for state, start in zip(target.states, b.counters or ()):
+                state.pkts, state.bytes = start.pkts, start.bytes
+                state.drop_pkts, state.drop_bytes = start.drop_pkts, start.drop_bytes
+                state.colour_pkts, state.colour_bytes = list(start.colour_pkts), list(start.colour_bytes)
+        return target
 
     def _instantiate(self, handle: int, level: int, parent: int | None,
                      states: list[_ClassState]) -> list[_ClassState]:
@@ -667,10 +700,7 @@ def _handle(value) -> int:
 
 
 def _direction(direction) -> int:
-    try:
-        return int(Direction(direction))
-    except (ValueError, TypeError):
-        raise TableError(f"direction {direction!r} is neither in (0) nor out (1)") from None
+    return int(Direction.of(direction))
 
 
 def _new_acl(aces: Sequence[Ace], hits: Sequence[int] | None) -> _Acl:

@@ -191,22 +191,22 @@ def test_deleting_a_uidb_releases_what_it_bound(fp):
     fp.policy_delete(handle)
 
 
-def test_a_policy_naming_a_missing_acl_or_child_is_invalid(fp):
-    with pytest.raises(InvalidTable):
+def test_a_policy_naming_a_missing_acl_or_child_is_not_found(fp):
+    # As bind() names a missing policy: the handle could exist, it just does not.
+    with pytest.raises(NotFound):
         fp.policy_create(policy(PolicyClass("c", 2, cmap("cm", Match("access-group", acl=0))),
                                 default_class()))
-    with pytest.raises(InvalidTable):
+    with pytest.raises(NotFound):
         fp.policy_create(policy(default_class(child=0)))
 
 
 @pytest.mark.parametrize("ref", [-1, 1 << 31])
-def test_a_policy_naming_a_handle_that_cannot_exist_is_refused(fp, ref):
-    # -1 is C's "no child" (QFP_POLICY_NONE): it must not slip through as "no child policy".
-    with pytest.raises(InvalidTable):
-        fp.policy_create(policy(default_class(child=ref)))
-    with pytest.raises(InvalidTable):
-        fp.policy_create(policy(PolicyClass("c", 2, cmap("cm", Match("access-group", acl=ref))),
-                                default_class()))
+def test_a_handle_that_cannot_exist_is_refused_before_any_fast_path(ref):
+    # -1 is C's "no child" (QFP_POLICY_NONE): it must never get as far as C.
+    with pytest.raises(TableError):
+        default_class(child=ref)
+    with pytest.raises(TableError):
+        Match("access-group", acl=ref)
 
 
 @pytest.mark.parametrize("direction", [2, -1, "in"])
