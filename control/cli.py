@@ -125,14 +125,18 @@ async def _close_services(services: list) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .config import ConfigErrors
     from .device import Device
     from .server import BackgroundLoop, LoopTarget, default_socket_path
     from .shell import DEFAULT_HISTORY, Shell
 
     try:
         device = Device.from_config_file(args.config, lenient=args.lenient)
-    except ConfigError as exc:
+    except (ConfigError, ConfigErrors) as exc:
         print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"qfp run: cannot read {args.config}: {exc.strerror}", file=sys.stderr)
         return 1
     path = args.control or default_socket_path()
 
