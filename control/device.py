@@ -336,7 +336,7 @@ class Device:
                     continue
                 try:
                     command, args = self.commands.resolve("sim session up " + words)
-                    up.append(self._session_up_args(args))
+                    up.append(self.session_up_from_args(args))
                 except ControlError as exc:
                     raise ControlError(f"{path}:{number}: {exc}") from None
         except BaseException:
@@ -345,7 +345,8 @@ class Device:
             raise
         return up
 
-    def _session_up_args(self, a: dict) -> Session:
+    def session_up_from_args(self, a: dict) -> Session:
+        """session_up from the arguments of a parsed `sim session up` command."""
         return self.session_up(
             a["remote"], a["local"], remote_port=a.get("remote_port", 500),
             local_port=a.get("local_port", 500), fvrf=a.get("fvrf_id", 0), ivrf=a.get("ivrf_id", 0),

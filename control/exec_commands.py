@@ -42,7 +42,7 @@ def _direction(args: dict) -> Direction | None:
     return None
 
 
-def _word(value: str, parse, what: str):
+def _word(value: str, parse):
     try:
         return parse(S.Tok(value, 0))
     except S.Bad as bad:
@@ -144,7 +144,7 @@ def build(device: Device) -> CommandSet:
 
     # ---- sim ----
     def session_up(a: dict) -> str:
-        s = device._session_up_args(a)
+        s = device.session_up_from_args(a)
         return f"{s.interface} up, audit-session-id {s.audit_session_id}\n"
 
     commands.add(
@@ -165,14 +165,14 @@ def build(device: Device) -> CommandSet:
                   "file WORD": "File name"})
 
     def traffic(a: dict) -> str:
-        protocol = _word(a["protocol"], S.protocol, "protocol") if "protocol" in a else 17
+        protocol = _word(a["protocol"], S.protocol) if "protocol" in a else 17
         return format_traffic(device.traffic(
             a["interface"], _direction(a), size=a["size"], rate=a["rate"],
             packets=a.get("packets"), duration=a.get("duration"),
             source=a.get("source"), destination=a.get("destination"),
             protocol=protocol if protocol is not None else 0,
             source_port=a.get("source_port", 1024), destination_port=a.get("destination_port", 1024),
-            dscp=_word(a["dscp"], S.dscp, "dscp") if "dscp" in a else 0,
+            dscp=_word(a["dscp"], S.dscp) if "dscp" in a else 0,
             tcp_flags=_tcp_flags(a["flags"]) if "flags" in a else 0,
             fragment=_fragment(a)))
 
