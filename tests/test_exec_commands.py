@@ -32,7 +32,7 @@ def test_sim_session_and_traffic_then_the_twins_agree_with_the_text(device):
     assert sum(e["matches"] for e in acl["entries"]) == 100
 
     (platform,) = device.show_data("show platform hardware qfp active feature qos all output all")
-    assert platform["interface"] == "Virtual-Access1" and platform["ifh"] == 14
+    assert platform["interface"] == "Virtual-Access1" and platform["if_h"] == 14
 
 
 def test_traffic_options(device):
