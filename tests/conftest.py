@@ -9,6 +9,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from fastpaths import native_fastpath_class
 from qfp.reference import ReferenceFastPath
 
 _COMMON = dict(deadline=None, print_blob=True,
@@ -19,17 +20,6 @@ settings.register_profile("ci", max_examples=2500, derandomize=True, database=No
 # Fresh random cases, many of them: for a nightly job or a bug hunt, not for every push.
 settings.register_profile("explore", max_examples=10_000, **_COMMON)
 settings.load_profile(os.environ.get("QFP_HYPOTHESIS_PROFILE", "dev"))
-
-
-def native_fastpath_class():
-    """qfp.fastpath.FastPath, or a skip when it is not built (a failure under QFP_REQUIRE_NATIVE)."""
-    try:
-        from qfp.fastpath import FastPath
-    except ImportError as exc:
-        if os.environ.get("QFP_REQUIRE_NATIVE"):
-            raise
-        pytest.skip(f"the C fast path is not built: {exc}")
-    return FastPath
 
 
 @pytest.fixture(params=["reference", "native"])

@@ -23,7 +23,7 @@ from qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTO
                         ClassMap, Direction, Match, PoliceAction, Policer, PoliceMode, Policy,
                         PolicyClass, PortMatch, PortOp, precedence_dscps)
 
-from conftest import native_fastpath_class
+from fastpaths import native_fastpath_class
 
 
 def ip(text: str) -> int:

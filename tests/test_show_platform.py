@@ -21,24 +21,6 @@ GOLDEN = Path(__file__).parent / "golden"
 CLASS_DEFAULT_ID = 1593
 
 
-# ---- the implementations --------------------------------------------------------------------------
-
-def _native():
-    try:
-        from qfp.fastpath import FastPath
-    except ImportError as exc:
-        if os.environ.get("QFP_REQUIRE_NATIVE"):
-            pytest.fail(f"QFP_REQUIRE_NATIVE is set but qfp.fastpath does not import: {exc}")
-        pytest.skip(f"the C fast path is not built: {exc}")
-    return FastPath
-
-
-@pytest.fixture(params=["reference", "native"])
-def fp(request):
-    impl = ReferenceFastPath if request.param == "reference" else _native()
-    return impl()
-
-
 # ---- the seed's device: one session, a 1R2C policer in class-default each way ----------------------
 
 IN_CIR, IN_BC = 1_000_000, 31_250      # Bc = CIR/32 bytes, IOS's default
