@@ -14,6 +14,10 @@
  * change, and batches that start meanwhile wait for the writer (the wait is one pointer store long).
  * So every packet of a batch sees the same bindings, ACLs and policies, and an object a writer
  * unpublishes can be freed at once.
+ *
+ * A UIDB's packets belong to one thread at a time (its policers' buckets are its own). Threads that
+ * process different UIDBs share nothing but the per-ACE counters of an ACL both use; those are
+ * bumped without a lock, so two threads may, rarely, lose one count between them (never corrupt it).
  */
 #ifndef QFP_H
 #define QFP_H

@@ -57,8 +57,8 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     acl->naces = naces;
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
-    if (hits && naces)
-        memcpy(acl->hits, hits, naces * sizeof *hits);
+    for (uint32_t i = 0; hits && i < naces; i++)
+        qfp_counter_set(&acl->hits[i], hits[i]);
     *out = acl;
     return QFP_OK;
 }
@@ -142,9 +142,9 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
         const struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
         uint32_t n = acl->naces < cap ? acl->naces : cap;
-        if (n)
-            memcpy(hits, acl->hits, n * sizeof *hits);
-        *implicit_deny_out = acl->implicit_deny;
+        for (uint32_t i = 0; i < n; i++)
+            hits[i] = qfp_counter_read(&acl->hits[i]);
+        *implicit_deny_out = qfp_counter_read(&acl->implicit_deny);
         qfp_gate_open(fp);
         *naces_out = acl->naces;
     }
@@ -159,8 +159,9 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
     if (rc == QFP_OK) {
         struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
-        memset(acl->hits, 0, acl->naces * sizeof *acl->hits);
-        acl->implicit_deny = 0;
+        for (uint32_t i = 0; i < acl->naces; i++)
+            qfp_counter_set(&acl->hits[i], 0);
+        qfp_counter_set(&acl->implicit_deny, 0);
         qfp_gate_open(fp);
     }
     qfp_ctl_unlock(fp);

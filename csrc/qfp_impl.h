@@ -16,12 +16,33 @@
 /* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
 #define QFP_UNITS_PER_BYTE 8000000000ull
 
+/* A counter that batches in several threads may bump at once (the per-ACE counters: an ACL is
+ * shared by every target that names it). A bump is a relaxed load and store, not a locked add: a
+ * plain move on every CPU we build for, and no data race in C11 terms. Two threads bumping the same
+ * counter in the same instant may lose one increment; they can never tear it. */
+typedef _Atomic uint64_t qfp_counter;
+
+static inline void qfp_counter_bump(qfp_counter *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static inline uint64_t qfp_counter_read(const qfp_counter *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline void qfp_counter_set(qfp_counter *c, uint64_t value)
+{
+    atomic_store_explicit(c, value, memory_order_relaxed);
+}
+
 /* ---- ACLs ----------------------------------------------------------------------------------------- */
 struct qfp_acl {
     uint32_t naces;
     struct qfp_ace *aces;       /* read-only once published */
-    uint64_t *hits;             /* packets per ACE: run-time state, written by batches */
-    uint64_t implicit_deny;     /* packets that matched no ACE */
+    qfp_counter *hits;          /* packets per ACE: run-time state, written by batches */
+    qfp_counter implicit_deny;  /* packets that matched no ACE */
 };
 
 struct qfp_acl_slot {

@@ -215,13 +215,13 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
         struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
         uint32_t hit = acl_lookup(acl, p);
         if (hit == acl->naces) {
-            acl->implicit_deny++;
+            qfp_counter_bump(&acl->implicit_deny);
             v->ace = QFP_ACE_IMPLICIT;
             v->action = QFP_DROP;
             v->reason = QFP_REASON_ACL;
             return;
         }
-        acl->hits[hit]++;
+        qfp_counter_bump(&acl->hits[hit]);
         v->ace = hit;
         if (!(acl->aces[hit].flags & QFP_ACE_PERMIT)) {
             v->action = QFP_DROP;
