@@ -1,0 +1,407 @@
+"""Packet captures to packet batches: classic pcap and pcapng in, PACKET_DTYPE rows out; and back out
+to a pcap file with each forwarded packet's DSCP as the fast path marked it.
+
+Reading is split so that Python touches each record once and numpy does the rest:
+1. a Python loop walks the record (or block) headers, which chain by length and cannot be walked any
+   other way, and notes where each frame starts, its captured length, timestamp and link type;
+2. numpy gathers the link-layer and IPv4 header fields of every frame at once from those offsets
+   (np.frombuffer over the whole file, fancy indexing on offset arrays).
+
+Link types: Ethernet (1) with 802.1Q / 802.1ad tags (one or two, QinQ), raw IP (101, and 12 as
+OpenBSD numbers it; 228 IPv4), Linux cooked capture (113 SLL, 276 SLL2). Frames that do not carry an
+IPv4 header are counted by reason and skipped. Each row's `length` is the IP total length, as the
+fast path polices L3 bytes; its ports are those of TCP, UDP or SCTP when the L4 header is there
+(not in a non-initial fragment, not cut off by the snap length).
+
+A truncated or corrupt capture raises CaptureError naming the byte offset of the bad record, and
+carrying the Capture of every record before it, so a caller can still report what was read.
+"""
+from __future__ import annotations
+
+import struct
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import packets as P
+from .errors import QfpError
+
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+LINKTYPE_RAW_OPENBSD = 12      # DLT_RAW's number on OpenBSD; libpcap maps it to 101
+LINKTYPE_IPV4 = 228
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_LINUX_SLL2 = 276
+SUPPORTED_LINKTYPES = (LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_RAW_OPENBSD, LINKTYPE_IPV4,
+                       LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2)
+
+ETHERTYPE_IPV4 = 0x0800
+VLAN_ETHERTYPES = (0x8100, 0x88A8, 0x9100)   # 802.1Q, 802.1ad, the pre-standard QinQ outer tag
+PORT_PROTOCOLS = (6, 17, 132)                # TCP, UDP, SCTP: the first four L4 bytes are ports
+
+# A frame larger than this is not a frame but a corrupt length (jumbo frames and TSO captures stay
+# far below; tcpdump's own limit is 256 KiB).
+MAX_FRAME = 1 << 18
+
+_PCAP_MAGIC = {  # magic as read little-endian -> (byte order, ticks per second of the fraction)
+    0xA1B2C3D4: ("<", 1_000_000), 0xD4C3B2A1: (">", 1_000_000),
+    0xA1B23C4D: ("<", 1_000_000_000), 0x4D3CB2A1: (">", 1_000_000_000),
+}
+_PCAPNG_SHB = 0x0A0D0D0A
+_PCAPNG_BOM = 0x1A2B3C4D
+_BLOCK_IDB, _BLOCK_PB, _BLOCK_SPB, _BLOCK_EPB = 1, 2, 3, 6
+_OPT_IF_TSRESOL, _OPT_IF_TSOFFSET = 9, 14
+
+SKIP_REASONS = ("not IPv4", "link type not supported", "IPv4 header cut off", "bad IPv4 header")
+
+
+class CaptureError(QfpError, ValueError):
+    """A capture that cannot be read on: `offset` is the byte offset of the bad record or block,
+    `capture` what was read before it."""
+
+    def __init__(self, message: str, offset: int, capture: Capture | None = None):
+        super().__init__(f"{message} (at byte {offset})")
+        self.offset = offset
+        self.capture = capture
+
+
+@dataclass
+class Capture:
+    """The IPv4 packets of a capture as a batch, and where each came from in the file.
+
+    `batch` has ts_ns from the capture (ns since the epoch), src, dst, proto, ports, dscp, tcp_flags,
+    frag and length filled; uidb and dir are 0 for the caller to set. The other arrays are per row:
+    the frame's offset and captured length in `data`, its IPv4 header's offset, its link type."""
+    batch: np.ndarray
+    data: bytes = b""
+    frame_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    frame_length: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ip_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    linktype: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    frames: int = 0                                  # records read, IP or not
+    skipped: Counter = field(default_factory=Counter)  # reason -> frames
+    format: str = "pcap"
+
+    def __len__(self) -> int:
+        return self.batch.size
+
+
+@dataclass
+class _Records:
+    """What the header walk found: one entry per frame."""
+    offset: list = field(default_factory=list)
+    caplen: list = field(default_factory=list)
+    ts_ns: list = field(default_factory=list)
+    linktype: list = field(default_factory=list)
+
+
+def read(path: str | Path) -> Capture:
+    """Read a classic pcap or pcapng file (by its magic, not its name)."""
+    return parse(Path(path).read_bytes())
+
+
+def parse(data: bytes) -> Capture:
+    if len(data) < 4:
+        raise CaptureError(f"not a capture: {len(data)} bytes", 0, _decode(data, _Records(), "pcap"))
+    magic = struct.unpack_from("<I", data)[0]
+    if magic == _PCAPNG_SHB:
+        return _parse_pcapng(data)
+    if magic in _PCAP_MAGIC:
+        return _parse_pcap(data, magic)
+    raise CaptureError(f"not a pcap or pcapng file: magic 0x{magic:08x}", 0,
+                       _decode(data, _Records(), "pcap"))
+
+
+# ---- the header walks ----------------------------------------------------------------------------
+def _parse_pcap(data: bytes, magic: int) -> Capture:
+    order, ticks = _PCAP_MAGIC[magic]
+    if len(data) < 24:
+        raise CaptureError("pcap file header cut off", 0, _decode(data, _Records(), "pcap"))
+    major, _minor, _zone, _sigfigs, snaplen, network = struct.unpack_from(order + "HHiIII", data, 4)
+    if major != 2:
+        raise CaptureError(f"pcap version {major} is not 2", 4, _decode(data, _Records(), "pcap"))
+    linktype = network & 0xFFFF   # the upper bits carry FCS length flags
+    # The loop only chains the records; checks and the other header fields are numpy's, afterwards.
+    unpack = struct.Struct(order + "I").unpack_from
+    offsets = []
+    append = offsets.append
+    off, end = 24, len(data)
+    last_header = end - 16
+    while off <= last_header:
+        append(off)
+        off += 16 + unpack(data, off + 8)[0]
+    at = np.asarray(offsets, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    # Record headers need not be 4-aligned: gather their bytes, then view them as words.
+    hdr = _rows(raw, at, 16).view(np.dtype(order + "u4"))
+    caplen = hdr[:, 2].astype(np.int64)
+    error = None
+    bad = np.flatnonzero((caplen > MAX_FRAME) | (at + 16 + caplen > end))
+    if bad.size:
+        first = int(bad[0])
+        if caplen[first] > MAX_FRAME:
+            error = (f"pcap record claims {caplen[first]} captured bytes, more than {MAX_FRAME}", at[first])
+        else:
+            error = (f"pcap record cut off: {caplen[first]} bytes captured, "
+                     f"{end - at[first] - 16} left in the file", at[first])
+        at, hdr, caplen = at[:first], hdr[:first], caplen[:first]
+    elif off < end:
+        error = (f"pcap record header cut off: {end - off} of 16 bytes", off)
+    ticks_ns = np.uint64(1_000_000_000 // ticks)
+    records = _Records(offset=at + 16, caplen=caplen,
+                       ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(1_000_000_000) + hdr[:, 1] * ticks_ns,
+                       linktype=np.full(at.size, linktype, dtype=np.int64))
+    capture = _decode(data, records, "pcap")
+    if error:
+        raise CaptureError(error[0], int(error[1]), capture)
+    return capture
+
+
+@dataclass
+class _Interface:
+    linktype: int
+    snaplen: int
+    resol_num: int = 1_000_000_000    # ns = ticks * num // den
+    resol_den: int = 1_000_000
+    offset_s: int = 0
+
+
+def _parse_pcapng(data: bytes) -> Capture:
+    records = _Records()
+    end = len(data)
+    off = 0
+    order = "<"
+    interfaces: list[_Interface] = []
+    last_ts = 0
+    error = None
+    while off < end:
+        if off + 12 > end:
+            error = (f"pcapng block header cut off: {end - off} bytes left", off)
+            break
+        btype = struct.unpack_from(order + "I", data, off)[0]
+        if btype == _PCAPNG_SHB:
+            bom = struct.unpack_from("<I", data, off + 8)[0]
+            if bom == _PCAPNG_BOM:
+                order = "<"
+            elif bom == 0x4D3C2B1A:
+                order = ">"
+            else:
+                error = (f"pcapng section header with a bad byte-order magic 0x{bom:08x}", off)
+                break
+            interfaces = []   # interface ids are per section
+        blen = struct.unpack_from(order + "I", data, off + 4)[0]
+        if blen < 12 or blen % 4:
+            error = (f"pcapng block length {blen} is not a multiple of 4 of at least 12", off)
+            break
+        if off + blen > end:
+            error = (f"pcapng block cut off: {blen} bytes long, {end - off} left in the file", off)
+            break
+        if struct.unpack_from(order + "I", data, off + blen - 4)[0] != blen:
+            error = ("pcapng block's trailing length differs from its leading one", off)
+            break
+        body = off + 8
+        if btype == _BLOCK_IDB:
+            linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", data, body)
+            interface = _Interface(linktype, snaplen)
+            _interface_options(data, body + 8, off + blen - 4, order, interface)
+            interfaces.append(interface)
+        elif btype in (_BLOCK_EPB, _BLOCK_PB, _BLOCK_SPB):
+            if btype == _BLOCK_SPB:
+                ifid, (origlen,) = 0, struct.unpack_from(order + "I", data, body)
+                frame = body + 4
+                caplen = min(origlen, blen - 16)
+                if interfaces and interfaces[0].snaplen:
+                    caplen = min(caplen, interfaces[0].snaplen)
+                ts = None   # a simple packet block has no timestamp: it keeps the previous one
+            else:
+                if btype == _BLOCK_EPB:
+                    ifid, high, low, caplen, _orig = struct.unpack_from(order + "IIIII", data, body)
+                else:   # the obsolete packet block: 16-bit interface id and drops count
+                    ifid, _drops, high, low, caplen, _orig = struct.unpack_from(order + "HHIIII", data, body)
+                frame = body + 20
+                if frame + caplen > off + blen - 4:
+                    error = (f"pcapng packet block's {caplen} captured bytes overrun the block", off)
+                    break
+                ts = high << 32 | low
+            if ifid >= len(interfaces):
+                error = (f"pcapng packet block names interface {ifid}, but the section describes "
+                         f"{len(interfaces)}", off)
+                break
+            interface = interfaces[ifid]
+            if ts is not None:
+                last_ts = ts * interface.resol_num // interface.resol_den + interface.offset_s * 1_000_000_000
+            records.offset.append(frame)
+            records.caplen.append(caplen)
+            records.ts_ns.append(last_ts)
+            records.linktype.append(interface.linktype)
+        off += blen
+    capture = _decode(data, records, "pcapng")
+    if error:
+        raise CaptureError(error[0], error[1], capture)
+    return capture
+
+
+def _interface_options(data: bytes, off: int, end: int, order: str, interface: _Interface) -> None:
+    while off + 4 <= end:
+        code, length = struct.unpack_from(order + "HH", data, off)
+        if code == 0:
+            break
+        value = off + 4
+        if code == _OPT_IF_TSRESOL and length >= 1:
+            resol = data[value]
+            exponent = resol & 0x7F
+            if resol & 0x80:     # 2^-exponent seconds a tick
+                interface.resol_num, interface.resol_den = 1_000_000_000, 1 << exponent
+            else:                # 10^-exponent seconds a tick
+                interface.resol_num, interface.resol_den = 1_000_000_000, 10 ** exponent
+        elif code == _OPT_IF_TSOFFSET and length >= 8:
+            interface.offset_s = struct.unpack_from(order + "q", data, value)[0]
+        off = value + (length + 3) // 4 * 4
+
+
+# ---- the vectorised decode ---------------------------------------------------------------------
+_IPV4_HEADER = np.dtype([("vihl", "u1"), ("tos", "u1"), ("total", ">u2"), ("id", ">u2"),
+                         ("frag", ">u2"), ("ttl", "u1"), ("proto", "u1"), ("checksum", ">u2"),
+                         ("src", ">u4"), ("dst", ">u4")])
+_L4_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
+                       ("offset", "u1"), ("flags", "u1")])
+_ETHERTYPES = np.dtype([("type", ">u2"), ("tci1", ">u2"), ("type1", ">u2"), ("tci2", ">u2"),
+                        ("type2", ">u2")])
+
+
+def _rows(raw: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The `width` bytes at each offset in `at`, as a contiguous (n, width) uint8 array: one row
+    copy each through a sliding-window view, which is far cheaper than a gather per byte. Offsets
+    are clipped into the buffer; the caller masks the rows whose offsets were not in their frame."""
+    if raw.size < width:
+        raw = np.concatenate([raw, np.zeros(width - raw.size, np.uint8)])
+    window = np.lib.stride_tricks.sliding_window_view(raw, width)
+    return window[np.clip(at, 0, raw.size - width)]
+
+
+def _fields(raw: np.ndarray, at: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    return _rows(raw, at, dtype.itemsize).view(dtype)[:, 0]
+
+
+def _decode(data: bytes, records: _Records, fmt: str) -> Capture:
+    n = len(records.offset)
+    skipped: Counter = Counter()
+    if n == 0:
+        return Capture(P.empty_batch(0), data, frames=0, format=fmt)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    start = np.asarray(records.offset, dtype=np.int64)
+    caplen = np.asarray(records.caplen, dtype=np.int64)
+    linktype = np.asarray(records.linktype, dtype=np.int64)
+    end = start + caplen
+
+    # Link layer: where the IPv4 header starts, and whether the frame says it carries IPv4.
+    ip = np.full(n, -1, dtype=np.int64)
+    is_ipv4 = np.zeros(n, dtype=bool)
+    known = np.isin(linktype, SUPPORTED_LINKTYPES)
+
+    raw_ip = np.isin(linktype, (LINKTYPE_RAW, LINKTYPE_RAW_OPENBSD, LINKTYPE_IPV4))
+    if raw_ip.any():
+        ip[raw_ip] = start[raw_ip]
+        is_ipv4 |= raw_ip   # the version nibble is checked with the rest of the header below
+
+    for lt, type_at, header in ((LINKTYPE_ETHERNET, 12, 14), (LINKTYPE_LINUX_SLL, 14, 16),
+                                (LINKTYPE_LINUX_SLL2, 0, 20)):
+        rows = np.flatnonzero(linktype == lt)
+        if not rows.size:
+            continue
+        at = start[rows] + type_at
+        after = start[rows] + header
+        row_end = end[rows]
+        ok = at + 2 <= row_end
+        # Two tags at most (802.1Q, or QinQ's outer and inner): read the type and both tags' types.
+        types = _fields(raw, at, _ETHERTYPES)
+        ethertype = np.where(ok, types["type"], 0)
+        if lt == LINKTYPE_ETHERNET:
+            for tag, inner in ((4, "type1"), (8, "type2")):
+                tagged = ok & np.isin(ethertype, VLAN_ETHERTYPES) & (at + tag + 2 <= row_end)
+                after = np.where(tagged, after + 4, after)
+                ethertype = np.where(tagged, types[inner], ethertype)
+        hit = ok & (ethertype == ETHERTYPE_IPV4)
+        ip[rows[hit]] = after[hit]
+        is_ipv4[rows[hit]] = True
+
+    skipped["link type not supported"] += int((~known).sum())
+    skipped["not IPv4"] += int((known & ~is_ipv4).sum())
+
+    # IPv4: a whole 20-byte header at least, version 4, a sane IHL and total length.
+    has_header = is_ipv4 & (ip + 20 <= end)
+    skipped["IPv4 header cut off"] += int((is_ipv4 & ~has_header).sum())
+    rows = np.flatnonzero(has_header)
+    h = _fields(raw, ip[rows], _IPV4_HEADER)
+    ihl = (h["vihl"] & 0x0F).astype(np.int64) * 4
+    total = h["total"]
+    good = (h["vihl"] >> 4 == 4) & (ihl >= 20) & (total >= ihl)
+    bad_v4 = int((~good).sum())
+    if bad_v4:
+        rows, h, ihl, total = rows[good], h[good], ihl[good], total[good]
+        skipped["bad IPv4 header"] += bad_v4
+    ip = ip[rows]
+
+    batch = P.empty_batch(rows.size)
+    batch["ts_ns"] = np.asarray(records.ts_ns, dtype=np.uint64)[rows]
+    batch["dscp"] = h["tos"] >> 2
+    batch["length"] = total
+    frag_word = h["frag"]
+    noninitial = (frag_word & 0x1FFF) != 0
+    batch["frag"] = np.where(noninitial, P.FRAG_NONINITIAL,
+                             np.where(frag_word & 0x2000, P.FRAG_INITIAL, P.FRAG_NONE))
+    proto = h["proto"]
+    batch["proto"] = proto
+    batch["src"] = h["src"]
+    batch["dst"] = h["dst"]
+    l4 = ip + ihl
+    row_end = end[rows]
+    ports = np.isin(proto, PORT_PROTOCOLS) & ~noninitial & (l4 + 4 <= row_end)
+    tcp = (proto == 6) & ~noninitial & (l4 + 14 <= row_end)
+    l4h = _fields(raw, l4, _L4_HEADER)
+    batch["sport"] = np.where(ports, l4h["sport"], 0)
+    batch["dport"] = np.where(ports, l4h["dport"], 0)
+    batch["tcp_flags"] = np.where(tcp, l4h["flags"] & 0x3F, 0)
+    return Capture(batch, data, frame_offset=start[rows], frame_length=caplen[rows], ip_offset=ip,
+                   linktype=linktype[rows].astype(np.uint16), frames=n,
+                   skipped=Counter({k: v for k, v in skipped.items() if v}), format=fmt)
+
+
+# ---- writing -------------------------------------------------------------------------------------
+def write(path: str | Path, capture: Capture, rows: np.ndarray, dscp: np.ndarray | None = None) -> int:
+    """Write capture rows `rows` (indices into capture.batch) to a classic pcap file with nanosecond
+    timestamps; with `dscp` (one per row in `rows`), each packet's TOS byte carries that DSCP (ECN
+    bits kept) and its IPv4 header checksum is updated to match (RFC 1624). Frames keep their link
+    layer when the rows share one link type; otherwise each is written from its IPv4 header on, as
+    raw IP. Returns the number of packets written."""
+    rows = np.asarray(rows, dtype=np.int64)
+    buf = np.frombuffer(capture.data, dtype=np.uint8).copy()
+    ip = capture.ip_offset[rows]
+    if dscp is not None and rows.size:
+        old_word = buf[ip].astype(np.uint32) << 8 | buf[ip + 1]
+        new_tos = (np.asarray(dscp, dtype=np.uint32) << 2) | (buf[ip + 1] & 3)
+        new_word = buf[ip].astype(np.uint32) << 8 | new_tos
+        checksum = buf[ip + 10].astype(np.uint32) << 8 | buf[ip + 11]
+        # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), in ones' complement arithmetic.
+        total = (~checksum & 0xFFFF) + (~old_word & 0xFFFF) + new_word
+        total = (total & 0xFFFF) + (total >> 16)
+        total = (total & 0xFFFF) + (total >> 16)
+        checksum = ~total & 0xFFFF
+        buf[ip + 1] = new_tos
+        buf[ip + 10] = checksum >> 8
+        buf[ip + 11] = checksum & 0xFF
+    linktypes = np.unique(capture.linktype[rows]) if rows.size else np.array([LINKTYPE_RAW])
+    keep_link = linktypes.size == 1
+    linktype = int(linktypes[0]) if keep_link else LINKTYPE_RAW
+    first = capture.frame_offset[rows] if keep_link else ip
+    last = capture.frame_offset[rows] + capture.frame_length[rows]
+    ts = capture.batch["ts_ns"][rows]
+    header = struct.Struct("<IIII")
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, MAX_FRAME, linktype))
+    for a, b, t in zip(first.tolist(), last.tolist(), ts.tolist()):
+        out += header.pack(t // 1_000_000_000, t % 1_000_000_000, b - a, b - a)
+        out += buf[a:b].tobytes()
+    Path(path).write_bytes(bytes(out))
+    return int(rows.size)
