@@ -4,6 +4,8 @@
     qfp cli    one exec command against a running device (or a shell on it, with no command)
     qfp demo   the seed's Virtual-Access1 session, policed in and out, with traffic pushed through it
     qfp bench  packets per second of the C fast path against the numpy baseline and the reference model
+    qfp replay a pcap or pcapng capture through the device's sessions
+    qfp regress  policy regression cases: config, sessions, CoA, traffic and what to expect
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 from qfp import QfpError
 from qfp.tables import Direction
 
+from . import cli_tools
 from .commands import format_error
 from .errors import ConfigError, ControlError, ExecError
 
@@ -231,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=_positive, default=16, help="Virtual-Access sessions (default 16)")
     p.add_argument("--no-reference", action="store_true", help="skip the slow pure-Python reference model")
     p.set_defaults(run=bench)
+    cli_tools.add_parsers(commands)
     return parser
 
 

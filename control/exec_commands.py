@@ -9,6 +9,7 @@ from qfp import packets as P
 from qfp.show_platform import format_qos_all, qos_all
 from qfp.tables import Direction
 
+from . import replay
 from .commands import CommandSet
 from .config import render_running_config
 from .config import syntax as S
@@ -191,4 +192,5 @@ def build(device: Device) -> CommandSet:
          "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count"})
 
     commands.add("configure terminal", lambda a: "", {})
+    replay.register(commands, device)
     return commands

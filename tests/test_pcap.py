@@ -18,6 +18,10 @@ from scapy.all import (ARP, IP, SCTP, TCP, UDP, CookedLinux, Dot1AD, Dot1Q, Ethe
                        fragment, rdpcap, wrpcap, wrpcapng)
 
 
+# Explicit addresses: an Ether() without them makes scapy resolve routes and ARP.
+MACS = dict(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+
+
 def ip_of(text: str) -> int:
     return int.from_bytes(bytes(int(x) for x in text.split(".")), "big")
 
@@ -35,11 +39,11 @@ def classic(frames, linktype=1, order="<", nanos=False, ts0=1_700_000_000):
 
 def mixed_frames():
     return [
-        bytes(Ether() / IP(src="10.0.0.1", dst="192.0.2.1", tos=0xB8) / UDP(sport=1, dport=2) / Raw(b"x" * 100)),
-        bytes(Ether() / Dot1Q(vlan=5) / IP(src="10.0.0.2", dst="1.2.3.4") / TCP(flags="SA", sport=80, dport=1000)),
-        bytes(Ether() / Dot1AD(vlan=7) / Dot1Q(vlan=6) / IP(src="10.0.0.3", dst="1.2.3.4") /
+        bytes(Ether(**MACS) / IP(src="10.0.0.1", dst="192.0.2.1", tos=0xB8) / UDP(sport=1, dport=2) / Raw(b"x" * 100)),
+        bytes(Ether(**MACS) / Dot1Q(vlan=5) / IP(src="10.0.0.2", dst="1.2.3.4") / TCP(flags="SA", sport=80, dport=1000)),
+        bytes(Ether(**MACS) / Dot1AD(vlan=7) / Dot1Q(vlan=6) / IP(src="10.0.0.3", dst="1.2.3.4") /
               SCTP(sport=3868, dport=3869)),
-        bytes(Ether() / ARP()),
+        bytes(Ether(**MACS) / ARP()),
     ]
 
 
@@ -102,7 +106,7 @@ def test_unsupported_link_type_is_counted():
 
 
 def test_fragments_lengths_and_ports():
-    packet = Ether() / IP(src="10.0.0.1", dst="10.0.0.2", id=7) / UDP(sport=9, dport=10) / Raw(b"y" * 3000)
+    packet = Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2", id=7) / UDP(sport=9, dport=10) / Raw(b"y" * 3000)
     frames = [bytes(f) for f in fragment(packet, fragsize=1000)]
     b = pcap.parse(classic(frames)).batch
     assert b["frag"].tolist() == [P.FRAG_INITIAL] + [P.FRAG_NONINITIAL] * 3
@@ -111,7 +115,7 @@ def test_fragments_lengths_and_ports():
 
 
 def test_snapped_frames_keep_l3_and_lose_what_was_cut():
-    frame = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(dport=443, flags="A") / Raw(b"z" * 500))
+    frame = bytes(Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(dport=443, flags="A") / Raw(b"z" * 500))
     capture = pcap.parse(classic([frame[:14 + 20 + 4], frame[:14 + 10]]))
     b = capture.batch
     assert len(capture) == 1 and b["dport"][0] == 443 and b["tcp_flags"][0] == 0   # flags cut off
@@ -158,7 +162,7 @@ def pcapng(blocks, order="<"):
 def test_pcapng_interfaces_tsresol_and_simple_packets(order):
     _, block = pcapng([], order)
     shb = block(0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1))
-    eth = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))
+    eth = bytes(Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))
     raw = bytes(IP(src="10.0.0.3", dst="10.0.0.4", tos=0x28) / TCP(sport=3, dport=4))
     # interface 0: Ethernet, microseconds (default); interface 1: raw IP, 2^-10 s ticks
     idb0 = block(1, struct.pack(order + "HHI", 1, 0, 0))
@@ -223,7 +227,7 @@ def test_write_marks_dscp_and_fixes_the_checksum(tmp_path):
 
 def test_write_mixed_link_types_as_raw_ip(tmp_path):
     _, block = pcapng([])
-    eth = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP())
+    eth = bytes(Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP())
     raw = bytes(IP(src="10.0.0.3", dst="10.0.0.4") / UDP())
     shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
     idbs = block(1, struct.pack("<HHI", 1, 0, 0)) + block(1, struct.pack("<HHI", 101, 0, 0))
