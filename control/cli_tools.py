@@ -49,7 +49,7 @@ def replay(args: argparse.Namespace) -> int:
 def regress(args: argparse.Namespace) -> int:
     from . import regress as rg
 
-    return rg.main(args.paths, junit=args.junit, in_process=args.in_process, verbose=args.verbose)
+    return rg.main(args.paths, junit=args.junit)
 
 
 def add_parsers(commands) -> None:
@@ -70,7 +70,4 @@ def add_parsers(commands) -> None:
     p = commands.add_parser("regress", help="run policy regression cases (*.regress.toml files and directories)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files, or directories searched for *.regress.toml")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML for CI")
-    p.add_argument("--in-process", action="store_true",
-                   help="hand CoA requests to the device directly instead of over UDP (faster, less real)")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every step as it runs")
     p.set_defaults(run=regress)
