@@ -34,5 +34,25 @@ class PeerError(ControlError):
     """An error caused by a RADIUS peer; carries the Error-Cause of the NAK."""
 
 
+class PeerDrop(PeerError):
+    """A request RFC 5176 says to drop silently (unknown client, malformed, a bad authenticator,
+    a stale Event-Timestamp): no reply; counted under `reason`, a short fixed word."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class PeerNak(PeerError):
+    """A request answered with a NAK carrying `error_cause` (RFC 5176 section 3.5), and the
+    attributes it refuses when there are some (`attributes`, echoed in the NAK)."""
+
+    def __init__(self, error_cause: int, message: str, attributes: tuple = ()):
+        super().__init__(message)
+        self.error_cause = error_cause
+        self.attributes = tuple(attributes)
+
+
 class ExecError(ControlError):
     """An exec command the device refuses; str() is the message without IOS's `% ` prefix."""

@@ -1,0 +1,96 @@
+"""The `debug radius` / `debug aaa coa` lines of a request, in the seed's words
+(reference/seed-golden/coa-debug-trace.txt), without their timestamps.
+
+A line is (facility, text): facility "radius" prints under `debug radius`, "coa" under `debug aaa
+coa`. Lines the seed does not show (drops, NAK reasons, standard attributes) follow its pattern.
+"""
+from __future__ import annotations
+
+import ipaddress
+import struct
+
+from . import packet as P
+
+Line = tuple[str, str]
+RADIUS, COA = "radius", "coa"
+
+# IOS says POD (Packet of Disconnect) for Disconnect-Request.
+KIND = {P.COA_REQUEST: ("COA", "CoA Request"), P.DISCONNECT_REQUEST: ("POD", "POD Request")}
+
+
+def received(source: tuple[str, int], code: int, identifier: int, length: int) -> Line:
+    word, name = KIND.get(code, ("COA", f"code {code}"))
+    return RADIUS, f"RADIUS: {word} received from id {identifier} {source[0]}:{source[1]}, {name}, len {length}"
+
+
+def queued(source: tuple[str, int]) -> Line:
+    return COA, f"COA: {source[0]} request queued"
+
+
+def authenticator(value: bytes) -> Line:
+    octets = [f"{b:02X}" for b in value]
+    return RADIUS, f"RADIUS: authenticator {' '.join(octets[:8])} - {' '.join(octets[8:])}"
+
+
+def attributes(frame: P.Frame) -> list[Line]:
+    lines: list[Line] = []
+    vsa_shown = None
+    for a in frame.attributes:
+        if a.vendor is not None:
+            if a.vsa_at != vsa_shown:
+                lines.append((RADIUS, f"RADIUS: Vendor, Cisco [26] {a.vsa_length}"))
+                vsa_shown = a.vsa_at
+            name = "Cisco AVpair" if a.is_cisco_avpair else f"Cisco attribute"
+            lines.append((RADIUS, f"RADIUS: {name} [{a.subtype}] {len(a.value) + 2} \"{a.text}\""))
+        elif a.type == P.VENDOR_SPECIFIC:
+            vendor = struct.unpack_from("!L", a.value)[0] if len(a.value) >= 4 else "?"
+            lines.append((RADIUS, f"RADIUS: Vendor, {vendor} [26] {len(a.value) + 2} {_hex(a.value[4:])}"))
+        else:
+            lines.append((RADIUS, f"RADIUS: {a.name} [{a.type}] {len(a.value) + 2} {value_text(a)}"))
+    return lines
+
+
+def value_text(a: P.Attribute) -> str:
+    """A value as the dictionary types it: strings quoted, addresses dotted, integers by VALUE name."""
+    try:
+        attr = P.DICTIONARY.attributes[a.name]
+    except KeyError:
+        return _hex(a.value)
+    if attr.type == "string":
+        return f'"{a.text}"'
+    if attr.type == "ipaddr" and len(a.value) == 4:
+        return str(ipaddress.IPv4Address(a.value))
+    if attr.type == "ipv6addr" and len(a.value) == 16:
+        return str(ipaddress.IPv6Address(a.value))
+    if attr.type in ("integer", "date") and len(a.value) == 4:
+        number = int.from_bytes(a.value, "big")
+        try:
+            return attr.values.GetBackward(number)
+        except KeyError:
+            return str(number)
+    return _hex(a.value)
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex().upper() if value else '""'
+
+
+def message_authenticator_missing() -> Line:
+    return COA, "COA: Message Authenticator missing or failed decode"
+
+
+def dropped(source: tuple[str, int], reason: str, detail: str) -> Line:
+    return COA, f"COA: {source[0]} request dropped, {reason}" + (f": {detail}" if detail else "")
+
+
+def duplicate(source: tuple[str, int], identifier: int, resent: bool) -> Line:
+    what = "reply re-sent" if resent else "still in progress, dropped"
+    return COA, f"COA: {source[0]} duplicate request id {identifier}, {what}"
+
+
+def result(error_cause: int | None, message: str = "") -> list[Line]:
+    """IOS prints `Added NACK Error Cause: Success` for a request it accepts (the seed's last line)."""
+    if error_cause is None:
+        return [(COA, "COA: Added NACK Error Cause: Success")]
+    name = P.ERROR_CAUSES.get(error_cause, str(error_cause)).replace("-", " ")
+    return [(COA, f"COA: {message}"), (COA, f"COA: Added NACK Error Cause: {name}")]
