@@ -19,7 +19,7 @@ import numpy as np
 from qfp import QfpError
 from qfp.tables import Direction
 
-from . import cli_tools
+from . import bench_scenarios, cli_tools
 from .commands import format_error
 from .errors import ConfigError, ControlError, ExecError
 
@@ -84,6 +84,9 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
+    if bench_scenarios.wanted(args):
+        _fast_path()
+        return bench_scenarios.run(args)
     from qfp.baseline import NumpyBaseline
     from qfp.fastpath import FastPath
     from qfp.reference import ReferenceFastPath
@@ -112,14 +115,41 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _start_services(device, control_path: str) -> list:
+async def _start_services(device, control_path: str, coa_host: str = "127.0.0.1",
+                          coa_port: int | None = None) -> list:
     """Start everything the device serves on the event loop; returns what to close, last first.
-    (The RADIUS CoA listener joins here: it shares the loop, so the device sees one caller at a time.)"""
+    The RADIUS CoA listener shares the loop, so the device sees one caller at a time."""
     from .server import ControlServer
 
     server = ControlServer(device, control_path)
     await server.start()
-    return [server]
+    services = [server]
+    listener = await _start_coa_listener(device, coa_host, coa_port)
+    if listener is not None:
+        services.append(listener)
+    return services
+
+
+async def _start_coa_listener(device, host: str, port: int | None):
+    """The dynamic-author UDP listener, when the config has `aaa server radius dynamic-author`.
+    A port already taken is a loud warning, not a refusal to start: the CLI and the fast path are
+    still worth having (and IOS boots in that case too)."""
+    settings = getattr(getattr(device, "config", None), "dynamic_author", None)
+    if settings is None:
+        return None
+    from .aaa import start_listener
+
+    port = settings.effective_port if port is None else port
+    try:
+        listener = await start_listener(device, host, port)
+    except OSError as exc:
+        message = f"%RADIUS-3-NOSOCKET: cannot listen for CoA on {host}:{port}/udp: {exc.strerror}"
+        device.log(message)
+        print(f"qfp run: {message}", file=sys.stderr, flush=True)
+        return None
+    for warning in listener.warnings:
+        print(f"qfp run: {warning}", file=sys.stderr, flush=True)
+    return listener
 
 
 async def _close_services(services: list) -> None:
@@ -144,11 +174,11 @@ def run(args: argparse.Namespace) -> int:
     path = args.control or default_socket_path()
 
     if not sys.stdin.isatty():
-        return asyncio.run(_serve_until_signal(device, path))
+        return asyncio.run(_serve_until_signal(device, path, args.coa_listen, args.coa_port))
 
     background = BackgroundLoop().start()
     try:
-        services = background.run(_start_services(device, path))
+        services = background.run(_start_services(device, path, args.coa_listen, args.coa_port))
     except ControlError as exc:
         background.stop()
         print(f"qfp run: {exc}", file=sys.stderr)
@@ -163,17 +193,22 @@ def run(args: argparse.Namespace) -> int:
         background.stop()
 
 
-async def _serve_until_signal(device, path: str) -> int:
+async def _serve_until_signal(device, path: str, coa_host: str = "127.0.0.1",
+                              coa_port: int | None = None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        services = await _start_services(device, path)
+        services = await _start_services(device, path, coa_host, coa_port)
     except ControlError as exc:
         print(f"qfp run: {exc}", file=sys.stderr)
         return 1
     print(f"qfp run: serving {device.prompt().rstrip('#>')} on {path} (SIGINT or SIGTERM stops it)", flush=True)
+    for service in services:
+        if hasattr(service, "address"):
+            host, port = service.address
+            print(f"qfp run: RADIUS dynamic-author on {host}:{port}/udp", flush=True)
     try:
         await stop.wait()
     finally:
@@ -213,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lenient", action="store_true", help="skip bad configuration lines (each reported) instead of refusing to start")
     p.add_argument("--control", metavar="PATH", help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
     p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.add_argument("--coa-listen", metavar="HOST", default="127.0.0.1",
+                   help="address of the RADIUS CoA listener (default 127.0.0.1)")
+    p.add_argument("--coa-port", metavar="PORT", type=int,
+                   help="its UDP port, overriding dynamic-author's `port` (0: any free port, printed)")
     p.set_defaults(run=run)
 
     p = commands.add_parser("cli", help="run an exec command on a running device, or open a shell on it")
@@ -233,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=_positive, default=8192, help="packets per process() call (default 8192)")
     p.add_argument("--sessions", type=_positive, default=16, help="Virtual-Access sessions (default 16)")
     p.add_argument("--no-reference", action="store_true", help="skip the slow pure-Python reference model")
+    bench_scenarios.add_arguments(p)
     p.set_defaults(run=bench)
     cli_tools.add_parsers(commands)
     return parser

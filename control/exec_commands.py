@@ -9,7 +9,7 @@ from qfp import packets as P
 from qfp.show_platform import format_qos_all, qos_all
 from qfp.tables import Direction
 
-from . import replay
+from . import coa_commands, replay
 from .commands import CommandSet
 from .config import render_running_config
 from .config import syntax as S
@@ -193,4 +193,5 @@ def build(device: Device) -> CommandSet:
 
     commands.add("configure terminal", lambda a: "", {})
     replay.register(commands, device)
+    coa_commands.register(commands, device)
     return commands
