@@ -149,13 +149,18 @@ class Device:
             if name is not None and name not in self.config.policy_maps:
                 raise SessionError(f"Virtual-Template{number} names {kind} {name}, which is not configured")
         sid, interface, ifh = self.sessions.allocate(tuple_)
-        uidb = self.fp.uidb_create(ifh, interface)
+        try:
+            uidb = self.fp.uidb_create(ifh, interface)
+        except Exception:
+            self.sessions.release(interface)
+            raise
         session = Session(sid, tuple_, identity or str(tuple_.remote), number, interface, ifh, uidb,
                           self.clock_ns, inherited)
         try:
             self._bind(session, session.effective(), carry=False)
         except Exception:
             self.fp.uidb_delete(uidb)
+            self.sessions.release(interface)
             raise
         self.sessions.add(session)
         self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to up")

@@ -9,9 +9,10 @@ own example. The letters Z, O, I and L are not hex digits, so the fields can be 
 """
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import re
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 
 from .errors import ControlError
 
@@ -74,7 +75,10 @@ class Authorization:
     def over(self, base: Authorization) -> Authorization:
         """This authorization where it names something, `base` where it does not."""
         return Authorization(*(mine if mine is not None else theirs for mine, theirs in zip(
-            astuple(self), astuple(base))))
+            self._fields(), base._fields())))
+
+    def _fields(self) -> tuple[str | None, ...]:
+        return self.policy_in, self.policy_out, self.acl_in, self.acl_out
 
 
 @dataclass
@@ -118,6 +122,10 @@ class SessionTable:
         self._by_tuple: dict[SessionTuple, Session] = {}
         self._next_id = 1
         self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
+        # Virtual-Access numbers: a heap of the freed ones below the highest ever used, so the
+        # lowest free one is found in O(log n) at a million sessions.
+        self._free_numbers: list[int] = []
+        self._next_number = 1
 
     def __iter__(self):
         return iter(sorted(self._by_interface.values(), key=lambda s: s.virtual_access))
@@ -126,21 +134,27 @@ class SessionTable:
         return len(self._by_interface)
 
     def next_virtual_access(self) -> str:
-        used = {s.virtual_access for s in self._by_interface.values()}
-        n = 1
-        while n in used:
-            n += 1
+        n = self._free_numbers[0] if self._free_numbers else self._next_number
         return f"Virtual-Access{n}"
 
     def allocate(self, tuple_: SessionTuple) -> tuple[int, str, int]:
-        """A session id, interface name and QFP handle for a new session on `tuple_`."""
+        """A session id, interface name and QFP handle for a new session on `tuple_`; the
+        interface is reserved until add() takes it or release() gives it back."""
         if tuple_ in self._by_tuple:
             raise SessionError(f"a session to {tuple_.remote} from {tuple_.local} is already up "
                                f"on {self._by_tuple[tuple_].interface}")
-        allocated = self._next_id, self.next_virtual_access(), self._next_ifh
+        if self._free_numbers:
+            number = heapq.heappop(self._free_numbers)
+        else:
+            number, self._next_number = self._next_number, self._next_number + 1
+        allocated = self._next_id, f"Virtual-Access{number}", self._next_ifh
         self._next_id += 1
         self._next_ifh += 1
         return allocated
+
+    def release(self, interface: str) -> None:
+        """Give back an interface that allocate() reserved or remove() freed."""
+        heapq.heappush(self._free_numbers, int(interface.removeprefix("Virtual-Access")))
 
     def add(self, session: Session) -> None:
         self._by_interface[session.interface] = session
@@ -149,6 +163,7 @@ class SessionTable:
     def remove(self, session: Session) -> None:
         del self._by_interface[session.interface]
         del self._by_tuple[session.tuple]
+        self.release(session.interface)
 
     def by_interface(self, name: str) -> Session:
         session = self._by_interface.get(canonical_virtual_access(name))

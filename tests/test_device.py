@@ -133,3 +133,17 @@ def test_session_down_frees_the_uidb(device):
     assert len(device.sessions) == 0
     again = up(device, "77.1.1.5")
     assert again.interface == "Virtual-Access1" and again.uidb == s.uidb
+
+
+def test_a_failed_bring_up_gives_its_interface_back(tmp_path):
+    from qfp.errors import TableFull
+    from qfp.fastpath import FastPath
+    path = tmp_path / "hub.cfg"
+    path.write_text(CONFIG)
+    device = Device.from_config_file(path, fastpath=FastPath(max_uidbs=1))
+    first = up(device)
+    with pytest.raises(TableFull):
+        up(device, "77.1.1.9")
+    assert device.sessions.next_virtual_access() == "Virtual-Access2"
+    device.session_down(first)
+    assert up(device, "77.1.1.9").interface == "Virtual-Access1"
