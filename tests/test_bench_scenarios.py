@@ -1,0 +1,64 @@
+"""qfp bench's named scenarios, at their smallest: every figure is there and sane, the baseline
+agreed with the C fast path before timing, --json and --plot write their files. Timings are never
+asserted."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from control import bench_scenarios as B
+from control import cli
+
+
+def test_scale_acl_has_the_size_asked_and_ends_in_permit_any():
+    for n in (10, 1000):
+        aces = B.scale_acl(n)
+        assert len(aces) == n and aces[-1].permit and not any(a.permit for a in aces[:-1])
+
+
+def test_quick_run_writes_json_with_every_scenario(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert cli.main(["bench", "--quick", "--seconds", "0.05", "--batch", "1024", "--json", str(path)]) == 0
+    out = capsys.readouterr()
+    data = json.loads(path.read_text())
+    rows = data["results"]
+    assert {r["scenario"] for r in rows} == set(B.SCENARIOS)
+    for r in rows:
+        if r["scenario"] == "coa":
+            assert "skipped" in r or (r["coa_per_second"] > 0 and r["acks"] == r["value"])
+            continue
+        assert r["fastpath_pps"] > 0 and r["numpy_ns_per_packet"] > 0
+        assert r["numpy_over_c"] == pytest.approx(r["numpy_ns_per_packet"] / r["fastpath_ns_per_packet"])
+    assert [r["value"] for r in rows if r["scenario"] == "acl-scale"] == list(B.QUICK["acl-scale"])
+    assert [r["value"] for r in rows if r["scenario"] == "sessions"] == list(B.QUICK["sessions"])
+    assert "numpy/C" in out.out and "6/6" in out.err      # the table, and the progress line's end
+
+
+def test_one_named_scenario_and_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "acl.png"
+    assert cli.main(["bench", "acl-scale", "--quick", "--seconds", "0.02", "--batch", "512",
+                     "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "acl-scale" in capsys.readouterr().out
+
+
+def test_unknown_scenario(capsys):
+    assert cli.main(["bench", "nonsense"]) == 2
+    assert "unknown scenario nonsense" in capsys.readouterr().err
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(SystemExit, match=r"pip install 'qfp-model\[plot\]'"):
+        B.plot([], "x.png")
