@@ -125,14 +125,21 @@ class Ikev2CoaComponent:
         if a.type == P.USER_NAME:
             return [s for s in sessions if s.identity == a.text]
         if a.type == P.ACCT_SESSION_ID:
-            return [s for s in sessions if acct_session_id(s) == a.text.upper()]
+            try:
+                session = sessions.by_id(int(a.text, 16))
+            except ValueError:
+                return []
+            return [session] if session is not None and acct_session_id(session) == a.text.upper() else []
         if a.type == P.CALLING_STATION_ID:
             try:
                 return sessions.by_remote(ipaddress.IPv4Address(a.text.strip()))
             except ValueError:
                 return []
+        # Framed-IP-Address: the inside pool hands session n its n-th address.
+        from .device import INSIDE_POOL
         address = ipaddress.IPv4Address(a.value)
-        return [s for s in sessions if self.device.inside_address(s) == address]
+        session = sessions.by_id(int(address) - int(INSIDE_POOL.network_address))
+        return [session] if session is not None and self.device.inside_address(session) == address else []
 
     # ---- what changes ----
     def changes(self, request: CoaRequest) -> tuple[Authorization, list[Attribute]]:

@@ -120,6 +120,7 @@ class SessionTable:
     def __init__(self) -> None:
         self._by_interface: dict[str, Session] = {}
         self._by_tuple: dict[SessionTuple, Session] = {}
+        self._by_id: dict[int, Session] = {}
         self._next_id = 1
         self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
         # Virtual-Access numbers: a heap of the freed ones below the highest ever used, so the
@@ -159,10 +160,12 @@ class SessionTable:
     def add(self, session: Session) -> None:
         self._by_interface[session.interface] = session
         self._by_tuple[session.tuple] = session
+        self._by_id[session.id] = session
 
     def remove(self, session: Session) -> None:
         del self._by_interface[session.interface]
         del self._by_tuple[session.tuple]
+        del self._by_id[session.id]
         self.release(session.interface)
 
     def by_interface(self, name: str) -> Session:
@@ -176,6 +179,11 @@ class SessionTable:
             return self._by_tuple.get(SessionTuple.from_audit_session_id(text))
         except SessionError:
             return None
+
+    def by_id(self, session_id: int) -> Session | None:
+        """By IOS's session-id (what Acct-Session-Id and the inside address encode), without the
+        sorted walk of iteration: a CoA with 10,000 sessions up must not scan them."""
+        return self._by_id.get(session_id)
 
     def by_remote(self, remote: ipaddress.IPv4Address) -> list[Session]:
         return [s for s in self if s.tuple.remote == remote]
