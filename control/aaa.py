@@ -15,7 +15,7 @@ from typing import Protocol
 from .errors import PeerNak
 from .radius import CoaRequest
 from .radius.packet import Attribute
-from .radius.trace import COA, Line
+from .radius.trace import COA, Line, value_text
 
 # IOS's internal AAA attribute numbers, as the CoA Attribute List prints them. The seed shows
 # audit-session-id, interface-config, sub-qos-policy-in and -out; the others are the model's own
@@ -73,7 +73,6 @@ def av_name_value(attribute: Attribute) -> tuple[str, str]:
     if attribute.is_cisco_avpair:
         name, _, value = attribute.text.partition("=")
         return name.strip(), value.strip()
-    from .radius.trace import value_text
     return attribute.name, value_text(attribute).strip('"')
 
 

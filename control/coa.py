@@ -20,14 +20,13 @@ from .aaa import Registry
 from .errors import PeerNak
 from .ikev2_coa import Ikev2CoaComponent
 from .radius import Dispatch, DynamicAuthorServer, NasIdentity, Send
-from .radius.trace import COA, RADIUS, Line
+from .radius.trace import Line
 
 if TYPE_CHECKING:
     from .device import Device
 
 log = logging.getLogger(__name__)
 
-DEBUG_FACILITIES = (RADIUS, COA)
 _IP_ADDRESS = re.compile(r"\s*ip address (\d+\.\d+\.\d+\.\d+) \d+\.\d+\.\d+\.\d+")
 _services: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

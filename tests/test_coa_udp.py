@@ -23,7 +23,7 @@ import threading
 
 import pytest
 
-from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, error_cause, request,
+from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request,
                          seed_device, udp_exchange)
 from control.aaa import start_listener
 from control.radius import packet as P

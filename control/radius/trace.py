@@ -40,7 +40,7 @@ def attributes(frame: P.Frame) -> list[Line]:
             if a.vsa_at != vsa_shown:
                 lines.append((RADIUS, f"RADIUS: Vendor, Cisco [26] {a.vsa_length}"))
                 vsa_shown = a.vsa_at
-            name = "Cisco AVpair" if a.is_cisco_avpair else f"Cisco attribute"
+            name = "Cisco AVpair" if a.is_cisco_avpair else "Cisco attribute"
             lines.append((RADIUS, f"RADIUS: {name} [{a.subtype}] {len(a.value) + 2} \"{a.text}\""))
         elif a.type == P.VENDOR_SPECIFIC:
             vendor = struct.unpack_from("!L", a.value)[0] if len(a.value) >= 4 else "?"
