@@ -275,4 +275,55 @@ int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out);
  * caller has checked them with qfp_batch_check(). Unknown UIDBs are dropped, not errors. */
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n);
 
+/* ---- capture walking --------------------------------------------------------------------------- */
+/* Classic pcap and pcapng files chain their records by length, so only a walk from the start finds
+ * them; these walks do that and check the chain, and qfp/pcap.py decodes what they find. Neither
+ * allocates: the caller gives arrays of `cap` entries (one per 16 bytes of the capture is always
+ * enough for pcap, one per 12 bytes for pcapng). Offsets are bytes from the start of `data`. */
+enum {
+    QFP_PCAP_HEADER_LEN = 24,         /* classic pcap file header: magic, version, ..., link type */
+    QFP_PCAP_RECORD_HEADER_LEN = 16,  /* seconds, fraction, captured length, original length */
+    QFP_PCAPNG_BLOCK_MIN = 12,        /* type, length, trailing length */
+    QFP_PCAPNG_SHB = 0x0A0D0D0A,      /* section header block type: the same in either byte order */
+    /* A captured length above this is not a frame but a corrupt length (jumbo frames and TSO
+     * captures stay far below; tcpdump's own limit is 256 KiB). */
+    QFP_CAPTURE_FRAME_MAX = 1 << 18
+};
+
+/* Why a walk stopped before the end of the data. */
+enum qfp_capture_stop {
+    QFP_CAPTURE_END = 0,           /* it did not: the data ends where the last record does */
+    QFP_CAPTURE_HEADER_CUT = 1,    /* fewer bytes left than a record (block) header */
+    QFP_CAPTURE_RECORD_CUT = 2,    /* the record (block) is longer than the bytes left */
+    QFP_CAPTURE_FRAME_LONG = 3,    /* pcap: captured length above QFP_CAPTURE_FRAME_MAX */
+    QFP_CAPTURE_BAD_LENGTH = 4,    /* pcapng: block length below 12 or not a multiple of 4 */
+    QFP_CAPTURE_BAD_TRAILER = 5,   /* pcapng: trailing length differs from the leading one */
+    QFP_CAPTURE_BAD_BOM = 6,       /* pcapng: section header's byte-order magic is neither order */
+    QFP_CAPTURE_STOP_COUNT
+};
+
+struct qfp_capture_walk {
+    size_t n;           /* records or blocks found before the stop, counted on past cap */
+    size_t stop_off;    /* the data's length, or the offset of the record or block the walk stopped at */
+    uint32_t stop;      /* enum qfp_capture_stop */
+    uint32_t stop_len;  /* at a stop: the record's captured length or the block's length, as read
+                           (0 when its header was cut off or its byte-order magic was bad) */
+};
+
+/* Walk a classic pcap's records, from the end of its file header (which the caller has read) to the
+ * end of the data, in the file's byte order. rec_off[i] is where record i's header starts. QFP_OK
+ * when the data ends where a record does; QFP_EINVAL when a record is cut off or its length is
+ * corrupt (out->stop says which, out->stop_off where; the records before it are in rec_off);
+ * QFP_EFULL when more than cap were found (out->n says how many). */
+int qfp_pcap_walk(const uint8_t *data, size_t len, int big_endian, uint64_t *rec_off, size_t cap,
+                  struct qfp_capture_walk *out);
+
+/* Walk a pcapng's blocks from the start of the data (the caller has seen a section header there).
+ * Each section header sets the byte order of the blocks up to the next one. For block i: its
+ * offset, type and total length (host order), and 1 in big_endian[i] when its section is
+ * big-endian. Statuses as qfp_pcap_walk(); a block's body is not looked into. */
+int qfp_pcapng_walk(const uint8_t *data, size_t len, uint64_t *block_off, uint32_t *block_type,
+                    uint32_t *block_len, uint8_t *big_endian, size_t cap,
+                    struct qfp_capture_walk *out);
+
 #endif

@@ -19,6 +19,7 @@ SOURCES = [
     "csrc/qfp_policy.c",
     "csrc/qfp_police.c",
     "csrc/qfp_process.c",
+    "csrc/qfp_pcap.c",
 ]
 HEADER = CSRC / "qfp.h"
 DEPENDS = ["csrc/qfp.h", "csrc/qfp_impl.h"]

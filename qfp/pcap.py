@@ -1,10 +1,12 @@
 """Packet captures to packet batches: classic pcap and pcapng in, PACKET_DTYPE rows out; and back out
 to a pcap file with each forwarded packet's DSCP as the fast path marked it.
 
-Reading is split so that Python touches each record once and numpy does the rest:
-1. a Python loop walks the record (or block) headers, which chain by length and cannot be walked any
-   other way, and notes where each frame starts, its captured length, timestamp and link type;
-2. numpy gathers the link-layer and IPv4 header fields of every frame at once from those offsets
+Reading is split so that no Python code runs per record:
+1. C (qfp_pcap_walk, qfp_pcapng_walk in csrc/qfp_pcap.c) walks the record or block headers, which
+   chain by length and cannot be walked any other way, checks the chain and returns the offsets;
+2. numpy gathers each record's header fields (captured length, timestamp, interface) from those
+   offsets, and a Python loop reads the few pcapng interface descriptions;
+3. numpy gathers the link-layer and IPv4 header fields of every frame at once
    (np.frombuffer over the whole file, fancy indexing on offset arrays).
 
 Link types: Ethernet (1) with 802.1Q / 802.1ad tags (one or two, QinQ), raw IP (101, and 12 as
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import packets as P
+from ._fastpath import ffi, lib
 from .errors import QfpError
 
 LINKTYPE_ETHERNET = 1
@@ -41,18 +44,16 @@ ETHERTYPE_IPV4 = 0x0800
 VLAN_ETHERTYPES = (0x8100, 0x88A8, 0x9100)   # 802.1Q, 802.1ad, the pre-standard QinQ outer tag
 PORT_PROTOCOLS = (6, 17, 132)                # TCP, UDP, SCTP: the first four L4 bytes are ports
 
-# A frame larger than this is not a frame but a corrupt length (jumbo frames and TSO captures stay
-# far below; tcpdump's own limit is 256 KiB).
-MAX_FRAME = 1 << 18
+MAX_FRAME = lib.QFP_CAPTURE_FRAME_MAX   # a longer captured length is corrupt (csrc/qfp.h says why)
 
 _PCAP_MAGIC = {  # magic as read little-endian -> (byte order, ticks per second of the fraction)
     0xA1B2C3D4: ("<", 1_000_000), 0xD4C3B2A1: (">", 1_000_000),
     0xA1B23C4D: ("<", 1_000_000_000), 0x4D3CB2A1: (">", 1_000_000_000),
 }
-_PCAPNG_SHB = 0x0A0D0D0A
-_PCAPNG_BOM = 0x1A2B3C4D
 _BLOCK_IDB, _BLOCK_PB, _BLOCK_SPB, _BLOCK_EPB = 1, 2, 3, 6
 _OPT_IF_TSRESOL, _OPT_IF_TSOFFSET = 9, 14
+_NS = 1_000_000_000   # ns a second
+_U64 = 1 << 64
 
 SKIP_REASONS = ("not IPv4", "link type not supported", "IPv4 header cut off", "bad IPv4 header")
 
@@ -106,7 +107,7 @@ def parse(data: bytes) -> Capture:
     if len(data) < 4:
         raise CaptureError(f"not a capture: {len(data)} bytes", 0, _decode(data, _Records(), "pcap"))
     magic = struct.unpack_from("<I", data)[0]
-    if magic == _PCAPNG_SHB:
+    if magic == lib.QFP_PCAPNG_SHB:
         return _parse_pcapng(data)
     if magic in _PCAP_MAGIC:
         return _parse_pcap(data, magic)
@@ -114,48 +115,49 @@ def parse(data: bytes) -> Capture:
                        _decode(data, _Records(), "pcap"))
 
 
-# ---- the header walks ----------------------------------------------------------------------------
+# ---- the walks: C finds the records and blocks, numpy reads their fields -------------------------
+_WALK_STATUSES = (lib.QFP_OK, lib.QFP_EINVAL)   # walked to the end, or stopped at a bad record
+
+
+def _walked(status: int, walk, fn: str) -> None:
+    if status not in _WALK_STATUSES:   # QFP_EFULL: the arrays are sized so that it cannot happen
+        raise RuntimeError(f"{fn} returned status {status} with {walk.n} records found")
+
+
+def _pcap_stop_message(walk, end: int) -> str:
+    if walk.stop == lib.QFP_CAPTURE_FRAME_LONG:
+        return f"pcap record claims {walk.stop_len} captured bytes, more than {MAX_FRAME}"
+    if walk.stop == lib.QFP_CAPTURE_RECORD_CUT:
+        return (f"pcap record cut off: {walk.stop_len} bytes captured, "
+                f"{end - walk.stop_off - lib.QFP_PCAP_RECORD_HEADER_LEN} left in the file")
+    return f"pcap record header cut off: {end - walk.stop_off} of {lib.QFP_PCAP_RECORD_HEADER_LEN} bytes"
+
+
 def _parse_pcap(data: bytes, magic: int) -> Capture:
     order, ticks = _PCAP_MAGIC[magic]
-    if len(data) < 24:
+    if len(data) < lib.QFP_PCAP_HEADER_LEN:
         raise CaptureError("pcap file header cut off", 0, _decode(data, _Records(), "pcap"))
     major, _minor, _zone, _sigfigs, snaplen, network = struct.unpack_from(order + "HHiIII", data, 4)
     if major != 2:
         raise CaptureError(f"pcap version {major} is not 2", 4, _decode(data, _Records(), "pcap"))
     linktype = network & 0xFFFF   # the upper bits carry FCS length flags
-    # The loop only chains the records; checks and the other header fields are numpy's, afterwards.
-    unpack = struct.Struct(order + "I").unpack_from
-    offsets = []
-    append = offsets.append
-    off, end = 24, len(data)
-    last_header = end - 16
-    while off <= last_header:
-        append(off)
-        off += 16 + unpack(data, off + 8)[0]
-    at = np.asarray(offsets, dtype=np.int64)
+    cap = len(data) // lib.QFP_PCAP_RECORD_HEADER_LEN   # a record is 16 bytes at least
+    rec_off = np.empty(cap, dtype=np.uint64)
+    walk = ffi.new("struct qfp_capture_walk *")
+    _walked(lib.qfp_pcap_walk(ffi.from_buffer("uint8_t[]", data), len(data), order == ">",
+                              ffi.from_buffer("uint64_t[]", rec_off, require_writable=True), cap, walk),
+            walk, "qfp_pcap_walk")
+    at = rec_off[:walk.n].astype(np.int64)
     raw = np.frombuffer(data, dtype=np.uint8)
     # Record headers need not be 4-aligned: gather their bytes, then view them as words.
-    hdr = _rows(raw, at, 16).view(np.dtype(order + "u4"))
-    caplen = hdr[:, 2].astype(np.int64)
-    error = None
-    bad = np.flatnonzero((caplen > MAX_FRAME) | (at + 16 + caplen > end))
-    if bad.size:
-        first = int(bad[0])
-        if caplen[first] > MAX_FRAME:
-            error = (f"pcap record claims {caplen[first]} captured bytes, more than {MAX_FRAME}", at[first])
-        else:
-            error = (f"pcap record cut off: {caplen[first]} bytes captured, "
-                     f"{end - at[first] - 16} left in the file", at[first])
-        at, hdr, caplen = at[:first], hdr[:first], caplen[:first]
-    elif off < end:
-        error = (f"pcap record header cut off: {end - off} of 16 bytes", off)
-    ticks_ns = np.uint64(1_000_000_000 // ticks)
-    records = _Records(offset=at + 16, caplen=caplen,
-                       ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(1_000_000_000) + hdr[:, 1] * ticks_ns,
+    hdr = _rows(raw, at, lib.QFP_PCAP_RECORD_HEADER_LEN).view(np.dtype(order + "u4"))
+    ticks_ns = np.uint64(_NS // ticks)
+    records = _Records(offset=at + lib.QFP_PCAP_RECORD_HEADER_LEN, caplen=hdr[:, 2].astype(np.int64),
+                       ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(_NS) + hdr[:, 1] * ticks_ns,
                        linktype=np.full(at.size, linktype, dtype=np.int64))
     capture = _decode(data, records, "pcap")
-    if error:
-        raise CaptureError(error[0], int(error[1]), capture)
+    if walk.stop != lib.QFP_CAPTURE_END:
+        raise CaptureError(_pcap_stop_message(walk, len(data)), walk.stop_off, capture)
     return capture
 
 
@@ -163,84 +165,127 @@ def _parse_pcap(data: bytes, magic: int) -> Capture:
 class _Interface:
     linktype: int
     snaplen: int
-    resol_num: int = 1_000_000_000    # ns = ticks * num // den
+    resol_num: int = _NS    # ns = ticks * num // den
     resol_den: int = 1_000_000
     offset_s: int = 0
 
 
+def _pcapng_stop_message(data: bytes, walk) -> str:
+    stop, off, blen, left = walk.stop, walk.stop_off, walk.stop_len, len(data) - walk.stop_off
+    if stop == lib.QFP_CAPTURE_HEADER_CUT:
+        return f"pcapng block header cut off: {left} bytes left"
+    if stop == lib.QFP_CAPTURE_BAD_BOM:
+        bom = struct.unpack_from("<I", data, off + 8)[0]
+        return f"pcapng section header with a bad byte-order magic 0x{bom:08x}"
+    if stop == lib.QFP_CAPTURE_BAD_LENGTH:
+        return f"pcapng block length {blen} is not a multiple of 4 of at least {lib.QFP_PCAPNG_BLOCK_MIN}"
+    if stop == lib.QFP_CAPTURE_RECORD_CUT:
+        return f"pcapng block cut off: {blen} bytes long, {left} left in the file"
+    return "pcapng block's trailing length differs from its leading one"
+
+
 def _parse_pcapng(data: bytes) -> Capture:
-    records = _Records()
-    end = len(data)
-    off = 0
-    order = "<"
-    interfaces: list[_Interface] = []
-    last_ts = 0
+    cap = len(data) // lib.QFP_PCAPNG_BLOCK_MIN
+    block_off = np.empty(cap, dtype=np.uint64)
+    block_type = np.empty(cap, dtype=np.uint32)
+    block_len = np.empty(cap, dtype=np.uint32)
+    big_endian = np.empty(cap, dtype=np.uint8)
+    walk = ffi.new("struct qfp_capture_walk *")
+    _walked(lib.qfp_pcapng_walk(ffi.from_buffer("uint8_t[]", data), len(data),
+                                *(ffi.from_buffer(t, a, require_writable=True) for t, a in (
+                                    ("uint64_t[]", block_off), ("uint32_t[]", block_type),
+                                    ("uint32_t[]", block_len), ("uint8_t[]", big_endian))),
+                                cap, walk),
+            walk, "qfp_pcapng_walk")
+    n = walk.n
+    off, btype = block_off[:n].astype(np.int64), block_type[:n]
+    blen, big = block_len[:n].astype(np.int64), big_endian[:n].astype(bool)
     error = None
-    while off < end:
-        if off + 12 > end:
-            error = (f"pcapng block header cut off: {end - off} bytes left", off)
-            break
-        btype = struct.unpack_from(order + "I", data, off)[0]
-        if btype == _PCAPNG_SHB:
-            bom = struct.unpack_from("<I", data, off + 8)[0]
-            if bom == _PCAPNG_BOM:
-                order = "<"
-            elif bom == 0x4D3C2B1A:
-                order = ">"
-            else:
-                error = (f"pcapng section header with a bad byte-order magic 0x{bom:08x}", off)
-                break
-            interfaces = []   # interface ids are per section
-        blen = struct.unpack_from(order + "I", data, off + 4)[0]
-        if blen < 12 or blen % 4:
-            error = (f"pcapng block length {blen} is not a multiple of 4 of at least 12", off)
-            break
-        if off + blen > end:
-            error = (f"pcapng block cut off: {blen} bytes long, {end - off} left in the file", off)
-            break
-        if struct.unpack_from(order + "I", data, off + blen - 4)[0] != blen:
-            error = ("pcapng block's trailing length differs from its leading one", off)
-            break
-        body = off + 8
-        if btype == _BLOCK_IDB:
-            linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", data, body)
-            interface = _Interface(linktype, snaplen)
-            _interface_options(data, body + 8, off + blen - 4, order, interface)
-            interfaces.append(interface)
-        elif btype in (_BLOCK_EPB, _BLOCK_PB, _BLOCK_SPB):
-            if btype == _BLOCK_SPB:
-                ifid, (origlen,) = 0, struct.unpack_from(order + "I", data, body)
-                frame = body + 4
-                caplen = min(origlen, blen - 16)
-                if interfaces and interfaces[0].snaplen:
-                    caplen = min(caplen, interfaces[0].snaplen)
-                ts = None   # a simple packet block has no timestamp: it keeps the previous one
-            else:
-                if btype == _BLOCK_EPB:
-                    ifid, high, low, caplen, _orig = struct.unpack_from(order + "IIIII", data, body)
-                else:   # the obsolete packet block: 16-bit interface id and drops count
-                    ifid, _drops, high, low, caplen, _orig = struct.unpack_from(order + "HHIIII", data, body)
-                frame = body + 20
-                if frame + caplen > off + blen - 4:
-                    error = (f"pcapng packet block's {caplen} captured bytes overrun the block", off)
-                    break
-                ts = high << 32 | low
-            if ifid >= len(interfaces):
-                error = (f"pcapng packet block names interface {ifid}, but the section describes "
-                         f"{len(interfaces)}", off)
-                break
-            interface = interfaces[ifid]
-            if ts is not None:
-                last_ts = ts * interface.resol_num // interface.resol_den + interface.offset_s * 1_000_000_000
-            records.offset.append(frame)
-            records.caplen.append(caplen)
-            records.ts_ns.append(last_ts)
-            records.linktype.append(interface.linktype)
-        off += blen
-    capture = _decode(data, records, "pcapng")
+    if walk.stop != lib.QFP_CAPTURE_END:
+        error = (_pcapng_stop_message(data, walk), walk.stop_off)
+
+    # Interface descriptions are few: a loop reads them, numbered in file order across sections.
+    is_idb = btype == _BLOCK_IDB
+    interfaces = [_idb(data, o, length, ">" if b else "<")
+                  for o, length, b in zip(off[is_idb].tolist(), blen[is_idb].tolist(), big[is_idb].tolist())]
+    # Interface ids are per section: a block's interface i is the i-th description of its section
+    # before it. Block 0 is the section header the file starts with.
+    idbs_through = np.cumsum(is_idb)
+    section = np.maximum.accumulate(np.where(btype == lib.QFP_PCAPNG_SHB, np.arange(n), 0))
+    section_base = idbs_through[section]   # interfaces described before the block's section
+
+    # Packet blocks: enhanced (EPB), the obsolete packet block (PB: a 16-bit interface id and a
+    # drops count where the EPB's 32-bit id is) and simple (SPB: original length, then the frame).
+    pk = np.flatnonzero(np.isin(btype, (_BLOCK_EPB, _BLOCK_PB, _BLOCK_SPB)))
+    p_off, p_len, p_big, p_type = off[pk], blen[pk], big[pk], btype[pk]
+    words = _rows(np.frombuffer(data, dtype=np.uint8), p_off + 8, 20).view("<u4")
+    words[p_big] = words[p_big].byteswap()
+    is_spb, is_pb = p_type == _BLOCK_SPB, p_type == _BLOCK_PB
+    ifid = np.where(is_pb, np.where(p_big, words[:, 0] >> 16, words[:, 0] & 0xFFFF), words[:, 0])
+    ifid = np.where(is_spb, 0, ifid).astype(np.int64)
+    frame = np.where(is_spb, p_off + 12, p_off + 28)
+    spb_caplen = np.clip(np.minimum(words[:, 0], p_len - 16), 0, None)   # its original length, as much as fits
+    caplen = np.where(is_spb, spb_caplen, words[:, 3]).astype(np.int64)
+    described = idbs_through[pk] - section_base[pk]
+    overrun = ~is_spb & (frame + caplen > p_off + p_len - 4)
+    bad = np.flatnonzero(overrun | (ifid >= described))
+    if bad.size:
+        first = int(bad[0])
+        if overrun[first]:
+            message = f"pcapng packet block's {caplen[first]} captured bytes overrun the block"
+        else:
+            message = (f"pcapng packet block names interface {ifid[first]}, but the section describes "
+                       f"{described[first]}")
+        error = (message, int(p_off[first]))
+        frame, caplen, ifid, is_spb = frame[:first], caplen[:first], ifid[:first], is_spb[:first]
+        p_off, words, pk = p_off[:first], words[:first], pk[:first]
+    iface = section_base[pk] + ifid
+    linktype = np.array([i.linktype for i in interfaces] or [0], dtype=np.int64)[iface]
+    snaplen = np.array([i.snaplen for i in interfaces] or [0], dtype=np.int64)[iface]
+    caplen = np.where(is_spb & (snaplen > 0), np.minimum(caplen, snaplen), caplen)
+
+    # Timestamps, per interface resolution and offset; a simple packet block has none and keeps the
+    # previous packet block's.
+    ts = np.zeros(pk.size, dtype=np.uint64)
+    in_range = np.ones(pk.size, dtype=bool)
+    ticks = words[:, 1].astype(np.uint64) << np.uint64(32) | words[:, 2]
+    timed = ~is_spb
+    for g in np.flatnonzero(np.bincount(iface[timed], minlength=len(interfaces))).tolist():
+        rows = np.flatnonzero(timed & (iface == g))
+        ts[rows], in_range[rows] = _ticks_to_ns(ticks[rows], interfaces[g])
+    bad = np.flatnonzero(~in_range)
+    if bad.size:
+        first = int(bad[0])
+        error = ("pcapng packet block's timestamp is outside 0..2^64-1 ns", int(p_off[first]))
+        frame, caplen, linktype = frame[:first], caplen[:first], linktype[:first]
+        ts, timed = ts[:first], timed[:first]
+    last_timed = np.maximum.accumulate(np.where(timed, np.arange(ts.size), -1))
+    ts = np.where(last_timed >= 0, ts[np.maximum(last_timed, 0)], np.uint64(0))
+    capture = _decode(data, _Records(offset=frame, caplen=caplen, ts_ns=ts, linktype=linktype), "pcapng")
     if error:
         raise CaptureError(error[0], error[1], capture)
     return capture
+
+
+def _ticks_to_ns(ticks: np.ndarray, interface: _Interface) -> tuple[np.ndarray, np.ndarray]:
+    """ticks * num // den + offset in ns, exactly, and which of them fit a uint64."""
+    num, den, offset_ns = interface.resol_num, interface.resol_den, interface.offset_s * _NS
+    if num % den == 0:   # 10^-k s with k <= 9, 2^-k s with k <= 9: a whole number of ns a tick
+        factor = num // den
+        if 0 <= int(ticks.min()) * factor + offset_ns and int(ticks.max()) * factor + offset_ns < _U64:
+            # Every result is in range (the map is monotonic), so uint64 arithmetic, which wraps
+            # modulo 2^64 on the way, lands on the exact value.
+            return ticks * np.uint64(factor) + np.uint64(offset_ns % _U64), np.ones(ticks.size, dtype=bool)
+    exact = ticks.astype(object) * num // den + offset_ns
+    fits = ((exact >= 0) & (exact < _U64)).astype(bool)
+    return np.where(fits, exact, 0).astype(np.uint64), fits
+
+
+def _idb(data: bytes, off: int, blen: int, order: str) -> _Interface:
+    linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", data, off + 8)
+    interface = _Interface(linktype, snaplen)
+    _interface_options(data, off + 16, off + blen - 4, order, interface)
+    return interface
 
 
 def _interface_options(data: bytes, off: int, end: int, order: str, interface: _Interface) -> None:
@@ -253,9 +298,9 @@ def _interface_options(data: bytes, off: int, end: int, order: str, interface: _
             resol = data[value]
             exponent = resol & 0x7F
             if resol & 0x80:     # 2^-exponent seconds a tick
-                interface.resol_num, interface.resol_den = 1_000_000_000, 1 << exponent
+                interface.resol_num, interface.resol_den = _NS, 1 << exponent
             else:                # 10^-exponent seconds a tick
-                interface.resol_num, interface.resol_den = 1_000_000_000, 10 ** exponent
+                interface.resol_num, interface.resol_den = _NS, 10 ** exponent
         elif code == _OPT_IF_TSOFFSET and length >= 8:
             interface.offset_s = struct.unpack_from(order + "q", data, value)[0]
         off = value + (length + 3) // 4 * 4
