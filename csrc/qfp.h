@@ -299,6 +299,7 @@ enum qfp_capture_stop {
     QFP_CAPTURE_BAD_LENGTH = 4,    /* pcapng: block length below 12 or not a multiple of 4 */
     QFP_CAPTURE_BAD_TRAILER = 5,   /* pcapng: trailing length differs from the leading one */
     QFP_CAPTURE_BAD_BOM = 6,       /* pcapng: section header's byte-order magic is neither order */
+    QFP_CAPTURE_SHORT_BLOCK = 7,   /* pcapng: a block too short for its type's fixed fields */
     QFP_CAPTURE_STOP_COUNT
 };
 

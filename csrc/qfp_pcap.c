@@ -59,6 +59,25 @@ int qfp_pcap_walk(const uint8_t *data, size_t len, int big_endian, uint64_t *rec
     return finish(out, n, cap, off, QFP_CAPTURE_END, 0);
 }
 
+/* The shortest block of each type whose fixed fields the reader gathers, header and trailer
+ * included; 0 for types it skips. Checked here so that the gathers can never read past a block. */
+static uint32_t pcapng_block_min(uint32_t type)
+{
+    switch (type) {
+    case QFP_PCAPNG_SHB:
+        return 28;   /* byte-order magic, version, section length */
+    case 1:          /* interface description: linktype, reserved, snaplen */
+        return 20;
+    case 2:          /* packet block: interface, drops, timestamp, captured and original lengths */
+    case 6:          /* enhanced packet block: interface, timestamp, captured and original lengths */
+        return 32;
+    case 3:          /* simple packet block: original length */
+        return 16;
+    default:
+        return 0;
+    }
+}
+
 int qfp_pcapng_walk(const uint8_t *data, size_t len, uint64_t *block_off, uint32_t *block_type,
                     uint32_t *block_len, uint8_t *big_endian, size_t cap,
                     struct qfp_capture_walk *out)
@@ -88,6 +107,8 @@ int qfp_pcapng_walk(const uint8_t *data, size_t len, uint64_t *block_off, uint32
             return finish(out, n, cap, off, QFP_CAPTURE_RECORD_CUT, blen);
         if (load32(data + off + blen - 4, be) != blen)
             return finish(out, n, cap, off, QFP_CAPTURE_BAD_TRAILER, blen);
+        if (blen < pcapng_block_min(type))
+            return finish(out, n, cap, off, QFP_CAPTURE_SHORT_BLOCK, blen);
         if (n < cap) {
             block_off[n] = off;
             block_type[n] = type;

@@ -181,6 +181,8 @@ def _pcapng_stop_message(data: bytes, walk) -> str:
         return f"pcapng block length {blen} is not a multiple of 4 of at least {lib.QFP_PCAPNG_BLOCK_MIN}"
     if stop == lib.QFP_CAPTURE_RECORD_CUT:
         return f"pcapng block cut off: {blen} bytes long, {left} left in the file"
+    if stop == lib.QFP_CAPTURE_SHORT_BLOCK:
+        return f"pcapng block of {blen} bytes is too short for its type's fixed fields"
     return "pcapng block's trailing length differs from its leading one"
 
 

@@ -198,3 +198,13 @@ def test_pcapng_resolution_that_is_not_whole_nanoseconds():
 def test_pcapng_without_packets():
     capture = pcap.parse(shb() + idb())
     assert len(capture) == 0 and capture.frames == 0 and capture.format == "pcapng"
+
+
+@pytest.mark.parametrize("btype,length", [(1, 16), (6, 28), (2, 28), (3, 12)])
+def test_a_block_too_short_for_its_fields_is_an_error_not_a_crash(btype, length):
+    """An interface or packet block that ends inside its fixed fields: refused at its offset."""
+    shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
+    short = struct.pack("<II", btype, length) + bytes(length - 12) + struct.pack("<I", length)
+    with pytest.raises(pcap.CaptureError, match="too short for its type's fixed fields") as refused:
+        pcap.parse(shb + short)
+    assert refused.value.offset == 28
