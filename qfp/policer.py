@@ -3,7 +3,8 @@
 The fast path takes a policer as these words and prints them back in
 `show platform hardware qfp active feature qos`. The layout is in docs/fastpath.md; `encode` and
 `decode` are inverses on every programmable policer, and `programmed` tells the rates hardware
-actually runs (a rate that needs more than 29 significant bits is rounded down)."""
+actually runs (a rate that needs more than 29 significant bits is rounded down, and a PIR never
+below the CIR)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,6 +65,10 @@ def encode(policer: Policer) -> PolicerWords:
     hw1 = policer.be
     hw2 = encode_rate(policer.cir)
     hw3 = encode_rate(policer.pir) if policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0
+    # Rounding may take a PIR just above a CIR that fits exactly below it (536870912 rounds to
+    # 536870910 while 536870911 stays): run such a PIR at the CIR, as PIR >= CIR must hold.
+    if hw3 and decode_rate(hw3) < decode_rate(hw2):
+        hw3 = hw2
     info = 0
     for colour, action in enumerate((policer.conform, policer.exceed, policer.violate)):
         code, value = _encode_action(colour, action)

@@ -73,9 +73,20 @@ def test_any_rate_rounds_down_to_a_programmable_one_and_stays_there(policer):
     words = pw.encode(policer).hw
     assert hw.cir <= policer.cir < hw.cir + 10 ** (words[2] >> 29)
     if policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR:
-        assert hw.cir <= hw.pir <= policer.pir < hw.pir + 10 ** (words[3] >> 29)
+        rounded = pw.encode_rate(policer.pir)
+        assert policer.pir < pw.decode_rate(rounded) + 10 ** (rounded >> 29)
+        assert hw.pir == max(hw.cir, pw.decode_rate(rounded)) and hw.cir <= hw.pir <= policer.pir
     # Programming what hardware runs changes nothing: the words are a fixed point.
     assert pw.programmed(pw.programmed(policer)) == pw.programmed(policer)
+
+
+def test_a_pir_that_rounds_below_an_exact_cir_runs_at_the_cir():
+    """Found by the differential tests: 536870911 fits the mantissa exactly, 536870912 rounds down
+    to 536870910, and the fast path refuses a PIR below the CIR."""
+    policer = Policer(PoliceMode.TWO_RATE_THREE_COLOUR, cir=536_870_911, bc=1, be=1, pir=536_870_912)
+    words = pw.encode(policer).hw
+    assert words[3] == words[2]
+    assert pw.programmed(policer).pir == 536_870_911
 
 
 @given(st.integers(0, EXACT_BELOW - 1))
