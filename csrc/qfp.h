@@ -246,6 +246,25 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
                      uint32_t *naces_out, uint64_t *implicit_deny_out);
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
 
+/* How an ACL is looked up. ACLs of QFP_ACL_INDEX_MIN ACEs or more are compiled into a decision tree
+ * (qfp_acl_index.c); shorter ones, and any whose tree would not fit 16 MB, are scanned in order. */
+struct qfp_acl_stats {
+    uint32_t naces;
+    uint32_t indexed;     /* 0: a linear scan */
+    uint32_t cuts;        /* tree nodes */
+    uint32_t depth_max;   /* the deepest leaf, wild branches counted as levels */
+    uint32_t leaf_max;    /* the most ACEs one leaf makes a lookup scan */
+    uint64_t bytes;       /* the tree's tables */
+};
+/* Below this many ACEs a linear scan wins: it reads the ACEs in order, with no pointer chasing. */
+enum { QFP_ACL_INDEX_MIN = 24 };
+int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
+
+/* First-match lookup alone, for benchmarks and cross-checks: ace_out[i] is the index of the first
+ * ACE of the ACL in `slot` that pkts[i] matches, or the ACL's length for none. Counts nothing. */
+int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, uint32_t *ace_out,
+                     size_t n);
+
 int qfp_policy_create(struct qfp *fp, const char *name, uint32_t policy_id,
                       const struct qfp_class_cfg *classes, uint32_t nclasses,
                       const struct qfp_cmap *cmaps, uint32_t ncmaps,

@@ -57,6 +57,9 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     acl->naces = naces;
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
+    /* A failed index (no memory, over budget) leaves the linear scan, which is always right. */
+    if (naces >= QFP_ACL_INDEX_MIN)
+        (void)qfp_acl_index_build(acl->aces, naces, &acl->index);
     for (uint32_t i = 0; hits && i < naces; i++)
         qfp_counter_set(&acl->hits[i], hits[i]);
     *out = acl;
@@ -67,6 +70,7 @@ static void acl_free(struct qfp_acl *acl)
 {
     if (!acl)
         return;
+    qfp_acl_index_free(acl->index);
     free(acl->aces);
     free(acl->hits);
     free(acl);
@@ -126,8 +130,12 @@ int qfp_acl_delete(struct qfp *fp, uint32_t slot)
         rc = qfp_fail(fp, QFP_EBUSY, "ACL slot %u is used by %u targets and policies", slot,
                       fp->acls[slot].refs);
     if (rc == QFP_OK) {
-        acl_free(fp->acls[slot].acl);
+        /* qfp_acl_classify() names slots directly, not through a target: let its batch finish. */
+        struct qfp_acl *old = fp->acls[slot].acl;
+        qfp_gate_close(fp);
         fp->acls[slot].acl = NULL;
+        qfp_gate_open(fp);
+        acl_free(old);
     }
     qfp_ctl_unlock(fp);
     return rc;
@@ -163,6 +171,19 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
             qfp_counter_set(&acl->hits[i], 0);
         qfp_counter_set(&acl->implicit_deny, 0);
         qfp_gate_open(fp);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = slot_check(fp, slot);
+    if (rc == QFP_OK) {
+        const struct qfp_acl *acl = fp->acls[slot].acl;
+        qfp_acl_index_stats(acl->index, out);
+        out->naces = acl->naces;
     }
     qfp_ctl_unlock(fp);
     return rc;

@@ -38,9 +38,35 @@ static inline void qfp_counter_set(qfp_counter *c, uint64_t value)
 }
 
 /* ---- ACLs ----------------------------------------------------------------------------------------- */
+/* A long ACL's index (qfp_acl_index.c): a decision tree over chunks of the key's bits. A tree node
+ * is a cut: the packet goes on to kids[(key[field] >> shift) & mask], and also down the wild branch,
+ * which holds the ACEs indifferent to the cut. A code with QFP_ACL_LEAF set is a leaf's offset in
+ * the pool (its ACE count, then its ACE indices in ACL order), else a cut's index. */
+enum { QFP_ACL_F_SRC, QFP_ACL_F_DST, QFP_ACL_F_SPORT, QFP_ACL_F_DPORT, QFP_ACL_F_PROTO, QFP_ACL_F_DSCP,
+       QFP_ACL_FIELDS };
+#define QFP_ACL_LEAF 0x80000000u
+#define QFP_ACL_EMPTY QFP_ACL_LEAF   /* the empty leaf, at the pool's start */
+#define QFP_ACL_WALK_MAX 40          /* pending branches of one walk: above DEPTH_MAX */
+
+struct qfp_acl_cut {
+    uint8_t field, shift;
+    uint16_t mask;
+    uint32_t kids;              /* offset of the 2^bits kid codes in the pool */
+    uint32_t wild;              /* code of the wild branch, QFP_ACL_EMPTY for none */
+    uint32_t first;             /* the lowest ACE index below this cut */
+};
+
+struct qfp_acl_index {
+    uint32_t root;              /* code of the tree's root */
+    uint32_t ncuts, npool;
+    struct qfp_acl_cut *cuts;
+    uint32_t *pool;
+};
+
 struct qfp_acl {
     uint32_t naces;
     struct qfp_ace *aces;       /* read-only once published */
+    struct qfp_acl_index *index;    /* NULL: the linear scan */
     qfp_counter *hits;          /* packets per ACE: run-time state, written by batches */
     qfp_counter implicit_deny;  /* packets that matched no ACE */
 };
@@ -148,6 +174,11 @@ void qfp_gate_exit(struct qfp *fp);
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */
 void qfp_acl_unref(struct qfp *fp, int32_t slot);
 void qfp_acl_free_all(struct qfp *fp);
+
+/* qfp_acl_index.c */
+int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_index **out);
+void qfp_acl_index_free(struct qfp_acl_index *ix);
+void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
 
 /* qfp_policy.c */
 void qfp_policy_unref(struct qfp *fp, const struct qfp_policy *policy);

@@ -14,34 +14,96 @@ static inline int port_ok(uint16_t port, uint16_t lo, uint16_t hi, int negate)
     return ((port >= lo) & (port <= hi)) ^ negate;
 }
 
+/* Does ACE a match packet p, which is not a non-initial fragment? */
+static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+        ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+        ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+        return 0;
+    if (a->flags & QFP_ACE_FRAGMENTS)
+        return 0;
+    if (a->flags & QFP_ACE_L4) {
+        if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
+            !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
+            return 0;
+        if ((a->flags & QFP_ACE_ESTABLISHED) && !(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)))
+            return 0;
+    }
+    return 1;
+}
+
+/* A non-initial fragment has no L4 header: IOS lets a permit with L4 conditions match on its L3
+ * part alone, skips a deny with L4 conditions, and `fragments` ACEs match only these. */
+static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+        ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+        ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+        return 0;
+    return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
+}
+
+/* The lowest ACE index below a code: no lookup that already matched lower need go there. */
+static inline uint32_t code_first(const struct qfp_acl_index *ix, uint32_t code)
+{
+    if (code & QFP_ACL_LEAF) {
+        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
+        return leaf[0] ? leaf[1] : UINT32_MAX;
+    }
+    return ix->cuts[code].first;
+}
+
+/* Walk the index's tree (qfp_acl_index.c): every branch the packet reaches, the wild ones too.
+ * Of a cut's two branches the one holding the lower ACE goes first, so that an early match (often
+ * a broad ACE, pushed down a wild branch) is found soon and prunes the rest of the walk. */
+static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_index *ix = acl->index;
+    const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
+    uint32_t best = acl->naces;
+    uint32_t pending[QFP_ACL_WALK_MAX], sp = 0;
+    pending[sp++] = ix->root;
+    while (sp) {
+        uint32_t code = pending[--sp];
+        while (!(code & QFP_ACL_LEAF)) {
+            const struct qfp_acl_cut *c = &ix->cuts[code];
+            if (c->first >= best) {
+                code = QFP_ACL_EMPTY;
+                break;
+            }
+            code = ix->pool[c->kids + ((key[c->field] >> c->shift) & c->mask)];
+            if (c->wild != QFP_ACL_EMPTY) {
+                uint32_t other = c->wild;
+                if (code_first(ix, other) < code_first(ix, code))
+                    other = code, code = c->wild;
+                pending[sp++] = other;
+            }
+        }
+        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
+        for (uint32_t i = 1; i <= leaf[0] && leaf[i] < best; i++)
+            if (ace_match(&acl->aces[leaf[i]], p)) {
+                best = leaf[i];
+                break;
+            }
+    }
+    return best;
+}
+
 /* Index of the first ACE matching the packet, or acl->naces for none (the implicit deny). */
 static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
-    const int noninitial = p->frag == QFP_FRAG_NONINITIAL;
-    for (uint32_t i = 0; i < acl->naces; i++) {
-        const struct qfp_ace *a = &acl->aces[i];
-        if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
-            ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
-            ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
-            continue;
-        if (noninitial) {
-            /* No L4 header: IOS lets a permit with L4 conditions match on its L3 part alone,
-             * and skips a deny with L4 conditions. */
-            if ((a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) == QFP_ACE_L4)
-                continue;
-            return i;
-        }
-        if (a->flags & QFP_ACE_FRAGMENTS)
-            continue;
-        if (a->flags & QFP_ACE_L4) {
-            if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
-                !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
-                continue;
-            if ((a->flags & QFP_ACE_ESTABLISHED) && !(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)))
-                continue;
-        }
-        return i;
+    if (p->frag == QFP_FRAG_NONINITIAL) {
+        for (uint32_t i = 0; i < acl->naces; i++)
+            if (ace_match_noninitial(&acl->aces[i], p))
+                return i;
+        return acl->naces;
     }
+    if (acl->index)
+        return acl_index_lookup(acl, p);
+    for (uint32_t i = 0; i < acl->naces; i++)
+        if (ace_match(&acl->aces[i], p))
+            return i;
     return acl->naces;
 }
 
@@ -268,6 +330,26 @@ int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *
     qfp_gate_enter(fp);
     for (size_t i = 0; i < n; i++)
         process_one(fp, &pkts[i], &verdicts[i]);
+    qfp_gate_exit(fp);
+    return QFP_OK;
+}
+
+int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, uint32_t *ace_out,
+                     size_t n)
+{
+    /* The slot is checked under the control lock, and the batch gate entered before it is let go:
+     * a writer that replaces or deletes the ACL then waits for this batch. */
+    qfp_ctl_lock(fp);
+    if (slot >= fp->max_acls || !fp->acls[slot].acl) {
+        int rc = qfp_fail(fp, QFP_ENOENT, "no ACL in slot %u", slot);
+        qfp_ctl_unlock(fp);
+        return rc;
+    }
+    const struct qfp_acl *acl = fp->acls[slot].acl;
+    qfp_gate_enter(fp);
+    qfp_ctl_unlock(fp);
+    for (size_t i = 0; i < n; i++)
+        ace_out[i] = acl_lookup(acl, &pkts[i]);
     qfp_gate_exit(fp);
     return QFP_OK;
 }

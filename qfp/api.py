@@ -34,6 +34,11 @@ class FastPathAPI(abc.ABC):
     @abc.abstractmethod
     def acl_clear_counters(self, slot: int) -> None: ...
 
+    @abc.abstractmethod
+    def acl_classify(self, slot: int, batch: np.ndarray) -> np.ndarray:
+        """First-match lookup alone: per packet, the index of the first ACE it matches in the
+        ACL in `slot`, or the ACL's length for none. Counts nothing."""
+
     # ---- policies: immutable compiled policy-maps ----
     @abc.abstractmethod
     def policy_create(self, policy: Policy) -> int:

@@ -275,6 +275,13 @@ class NumpyBaseline:
                 **{name: np.zeros(per_colour, dtype=np.uint64) for name in ("colour_pkts", "colour_bytes")})
 
     # ---- packets ----
+    def acl_classify(self, slot: int, batch: np.ndarray) -> np.ndarray:
+        """First-match lookup alone, as FastPath.acl_classify: a scan of every ACE per packet."""
+        P.check_batch(batch)
+        columns = {name: batch[name] for name in
+                   ("src", "dst", "proto", "dscp", "sport", "dport", "tcp_flags", "frag")}
+        return self._acls[slot].first_match(columns).astype(np.uint32)
+
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         P.check_batch(batch)
         n = batch.size

@@ -15,7 +15,7 @@ from . import policer as policer_words
 from ._fastpath import ffi, lib
 from .api import FastPathAPI
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
-from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import Ace, Binding, ClassMap, Direction, Match, Policy
 
 _STATUS_ERRORS = {
@@ -97,6 +97,17 @@ def _compile_aces(aces: Sequence[Ace], hits: Sequence[int] | None):
             raise errors.TableError("an ACE counter is outside 0..2^64-1")
         c_hits = ffi.new("uint64_t[]", hits or [0])
     return c_aces, len(aces), c_hits
+
+
+# ACLs this long or longer are looked up through a decision tree (csrc/qfp_acl_index.c).
+ACL_INDEX_MIN = lib.QFP_ACL_INDEX_MIN
+
+
+def compiled_aces(aces: Sequence[Ace]) -> bytes:
+    """ACEs as the C fast path holds them (struct qfp_ace[], native byte order): for programs
+    outside the package that classify the same rules, such as bench/peers."""
+    c_aces, n, _ = _compile_aces(aces, None)
+    return bytes(ffi.buffer(c_aces, n * ffi.sizeof("struct qfp_ace")))
 
 
 def class_map_order(policy: Policy) -> list[ClassMap]:
@@ -213,6 +224,24 @@ class FastPath(FastPathAPI):
     def acl_clear_counters(self, slot) -> None:
         self._check(lib.qfp_acl_clear_counters(self._fp, _u32(slot)))
 
+    def acl_stats(self, slot) -> AclStats:
+        st = ffi.new("struct qfp_acl_stats *")
+        self._check(lib.qfp_acl_stats(self._fp, _u32(slot), st))
+        return AclStats(st.naces, bool(st.indexed), st.cuts, st.depth_max, st.leaf_max, st.bytes)
+
+    def acl_classify(self, slot, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        self._checked_batch(batch)
+        if out is None:
+            out = np.empty(batch.size, dtype=np.uint32)
+        elif (not isinstance(out, np.ndarray) or out.dtype != np.uint32 or out.shape != batch.shape
+              or not out.flags.c_contiguous or not out.flags.writeable):
+            raise errors.TableError("out must be a writable contiguous uint32 array of the batch's length")
+        if batch.size:
+            self._check(lib.qfp_acl_classify(
+                self._fp, _u32(slot), ffi.from_buffer("struct qfp_pkt[]", batch),
+                ffi.from_buffer("uint32_t[]", out, require_writable=True), batch.size))
+        return out
+
     # ---- policies ----
     def policy_create(self, policy) -> int:
         compiled = _compile_policy(policy)
@@ -317,17 +346,24 @@ class FastPath(FastPathAPI):
               or not out.flags.c_contiguous or not out.flags.writeable):
             raise errors.TableError("out must be a writable contiguous VERDICT_DTYPE array of the batch's length")
         if batch.size:
-            pkts = ffi.from_buffer("struct qfp_pkt[]", batch)
-            # Checked in C: numpy's per-call overhead would cost more than the packet path itself
-            # at small batch sizes.
-            bad = ffi.new("size_t *")
-            if lib.qfp_batch_check(pkts, batch.size, bad) != lib.QFP_OK:
-                check_batch(batch[bad[0]:bad[0] + 1], first=bad[0])
-                raise errors.TableError(f"packet {bad[0]} has a field out of range")
+            pkts = self._checked_batch(batch)
             self._check(lib.qfp_process(
                 self._fp, pkts, ffi.from_buffer("struct qfp_verdict[]", out, require_writable=True),
                 batch.size))
         return out
+
+
+    @staticmethod
+    def _checked_batch(batch: np.ndarray):
+        """The batch as C packets, after checking every field's range. The check runs in C:
+        numpy's per-call overhead would cost more than the packet path itself at small batches."""
+        check_shape(batch)
+        pkts = ffi.from_buffer("struct qfp_pkt[]", batch)
+        bad = ffi.new("size_t *")
+        if batch.size and lib.qfp_batch_check(pkts, batch.size, bad) != lib.QFP_OK:
+            check_batch(batch[bad[0]:bad[0] + 1], first=bad[0])
+            raise errors.TableError(f"packet {bad[0]} has a field out of range")
+        return pkts
 
 
 def _class_state(c) -> ClassState:

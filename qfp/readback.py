@@ -13,6 +13,17 @@ class AclCounters:
 
 
 @dataclass(frozen=True)
+class AclStats:
+    """How the fast path looks an ACL up (struct qfp_acl_stats)."""
+    naces: int
+    indexed: bool       # False: a linear scan
+    cuts: int           # tree nodes
+    depth_max: int      # the deepest leaf, wild branches counted as levels
+    leaf_max: int       # the most ACEs one leaf makes a lookup scan
+    bytes: int          # the tree's tables
+
+
+@dataclass(frozen=True)
 class PolicyInfo:
     name: str
     policy_id: int

@@ -385,6 +385,12 @@ class ReferenceFastPath(FastPathAPI):
         acl.hits = [0] * len(acl.aces)
         acl.implicit_deny = 0
 
+    def acl_classify(self, slot: int, batch: np.ndarray) -> np.ndarray:
+        aces = self._acl(slot).aces
+        P.check_batch(batch)
+        found = (first_match(aces, Packet(*row)) for row in batch.tolist())
+        return np.fromiter((len(aces) if hit is None else hit for hit in found), np.uint32, batch.size)
+
     # ---- policies ----
     def policy_create(self, policy: Policy) -> int:
         if not isinstance(policy, Policy):

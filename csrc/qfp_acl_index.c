@@ -1,0 +1,446 @@
+/*
+ * qfp_acl_index.c - compile a long ACL into a decision tree, so that lookup cost grows slowly with
+ * the number of ACEs.
+ *
+ * Why a tree of cuts over bit-chunks (HiCuts/HyperCuts) and not the others:
+ *  - IOS wildcards may be non-contiguous. A cut on a chunk of bits of a field splits a ternary
+ *    (value, mask) rule exactly: it falls in the children whose index agrees with its cared bits.
+ *    Prefix-based schemes (tries, tuple space on prefix lengths) would have to expand such rules.
+ *  - First match is kept by construction: a leaf lists, in ACL order, every ACE that could match a
+ *    packet reaching it, and the lookup scans that list with the same matcher as the linear path.
+ *    No ACE priority is ever re-derived, so no semantic (fragments, established, neq) can drift.
+ *  - RFC-style cross-product tables are faster per packet but explode in memory at 10k rules.
+ * An ACE indifferent to a cut (the cut's chunk is all wildcard, or its port range spans the node)
+ * would be copied into every child; it goes down the node's wild branch instead (HyperCuts'
+ * pushing), which every lookup reaching the node also walks. That keeps the tables linear in the
+ * ACL; the price is more branches per lookup on ACLs that mix `any` with specific addresses.
+ * (EffiCuts' separate trees per wildcard pattern were tried and measured slower here: every tree
+ * is one more walk for every packet.)
+ *
+ * Non-initial fragments carry no ports, so the tree (which cuts on ports) never sees them: the
+ * lookup sends them down the linear scan. ACEs with `fragments` match only those, so they are left
+ * out of the tree altogether.
+ *
+ * All of this runs at configuration time, before the new ACL is published: compiling never holds
+ * the batch gate, so it never stalls packet processing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qfp_impl.h"
+
+enum {
+    LEAF_MAX = 8,          /* stop cutting at this many ACEs: scanning them is cheaper than a level */
+    DEPTH_MAX = 16,        /* a wild branch counts as a level: a walk has at most this many pending */
+    SPFAC = 4,             /* a cut may copy its narrow ACEs into at most this many children each */
+    POOL_MAX = 3u << 20    /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
+};
+
+/* Cut fields, in the order of qfp_acl_key(). Ports are cut from the top bit down so that the set a
+ * node covers is an interval; the ternary fields may be cut at any chunk of free bits. */
+static const uint8_t FIELD_BITS[QFP_ACL_FIELDS] = {32, 32, 16, 16, 8, 6};
+#define IS_PORT(f) ((f) == QFP_ACL_F_SPORT || (f) == QFP_ACL_F_DPORT)
+
+/* The part of the key space a node covers: ternary fields by fixed bits, ports by a top-bit
+ * prefix (mask then holds the prefix's bits). */
+struct region {
+    uint32_t val[QFP_ACL_FIELDS], mask[QFP_ACL_FIELDS];
+};
+
+struct cut {
+    uint8_t field, shift, bits;
+};
+
+struct builder {
+    const struct qfp_ace *aces;
+    struct qfp_acl_cut *cuts;
+    uint32_t ncuts, cuts_cap;
+    uint32_t *pool;           /* kid arrays and leaves */
+    uint32_t npool, pool_cap;
+    uint32_t *counts;         /* scratch: per-child counts while choosing a cut */
+    int failed;               /* out of memory, or over POOL_MAX */
+};
+
+static void ace_ternary(const struct qfp_ace *a, int f, uint32_t *v, uint32_t *m)
+{
+    switch (f) {
+    case QFP_ACL_F_SRC: *v = a->src_val; *m = a->src_mask; break;
+    case QFP_ACL_F_DST: *v = a->dst_val; *m = a->dst_mask; break;
+    case QFP_ACL_F_PROTO: *v = a->proto_val; *m = a->proto_mask; break;
+    default: *v = a->dscp_val; *m = a->dscp_mask; break;
+    }
+}
+
+/* An ACE's port condition as the ranges of ports it accepts: one, or two for neq. */
+static int ace_port_ranges(const struct qfp_ace *a, int f, uint32_t lo[2], uint32_t hi[2])
+{
+    if (!(a->flags & QFP_ACE_L4)) {
+        lo[0] = 0, hi[0] = 0xffff;
+        return 1;
+    }
+    uint32_t l = f == QFP_ACL_F_SPORT ? a->sport_lo : a->dport_lo;
+    uint32_t h = f == QFP_ACL_F_SPORT ? a->sport_hi : a->dport_hi;
+    int neg = !!(a->flags & (f == QFP_ACL_F_SPORT ? QFP_ACE_SPORT_NEG : QFP_ACE_DPORT_NEG));
+    if (!neg) {
+        lo[0] = l, hi[0] = h;
+        return 1;
+    }
+    int n = 0;
+    if (l > 0)
+        lo[n] = 0, hi[n] = l - 1, n++;
+    if (h < 0xffff)
+        lo[n] = h + 1, hi[n] = 0xffff, n++;
+    return n;
+}
+
+static void port_interval(const struct region *r, int f, uint32_t *a, uint32_t *b)
+{
+    *a = r->val[f];
+    *b = r->val[f] | (~r->mask[f] & 0xffffu);
+}
+
+/* The children [c_lo, c_hi] of cut c (a chunk of port bits) that port range [lo, hi] reaches. */
+static int port_children(const struct region *r, struct cut c, uint32_t lo, uint32_t hi,
+                         uint32_t *c_lo, uint32_t *c_hi)
+{
+    uint32_t a, b;
+    port_interval(r, c.field, &a, &b);
+    if (hi < a || lo > b)
+        return 0;
+    *c_lo = ((lo > a ? lo : a) - a) >> c.shift;
+    *c_hi = ((hi < b ? hi : b) - a) >> c.shift;
+    return 1;
+}
+
+/* Is ACE a indifferent to cut c, which would copy it into every child? Such an ACE is not copied:
+ * it goes down the node's wild branch instead (HyperCuts' "pushing"), which lookups also walk. */
+static int wide(const struct builder *bd, const struct region *r, struct cut c, uint32_t ace)
+{
+    const struct qfp_ace *a = &bd->aces[ace];
+    if (IS_PORT(c.field)) {
+        uint32_t lo[2], hi[2], x, y;
+        port_interval(r, c.field, &x, &y);
+        int nr = ace_port_ranges(a, c.field, lo, hi);
+        for (int j = 0; j < nr; j++)
+            if (lo[j] <= x && y <= hi[j])
+                return 1;
+        return 0;
+    }
+    uint32_t v, m;
+    ace_ternary(a, c.field, &v, &m);
+    return ((m >> c.shift) & ((1u << c.bits) - 1)) == 0;
+}
+
+/* Count, per child of cut c, the ACEs of list[0..n) that reach it, leaving out the wide ones
+ * (counted in *pushed); return the children's total. */
+static uint64_t cut_counts(const struct builder *bd, const struct region *r, struct cut c,
+                           const uint32_t *list, uint32_t n, uint32_t *counts, uint32_t *pushed)
+{
+    const uint32_t fan = 1u << c.bits, low = fan - 1;
+    *pushed = 0;
+    memset(counts, 0, (fan + 1) * sizeof *counts);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct qfp_ace *a = &bd->aces[list[i]];
+        if (wide(bd, r, c, list[i])) {
+            ++*pushed;
+            continue;
+        }
+        if (IS_PORT(c.field)) {
+            /* Difference array: +1 at the first child of a range, -1 after its last. A neq's two
+             * ranges never share a child unless they are adjacent in it; merge those. */
+            uint32_t lo[2], hi[2], cl[2], ch[2];
+            int k = 0, nr = ace_port_ranges(a, c.field, lo, hi);
+            for (int j = 0; j < nr; j++)
+                if (port_children(r, c, lo[j], hi[j], &cl[k], &ch[k]))
+                    k++;
+            if (k == 2 && cl[1] <= ch[0])
+                ch[0] = ch[1], k = 1;
+            for (int j = 0; j < k; j++)
+                counts[cl[j]]++, counts[ch[j] + 1]--;
+            continue;
+        }
+        uint32_t v, m;
+        ace_ternary(a, c.field, &v, &m);
+        uint32_t cv = (v >> c.shift) & low, cm = (m >> c.shift) & low;
+        if (cm == low) {
+            counts[cv]++, counts[cv + 1]--;
+        } else {
+            uint32_t free_bits = low & ~cm, sub = free_bits;
+            for (;;) {
+                counts[cv | sub]++, counts[(cv | sub) + 1]--;
+                if (!sub)
+                    break;
+                sub = (sub - 1) & free_bits;
+            }
+        }
+    }
+    uint64_t total = 0;
+    uint32_t run = 0;
+    for (uint32_t i = 0; i < fan; i++) {
+        run += counts[i];
+        counts[i] = run;
+        total += run;
+    }
+    return total;
+}
+
+/* Does ACE a reach child `child` of cut c in region r? */
+static int reaches(const struct builder *bd, const struct region *r, struct cut c, uint32_t ace,
+                   uint32_t child)
+{
+    const struct qfp_ace *a = &bd->aces[ace];
+    if (IS_PORT(c.field)) {
+        uint32_t lo[2], hi[2], cl, ch;
+        int nr = ace_port_ranges(a, c.field, lo, hi);
+        for (int j = 0; j < nr; j++)
+            if (port_children(r, c, lo[j], hi[j], &cl, &ch) && cl <= child && child <= ch)
+                return 1;
+        return 0;
+    }
+    uint32_t v, m, low = (1u << c.bits) - 1;
+    ace_ternary(a, c.field, &v, &m);
+    return (((v >> c.shift) ^ child) & (m >> c.shift) & low) == 0;
+}
+
+/* The candidate cuts of a region: for each field, chunks of 2, 4 and 8 free bits (ternary fields
+ * at every even offset, ports just below their fixed prefix). */
+static uint32_t candidates(const struct region *r, struct cut *out)
+{
+    static const uint8_t widths[] = {2, 4, 8};
+    uint32_t n = 0;
+    for (uint8_t f = 0; f < QFP_ACL_FIELDS; f++) {
+        uint32_t fb = FIELD_BITS[f];
+        for (size_t w = 0; w < sizeof widths; w++) {
+            uint32_t k = widths[w] < fb ? widths[w] : fb;
+            if (IS_PORT(f)) {
+                uint32_t fixed = (uint32_t)__builtin_popcount(r->mask[f]);
+                if (fixed + k <= fb)
+                    out[n++] = (struct cut){f, (uint8_t)(fb - fixed - k), (uint8_t)k};
+                continue;
+            }
+            for (uint32_t s = 0; s + k <= fb; s += 2) {
+                uint32_t chunk = ((1u << k) - 1) << s;
+                if (!(r->mask[f] & chunk))
+                    out[n++] = (struct cut){f, (uint8_t)s, (uint8_t)k};
+            }
+            if (k == fb)
+                break;
+        }
+    }
+    return n;
+}
+
+static int pool_reserve(struct builder *bd, uint32_t n)
+{
+    if (bd->npool + n > POOL_MAX) {
+        bd->failed = 1;
+        return 0;
+    }
+    if (bd->npool + n > bd->pool_cap) {
+        uint32_t cap = bd->pool_cap ? bd->pool_cap : 1024;
+        while (cap < bd->npool + n)
+            cap *= 2;
+        uint32_t *p = realloc(bd->pool, (size_t)cap * sizeof *p);
+        if (!p) {
+            bd->failed = 1;
+            return 0;
+        }
+        bd->pool = p, bd->pool_cap = cap;
+    }
+    return 1;
+}
+
+/* A leaf: its count, then its ACE indices in ACL order. Returns its kid code. */
+static uint32_t make_leaf(struct builder *bd, const uint32_t *list, uint32_t n)
+{
+    if (!pool_reserve(bd, n + 1))
+        return QFP_ACL_EMPTY;
+    uint32_t at = bd->npool;
+    bd->pool[at] = n;
+    memcpy(&bd->pool[at + 1], list, n * sizeof *list);
+    bd->npool += n + 1;
+    return QFP_ACL_LEAF | at;
+}
+
+static int same_leaf(const struct builder *bd, uint32_t code, const uint32_t *list, uint32_t n)
+{
+    if (!(code & QFP_ACL_LEAF))
+        return 0;
+    const uint32_t *leaf = &bd->pool[code & ~QFP_ACL_LEAF];
+    return leaf[0] == n && memcmp(&leaf[1], list, n * sizeof *list) == 0;
+}
+
+/* Pick the cut that leaves the fewest ACEs to scan: those of the wild branch and of the fullest
+ * child, within the replication budget. */
+static int choose_cut(struct builder *bd, const struct region *r, const uint32_t *list, uint32_t n,
+                      struct cut *best)
+{
+    struct cut cand[QFP_ACL_FIELDS * 3 * 16];
+    uint32_t ncand = candidates(r, cand);
+    uint64_t best_score = UINT64_MAX;
+    for (uint32_t i = 0; i < ncand; i++) {
+        uint32_t fan = 1u << cand[i].bits, pushed;
+        uint64_t total = cut_counts(bd, r, cand[i], list, n, bd->counts, &pushed);
+        if (total > (uint64_t)SPFAC * (n - pushed) + fan)
+            continue;
+        uint32_t worst = 0;
+        for (uint32_t c = 0; c < fan; c++)
+            worst = bd->counts[c] > worst ? bd->counts[c] : worst;
+        if (worst >= n || pushed >= n)
+            continue;   /* no progress */
+        /* What a packet scans: the wild branch, the worst child, and the mean one; then the
+         * narrower cut, for memory. */
+        uint64_t score = ((uint64_t)(pushed + worst) * fan + total) * 64 / fan + cand[i].bits;
+        if (score < best_score)
+            best_score = score, *best = cand[i];
+    }
+    return best_score != UINT64_MAX;
+}
+
+static uint32_t build_node(struct builder *bd, const struct region *r, const uint32_t *list,
+                           uint32_t n, uint32_t depth)
+{
+    struct cut c;
+    /* Past half the budget, stop cutting: leaves still fit, and a slower tree beats none. */
+    if (n <= LEAF_MAX || depth >= DEPTH_MAX || bd->failed || bd->npool > POOL_MAX / 2 ||
+        !choose_cut(bd, r, list, n, &c))
+        return make_leaf(bd, list, n);
+
+    const uint32_t fan = 1u << c.bits;
+    if (bd->ncuts == bd->cuts_cap) {
+        uint32_t cap = bd->cuts_cap ? bd->cuts_cap * 2 : 256;
+        struct qfp_acl_cut *p = realloc(bd->cuts, cap * sizeof *p);
+        if (!p) {
+            bd->failed = 1;
+            return make_leaf(bd, list, n);
+        }
+        bd->cuts = p, bd->cuts_cap = cap;
+    }
+    uint32_t *narrow = malloc(2 * (size_t)n * sizeof *narrow);
+    if (!narrow || !pool_reserve(bd, fan)) {
+        free(narrow);
+        bd->failed = 1;
+        return make_leaf(bd, list, n);
+    }
+    uint32_t node = bd->ncuts++, kids = bd->npool;
+    bd->npool += fan;
+    bd->cuts[node] = (struct qfp_acl_cut){c.field, c.shift, (uint16_t)(fan - 1), kids, QFP_ACL_EMPTY,
+                                          list[0]};
+
+    /* The wide ACEs down the wild branch, the others into the children they reach. */
+    uint32_t *wild = narrow + n, nnarrow = 0, nwild = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (wide(bd, r, c, list[i]))
+            wild[nwild++] = list[i];
+        else
+            narrow[nnarrow++] = list[i];
+    }
+    if (nwild) {
+        uint32_t code = build_node(bd, r, wild, nwild, depth + 1);
+        bd->cuts[node].wild = code;   /* the cuts may have moved: index them afresh */
+    }
+    uint32_t *sub = wild;   /* the wild list is no longer needed */
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < fan; k++) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < nnarrow; i++)
+            if (reaches(bd, r, c, narrow[i], k))
+                sub[m++] = narrow[i];
+        uint32_t code;
+        if (m == 0) {
+            code = QFP_ACL_EMPTY;
+        } else if (k > 0 && same_leaf(bd, prev, sub, m)) {
+            code = prev;   /* neighbouring children often hold the same few ACEs: share the leaf */
+        } else {
+            struct region child = *r;
+            if (IS_PORT(c.field)) {
+                uint32_t a, b;
+                port_interval(r, c.field, &a, &b);
+                child.val[c.field] = a + (k << c.shift);
+            } else {
+                child.val[c.field] |= k << c.shift;
+            }
+            child.mask[c.field] |= (fan - 1) << c.shift;
+            code = build_node(bd, &child, sub, m, depth + 1);
+        }
+        bd->pool[kids + k] = code;   /* the pool may have moved: index it afresh */
+        prev = code;
+    }
+    free(narrow);
+    return node;
+}
+
+void qfp_acl_index_free(struct qfp_acl_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->cuts);
+    free(ix->pool);
+    free(ix);
+}
+
+int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_index **out)
+{
+    *out = NULL;
+    struct qfp_acl_index *ix = calloc(1, sizeof *ix);
+    uint32_t *lists = malloc((naces ? naces : 1) * sizeof *lists);
+    struct builder bd = {.aces = aces, .counts = malloc(258 * sizeof(uint32_t))};
+    if (!ix || !lists || !bd.counts || !pool_reserve(&bd, 1)) {
+        free(ix), free(lists), free(bd.counts), free(bd.pool);
+        return QFP_ENOMEM;
+    }
+    bd.pool[bd.npool++] = 0;   /* QFP_ACL_EMPTY */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < naces; i++)
+        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
+            lists[n++] = i;
+    struct region whole;
+    memset(&whole, 0, sizeof whole);
+    ix->root = n ? build_node(&bd, &whole, lists, n, 0) : QFP_ACL_EMPTY;
+    free(lists), free(bd.counts);
+    ix->cuts = bd.cuts, ix->pool = bd.pool;
+    ix->ncuts = bd.ncuts, ix->npool = bd.npool;
+    if (bd.failed) {
+        /* Over budget or out of memory: the caller keeps the linear scan, which is always right. */
+        qfp_acl_index_free(ix);
+        return QFP_EFULL;
+    }
+    *out = ix;
+    return QFP_OK;
+}
+
+void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    if (!ix)
+        return;
+    st->indexed = 1;
+    st->cuts = ix->ncuts;
+    st->bytes = sizeof *ix + (uint64_t)ix->ncuts * sizeof *ix->cuts + (uint64_t)ix->npool * 4;
+    /* The deepest walk and the longest leaf, found by walking every tree. A walk holds at most
+     * the unvisited siblings of each level on its stack. */
+    struct frame {
+        uint32_t code, depth;
+    };
+    const uint32_t cap = (DEPTH_MAX + 2) * 256;
+    struct frame *stack = malloc(cap * sizeof *stack);
+    if (!stack)
+        return;
+    uint32_t sp = 0;
+    stack[sp++] = (struct frame){ix->root, 1};
+    while (sp) {
+        struct frame f = stack[--sp];
+        if (f.code & QFP_ACL_LEAF) {
+            uint32_t n = ix->pool[f.code & ~QFP_ACL_LEAF];
+            st->leaf_max = n > st->leaf_max ? n : st->leaf_max;
+            st->depth_max = f.depth > st->depth_max ? f.depth : st->depth_max;
+            continue;
+        }
+        const struct qfp_acl_cut *c = &ix->cuts[f.code];
+        if (c->wild != QFP_ACL_EMPTY && sp < cap)
+            stack[sp++] = (struct frame){c->wild, f.depth + 1};
+        for (uint32_t k = 0; k <= c->mask && sp < cap; k++)
+            stack[sp++] = (struct frame){ix->pool[c->kids + k], f.depth + 1};
+    }
+    free(stack);
+}
