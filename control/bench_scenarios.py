@@ -317,17 +317,25 @@ def plot(rows: list[dict], path: str) -> None:
 
 def add_arguments(p) -> None:
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                   help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table)")
+                   help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table); "
+                        "goals: the line-rate goals (see --peers)")
     p.add_argument("--json", metavar="FILE", help="run the scenarios (all unless named) and write their figures as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="chart packets/s against ACEs and sessions (needs matplotlib)")
     p.add_argument("--quick", action="store_true", help="the scenarios' two smallest points only")
+    p.add_argument("--peers", action="store_true",
+                   help="the line-rate goals beside DPDK rte_acl and rte_meter (needs libdpdk-dev); "
+                        "`qfp bench goals` runs them without insisting on DPDK")
 
 
 def wanted(args) -> bool:
-    return bool(args.scenarios or args.json or args.plot or args.quick)
+    return bool(args.scenarios or args.json or args.plot or args.quick or args.peers)
 
 
 def run(args) -> int:
+    if args.peers or args.scenarios == ["goals"]:
+        from . import bench_goals
+
+        return bench_goals.run(args, require_peer=args.peers)
     names = list(SCENARIOS) if not args.scenarios or "all" in args.scenarios else args.scenarios
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:

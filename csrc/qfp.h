@@ -290,6 +290,10 @@ int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir);
  * index of the first packet out of range. */
 int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out);
 
+/* What control operations cost the packet path: batches that had to wait at the gate while a
+ * change was published, and the longest wait, since creation or the last reset. */
+int qfp_gate_stats(struct qfp *fp, uint64_t *waits, uint64_t *wait_max_ns, int reset);
+
 /* Classify, police and filter n packets; verdicts[i] answers pkts[i]. Inputs are trusted: the
  * caller has checked them with qfp_batch_check(). Unknown UIDBs are dropped, not errors. */
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n);

@@ -144,6 +144,8 @@ struct qfp {
     atomic_uint readers;
     atomic_uint writer;
     atomic_flag ctl_lock;                   /* serialises control operations */
+    _Atomic uint64_t gate_waits;            /* batches that found the gate closed */
+    _Atomic uint64_t gate_wait_max_ns;      /* the longest such wait */
 
     uint32_t max_uidbs;
     struct qfp_target **targets;            /* [uidb * 2 + dir]; NULL: UIDB not in use */

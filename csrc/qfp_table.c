@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qfp_impl.h"
 
@@ -51,16 +52,45 @@ void qfp_gate_open(struct qfp *fp)
     atomic_store(&fp->writer, 0);
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A batch that finds the gate closed waits, and the wait is what a control operation costs the
+ * packet path: it is timed (two clock reads, only on this slow path) and the longest kept. */
 void qfp_gate_enter(struct qfp *fp)
 {
+    uint64_t waited_from = 0;
     for (;;) {
-        while (atomic_load(&fp->writer))
+        while (atomic_load(&fp->writer)) {
+            if (!waited_from)
+                waited_from = now_ns();
             sched_yield();
+        }
         atomic_fetch_add(&fp->readers, 1);
         if (!atomic_load(&fp->writer))
-            return;
+            break;
         atomic_fetch_sub(&fp->readers, 1);
     }
+    if (waited_from) {
+        uint64_t waited = now_ns() - waited_from;
+        atomic_fetch_add_explicit(&fp->gate_waits, 1, memory_order_relaxed);
+        uint64_t longest = atomic_load_explicit(&fp->gate_wait_max_ns, memory_order_relaxed);
+        while (waited > longest &&
+               !atomic_compare_exchange_weak_explicit(&fp->gate_wait_max_ns, &longest, waited,
+                                                      memory_order_relaxed, memory_order_relaxed))
+            ;
+    }
+}
+
+int qfp_gate_stats(struct qfp *fp, uint64_t *waits, uint64_t *wait_max_ns, int reset)
+{
+    *waits = reset ? atomic_exchange(&fp->gate_waits, 0) : atomic_load(&fp->gate_waits);
+    *wait_max_ns = reset ? atomic_exchange(&fp->gate_wait_max_ns, 0) : atomic_load(&fp->gate_wait_max_ns);
+    return QFP_OK;
 }
 
 void qfp_gate_exit(struct qfp *fp)
@@ -76,6 +106,8 @@ int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, str
         return QFP_ENOMEM;
     atomic_init(&fp->readers, 0);
     atomic_init(&fp->writer, 0);
+    atomic_init(&fp->gate_waits, 0);
+    atomic_init(&fp->gate_wait_max_ns, 0);
     atomic_flag_clear(&fp->ctl_lock);
     fp->max_uidbs = max_uidbs;
     fp->max_acls = max_acls;

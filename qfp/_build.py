@@ -50,7 +50,7 @@ ffibuilder.set_source(
     sources=SOURCES,
     depends=DEPENDS,
     include_dirs=[str(CSRC)],
-    # C11 plus POSIX.1-2008 for strnlen() and sched_yield().
+    # C11 plus POSIX.1-2008 for strnlen(), sched_yield() and clock_gettime().
     extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra"]
     + shlex.split(os.environ.get("QFP_CFLAGS", "")),
     extra_link_args=shlex.split(os.environ.get("QFP_LDFLAGS", "")),

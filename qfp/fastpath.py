@@ -337,6 +337,12 @@ class FastPath(FastPathAPI):
     def target_clear_counters(self, uidb, direction) -> None:
         self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction.of(direction)))
 
+    def gate_stats(self, reset: bool = False) -> tuple[int, int]:
+        """(batches that waited while a change was published, the longest wait in ns)."""
+        waits, longest = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        self._check(lib.qfp_gate_stats(self._fp, waits, longest, int(reset)))
+        return waits[0], longest[0]
+
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         check_shape(batch)
