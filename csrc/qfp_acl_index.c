@@ -30,7 +30,7 @@
 #include "qfp_impl.h"
 
 enum {
-    LEAF_MAX = 8,          /* stop cutting at this many ACEs: scanning them is cheaper than a level */
+    LEAF_MAX = 6,          /* stop cutting at this many ACEs: scanning them is cheaper than a level */
     DEPTH_MAX = 16,        /* a wild branch counts as a level: a walk has at most this many pending */
     SPFAC = 4,             /* a cut may copy its narrow ACEs into at most this many children each */
     POOL_MAX = 3u << 20    /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
@@ -286,6 +286,7 @@ static int choose_cut(struct builder *bd, const struct region *r, const uint32_t
         uint32_t worst = 0;
         for (uint32_t c = 0; c < fan; c++)
             worst = bd->counts[c] > worst ? bd->counts[c] : worst;
+
         if (worst >= n || pushed >= n)
             continue;   /* no progress */
         /* What a packet scans: the wild branch, the worst child, and the mean one; then the
@@ -317,15 +318,15 @@ static uint32_t build_node(struct builder *bd, const struct region *r, const uin
         bd->cuts = p, bd->cuts_cap = cap;
     }
     uint32_t *narrow = malloc(2 * (size_t)n * sizeof *narrow);
-    if (!narrow || !pool_reserve(bd, fan)) {
+    if (!narrow || !pool_reserve(bd, 2 * fan)) {
         free(narrow);
         bd->failed = 1;
         return make_leaf(bd, list, n);
     }
     uint32_t node = bd->ncuts++, kids = bd->npool;
-    bd->npool += fan;
+    bd->npool += 2 * fan;
     bd->cuts[node] = (struct qfp_acl_cut){c.field, c.shift, (uint16_t)(fan - 1), kids, QFP_ACL_EMPTY,
-                                          list[0]};
+                                          UINT32_MAX, list[0]};
 
     /* The wide ACEs down the wild branch, the others into the children they reach. */
     uint32_t *wild = narrow + n, nnarrow = 0, nwild = 0;
@@ -338,6 +339,7 @@ static uint32_t build_node(struct builder *bd, const struct region *r, const uin
     if (nwild) {
         uint32_t code = build_node(bd, r, wild, nwild, depth + 1);
         bd->cuts[node].wild = code;   /* the cuts may have moved: index them afresh */
+        bd->cuts[node].wild_first = wild[0];
     }
     uint32_t *sub = wild;   /* the wild list is no longer needed */
     uint32_t prev = 0;
@@ -363,7 +365,9 @@ static uint32_t build_node(struct builder *bd, const struct region *r, const uin
             child.mask[c.field] |= (fan - 1) << c.shift;
             code = build_node(bd, &child, sub, m, depth + 1);
         }
-        bd->pool[kids + k] = code;   /* the pool may have moved: index it afresh */
+        /* The pool may have moved: index it afresh. */
+        bd->pool[kids + 2 * k] = code;
+        bd->pool[kids + 2 * k + 1] = m ? sub[0] : UINT32_MAX;
         prev = code;
     }
     free(narrow);
@@ -440,7 +444,7 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
         if (c->wild != QFP_ACL_EMPTY && sp < cap)
             stack[sp++] = (struct frame){c->wild, f.depth + 1};
         for (uint32_t k = 0; k <= c->mask && sp < cap; k++)
-            stack[sp++] = (struct frame){ix->pool[c->kids + k], f.depth + 1};
+            stack[sp++] = (struct frame){ix->pool[c->kids + 2 * k], f.depth + 1};
     }
     free(stack);
 }

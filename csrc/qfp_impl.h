@@ -39,8 +39,9 @@ static inline void qfp_counter_set(qfp_counter *c, uint64_t value)
 
 /* ---- ACLs ----------------------------------------------------------------------------------------- */
 /* A long ACL's index (qfp_acl_index.c): a decision tree over chunks of the key's bits. A tree node
- * is a cut: the packet goes on to kids[(key[field] >> shift) & mask], and also down the wild branch,
- * which holds the ACEs indifferent to the cut. A code with QFP_ACL_LEAF set is a leaf's offset in
+ * is a cut: the packet goes on to kid (key[field] >> shift) & mask, and also down the wild branch,
+ * which holds the ACEs indifferent to the cut. Each branch carries its lowest ACE index, so that a
+ * walk can skip it, unread, once it has matched an ACE before it. A code with QFP_ACL_LEAF set is a leaf's offset in
  * the pool (its ACE count, then its ACE indices in ACL order), else a cut's index. */
 enum { QFP_ACL_F_SRC, QFP_ACL_F_DST, QFP_ACL_F_SPORT, QFP_ACL_F_DPORT, QFP_ACL_F_PROTO, QFP_ACL_F_DSCP,
        QFP_ACL_FIELDS };
@@ -51,8 +52,9 @@ enum { QFP_ACL_F_SRC, QFP_ACL_F_DST, QFP_ACL_F_SPORT, QFP_ACL_F_DPORT, QFP_ACL_F
 struct qfp_acl_cut {
     uint8_t field, shift;
     uint16_t mask;
-    uint32_t kids;              /* offset of the 2^bits kid codes in the pool */
+    uint32_t kids;              /* offset in the pool of 2^bits (code, lowest ACE below it) pairs */
     uint32_t wild;              /* code of the wild branch, QFP_ACL_EMPTY for none */
+    uint32_t wild_first;        /* the lowest ACE down the wild branch */
     uint32_t first;             /* the lowest ACE index below this cut */
 };
 

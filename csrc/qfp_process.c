@@ -44,40 +44,39 @@ static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp
     return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
 }
 
-/* The lowest ACE index below a code: no lookup that already matched lower need go there. */
-static inline uint32_t code_first(const struct qfp_acl_index *ix, uint32_t code)
-{
-    if (code & QFP_ACL_LEAF) {
-        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
-        return leaf[0] ? leaf[1] : UINT32_MAX;
-    }
-    return ix->cuts[code].first;
-}
-
 /* Walk the index's tree (qfp_acl_index.c): every branch the packet reaches, the wild ones too.
  * Of a cut's two branches the one holding the lower ACE goes first, so that an early match (often
- * a broad ACE, pushed down a wild branch) is found soon and prunes the rest of the walk. */
+ * a broad ACE, pushed down a wild branch) is found soon; a branch whose lowest ACE comes after the
+ * best match so far is skipped without being read. */
 static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
     const struct qfp_acl_index *ix = acl->index;
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
     uint32_t best = acl->naces;
-    uint32_t pending[QFP_ACL_WALK_MAX], sp = 0;
-    pending[sp++] = ix->root;
+    uint32_t pending[QFP_ACL_WALK_MAX], pending_first[QFP_ACL_WALK_MAX], sp = 0;
+    pending[sp] = ix->root, pending_first[sp++] = 0;
     while (sp) {
-        uint32_t code = pending[--sp];
+        --sp;
+        if (pending_first[sp] >= best)
+            continue;
+        uint32_t code = pending[sp];
         while (!(code & QFP_ACL_LEAF)) {
             const struct qfp_acl_cut *c = &ix->cuts[code];
-            if (c->first >= best) {
+            const uint32_t *kid = &ix->pool[c->kids + 2 * ((key[c->field] >> c->shift) & c->mask)];
+            uint32_t first = kid[1];
+            code = kid[0];
+            if (c->wild_first < best) {
+                uint32_t other = c->wild, other_first = c->wild_first;
+                if (other_first < first) {
+                    uint32_t t = other;
+                    other = code, code = t;
+                    t = other_first, other_first = first, first = t;
+                }
+                pending[sp] = other, pending_first[sp++] = other_first;
+            }
+            if (first >= best) {
                 code = QFP_ACL_EMPTY;
                 break;
-            }
-            code = ix->pool[c->kids + ((key[c->field] >> c->shift) & c->mask)];
-            if (c->wild != QFP_ACL_EMPTY) {
-                uint32_t other = c->wild;
-                if (code_first(ix, other) < code_first(ix, code))
-                    other = code, code = c->wild;
-                pending[sp++] = other;
             }
         }
         const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
