@@ -16,8 +16,10 @@
  * unpublishes can be freed at once.
  *
  * A UIDB's packets belong to one thread at a time (its policers' buckets are its own). Threads that
- * process different UIDBs share nothing but the per-ACE counters of an ACL both use; those are
- * bumped without a lock, so two threads may, rarely, lose one count between them (never corrupt it).
+ * process different UIDBs share no writes: an ACL's per-ACE counters, which every target naming
+ * the ACL bumps, are kept in a shard per thread and summed when read. Beyond four threads shards
+ * are shared; their counters are bumped without a lock, so two threads may then, rarely, lose one
+ * count between them (never corrupt it).
  */
 #ifndef QFP_H
 #define QFP_H

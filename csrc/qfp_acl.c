@@ -42,9 +42,12 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     struct qfp_acl *acl = calloc(1, sizeof *acl);
     /* Never a zero-size allocation: an empty ACL is legal (it denies everything). */
     size_t n = naces ? naces : 1;
+    /* A row per shard: the ACEs and the implicit deny, rounded up to whole 64-byte lines. */
+    uint32_t stride = (naces + 1 + 7) & ~7u;
     if (acl) {
         acl->aces = malloc(n * sizeof *acl->aces);
-        acl->hits = calloc(n, sizeof *acl->hits);
+        acl->hits = aligned_alloc(64, (size_t)stride * QFP_COUNTER_SHARDS * sizeof *acl->hits);
+        acl->stride = stride;
     }
     if (!acl || !acl->aces || !acl->hits) {
         if (acl) {
@@ -60,8 +63,10 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     /* A failed index (no memory, over budget) leaves the linear scan, which is always right. */
     if (naces >= QFP_ACL_INDEX_MIN)
         (void)qfp_acl_index_build(acl->aces, naces, &acl->index);
+    for (size_t i = 0; i < (size_t)stride * QFP_COUNTER_SHARDS; i++)
+        qfp_counter_set(&acl->hits[i], 0);
     for (uint32_t i = 0; hits && i < naces; i++)
-        qfp_counter_set(&acl->hits[i], hits[i]);
+        qfp_counter_set(&acl->hits[i], hits[i]);   /* into shard 0: reads sum the shards */
     *out = acl;
     return QFP_OK;
 }
@@ -151,8 +156,8 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
         qfp_gate_close(fp);
         uint32_t n = acl->naces < cap ? acl->naces : cap;
         for (uint32_t i = 0; i < n; i++)
-            hits[i] = qfp_counter_read(&acl->hits[i]);
-        *implicit_deny_out = qfp_counter_read(&acl->implicit_deny);
+            hits[i] = qfp_acl_hits(acl, i);
+        *implicit_deny_out = qfp_acl_hits(acl, acl->naces);
         qfp_gate_open(fp);
         *naces_out = acl->naces;
     }
@@ -167,9 +172,8 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
     if (rc == QFP_OK) {
         struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
-        for (uint32_t i = 0; i < acl->naces; i++)
+        for (size_t i = 0; i < (size_t)acl->stride * QFP_COUNTER_SHARDS; i++)
             qfp_counter_set(&acl->hits[i], 0);
-        qfp_counter_set(&acl->implicit_deny, 0);
         qfp_gate_open(fp);
     }
     qfp_ctl_unlock(fp);

@@ -19,7 +19,8 @@
 /* A counter that batches in several threads may bump at once (the per-ACE counters: an ACL is
  * shared by every target that names it). A bump is a relaxed load and store, not a locked add: a
  * plain move on every CPU we build for, and no data race in C11 terms. Two threads bumping the same
- * counter in the same instant may lose one increment; they can never tear it. */
+ * counter in the same instant may lose one increment; they can never tear it. The per-ACE counters
+ * are sharded by thread besides (QFP_COUNTER_SHARDS), so that threads do not share them at all. */
 typedef _Atomic uint64_t qfp_counter;
 
 static inline void qfp_counter_bump(qfp_counter *c)
@@ -65,13 +66,31 @@ struct qfp_acl_index {
     uint32_t *pool;
 };
 
+/* Up to this many threads bump an ACL's counters without sharing a cache line: each thread takes
+ * a shard on its first batch (qfp_thread_shard), and a read sums the shards. */
+#define QFP_COUNTER_SHARDS 4
+
 struct qfp_acl {
     uint32_t naces;
     struct qfp_ace *aces;       /* read-only once published */
     struct qfp_acl_index *index;    /* NULL: the linear scan */
-    qfp_counter *hits;          /* packets per ACE: run-time state, written by batches */
-    qfp_counter implicit_deny;  /* packets that matched no ACE */
+    /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
+     * deny at [naces]; rows are `stride` counters apart, a whole number of cache lines. */
+    qfp_counter *hits;
+    uint32_t stride;
 };
+
+/* This thread's counter shard (qfp_process.c). */
+uint32_t qfp_thread_shard(void);
+
+/* An ACL counter's total over the shards. */
+static inline uint64_t qfp_acl_hits(const struct qfp_acl *acl, uint32_t index)
+{
+    uint64_t sum = 0;
+    for (uint32_t s = 0; s < QFP_COUNTER_SHARDS; s++)
+        sum += qfp_counter_read(&acl->hits[(size_t)s * acl->stride + index]);
+    return sum;
+}
 
 struct qfp_acl_slot {
     struct qfp_acl *acl;        /* NULL: slot free */

@@ -256,7 +256,8 @@ drop:
 }
 
 /* ---- a batch --------------------------------------------------------------------------------------- */
-static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v)
+static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v,
+                               uint32_t shard)
 {
     v->ace = QFP_ACE_NONE;
     v->cls = v->child_cls = QFP_CLASS_NONE;
@@ -275,14 +276,14 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
     if (t->acl_slot != QFP_ACL_NONE) {
         struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
         uint32_t hit = acl_lookup(acl, p);
+        /* The implicit deny's counter sits at [naces] of the row. */
+        qfp_counter_bump(&acl->hits[(size_t)shard * acl->stride + hit]);
         if (hit == acl->naces) {
-            qfp_counter_bump(&acl->implicit_deny);
             v->ace = QFP_ACE_IMPLICIT;
             v->action = QFP_DROP;
             v->reason = QFP_REASON_ACL;
             return;
         }
-        qfp_counter_bump(&acl->hits[hit]);
         v->ace = hit;
         if (!(acl->aces[hit].flags & QFP_ACE_PERMIT)) {
             v->action = QFP_DROP;
@@ -324,11 +325,21 @@ int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out)
     return QFP_OK;
 }
 
+uint32_t qfp_thread_shard(void)
+{
+    static atomic_uint next_shard;
+    static _Thread_local uint32_t shard = UINT32_MAX;
+    if (shard == UINT32_MAX)
+        shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % QFP_COUNTER_SHARDS;
+    return shard;
+}
+
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n)
 {
+    const uint32_t shard = qfp_thread_shard();
     qfp_gate_enter(fp);
     for (size_t i = 0; i < n; i++)
-        process_one(fp, &pkts[i], &verdicts[i]);
+        process_one(fp, &pkts[i], &verdicts[i], shard);
     qfp_gate_exit(fp);
     return QFP_OK;
 }

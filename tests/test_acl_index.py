@@ -169,3 +169,39 @@ def test_classify_names_a_missing_slot(fp):
 
     with pytest.raises(QfpError, match="no ACL in slot 63"):
         fp.acl_classify(63, acl_traffic(cisco_acl(5), 4))
+
+
+def test_two_threads_on_one_acl_lose_no_count(fp):
+    """Targets of two threads share the ACL; each thread bumps its own counter shard, so the
+    counters read back are exact however the threads interleave."""
+    aces = cisco_acl(300, seed=21)
+    slot = fp.acl_create(aces)
+    uidbs = [fp.uidb_create(0x9100 + k, f"Virtual-Access{91 + k}") for k in range(2)]
+    batches = []
+    for k, uidb in enumerate(uidbs):
+        fp.bind(uidb, Direction.IN, acl=slot)
+        b = acl_traffic(aces, 4096, seed=30 + k)
+        b["uidb"] = uidb
+        batches.append(b)
+    rounds = 200
+    expected = sum(np.bincount(np.minimum(fp.process(b)["ace"], 300), minlength=301) for b in batches)
+    fp.acl_clear_counters(slot)
+
+    def pump(batch):
+        for _ in range(rounds):
+            fp.process(batch)
+
+    workers = [threading.Thread(target=pump, args=(b,)) for b in batches]
+    try:
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        counters = fp.acl_counters(slot)
+        assert list(counters.hits) == (expected[:300] * rounds).tolist()
+        assert counters.implicit_deny == expected[300] * rounds
+    finally:
+        for uidb in uidbs:
+            fp.bind(uidb, Direction.IN)
+            fp.uidb_delete(uidb)
+        fp.acl_delete(slot)
