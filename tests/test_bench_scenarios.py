@@ -62,3 +62,33 @@ def test_plot_without_matplotlib_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     with pytest.raises(SystemExit, match=r"pip install 'qfp-model\[plot\]'"):
         B.plot([], "x.png")
+
+
+def test_goals_report_measures_every_goal(tmp_path, capsys):
+    """`qfp bench goals --quick`: every goal of issue 6 is measured and written; with DPDK present
+    the ACL rows carry rte_acl's figures, cross-checked to zero mismatches. Never judged on speed."""
+    from control import bench_goals
+
+    path = tmp_path / "goals.json"
+    assert cli.main(["bench", "goals", "--quick", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    names = {g["goal"] for g in data["goals"]}
+    assert {"acl-10", "acl-1000", "pipeline", "policer-1R3C", "policer-2R3C", "session-memory",
+            "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores"} <= names
+    for g in data["goals"]:
+        assert g["measured"] >= 0 and (g["passed"] is None) == (data["peer_missing"] is not None
+                                                               and g["unit"] in ("ns/pkt", "pps"))
+    acl = data["figures"]["acl"]
+    assert [f["aces"] for f in acl] == list(bench_goals.QUICK_ACL_SIZES)
+    if data["peer_missing"] is None:
+        assert all(f["mismatches"] == 0 and f["dpdk_ns"] > 0 for f in acl)
+    assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
+    assert "goal" in capsys.readouterr().out
+
+
+def test_peers_insists_on_dpdk(monkeypatch, capsys):
+    from control import bench_goals
+
+    monkeypatch.setattr(bench_goals, "load_peer", lambda: (None, "libdpdk is not installed"))
+    assert cli.main(["bench", "--peers", "--quick"]) == 2
+    assert "libdpdk is not installed" in capsys.readouterr().err

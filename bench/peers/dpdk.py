@@ -72,6 +72,12 @@ def _pkg_config(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["pkg-config", *args], capture_output=True, text=True, check=False)
 
 
+def _unsanitized_env() -> dict:
+    """Our environment without the sanitizer run's LD_PRELOAD: the compiler and the peer are not
+    the code under test."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+
+
 def available() -> str | None:
     """None when the peer can be built here; else why not."""
     if shutil.which("pkg-config") is None:
@@ -101,7 +107,7 @@ def build(build_dir: Path | None = None) -> Path:
     # Compile to a temporary name and rename, so an interrupted build never looks up to date.
     partial = build_dir / f".{BINARY_NAME}.{os.getpid()}.tmp"
     command = [_compiler(), *CFLAGS, "-o", str(partial), str(SOURCE), *shlex.split(flags.stdout)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=_unsanitized_env())
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         raise PeerError(f"compiling the DPDK peer failed ({shlex.join(command)}):\n"
@@ -130,8 +136,7 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
         packets_path.write_bytes(batch.tobytes())
         command = [str(binary), str(rules_path), str(packets_path), str(results_path), str(repeat),
                    "--", *(EAL_ARGS if eal_args is None else eal_args)]
-        # Not under our sanitizer run's LD_PRELOAD: the peer is DPDK's code, not ours.
-        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+        env = _unsanitized_env()
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                                   check=False, stdin=subprocess.DEVNULL, env=env)
