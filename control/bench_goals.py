@@ -123,7 +123,7 @@ def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) 
         nslot = numpy.acl_create(aces)
         numpy_ns = best_seconds(lambda: numpy.acl_classify(nslot, sample), 1) / sample.size * 1e9
         fig = {"aces": n, "ours_ns": ours_ns[n], "numpy_ns": numpy_ns, "compile_s": compile_s,
-               "table_bytes": stats.bytes, "indexed": stats.indexed, "depth_max": stats.depth_max,
+               "table_bytes": stats.bytes, "method": stats.method, "depth_max": stats.depth_max,
                "leaf_max": stats.leaf_max}
         if peer is not None:
             result = peer.run(aces, batch, repeat=rounds)

@@ -248,18 +248,27 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
                      uint32_t *naces_out, uint64_t *implicit_deny_out);
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
 
-/* How an ACL is looked up. ACLs of QFP_ACL_INDEX_MIN ACEs or more are compiled into a decision tree
- * (qfp_acl_index.c); shorter ones, and any whose tree would not fit 16 MB, are scanned in order. */
+/* How an ACL is looked up; every method finds the same first match. QFP_ACL_AUTO picks by length:
+ * a scan below QFP_ACL_INDEX_MIN ACEs; bit vectors (qfp_acl_bitvec.c) up to QFP_ACL_BITVEC_HEAD;
+ * beyond, the hybrid: bit vectors over the first QFP_ACL_BITVEC_HEAD ACEs, where most packets of
+ * most ACLs find their match at the cost of a dozen loads, and a decision tree (qfp_acl_index.c),
+ * whose cost grows slowly with length, over the rest. A method that cannot be built (no memory, a
+ * tree over its 16 MB budget) falls back to the scan, which always can. */
+enum qfp_acl_method { QFP_ACL_AUTO = 0, QFP_ACL_SCAN = 1, QFP_ACL_TREE = 2, QFP_ACL_BITVEC = 3,
+                      QFP_ACL_HYBRID = 4 };
+enum { QFP_ACL_INDEX_MIN = 24, QFP_ACL_BITVEC_HEAD = 256 };
+/* The method for ACLs created or replaced from now on, and for the hybrid the ACEs its bit vectors
+ * cover (0: QFP_ACL_BITVEC_HEAD): for tests and benchmarks of one method. */
+int qfp_set_acl_method(struct qfp *fp, uint32_t method, uint32_t bitvec_head);
+
 struct qfp_acl_stats {
     uint32_t naces;
-    uint32_t indexed;     /* 0: a linear scan */
+    uint32_t method;      /* enum qfp_acl_method, as built */
     uint32_t cuts;        /* tree nodes */
-    uint32_t depth_max;   /* the deepest leaf, wild branches counted as levels */
-    uint32_t leaf_max;    /* the most ACEs one leaf makes a lookup scan */
-    uint64_t bytes;       /* the tree's tables */
+    uint32_t depth_max;   /* the tree's deepest leaf, wild branches counted as levels */
+    uint32_t leaf_max;    /* the most ACEs one tree leaf makes a lookup scan */
+    uint64_t bytes;       /* the tree's or the bit vectors' tables */
 };
-/* Below this many ACEs a linear scan wins: it reads the ACEs in order, with no pointer chasing. */
-enum { QFP_ACL_INDEX_MIN = 24 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 
 /* First-match lookup alone, for benchmarks and cross-checks: ace_out[i] is the index of the first

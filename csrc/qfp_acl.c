@@ -60,9 +60,23 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     acl->naces = naces;
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
-    /* A failed index (no memory, over budget) leaves the linear scan, which is always right. */
-    if (naces >= QFP_ACL_INDEX_MIN)
-        (void)qfp_acl_index_build(acl->aces, naces, &acl->index);
+    uint32_t method = fp->acl_method;
+    uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+    if (method == QFP_ACL_AUTO)
+        method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : naces <= head ? QFP_ACL_BITVEC : QFP_ACL_HYBRID;
+    if (method == QFP_ACL_HYBRID && naces <= head)
+        method = QFP_ACL_BITVEC;
+    /* A method that cannot be built (no memory, over budget) leaves the scan, always right. */
+    uint32_t bits = method == QFP_ACL_BITVEC ? naces : method == QFP_ACL_HYBRID ? head : 0;
+    uint32_t tree_from = method == QFP_ACL_TREE ? 0 : method == QFP_ACL_HYBRID ? head : naces;
+    if ((bits && qfp_acl_bitvec_build(acl->aces, bits, &acl->bitvec) != QFP_OK) ||
+        (tree_from < naces && qfp_acl_index_build(acl->aces, naces, tree_from, &acl->index) != QFP_OK)) {
+        qfp_acl_bitvec_free(acl->bitvec);
+        qfp_acl_index_free(acl->index);
+        acl->bitvec = NULL, acl->index = NULL;
+        method = QFP_ACL_SCAN;
+    }
+    acl->method = method;
     for (size_t i = 0; i < (size_t)stride * QFP_COUNTER_SHARDS; i++)
         qfp_counter_set(&acl->hits[i], 0);
     for (uint32_t i = 0; hits && i < naces; i++)
@@ -76,6 +90,7 @@ static void acl_free(struct qfp_acl *acl)
     if (!acl)
         return;
     qfp_acl_index_free(acl->index);
+    qfp_acl_bitvec_free(acl->bitvec);
     free(acl->aces);
     free(acl->hits);
     free(acl);
@@ -180,6 +195,18 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
     return rc;
 }
 
+int qfp_set_acl_method(struct qfp *fp, uint32_t method, uint32_t bitvec_head)
+{
+    qfp_ctl_lock(fp);
+    int rc = method > QFP_ACL_HYBRID ? qfp_fail(fp, QFP_EINVAL, "no ACL lookup method %u", method) : QFP_OK;
+    if (rc == QFP_OK) {
+        fp->acl_method = method;
+        fp->acl_bitvec_head = bitvec_head;
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
 {
     qfp_ctl_lock(fp);
@@ -188,6 +215,9 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         const struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_acl_index_stats(acl->index, out);
         out->naces = acl->naces;
+        out->method = acl->method;
+        if (acl->bitvec)
+            out->bytes += acl->bitvec->bytes;
     }
     qfp_ctl_unlock(fp);
     return rc;

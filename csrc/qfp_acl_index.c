@@ -383,7 +383,8 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
     free(ix);
 }
 
-int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_index **out)
+int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
+                        struct qfp_acl_index **out)
 {
     *out = NULL;
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
@@ -395,7 +396,7 @@ int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_a
     }
     bd.pool[bd.npool++] = 0;   /* QFP_ACL_EMPTY */
     uint32_t n = 0;
-    for (uint32_t i = 0; i < naces; i++)
+    for (uint32_t i = first; i < naces; i++)
         if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
             lists[n++] = i;
     struct region whole;
@@ -418,7 +419,6 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
     memset(st, 0, sizeof *st);
     if (!ix)
         return;
-    st->indexed = 1;
     st->cuts = ix->ncuts;
     st->bytes = sizeof *ix + (uint64_t)ix->ncuts * sizeof *ix->cuts + (uint64_t)ix->npool * 4;
     /* The deepest walk and the longest leaf, found by walking every tree. A walk holds at most

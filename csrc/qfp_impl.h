@@ -70,10 +70,28 @@ struct qfp_acl_index {
  * a shard on its first batch (qfp_thread_shard), and a read sums the shards. */
 #define QFP_COUNTER_SHARDS 4
 
+/* A mid-sized ACL's bit vectors (qfp_acl_bitvec.c): ten tables of 256 vectors, selected by the
+ * address bytes, the protocol, and DSCP | ACK-or-RST << 6; and per port field a map from port to
+ * elementary interval and a vector per interval. A vector is a summary (bit j: word j of the bits is
+ * not zero) and then its bits, bit i for ACE i. */
+enum { QFP_BV_SRC0 = 0, QFP_BV_DST0 = 4, QFP_BV_PROTO = 8, QFP_BV_MISC = 9, QFP_BV_TABLES = 10 };
+
+struct qfp_acl_bitvec {
+    uint32_t words;             /* 64-bit words of bits: one bit per ACE */
+    uint32_t summary_words;     /* 64-bit words of summary: one bit per word of bits */
+    uint32_t stride;            /* a vector: its summary, then its bits */
+    uint64_t *byte_vec;         /* [QFP_BV_TABLES][256][stride] */
+    uint16_t *port_map[2];      /* [65536]: source, destination */
+    uint64_t *port_vec[2];      /* [interval][stride] */
+    size_t bytes;
+};
+
 struct qfp_acl {
     uint32_t naces;
+    uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
     struct qfp_ace *aces;       /* read-only once published */
-    struct qfp_acl_index *index;    /* NULL: the linear scan */
+    struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
+    struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
     /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
      * deny at [naces]; rows are `stride` counters apart, a whole number of cache lines. */
     qfp_counter *hits;
@@ -175,6 +193,8 @@ struct qfp {
 
     uint32_t max_acls;
     struct qfp_acl_slot *acls;
+    uint32_t acl_method;                    /* enum qfp_acl_method for ACLs built from now on */
+    uint32_t acl_bitvec_head;               /* ACEs in a QFP_ACL_HYBRID's bit vectors */
 
     uint32_t max_policies;
     struct qfp_policy **policies;
@@ -199,9 +219,15 @@ void qfp_acl_unref(struct qfp *fp, int32_t slot);
 void qfp_acl_free_all(struct qfp *fp);
 
 /* qfp_acl_index.c */
-int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_index **out);
+/* A tree over ACEs [first, naces) of the ACL (first > 0: the tail of a QFP_ACL_HYBRID). */
+int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
+                        struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
+
+/* qfp_acl_bitvec.c */
+int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_bitvec **out);
+void qfp_acl_bitvec_free(struct qfp_acl_bitvec *bv);
 
 /* qfp_policy.c */
 void qfp_policy_unref(struct qfp *fp, const struct qfp_policy *policy);

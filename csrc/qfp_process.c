@@ -89,6 +89,43 @@ static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct 
     return best;
 }
 
+/* AND the packet's twelve vectors (qfp_acl_bitvec.c): their summaries first, then only the words
+ * the summaries leave, in order; the first bit left is the first match. */
+static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    const uint32_t stride = bv->stride, nsum = bv->summary_words;
+    const size_t table = (size_t)256 * stride;
+    const uint64_t *t = bv->byte_vec;
+    const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
+    const uint64_t *v[12] = {
+        t + (QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride,
+        t + (QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride,
+        t + (QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride,
+        t + (QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride,
+        t + (QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride,
+        t + (QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride,
+        t + (QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride,
+        t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride,
+        t + QFP_BV_PROTO * table + (size_t)p->proto * stride,
+        t + QFP_BV_MISC * table + (size_t)misc * stride,
+        bv->port_vec[0] + (size_t)bv->port_map[0][p->sport] * stride,
+        bv->port_vec[1] + (size_t)bv->port_map[1][p->dport] * stride,
+    };
+#define AND12(i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
+                  v[8][i] & v[9][i] & v[10][i] & v[11][i])
+    for (uint32_t s = 0; s < nsum; s++) {
+        for (uint64_t live = AND12(s); live; live &= live - 1) {
+            uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(live);
+            uint64_t m = AND12(nsum + w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+    }
+#undef AND12
+    return acl->naces;
+}
+
 /* Index of the first ACE matching the packet, or acl->naces for none (the implicit deny). */
 static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
@@ -97,6 +134,12 @@ static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pk
             if (ace_match_noninitial(&acl->aces[i], p))
                 return i;
         return acl->naces;
+    }
+    if (acl->bitvec) {
+        /* Over the hybrid's head, "none" is naces too: then the tree has the tail. */
+        uint32_t hit = acl_bitvec_lookup(acl, p);
+        if (hit < acl->naces || !acl->index)
+            return hit;
     }
     if (acl->index)
         return acl_index_lookup(acl, p);

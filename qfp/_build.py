@@ -17,6 +17,7 @@ SOURCES = [
     "csrc/qfp_table.c",
     "csrc/qfp_acl.c",
     "csrc/qfp_acl_index.c",
+    "csrc/qfp_acl_bitvec.c",
     "csrc/qfp_policy.c",
     "csrc/qfp_police.c",
     "csrc/qfp_process.c",

@@ -99,8 +99,14 @@ def _compile_aces(aces: Sequence[Ace], hits: Sequence[int] | None):
     return c_aces, len(aces), c_hits
 
 
-# ACLs this long or longer are looked up through a decision tree (csrc/qfp_acl_index.c).
+# How ACLs are looked up (csrc/qfp.h, enum qfp_acl_method): "auto" scans ACLs shorter than
+# ACL_INDEX_MIN, uses bit vectors up to ACL_BITVEC_HEAD ACEs, and beyond them the hybrid: bit
+# vectors over the first ACL_BITVEC_HEAD ACEs and a decision tree over the rest.
+ACL_METHODS = {"auto": lib.QFP_ACL_AUTO, "scan": lib.QFP_ACL_SCAN, "tree": lib.QFP_ACL_TREE,
+               "bitvector": lib.QFP_ACL_BITVEC, "hybrid": lib.QFP_ACL_HYBRID}
+ACL_METHOD_NAMES = {code: name for name, code in ACL_METHODS.items()}
 ACL_INDEX_MIN = lib.QFP_ACL_INDEX_MIN
+ACL_BITVEC_HEAD = lib.QFP_ACL_BITVEC_HEAD
 
 
 def compiled_aces(aces: Sequence[Ace]) -> bytes:
@@ -178,17 +184,23 @@ def _compile_policy(policy: Policy):
 class FastPath(FastPathAPI):
     """One QFP: its UIDB table, ACL slots and policies, and the packet path over them."""
 
-    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14):
+    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14,
+                 acl_method: str = "auto", acl_bitvec_head: int = 0):
         for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
                             ("max_policies", max_policies)):
             if not 1 <= value <= 1 << 24:
                 raise errors.TableError(f"{what} {value} is outside 1..2^24")
+        if acl_method not in ACL_METHODS:
+            raise errors.TableError(f"ACL method {acl_method!r} is not one of {', '.join(ACL_METHODS)}")
         out = ffi.new("struct qfp **")
         status = lib.qfp_create(max_uidbs, max_acls, max_policies, out)
         if status != lib.QFP_OK:
             raise errors.OutOfMemory("cannot allocate the fast path's tables", status)
         self._fp = ffi.gc(out[0], lib.qfp_destroy)
         self.max_uidbs = max_uidbs
+        if not 0 <= acl_bitvec_head <= 1 << 20:
+            raise errors.TableError(f"acl_bitvec_head {acl_bitvec_head} is outside 0..2^20")
+        self._check(lib.qfp_set_acl_method(self._fp, ACL_METHODS[acl_method], acl_bitvec_head))
 
     def _check(self, status: int) -> None:
         if status != lib.QFP_OK:
@@ -227,7 +239,7 @@ class FastPath(FastPathAPI):
     def acl_stats(self, slot) -> AclStats:
         st = ffi.new("struct qfp_acl_stats *")
         self._check(lib.qfp_acl_stats(self._fp, _u32(slot), st))
-        return AclStats(st.naces, bool(st.indexed), st.cuts, st.depth_max, st.leaf_max, st.bytes)
+        return AclStats(st.naces, ACL_METHOD_NAMES[st.method], st.cuts, st.depth_max, st.leaf_max, st.bytes)
 
     def acl_classify(self, slot, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         self._checked_batch(batch)

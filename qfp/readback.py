@@ -16,11 +16,11 @@ class AclCounters:
 class AclStats:
     """How the fast path looks an ACL up (struct qfp_acl_stats)."""
     naces: int
-    indexed: bool       # False: a linear scan
+    method: str         # "scan", "tree", "bitvector" or "hybrid" (ACL_METHODS in qfp.fastpath)
     cuts: int           # tree nodes
     depth_max: int      # the deepest leaf, wild branches counted as levels
     leaf_max: int       # the most ACEs one leaf makes a lookup scan
-    bytes: int          # the tree's tables
+    bytes: int          # the tree's or the bit vectors' tables
 
 
 @dataclass(frozen=True)

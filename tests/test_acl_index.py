@@ -1,4 +1,5 @@
-"""The C fast path's ACL decision tree (csrc/qfp_acl_index.c) at every size the benchmarks use.
+"""The C fast path's ACL lookup methods (csrc/qfp_acl_index.c, qfp_acl_bitvec.c) at every size the
+benchmarks use.
 
 The hypothesis tests in test_differential.py drive short indexed ACLs through every semantic; here
 the whole ACLs of the benchmarks (up to 10,000 ACEs) must first-match exactly as the numpy
@@ -102,23 +103,45 @@ def test_counters_through_process_at_ten_thousand(fp):
 
 
 def test_stats_say_how_an_acl_is_looked_up(fp):
-    from qfp.fastpath import ACL_INDEX_MIN
+    from qfp.fastpath import ACL_BITVEC_HEAD, ACL_INDEX_MIN
 
     from test_differential import INDEXED_MIN
 
     assert INDEXED_MIN == ACL_INDEX_MIN
-    for n, indexed in ((ACL_INDEX_MIN - 1, False), (ACL_INDEX_MIN, True), (10_000, True)):
+    for n, method in ((ACL_INDEX_MIN - 1, "scan"), (ACL_INDEX_MIN, "bitvector"),
+                      (ACL_BITVEC_HEAD, "bitvector"), (ACL_BITVEC_HEAD + 1, "hybrid"), (10_000, "hybrid")):
         slot = fp.acl_create(cisco_acl(n, seed=n))
         try:
             st = fp.acl_stats(slot)
-            assert (st.naces, st.indexed) == (n, indexed)
-            if indexed:
+            assert (st.naces, st.method) == (n, method)
+            if n == 10_000:       # a tail long enough for a real tree
                 assert st.cuts > 0 and 0 < st.leaf_max and 1 < st.depth_max <= 17
+            if method != "scan":
                 assert 0 < st.bytes <= 16 << 20       # the issue's memory budget at 10k ACEs
             else:
                 assert (st.cuts, st.bytes) == (0, 0)
         finally:
             fp.acl_delete(slot)
+
+
+@pytest.mark.parametrize("method", ["scan", "tree", "bitvector", "hybrid"])
+def test_every_method_agrees_at_three_thousand(method):
+    aces = cisco_acl(3_000, seed=5, portable=False)
+    batch = acl_traffic(aces, 3000, seed=6, portable=False)
+    fp = native_fastpath_class()(max_uidbs=4, acl_method=method)
+    slot = fp.acl_create(aces)
+    assert fp.acl_stats(slot).method == method
+    numpy = NumpyBaseline()
+    expected = numpy.acl_classify(numpy.acl_create(aces), batch)
+    got = fp.acl_classify(slot, batch)
+    assert not first_mismatch(batch, expected, got), first_mismatch(batch, expected, got)
+
+
+def test_an_unknown_method_is_refused():
+    from qfp.errors import TableError
+
+    with pytest.raises(TableError, match="ACL method 'fastest'"):
+        native_fastpath_class()(max_uidbs=4, acl_method="fastest")
 
 
 def test_an_empty_or_all_fragments_acl_still_denies(fp):

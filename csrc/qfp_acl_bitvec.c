@@ -1,0 +1,164 @@
+/*
+ * qfp_acl_bitvec.c - compile a mid-sized ACL into bit vectors (Lakshman and Stiliadis' bit-vector
+ * scheme), for ACLs too long to scan and too short for the tree to pay for its walk.
+ *
+ * Each field of the packet's key selects one precomputed vector with a bit per ACE, set when the
+ * ACE's condition on that field holds; the first ACE whose bit survives the AND of all vectors is the
+ * first match. The key's fields: the four bytes of the source and of the destination (a condition
+ * on an address is a ternary match, and a ternary match holds iff it holds on every byte, so IOS's
+ * non-contiguous wildcards are exact), the protocol, the DSCP together with the TCP ACK-or-RST bit
+ * (for `established`), and each port through the elementary interval it falls in (port ranges and
+ * neq do not split by byte). Each vector leads with a summary, a bit per 64-bit word that has any
+ * bit set (Baboescu and Varghese's aggregated bit vectors): a lookup ANDs the twelve summaries,
+ * then only the words they leave, in order, and stops at the first with a bit left. For ACLs that
+ * match early that is the first word: a dozen independent loads, no data-dependent branch before
+ * the answer; for ACLs that match late, the summaries skip the words that cannot hold a match.
+ *
+ * Non-initial fragments take the linear scan, as with the tree; `fragments` ACEs have no bit set.
+ * Tables: 10 x 256 vectors, a 64k map per port and a vector per port interval: 0.7 MB at 1,000
+ * realistic ACEs, 1.9 MB at 3,000.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qfp_impl.h"
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void set_bit(uint64_t *vec, uint32_t i)
+{
+    vec[i >> 6] |= 1ull << (i & 63);
+}
+
+/* Fill a vector's summary: bit j for word j not zero. */
+static void summarise(const struct qfp_acl_bitvec *bv, uint64_t *vec)
+{
+    const uint64_t *words = vec + bv->summary_words;
+    for (uint32_t j = 0; j < bv->words; j++)
+        if (words[j])
+            set_bit(vec, j);
+}
+
+/* Does ACE a accept `port` on port field `which` (0 source, 1 destination)? */
+static int port_holds(const struct qfp_ace *a, int which, uint32_t port)
+{
+    if (!(a->flags & QFP_ACE_L4))
+        return 1;
+    uint32_t lo = which ? a->dport_lo : a->sport_lo, hi = which ? a->dport_hi : a->sport_hi;
+    int neg = !!(a->flags & (which ? QFP_ACE_DPORT_NEG : QFP_ACE_SPORT_NEG));
+    return ((port >= lo) & (port <= hi)) ^ neg;
+}
+
+/* The elementary intervals of one port field: the map from port to interval, and per interval the
+ * ACEs whose port condition holds throughout it. */
+static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, uint32_t naces, int which)
+{
+    uint32_t *cuts = malloc(((size_t)naces * 2 + 1) * sizeof *cuts);
+    if (!cuts)
+        return QFP_ENOMEM;
+    uint32_t ncuts = 0;
+    cuts[ncuts++] = 0;
+    for (uint32_t i = 0; i < naces; i++) {
+        if (!(aces[i].flags & QFP_ACE_L4))
+            continue;
+        uint32_t lo = which ? aces[i].dport_lo : aces[i].sport_lo;
+        uint32_t hi = which ? aces[i].dport_hi : aces[i].sport_hi;
+        cuts[ncuts++] = lo;
+        if (hi < 0xffff)
+            cuts[ncuts++] = hi + 1;
+    }
+    qsort(cuts, ncuts, sizeof *cuts, cmp_u32);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < ncuts; i++)
+        if (i == 0 || cuts[i] != cuts[k - 1])
+            cuts[k++] = cuts[i];
+    bv->port_map[which] = malloc(65536 * sizeof *bv->port_map[which]);
+    bv->port_vec[which] = calloc((size_t)k * bv->stride, sizeof(uint64_t));
+    if (!bv->port_map[which] || !bv->port_vec[which]) {
+        free(cuts);
+        return QFP_ENOMEM;
+    }
+    for (uint32_t j = 0, port = 0; j < k; j++) {
+        uint32_t end = j + 1 < k ? cuts[j + 1] : 65536;
+        for (; port < end; port++)
+            bv->port_map[which][port] = (uint16_t)j;
+        uint64_t *vec = &bv->port_vec[which][(size_t)j * bv->stride];
+        for (uint32_t i = 0; i < naces; i++)
+            if (port_holds(&aces[i], which, cuts[j]))   /* constant over the interval */
+                set_bit(vec + bv->summary_words, i);
+        summarise(bv, vec);
+    }
+    bv->bytes += 65536 * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);
+    free(cuts);
+    return QFP_OK;
+}
+
+void qfp_acl_bitvec_free(struct qfp_acl_bitvec *bv)
+{
+    if (!bv)
+        return;
+    free(bv->byte_vec);
+    for (int w = 0; w < 2; w++) {
+        free(bv->port_map[w]);
+        free(bv->port_vec[w]);
+    }
+    free(bv);
+}
+
+int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_bitvec **out)
+{
+    /* naces may be a head of the ACL (QFP_ACL_HYBRID): the bits cover ACEs [0, naces). */
+    *out = NULL;
+    struct qfp_acl_bitvec *bv = calloc(1, sizeof *bv);
+    if (!bv)
+        return QFP_ENOMEM;
+    bv->words = (naces + 63) / 64;
+    if (!bv->words)
+        bv->words = 1;
+    bv->summary_words = (bv->words + 63) / 64;
+    bv->stride = bv->summary_words + bv->words;
+    const size_t per_table = (size_t)256 * bv->stride;
+    bv->byte_vec = calloc(QFP_BV_TABLES * per_table, sizeof(uint64_t));
+    if (!bv->byte_vec) {
+        qfp_acl_bitvec_free(bv);
+        return QFP_ENOMEM;
+    }
+    bv->bytes = sizeof *bv + QFP_BV_TABLES * per_table * sizeof(uint64_t);
+#define BITS(table, v) (&bv->byte_vec[(table) * per_table + (size_t)(v) * bv->stride + bv->summary_words])
+    for (uint32_t i = 0; i < naces; i++) {
+        const struct qfp_ace *a = &aces[i];
+        if (a->flags & QFP_ACE_FRAGMENTS)
+            continue;   /* matches only non-initial fragments, which never come here */
+        for (uint32_t v = 0; v < 256; v++) {
+            for (uint32_t b = 0; b < 4; b++) {
+                uint32_t shift = 24 - 8 * b;
+                if (((v ^ (a->src_val >> shift)) & (a->src_mask >> shift) & 0xff) == 0)
+                    set_bit(BITS(QFP_BV_SRC0 + b, v), i);
+                if (((v ^ (a->dst_val >> shift)) & (a->dst_mask >> shift) & 0xff) == 0)
+                    set_bit(BITS(QFP_BV_DST0 + b, v), i);
+            }
+            if (((v ^ a->proto_val) & a->proto_mask) == 0)
+                set_bit(BITS(QFP_BV_PROTO, v), i);
+            /* v = dscp | ack_or_rst << 6: the DSCP condition, and `established` */
+            uint32_t dscp = v & 63, ack_or_rst = v >> 6 & 1;
+            if (v < 128 && ((dscp ^ a->dscp_val) & a->dscp_mask) == 0 &&
+                (!(a->flags & QFP_ACE_ESTABLISHED) || ack_or_rst))
+                set_bit(BITS(QFP_BV_MISC, v), i);
+        }
+    }
+#undef BITS
+    for (size_t e = 0; e < QFP_BV_TABLES * (size_t)256; e++)
+        summarise(bv, &bv->byte_vec[e * bv->stride]);
+    for (int which = 0; which < 2; which++) {
+        if (build_ports(bv, aces, naces, which) != QFP_OK) {
+            qfp_acl_bitvec_free(bv);
+            return QFP_ENOMEM;
+        }
+    }
+    *out = bv;
+    return QFP_OK;
+}
