@@ -94,12 +94,13 @@ class Ikev2CoaComponent:
                 if name.lower() != AUDIT_SESSION_ID or ignore_key:
                     continue
                 have_key = True
-                try:
-                    SessionTuple.from_audit_session_id(value)
-                except SessionError:
-                    raise PeerNak(407, f"audit-session-id {value!r} is not one this headend issues", (a,))
-                found = self.device.sessions.by_audit_session_id(value)
-                found = [found] if found is not None else []
+                session = self.device.sessions.by_audit_session_id(value)
+                if session is None:
+                    try:
+                        SessionTuple.from_audit_session_id(value)
+                    except SessionError:
+                        raise PeerNak(407, f"audit-session-id {value!r} is not one this headend issues", (a,))
+                found = [session] if session is not None else []
             elif a.vendor is None and a.type in IDENTIFYING:
                 if auth_type == "session-key" and not ignore_key:
                     continue

@@ -121,6 +121,9 @@ class SessionTable:
         self._by_interface: dict[str, Session] = {}
         self._by_tuple: dict[SessionTuple, Session] = {}
         self._by_id: dict[int, Session] = {}
+        # The audit-session-id as issued: every CoA names its session so, and a dict lookup is a
+        # tenth of parsing it.
+        self._by_audit_id: dict[str, Session] = {}
         self._next_id = 1
         self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
         # Virtual-Access numbers: a heap of the freed ones below the highest ever used, so the
@@ -161,11 +164,13 @@ class SessionTable:
         self._by_interface[session.interface] = session
         self._by_tuple[session.tuple] = session
         self._by_id[session.id] = session
+        self._by_audit_id[session.audit_session_id] = session
 
     def remove(self, session: Session) -> None:
         del self._by_interface[session.interface]
         del self._by_tuple[session.tuple]
         del self._by_id[session.id]
+        del self._by_audit_id[session.audit_session_id]
         self.release(session.interface)
 
     def by_interface(self, name: str) -> Session:
@@ -175,7 +180,10 @@ class SessionTable:
         return session
 
     def by_audit_session_id(self, text: str) -> Session | None:
-        try:
+        session = self._by_audit_id.get(text)
+        if session is not None:
+            return session
+        try:   # written otherwise than issued (lower-case hex, say): by what it encodes
             return self._by_tuple.get(SessionTuple.from_audit_session_id(text))
         except SessionError:
             return None

@@ -55,6 +55,10 @@ def test_virtual_access_numbers_reuse_the_lowest_free():
     assert [s.interface for s in table] == ["Virtual-Access1", "Virtual-Access2", "Virtual-Access3"]
     assert table.by_audit_session_id(c.audit_session_id) is c
     assert table.by_audit_session_id("nonsense") is None
+    # Written otherwise than issued (a leading zero in the ports) it still names the session, by
+    # what it encodes; once the session is gone its id names none.
+    assert table.by_audit_session_id(c.audit_session_id.replace("ZI", "ZI0")) is c
+    assert table.by_audit_session_id(b.audit_session_id) is None
     assert table.by_interface("vi3") is c
     with pytest.raises(SessionError, match="already up on Virtual-Access1"):
         table.allocate(a.tuple)
