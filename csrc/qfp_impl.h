@@ -140,6 +140,18 @@ struct qfp_pclass {
     uint32_t state;                         /* index of this class's state in an instance of the policy */
 };
 
+/* A policy's access-group terms answered together (qfp_policy.c): the ACEs of every ACL its terms
+ * name, at most 64 in all, laid end to end in one set of bit vectors (qfp_acl_bitvec.c). One AND
+ * per packet gives every ACE it matches; a term's ACL is a run of those bits, and its first match is
+ * the run's lowest bit. Rebuilt whenever one of those ACLs is replaced. */
+#define QFP_TERM_BITS_MAX 64
+
+struct qfp_term_bits {
+    struct qfp_acl_bitvec *bv;
+    uint64_t permit;                        /* bit i: ACE i (end to end) is a permit */
+    uint64_t *run;                          /* [nterms]: the bits of the ACL an access-group term names */
+};
+
 struct qfp_policy {
     char name[QFP_NAME_MAX];
     uint32_t policy_id;
@@ -147,6 +159,7 @@ struct qfp_policy {
     struct qfp_pclass *classes;
     struct qfp_cmap *cmaps;
     struct qfp_term *terms;
+    struct qfp_term_bits *term_bits;        /* NULL: each access-group term looks its ACL up */
     uint32_t nstates;                       /* its classes' states and their children's, depth-first */
     uint32_t depth;
     uint32_t refs;
@@ -231,6 +244,12 @@ void qfp_acl_bitvec_free(struct qfp_acl_bitvec *bv);
 
 /* qfp_policy.c */
 void qfp_policy_unref(struct qfp *fp, const struct qfp_policy *policy);
+/* The term bits of `pol` as they would be with the ACL in `slot` replaced by `acl` (slot -1: as
+ * things are); NULL when the policy has no access-group term, names over QFP_TERM_BITS_MAX ACEs,
+ * or memory is short: each term then looks its ACL up, which is always right. */
+struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp_policy *pol,
+                                          int32_t slot, const struct qfp_acl *acl);
+void qfp_term_bits_free(struct qfp_term_bits *tb);
 void qfp_policy_free_all(struct qfp *fp);
 
 /* qfp_police.c */

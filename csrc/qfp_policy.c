@@ -6,10 +6,68 @@
 
 #include "qfp_impl.h"
 
+void qfp_term_bits_free(struct qfp_term_bits *tb)
+{
+    if (!tb)
+        return;
+    qfp_acl_bitvec_free(tb->bv);
+    free(tb->run);
+    free(tb);
+}
+
+struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp_policy *pol,
+                                          int32_t slot, const struct qfp_acl *acl)
+{
+    /* The ACLs the terms name, each once, end to end in term order. */
+    struct qfp_ace aces[QFP_TERM_BITS_MAX];
+    int32_t placed_slot[QFP_TERM_BITS_MAX];
+    uint32_t placed_at[QFP_TERM_BITS_MAX], placed_n[QFP_TERM_BITS_MAX], nplaced = 0, total = 0;
+    uint64_t permit = 0;
+    for (uint32_t i = 0; i < pol->nterms; i++) {
+        const struct qfp_term *t = &pol->terms[i];
+        if (t->kind != QFP_TERM_ACL)
+            continue;
+        uint32_t k = 0;
+        while (k < nplaced && placed_slot[k] != (int32_t)t->ref)
+            k++;
+        if (k < nplaced)
+            continue;
+        const struct qfp_acl *a = (int32_t)t->ref == slot ? acl : fp->acls[t->ref].acl;
+        if (total + a->naces > QFP_TERM_BITS_MAX)
+            return NULL;
+        placed_slot[k] = (int32_t)t->ref, placed_at[k] = total, placed_n[k] = a->naces, nplaced++;
+        for (uint32_t j = 0; j < a->naces; j++, total++) {
+            aces[total] = a->aces[j];
+            permit |= (uint64_t)!!(a->aces[j].flags & QFP_ACE_PERMIT) << total;
+        }
+    }
+    if (!nplaced)
+        return NULL;
+    struct qfp_term_bits *tb = calloc(1, sizeof *tb);
+    if (!tb || !(tb->run = calloc(pol->nterms, sizeof *tb->run)) ||
+        qfp_acl_bitvec_build(aces, total, &tb->bv) != QFP_OK) {
+        qfp_term_bits_free(tb);
+        return NULL;
+    }
+    tb->permit = permit;
+    for (uint32_t i = 0; i < pol->nterms; i++) {
+        const struct qfp_term *t = &pol->terms[i];
+        if (t->kind != QFP_TERM_ACL)
+            continue;
+        uint32_t k = 0;
+        while (placed_slot[k] != (int32_t)t->ref)
+            k++;
+        uint64_t ones = placed_n[k] == 64 ? ~0ull : (1ull << placed_n[k]) - 1;
+        tb->run[i] = ones << placed_at[k];
+    }
+    return tb;
+}
+
 static void policy_free(struct qfp_policy *pol)
 {
     if (!pol)
         return;
+    qfp_term_bits_free(pol->term_bits);
     free(pol->classes);
     free(pol->cmaps);
     free(pol->terms);
@@ -184,6 +242,7 @@ int qfp_policy_create(struct qfp *fp, const char *name, uint32_t policy_id,
         for (uint32_t i = 0; i < nclasses; i++)
             if (pol->classes[i].child)
                 fp->policies[classes[i].child]->refs++;
+        pol->term_bits = qfp_term_bits_build(fp, pol, -1, NULL);
         pol->handle = handle;
         fp->policies[handle] = pol;
         *handle_out = handle;

@@ -150,9 +150,36 @@ static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pk
 }
 
 /* ---- classification ------------------------------------------------------------------------------ */
+/* The first word of a bit-vector set's AND for a packet: every match, when there are at most 64 ACEs. */
+static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struct qfp_pkt *p)
+{
+    const uint32_t stride = bv->stride, at = bv->summary_words;
+    const size_t table = (size_t)256 * stride;
+    const uint64_t *t = bv->byte_vec + at;
+    const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
+    return t[(QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride] &
+           t[(QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride] &
+           t[(QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride] &
+           t[(QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride] &
+           t[(QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride] &
+           t[(QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride] &
+           t[(QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride] &
+           t[(QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride] &
+           t[QFP_BV_PROTO * table + (size_t)p->proto * stride] &
+           t[QFP_BV_MISC * table + (size_t)misc * stride] &
+           bv->port_vec[0][(size_t)bv->port_map[0][p->sport] * stride + at] &
+           bv->port_vec[1][(size_t)bv->port_map[1][p->dport] * stride + at];
+}
+
+/* A packet's access-group answers at one level of a policy, computed on the first term that asks. */
+struct term_memo {
+    uint64_t matches;
+    int known;
+};
+
 /* Recursion depth is bounded by QFP_CMAP_DEPTH_MAX, which qfp_policy_create enforces. */
 static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
-                      const struct qfp_pkt *p)
+                      const struct qfp_pkt *p, struct term_memo *memo)
 {
     const struct qfp_cmap *cm = &pol->cmaps[cmap];
     const struct qfp_term *t = &pol->terms[cm->first_term];
@@ -166,13 +193,24 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
             m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
             break;
         case QFP_TERM_ACL: {
+            const struct qfp_term_bits *tb = pol->term_bits;
+            if (tb && p->frag != QFP_FRAG_NONINITIAL) {
+                if (!memo->known) {
+                    memo->matches = bitvec_word0(tb->bv, p);
+                    memo->known = 1;
+                }
+                /* The ACL's run of bits; its lowest set bit is its first match. */
+                uint64_t run = memo->matches & tb->run[t - pol->terms];
+                m = (run & (~run + 1) & tb->permit) != 0;
+                break;
+            }
             const struct qfp_acl *acl = fp->acls[t->ref].acl;
             uint32_t hit = acl_lookup(acl, p);
             m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
             break;
         }
         default: /* QFP_TERM_CLASSMAP */
-            m = cmap_match(fp, pol, t->ref, p);
+            m = cmap_match(fp, pol, t->ref, p, memo);
             break;
         }
         m ^= t->negate;
@@ -185,9 +223,10 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
 static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *pol,
                                 const struct qfp_pkt *p)
 {
+    struct term_memo memo = {0, 0};
     uint32_t last = pol->nclasses - 1;   /* class-default */
     for (uint32_t i = 0; i < last; i++)
-        if (cmap_match(fp, pol, pol->classes[i].cfg.cmap, p))
+        if (cmap_match(fp, pol, pol->classes[i].cfg.cmap, p, &memo))
             return i;
     return last;
 }

@@ -228,3 +228,34 @@ def test_two_threads_on_one_acl_lose_no_count(fp):
             fp.bind(uidb, Direction.IN)
             fp.uidb_delete(uidb)
         fp.acl_delete(slot)
+
+
+def test_access_group_terms_follow_their_acl_through_replaces():
+    """A policy answers its access-group terms from bits over the ACLs' ACEs (at most 64 in all):
+    replacing an ACL rebuilds them, past 64 ACEs the terms look their ACLs up one by one, and the
+    classes stay those of the reference model at every step."""
+    from qfp.tables import ClassMap, Match, Policy, PolicyClass, CLASS_DEFAULT
+
+    def programme(fp):
+        slots = [fp.acl_create(cisco_acl(5, seed=40)), fp.acl_create(cisco_acl(3, seed=41))]
+        web = ClassMap("WEB", match_all=False, matches=(Match("access-group", acl=slots[0]),))
+        both = ClassMap("BOTH", match_all=True, matches=(Match("access-group", acl=slots[1]),
+                                                         Match("class-map", negate=True, class_map=web)))
+        policy = fp.policy_create(Policy("TERMS", 7, (PolicyClass("web", 1, web), PolicyClass("both", 2, both),
+                                                      PolicyClass(CLASS_DEFAULT, 3))))
+        uidb = fp.uidb_create(0x9200, "Virtual-Access92")
+        fp.bind(uidb, Direction.IN, policy=policy)
+        return slots, uidb
+
+    c, ref = native_fastpath_class()(max_uidbs=4, max_acls=8), ReferenceFastPath(max_uidbs=4, max_acls=8)
+    (slots, uidb), _ = programme(c), programme(ref)
+    steps = [(0, cisco_acl(8, seed=44)), (1, cisco_acl(70, seed=45)), (1, cisco_acl(2, seed=46)), (0, [])]
+    everything = cisco_acl(5, seed=40) + cisco_acl(3, seed=41) + [ace for _, aces in steps for ace in aces]
+    batch = acl_traffic(everything, 3000, seed=43, portable=False)
+    batch["uidb"] = uidb
+    for step, (slot, aces) in enumerate(steps):
+        c.acl_replace(slots[slot], aces)
+        ref.acl_replace(slots[slot], aces)
+        got, want = c.process(batch.copy()), ref.process(batch.copy())
+        assert np.array_equal(got["cls"], want["cls"]), f"step {step}"
+        assert len(np.unique(want["cls"])) > 1 or step == 3
