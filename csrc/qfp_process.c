@@ -338,6 +338,9 @@ drop:
 }
 
 /* ---- a batch --------------------------------------------------------------------------------------- */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 4
+#endif
 static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v,
                                uint32_t shard)
 {
@@ -420,8 +423,16 @@ int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *
 {
     const uint32_t shard = qfp_thread_shard();
     qfp_gate_enter(fp);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* A packet's target is a random line among every session's: ask for the one a few
+         * packets ahead now, so that it has arrived when that packet gets there. */
+        if (i + PREFETCH_AHEAD < n) {
+            const struct qfp_pkt *q = &pkts[i + PREFETCH_AHEAD];
+            if (q->uidb < fp->max_uidbs)
+                __builtin_prefetch(fp->targets[(size_t)q->uidb * 2 + (q->dir & 1)]);
+        }
         process_one(fp, &pkts[i], &verdicts[i], shard);
+    }
     qfp_gate_exit(fp);
     return QFP_OK;
 }
