@@ -89,8 +89,9 @@ static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct 
     return best;
 }
 
-/* AND the packet's twelve vectors (qfp_acl_bitvec.c): their summaries first, then only the words
- * the summaries leave, in order; the first bit left is the first match. */
+/* AND the packet's twelve vectors (qfp_acl_bitvec.c) a word at a time, in order, or for long ones
+ * their summaries first and then only the words the summaries leave; the first bit left is the
+ * first match. */
 static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
     const struct qfp_acl_bitvec *bv = acl->bitvec;
@@ -114,6 +115,16 @@ static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct
     };
 #define AND12(i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
                   v[8][i] & v[9][i] & v[10][i] & v[11][i])
+    if (bv->words <= 4) {
+        /* Up to 256 ACEs (all the bit vectors QFP_ACL_AUTO builds) the words are read in order: a
+         * summary would cost about what it lets a lookup skip (measured: 20-30% slower). */
+        for (uint32_t w = 0; w < bv->words; w++) {
+            uint64_t m = AND12(nsum + w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+        return acl->naces;
+    }
     for (uint32_t s = 0; s < nsum; s++) {
         for (uint64_t live = AND12(s); live; live &= live - 1) {
             uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(live);
