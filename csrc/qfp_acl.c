@@ -31,6 +31,13 @@ static int ace_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
     return QFP_OK;
 }
 
+/* Every shard's row, the implicit deny included. */
+static void acl_counters_zero(struct qfp_acl *acl)
+{
+    for (size_t i = 0; i < (size_t)acl->stride * QFP_COUNTER_SHARDS; i++)
+        qfp_counter_set(&acl->hits[i], 0);
+}
+
 static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
                      struct qfp_acl **out)
 {
@@ -77,8 +84,7 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
         method = QFP_ACL_SCAN;
     }
     acl->method = method;
-    for (size_t i = 0; i < (size_t)stride * QFP_COUNTER_SHARDS; i++)
-        qfp_counter_set(&acl->hits[i], 0);
+    acl_counters_zero(acl);
     for (uint32_t i = 0; hits && i < naces; i++)
         qfp_counter_set(&acl->hits[i], hits[i]);   /* into shard 0: reads sum the shards */
     *out = acl;
@@ -221,8 +227,7 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
     if (rc == QFP_OK) {
         struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
-        for (size_t i = 0; i < (size_t)acl->stride * QFP_COUNTER_SHARDS; i++)
-            qfp_counter_set(&acl->hits[i], 0);
+        acl_counters_zero(acl);
         qfp_gate_open(fp);
     }
     qfp_ctl_unlock(fp);

@@ -326,7 +326,7 @@ static uint32_t build_node(struct builder *bd, const struct region *r, const uin
     uint32_t node = bd->ncuts++, kids = bd->npool;
     bd->npool += 2 * fan;
     bd->cuts[node] = (struct qfp_acl_cut){c.field, c.shift, (uint16_t)(fan - 1), kids, QFP_ACL_EMPTY,
-                                          UINT32_MAX, list[0]};
+                                          UINT32_MAX};
 
     /* The wide ACEs down the wild branch, the others into the children they reach. */
     uint32_t *wild = narrow + n, nnarrow = 0, nwild = 0;

@@ -56,7 +56,6 @@ struct qfp_acl_cut {
     uint32_t kids;              /* offset in the pool of 2^bits (code, lowest ACE below it) pairs */
     uint32_t wild;              /* code of the wild branch, QFP_ACL_EMPTY for none */
     uint32_t wild_first;        /* the lowest ACE down the wild branch */
-    uint32_t first;             /* the lowest ACE index below this cut */
 };
 
 struct qfp_acl_index {

@@ -14,12 +14,18 @@ static inline int port_ok(uint16_t port, uint16_t lo, uint16_t hi, int negate)
     return ((port >= lo) & (port <= hi)) ^ negate;
 }
 
+/* Do ACE a's address, protocol and DSCP conditions hold for packet p? */
+static inline int ace_l3_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    return !(((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+             ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+             ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val));
+}
+
 /* Does ACE a match packet p, which is not a non-initial fragment? */
 static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
 {
-    if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
-        ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
-        ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+    if (!ace_l3_match(a, p))
         return 0;
     if (a->flags & QFP_ACE_FRAGMENTS)
         return 0;
@@ -37,9 +43,7 @@ static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
  * part alone, skips a deny with L4 conditions, and `fragments` ACEs match only these. */
 static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp_pkt *p)
 {
-    if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
-        ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
-        ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+    if (!ace_l3_match(a, p))
         return 0;
     return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
 }
@@ -89,51 +93,59 @@ static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct 
     return best;
 }
 
-/* AND the packet's twelve vectors (qfp_acl_bitvec.c) a word at a time, in order, or for long ones
- * their summaries first and then only the words the summaries leave; the first bit left is the
- * first match. */
-static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+/* The twelve vectors (qfp_acl_bitvec.c) the packet's key selects, each from its summary on. Always
+ * inlined: called out of line, the vectors went through memory and lookups took 10% longer. */
+static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_acl_bitvec *bv,
+                                                              const struct qfp_pkt *p,
+                                                              const uint64_t *v[12])
 {
-    const struct qfp_acl_bitvec *bv = acl->bitvec;
-    const uint32_t stride = bv->stride, nsum = bv->summary_words;
+    const uint32_t stride = bv->stride;
     const size_t table = (size_t)256 * stride;
     const uint64_t *t = bv->byte_vec;
     const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
-    const uint64_t *v[12] = {
-        t + (QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride,
-        t + (QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride,
-        t + (QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride,
-        t + (QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride,
-        t + (QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride,
-        t + (QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride,
-        t + (QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride,
-        t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride,
-        t + QFP_BV_PROTO * table + (size_t)p->proto * stride,
-        t + QFP_BV_MISC * table + (size_t)misc * stride,
-        bv->port_vec[0] + (size_t)bv->port_map[0][p->sport] * stride,
-        bv->port_vec[1] + (size_t)bv->port_map[1][p->dport] * stride,
-    };
-#define AND12(i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
-                  v[8][i] & v[9][i] & v[10][i] & v[11][i])
+    v[0] = t + (QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride;
+    v[1] = t + (QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride;
+    v[2] = t + (QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride;
+    v[3] = t + (QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride;
+    v[4] = t + (QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride;
+    v[5] = t + (QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride;
+    v[6] = t + (QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride;
+    v[7] = t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride;
+    v[8] = t + QFP_BV_PROTO * table + (size_t)p->proto * stride;
+    v[9] = t + QFP_BV_MISC * table + (size_t)misc * stride;
+    v[10] = bv->port_vec[0] + (size_t)bv->port_map[0][p->sport] * stride;
+    v[11] = bv->port_vec[1] + (size_t)bv->port_map[1][p->dport] * stride;
+}
+
+#define AND12(v, i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
+                     v[8][i] & v[9][i] & v[10][i] & v[11][i])
+
+/* AND the packet's twelve vectors a word at a time, in order, or for long ones their summaries
+ * first and then only the words the summaries leave; the first bit left is the first match. */
+static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    const uint32_t nsum = bv->summary_words;
+    const uint64_t *v[12];
+    bitvec_rows(bv, p, v);
     if (bv->words <= 4) {
         /* Up to 256 ACEs (all the bit vectors QFP_ACL_AUTO builds) the words are read in order: a
          * summary would cost about what it lets a lookup skip (measured: 20-30% slower). */
         for (uint32_t w = 0; w < bv->words; w++) {
-            uint64_t m = AND12(nsum + w);
+            uint64_t m = AND12(v, nsum + w);
             if (m)
                 return w * 64 + (uint32_t)__builtin_ctzll(m);
         }
         return acl->naces;
     }
     for (uint32_t s = 0; s < nsum; s++) {
-        for (uint64_t live = AND12(s); live; live &= live - 1) {
+        for (uint64_t live = AND12(v, s); live; live &= live - 1) {
             uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(live);
-            uint64_t m = AND12(nsum + w);
+            uint64_t m = AND12(v, nsum + w);
             if (m)
                 return w * 64 + (uint32_t)__builtin_ctzll(m);
         }
     }
-#undef AND12
     return acl->naces;
 }
 
@@ -164,23 +176,11 @@ static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pk
 /* The first word of a bit-vector set's AND for a packet: every match, when there are at most 64 ACEs. */
 static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struct qfp_pkt *p)
 {
-    const uint32_t stride = bv->stride, at = bv->summary_words;
-    const size_t table = (size_t)256 * stride;
-    const uint64_t *t = bv->byte_vec + at;
-    const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
-    return t[(QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride] &
-           t[(QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride] &
-           t[(QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride] &
-           t[(QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride] &
-           t[(QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride] &
-           t[(QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride] &
-           t[(QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride] &
-           t[(QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride] &
-           t[QFP_BV_PROTO * table + (size_t)p->proto * stride] &
-           t[QFP_BV_MISC * table + (size_t)misc * stride] &
-           bv->port_vec[0][(size_t)bv->port_map[0][p->sport] * stride + at] &
-           bv->port_vec[1][(size_t)bv->port_map[1][p->dport] * stride + at];
+    const uint64_t *v[12];
+    bitvec_rows(bv, p, v);
+    return AND12(v, bv->summary_words);
 }
+#undef AND12
 
 /* A packet's access-group answers at one level of a policy, computed on the first term that asks. */
 struct term_memo {
