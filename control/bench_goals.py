@@ -37,6 +37,7 @@ import numpy as np
 
 from qfp.acl_workloads import acl_traffic, cisco_acl
 from qfp.tables import Direction
+from qfp.workloads import advance
 
 from .bench_scenarios import Progress, mixed_policies, rss_bytes
 
@@ -104,11 +105,6 @@ def best_seconds(fn, rounds: int) -> float:
     return best
 
 
-def _advance(batch: np.ndarray) -> None:
-    span = int(batch["ts_ns"][-1]) - int(batch["ts_ns"][0]) + 1
-    batch["ts_ns"] += np.uint64(span)
-
-
 # ---- the goals ------------------------------------------------------------------------------------------
 def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) -> None:
     from qfp.baseline import NumpyBaseline
@@ -161,25 +157,32 @@ def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) 
                                  f"{f['table_bytes']:,} bytes at 10,000 ACEs"))
 
 
-def pipeline_goal(report: Report, peer, sessions: int, packets: int, rounds: int, progress) -> None:
-    """process() with everything on, beside rte_acl on the same 1,000-ACE ACL alone."""
+def whole_pipeline(sessions: int):
+    """A fast path with `sessions` UIDBs, each filtered on input by the same 1,000-ACE ACL and
+    classified by the 4-class policy (policers, marking): (fp, the ACL's ACEs, the UIDBs)."""
     from qfp.fastpath import FastPath
     from qfp.workloads import four_class_policy, qos_acls
 
     aces = cisco_acl(1_000, seed=1_000)
-    batch = acl_traffic(aces, packets, seed=1_001)
     fp = FastPath(max_uidbs=sessions + 16)
     acl = fp.acl_create(aces)
     policy = fp.policy_create(four_class_policy({k: fp.acl_create(v) for k, v in qos_acls().items()}))
     uidbs = np.array([fp.uidb_create(14 + n, f"Virtual-Access{n + 1}") for n in range(sessions)], np.uint32)
     for uidb in uidbs:
         fp.bind(uidb, Direction.IN, acl=acl, policy=policy)
+    return fp, aces, uidbs
+
+
+def pipeline_goal(report: Report, peer, sessions: int, packets: int, rounds: int, progress) -> None:
+    """process() with everything on, beside rte_acl on the same 1,000-ACE ACL alone."""
+    fp, aces, uidbs = whole_pipeline(sessions)
+    batch = acl_traffic(aces, packets, seed=1_001)
     rng = np.random.default_rng(7)
     batch["uidb"] = uidbs[rng.integers(0, sessions, batch.size)]
     out = fp.process(batch)
 
     def run():
-        _advance(batch)
+        advance(batch)
         fp.process(batch, out)
 
     ns = best_seconds(run, rounds) / batch.size * 1e9
@@ -215,7 +218,7 @@ def policer_goals(report: Report, packets: int, rounds: int, progress) -> None:
             out = fp.process(batch)
 
             def run(fp=fp, batch=batch, out=out):
-                _advance(batch)
+                advance(batch)
                 fp.process(batch, out)
 
             costs.append(best_seconds(run, rounds) / packets * 1e9)
@@ -290,7 +293,7 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
         batch["uidb"] = np.array([s.uidb for s in sessions], np.uint32)[np.arange(batch.size) % len(sessions)]
         out = device.fp.process(batch)
         while not stop.is_set():
-            _advance(batch)
+            advance(batch)
             device.fp.process(batch, out)
             batches[0] += 1
 
@@ -355,16 +358,7 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
 
 def cores_goal(report: Report, sessions: int, packets: int, seconds: float, progress) -> None:
     """Packets/s of one thread, then two threads on disjoint halves of the sessions."""
-    from qfp.fastpath import FastPath
-    from qfp.workloads import four_class_policy, qos_acls
-
-    fp = FastPath(max_uidbs=sessions + 16)
-    aces = cisco_acl(1_000, seed=1_000)
-    acl = fp.acl_create(aces)
-    policy = fp.policy_create(four_class_policy({k: fp.acl_create(v) for k, v in qos_acls().items()}))
-    uidbs = np.array([fp.uidb_create(14 + n, f"Virtual-Access{n + 1}") for n in range(sessions)], np.uint32)
-    for uidb in uidbs:
-        fp.bind(uidb, Direction.IN, acl=acl, policy=policy)
+    fp, aces, uidbs = whole_pipeline(sessions)
     halves = [uidbs[: sessions // 2], uidbs[sessions // 2:]]
     batches = []
     for k, half in enumerate(halves):
@@ -375,7 +369,7 @@ def cores_goal(report: Report, sessions: int, packets: int, seconds: float, prog
     def pump(batch, counter, index, stop):
         out = fp.process(batch)
         while not stop.is_set():
-            _advance(batch)
+            advance(batch)
             fp.process(batch, out)
             counter[index] += batch.size
 

@@ -28,6 +28,12 @@ def fp():
     return native_fastpath_class()(max_uidbs=16, max_acls=64, max_policies=16)
 
 
+def full_scan(aces, batch) -> np.ndarray:
+    """The oracle: the numpy baseline's first match, every ACE against every packet."""
+    numpy = NumpyBaseline()
+    return numpy.acl_classify(numpy.acl_create(aces), batch)
+
+
 def first_mismatch(batch, expected, got) -> str:
     bad = np.flatnonzero(expected != got)
     if not bad.size:
@@ -45,8 +51,7 @@ def test_first_match_equals_a_full_scan(fp, n, portable):
     slot = fp.acl_create(aces)
     try:
         got = fp.acl_classify(slot, batch)
-        numpy = NumpyBaseline()
-        expected = numpy.acl_classify(numpy.acl_create(aces), batch)
+        expected = full_scan(aces, batch)
         assert not first_mismatch(batch, expected, got), first_mismatch(batch, expected, got)
         # Most packets must match something other than the final permit, or the test is weak.
         assert np.count_nonzero(got < n - 1) > batch.size // 2
@@ -71,8 +76,7 @@ def test_bench_scale_acl_at_ten_thousand(fp):
     slot = fp.acl_create(aces)
     try:
         got = fp.acl_classify(slot, batch)
-        numpy = NumpyBaseline()
-        expected = numpy.acl_classify(numpy.acl_create(aces), batch)
+        expected = full_scan(aces, batch)
         assert not first_mismatch(batch, expected, got), first_mismatch(batch, expected, got)
         assert np.count_nonzero(got < 9_999) >= 500
     finally:
@@ -89,8 +93,7 @@ def test_counters_through_process_at_ten_thousand(fp):
     try:
         fp.bind(uidb, Direction.IN, acl=slot)
         verdicts = fp.process(batch)
-        numpy = NumpyBaseline()
-        expected = numpy.acl_classify(numpy.acl_create(aces), batch)
+        expected = full_scan(aces, batch)
         assert np.array_equal(np.where(expected == 10_000, 0xFFFFFFFE, expected), verdicts["ace"])
         counters = fp.acl_counters(slot)
         counts = np.bincount(expected, minlength=10_001)
@@ -131,8 +134,7 @@ def test_every_method_agrees_at_three_thousand(method):
     fp = native_fastpath_class()(max_uidbs=4, acl_method=method)
     slot = fp.acl_create(aces)
     assert fp.acl_stats(slot).method == method
-    numpy = NumpyBaseline()
-    expected = numpy.acl_classify(numpy.acl_create(aces), batch)
+    expected = full_scan(aces, batch)
     got = fp.acl_classify(slot, batch)
     assert not first_mismatch(batch, expected, got), first_mismatch(batch, expected, got)
 
@@ -163,8 +165,7 @@ def test_a_replace_is_atomic_for_a_batch_in_flight(fp):
     answers are wholly the old ACL's or wholly the new one's, never a mix."""
     old, new = cisco_acl(2_000, seed=11), cisco_acl(2_000, seed=12)
     batch = acl_traffic(old + new, 4000, seed=13)
-    numpy = NumpyBaseline()
-    want = [numpy.acl_classify(numpy.acl_create(aces), batch) for aces in (old, new)]
+    want = [full_scan(aces, batch) for aces in (old, new)]
     assert not np.array_equal(*want)
     slot = fp.acl_create(old)
     seen, stop = [], threading.Event()
