@@ -185,6 +185,7 @@ int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, u
 int qfp_acl_delete(struct qfp *fp, uint32_t slot)
 {
     qfp_ctl_lock(fp);
+    qfp_reclaim(fp, 1);   /* targets a bind replaced hold references until batches let them go */
     int rc = slot_check(fp, slot);
     if (rc == QFP_OK && fp->acls[slot].refs)
         rc = qfp_fail(fp, QFP_EBUSY, "ACL slot %u is used by %u targets and policies", slot,

@@ -175,10 +175,17 @@ struct qfp_cstate {
     uint32_t pad;
 };
 
+/* A bind publishes a new target without stopping batches (qfp_uidb_bind): a batch that entered
+ * before the target's epoch `born` still sees `prev`, what the slot held before. A replaced target
+ * is retired, and freed once no batch older than its successor's birth is left (qfp_reclaim). */
 struct qfp_target {
     int32_t acl_slot;                       /* QFP_ACL_NONE for none */
-    const struct qfp_policy *policy;        /* NULL for none */
     uint32_t nstates;
+    const struct qfp_policy *policy;        /* NULL for none */
+    uint64_t born;                          /* the epoch from which batches see this target */
+    const struct qfp_target *prev;          /* for batches before `born`; dangles, unread, after */
+    struct qfp_target *retired_next;        /* the retired list, newest first */
+    uint64_t retired_at;                    /* its successor's birth: free once no batch is older */
     uint8_t dir;
     struct qfp_cstate states[];
 };
@@ -190,10 +197,17 @@ struct qfp_uidb_cold {
 };
 
 /* ---- the whole fast path -------------------------------------------------------------------------- */
+/* Batches are counted in by their epoch modulo this: epochs that share a counter only delay the
+ * freeing of retired targets, never hasten it. */
+#define QFP_EPOCH_RING 64
 struct qfp {
-    /* The batch gate (qfp_table.c): batches in flight, and a writer waiting to publish. */
-    atomic_uint readers;
+    /* The batch gate (qfp_table.c): the epoch, batches in flight by the epoch they entered in
+     * (modulo the ring), and a writer waiting to publish behind a closed gate. */
+    _Atomic uint64_t epoch;
+    atomic_uint readers[QFP_EPOCH_RING];
     atomic_uint writer;
+    uint64_t quiet;                         /* no batch of an epoch before this is in flight */
+    struct qfp_target *retired;             /* replaced targets that batches may still read */
     atomic_flag ctl_lock;                   /* serialises control operations */
     _Atomic uint64_t gate_waits;            /* batches that found the gate closed */
     _Atomic uint64_t gate_wait_max_ns;      /* the longest such wait */
@@ -222,8 +236,21 @@ void qfp_ctl_lock(struct qfp *fp);
 void qfp_ctl_unlock(struct qfp *fp);
 void qfp_gate_close(struct qfp *fp);
 void qfp_gate_open(struct qfp *fp);
-void qfp_gate_enter(struct qfp *fp);
-void qfp_gate_exit(struct qfp *fp);
+uint64_t qfp_gate_enter(struct qfp *fp);
+void qfp_gate_exit(struct qfp *fp, uint64_t epoch);
+void qfp_reclaim(struct qfp *fp, int wait);
+
+/* The target batches of `epoch` see for a UIDB and direction; NULL for a UIDB not in use. */
+static inline const struct qfp_target *qfp_target_at(const struct qfp *fp, uint32_t uidb, uint32_t dir,
+                                                     uint64_t epoch)
+{
+    if (uidb >= fp->max_uidbs)
+        return NULL;
+    const struct qfp_target *t = __atomic_load_n(&fp->targets[(size_t)uidb * 2 + (dir & 1)], __ATOMIC_ACQUIRE);
+    while (t && t->born > epoch)   /* a bind since this batch began: rarely more than one step */
+        t = t->prev;
+    return t;
+}
 
 /* qfp_acl.c */
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */

@@ -270,6 +270,7 @@ static void policy_release(struct qfp *fp, struct qfp_policy *pol)
 int qfp_policy_delete(struct qfp *fp, int32_t handle)
 {
     qfp_ctl_lock(fp);
+    qfp_reclaim(fp, 1);   /* targets a bind replaced hold references until batches let them go */
     int rc = QFP_OK;
     if (handle < 0 || (uint32_t)handle >= fp->max_policies || !fp->policies[handle])
         rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", handle);
@@ -290,6 +291,7 @@ int qfp_policy_delete(struct qfp *fp, int32_t handle)
 int qfp_policy_info(struct qfp *fp, int32_t handle, struct qfp_policy_info *out)
 {
     qfp_ctl_lock(fp);
+    qfp_reclaim(fp, 1);   /* so that `refs` counts no replaced target */
     int rc = QFP_OK;
     if (handle < 0 || (uint32_t)handle >= fp->max_policies || !fp->policies[handle]) {
         rc = qfp_fail(fp, QFP_ENOENT, "no policy with handle %d", handle);

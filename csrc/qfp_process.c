@@ -353,7 +353,7 @@ drop:
 #define PREFETCH_AHEAD 4
 #endif
 static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v,
-                               uint32_t shard)
+                               uint32_t shard, uint64_t epoch)
 {
     v->ace = QFP_ACE_NONE;
     v->cls = v->child_cls = QFP_CLASS_NONE;
@@ -362,8 +362,7 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
     v->dscp = p->dscp;
     v->reason = QFP_REASON_NONE;
 
-    const struct qfp_target *t =
-        p->uidb < fp->max_uidbs ? fp->targets[(size_t)p->uidb * 2 + (p->dir & 1)] : NULL;
+    const struct qfp_target *t = qfp_target_at(fp, p->uidb, p->dir, epoch);
     if (!t) {
         v->action = QFP_DROP;
         v->reason = QFP_REASON_NO_UIDB;
@@ -433,18 +432,19 @@ uint32_t qfp_thread_shard(void)
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n)
 {
     const uint32_t shard = qfp_thread_shard();
-    qfp_gate_enter(fp);
+    const uint64_t epoch = qfp_gate_enter(fp);
     for (size_t i = 0; i < n; i++) {
         /* A packet's target is a random line among every session's: ask for the one a few
          * packets ahead now, so that it has arrived when that packet gets there. */
         if (i + PREFETCH_AHEAD < n) {
             const struct qfp_pkt *q = &pkts[i + PREFETCH_AHEAD];
             if (q->uidb < fp->max_uidbs)
-                __builtin_prefetch(fp->targets[(size_t)q->uidb * 2 + (q->dir & 1)]);
+                __builtin_prefetch(__atomic_load_n(&fp->targets[(size_t)q->uidb * 2 + (q->dir & 1)],
+                                                   __ATOMIC_RELAXED));
         }
-        process_one(fp, &pkts[i], &verdicts[i], shard);
+        process_one(fp, &pkts[i], &verdicts[i], shard, epoch);
     }
-    qfp_gate_exit(fp);
+    qfp_gate_exit(fp, epoch);
     return QFP_OK;
 }
 
@@ -460,10 +460,10 @@ int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, 
         return rc;
     }
     const struct qfp_acl *acl = fp->acls[slot].acl;
-    qfp_gate_enter(fp);
+    const uint64_t epoch = qfp_gate_enter(fp);
     qfp_ctl_unlock(fp);
     for (size_t i = 0; i < n; i++)
         ace_out[i] = acl_lookup(acl, &pkts[i]);
-    qfp_gate_exit(fp);
+    qfp_gate_exit(fp, epoch);
     return QFP_OK;
 }

@@ -25,10 +25,22 @@ const char *qfp_errmsg(const struct qfp *fp)
 }
 
 /* ---- locking ---------------------------------------------------------------------------------------
- * Control operations take ctl_lock for their whole length, and close the gate only around the
- * pointer stores that publish a change. Closing the gate waits for the batches in flight; batches
- * arriving meanwhile wait at qfp_gate_enter. All atomics are sequentially consistent: the writer's
- * store of `writer` and load of `readers` cannot both miss a reader's increment and load. */
+ * Control operations take ctl_lock for their whole length. Batches never take it: they enter the
+ * gate, noting the epoch they began in, and leave it. A change reaches them one of two ways.
+ *
+ * A bind (the change a CoA makes) never stops a batch. It publishes the new targets with the next
+ * epoch as their birth and the old ones as their `prev` (qfp_target_at), then advances the epoch:
+ * batches that began before see the old targets to their end, later ones the new. The old targets
+ * are retired, and freed by a later control operation once no batch of an epoch before their
+ * successor's birth is left (qfp_reclaim); until then they keep their references to ACLs and
+ * policies, so that nothing a running batch can reach is freed.
+ *
+ * Rarer changes (ACL replace and delete, UIDB create and delete, consistent counter reads) close
+ * the gate: they wait for every batch in flight to leave, and batches arriving meanwhile wait at
+ * qfp_gate_enter.
+ *
+ * All atomics here are sequentially consistent: a writer's store (of `writer`, or of `epoch`) and
+ * its load of `readers` cannot both miss a batch's increment and the check that follows it. */
 void qfp_ctl_lock(struct qfp *fp)
 {
     while (atomic_flag_test_and_set(&fp->ctl_lock))
@@ -40,9 +52,9 @@ void qfp_ctl_unlock(struct qfp *fp)
     atomic_flag_clear(&fp->ctl_lock);
 }
 
-/* Waiting at the gate spins a few microseconds before it yields: the wait is usually shorter than
- * a trip through the scheduler. Spinning longer was measured to make things worse when threads
- * outnumber CPUs: the spinner then keeps the thread it waits for off the CPU. */
+/* Waiting spins a few microseconds before it yields: the wait is usually shorter than a trip
+ * through the scheduler. Spinning longer was measured to make things worse when threads outnumber
+ * CPUs: the spinner then keeps the thread it waits for off the CPU. */
 enum { SPINS_BEFORE_YIELD = 1 << 8 };
 
 static inline void cpu_relax(void)
@@ -62,17 +74,54 @@ static inline void wait_a_little(uint32_t *spins)
         sched_yield();
 }
 
+static uint32_t readers_in_flight(struct qfp *fp)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < QFP_EPOCH_RING; i++)
+        n += atomic_load(&fp->readers[i]);
+    return n;
+}
+
 void qfp_gate_close(struct qfp *fp)
 {
     uint32_t spins = 0;
     atomic_store(&fp->writer, 1);
-    while (atomic_load(&fp->readers) != 0)
+    while (readers_in_flight(fp) != 0)
         wait_a_little(&spins);
+    fp->quiet = atomic_load(&fp->epoch);
 }
 
+/* Called with ctl_lock held; every retired target is free to go, the gate having been closed. */
 void qfp_gate_open(struct qfp *fp)
 {
     atomic_store(&fp->writer, 0);
+    qfp_reclaim(fp, 0);
+}
+
+static void target_free(struct qfp *fp, struct qfp_target *t);
+
+/* Move `quiet` up past the epochs no batch is left in; with `wait`, until every retired target can
+ * go. Then free those that can. Called with ctl_lock held. Waiting never holds a batch up. */
+void qfp_reclaim(struct qfp *fp, int wait)
+{
+    const uint64_t now = atomic_load(&fp->epoch);
+    uint32_t spins = 0;
+    for (;;) {
+        while (fp->quiet < now && atomic_load(&fp->readers[fp->quiet & (QFP_EPOCH_RING - 1)]) == 0)
+            fp->quiet++;
+        if (!wait || fp->quiet == now)
+            break;
+        wait_a_little(&spins);
+    }
+    for (struct qfp_target **link = &fp->retired; *link;) {
+        struct qfp_target *t = *link;
+        if (t->retired_at <= fp->quiet) {
+            *link = t->retired_next;
+            target_free(fp, t);
+        } else {
+            link = &t->retired_next;
+        }
+    }
 }
 
 static uint64_t now_ns(void)
@@ -84,9 +133,9 @@ static uint64_t now_ns(void)
 
 /* A batch that finds the gate closed waits, and the wait is what a control operation costs the
  * packet path: it is timed (two clock reads, only on this slow path) and the longest kept. */
-void qfp_gate_enter(struct qfp *fp)
+uint64_t qfp_gate_enter(struct qfp *fp)
 {
-    uint64_t waited_from = 0;
+    uint64_t waited_from = 0, epoch;
     uint32_t spins = 0;
     for (;;) {
         while (atomic_load(&fp->writer)) {
@@ -94,10 +143,12 @@ void qfp_gate_enter(struct qfp *fp)
                 waited_from = now_ns();
             wait_a_little(&spins);
         }
-        atomic_fetch_add(&fp->readers, 1);
-        if (!atomic_load(&fp->writer))
+        epoch = atomic_load(&fp->epoch);
+        atomic_fetch_add(&fp->readers[epoch & (QFP_EPOCH_RING - 1)], 1);
+        if (!atomic_load(&fp->writer) && atomic_load(&fp->epoch) == epoch)
             break;
-        atomic_fetch_sub(&fp->readers, 1);
+        /* A writer came between: it may not have seen this batch, so go round again. */
+        atomic_fetch_sub(&fp->readers[epoch & (QFP_EPOCH_RING - 1)], 1);
     }
     if (waited_from) {
         uint64_t waited = now_ns() - waited_from;
@@ -108,6 +159,7 @@ void qfp_gate_enter(struct qfp *fp)
                                                       memory_order_relaxed, memory_order_relaxed))
             ;
     }
+    return epoch;
 }
 
 int qfp_gate_stats(struct qfp *fp, uint64_t *waits, uint64_t *wait_max_ns, int reset)
@@ -117,9 +169,9 @@ int qfp_gate_stats(struct qfp *fp, uint64_t *waits, uint64_t *wait_max_ns, int r
     return QFP_OK;
 }
 
-void qfp_gate_exit(struct qfp *fp)
+void qfp_gate_exit(struct qfp *fp, uint64_t epoch)
 {
-    atomic_fetch_sub(&fp->readers, 1);
+    atomic_fetch_sub(&fp->readers[epoch & (QFP_EPOCH_RING - 1)], 1);
 }
 
 /* ---- the fast path object ----------------------------------------------------------------------- */
@@ -128,7 +180,9 @@ int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, str
     struct qfp *fp = calloc(1, sizeof *fp);
     if (!fp)
         return QFP_ENOMEM;
-    atomic_init(&fp->readers, 0);
+    atomic_init(&fp->epoch, 0);
+    for (int i = 0; i < QFP_EPOCH_RING; i++)
+        atomic_init(&fp->readers[i], 0);
     atomic_init(&fp->writer, 0);
     atomic_init(&fp->gate_waits, 0);
     atomic_init(&fp->gate_wait_max_ns, 0);
@@ -164,6 +218,8 @@ void qfp_destroy(struct qfp *fp)
 {
     if (!fp)
         return;
+    fp->quiet = atomic_load(&fp->epoch);   /* no batch may run now */
+    qfp_reclaim(fp, 0);
     if (fp->targets)
         for (size_t i = 0; i < (size_t)fp->max_uidbs * QFP_DIR_COUNT; i++)
             target_free(fp, fp->targets[i]);
@@ -313,18 +369,24 @@ int qfp_uidb_bind(struct qfp *fp, uint32_t uidb, const struct qfp_binding *bindi
         return rc;
     }
 
+    /* Published without closing the gate (see "locking" above). */
     struct qfp_target **slot = &fp->targets[(size_t)uidb * 2];
-    struct qfp_target *old[QFP_DIR_COUNT] = {NULL, NULL};
-    qfp_gate_close(fp);
+    const uint64_t born = atomic_load(&fp->epoch) + 1;
     for (int d = 0; d < QFP_DIR_COUNT; d++) {
         if (fresh[d]) {
-            old[d] = slot[d];
-            slot[d] = fresh[d];
+            struct qfp_target *old = slot[d];
+            fresh[d]->born = born;
+            fresh[d]->prev = old;
+            __atomic_store_n(&slot[d], fresh[d], __ATOMIC_RELEASE);
+            if (old != &fp->empty_target) {
+                old->retired_at = born;
+                old->retired_next = fp->retired;
+                fp->retired = old;
+            }
         }
     }
-    qfp_gate_open(fp);
-    for (int d = 0; d < QFP_DIR_COUNT; d++)
-        target_free(fp, old[d]);
+    atomic_store(&fp->epoch, born);
+    qfp_reclaim(fp, 0);
     qfp_ctl_unlock(fp);
     return QFP_OK;
 }

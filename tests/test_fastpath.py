@@ -129,15 +129,17 @@ def test_bad_tables_are_refused_before_c():
                         PolicyClass("late", 2, class_map=ClassMap("c", True)),))
 
 
-def test_rebinding_is_atomic_per_batch(fp):
-    """While one thread runs batches, another flips the UIDB between two policies that mark
-    differently: every batch must come out marked wholly one way."""
+def test_rebinding_is_atomic_per_batch_and_never_makes_a_batch_wait(fp):
+    """While one thread runs batches of both directions, another flips the UIDB's two targets
+    between policies that mark differently, in one bind: every batch must come out marked wholly
+    one way, and no batch may have waited for a bind. Each round also creates a policy and deletes
+    the one it replaced, which must be free to go however many batches are running."""
     uidb = fp.uidb_create(14, "Virtual-Access1")
-    policies = [fp.policy_create(marking_policy("ten", 10, 1)),
-                fp.policy_create(marking_policy("twenty", 20, 2))]
-    fp.bind(uidb, Direction.IN, policy=policies[0])
+    current = fp.policy_create(marking_policy("mark-0", 0, 1))
+    fp.bind_many(uidb, [Binding(Direction.IN, policy=current), Binding(Direction.OUT, policy=current)])
     batch = empty_batch(20_000)
     batch["uidb"] = uidb
+    batch["dir"] = np.arange(batch.size) % 2
     batch["length"] = 64
     mixed = []
     seen = set()
@@ -151,16 +153,22 @@ def test_rebinding_is_atomic_per_batch(fp):
             if marks.size != 1:
                 mixed.append(marks)
 
+    fp.gate_stats(reset=True)
     worker = threading.Thread(target=run_batches)
     worker.start()
     try:
-        for i in range(400):
-            fp.bind(uidb, Direction.IN, policy=policies[i % 2])
+        for i in range(1, 400):
+            replaced = current
+            current = fp.policy_create(marking_policy(f"mark-{i % 64}", i % 64, i))
+            fp.bind_many(uidb, [Binding(Direction.IN, policy=current), Binding(Direction.OUT, policy=current)])
+            fp.policy_delete(replaced)
     finally:
         stop.set()
         worker.join()
     assert not mixed
-    assert seen <= {10, 20}
+    assert len(seen) > 1
+    assert fp.gate_stats() == (0, 0)
+    assert fp.policy_info(current).refs == 2
 
 
 def test_batches_run_in_parallel_threads_without_losing_counts(fp):
