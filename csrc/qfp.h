@@ -10,10 +10,11 @@
  *
  * Threading: every control operation (create, replace, bind, delete, read) is serialised by a
  * writer lock; qfp_process() may run in any number of threads at once. A batch is atomic with
- * respect to control operations: a writer waits until no batch is in flight before it publishes a
- * change, and batches that start meanwhile wait for the writer (the wait is one pointer store long).
- * So every packet of a batch sees the same bindings, ACLs and policies, and an object a writer
- * unpublishes can be freed at once.
+ * respect to control operations: every packet of a batch sees the same bindings, ACLs and
+ * policies. A bind never makes a batch wait: batches that began before it see the old targets to
+ * their end, and those are freed once the last such batch has left. Other changes wait until no
+ * batch is in flight before they publish, and batches that start meanwhile wait for them (the wait
+ * is a few pointer stores long; qfp_gate_stats() counts it).
  *
  * A UIDB's packets belong to one thread at a time (its policers' buckets are its own). Threads that
  * process different UIDBs share no writes: an ACL's per-ACE counters, which every target naming
