@@ -262,6 +262,15 @@ enum { QFP_ACL_INDEX_MIN = 24, QFP_ACL_BITVEC_HEAD = 256 };
  * cover (0: QFP_ACL_BITVEC_HEAD): for tests and benchmarks of one method. */
 int qfp_set_acl_method(struct qfp *fp, uint32_t method, uint32_t bitvec_head);
 
+/* The instruction set the per-packet path runs on. Every level computes the same verdicts; a wider
+ * one compares a packet with more ACEs per instruction. A new fast path takes the widest this CPU
+ * has (qfp_simd_best); qfp_set_simd picks a narrower one, for tests and benchmarks, and refuses a
+ * wider one (QFP_EINVAL). */
+enum qfp_simd { QFP_SIMD_PORTABLE = 0, QFP_SIMD_AVX2 = 1, QFP_SIMD_AVX512 = 2 };
+uint32_t qfp_simd_best(void);
+int qfp_set_simd(struct qfp *fp, uint32_t level);
+uint32_t qfp_simd_level(const struct qfp *fp);
+
 struct qfp_acl_stats {
     uint32_t naces;
     uint32_t method;      /* enum qfp_acl_method, as built */

@@ -38,6 +38,52 @@ static void acl_counters_zero(struct qfp_acl *acl)
         qfp_counter_set(&acl->hits[i], 0);
 }
 
+static void acl_free(struct qfp_acl *acl)
+{
+    if (!acl)
+        return;
+    qfp_acl_index_free(acl->index);
+    qfp_acl_bitvec_free(acl->bitvec);
+    free(acl->scan);
+    free(acl->aces);
+    free(acl->hits);
+    free(acl);
+}
+
+/* The scan table (qfp_impl.h): lanes past the last ACE, and `fragments` ACEs (which only a
+ * non-initial fragment can match, and those take the list itself), never match. */
+static int scan_build(struct qfp_acl *acl)
+{
+    const uint32_t w = (acl->naces + QFP_SCAN_LANES - 1) / QFP_SCAN_LANES * QFP_SCAN_LANES;
+    const uint32_t stride = w ? w : QFP_SCAN_LANES;
+    uint32_t *c = aligned_alloc(64, (size_t)QFP_SCAN_COLUMNS * stride * sizeof *c);
+    if (!c)
+        return QFP_ENOMEM;
+    for (uint32_t i = 0; i < stride; i++) {
+        const struct qfp_ace *a = i < acl->naces ? &acl->aces[i] : NULL;
+        uint32_t never = !a || (a->flags & QFP_ACE_FRAGMENTS) ? QFP_SCAN_NEVER : 0;
+        uint32_t est = a && (a->flags & QFP_ACE_ESTABLISHED) ? 1u << 16 : 0;
+#define COL(k) c[(size_t)(k) * stride + i]
+        COL(QFP_SCAN_SRC_MASK) = a ? a->src_mask : 0;
+        COL(QFP_SCAN_SRC_VAL) = a ? a->src_val : 0;
+        COL(QFP_SCAN_DST_MASK) = a ? a->dst_mask : 0;
+        COL(QFP_SCAN_DST_VAL) = a ? a->dst_val : 0;
+        COL(QFP_SCAN_MISC_MASK) = (a ? a->proto_mask | a->dscp_mask << 8 : 0) | est | never;
+        COL(QFP_SCAN_MISC_VAL) = (a ? a->proto_val | a->dscp_val << 8 : 0) | est | never;
+        /* ACEs without L4 conditions say 0-65535, not negated (ace_check), so they hold on any port. */
+        COL(QFP_SCAN_SPORT_LO) = a ? a->sport_lo : 0;
+        COL(QFP_SCAN_SPORT_HI) = a ? a->sport_hi : 0xffff;
+        COL(QFP_SCAN_SPORT_KEEP) = a && (a->flags & QFP_ACE_SPORT_NEG) ? 0 : ~0u;
+        COL(QFP_SCAN_DPORT_LO) = a ? a->dport_lo : 0;
+        COL(QFP_SCAN_DPORT_HI) = a ? a->dport_hi : 0xffff;
+        COL(QFP_SCAN_DPORT_KEEP) = a && (a->flags & QFP_ACE_DPORT_NEG) ? 0 : ~0u;
+#undef COL
+    }
+    acl->scan = c;
+    acl->scan_stride = stride;
+    return QFP_OK;
+}
+
 static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
                      struct qfp_acl **out)
 {
@@ -83,23 +129,16 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
         acl->bitvec = NULL, acl->index = NULL;
         method = QFP_ACL_SCAN;
     }
+    if (method == QFP_ACL_SCAN && scan_build(acl) != QFP_OK) {
+        acl_free(acl);
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
+    }
     acl->method = method;
     acl_counters_zero(acl);
     for (uint32_t i = 0; hits && i < naces; i++)
         qfp_counter_set(&acl->hits[i], hits[i]);   /* into shard 0: reads sum the shards */
     *out = acl;
     return QFP_OK;
-}
-
-static void acl_free(struct qfp_acl *acl)
-{
-    if (!acl)
-        return;
-    qfp_acl_index_free(acl->index);
-    qfp_acl_bitvec_free(acl->bitvec);
-    free(acl->aces);
-    free(acl->hits);
-    free(acl);
 }
 
 static int slot_check(struct qfp *fp, uint32_t slot)

@@ -13,6 +13,20 @@
 
 #include "qfp.h"
 
+/* The per-packet path is also built for AVX2 and AVX-512 (qfp_path_*.c) where the compiler can
+ * target them: x86-64 with GCC or clang. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define QFP_X86_64 1
+#else
+#define QFP_X86_64 0
+#endif
+/* enum qfp_simd's values, for #if (which cannot see enum constants) */
+#define QFP_ISA_PORTABLE 0
+#define QFP_ISA_AVX2 1
+#define QFP_ISA_AVX512 2
+_Static_assert(QFP_ISA_PORTABLE == QFP_SIMD_PORTABLE && QFP_ISA_AVX2 == QFP_SIMD_AVX2 &&
+               QFP_ISA_AVX512 == QFP_SIMD_AVX512, "QFP_ISA_* must match enum qfp_simd");
+
 /* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
 #define QFP_UNITS_PER_BYTE 8000000000ull
 
@@ -85,12 +99,25 @@ struct qfp_acl_bitvec {
     size_t bytes;
 };
 
+/* A short ACL's scan table (qfp_acl.c): per condition a column with a lane per ACE, so that one
+ * vector instruction tests a packet against 8 (AVX2) or 16 (AVX-512) ACEs, and the plain-C scan
+ * tests one without a branch. An address is (key & mask) == val; protocol, DSCP and `established`
+ * share one word, misc = proto | dscp << 8 | ack-or-rst << 16; a port is out of range when below
+ * lo or above hi, and the ACE holds on it when out ^ keep is all ones (keep: ~0, or 0 for neq). */
+enum { QFP_SCAN_SRC_MASK, QFP_SCAN_SRC_VAL, QFP_SCAN_DST_MASK, QFP_SCAN_DST_VAL, QFP_SCAN_MISC_MASK,
+       QFP_SCAN_MISC_VAL, QFP_SCAN_SPORT_LO, QFP_SCAN_SPORT_HI, QFP_SCAN_SPORT_KEEP, QFP_SCAN_DPORT_LO,
+       QFP_SCAN_DPORT_HI, QFP_SCAN_DPORT_KEEP, QFP_SCAN_COLUMNS };
+#define QFP_SCAN_LANES 16               /* columns are padded to a whole number of 64-byte lines */
+#define QFP_SCAN_NEVER (1u << 24)       /* a misc bit no packet has: padding, `fragments` ACEs */
+
 struct qfp_acl {
     uint32_t naces;
     uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
     struct qfp_ace *aces;       /* read-only once published */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
+    uint32_t *scan;             /* for QFP_ACL_SCAN: [QFP_SCAN_COLUMNS][scan_stride], 64-byte aligned */
+    uint32_t scan_stride;       /* naces rounded up to QFP_SCAN_LANES */
     /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
      * deny at [naces]; rows are `stride` counters apart, a whole number of cache lines. */
     qfp_counter *hits;
@@ -219,6 +246,7 @@ struct qfp {
 
     uint32_t max_acls;
     struct qfp_acl_slot *acls;
+    uint32_t simd;                          /* enum qfp_simd: the per-packet path batches run */
     uint32_t acl_method;                    /* enum qfp_acl_method for ACLs built from now on */
     uint32_t acl_bitvec_head;               /* ACEs in a QFP_ACL_HYBRID's bit vectors */
 
@@ -251,6 +279,17 @@ static inline const struct qfp_target *qfp_target_at(const struct qfp *fp, uint3
         t = t->prev;
     return t;
 }
+
+/* qfp_path_*.c: the per-packet path (qfp_path.h), once per instruction set */
+#define QFP_PATH_DECLARE(isa)                                                                          \
+    void qfp_process_##isa(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts,  \
+                           size_t n, uint32_t shard, uint64_t epoch);                                 \
+    void qfp_acl_classify_##isa(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out, \
+                                size_t n);
+QFP_PATH_DECLARE(portable)
+QFP_PATH_DECLARE(avx2)
+QFP_PATH_DECLARE(avx512)
+#undef QFP_PATH_DECLARE
 
 /* qfp_acl.c */
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */

@@ -187,6 +187,7 @@ int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, str
     atomic_init(&fp->gate_waits, 0);
     atomic_init(&fp->gate_wait_max_ns, 0);
     atomic_flag_clear(&fp->ctl_lock);
+    fp->simd = qfp_simd_best();
     fp->max_uidbs = max_uidbs;
     fp->max_acls = max_acls;
     fp->max_policies = max_policies;

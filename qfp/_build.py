@@ -21,10 +21,13 @@ SOURCES = [
     "csrc/qfp_policy.c",
     "csrc/qfp_police.c",
     "csrc/qfp_process.c",
+    "csrc/qfp_path_portable.c",
+    "csrc/qfp_path_avx2.c",
+    "csrc/qfp_path_avx512.c",
     "csrc/qfp_pcap.c",
 ]
 HEADER = CSRC / "qfp.h"
-DEPENDS = ["csrc/qfp.h", "csrc/qfp_impl.h"]
+DEPENDS = ["csrc/qfp.h", "csrc/qfp_impl.h", "csrc/qfp_path.h"]
 
 
 def cdef_from_header(text: str) -> str:

@@ -6,6 +6,7 @@ C in place through ffi.from_buffer; cffi releases the GIL for every call, so bat
 run in parallel."""
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,6 +110,23 @@ ACL_INDEX_MIN = lib.QFP_ACL_INDEX_MIN
 ACL_BITVEC_HEAD = lib.QFP_ACL_BITVEC_HEAD
 
 
+# The instruction set the per-packet path runs on (csrc/qfp.h, enum qfp_simd): every level gives
+# the same verdicts. "auto" is the widest this CPU has, unless the environment's QFP_SIMD names one
+# (to run a whole program or test suite on the portable path, say).
+SIMD_LEVELS = {"portable": lib.QFP_SIMD_PORTABLE, "avx2": lib.QFP_SIMD_AVX2, "avx512": lib.QFP_SIMD_AVX512}
+SIMD_NAMES = {code: name for name, code in SIMD_LEVELS.items()}
+
+
+def simd_best() -> str:
+    """The widest instruction set this CPU (and this build of the fast path) can run."""
+    return SIMD_NAMES[lib.qfp_simd_best()]
+
+
+def simd_supported() -> list[str]:
+    """Every level this CPU can run, narrowest first."""
+    return [name for name, code in SIMD_LEVELS.items() if code <= lib.qfp_simd_best()]
+
+
 def compiled_aces(aces: Sequence[Ace]) -> bytes:
     """ACEs as the C fast path holds them (struct qfp_ace[], native byte order): for programs
     outside the package that classify the same rules, such as bench/peers."""
@@ -185,7 +203,7 @@ class FastPath(FastPathAPI):
     """One QFP: its UIDB table, ACL slots and policies, and the packet path over them."""
 
     def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14,
-                 acl_method: str = "auto", acl_bitvec_head: int = 0):
+                 acl_method: str = "auto", acl_bitvec_head: int = 0, simd: str = "auto"):
         for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
                             ("max_policies", max_policies)):
             if not 1 <= value <= 1 << 24:
@@ -201,6 +219,19 @@ class FastPath(FastPathAPI):
         if not 0 <= acl_bitvec_head <= 1 << 20:
             raise errors.TableError(f"acl_bitvec_head {acl_bitvec_head} is outside 0..2^20")
         self._check(lib.qfp_set_acl_method(self._fp, ACL_METHODS[acl_method], acl_bitvec_head))
+        if simd == "auto":
+            simd = os.environ.get("QFP_SIMD", "auto")
+        if simd != "auto":
+            if simd not in SIMD_LEVELS:
+                raise errors.TableError(f"instruction set {simd!r} is not one of auto, {', '.join(SIMD_LEVELS)}")
+            if simd not in simd_supported():
+                raise errors.TableError(f"this CPU cannot run {simd} (it has: {', '.join(simd_supported())})")
+            self._check(lib.qfp_set_simd(self._fp, SIMD_LEVELS[simd]))
+
+    @property
+    def simd(self) -> str:
+        """The instruction set this fast path's batches run on."""
+        return SIMD_NAMES[lib.qfp_simd_level(self._fp)]
 
     def _check(self, status: int) -> None:
         if status != lib.QFP_OK:

@@ -17,3 +17,10 @@ def native_fastpath_class():
             pytest.fail(f"QFP_REQUIRE_NATIVE is set but qfp.fastpath does not import: {exc}")
         pytest.skip(f"the C fast path is not built: {exc}")
     return FastPath
+
+
+def simd_levels() -> list[str]:
+    """Every instruction set the C fast path can run on this CPU (portable first): tests that hold
+    it to the reference run on each, so that a SIMD path and the plain-C one are tested alike."""
+    from qfp.fastpath import simd_supported
+    return simd_supported()

@@ -18,7 +18,7 @@ from qfp.packets import FRAG_NONINITIAL
 from qfp.reference import ReferenceFastPath
 from qfp.tables import Direction
 
-from fastpaths import native_fastpath_class
+from fastpaths import native_fastpath_class, simd_levels
 
 SIZES = (24, 100, 1_000, 10_000)
 
@@ -127,16 +127,53 @@ def test_stats_say_how_an_acl_is_looked_up(fp):
             fp.acl_delete(slot)
 
 
+@pytest.mark.parametrize("simd", ["portable", "avx2", "avx512"])
 @pytest.mark.parametrize("method", ["scan", "tree", "bitvector", "hybrid"])
-def test_every_method_agrees_at_three_thousand(method):
+def test_every_method_agrees_at_three_thousand(method, simd):
+    if simd not in simd_levels():
+        pytest.skip(f"this CPU cannot run {simd}")
     aces = cisco_acl(3_000, seed=5, portable=False)
     batch = acl_traffic(aces, 3000, seed=6, portable=False)
-    fp = native_fastpath_class()(max_uidbs=4, acl_method=method)
+    fp = native_fastpath_class()(max_uidbs=4, acl_method=method, simd=simd)
     slot = fp.acl_create(aces)
     assert fp.acl_stats(slot).method == method
     expected = full_scan(aces, batch)
     got = fp.acl_classify(slot, batch)
     assert not first_mismatch(batch, expected, got), first_mismatch(batch, expected, got)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 15, 16, 17, 23])
+def test_the_scan_on_every_isa_at_every_lane_boundary(n):
+    """The scan's vectors take 8 or 16 ACEs at a time, its tail padded with lanes that never match:
+    lists just short of, at and just past a vector's width first-match as the full scan does."""
+    aces = cisco_acl(max(n, 1), seed=40 + n, portable=False)[:n]
+    batch = acl_traffic(cisco_acl(24, seed=40 + n, portable=False), 2000, seed=n, portable=False)
+    expected = full_scan(aces, batch)
+    for simd in simd_levels():
+        fp = native_fastpath_class()(max_uidbs=4, simd=simd)
+        slot = fp.acl_create(aces)
+        assert fp.acl_stats(slot).method == "scan"
+        got = fp.acl_classify(slot, batch)
+        assert not first_mismatch(batch, expected, got), (simd, first_mismatch(batch, expected, got))
+
+
+def test_the_instruction_set_is_the_cpus_best_unless_named(monkeypatch):
+    from qfp.errors import TableError
+    from qfp.fastpath import simd_best
+
+    FastPath = native_fastpath_class()
+    assert simd_levels()[0] == "portable" and simd_levels()[-1] == simd_best()
+    monkeypatch.delenv("QFP_SIMD", raising=False)
+    assert FastPath(max_uidbs=4).simd == simd_best()
+    assert FastPath(max_uidbs=4, simd="portable").simd == "portable"
+    monkeypatch.setenv("QFP_SIMD", "portable")
+    assert FastPath(max_uidbs=4).simd == "portable"
+    with pytest.raises(TableError, match="instruction set 'sse9' is not one of auto, portable"):
+        FastPath(max_uidbs=4, simd="sse9")
+    beyond = [s for s in ("avx2", "avx512") if s not in simd_levels()]
+    for simd in beyond:
+        with pytest.raises(TableError, match=f"this CPU cannot run {simd}"):
+            FastPath(max_uidbs=4, simd=simd)
 
 
 def test_an_unknown_method_is_refused():

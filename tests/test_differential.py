@@ -10,6 +10,7 @@ tests here run 2500 cases each, 15,000 in all)."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTO
                         ClassMap, Direction, Match, PoliceAction, Policer, PoliceMode, Policy,
                         PolicyClass, PortMatch, PortOp, precedence_dscps)
 
-from fastpaths import native_fastpath_class
+from fastpaths import native_fastpath_class, simd_levels
 
 
 def ip(text: str) -> int:
@@ -224,10 +225,11 @@ class Both:
     """Makes every call on the reference and on the C fast path and insists they agree."""
 
     def __init__(self):
-        # Small tables: cheaper to scan, and a full table is refused alike by both.
+        # Small tables: cheaper to scan, and a full table is refused alike by both. A C fast path
+        # per instruction set this CPU has: each is held to the reference on its own.
         sizes = dict(max_uidbs=64, max_acls=64, max_policies=64)
         self.ref = ReferenceFastPath(**sizes)
-        self.c = native_fastpath_class()(**sizes)
+        self.cs = [native_fastpath_class()(**sizes, simd=level) for level in simd_levels()]
 
     def call(self, method: str, *args, **kwargs):
         if method == "process":
@@ -235,17 +237,18 @@ class Both:
         else:
             note(f"{method}{args!r}{kwargs!r}")
         results = []
-        for fp in (self.ref, self.c):
+        for fp in (self.ref, *self.cs):
             try:
                 results.append(("ok", getattr(fp, method)(*args, **kwargs)))
             except QfpError as exc:
                 results.append(("raise", type(exc).__name__))
-        ref, c = results
-        if method == "process":
-            assert ref[0] == c[0] == "ok"
-            assert_verdicts_equal(args[0], ref[1], c[1])
-        else:
-            assert ref == c, f"{method}: reference {ref} != C {c}"
+        ref = results[0]
+        for fp, c in zip(self.cs, results[1:]):
+            if method == "process":
+                assert ref[0] == c[0] == "ok"
+                assert_verdicts_equal(args[0], ref[1], c[1], fp.simd)
+            else:
+                assert ref == c, f"{method}: reference {ref} != C ({fp.simd}) {c}"
         return ref[1] if ref[0] == "ok" else None
 
     def compare_state(self, acl_slots, uidbs):
@@ -255,24 +258,25 @@ class Both:
             self.call("uidb_info", uidb)
             for d in Direction:
                 ref = self.ref.target_read(uidb, d)
-                c = self.c.target_read(uidb, d)
-                assert [s.counters() for s in ref] == [s.counters() for s in c], (uidb, d)
                 # Read-back words too; isqd[0] is an address in C and fake in the model.
                 strip = [(s.policy, s.level, s.class_index, s.parent_state, s.psqd, s.isqd[1:],
                           s.hw_policer, s.police_info, s.policer_id) for s in ref]
-                assert strip == [(s.policy, s.level, s.class_index, s.parent_state, s.psqd,
-                                  s.isqd[1:], s.hw_policer, s.police_info, s.policer_id)
-                                 for s in c], (uidb, d)
+                for fp in self.cs:
+                    c = fp.target_read(uidb, d)
+                    assert [s.counters() for s in ref] == [s.counters() for s in c], (uidb, d, fp.simd)
+                    assert strip == [(s.policy, s.level, s.class_index, s.parent_state, s.psqd,
+                                      s.isqd[1:], s.hw_policer, s.police_info, s.policer_id)
+                                     for s in c], (uidb, d, fp.simd)
 
 
-def assert_verdicts_equal(batch, ref, c):
+def assert_verdicts_equal(batch, ref, c, simd: str):
     if np.array_equal(ref, c):
         return
     bad = int(np.argmax(ref != c))
     raise AssertionError(
         f"packet {bad}: {dict(zip(P.PACKET_DTYPE.names, batch[bad].tolist()))}\n"
         f"  reference {dict(zip(P.VERDICT_DTYPE.names, ref[bad].tolist()))}\n"
-        f"  C         {dict(zip(P.VERDICT_DTYPE.names, c[bad].tolist()))}")
+        f"  C ({simd}) {dict(zip(P.VERDICT_DTYPE.names, c[bad].tolist()))}")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -295,9 +299,9 @@ def test_acl_filtering(acl, data):
     both.compare_state([slot], [uidb])
 
 
-# Every lookup method the C side has for long ACLs; the hybrid's bit vectors cover only the first 8
+# Every lookup method the C side has, on long ACLs; the hybrid's bit vectors cover only the first 8
 # ACEs here, so that its tree gets the rest.
-LOOKUP_METHODS = (("tree", 0), ("bitvector", 0), ("hybrid", 8), ("auto", 0))
+LOOKUP_METHODS = (("scan", 0), ("tree", 0), ("bitvector", 0), ("hybrid", 8), ("auto", 0))
 
 
 @given(acl=indexed_acls, data=st.data())
@@ -311,18 +315,19 @@ def test_indexed_acl_filtering(acl, data):
     uidb = ref.uidb_create(14, "Virtual-Access1")
     ref.bind(uidb, Direction.IN, acl=slot)
     expected = ref.process(batch.copy()), ref.acl_classify(slot, batch), ref.acl_counters(slot)
-    for method, head in LOOKUP_METHODS:
-        note(f"method {method}")
+    for (method, head), simd in itertools.product(LOOKUP_METHODS, simd_levels()):
+        note(f"method {method}, {simd}")
         c = native_fastpath_class()(max_uidbs=64, max_acls=64, max_policies=64, acl_method=method,
-                                    acl_bitvec_head=head)
+                                    acl_bitvec_head=head, simd=simd)
         assert c.acl_create(acl) == slot and c.uidb_create(14, "Virtual-Access1") == uidb
         assert c.acl_stats(slot).method == ("bitvector" if method == "auto" else method)
         c.bind(uidb, Direction.IN, acl=slot)
-        assert_verdicts_equal(batch, expected[0], c.process(batch.copy()))
+        assert_verdicts_equal(batch, expected[0], c.process(batch.copy()), simd)
         got = c.acl_classify(slot, batch)
         bad = np.flatnonzero(expected[1] != got)
-        assert bad.size == 0, (f"{method}: packet {bad[0]}: {dict(zip(P.PACKET_DTYPE.names, batch[bad[0]].tolist()))}"
-                               f" first matches ACE {expected[1][bad[0]]} in the reference, {got[bad[0]]} in C")
+        assert bad.size == 0, (f"{method}, {simd}: packet {bad[0]}: "
+                               f"{dict(zip(P.PACKET_DTYPE.names, batch[bad[0]].tolist()))} first matches "
+                               f"ACE {expected[1][bad[0]]} in the reference, {got[bad[0]]} in C")
         assert c.acl_counters(slot) == expected[2]
 
 

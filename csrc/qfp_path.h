@@ -1,0 +1,530 @@
+/*
+ * qfp_path.h - the per-packet path: UIDB lookup, ACL, classification, policing, marking.
+ *
+ * A template, not a header: each qfp_path_<isa>.c defines QFP_PATH_SIMD and QFP_PATH(name) and
+ * includes it once, so that the same code is compiled for every instruction set the fast path can
+ * choose at run time (qfp_process.c picks one per fast path, by CPU feature). Where a wider vector
+ * pays, #if QFP_PATH_SIMD says so in place; everything else is the same C for every ISA.
+ *
+ * Rules for everything in this file: no allocation, no floating point, no division, no locks
+ * beyond the batch gate taken once per batch (by the caller). Inputs are trusted (Python checked
+ * their ranges); DSCP is still masked before it becomes a shift count, so a bad byte cannot become
+ * undefined behaviour.
+ */
+#include "qfp_impl.h"
+
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+#include <immintrin.h>
+#endif
+
+/* ---- ACL ------------------------------------------------------------------------------------------ */
+static inline int port_ok(uint16_t port, uint16_t lo, uint16_t hi, int negate)
+{
+    return ((port >= lo) & (port <= hi)) ^ negate;
+}
+
+/* Do ACE a's address, protocol and DSCP conditions hold for packet p? */
+static inline int ace_l3_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    return !(((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+             ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+             ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val));
+}
+
+/* Does ACE a match packet p, which is not a non-initial fragment? */
+static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    if (!ace_l3_match(a, p))
+        return 0;
+    if (a->flags & QFP_ACE_FRAGMENTS)
+        return 0;
+    if (a->flags & QFP_ACE_L4) {
+        if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
+            !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
+            return 0;
+        if ((a->flags & QFP_ACE_ESTABLISHED) && !(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)))
+            return 0;
+    }
+    return 1;
+}
+
+/* A non-initial fragment has no L4 header: IOS lets a permit with L4 conditions match on its L3
+ * part alone, skips a deny with L4 conditions, and `fragments` ACEs match only these. */
+static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    if (!ace_l3_match(a, p))
+        return 0;
+    return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
+}
+
+/* Walk the index's tree (qfp_acl_index.c): every branch the packet reaches, the wild ones too.
+ * Of a cut's two branches the one holding the lower ACE goes first, so that an early match (often
+ * a broad ACE, pushed down a wild branch) is found soon; a branch whose lowest ACE comes after the
+ * best match so far is skipped without being read. */
+static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_index *ix = acl->index;
+    const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
+    uint32_t best = acl->naces;
+    uint32_t pending[QFP_ACL_WALK_MAX], pending_first[QFP_ACL_WALK_MAX], sp = 0;
+    pending[sp] = ix->root, pending_first[sp++] = 0;
+    while (sp) {
+        --sp;
+        if (pending_first[sp] >= best)
+            continue;
+        uint32_t code = pending[sp];
+        while (!(code & QFP_ACL_LEAF)) {
+            const struct qfp_acl_cut *c = &ix->cuts[code];
+            const uint32_t *kid = &ix->pool[c->kids + 2 * ((key[c->field] >> c->shift) & c->mask)];
+            uint32_t first = kid[1];
+            code = kid[0];
+            if (c->wild_first < best) {
+                uint32_t other = c->wild, other_first = c->wild_first;
+                if (other_first < first) {
+                    uint32_t t = other;
+                    other = code, code = t;
+                    t = other_first, other_first = first, first = t;
+                }
+                pending[sp] = other, pending_first[sp++] = other_first;
+            }
+            if (first >= best) {
+                code = QFP_ACL_EMPTY;
+                break;
+            }
+        }
+        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
+        for (uint32_t i = 1; i <= leaf[0] && leaf[i] < best; i++)
+            if (ace_match(&acl->aces[leaf[i]], p)) {
+                best = leaf[i];
+                break;
+            }
+    }
+    return best;
+}
+
+/* The twelve vectors (qfp_acl_bitvec.c) the packet's key selects, each from its summary on. Always
+ * inlined: called out of line, the vectors went through memory and lookups took 10% longer. */
+static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_acl_bitvec *bv,
+                                                              const struct qfp_pkt *p,
+                                                              const uint64_t *v[12])
+{
+    const uint32_t stride = bv->stride;
+    const size_t table = (size_t)256 * stride;
+    const uint64_t *t = bv->byte_vec;
+    const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
+    v[0] = t + (QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride;
+    v[1] = t + (QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride;
+    v[2] = t + (QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride;
+    v[3] = t + (QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride;
+    v[4] = t + (QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride;
+    v[5] = t + (QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride;
+    v[6] = t + (QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride;
+    v[7] = t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride;
+    v[8] = t + QFP_BV_PROTO * table + (size_t)p->proto * stride;
+    v[9] = t + QFP_BV_MISC * table + (size_t)misc * stride;
+    v[10] = bv->port_vec[0] + (size_t)bv->port_map[0][p->sport] * stride;
+    v[11] = bv->port_vec[1] + (size_t)bv->port_map[1][p->dport] * stride;
+}
+
+#define AND12(v, i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
+                     v[8][i] & v[9][i] & v[10][i] & v[11][i])
+
+/* AND the packet's twelve vectors a word at a time, in order, or for long ones their summaries
+ * first and then only the words the summaries leave; the first bit left is the first match. */
+static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    const uint32_t nsum = bv->summary_words;
+    const uint64_t *v[12];
+    bitvec_rows(bv, p, v);
+    if (bv->words <= 4) {
+        /* Up to 256 ACEs (all the bit vectors QFP_ACL_AUTO builds) the words are read in order: a
+         * summary would cost about what it lets a lookup skip (measured: 20-30% slower). */
+        for (uint32_t w = 0; w < bv->words; w++) {
+            uint64_t m = AND12(v, nsum + w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+        return acl->naces;
+    }
+    for (uint32_t s = 0; s < nsum; s++) {
+        for (uint64_t live = AND12(v, s); live; live &= live - 1) {
+            uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(live);
+            uint64_t m = AND12(v, nsum + w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+    }
+    return acl->naces;
+}
+
+/* The scan (qfp_impl.h, "scan table"): the packet against every ACE in order, a vector of ACEs at
+ * a time where the CPU has one. Ports are below 2^16, so the signed compares are exact. */
+#define SCAN_COL(k, i) (acl->scan + (size_t)(k) * acl->scan_stride + (i))
+static inline uint32_t scan_misc(const struct qfp_pkt *p)
+{
+    return p->proto | (uint32_t)(p->dscp & 63u) << 8 |
+           (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 16;
+}
+
+#if QFP_PATH_SIMD == QFP_ISA_AVX512
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const __m512i src = _mm512_set1_epi32((int)p->src), dst = _mm512_set1_epi32((int)p->dst);
+    const __m512i misc = _mm512_set1_epi32((int)scan_misc(p));
+    const __m512i sport = _mm512_set1_epi32(p->sport), dport = _mm512_set1_epi32(p->dport);
+    for (uint32_t i = 0; i < acl->naces; i += 16) {
+#define COL(k) _mm512_load_si512((const void *)SCAN_COL(k, i))
+        __mmask16 m = _mm512_cmpeq_epi32_mask(_mm512_and_si512(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
+        m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(dst, COL(QFP_SCAN_DST_MASK)), COL(QFP_SCAN_DST_VAL));
+        m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(misc, COL(QFP_SCAN_MISC_MASK)), COL(QFP_SCAN_MISC_VAL));
+        __mmask16 out = _mm512_cmplt_epi32_mask(sport, COL(QFP_SCAN_SPORT_LO)) |
+                        _mm512_cmpgt_epi32_mask(sport, COL(QFP_SCAN_SPORT_HI));
+        m &= out ^ _mm512_movepi32_mask(COL(QFP_SCAN_SPORT_KEEP));
+        out = _mm512_cmplt_epi32_mask(dport, COL(QFP_SCAN_DPORT_LO)) |
+              _mm512_cmpgt_epi32_mask(dport, COL(QFP_SCAN_DPORT_HI));
+        m &= out ^ _mm512_movepi32_mask(COL(QFP_SCAN_DPORT_KEEP));
+#undef COL
+        if (m)
+            return i + (uint32_t)__builtin_ctz(m);
+    }
+    return acl->naces;
+}
+#elif QFP_PATH_SIMD == QFP_ISA_AVX2
+/* The ACEs of 8 lanes [i, i + 8) that hold for the packet, as the low 8 bits. */
+static inline __attribute__((always_inline)) uint32_t scan8(const struct qfp_acl *acl, uint32_t i,
+                                                            __m256i src, __m256i dst, __m256i misc,
+                                                            __m256i sport, __m256i dport)
+{
+#define COL(k) _mm256_load_si256((const __m256i *)SCAN_COL(k, i))
+    __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
+    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(dst, COL(QFP_SCAN_DST_MASK)),
+                                               COL(QFP_SCAN_DST_VAL)));
+    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(misc, COL(QFP_SCAN_MISC_MASK)),
+                                               COL(QFP_SCAN_MISC_VAL)));
+    __m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_SPORT_LO), sport),
+                                  _mm256_cmpgt_epi32(sport, COL(QFP_SCAN_SPORT_HI)));
+    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_SPORT_KEEP)));
+    out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_DPORT_LO), dport),
+                          _mm256_cmpgt_epi32(dport, COL(QFP_SCAN_DPORT_HI)));
+    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_DPORT_KEEP)));
+#undef COL
+    return (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+}
+
+/* Sixteen ACEs a round, as two independent halves: one branch per 16 ACEs, not per 8 (measured:
+ * the second branch, mispredicted whenever the match moved between halves, cost a third). */
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const __m256i src = _mm256_set1_epi32((int)p->src), dst = _mm256_set1_epi32((int)p->dst);
+    const __m256i misc = _mm256_set1_epi32((int)scan_misc(p));
+    const __m256i sport = _mm256_set1_epi32(p->sport), dport = _mm256_set1_epi32(p->dport);
+    for (uint32_t i = 0; i < acl->naces; i += 16) {
+        uint32_t bits = scan8(acl, i, src, dst, misc, sport, dport) |
+                        scan8(acl, i + 8, src, dst, misc, sport, dport) << 8;
+        if (bits)
+            return i + (uint32_t)__builtin_ctz(bits);
+    }
+    return acl->naces;
+}
+#else
+/* One ACE at a time: the addresses, protocol and DSCP without a branch, then, for the few ACEs
+ * those leave, the ports (measured: testing everything without a branch cost a third more). */
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const uint32_t misc = scan_misc(p);
+    for (uint32_t i = 0; i < acl->naces; i++) {
+        uint32_t miss = ((p->src & *SCAN_COL(QFP_SCAN_SRC_MASK, i)) ^ *SCAN_COL(QFP_SCAN_SRC_VAL, i)) |
+                        ((p->dst & *SCAN_COL(QFP_SCAN_DST_MASK, i)) ^ *SCAN_COL(QFP_SCAN_DST_VAL, i)) |
+                        ((misc & *SCAN_COL(QFP_SCAN_MISC_MASK, i)) ^ *SCAN_COL(QFP_SCAN_MISC_VAL, i));
+        if (miss)
+            continue;
+        uint32_t sout = 0u - (uint32_t)((p->sport < *SCAN_COL(QFP_SCAN_SPORT_LO, i)) |
+                                        (p->sport > *SCAN_COL(QFP_SCAN_SPORT_HI, i)));
+        uint32_t dout = 0u - (uint32_t)((p->dport < *SCAN_COL(QFP_SCAN_DPORT_LO, i)) |
+                                        (p->dport > *SCAN_COL(QFP_SCAN_DPORT_HI, i)));
+        if (!(~(sout ^ *SCAN_COL(QFP_SCAN_SPORT_KEEP, i)) | ~(dout ^ *SCAN_COL(QFP_SCAN_DPORT_KEEP, i))))
+            return i;
+    }
+    return acl->naces;
+}
+#endif
+#undef SCAN_COL
+
+/* Index of the first ACE matching the packet, or acl->naces for none (the implicit deny). */
+static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    if (p->frag == QFP_FRAG_NONINITIAL) {
+        for (uint32_t i = 0; i < acl->naces; i++)
+            if (ace_match_noninitial(&acl->aces[i], p))
+                return i;
+        return acl->naces;
+    }
+    if (acl->bitvec) {
+        /* Over the hybrid's head, "none" is naces too: then the tree has the tail. */
+        uint32_t hit = acl_bitvec_lookup(acl, p);
+        if (hit < acl->naces || !acl->index)
+            return hit;
+    }
+    if (acl->index)
+        return acl_index_lookup(acl, p);
+    return acl_scan_lookup(acl, p);
+}
+
+/* ---- classification ------------------------------------------------------------------------------ */
+/* The first word of a bit-vector set's AND for a packet: every match, when there are at most 64 ACEs. */
+static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struct qfp_pkt *p)
+{
+    const uint64_t *v[12];
+    bitvec_rows(bv, p, v);
+    return AND12(v, bv->summary_words);
+}
+#undef AND12
+
+/* A packet's access-group answers at one level of a policy, computed on the first term that asks. */
+struct term_memo {
+    uint64_t matches;
+    int known;
+};
+
+/* Recursion depth is bounded by QFP_CMAP_DEPTH_MAX, which qfp_policy_create enforces. */
+static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
+                      const struct qfp_pkt *p, struct term_memo *memo)
+{
+    const struct qfp_cmap *cm = &pol->cmaps[cmap];
+    const struct qfp_term *t = &pol->terms[cm->first_term];
+    for (uint32_t i = 0; i < cm->nterms; i++, t++) {
+        int m;
+        switch (t->kind) {
+        case QFP_TERM_ANY:
+            m = 1;
+            break;
+        case QFP_TERM_DSCP:
+            m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
+            break;
+        case QFP_TERM_ACL: {
+            const struct qfp_term_bits *tb = pol->term_bits;
+            if (tb && p->frag != QFP_FRAG_NONINITIAL) {
+                if (!memo->known) {
+                    memo->matches = bitvec_word0(tb->bv, p);
+                    memo->known = 1;
+                }
+                /* The ACL's run of bits; its lowest set bit is its first match. */
+                uint64_t run = memo->matches & tb->run[t - pol->terms];
+                m = (run & (~run + 1) & tb->permit) != 0;
+                break;
+            }
+            const struct qfp_acl *acl = fp->acls[t->ref].acl;
+            uint32_t hit = acl_lookup(acl, p);
+            m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
+            break;
+        }
+        default: /* QFP_TERM_CLASSMAP */
+            m = cmap_match(fp, pol, t->ref, p, memo);
+            break;
+        }
+        m ^= t->negate;
+        if (m != cm->match_all)
+            return m;   /* a miss decides match-all, a hit decides match-any */
+    }
+    return cm->nterms && cm->match_all;
+}
+
+static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *pol,
+                                const struct qfp_pkt *p)
+{
+    struct term_memo memo = {0, 0};
+    uint32_t last = pol->nclasses - 1;   /* class-default */
+    for (uint32_t i = 0; i < last; i++)
+        if (cmap_match(fp, pol, pol->classes[i].cfg.cmap, p, &memo))
+            return i;
+    return last;
+}
+
+/* ---- policing --------------------------------------------------------------------------------------
+ * Overflow: a bucket holds at most 2^29 bytes = 4.3e18 units; dt is clamped to the bucket's fill
+ * time (size / rate + 1 ns), so a refill adds at most size + rate < 4.3e18 + 1.4e11 units, and
+ * level + refill stays below 2^64. For 1R3C, C + E < 8.6e18 and the same holds. */
+static inline uint64_t refill(uint64_t level, uint64_t size, uint64_t dt, uint64_t dt_max, uint64_t rate)
+{
+    uint64_t add = (dt < dt_max ? dt : dt_max) * rate;
+    return add >= size - level ? size : level + add;
+}
+
+static inline uint8_t police(const struct qfp_police_profile *pr, struct qfp_cstate *st,
+                             uint64_t ts, uint64_t cost)
+{
+    uint64_t dt = 0;
+    if (ts > st->last_ns) {
+        dt = ts - st->last_ns;
+        st->last_ns = ts;
+    }
+    switch (pr->mode) {
+    case QFP_POLICE_1R2C:
+        st->tc = refill(st->tc, pr->cbs, dt, pr->dt_c_max, pr->cir);
+        if (st->tc >= cost) {
+            st->tc -= cost;
+            return QFP_CONFORM;
+        }
+        return QFP_EXCEED;
+    case QFP_POLICE_1R3C: {
+        uint64_t add = (dt < pr->dt_c_max ? dt : pr->dt_c_max) * pr->cir;
+        uint64_t room = pr->cbs - st->tc;
+        if (add <= room) {
+            st->tc += add;
+        } else {
+            st->tc = pr->cbs;
+            add -= room;
+            st->te = add >= pr->ebs - st->te ? pr->ebs : st->te + add;
+        }
+        if (st->tc >= cost) {
+            st->tc -= cost;
+            return QFP_CONFORM;
+        }
+        if (st->te >= cost) {
+            st->te -= cost;
+            return QFP_EXCEED;
+        }
+        return QFP_VIOLATE;
+    }
+    default: /* QFP_POLICE_2R3C: te is the peak bucket */
+        st->tc = refill(st->tc, pr->cbs, dt, pr->dt_c_max, pr->cir);
+        st->te = refill(st->te, pr->ebs, dt, pr->dt_e_max, pr->pir);
+        if (st->te < cost)
+            return QFP_VIOLATE;
+        st->te -= cost;
+        if (st->tc < cost)
+            return QFP_EXCEED;
+        st->tc -= cost;
+        return QFP_CONFORM;
+    }
+}
+
+/* ---- the policy walk -------------------------------------------------------------------------------- */
+struct walk {
+    const struct qfp_pkt *p;
+    uint64_t cost;           /* the packet's size in token units */
+    uint8_t dscp;            /* as marked so far */
+    uint8_t colour;          /* most severe so far, QFP_COLOUR_NONE before any policer */
+    uint16_t cls[2];         /* class matched at levels 0 and 1 */
+};
+
+/* Runs one level of the hierarchy; returns QFP_DROP or QFP_FORWARD. Depth <= QFP_POLICY_DEPTH_MAX. */
+static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct qfp_cstate *base,
+                      uint32_t level, struct walk *w)
+{
+    uint32_t ci = classify(fp, pol, w->p);
+    const struct qfp_pclass *c = &pol->classes[ci];
+    struct qfp_cstate *st = &base[c->state];
+    if (level < 2)
+        w->cls[level] = (uint16_t)ci;
+    st->c.pkts++;
+    st->c.bytes += w->p->length;
+    if (c->set_dscp >= 0)
+        w->dscp = (uint8_t)c->set_dscp;
+    if (c->child && run_policy(fp, c->child, st + 1, level + 1, w) == QFP_DROP)
+        goto drop;
+    if (c->has_police) {
+        uint8_t colour = police(&c->police, st, w->p->ts_ns, w->cost);
+        st->c.colour_pkts[colour]++;
+        st->c.colour_bytes[colour] += w->p->length;
+        if (w->colour == QFP_COLOUR_NONE || colour > w->colour)
+            w->colour = colour;
+        switch (c->police.act[colour]) {
+        case QFP_PACT_DROP:
+            goto drop;
+        case QFP_PACT_MARK:
+            w->dscp = c->police.mark[colour];
+            break;
+        default:
+            break;
+        }
+    }
+    return QFP_FORWARD;
+drop:
+    st->c.drop_pkts++;
+    st->c.drop_bytes += w->p->length;
+    return QFP_DROP;
+}
+
+/* ---- a batch --------------------------------------------------------------------------------------- */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 4
+#endif
+static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v,
+                               uint32_t shard, uint64_t epoch)
+{
+    v->ace = QFP_ACE_NONE;
+    v->cls = v->child_cls = QFP_CLASS_NONE;
+    v->action = QFP_FORWARD;
+    v->colour = QFP_COLOUR_NONE;
+    v->dscp = p->dscp;
+    v->reason = QFP_REASON_NONE;
+
+    const struct qfp_target *t = qfp_target_at(fp, p->uidb, p->dir, epoch);
+    if (!t) {
+        v->action = QFP_DROP;
+        v->reason = QFP_REASON_NO_UIDB;
+        return;
+    }
+    if (t->acl_slot != QFP_ACL_NONE) {
+        struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
+        uint32_t hit = acl_lookup(acl, p);
+        /* The implicit deny's counter sits at [naces] of the row. */
+        qfp_counter_bump(&acl->hits[(size_t)shard * acl->stride + hit]);
+        if (hit == acl->naces) {
+            v->ace = QFP_ACE_IMPLICIT;
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_ACL;
+            return;
+        }
+        v->ace = hit;
+        if (!(acl->aces[hit].flags & QFP_ACE_PERMIT)) {
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_ACL;
+            return;
+        }
+    }
+    if (t->policy) {
+        struct walk w = {
+            .p = p,
+            .cost = (uint64_t)p->length * QFP_UNITS_PER_BYTE,
+            .dscp = p->dscp,
+            .colour = QFP_COLOUR_NONE,
+            .cls = {QFP_CLASS_NONE, QFP_CLASS_NONE},
+        };
+        /* The target is const to readers, but its per-class state is theirs to update. */
+        struct qfp_cstate *states = ((struct qfp_target *)t)->states;
+        if (run_policy(fp, t->policy, states, 0, &w) == QFP_DROP) {
+            v->action = QFP_DROP;
+            v->reason = QFP_REASON_POLICE;
+        }
+        v->cls = w.cls[0];
+        v->child_cls = w.cls[1];
+        v->colour = w.colour;
+        v->dscp = w.dscp;
+    }
+}
+
+/* ---- batches ------------------------------------------------------------------------------------- */
+void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n,
+                       uint32_t shard, uint64_t epoch)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* A packet's target is a random line among every session's: ask for the one a few
+         * packets ahead now, so that it has arrived when that packet gets there. */
+        if (i + PREFETCH_AHEAD < n) {
+            const struct qfp_pkt *q = &pkts[i + PREFETCH_AHEAD];
+            if (q->uidb < fp->max_uidbs)
+                __builtin_prefetch(__atomic_load_n(&fp->targets[(size_t)q->uidb * 2 + (q->dir & 1)],
+                                                   __ATOMIC_RELAXED));
+        }
+        process_one(fp, &pkts[i], &verdicts[i], shard, epoch);
+    }
+}
+
+void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ace_out[i] = acl_lookup(acl, &pkts[i]);
+}
