@@ -14,8 +14,8 @@
 #include "qfp.h"
 
 /* The per-packet path is also built for AVX2 and AVX-512 (qfp_path_*.c) where the compiler can
- * target them: x86-64 with GCC or clang. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+ * target them from a file's #pragma GCC target: x86-64 with GCC (clang ignores that pragma). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define QFP_X86_64 1
 #else
 #define QFP_X86_64 0
