@@ -54,16 +54,15 @@ static void acl_free(struct qfp_acl *acl)
  * non-initial fragment can match, and those take the list itself), never match. */
 static int scan_build(struct qfp_acl *acl)
 {
-    const uint32_t w = (acl->naces + QFP_SCAN_LANES - 1) / QFP_SCAN_LANES * QFP_SCAN_LANES;
-    const uint32_t stride = w ? w : QFP_SCAN_LANES;
-    uint32_t *c = aligned_alloc(64, (size_t)QFP_SCAN_COLUMNS * stride * sizeof *c);
-    if (!c)
+    const uint32_t nblocks = acl->naces ? (acl->naces + QFP_SCAN_LANES - 1) >> QFP_SCAN_LANES_LOG2 : 1;
+    struct qfp_scan_block *blocks = aligned_alloc(64, nblocks * sizeof *blocks);
+    if (!blocks)
         return QFP_ENOMEM;
-    for (uint32_t i = 0; i < stride; i++) {
+    for (uint32_t i = 0; i < nblocks * QFP_SCAN_LANES; i++) {
         const struct qfp_ace *a = i < acl->naces ? &acl->aces[i] : NULL;
         uint32_t never = !a || (a->flags & QFP_ACE_FRAGMENTS) ? QFP_SCAN_NEVER : 0;
         uint32_t est = a && (a->flags & QFP_ACE_ESTABLISHED) ? 1u << 16 : 0;
-#define COL(k) c[(size_t)(k) * stride + i]
+#define COL(k) blocks[i >> QFP_SCAN_LANES_LOG2].col[k][i & (QFP_SCAN_LANES - 1)]
         COL(QFP_SCAN_SRC_MASK) = a ? a->src_mask : 0;
         COL(QFP_SCAN_SRC_VAL) = a ? a->src_val : 0;
         COL(QFP_SCAN_DST_MASK) = a ? a->dst_mask : 0;
@@ -79,8 +78,7 @@ static int scan_build(struct qfp_acl *acl)
         COL(QFP_SCAN_DPORT_KEEP) = a && (a->flags & QFP_ACE_DPORT_NEG) ? 0 : ~0u;
 #undef COL
     }
-    acl->scan = c;
-    acl->scan_stride = stride;
+    acl->scan = blocks;
     return QFP_OK;
 }
 

@@ -99,16 +99,22 @@ struct qfp_acl_bitvec {
     size_t bytes;
 };
 
-/* A short ACL's scan table (qfp_acl.c): per condition a column with a lane per ACE, so that one
- * vector instruction tests a packet against 8 (AVX2) or 16 (AVX-512) ACEs, and the plain-C scan
- * tests one without a branch. An address is (key & mask) == val; protocol, DSCP and `established`
- * share one word, misc = proto | dscp << 8 | ack-or-rst << 16; a port is out of range when below
- * lo or above hi, and the ACE holds on it when out ^ keep is all ones (keep: ~0, or 0 for neq). */
+/* A short ACL's scan table (qfp_acl.c): blocks of 16 ACEs, each holding per condition a column with
+ * a lane per ACE, so that one vector instruction tests a packet against 16 ACEs (AVX-512) or 8
+ * (AVX2), every column of a block at a fixed offset from it; the plain-C scan tests one ACE without
+ * a branch. An address is (key & mask) == val; protocol, DSCP and `established` share one word,
+ * misc = proto | dscp << 8 | ack-or-rst << 16; a port is out of range when below lo or above hi,
+ * and the ACE holds on it when out ^ keep is all ones (keep: ~0, or 0 for neq). */
 enum { QFP_SCAN_SRC_MASK, QFP_SCAN_SRC_VAL, QFP_SCAN_DST_MASK, QFP_SCAN_DST_VAL, QFP_SCAN_MISC_MASK,
        QFP_SCAN_MISC_VAL, QFP_SCAN_SPORT_LO, QFP_SCAN_SPORT_HI, QFP_SCAN_SPORT_KEEP, QFP_SCAN_DPORT_LO,
        QFP_SCAN_DPORT_HI, QFP_SCAN_DPORT_KEEP, QFP_SCAN_COLUMNS };
-#define QFP_SCAN_LANES 16               /* columns are padded to a whole number of 64-byte lines */
+#define QFP_SCAN_LANES_LOG2 4
+#define QFP_SCAN_LANES (1u << QFP_SCAN_LANES_LOG2)   /* a column of a block: one 64-byte line */
 #define QFP_SCAN_NEVER (1u << 24)       /* a misc bit no packet has: padding, `fragments` ACEs */
+
+struct qfp_scan_block {
+    _Alignas(64) uint32_t col[QFP_SCAN_COLUMNS][QFP_SCAN_LANES];
+};
 
 struct qfp_acl {
     uint32_t naces;
@@ -116,8 +122,7 @@ struct qfp_acl {
     struct qfp_ace *aces;       /* read-only once published */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
-    uint32_t *scan;             /* for QFP_ACL_SCAN: [QFP_SCAN_COLUMNS][scan_stride], 64-byte aligned */
-    uint32_t scan_stride;       /* naces rounded up to QFP_SCAN_LANES */
+    struct qfp_scan_block *scan;    /* for QFP_ACL_SCAN: a block per 16 ACEs, the last padded */
     /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
      * deny at [naces]; rows are `stride` counters apart, a whole number of cache lines. */
     qfp_counter *hits;

@@ -160,7 +160,6 @@ static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct
 
 /* The scan (qfp_impl.h, "scan table"): the packet against every ACE in order, a vector of ACEs at
  * a time where the CPU has one. Ports are below 2^16, so the signed compares are exact. */
-#define SCAN_COL(k, i) (acl->scan + (size_t)(k) * acl->scan_stride + (i))
 static inline uint32_t scan_misc(const struct qfp_pkt *p)
 {
     return p->proto | (uint32_t)(p->dscp & 63u) << 8 |
@@ -173,8 +172,9 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     const __m512i src = _mm512_set1_epi32((int)p->src), dst = _mm512_set1_epi32((int)p->dst);
     const __m512i misc = _mm512_set1_epi32((int)scan_misc(p));
     const __m512i sport = _mm512_set1_epi32(p->sport), dport = _mm512_set1_epi32(p->dport);
-    for (uint32_t i = 0; i < acl->naces; i += 16) {
-#define COL(k) _mm512_load_si512((const void *)SCAN_COL(k, i))
+    const struct qfp_scan_block *b = acl->scan;
+    for (uint32_t i = 0; i < acl->naces; i += QFP_SCAN_LANES, b++) {
+#define COL(k) _mm512_load_si512((const void *)b->col[k])
         __mmask16 m = _mm512_cmpeq_epi32_mask(_mm512_and_si512(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
         m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(dst, COL(QFP_SCAN_DST_MASK)), COL(QFP_SCAN_DST_VAL));
         m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(misc, COL(QFP_SCAN_MISC_MASK)), COL(QFP_SCAN_MISC_VAL));
@@ -191,12 +191,12 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     return acl->naces;
 }
 #elif QFP_PATH_SIMD == QFP_ISA_AVX2
-/* The ACEs of 8 lanes [i, i + 8) that hold for the packet, as the low 8 bits. */
-static inline __attribute__((always_inline)) uint32_t scan8(const struct qfp_acl *acl, uint32_t i,
+/* The ACEs of a block's lanes [half * 8, half * 8 + 8) that hold for the packet, as 8 bits. */
+static inline __attribute__((always_inline)) uint32_t scan8(const struct qfp_scan_block *b, uint32_t half,
                                                             __m256i src, __m256i dst, __m256i misc,
                                                             __m256i sport, __m256i dport)
 {
-#define COL(k) _mm256_load_si256((const __m256i *)SCAN_COL(k, i))
+#define COL(k) _mm256_load_si256((const __m256i *)&b->col[k][half * 8])
     __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
     m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(dst, COL(QFP_SCAN_DST_MASK)),
                                                COL(QFP_SCAN_DST_VAL)));
@@ -219,15 +219,16 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     const __m256i src = _mm256_set1_epi32((int)p->src), dst = _mm256_set1_epi32((int)p->dst);
     const __m256i misc = _mm256_set1_epi32((int)scan_misc(p));
     const __m256i sport = _mm256_set1_epi32(p->sport), dport = _mm256_set1_epi32(p->dport);
-    for (uint32_t i = 0; i < acl->naces; i += 16) {
-        uint32_t bits = scan8(acl, i, src, dst, misc, sport, dport) |
-                        scan8(acl, i + 8, src, dst, misc, sport, dport) << 8;
+    const struct qfp_scan_block *b = acl->scan;
+    for (uint32_t i = 0; i < acl->naces; i += QFP_SCAN_LANES, b++) {
+        uint32_t bits = scan8(b, 0, src, dst, misc, sport, dport) | scan8(b, 1, src, dst, misc, sport, dport) << 8;
         if (bits)
             return i + (uint32_t)__builtin_ctz(bits);
     }
     return acl->naces;
 }
 #else
+#define SCAN_COL(k, i) (&acl->scan[(i) >> QFP_SCAN_LANES_LOG2].col[k][(i) & (QFP_SCAN_LANES - 1)])
 /* One ACE at a time: the addresses, protocol and DSCP without a branch, then, for the few ACEs
  * those leave, the ports (measured: testing everything without a branch cost a third more). */
 static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
