@@ -34,10 +34,22 @@ static void set_bit(uint64_t *vec, uint32_t i)
     vec[i >> 6] |= 1ull << (i & 63);
 }
 
-/* Fill a vector's summary: bit j for word j not zero. */
+/* Zeroed, 64-byte aligned, for tables whose rows vector loads read whole. */
+static uint64_t *table_alloc(size_t words)
+{
+    size_t bytes = (words * sizeof(uint64_t) + 63) & ~(size_t)63;
+    uint64_t *t = aligned_alloc(64, bytes ? bytes : 64);
+    if (t)
+        memset(t, 0, bytes);
+    return t;
+}
+
+/* Fill a vector's summary, if it has one: bit j for word j not zero. */
 static void summarise(const struct qfp_acl_bitvec *bv, uint64_t *vec)
 {
     const uint64_t *words = vec + bv->summary_words;
+    if (!bv->summary_words)
+        return;
     for (uint32_t j = 0; j < bv->words; j++)
         if (words[j])
             set_bit(vec, j);
@@ -77,7 +89,7 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
         if (i == 0 || cuts[i] != cuts[k - 1])
             cuts[k++] = cuts[i];
     bv->port_map[which] = malloc(65536 * sizeof *bv->port_map[which]);
-    bv->port_vec[which] = calloc((size_t)k * bv->stride, sizeof(uint64_t));
+    bv->port_vec[which] = table_alloc((size_t)k * bv->stride);
     if (!bv->port_map[which] || !bv->port_vec[which]) {
         free(cuts);
         return QFP_ENOMEM;
@@ -119,10 +131,15 @@ int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_
     bv->words = (naces + 63) / 64;
     if (!bv->words)
         bv->words = 1;
-    bv->summary_words = (bv->words + 63) / 64;
-    bv->stride = bv->summary_words + bv->words;
+    if (bv->words <= QFP_BV_FLAT_WORDS) {
+        bv->summary_words = 0;
+        bv->stride = bv->words <= 2 ? bv->words : 4;
+    } else {
+        bv->summary_words = (bv->words + 63) / 64;
+        bv->stride = bv->summary_words + bv->words;
+    }
     const size_t per_table = (size_t)256 * bv->stride;
-    bv->byte_vec = calloc(QFP_BV_TABLES * per_table, sizeof(uint64_t));
+    bv->byte_vec = table_alloc(QFP_BV_TABLES * per_table);
     if (!bv->byte_vec) {
         qfp_acl_bitvec_free(bv);
         return QFP_ENOMEM;

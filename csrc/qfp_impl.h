@@ -85,8 +85,11 @@ struct qfp_acl_index {
 
 /* A mid-sized ACL's bit vectors (qfp_acl_bitvec.c): ten tables of 256 vectors, selected by the
  * address bytes, the protocol, and DSCP | ACK-or-RST << 6; and per port field a map from port to
- * elementary interval and a vector per interval. A vector is a summary (bit j: word j of the bits is
- * not zero) and then its bits, bit i for ACE i. */
+ * elementary interval and a vector per interval. A vector of up to QFP_BV_FLAT_WORDS words is just
+ * its bits, bit i for ACE i, padded to 1, 2 or 4 words (so that an AVX2 load takes four at once);
+ * a longer one leads with a summary (bit j: word j of the bits is not zero). Rows are 64-byte
+ * aligned tables of `stride` words. */
+#define QFP_BV_FLAT_WORDS 4
 enum { QFP_BV_SRC0 = 0, QFP_BV_DST0 = 4, QFP_BV_PROTO = 8, QFP_BV_MISC = 9, QFP_BV_TABLES = 10 };
 
 struct qfp_acl_bitvec {

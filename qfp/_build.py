@@ -54,8 +54,11 @@ ffibuilder.set_source(
     sources=SOURCES,
     depends=DEPENDS,
     include_dirs=[str(CSRC)],
-    # C11 plus POSIX.1-2008 for strnlen(), sched_yield() and clock_gettime().
-    extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra"]
+    # C11 plus POSIX.1-2008 for strnlen(), sched_yield() and clock_gettime(). No SLP vectorizer:
+    # given AVX-512 (csrc/qfp_path_avx512.c) it packed the bit vectors' twelve row addresses into
+    # one register and took them out again one by one, doubling a lookup's time; the fast path's
+    # vectors are written where they pay.
+    extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-fno-tree-slp-vectorize", "-Wall", "-Wextra"]
     + shlex.split(os.environ.get("QFP_CFLAGS", "")),
     extra_link_args=shlex.split(os.environ.get("QFP_LDFLAGS", "")),
 )
