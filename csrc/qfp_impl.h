@@ -186,6 +186,28 @@ struct qfp_term_bits {
     uint64_t *run;                          /* [nterms]: the bits of the ACL an access-group term names */
 };
 
+/* A policy's class-maps as bit logic (qfp_policy.c), when it has at most 64 terms and 64
+ * class-maps: every term's answer is a bit of one word, T. `any` and `dscp` terms come from a table
+ * by DSCP, access-group terms from the term bits; then each class-map, nested ones first, is one
+ * masked compare of T ^ negate, and its answer sets the bits of the terms that name it. A packet
+ * then costs a few instructions per class-map instead of a call and a loop per term. */
+#define QFP_LOGIC_MAX 64
+
+struct qfp_cmap_logic {
+    uint64_t terms;                         /* its terms' bits */
+    uint64_t feeds;                         /* bits of the `match class-map` terms that name it */
+    uint32_t cmap;                          /* its index in the policy */
+    uint32_t match_all;
+};
+
+struct qfp_class_logic {
+    uint64_t at_dscp[64];                   /* bit t: term t, `any` or `dscp`, holds at this DSCP */
+    uint64_t acl_terms;                     /* bit t: term t is an access-group term */
+    uint64_t negate;                        /* bit t: term t is `match not` */
+    uint32_t ncmaps;
+    struct qfp_cmap_logic cmap[];           /* nested class-maps before those that name them */
+};
+
 struct qfp_policy {
     char name[QFP_NAME_MAX];
     uint32_t policy_id;
@@ -194,6 +216,7 @@ struct qfp_policy {
     struct qfp_cmap *cmaps;
     struct qfp_term *terms;
     struct qfp_term_bits *term_bits;        /* NULL: each access-group term looks its ACL up */
+    struct qfp_class_logic *logic;          /* NULL: over QFP_LOGIC_MAX terms or class-maps */
     uint32_t nstates;                       /* its classes' states and their children's, depth-first */
     uint32_t depth;
     uint32_t refs;

@@ -366,9 +366,44 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
     return cm->nterms && cm->match_all;
 }
 
+/* The class logic (qfp_impl.h): every term's answer in one word, then each class-map from it. */
+static inline uint32_t classify_by_logic(const struct qfp_policy *pol, const struct qfp_class_logic *lg,
+                                         const struct qfp_pkt *p)
+{
+    uint64_t held = lg->at_dscp[p->dscp & 63];
+    if (lg->acl_terms) {
+        const struct qfp_term_bits *tb = pol->term_bits;
+        uint64_t matches = bitvec_word0(tb->bv, p);
+        for (uint64_t a = lg->acl_terms; a; a &= a - 1) {
+            uint32_t t = (uint32_t)__builtin_ctzll(a);
+            uint64_t run = matches & tb->run[t];   /* its ACL's bits; the lowest is its first match */
+            held |= (uint64_t)((run & (~run + 1) & tb->permit) != 0) << t;
+        }
+    }
+    uint64_t cmaps = 0;
+    for (uint32_t i = 0; i < lg->ncmaps; i++) {
+        const struct qfp_cmap_logic *c = &lg->cmap[i];
+        uint64_t yes = (held ^ lg->negate) & c->terms;
+        /* match-all: every term, and at least one (an empty class-map matches nothing) */
+        if (c->match_all ? c->terms && yes == c->terms : yes != 0) {
+            held |= c->feeds;
+            cmaps |= 1ull << c->cmap;
+        }
+    }
+    uint32_t last = pol->nclasses - 1;   /* class-default */
+    for (uint32_t i = 0; i < last; i++)
+        if (cmaps >> pol->classes[i].cfg.cmap & 1)
+            return i;
+    return last;
+}
+
 static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *pol,
                                 const struct qfp_pkt *p)
 {
+    const struct qfp_class_logic *lg = pol->logic;
+    /* Access-group terms need the term bits, which non-initial fragments cannot use. */
+    if (lg && (!lg->acl_terms || (pol->term_bits && p->frag != QFP_FRAG_NONINITIAL)))
+        return classify_by_logic(pol, lg, p);
     struct term_memo memo = {0, 0};
     uint32_t last = pol->nclasses - 1;   /* class-default */
     for (uint32_t i = 0; i < last; i++)

@@ -63,10 +63,59 @@ struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp
     return tb;
 }
 
+/* Class-map c and, before it, every class-map it nests that is not placed yet (depth is bounded by
+ * QFP_CMAP_DEPTH_MAX, which check_matches enforced). */
+static void logic_place(const struct qfp_policy *pol, struct qfp_class_logic *lg, uint32_t c,
+                        uint64_t *placed)
+{
+    if (*placed >> c & 1)
+        return;
+    const struct qfp_cmap *cm = &pol->cmaps[c];
+    uint64_t mask = 0;
+    for (uint32_t i = cm->first_term; i < cm->first_term + cm->nterms; i++) {
+        if (pol->terms[i].kind == QFP_TERM_CLASSMAP)
+            logic_place(pol, lg, pol->terms[i].ref, placed);
+        mask |= 1ull << i;
+    }
+    *placed |= 1ull << c;
+    struct qfp_cmap_logic *l = &lg->cmap[lg->ncmaps++];
+    l->terms = mask;
+    l->cmap = c;
+    l->match_all = cm->match_all;
+    for (uint32_t i = 0; i < pol->nterms; i++)
+        if (pol->terms[i].kind == QFP_TERM_CLASSMAP && pol->terms[i].ref == c)
+            l->feeds |= 1ull << i;
+}
+
+/* The policy's class logic (qfp_impl.h), or NULL when it has too many terms or class-maps or memory
+ * is short: classification then walks the terms, which is always right. */
+static struct qfp_class_logic *logic_build(const struct qfp_policy *pol)
+{
+    if (pol->nterms > QFP_LOGIC_MAX || pol->ncmaps > QFP_LOGIC_MAX)
+        return NULL;
+    struct qfp_class_logic *lg = calloc(1, sizeof *lg + pol->ncmaps * sizeof lg->cmap[0]);
+    if (!lg)
+        return NULL;
+    for (uint32_t i = 0; i < pol->nterms; i++) {
+        const struct qfp_term *t = &pol->terms[i];
+        lg->negate |= (uint64_t)t->negate << i;
+        if (t->kind == QFP_TERM_ACL)
+            lg->acl_terms |= 1ull << i;
+        for (uint32_t d = 0; d < 64; d++)
+            if (t->kind == QFP_TERM_ANY || (t->kind == QFP_TERM_DSCP && (t->dscp_bits >> d & 1)))
+                lg->at_dscp[d] |= 1ull << i;
+    }
+    uint64_t placed = 0;
+    for (uint32_t c = 0; c < pol->ncmaps; c++)
+        logic_place(pol, lg, c, &placed);
+    return lg;
+}
+
 static void policy_free(struct qfp_policy *pol)
 {
     if (!pol)
         return;
+    free(pol->logic);
     qfp_term_bits_free(pol->term_bits);
     free(pol->classes);
     free(pol->cmaps);
@@ -243,6 +292,7 @@ int qfp_policy_create(struct qfp *fp, const char *name, uint32_t policy_id,
             if (pol->classes[i].child)
                 fp->policies[classes[i].child]->refs++;
         pol->term_bits = qfp_term_bits_build(fp, pol, -1, NULL);
+        pol->logic = logic_build(pol);
         pol->handle = handle;
         fp->policies[handle] = pol;
         *handle_out = handle;
