@@ -88,23 +88,41 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
     for (uint32_t i = 0; i < ncuts; i++)
         if (i == 0 || cuts[i] != cuts[k - 1])
             cuts[k++] = cuts[i];
+    uint16_t *map = malloc(65536 * sizeof *map);
     bv->port_map[which] = malloc(65536 * sizeof *bv->port_map[which]);
     bv->port_vec[which] = table_alloc((size_t)k * bv->stride);
-    if (!bv->port_map[which] || !bv->port_vec[which]) {
+    if (!map || !bv->port_map[which] || !bv->port_vec[which]) {
+        free(map);
         free(cuts);
         return QFP_ENOMEM;
     }
     for (uint32_t j = 0, port = 0; j < k; j++) {
         uint32_t end = j + 1 < k ? cuts[j + 1] : 65536;
         for (; port < end; port++)
-            bv->port_map[which][port] = (uint16_t)j;
+            map[port] = (uint16_t)j;
         uint64_t *vec = &bv->port_vec[which][(size_t)j * bv->stride];
         for (uint32_t i = 0; i < naces; i++)
             if (port_holds(&aces[i], which, cuts[j]))   /* constant over the interval */
                 set_bit(vec + bv->summary_words, i);
         summarise(bv, vec);
     }
-    bv->bytes += 65536 * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);
+    /* The map in blocks of 256 ports, each distinct block kept once: most blocks lie inside one
+     * interval, so a field's map is a few hundred bytes, not 128 KB a random port misses in. */
+    uint32_t nblocks = 0;
+    for (uint32_t b = 0; b < 256; b++) {
+        const uint16_t *block = &map[b << 8];
+        uint32_t same = 0;
+        while (same < nblocks && memcmp(&bv->port_map[which][same << 8], block, 256 * sizeof *block))
+            same++;
+        if (same == nblocks)
+            memcpy(&bv->port_map[which][nblocks++ << 8], block, 256 * sizeof *block);
+        bv->port_block[which][b] = (uint16_t)same;
+    }
+    uint16_t *shrunk = realloc(bv->port_map[which], (size_t)nblocks * 256 * sizeof *shrunk);
+    if (shrunk)
+        bv->port_map[which] = shrunk;
+    bv->bytes += (256 + (size_t)nblocks * 256) * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);
+    free(map);
     free(cuts);
     return QFP_OK;
 }

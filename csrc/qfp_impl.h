@@ -85,7 +85,8 @@ struct qfp_acl_index {
 
 /* A mid-sized ACL's bit vectors (qfp_acl_bitvec.c): ten tables of 256 vectors, selected by the
  * address bytes, the protocol, and DSCP | ACK-or-RST << 6; and per port field a map from port to
- * elementary interval and a vector per interval. A vector of up to QFP_BV_FLAT_WORDS words is just
+ * elementary interval (two levels: blocks of 256 ports, identical blocks shared) and a vector per
+ * interval. A vector of up to QFP_BV_FLAT_WORDS words is just
  * its bits, bit i for ACE i, padded to 1, 2 or 4 words (so that an AVX2 load takes four at once);
  * a longer one leads with a summary (bit j: word j of the bits is not zero). Rows are 64-byte
  * aligned tables of `stride` words. */
@@ -97,7 +98,8 @@ struct qfp_acl_bitvec {
     uint32_t summary_words;     /* 64-bit words of summary: one bit per word of bits */
     uint32_t stride;            /* a vector: its summary, then its bits */
     uint64_t *byte_vec;         /* [QFP_BV_TABLES][256][stride] */
-    uint16_t *port_map[2];      /* [65536]: source, destination */
+    uint16_t port_block[2][256];    /* source, destination: port >> 8 to its block of port_map */
+    uint16_t *port_map[2];      /* [block][port & 255]: the port's elementary interval */
     uint64_t *port_vec[2];      /* [interval][stride] */
     size_t bytes;
 };

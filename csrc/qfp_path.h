@@ -122,8 +122,8 @@ static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_a
     v[7] = t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride;
     v[8] = t + QFP_BV_PROTO * table + (size_t)p->proto * stride;
     v[9] = t + QFP_BV_MISC * table + (size_t)misc * stride;
-    v[10] = bv->port_vec[0] + (size_t)bv->port_map[0][p->sport] * stride;
-    v[11] = bv->port_vec[1] + (size_t)bv->port_map[1][p->dport] * stride;
+    v[10] = bv->port_vec[0] + (size_t)bv->port_map[0][bv->port_block[0][p->sport >> 8] << 8 | (p->sport & 0xff)] * stride;
+    v[11] = bv->port_vec[1] + (size_t)bv->port_map[1][bv->port_block[1][p->dport >> 8] << 8 | (p->dport & 0xff)] * stride;
 }
 
 #define AND12(v, i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
