@@ -118,7 +118,8 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
             memcpy(&bv->port_map[which][nblocks++ << 8], block, 256 * sizeof *block);
         bv->port_block[which][b] = (uint16_t)same;
     }
-    uint16_t *shrunk = realloc(bv->port_map[which], (size_t)nblocks * 256 * sizeof *shrunk);
+    /* One entry more than the blocks: a 32-bit gather of the last entry reads half of it. */
+    uint16_t *shrunk = realloc(bv->port_map[which], ((size_t)nblocks * 256 + 1) * sizeof *shrunk);
     if (shrunk)
         bv->port_map[which] = shrunk;
     bv->bytes += (256 + (size_t)nblocks * 256) * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);

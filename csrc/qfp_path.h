@@ -593,8 +593,97 @@ void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_ve
     }
 }
 
+#if QFP_PATH_SIMD == QFP_ISA_AVX512
+/* Eight packets at once through bit vectors of one or two words (24 to 128 ACEs, as QFP_ACL_AUTO
+ * builds them, or a hybrid's head that short): each of a packet's twelve rows is one lane of a gather, so the twelve gathers of a
+ * word answer eight packets, and where a packet matches decides nothing until the end (rte_acl's
+ * AVX-512 methods work across packets the same way). A packet's fields come in by gathers too, at
+ * their offsets in struct qfp_pkt; a non-initial fragment is looked up again on its own. */
+static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out)
+{
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    const char *base = (const char *)pkts;
+    _Static_assert(sizeof(struct qfp_pkt) == 32, "the gathers step 32 bytes a packet");
+    const __m256i at = _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224);
+#define FIELD32(off) _mm256_i32gather_epi32((const int *)(base + (off)), at, 1)
+    const __m256i src = FIELD32(offsetof(struct qfp_pkt, src));
+    const __m256i dst = FIELD32(offsetof(struct qfp_pkt, dst));
+    const __m256i ports = FIELD32(offsetof(struct qfp_pkt, sport));            /* sport | dport << 16 */
+    const __m256i w24 = FIELD32(offsetof(struct qfp_pkt, length));             /* length, dir, proto */
+    const __m256i w28 = FIELD32(offsetof(struct qfp_pkt, dscp));               /* dscp, flags, frag */
+#undef FIELD32
+    const __m256i byte = _mm256_set1_epi32(0xff);
+    const __m256i proto = _mm256_srli_epi32(w24, 24);
+    const __m256i ackrst = _mm256_and_si256(_mm256_srli_epi32(w28, 8), _mm256_set1_epi32(QFP_TCP_ACK | QFP_TCP_RST));
+    const __m256i misc = _mm256_or_si256(_mm256_and_si256(w28, _mm256_set1_epi32(63)),
+                                         _mm256_andnot_si256(_mm256_cmpeq_epi32(ackrst, _mm256_setzero_si256()),
+                                                             _mm256_set1_epi32(64)));
+    /* Rows, in rows of the byte tables: table << 8 | index */
+    __m256i row[10];
+    for (int b = 0; b < 4; b++) {
+        row[QFP_BV_SRC0 + b] = _mm256_or_si256(_mm256_set1_epi32((QFP_BV_SRC0 + b) << 8),
+                                               _mm256_and_si256(_mm256_srli_epi32(src, 24 - 8 * b), byte));
+        row[QFP_BV_DST0 + b] = _mm256_or_si256(_mm256_set1_epi32((QFP_BV_DST0 + b) << 8),
+                                               _mm256_and_si256(_mm256_srli_epi32(dst, 24 - 8 * b), byte));
+    }
+    row[QFP_BV_PROTO] = _mm256_or_si256(_mm256_set1_epi32(QFP_BV_PROTO << 8), proto);
+    row[QFP_BV_MISC] = _mm256_or_si256(_mm256_set1_epi32(QFP_BV_MISC << 8), misc);
+    /* Port to interval, through the two-level map; a 16-bit entry comes in as the low half of a
+     * 32-bit gather (both tables have room for the half past their last entry). */
+    const __m256i half = _mm256_set1_epi32(0xffff);
+    __m256i interval[2];
+    for (int which = 0; which < 2; which++) {
+        __m256i port = which ? _mm256_srli_epi32(ports, 16) : _mm256_and_si256(ports, half);
+        __m256i block = _mm256_and_si256(
+            _mm256_i32gather_epi32((const int *)bv->port_block[which], _mm256_srli_epi32(port, 8), 2), half);
+        __m256i entry = _mm256_or_si256(_mm256_slli_epi32(block, 8), _mm256_and_si256(port, byte));
+        interval[which] = _mm256_and_si256(_mm256_i32gather_epi32((const int *)bv->port_map[which], entry, 2), half);
+    }
+    const __m256i stride = _mm256_set1_epi32((int)bv->stride);
+    __m512i word[QFP_BV_FLAT_WORDS];
+    for (uint32_t w = 0; w < bv->stride; w++) {
+        const __m256i off = _mm256_set1_epi32((int)w);
+#define GATHER(table, r) _mm512_i32gather_epi64(_mm256_add_epi32(_mm256_mullo_epi32(r, stride), off), \
+                                                (const long long *)(table), 8)
+        __m512i m = _mm512_and_si512(GATHER(bv->port_vec[0], interval[0]), GATHER(bv->port_vec[1], interval[1]));
+        for (int t = 0; t < QFP_BV_TABLES; t++)
+            m = _mm512_and_si512(m, GATHER(bv->byte_vec, row[t]));
+#undef GATHER
+        word[w] = m;
+    }
+    /* Per packet: the lowest bit of the first word that has one (lzcnt of the lowest bit gives it). */
+    const __m512i sixty_three = _mm512_set1_epi64(63);
+    __m512i hit = _mm512_set1_epi64(acl->naces);
+    for (int w = (int)bv->stride - 1; w >= 0; w--) {
+        __mmask8 some = _mm512_test_epi64_mask(word[w], word[w]);
+        __m512i lowest = _mm512_and_si512(word[w], _mm512_sub_epi64(_mm512_setzero_si512(), word[w]));
+        __m512i bit = _mm512_sub_epi64(sixty_three, _mm512_lzcnt_epi64(lowest));
+        hit = _mm512_mask_add_epi64(hit, some, bit, _mm512_set1_epi64(64 * w));
+    }
+    _mm256_storeu_si256((__m256i *)ace_out, _mm512_cvtepi64_epi32(hit));
+    /* Non-initial fragments take the scan, and misses in a hybrid's head its tree (acl_lookup). */
+    __mmask8 frag = _mm256_cmpeq_epi32_mask(_mm256_and_si256(_mm256_srli_epi32(w28, 16), byte),
+                                            _mm256_set1_epi32(QFP_FRAG_NONINITIAL));
+    if (acl->index)
+        frag |= _mm512_cmpeq_epi64_mask(hit, _mm512_set1_epi64(acl->naces));
+    for (; frag; frag &= (__mmask8)(frag - 1)) {
+        uint32_t k = (uint32_t)__builtin_ctz(frag);
+        ace_out[k] = acl_lookup(acl, &pkts[k]);
+    }
+}
+#endif
+
 void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#if QFP_PATH_SIMD == QFP_ISA_AVX512
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    /* Four-word vectors would take 48 gathers per 8 packets: measured slower than one packet at a
+     * time with its 256-bit ANDs (14-16 ns/pkt against 10.5-11.6), so they stay with acl_lookup. */
+    if (bv && !bv->summary_words && bv->stride <= 2)
+        for (; i + 8 <= n; i += 8)
+            bitvec_classify8(acl, &pkts[i], &ace_out[i]);
+#endif
+    for (; i < n; i++)
         ace_out[i] = acl_lookup(acl, &pkts[i]);
 }

@@ -5,7 +5,7 @@
 #include "qfp_impl.h"
 
 #if QFP_X86_64
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,bmi,bmi2,popcnt")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx2,bmi,bmi2,popcnt")
 #define QFP_PATH_SIMD QFP_ISA_AVX512
 #define QFP_PATH(name) qfp_##name##_avx512
 #include "qfp_path.h"

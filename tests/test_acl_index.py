@@ -157,6 +157,23 @@ def test_the_scan_on_every_isa_at_every_lane_boundary(n):
         assert not first_mismatch(batch, expected, got), (simd, first_mismatch(batch, expected, got))
 
 
+@pytest.mark.parametrize("n", [24, 64, 65, 128])
+def test_bit_vectors_eight_packets_at_a_time_at_every_batch_edge(n):
+    """On AVX-512, acl_classify takes bit vectors of one or two words eight packets at a time, the
+    tail one by one, non-initial fragments again on their own: batches short of, at and past a
+    multiple of eight first-match as the full scan does, on every ISA."""
+    aces = cisco_acl(n, seed=60 + n, portable=False)
+    batch = acl_traffic(aces, 41, seed=n, portable=False)
+    for simd in simd_levels():
+        fp = native_fastpath_class()(max_uidbs=4, simd=simd)
+        slot = fp.acl_create(aces)
+        assert fp.acl_stats(slot).method == "bitvector"
+        for size in (1, 7, 8, 9, 16, 17, 41):
+            part = batch[:size]
+            expected, got = full_scan(aces, part), fp.acl_classify(slot, part)
+            assert not first_mismatch(part, expected, got), (simd, size, first_mismatch(part, expected, got))
+
+
 def test_the_instruction_set_is_the_cpus_best_unless_named(monkeypatch):
     from qfp.errors import TableError
     from qfp.fastpath import simd_best
