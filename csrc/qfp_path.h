@@ -102,6 +102,12 @@ static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct 
     return best;
 }
 
+/* A port's elementary interval on port field `which`, through the two-level map. */
+static inline uint32_t port_interval(const struct qfp_acl_bitvec *bv, int which, uint16_t port)
+{
+    return bv->port_map[which][(uint32_t)bv->port_block[which][port >> 8] << 8 | (port & 0xffu)];
+}
+
 /* The twelve vectors (qfp_acl_bitvec.c) the packet's key selects, each from its summary on. Always
  * inlined: called out of line, the vectors went through memory and lookups took 10% longer. */
 static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_acl_bitvec *bv,
@@ -122,8 +128,8 @@ static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_a
     v[7] = t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride;
     v[8] = t + QFP_BV_PROTO * table + (size_t)p->proto * stride;
     v[9] = t + QFP_BV_MISC * table + (size_t)misc * stride;
-    v[10] = bv->port_vec[0] + (size_t)bv->port_map[0][bv->port_block[0][p->sport >> 8] << 8 | (p->sport & 0xff)] * stride;
-    v[11] = bv->port_vec[1] + (size_t)bv->port_map[1][bv->port_block[1][p->dport >> 8] << 8 | (p->dport & 0xff)] * stride;
+    v[10] = bv->port_vec[0] + (size_t)port_interval(bv, 0, p->sport) * stride;
+    v[11] = bv->port_vec[1] + (size_t)port_interval(bv, 1, p->dport) * stride;
 }
 
 #define AND12(v, i) (v[0][i] & v[1][i] & v[2][i] & v[3][i] & v[4][i] & v[5][i] & v[6][i] & v[7][i] & \
@@ -141,7 +147,8 @@ static inline __attribute__((always_inline)) uint32_t bitvec_first4(const uint64
                          _mm256_and_si256(_mm256_and_si256(ROW(4), ROW(5)), _mm256_and_si256(ROW(6), ROW(7)))),
         _mm256_and_si256(_mm256_and_si256(ROW(8), ROW(9)), _mm256_and_si256(ROW(10), ROW(11))));
 #undef ROW
-    uint32_t zero = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(m, _mm256_setzero_si256())));
+    __m256i is_zero = _mm256_cmpeq_epi64(m, _mm256_setzero_si256());
+    uint32_t zero = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(is_zero));
     if (zero == 0xf)
         return UINT32_MAX;
     /* Word w to the bottom without a trip through memory (a store and a narrower reload of it
@@ -201,7 +208,8 @@ static inline uint32_t scan_misc(const struct qfp_pkt *p)
 }
 
 #if QFP_PATH_SIMD == QFP_ISA_AVX512
-static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl,
+                                                                      const struct qfp_pkt *p)
 {
     const __m512i src = _mm512_set1_epi32((int)p->src), dst = _mm512_set1_epi32((int)p->dst);
     const __m512i misc = _mm512_set1_epi32((int)scan_misc(p));
@@ -209,9 +217,11 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     const struct qfp_scan_block *b = acl->scan;
     for (uint32_t i = 0; i < acl->naces; i += QFP_SCAN_LANES, b++) {
 #define COL(k) _mm512_load_si512((const void *)b->col[k])
-        __mmask16 m = _mm512_cmpeq_epi32_mask(_mm512_and_si512(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
-        m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(dst, COL(QFP_SCAN_DST_MASK)), COL(QFP_SCAN_DST_VAL));
-        m = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(misc, COL(QFP_SCAN_MISC_MASK)), COL(QFP_SCAN_MISC_VAL));
+#define HOLDS(m, key, mask, val) _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(key, COL(mask)), COL(val))
+        __mmask16 m = HOLDS(0xffff, src, QFP_SCAN_SRC_MASK, QFP_SCAN_SRC_VAL);
+        m = HOLDS(m, dst, QFP_SCAN_DST_MASK, QFP_SCAN_DST_VAL);
+        m = HOLDS(m, misc, QFP_SCAN_MISC_MASK, QFP_SCAN_MISC_VAL);
+#undef HOLDS
         __mmask16 out = _mm512_cmplt_epi32_mask(sport, COL(QFP_SCAN_SPORT_LO)) |
                         _mm512_cmpgt_epi32_mask(sport, COL(QFP_SCAN_SPORT_HI));
         m &= out ^ _mm512_movepi32_mask(COL(QFP_SCAN_SPORT_KEEP));
@@ -248,14 +258,16 @@ static inline __attribute__((always_inline)) uint32_t scan8(const struct qfp_sca
 
 /* Sixteen ACEs a round, as two independent halves: one branch per 16 ACEs, not per 8 (measured:
  * the second branch, mispredicted whenever the match moved between halves, cost a third). */
-static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl,
+                                                                      const struct qfp_pkt *p)
 {
     const __m256i src = _mm256_set1_epi32((int)p->src), dst = _mm256_set1_epi32((int)p->dst);
     const __m256i misc = _mm256_set1_epi32((int)scan_misc(p));
     const __m256i sport = _mm256_set1_epi32(p->sport), dport = _mm256_set1_epi32(p->dport);
     const struct qfp_scan_block *b = acl->scan;
     for (uint32_t i = 0; i < acl->naces; i += QFP_SCAN_LANES, b++) {
-        uint32_t bits = scan8(b, 0, src, dst, misc, sport, dport) | scan8(b, 1, src, dst, misc, sport, dport) << 8;
+        uint32_t bits = scan8(b, 0, src, dst, misc, sport, dport) |
+                        scan8(b, 1, src, dst, misc, sport, dport) << 8;
         if (bits)
             return i + (uint32_t)__builtin_ctz(bits);
     }
@@ -265,7 +277,8 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
 #define SCAN_COL(k, i) (&acl->scan[(i) >> QFP_SCAN_LANES_LOG2].col[k][(i) & (QFP_SCAN_LANES - 1)])
 /* One ACE at a time: the addresses, protocol and DSCP without a branch, then, for the few ACEs
  * those leave, the ports (measured: testing everything without a branch cost a third more). */
-static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl,
+                                                                      const struct qfp_pkt *p)
 {
     const uint32_t misc = scan_misc(p);
     for (uint32_t i = 0; i < acl->naces; i++) {
@@ -595,10 +608,11 @@ void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_ve
 
 #if QFP_PATH_SIMD == QFP_ISA_AVX512
 /* Eight packets at once through bit vectors of one or two words (24 to 128 ACEs, as QFP_ACL_AUTO
- * builds them, or a hybrid's head that short): each of a packet's twelve rows is one lane of a gather, so the twelve gathers of a
- * word answer eight packets, and where a packet matches decides nothing until the end (rte_acl's
- * AVX-512 methods work across packets the same way). A packet's fields come in by gathers too, at
- * their offsets in struct qfp_pkt; a non-initial fragment is looked up again on its own. */
+ * builds them, or a hybrid's head that short): each of a packet's twelve rows is one lane of a
+ * gather, so the twelve gathers of a word answer eight packets, and where a packet matches decides
+ * nothing until the end (rte_acl's AVX-512 methods work across packets the same way). A packet's
+ * fields come in by gathers too, at their offsets in struct qfp_pkt; a non-initial fragment, and a
+ * miss in a hybrid's head, is looked up again on its own. */
 static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out)
 {
     const struct qfp_acl_bitvec *bv = acl->bitvec;
@@ -614,7 +628,8 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
 #undef FIELD32
     const __m256i byte = _mm256_set1_epi32(0xff);
     const __m256i proto = _mm256_srli_epi32(w24, 24);
-    const __m256i ackrst = _mm256_and_si256(_mm256_srli_epi32(w28, 8), _mm256_set1_epi32(QFP_TCP_ACK | QFP_TCP_RST));
+    const __m256i flags = _mm256_srli_epi32(w28, 8);
+    const __m256i ackrst = _mm256_and_si256(flags, _mm256_set1_epi32(QFP_TCP_ACK | QFP_TCP_RST));
     const __m256i misc = _mm256_or_si256(_mm256_and_si256(w28, _mm256_set1_epi32(63)),
                                          _mm256_andnot_si256(_mm256_cmpeq_epi32(ackrst, _mm256_setzero_si256()),
                                                              _mm256_set1_epi32(64)));
@@ -637,7 +652,8 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
         __m256i block = _mm256_and_si256(
             _mm256_i32gather_epi32((const int *)bv->port_block[which], _mm256_srli_epi32(port, 8), 2), half);
         __m256i entry = _mm256_or_si256(_mm256_slli_epi32(block, 8), _mm256_and_si256(port, byte));
-        interval[which] = _mm256_and_si256(_mm256_i32gather_epi32((const int *)bv->port_map[which], entry, 2), half);
+        __m256i found = _mm256_i32gather_epi32((const int *)bv->port_map[which], entry, 2);
+        interval[which] = _mm256_and_si256(found, half);
     }
     const __m256i stride = _mm256_set1_epi32((int)bv->stride);
     __m512i word[QFP_BV_FLAT_WORDS];
@@ -645,7 +661,8 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
         const __m256i off = _mm256_set1_epi32((int)w);
 #define GATHER(table, r) _mm512_i32gather_epi64(_mm256_add_epi32(_mm256_mullo_epi32(r, stride), off), \
                                                 (const long long *)(table), 8)
-        __m512i m = _mm512_and_si512(GATHER(bv->port_vec[0], interval[0]), GATHER(bv->port_vec[1], interval[1]));
+        __m512i m = _mm512_and_si512(GATHER(bv->port_vec[0], interval[0]),
+                                     GATHER(bv->port_vec[1], interval[1]));
         for (int t = 0; t < QFP_BV_TABLES; t++)
             m = _mm512_and_si512(m, GATHER(bv->byte_vec, row[t]));
 #undef GATHER
