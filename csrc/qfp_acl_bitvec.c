@@ -128,6 +128,52 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
     return QFP_OK;
 }
 
+static uint64_t row_hash(const uint64_t *row, uint32_t words)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a, a word at a time */
+    for (uint32_t i = 0; i < words; i++)
+        h = (h ^ row[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Keep each distinct vector of the ten byte tables once, and point every table entry at its own
+ * (row_of): the full tables are 2,560 vectors, the distinct ones a quarter of that or less. */
+static int share_rows(struct qfp_acl_bitvec *bv)
+{
+    enum { ROWS = QFP_BV_TABLES * 256, SLOTS = 4096, EMPTY = 0xffff };
+    const size_t bytes = (size_t)bv->stride * sizeof(uint64_t);
+    uint64_t *full = bv->byte_vec;
+    uint16_t *slot = malloc(SLOTS * sizeof *slot);
+    if (!slot)
+        return QFP_ENOMEM;
+    memset(slot, 0xff, SLOTS * sizeof *slot);
+    uint32_t nrows = 0;
+    for (uint32_t e = 0; e < ROWS; e++) {
+        const uint64_t *row = &full[(size_t)e * bv->stride];
+        uint32_t s = (uint32_t)row_hash(row, bv->stride) & (SLOTS - 1);
+        while (slot[s] != EMPTY && memcmp(&full[(size_t)slot[s] * bv->stride], row, bytes))
+            s = (s + 1) & (SLOTS - 1);
+        if (slot[s] == EMPTY) {
+            /* Rows are kept in order of first appearance, so row e moves down over rows already
+             * read, never over one still to come. */
+            if (nrows != e)
+                memcpy(&full[(size_t)nrows * bv->stride], row, bytes);
+            slot[s] = (uint16_t)nrows++;
+        }
+        bv->row_of[e >> 8][e & 255] = slot[s];
+    }
+    free(slot);
+    bv->byte_vec = table_alloc((size_t)nrows * bv->stride);
+    if (!bv->byte_vec) {
+        bv->byte_vec = full;
+        return QFP_ENOMEM;
+    }
+    memcpy(bv->byte_vec, full, nrows * bytes);
+    free(full);
+    bv->bytes = sizeof *bv + nrows * bytes;
+    return QFP_OK;
+}
+
 void qfp_acl_bitvec_free(struct qfp_acl_bitvec *bv)
 {
     if (!bv)
@@ -189,6 +235,13 @@ int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_
 #undef BITS
     for (size_t e = 0; e < QFP_BV_TABLES * (size_t)256; e++)
         summarise(bv, &bv->byte_vec[e * bv->stride]);
+    if (bv->stride >= QFP_BV_SHARE_MIN && share_rows(bv) != QFP_OK) {
+        qfp_acl_bitvec_free(bv);
+        return QFP_ENOMEM;
+    }
+    if (bv->stride < QFP_BV_SHARE_MIN)
+        for (uint32_t e = 0; e < QFP_BV_TABLES * 256; e++)
+            bv->row_of[e >> 8][e & 255] = (uint16_t)e;   /* in place: see QFP_BV_SHARE_MIN */
     for (int which = 0; which < 2; which++) {
         if (build_ports(bv, aces, naces, which) != QFP_OK) {
             qfp_acl_bitvec_free(bv);

@@ -84,20 +84,25 @@ struct qfp_acl_index {
 #define QFP_COUNTER_SHARDS 4
 
 /* A mid-sized ACL's bit vectors (qfp_acl_bitvec.c): ten tables of 256 vectors, selected by the
- * address bytes, the protocol, and DSCP | ACK-or-RST << 6; and per port field a map from port to
+ * address bytes, the protocol, and DSCP | ACK-or-RST << 6. From QFP_BV_SHARE_MIN words on, each
+ * vector is kept once however many entries share it (an ACL distinguishes few values of a byte:
+ * a quarter of the rows, which then fit in L1); shorter ones stay in place, entry e at row e, as
+ * the eight-packet lookup (qfp_path.h) computes their addresses without reading row_of; and per port field a map from port to
  * elementary interval (two levels: blocks of 256 ports, identical blocks shared) and a vector per
  * interval. A vector of up to QFP_BV_FLAT_WORDS words is just
  * its bits, bit i for ACE i, padded to 1, 2 or 4 words (so that an AVX2 load takes four at once);
  * a longer one leads with a summary (bit j: word j of the bits is not zero). Rows are 64-byte
  * aligned tables of `stride` words. */
 #define QFP_BV_FLAT_WORDS 4
+#define QFP_BV_SHARE_MIN 3
 enum { QFP_BV_SRC0 = 0, QFP_BV_DST0 = 4, QFP_BV_PROTO = 8, QFP_BV_MISC = 9, QFP_BV_TABLES = 10 };
 
 struct qfp_acl_bitvec {
     uint32_t words;             /* 64-bit words of bits: one bit per ACE */
     uint32_t summary_words;     /* 64-bit words of summary: one bit per word of bits */
     uint32_t stride;            /* a vector: its summary, then its bits */
-    uint64_t *byte_vec;         /* [QFP_BV_TABLES][256][stride] */
+    uint16_t row_of[QFP_BV_TABLES][256];    /* a table's index byte to its vector in byte_vec */
+    uint64_t *byte_vec;         /* [distinct vector][stride]: tables share identical vectors */
     uint16_t port_block[2][256];    /* source, destination: port >> 8 to its block of port_map */
     uint16_t *port_map[2];      /* [block][port & 255]: the port's elementary interval */
     uint64_t *port_vec[2];      /* [interval][stride] */

@@ -115,19 +115,20 @@ static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_a
                                                               const uint64_t *v[12])
 {
     const uint32_t stride = bv->stride;
-    const size_t table = (size_t)256 * stride;
     const uint64_t *t = bv->byte_vec;
     const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
-    v[0] = t + (QFP_BV_SRC0 + 0) * table + (p->src >> 24) * stride;
-    v[1] = t + (QFP_BV_SRC0 + 1) * table + (p->src >> 16 & 0xff) * stride;
-    v[2] = t + (QFP_BV_SRC0 + 2) * table + (p->src >> 8 & 0xff) * stride;
-    v[3] = t + (QFP_BV_SRC0 + 3) * table + (p->src & 0xff) * stride;
-    v[4] = t + (QFP_BV_DST0 + 0) * table + (p->dst >> 24) * stride;
-    v[5] = t + (QFP_BV_DST0 + 1) * table + (p->dst >> 16 & 0xff) * stride;
-    v[6] = t + (QFP_BV_DST0 + 2) * table + (p->dst >> 8 & 0xff) * stride;
-    v[7] = t + (QFP_BV_DST0 + 3) * table + (p->dst & 0xff) * stride;
-    v[8] = t + QFP_BV_PROTO * table + (size_t)p->proto * stride;
-    v[9] = t + QFP_BV_MISC * table + (size_t)misc * stride;
+#define ROW(table, index) (t + (size_t)bv->row_of[table][index] * stride)
+    v[0] = ROW(QFP_BV_SRC0 + 0, p->src >> 24);
+    v[1] = ROW(QFP_BV_SRC0 + 1, p->src >> 16 & 0xff);
+    v[2] = ROW(QFP_BV_SRC0 + 2, p->src >> 8 & 0xff);
+    v[3] = ROW(QFP_BV_SRC0 + 3, p->src & 0xff);
+    v[4] = ROW(QFP_BV_DST0 + 0, p->dst >> 24);
+    v[5] = ROW(QFP_BV_DST0 + 1, p->dst >> 16 & 0xff);
+    v[6] = ROW(QFP_BV_DST0 + 2, p->dst >> 8 & 0xff);
+    v[7] = ROW(QFP_BV_DST0 + 3, p->dst & 0xff);
+    v[8] = ROW(QFP_BV_PROTO, p->proto);
+    v[9] = ROW(QFP_BV_MISC, misc);
+#undef ROW
     v[10] = bv->port_vec[0] + (size_t)port_interval(bv, 0, p->sport) * stride;
     v[11] = bv->port_vec[1] + (size_t)port_interval(bv, 1, p->dport) * stride;
 }
@@ -633,8 +634,8 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
     const __m256i misc = _mm256_or_si256(_mm256_and_si256(w28, _mm256_set1_epi32(63)),
                                          _mm256_andnot_si256(_mm256_cmpeq_epi32(ackrst, _mm256_setzero_si256()),
                                                              _mm256_set1_epi32(64)));
-    /* Rows, in rows of the byte tables: table << 8 | index */
-    __m256i row[10];
+    /* Rows in place (below QFP_BV_SHARE_MIN words): table << 8 | index byte */
+    __m256i row[QFP_BV_TABLES];
     for (int b = 0; b < 4; b++) {
         row[QFP_BV_SRC0 + b] = _mm256_or_si256(_mm256_set1_epi32((QFP_BV_SRC0 + b) << 8),
                                                _mm256_and_si256(_mm256_srli_epi32(src, 24 - 8 * b), byte));
@@ -697,6 +698,7 @@ void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkt
     const struct qfp_acl_bitvec *bv = acl->bitvec;
     /* Four-word vectors would take 48 gathers per 8 packets: measured slower than one packet at a
      * time with its 256-bit ANDs (14-16 ns/pkt against 10.5-11.6), so they stay with acl_lookup. */
+    _Static_assert(QFP_BV_SHARE_MIN > 2, "bitvec_classify8 computes rows in place");
     if (bv && !bv->summary_words && bv->stride <= 2)
         for (; i + 8 <= n; i += 8)
             bitvec_classify8(acl, &pkts[i], &ace_out[i]);
