@@ -37,7 +37,7 @@ import numpy as np
 
 from qfp.acl_workloads import acl_traffic, cisco_acl
 from qfp.tables import Direction
-from qfp.workloads import advance
+from qfp.workloads import BATCH, advance
 
 from .bench_scenarios import Progress, mixed_policies, rss_bytes
 
@@ -384,7 +384,9 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
 
 
 def cores_goal(report: Report, sessions: int, packets: int, seconds: float, progress) -> None:
-    """Packets/s of one thread, then two threads on disjoint halves of the sessions."""
+    """Packets/s of one thread, then two threads on disjoint halves of the sessions, each calling
+    process() on batches of `packets` (the bench's own size: a thread holds the GIL for a call's
+    few microseconds of Python, so shorter batches measure the GIL more than the fast path)."""
     fp, aces, uidbs = whole_pipeline(sessions)
     halves = [uidbs[: sessions // 2], uidbs[sessions // 2:]]
     batches = []
@@ -466,7 +468,7 @@ def run(args, require_peer: bool) -> int:
                     lambda: policer_goals(report, packets, 3 * rounds, progress),
                     lambda: sessions_goals(report, 20_000 if quick else 1_000_000, progress),
                     lambda: coa_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
-                    lambda: cores_goal(report, 1_000 if not quick else 100, 4096, 0.5 if quick else 2.0, progress)):
+                    lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress)):
         gc.collect()
         measure()
     progress.close()
