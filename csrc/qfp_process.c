@@ -26,23 +26,24 @@ uint32_t qfp_thread_shard(void)
     return shard;
 }
 
+/* The per-packet path built for each instruction set (qfp_path_*.c); fp->simd never names one
+ * this CPU lacks (qfp_set_simd), nor one this build has no path for (qfp_simd_best). */
+static const struct {
+    void (*process)(struct qfp *, const struct qfp_pkt *, struct qfp_verdict *, size_t, uint32_t, uint64_t);
+    void (*acl_classify)(const struct qfp_acl *, const struct qfp_pkt *, uint32_t *, size_t);
+} paths[] = {
+    [QFP_SIMD_PORTABLE] = {qfp_process_portable, qfp_acl_classify_portable},
+#if QFP_X86_64
+    [QFP_SIMD_AVX2] = {qfp_process_avx2, qfp_acl_classify_avx2},
+    [QFP_SIMD_AVX512] = {qfp_process_avx512, qfp_acl_classify_avx512},
+#endif
+};
+
 int qfp_process(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n)
 {
     const uint32_t shard = qfp_thread_shard();
     const uint64_t epoch = qfp_gate_enter(fp);
-    switch (fp->simd) {
-#if QFP_X86_64
-    case QFP_SIMD_AVX512:
-        qfp_process_avx512(fp, pkts, verdicts, n, shard, epoch);
-        break;
-    case QFP_SIMD_AVX2:
-        qfp_process_avx2(fp, pkts, verdicts, n, shard, epoch);
-        break;
-#endif
-    default:
-        qfp_process_portable(fp, pkts, verdicts, n, shard, epoch);
-        break;
-    }
+    paths[fp->simd].process(fp, pkts, verdicts, n, shard, epoch);
     qfp_gate_exit(fp, epoch);
     return QFP_OK;
 }
@@ -61,19 +62,7 @@ int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, 
     const struct qfp_acl *acl = fp->acls[slot].acl;
     const uint64_t epoch = qfp_gate_enter(fp);
     qfp_ctl_unlock(fp);
-    switch (fp->simd) {
-#if QFP_X86_64
-    case QFP_SIMD_AVX512:
-        qfp_acl_classify_avx512(acl, pkts, ace_out, n);
-        break;
-    case QFP_SIMD_AVX2:
-        qfp_acl_classify_avx2(acl, pkts, ace_out, n);
-        break;
-#endif
-    default:
-        qfp_acl_classify_portable(acl, pkts, ace_out, n);
-        break;
-    }
+    paths[fp->simd].acl_classify(acl, pkts, ace_out, n);
     qfp_gate_exit(fp, epoch);
     return QFP_OK;
 }
