@@ -55,6 +55,44 @@ static void summarise(const struct qfp_acl_bitvec *bv, uint64_t *vec)
             set_bit(vec, j);
 }
 
+/* Keep each distinct row of `rows` once, in order of first appearance, moved to the front;
+ * index[r] is the position row r now has. Rows are `bytes` long, a multiple of 8, and at most
+ * 65,535 (the index is 16-bit). Returns how many distinct rows there are, or 0 with no memory. */
+static uint32_t keep_distinct(void *rows, uint32_t nrows, size_t bytes, uint16_t *index)
+{
+    enum { EMPTY = 0xffff };
+    unsigned char *at = rows;
+    uint32_t slots = 1;
+    while (slots < 2 * nrows)
+        slots <<= 1;
+    uint16_t *slot = malloc(slots * sizeof *slot);
+    if (!slot)
+        return 0;
+    memset(slot, 0xff, slots * sizeof *slot);
+    uint32_t kept = 0;
+    for (uint32_t r = 0; r < nrows; r++) {
+        const unsigned char *row = at + r * bytes;
+        uint64_t h = 1469598103934665603ull;   /* FNV-1a, a word at a time */
+        for (size_t i = 0; i < bytes; i += sizeof(uint64_t)) {
+            uint64_t word;
+            memcpy(&word, row + i, sizeof word);
+            h = (h ^ word) * 1099511628211ull;
+        }
+        uint32_t s = (uint32_t)h & (slots - 1);
+        while (slot[s] != EMPTY && memcmp(at + slot[s] * bytes, row, bytes))
+            s = (s + 1) & (slots - 1);
+        if (slot[s] == EMPTY) {
+            /* Row r moves down over rows already read, never over one still to come. */
+            if (kept != r)
+                memcpy(at + kept * bytes, row, bytes);
+            slot[s] = (uint16_t)kept++;
+        }
+        index[r] = slot[s];
+    }
+    free(slot);
+    return kept;
+}
+
 /* Does ACE a accept `port` on port field `which` (0 source, 1 destination)? */
 static int port_holds(const struct qfp_ace *a, int which, uint32_t port)
 {
@@ -88,10 +126,12 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
     for (uint32_t i = 0; i < ncuts; i++)
         if (i == 0 || cuts[i] != cuts[k - 1])
             cuts[k++] = cuts[i];
-    uint16_t *map = malloc(65536 * sizeof *map);
-    bv->port_map[which] = malloc(65536 * sizeof *bv->port_map[which]);
+    /* The map in blocks of 256 ports, each distinct block kept once: most blocks lie inside one
+     * interval, so a field's map is a few hundred bytes, not 128 KB a random port misses in. One
+     * entry more than the blocks: a 32-bit gather of the last entry reads half of it. */
+    uint16_t *map = malloc((65536 + 1) * sizeof *map);
     bv->port_vec[which] = table_alloc((size_t)k * bv->stride);
-    if (!map || !bv->port_map[which] || !bv->port_vec[which]) {
+    if (!map || !bv->port_vec[which]) {
         free(map);
         free(cuts);
         return QFP_ENOMEM;
@@ -106,72 +146,39 @@ static int build_ports(struct qfp_acl_bitvec *bv, const struct qfp_ace *aces, ui
                 set_bit(vec + bv->summary_words, i);
         summarise(bv, vec);
     }
-    /* The map in blocks of 256 ports, each distinct block kept once: most blocks lie inside one
-     * interval, so a field's map is a few hundred bytes, not 128 KB a random port misses in. */
-    uint32_t nblocks = 0;
-    for (uint32_t b = 0; b < 256; b++) {
-        const uint16_t *block = &map[b << 8];
-        uint32_t same = 0;
-        while (same < nblocks && memcmp(&bv->port_map[which][same << 8], block, 256 * sizeof *block))
-            same++;
-        if (same == nblocks)
-            memcpy(&bv->port_map[which][nblocks++ << 8], block, 256 * sizeof *block);
-        bv->port_block[which][b] = (uint16_t)same;
-    }
-    /* One entry more than the blocks: a 32-bit gather of the last entry reads half of it. */
-    uint16_t *shrunk = realloc(bv->port_map[which], ((size_t)nblocks * 256 + 1) * sizeof *shrunk);
-    if (shrunk)
-        bv->port_map[which] = shrunk;
-    bv->bytes += (256 + (size_t)nblocks * 256) * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);
-    free(map);
     free(cuts);
+    uint32_t nblocks = keep_distinct(map, 256, 256 * sizeof *map, bv->port_block[which]);
+    if (!nblocks) {
+        free(map);
+        return QFP_ENOMEM;
+    }
+    uint16_t *shrunk = realloc(map, ((size_t)nblocks * 256 + 1) * sizeof *shrunk);
+    bv->port_map[which] = shrunk ? shrunk : map;
+    bv->bytes += (256 + (size_t)nblocks * 256) * sizeof(uint16_t) + (size_t)k * bv->stride * sizeof(uint64_t);
     return QFP_OK;
-}
-
-static uint64_t row_hash(const uint64_t *row, uint32_t words)
-{
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a, a word at a time */
-    for (uint32_t i = 0; i < words; i++)
-        h = (h ^ row[i]) * 1099511628211ull;
-    return h;
 }
 
 /* Keep each distinct vector of the ten byte tables once, and point every table entry at its own
- * (row_of): the full tables are 2,560 vectors, the distinct ones a quarter of that or less. */
-static int share_rows(struct qfp_acl_bitvec *bv)
+ * (row_of): the full tables are 2,560 vectors, the distinct ones a quarter of that or less. Below
+ * QFP_BV_SHARE_MIN words the tables stay in place, entry e at vector e. Returns the vectors kept,
+ * or 0 with no memory. */
+static uint32_t share_rows(struct qfp_acl_bitvec *bv)
 {
-    enum { ROWS = QFP_BV_TABLES * 256, SLOTS = 4096, EMPTY = 0xffff };
-    const size_t bytes = (size_t)bv->stride * sizeof(uint64_t);
+    enum { ROWS = QFP_BV_TABLES * 256 };
+    if (bv->stride < QFP_BV_SHARE_MIN) {
+        for (uint32_t e = 0; e < ROWS; e++)
+            bv->row_of[e >> 8][e & 255] = (uint16_t)e;
+        return ROWS;
+    }
     uint64_t *full = bv->byte_vec;
-    uint16_t *slot = malloc(SLOTS * sizeof *slot);
-    if (!slot)
-        return QFP_ENOMEM;
-    memset(slot, 0xff, SLOTS * sizeof *slot);
-    uint32_t nrows = 0;
-    for (uint32_t e = 0; e < ROWS; e++) {
-        const uint64_t *row = &full[(size_t)e * bv->stride];
-        uint32_t s = (uint32_t)row_hash(row, bv->stride) & (SLOTS - 1);
-        while (slot[s] != EMPTY && memcmp(&full[(size_t)slot[s] * bv->stride], row, bytes))
-            s = (s + 1) & (SLOTS - 1);
-        if (slot[s] == EMPTY) {
-            /* Rows are kept in order of first appearance, so row e moves down over rows already
-             * read, never over one still to come. */
-            if (nrows != e)
-                memcpy(&full[(size_t)nrows * bv->stride], row, bytes);
-            slot[s] = (uint16_t)nrows++;
-        }
-        bv->row_of[e >> 8][e & 255] = slot[s];
-    }
-    free(slot);
-    bv->byte_vec = table_alloc((size_t)nrows * bv->stride);
-    if (!bv->byte_vec) {
-        bv->byte_vec = full;
-        return QFP_ENOMEM;
-    }
-    memcpy(bv->byte_vec, full, nrows * bytes);
+    uint32_t nrows = keep_distinct(full, ROWS, bv->stride * sizeof *full, (uint16_t *)bv->row_of);
+    uint64_t *kept = nrows ? table_alloc((size_t)nrows * bv->stride) : NULL;
+    if (!kept)
+        return 0;
+    memcpy(kept, full, (size_t)nrows * bv->stride * sizeof(uint64_t));
     free(full);
-    bv->bytes = sizeof *bv + nrows * bytes;
-    return QFP_OK;
+    bv->byte_vec = kept;
+    return nrows;
 }
 
 void qfp_acl_bitvec_free(struct qfp_acl_bitvec *bv)
@@ -209,7 +216,6 @@ int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_
         qfp_acl_bitvec_free(bv);
         return QFP_ENOMEM;
     }
-    bv->bytes = sizeof *bv + QFP_BV_TABLES * per_table * sizeof(uint64_t);
 #define BITS(table, v) (&bv->byte_vec[(table) * per_table + (size_t)(v) * bv->stride + bv->summary_words])
     for (uint32_t i = 0; i < naces; i++) {
         const struct qfp_ace *a = &aces[i];
@@ -235,13 +241,12 @@ int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_
 #undef BITS
     for (size_t e = 0; e < QFP_BV_TABLES * (size_t)256; e++)
         summarise(bv, &bv->byte_vec[e * bv->stride]);
-    if (bv->stride >= QFP_BV_SHARE_MIN && share_rows(bv) != QFP_OK) {
+    uint32_t nrows = share_rows(bv);
+    if (!nrows) {
         qfp_acl_bitvec_free(bv);
         return QFP_ENOMEM;
     }
-    if (bv->stride < QFP_BV_SHARE_MIN)
-        for (uint32_t e = 0; e < QFP_BV_TABLES * 256; e++)
-            bv->row_of[e >> 8][e & 255] = (uint16_t)e;   /* in place: see QFP_BV_SHARE_MIN */
+    bv->bytes = sizeof *bv + (size_t)nrows * bv->stride * sizeof(uint64_t);
     for (int which = 0; which < 2; which++) {
         if (build_ports(bv, aces, naces, which) != QFP_OK) {
             qfp_acl_bitvec_free(bv);
