@@ -18,6 +18,12 @@
 #endif
 
 /* ---- ACL ------------------------------------------------------------------------------------------ */
+/* What `established` asks of a packet: TCP ACK or RST set. */
+static inline uint32_t ack_or_rst(const struct qfp_pkt *p)
+{
+    return !!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST));
+}
+
 static inline int port_ok(uint16_t port, uint16_t lo, uint16_t hi, int negate)
 {
     return ((port >= lo) & (port <= hi)) ^ negate;
@@ -42,7 +48,7 @@ static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
         if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
             !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
             return 0;
-        if ((a->flags & QFP_ACE_ESTABLISHED) && !(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)))
+        if ((a->flags & QFP_ACE_ESTABLISHED) && !ack_or_rst(p))
             return 0;
     }
     return 1;
@@ -116,7 +122,7 @@ static inline __attribute__((always_inline)) void bitvec_rows(const struct qfp_a
 {
     const uint32_t stride = bv->stride;
     const uint64_t *t = bv->byte_vec;
-    const uint32_t misc = (p->dscp & 63u) | (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 6;
+    const uint32_t misc = (p->dscp & 63u) | ack_or_rst(p) << 6;
 #define ROW(table, index) (t + (size_t)bv->row_of[table][index] * stride)
     v[0] = ROW(QFP_BV_SRC0 + 0, p->src >> 24);
     v[1] = ROW(QFP_BV_SRC0 + 1, p->src >> 16 & 0xff);
@@ -204,8 +210,7 @@ static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct
  * a time where the CPU has one. Ports are below 2^16, so the signed compares are exact. */
 static inline uint32_t scan_misc(const struct qfp_pkt *p)
 {
-    return p->proto | (uint32_t)(p->dscp & 63u) << 8 |
-           (uint32_t)!!(p->tcp_flags & (QFP_TCP_ACK | QFP_TCP_RST)) << 16;
+    return p->proto | (uint32_t)(p->dscp & 63u) << 8 | ack_or_rst(p) << 16;
 }
 
 #if QFP_PATH_SIMD == QFP_ISA_AVX512
@@ -330,6 +335,14 @@ static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struc
 }
 #undef AND12
 
+/* Term bits' answer for access-group term t, given every ACE the packet matches: the term's ACL
+ * is a run of the bits, and its lowest set bit is its first match; a permit is a match. */
+static inline int term_bits_permit(const struct qfp_term_bits *tb, uint64_t matches, uint32_t t)
+{
+    uint64_t run = matches & tb->run[t];
+    return (run & (~run + 1) & tb->permit) != 0;
+}
+
 /* A packet's access-group answers at one level of a policy, computed on the first term that asks. */
 struct term_memo {
     uint64_t matches;
@@ -358,9 +371,7 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
                     memo->matches = bitvec_word0(tb->bv, p);
                     memo->known = 1;
                 }
-                /* The ACL's run of bits; its lowest set bit is its first match. */
-                uint64_t run = memo->matches & tb->run[t - pol->terms];
-                m = (run & (~run + 1) & tb->permit) != 0;
+                m = term_bits_permit(tb, memo->matches, (uint32_t)(t - pol->terms));
                 break;
             }
             const struct qfp_acl *acl = fp->acls[t->ref].acl;
@@ -389,8 +400,7 @@ static inline uint32_t classify_by_logic(const struct qfp_policy *pol, const str
         uint64_t matches = bitvec_word0(tb->bv, p);
         for (uint64_t a = lg->acl_terms; a; a &= a - 1) {
             uint32_t t = (uint32_t)__builtin_ctzll(a);
-            uint64_t run = matches & tb->run[t];   /* its ACL's bits; the lowest is its first match */
-            held |= (uint64_t)((run & (~run + 1) & tb->permit) != 0) << t;
+            held |= (uint64_t)term_bits_permit(tb, matches, t) << t;
         }
     }
     uint64_t cmaps = 0;
