@@ -3,7 +3,7 @@
 Timing never decides a test's outcome: the rates are only reported."""
 import pytest
 
-from qfp.workloads import format_rates
+from qfp_model.tools.bench.workloads import format_rates
 
 _RATES = pytest.StashKey[dict]()
 

@@ -18,10 +18,9 @@ import time
 import pytest
 from pyrad import packet as pyrad_packet
 
-from control.aaa import start_listener
-from control.device import Device
-from control.radius import packet as P
-from control.server import BackgroundLoop
+from qfp_model.control.headend import Headend
+from qfp_model.control.radius import packet as P
+from qfp_model.control.io.loop import BackgroundLoop
 
 SESSIONS = 10_000
 REQUESTS_PER_ROUND = 2_000
@@ -32,11 +31,12 @@ POLICIES = ("pol", "aaa-pol", "2M", "2M-IN")
 
 @pytest.fixture(scope="module")
 def headend():
-    device = Device.from_config_file(None)
+    headend = Headend.from_config_file(None)
+    device = headend.device
     sessions = [device.session_up(f"77.{1 + (n >> 16)}.{(n >> 8) & 255}.{n & 255}", "77.1.1.2")
                 for n in range(SESSIONS)]
     loop = BackgroundLoop().start()
-    listener = loop.run(start_listener(device, HOST, 0))
+    listener = loop.run(headend.start_coa_listener(HOST, 0))
     yield device, sessions, listener.address
     loop.run(listener.close())
     loop.stop()

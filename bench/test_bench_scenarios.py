@@ -5,10 +5,10 @@ sizes (up to 10,000 ACEs and 1,000,000 sessions)."""
 import numpy as np
 import pytest
 
-from control import bench_scenarios as B
-from qfp.baseline import NumpyBaseline
-from qfp.fastpath import FastPath
-from qfp.workloads import BATCH, advance, seed_session
+from qfp_model.tools.bench import scenarios as B
+from qfp_model.tools.bench.baseline import NumpyBaseline
+from qfp_model.qfp.fastpath import FastPath
+from qfp_model.tools.bench.workloads import BATCH, advance, seed_session
 
 FACTORIES = {"fastpath": FastPath, "numpy": NumpyBaseline}
 ROUNDS = {"fastpath": 100, "numpy": 5}

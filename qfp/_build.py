@@ -1,4 +1,4 @@
-"""cffi build script for qfp._fastpath (out-of-line API mode), run by setup.py's cffi_modules.
+"""cffi build script for qfp_model.qfp._fastpath (out-of-line API mode), run by setup.py's cffi_modules.
 
 The cdef is csrc/qfp.h itself, with every constant's value and every array length left to the
 compiler (`...`), so no number is written twice and cffi checks each struct's layout against C.
@@ -49,7 +49,7 @@ def cdef_from_header(text: str) -> str:
 ffibuilder = FFI()
 ffibuilder.cdef(cdef_from_header(HEADER.read_text()))
 ffibuilder.set_source(
-    "qfp._fastpath",
+    "qfp_model.qfp._fastpath",
     '#include "qfp.h"',
     sources=SOURCES,
     depends=DEPENDS,

@@ -7,9 +7,8 @@ import struct
 
 from pyrad import packet as pyrad_packet
 
-from control.coa import service_for
-from control.device import Device
-from control.radius import packet as P
+from qfp_model.control.headend import Headend
+from qfp_model.control.radius import packet as P
 
 KEY = "cisco123"                      # the default config's key for client 127.0.0.1
 SEED_CLIENT = ("10.106.210.176", 58712)
@@ -52,13 +51,13 @@ def error_cause(reply: pyrad_packet.CoAPacket) -> str | None:
     return reply["Error-Cause"][0] if "Error-Cause" in reply else None
 
 
-def seed_device(fastpath_class, **dynamic_author) -> tuple[Device, object]:
+def seed_device(fastpath_class, **dynamic_author) -> tuple[Headend, object]:
     """The default hub with the seed's session (Virtual-Access1) up; its CoA service."""
-    device = Device.from_config_file(None, fastpath=fastpath_class())
+    headend = Headend.from_config_file(None, fastpath=fastpath_class())
     for name, value in dynamic_author.items():
-        setattr(device.config.dynamic_author, name, value)
-    device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
-    return device, service_for(device)
+        setattr(headend.device.config.dynamic_author, name, value)
+    headend.device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
+    return headend, headend.coa
 
 
 def udp_exchange(data: bytes, address: tuple[str, int], timeout: float = 2.0,

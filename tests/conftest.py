@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from fastpaths import native_fastpath_class
-from qfp.reference import ReferenceFastPath
+from qfp_model.qfp.reference import ReferenceFastPath
 
 _COMMON = dict(deadline=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,15 +1,18 @@
 """A test double for the exec CLI's tests: a real CommandSet with the issue's command shapes, and a tiny
-device-like target around it (prompt, a `configure terminal` mode) that stands in for control.device
-in `qfp run` subprocesses. It lives in tests/ only: the shipped package has no stand-in device.
+device-like target around it (prompt, a `configure terminal` mode) that stands in for the headend
+(qfp_model.control.headend) in `qfp run` subprocesses. It lives in tests/ only: the shipped package
+has no stand-in device.
 
-`python tests/exec_target.py ARGS...` runs control.cli.main(ARGS) with this double as control.device."""
+`python tests/exec_target.py ARGS...` runs the `qfp` command's main(ARGS) with this double as the
+headend."""
 from __future__ import annotations
 
 import sys
 import types
 
-from control.commands import CommandSet
-from control.errors import ConfigError, ControlError, ExecError
+from qfp_model.control.grammar.engine import CommandSet
+from qfp_model.control.errors import ConfigError, ControlError, ExecError
+from qfp_model.control.io import services
 
 KEYWORD_HELP = {
     "show": "Show running system information",
@@ -125,15 +128,22 @@ class TestDevice:
     def prompt(self) -> str:
         return f"{self.hostname}(config)#" if self.config_mode else f"{self.hostname}#"
 
+    async def start_services(self, control_path: str, coa_host: str = "127.0.0.1",
+                             coa_port: int | None = None):
+        """The control socket alone: the double has no RADIUS service."""
+        return await services.start(self, control_path, log=print)
+
 
 def install() -> None:
-    """Make `from control.device import Device` give the double (the real module may not exist yet)."""
-    module = types.ModuleType("control.device")
-    module.Device = TestDevice
-    sys.modules["control.device"] = module
+    """Make `from qfp_model.control.headend import Headend` give the double, so that `qfp run` serves
+    it (the real headend module is never loaded in that process)."""
+    module = types.ModuleType("qfp_model.control.headend")
+    module.Headend = TestDevice
+    module.COA_HOST = "127.0.0.1"
+    sys.modules["qfp_model.control.headend"] = module
 
 
 if __name__ == "__main__":
     install()
-    from control.cli import main
+    from qfp_model.tools.cli import main
     sys.exit(main(sys.argv[1:]))

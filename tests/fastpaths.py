@@ -11,7 +11,7 @@ import pytest
 def native_fastpath_class():
     """qfp.fastpath.FastPath, or a skip when it is not built (a failure under QFP_REQUIRE_NATIVE)."""
     try:
-        from qfp.fastpath import FastPath
+        from qfp_model.qfp.fastpath import FastPath
     except ImportError as exc:
         if os.environ.get("QFP_REQUIRE_NATIVE"):
             pytest.fail(f"QFP_REQUIRE_NATIVE is set but qfp.fastpath does not import: {exc}")
@@ -22,5 +22,5 @@ def native_fastpath_class():
 def simd_levels() -> list[str]:
     """Every instruction set the C fast path can run on this CPU (portable first): tests that hold
     it to the reference run on each, so that a SIMD path and the plain-C one are tested alike."""
-    from qfp.fastpath import simd_supported
+    from qfp_model.qfp.fastpath import simd_supported
     return simd_supported()

@@ -2,9 +2,9 @@
 so that they depend on the model, not on the parser's syntax."""
 from __future__ import annotations
 
-from control.config import model as M
-from control.device import Device
-from qfp import tables as T
+from qfp_model.control.config import model as M
+from qfp_model.control.core.device import Device
+from qfp_model.qfp import tables as T
 
 ANY = (0, 0xFFFFFFFF)
 

@@ -12,11 +12,11 @@ import threading
 import numpy as np
 import pytest
 
-from qfp.acl_workloads import acl_traffic, cisco_acl
-from qfp.baseline import NumpyBaseline
-from qfp.packets import FRAG_NONINITIAL
-from qfp.reference import ReferenceFastPath
-from qfp.tables import Direction
+from qfp_model.tools.bench.acl_workloads import acl_traffic, cisco_acl
+from qfp_model.tools.bench.baseline import NumpyBaseline
+from qfp_model.qfp.packets import FRAG_NONINITIAL
+from qfp_model.qfp.reference import ReferenceFastPath
+from qfp_model.qfp.tables import Direction
 
 from fastpaths import native_fastpath_class, simd_levels
 
@@ -64,7 +64,7 @@ def test_first_match_equals_a_full_scan(fp, n, portable):
 
 
 def test_bench_scale_acl_at_ten_thousand(fp):
-    from control.bench_scenarios import random_traffic, scale_acl
+    from qfp_model.tools.bench.scenarios import random_traffic, scale_acl
 
     aces = scale_acl(10_000)
     batch = random_traffic(np.random.default_rng(5), np.array([0], np.uint32), 4000, 1e9)
@@ -106,7 +106,7 @@ def test_counters_through_process_at_ten_thousand(fp):
 
 
 def test_stats_say_how_an_acl_is_looked_up(fp):
-    from qfp.fastpath import ACL_BITVEC_HEAD, ACL_INDEX_MIN
+    from qfp_model.qfp.fastpath import ACL_BITVEC_HEAD, ACL_INDEX_MIN
 
     from test_differential import INDEXED_MIN
 
@@ -175,8 +175,8 @@ def test_bit_vectors_eight_packets_at_a_time_at_every_batch_edge(n):
 
 
 def test_the_instruction_set_is_the_cpus_best_unless_named(monkeypatch):
-    from qfp.errors import TableError
-    from qfp.fastpath import simd_best
+    from qfp_model.qfp.errors import TableError
+    from qfp_model.qfp.fastpath import simd_best
 
     FastPath = native_fastpath_class()
     assert simd_levels()[0] == "portable" and simd_levels()[-1] == simd_best()
@@ -194,14 +194,14 @@ def test_the_instruction_set_is_the_cpus_best_unless_named(monkeypatch):
 
 
 def test_an_unknown_method_is_refused():
-    from qfp.errors import TableError
+    from qfp_model.qfp.errors import TableError
 
     with pytest.raises(TableError, match="ACL method 'fastest'"):
         native_fastpath_class()(max_uidbs=4, acl_method="fastest")
 
 
 def test_an_empty_or_all_fragments_acl_still_denies(fp):
-    from qfp.tables import Ace
+    from qfp_model.qfp.tables import Ace
 
     fragments_only = [Ace(True, fragments=True)] * 30
     slot = fp.acl_create(fragments_only)
@@ -243,7 +243,7 @@ def test_a_replace_is_atomic_for_a_batch_in_flight(fp):
 
 
 def test_classify_names_a_missing_slot(fp):
-    from qfp.errors import QfpError
+    from qfp_model.qfp.errors import QfpError
 
     with pytest.raises(QfpError, match="no ACL in slot 63"):
         fp.acl_classify(63, acl_traffic(cisco_acl(5), 4))
@@ -289,7 +289,7 @@ def test_access_group_terms_follow_their_acl_through_replaces():
     """A policy answers its access-group terms from bits over the ACLs' ACEs (at most 64 in all):
     replacing an ACL rebuilds them, past 64 ACEs the terms look their ACLs up one by one, and the
     classes stay those of the reference model at every step."""
-    from qfp.tables import ClassMap, Match, Policy, PolicyClass, CLASS_DEFAULT
+    from qfp_model.qfp.tables import ClassMap, Match, Policy, PolicyClass, CLASS_DEFAULT
 
     def programme(fp):
         slots = [fp.acl_create(cisco_acl(5, seed=40)), fp.acl_create(cisco_acl(3, seed=41))]

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from control import bench_scenarios as B
-from control import cli
+from qfp_model.tools.bench import scenarios as B
+from qfp_model.tools import cli
 
 
 def test_scale_acl_has_the_size_asked_and_ends_in_permit_any():
@@ -67,7 +67,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(monkeypatch):
 def test_goals_report_measures_every_goal(tmp_path, capsys):
     """`qfp bench goals --quick`: every goal of issue 6 is measured and written; with DPDK present
     the ACL rows carry rte_acl's figures, cross-checked to zero mismatches. Never judged on speed."""
-    from control import bench_goals
+    from qfp_model.tools.bench import goals as bench_goals
 
     path = tmp_path / "goals.json"
     assert cli.main(["bench", "goals", "--quick", "--json", str(path)]) == 0
@@ -87,7 +87,7 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
 
 
 def test_peers_insists_on_dpdk(monkeypatch, capsys):
-    from control import bench_goals
+    from qfp_model.tools.bench import goals as bench_goals
 
     monkeypatch.setattr(bench_goals, "load_peer", lambda: (None, "libdpdk is not installed"))
     assert cli.main(["bench", "--peers", "--quick"]) == 2

@@ -10,9 +10,9 @@ import pytest
 
 from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_CLIENT, decode_reply, error_cause, request,
                          seed_device, seed_request)
-from control.radius import packet as P
+from qfp_model.control.radius import packet as P
 from fastpaths import native_fastpath_class
-from qfp.reference import ReferenceFastPath
+from qfp_model.qfp.reference import ReferenceFastPath
 
 CLIENT = ("127.0.0.1", 50000)
 SEED_TRACE = Path(__file__).parent / "golden" / "coa-debug-trace.txt"
@@ -45,11 +45,12 @@ def normalised(lines: list[str]) -> list[str]:
 
 
 def test_the_seeds_request_gives_the_seeds_trace_and_policies(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     # The seed's authenticator was made with a key it does not give: take it as `ignore server-key`.
     device.config.dynamic_author.ignore_server_key = True
-    device.execute("debug radius")
-    device.execute("debug aaa coa")
+    headend.execute("debug radius")
+    headend.execute("debug aaa coa")
     data = seed_request()
     assert len(data) == 257
     before = len(device.logbuf)
@@ -60,18 +61,19 @@ def test_the_seeds_request_gives_the_seeds_trace_and_policies(hub):
     session = device.session("Virtual-Access1")
     # The input policy is set twice (pol, then aaa-pol); the later wins; likewise output.
     assert (session.aaa.policy_in, session.aaa.policy_out) == ("aaa-pol", "2M")
-    assert "Policy name: aaa-pol," in device.execute("show platform hardware qfp active feature qos all input all")
-    assert "Policy name: 2M," in device.execute("show platform hardware qfp active feature qos all output all")
-    pmap = device.execute("show policy-map interface Virtual-Access1")
+    assert "Policy name: aaa-pol," in headend.execute("show platform hardware qfp active feature qos all input all")
+    assert "Policy name: 2M," in headend.execute("show platform hardware qfp active feature qos all output all")
+    pmap = headend.execute("show policy-map interface Virtual-Access1")
     assert "Service-policy input: aaa-pol" in pmap and "Service-policy output: 2M" in pmap
-    derived = device.execute("show derived-config interface Virtual-Access1")
+    derived = headend.execute("show derived-config interface Virtual-Access1")
     assert "service-policy input aaa-pol" in derived and "service-policy output 2M" in derived
 
 
 def test_undebug_all_stops_the_trace(hub):
-    device, service = hub
-    device.execute("debug radius")
-    assert device.execute("undebug all") == "All possible debugging has been turned off\n"
+    headend, service = hub
+    device = headend.device
+    headend.execute("debug radius")
+    assert headend.execute("undebug all") == "All possible debugging has been turned off\n"
     before = len(device.logbuf)
     send(service, request([f"audit-session-id={SEED_AUDIT_ID}"]))
     assert len(device.logbuf) == before
@@ -89,14 +91,16 @@ def test_undebug_all_stops_the_trace(hub):
     ("ip:interface-config=service-policy output pol", ("policy_out", "pol")),
 ])
 def test_each_supported_av_pair(hub, avpair, target):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}", avpair]))
     assert reply.code == P.COA_ACK
     assert getattr(device.session("Vi1").aaa, target[0]) == target[1]
 
 
 def test_acls_reach_the_fast_path(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     send(service, request([f"audit-session-id={SEED_AUDIT_ID}", "ipsec:inacl=MGMT"]))
     # MGMT permits 10.106.210.0/24 only: the session's own traffic is now denied.
     result = device.traffic("Vi1", 0, size=100, rate=1_000_000, packets=10)
@@ -104,7 +108,8 @@ def test_acls_reach_the_fast_path(hub):
 
 
 def test_an_unsupported_attribute_is_naked_401_naming_it_and_nothing_applies(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     before = device.session("Vi1").aaa
     reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}", "ip:sub-qos-policy-in=pol",
                                    "ip:addr-pool=FLEX"], Session_Timeout=60))
@@ -117,7 +122,8 @@ def test_an_unsupported_attribute_is_naked_401_naming_it_and_nothing_applies(hub
                                     "ip:interface-config=service-policy type control X",
                                     "ip:sub-policy-In=two words"])
 def test_an_unknown_name_or_bad_value_is_naked_407_and_nothing_applies(hub, avpair):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}", "ipsec:inacl=IN", avpair]))
     assert reply.code == P.COA_NAK and error_cause(reply) == "Invalid-Attribute-Value"
     assert reply["Cisco-AVPair"] == [avpair]
@@ -125,7 +131,8 @@ def test_an_unknown_name_or_bad_value_is_naked_407_and_nothing_applies(hub, avpa
 
 
 def test_unknown_session_is_503_and_no_identification_is_402(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     other = "L2L44D010102ZO2L44D010109ZI1F401F4ZO2"
     reply = send(service, request([f"audit-session-id={other}", "ipsec:inacl=IN"]))
     assert error_cause(reply) == "Session-Context-Not-Found"
@@ -136,7 +143,8 @@ def test_unknown_session_is_503_and_no_identification_is_402(hub):
 
 
 def test_identification_by_auth_type(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     device.session_up("77.1.1.3", "77.1.1.2", identity="spoke3")
     da = device.config.dynamic_author
     # auth-type any (the default config's): one attribute is enough; two naming two sessions is 508.
@@ -161,7 +169,8 @@ def test_identification_by_auth_type(hub):
 
 
 def test_disconnect_tears_the_session_down(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}"], code=P.DISCONNECT_REQUEST))
     assert reply.code == P.DISCONNECT_ACK
     assert len(device.sessions) == 0
@@ -171,21 +180,23 @@ def test_disconnect_tears_the_session_down(hub):
 
 
 def test_show_dynamic_author_counts_per_client_and_reason(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     send(service, request([f"audit-session-id={SEED_AUDIT_ID}"]))
     send(service, request(["ip:frob=1", f"audit-session-id={SEED_AUDIT_ID}"], identifier=2))
     assert service.handle(request([], key="wrong", identifier=3).RequestPacket(), CLIENT) is None
-    twin = device.show_data("show aaa server radius dynamic-author")
+    twin = headend.show_data("show aaa server radius dynamic-author")
     client = next(c for c in twin["clients"] if c["address"] == "127.0.0.1")
     assert {k: v for k, v in client["counters"].items() if v} == {
         "coa-requests": 3, "coa-acks": 1, "coa-naks": 1, "bad-authenticator": 1}
     assert client["naks"] == {401: 1}
     assert (twin["port"], twin["auth_type"]) == (1700, "any")
-    text = device.execute("show aaa server radius dynamic-author")
+    text = headend.execute("show aaa server radius dynamic-author")
     assert "Client 127.0.0.1, server-key: client" in text
     assert re.search(r"\n    coa-acks +1\n", text) and re.search(r"NAK 401 Unsupported-Attribute +1\n", text)
 
 
 def test_key_is_the_clients(hub):
-    device, service = hub
+    headend, service = hub
+    device = headend.device
     assert device.config.dynamic_author.key_for("127.0.0.1") == KEY

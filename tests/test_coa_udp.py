@@ -25,9 +25,8 @@ import pytest
 
 from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request,
                          seed_device, udp_exchange)
-from control.aaa import start_listener
-from control.radius import packet as P
-from control.server import BackgroundLoop
+from qfp_model.control.radius import packet as P
+from qfp_model.control.io.loop import BackgroundLoop
 from fastpaths import native_fastpath_class
 
 HOST = "127.0.0.1"
@@ -43,17 +42,18 @@ def tool(name: str) -> str:
     return path
 
 
-class Headend:
+class RunningHeadend:
     """A device with the seed's session and its CoA listener, on a loop of its own (as qfp run)."""
 
     def __init__(self, **dynamic_author):
-        self.device, self.service = seed_device(native_fastpath_class(), **dynamic_author)
+        self.headend, self.service = seed_device(native_fastpath_class(), **dynamic_author)
+        self.device = self.headend.device
         self.loop = BackgroundLoop().start()
-        self.listener = self.loop.run(start_listener(self.device, HOST, 0))
+        self.listener = self.loop.run(self.headend.start_coa_listener(HOST, 0))
         self.address = self.listener.address
 
     def execute(self, line: str) -> str:
-        return self.loop.call(self.device.execute, line)
+        return self.loop.call(self.headend.execute, line)
 
     def close(self) -> None:
         self.loop.run(self.listener.close())
@@ -62,7 +62,7 @@ class Headend:
 
 @pytest.fixture
 def headend():
-    h = Headend()
+    h = RunningHeadend()
     yield h
     h.close()
 
@@ -104,7 +104,7 @@ def test_pyrad_wrong_secret_and_bad_message_authenticator_get_no_reply(headend):
     attrs[2] ^= 0xFF       # the Message-Authenticator's first octet: pyrad puts it first
     forged = P.sign_request(P.COA_REQUEST, good[1], bytes(attrs), KEY.encode())
     assert udp_exchange(forged, headend.address, 0.5) is None
-    counters = headend.loop.call(headend.device.show_data, "show aaa server radius dynamic-author")
+    counters = headend.loop.call(headend.headend.show_data, "show aaa server radius dynamic-author")
     client = next(c for c in counters["clients"] if c["address"] == HOST)["counters"]
     assert client["bad-authenticator"] == 1 and client["bad-message-authenticator"] == 1
     assert headend.device.session("Vi1").aaa.policy_in is None
@@ -212,7 +212,7 @@ def test_radclient_retransmissions_are_applied_once_and_answered_identically(hea
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(relay.requests) == 3 and len(set(relay.requests)) == 1
     assert len(relay.replies) == 3 and len(set(relay.replies)) == 1
-    twin = headend.loop.call(headend.device.show_data, "show aaa server radius dynamic-author")
+    twin = headend.loop.call(headend.headend.show_data, "show aaa server radius dynamic-author")
     client = next(c for c in twin["clients"] if c["address"] == HOST)["counters"]
     assert (client["coa-requests"], client["coa-acks"], client["duplicates-resent"]) == (3, 1, 2)
 
@@ -281,7 +281,7 @@ def test_tshark_decodes_every_reply_with_a_valid_response_authenticator(headend,
 def test_qfp_run_takes_the_seeds_coa_from_radclient(tmp_path):
     radclient_path = tool("radclient")
     sock = str(tmp_path / "qfp.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "control.cli", "run", "--control", sock,
+    proc = subprocess.Popen([sys.executable, "-m", "qfp_model.tools.cli", "run", "--control", sock,
                              "--coa-port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -290,7 +290,7 @@ def test_qfp_run_takes_the_seeds_coa_from_radclient(tmp_path):
         assert m, "qfp run did not say where it listens for CoA"
 
         def cli(line: str) -> str:
-            done = subprocess.run([sys.executable, "-m", "control.cli", "cli", "--control", sock, *line.split()],
+            done = subprocess.run([sys.executable, "-m", "qfp_model.tools.cli", "cli", "--control", sock, *line.split()],
                                   capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, done.stderr
             return done.stdout
@@ -314,7 +314,7 @@ def test_qfp_run_takes_the_seeds_coa_from_radclient(tmp_path):
 
 
 def test_ignore_server_key_is_announced_loudly_at_start_up():
-    h = Headend(ignore_server_key=True)
+    h = RunningHeadend(ignore_server_key=True)
     try:
         assert len(h.listener.warnings) == 1 and "WITHOUT checking" in h.listener.warnings[0]
         assert h.listener.warnings[0] in h.device.logbuf

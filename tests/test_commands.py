@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from control.commands import (AmbiguousCommand, CommandSet, IncompleteCommand, InvalidInput,
+from qfp_model.control.grammar.engine import (AmbiguousCommand, CommandSet, IncompleteCommand, InvalidInput,
                               UnrecognizedCommand, format_error, normalise_interface, render_help)
-from control.errors import ExecError
+from qfp_model.control.errors import ExecError
 from exec_target import RUNNING_CONFIG, build_commands
 
 

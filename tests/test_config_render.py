@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from control.config import ConfigSession, load_default, parse_config, render_running_config
-from control.config import model as M
-from control.config.render import access_list_lines, ace_text, police_lines, running_config_body
-from qfp import tables as T
+from qfp_model.control.config import ConfigSession, load_default, parse_config, render_running_config
+from qfp_model.control.config import model as M
+from qfp_model.control.config.render import access_list_lines, ace_text, police_lines, running_config_body
+from qfp_model.qfp import tables as T
 
 CONFIGS = Path(__file__).parent / "configs"
 GOOD_CONFIGS = ["flexvpn-hub.cfg", "unindented.cfg"]

@@ -4,10 +4,10 @@ from ipaddress import IPv4Address
 
 import pytest
 
-from control.config import ConfigSession
-from control.device import AuthorizationError, Device
-from control.sessions import Authorization, SessionError
-from qfp.tables import Direction
+from qfp_model.control.config import ConfigSession
+from qfp_model.control.core.device import AuthorizationError, Device
+from qfp_model.control.core.sessions import Authorization, SessionError
+from qfp_model.qfp.tables import Direction
 
 CONFIG = """\
 hostname hub
@@ -136,8 +136,8 @@ def test_session_down_frees_the_uidb(device):
 
 
 def test_a_failed_bring_up_gives_its_interface_back(tmp_path):
-    from qfp.errors import TableFull
-    from qfp.fastpath import FastPath
+    from qfp_model.qfp.errors import TableFull
+    from qfp_model.qfp.fastpath import FastPath
     path = tmp_path / "hub.cfg"
     path.write_text(CONFIG)
     device = Device.from_config_file(path, fastpath=FastPath(max_uidbs=1))

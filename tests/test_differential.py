@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from qfp import packets as P
-from qfp.errors import QfpError
-from qfp.reference import ReferenceFastPath
-from qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTOCOLS, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace,
+from qfp_model.qfp import packets as P
+from qfp_model.qfp.errors import QfpError
+from qfp_model.qfp.reference import ReferenceFastPath
+from qfp_model.qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTOCOLS, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace,
                         ClassMap, Direction, Match, PoliceAction, Policer, PoliceMode, Policy,
                         PolicyClass, PortMatch, PortOp, precedence_dscps)
 

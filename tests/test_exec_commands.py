@@ -4,63 +4,63 @@ from __future__ import annotations
 
 import pytest
 
-from control.device import Device
-from control.errors import ExecError
+from qfp_model.control.headend import Headend
+from qfp_model.control.errors import ExecError
 
 
 @pytest.fixture
-def device():
-    return Device.from_config_file(None)
+def headend():
+    return Headend.from_config_file(None)
 
 
-def run(device, *lines):
-    return [device.execute(line) for line in lines]
+def run(headend, *lines):
+    return [headend.execute(line) for line in lines]
 
 
-def test_sim_session_and_traffic_then_the_twins_agree_with_the_text(device):
-    run(device, "sim session up remote 77.1.1.1 local 77.1.1.2",
+def test_sim_session_and_traffic_then_the_twins_agree_with_the_text(headend):
+    run(headend, "sim session up remote 77.1.1.1 local 77.1.1.2",
         "sim traffic interface Vi1 output size 500 rate 1000000 packets 100 dscp ef")
-    (entry,) = device.show_data("show policy-map interface Vi1 output")
+    (entry,) = headend.show_data("show policy-map interface Vi1 output")
     (policy,) = entry["service_policies"]
     assert policy["direction"] == "output" and policy["policy"] == "aaa-out-policy"
     (cls,) = policy["classes"]
     assert cls["packets"] == 100
-    text = device.execute("show policy-map interface Vi1 output")
+    text = headend.execute("show policy-map interface Vi1 output")
     assert f"{cls['packets']} packets, {cls['bytes']} bytes" in text
 
-    (acl,) = device.show_data("show ip access-lists HUB-OUT")
+    (acl,) = headend.show_data("show ip access-lists HUB-OUT")
     assert sum(e["matches"] for e in acl["entries"]) == 100
 
-    (platform,) = device.show_data("show platform hardware qfp active feature qos all output all")
+    (platform,) = headend.show_data("show platform hardware qfp active feature qos all output all")
     assert platform["interface"] == "Virtual-Access1" and platform["if_h"] == 14
 
 
-def test_traffic_options(device):
-    run(device, "sim session up remote 77.1.1.1 local 77.1.1.2")
-    out = device.execute("sim traffic interface Vi1 input protocol tcp destination-port 80 "
+def test_traffic_options(headend):
+    run(headend, "sim session up remote 77.1.1.1 local 77.1.1.2")
+    out = headend.execute("sim traffic interface Vi1 input protocol tcp destination-port 80 "
                          "flags syn,ack fragment non-initial size 100 rate 8000 packets 3")
     assert out.startswith("Sent 3 packets input on Virtual-Access1")
     with pytest.raises(ExecError, match="TCP flag 'bogus'"):
-        device.execute("sim traffic interface Vi1 input flags bogus size 100 rate 8000 packets 1")
+        headend.execute("sim traffic interface Vi1 input flags bogus size 100 rate 8000 packets 1")
     with pytest.raises(ExecError, match="dscp 'zz'"):
-        device.execute("sim traffic interface Vi1 input dscp zz size 100 rate 8000 packets 1")
+        headend.execute("sim traffic interface Vi1 input dscp zz size 100 rate 8000 packets 1")
     with pytest.raises(ExecError, match="Incomplete"):
-        device.execute("sim traffic interface Vi1 input size 100 rate 8000")
+        headend.execute("sim traffic interface Vi1 input size 100 rate 8000")
 
 
-def test_sessions_from_a_file_all_or_nothing(device, tmp_path):
+def test_sessions_from_a_file_all_or_nothing(headend, tmp_path):
     good = tmp_path / "sessions.txt"
     good.write_text("! peers\nremote 77.1.2.1 local 77.1.1.2\nremote 77.1.2.2 local 77.1.1.2 fvrf-id 3\n")
-    assert device.execute(f"sim session load {good}") == "2 sessions up\n"
+    assert headend.execute(f"sim session load {good}") == "2 sessions up\n"
     bad = tmp_path / "bad.txt"
     bad.write_text("remote 77.1.3.1 local 77.1.1.2\nremote 77.1.3.2 lokal 77.1.1.2\n")
     with pytest.raises(ExecError, match=f"{bad}:2:"):
-        device.execute(f"sim session load {bad}")
-    assert len(device.sessions) == 2
+        headend.execute(f"sim session load {bad}")
+    assert len(headend.device.sessions) == 2
 
 
-def test_each_terminal_has_its_own_configure_mode(device):
-    mine, yours = device.open_terminal(), device.open_terminal()
+def test_each_terminal_has_its_own_configure_mode(headend):
+    mine, yours = headend.open_terminal(), headend.open_terminal()
     assert mine.execute("configure terminal").startswith("Enter configuration commands")
     assert mine.prompt() == "flexvpn-hub(config)#" and yours.prompt() == "flexvpn-hub#"
     mine.execute("ip access-list extended NEW")
@@ -75,20 +75,20 @@ def test_each_terminal_has_its_own_configure_mode(device):
     assert "10 permit tcp any any eq 22" in yours.execute("show ip access-lists NEW")
 
 
-def test_hostname_change_shows_in_the_prompt(device):
-    t = device.open_terminal()
+def test_hostname_change_shows_in_the_prompt(headend):
+    t = headend.open_terminal()
     run(t, "configure terminal", "hostname edge-7", "end")
-    assert t.prompt() == "edge-7#" and device.prompt() == "edge-7#"
+    assert t.prompt() == "edge-7#" and headend.prompt() == "edge-7#"
 
 
-def test_clear_counters_restarts_class_counts(device):
-    run(device, "sim session up remote 77.1.1.1 local 77.1.1.2",
+def test_clear_counters_restarts_class_counts(headend):
+    run(headend, "sim session up remote 77.1.1.1 local 77.1.1.2",
         "sim traffic interface Vi1 input size 100 rate 80000 packets 10",
         "clear counters Vi1")
-    (entry,) = device.show_data("show policy-map interface Vi1 input")
+    (entry,) = headend.show_data("show policy-map interface Vi1 input")
     assert entry["service_policies"][0]["classes"][0]["packets"] == 0
 
 
-def test_a_show_without_a_twin_says_so(device):
+def test_a_show_without_a_twin_says_so(headend):
     with pytest.raises(ExecError, match="no structured form"):
-        device.show_data("show clock")
+        headend.show_data("show running-config")

@@ -9,17 +9,17 @@ import threading
 import numpy as np
 import pytest
 
-from qfp import errors
-from qfp.packets import (ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB,
+from qfp_model.qfp import errors
+from qfp_model.qfp.packets import (ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB,
                          empty_batch, packet)
-from qfp.tables import (CLASS_DEFAULT, Ace, Binding, ClassCounters, ClassMap, Direction, Match, Policer,
+from qfp_model.qfp.tables import (CLASS_DEFAULT, Ace, Binding, ClassCounters, ClassMap, Direction, Match, Policer,
                         PoliceMode, Policy, PolicyClass)
 
 
 
 @pytest.fixture
 def fp():
-    from qfp.fastpath import FastPath
+    from qfp_model.qfp.fastpath import FastPath
     return FastPath(max_uidbs=4096, max_acls=64, max_policies=64)
 
 

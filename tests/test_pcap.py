@@ -10,8 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from qfp import packets as P
-from qfp import pcap
+from qfp_model.qfp import packets as P
+from qfp_model.qfp import pcap
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import (ARP, IP, SCTP, TCP, UDP, CookedLinux, Dot1AD, Dot1Q, Ether, Raw,  # noqa: E402

@@ -9,8 +9,8 @@ import struct
 import numpy as np
 import pytest
 
-from qfp import pcap
-from qfp._fastpath import ffi, lib
+from qfp_model.qfp import pcap
+from qfp_model.qfp._fastpath import ffi, lib
 
 FRAME = bytes([0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]) + struct.pack(">HHHH", 7, 8, 8, 0)
 

@@ -13,9 +13,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from qfp import packets as P
-from qfp.policer import programmed
-from qfp.tables import CLASS_DEFAULT, TRANSMIT, Direction, Policer, PoliceMode, Policy, PolicyClass
+from qfp_model.qfp import packets as P
+from qfp_model.qfp.policer import programmed
+from qfp_model.qfp.tables import CLASS_DEFAULT, TRANSMIT, Direction, Policer, PoliceMode, Policy, PolicyClass
 
 NS = 1_000_000_000
 

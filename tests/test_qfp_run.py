@@ -18,7 +18,7 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture
 def device_socket(tmp_path):
     path = f"/tmp/qfp-run-{os.getpid()}-{tmp_path.name[-12:]}.sock"
-    proc = subprocess.Popen([PYTHON, "-m", "control.cli", "run", "--control", path],
+    proc = subprocess.Popen([PYTHON, "-m", "qfp_model.tools.cli", "run", "--control", path],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -34,7 +34,7 @@ def device_socket(tmp_path):
 
 
 def cli(path: str, line: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "control.cli", "cli", "--control", path, *line.split()],
+    return subprocess.run([PYTHON, "-m", "qfp_model.tools.cli", "cli", "--control", path, *line.split()],
                           capture_output=True, text=True, timeout=60)
 
 
@@ -99,7 +99,7 @@ def test_clear_crypto_session_tears_down_by_peer(device_socket):
 def test_a_bad_config_does_not_start_the_device(tmp_path):
     config = tmp_path / "hub.cfg"
     config.write_text("hostname hub\npolicy-map P\n class VOICE\n  police cir 8000\n")
-    done = subprocess.run([PYTHON, "-m", "control.cli", "run", "--config", str(config),
+    done = subprocess.run([PYTHON, "-m", "qfp_model.tools.cli", "run", "--config", str(config),
                            "--control", str(tmp_path / "s")], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
@@ -109,7 +109,7 @@ def test_a_bad_config_does_not_start_the_device(tmp_path):
 
 
 def test_a_missing_config_file_is_one_clear_line(tmp_path):
-    done = subprocess.run([PYTHON, "-m", "control.cli", "run", "--config", str(tmp_path / "nope.cfg"),
+    done = subprocess.run([PYTHON, "-m", "qfp_model.tools.cli", "run", "--config", str(tmp_path / "nope.cfg"),
                            "--control", str(tmp_path / "s")], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == \

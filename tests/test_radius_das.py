@@ -9,10 +9,10 @@ import struct
 import pytest
 
 from coa_helpers import KEY, decode_reply, error_cause, request
-from control.config.model import DynamicAuthor, DynamicAuthorClient, Secret
-from control.errors import PeerNak
-from control.radius import Dispatch, Drop, DynamicAuthorServer, NasIdentity, Send
-from control.radius import packet as P
+from qfp_model.control.config.model import DynamicAuthor, DynamicAuthorClient, Secret
+from qfp_model.control.errors import PeerNak
+from qfp_model.control.radius import Dispatch, Drop, DynamicAuthorServer, NasIdentity, Send
+from qfp_model.control.radius import packet as P
 
 CLIENT = ("127.0.0.1", 40000)
 NOW = 1_700_000_000.0

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coa_helpers import KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request, seed_device
-from control.radius import packet as P
+from qfp_model.control.radius import packet as P
 from fastpaths import native_fastpath_class
 
 PACKETS_PER_EXAMPLE = 50
@@ -85,10 +85,11 @@ def check_reply(sent: bytes, reply: bytes) -> None:
 
 
 def test_mutated_requests_are_dropped_or_answered_and_the_device_keeps_serving():
-    device, service = seed_device(native_fastpath_class())
+    headend, service = seed_device(native_fastpath_class())
+    device = headend.device
     device.session_up("77.1.1.3", "77.1.1.2")
-    device.execute("debug radius")
-    device.execute("debug aaa coa")
+    headend.execute("debug radius")
+    headend.execute("debug aaa coa")
     seeds = corpus()
     tally = {"packets": 0, "replies": 0, "acks": 0}
 

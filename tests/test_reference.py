@@ -10,11 +10,11 @@ import ipaddress
 import numpy as np
 import pytest
 
-from qfp import packets as P
-from qfp.errors import InUse, InvalidTable, NotFound, TableError
-from qfp.policer import encode
-from qfp.readback import AclCounters
-from qfp.tables import (CLASS_DEFAULT, DROP, PROTO_TCP, PROTO_UDP, TRANSMIT, Ace, ClassMap,
+from qfp_model.qfp import packets as P
+from qfp_model.qfp.errors import InUse, InvalidTable, NotFound, TableError
+from qfp_model.qfp.policer import encode
+from qfp_model.qfp.readback import AclCounters
+from qfp_model.qfp.tables import (CLASS_DEFAULT, DROP, PROTO_TCP, PROTO_UDP, TRANSMIT, Ace, ClassMap,
                         Direction, Match, PoliceAction, Policer, PoliceMode, Policy, PolicyClass,
                         PortMatch, PortOp, precedence_dscps)
 
@@ -534,7 +534,7 @@ def test_policer_ids_count_instances_across_binds(fp):
 
 
 def test_reference_isqd_addresses_are_deterministic():
-    from qfp.reference import ReferenceFastPath
+    from qfp_model.qfp.reference import ReferenceFastPath
     fp = ReferenceFastPath()
     h = fp.policy_create(policy(PolicyClass("a", 2, cmap("a", Match("any"))), default_class()))
     uidb = fp.uidb_create(14, "Virtual-Access1")

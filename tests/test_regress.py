@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from control import cli, regress
+from qfp_model.tools import cli
+from qfp_model.tools import regress
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -20,7 +21,7 @@ FAILING = Path(__file__).parent / "regress" / "wrong-expectation.toml"
 
 def coa_available() -> bool:
     try:
-        from control.aaa import start_listener  # noqa: F401
+        from qfp_model.control.headend import Headend  # noqa: F401
     except ImportError:
         return False
     return True
@@ -156,7 +157,7 @@ def test_pytest_plugin_collects_case_files(tmp_path):
     # The plugin named explicitly, autoloading off: the same run whether or not the package's
     # pytest11 entry point is installed.
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "control.regress_pytest", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "qfp_model.tools.regress_pytest", "-p", "no:cacheprovider",
                           "-q", "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, env=env)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "3 passed" in run.stdout and "1 failed" in run.stdout

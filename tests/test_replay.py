@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from control import cli
-from control.device import Device
-from control.replay import replay
-from control.sessions import Authorization
-from qfp.reference import ReferenceFastPath
+from qfp_model.tools import cli
+from qfp_model.control.core.device import Device
+from qfp_model.control.core.replay import replay
+from qfp_model.control.headend import Headend
+from qfp_model.control.core.sessions import Authorization
+from qfp_model.qfp.reference import ReferenceFastPath
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import IP, TCP, UDP, Ether, Raw, rdpcap, wrpcap  # noqa: E402
@@ -35,14 +36,19 @@ def stream(tmp_path, name="cap.pcap", start=1000.0):
     return tmp_path / name
 
 
+def seed_headend(fastpath=None) -> Headend:
+    headend = Headend.from_config_file(fastpath=fastpath)
+    headend.device.session_up("77.1.1.1", "77.1.1.2")
+    return headend
+
+
 def seed_device(fastpath=None) -> Device:
-    device = Device.from_config_file(fastpath=fastpath)
-    device.session_up("77.1.1.1", "77.1.1.2")
-    return device
+    return seed_headend(fastpath).device
 
 
 def test_maps_by_inside_address_and_agrees_with_the_show_twins(tmp_path):
-    device = seed_device()
+    headend = seed_headend()
+    device = headend.device
     result = replay(device, stream(tmp_path))
     assert (result.frames, result.packets, result.unmapped) == (331, 331, 1)
     inbound, outbound = result.targets
@@ -53,9 +59,9 @@ def test_maps_by_inside_address_and_agrees_with_the_show_twins(tmp_path):
     assert hits[30] == 300 and hits[80] == 10 and inbound["dropped_acl"] == 10
 
     # The device's own counters, read back from the fast path, say the same.
-    acl = device.show_data("show ip access-lists HUB-IN")[0]
+    acl = headend.show_data("show ip access-lists HUB-IN")[0]
     assert {e["seq"]: e["matches"] for e in acl["entries"]} == hits
-    twin = device.show_data("show policy-map interface Virtual-Access1 input")[0]["service_policies"][0]
+    twin = headend.show_data("show policy-map interface Virtual-Access1 input")[0]["service_policies"][0]
     default = twin["classes"][0]
     mine = inbound["classes"][0]
     assert default["packets"] == mine["packets"] == 300
@@ -134,8 +140,8 @@ def test_truncated_capture_reports_what_came_before(tmp_path, capsys):
     path = stream(tmp_path)
     data = path.read_bytes()
     path.write_bytes(data[:-20])
-    device = seed_device()
-    output = device.execute(f"sim replay {path}")
+    headend = seed_headend()
+    output = headend.execute(f"sim replay {path}")
     assert "330 IPv4 packets" in output
     assert "% " in output and "at byte" in output and "counts above are of the packets before it" in output
 

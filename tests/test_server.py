@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from control.commands import AmbiguousCommand, IncompleteCommand, InvalidInput, format_error
-from control.errors import ExecError
-from control.server import (MAX_REQUEST, BackgroundLoop, ControlClient, ControlServer, LoopTarget,
-                            SocketInUse, handle_request)
+from qfp_model.control.grammar.engine import AmbiguousCommand, IncompleteCommand, InvalidInput, format_error
+from qfp_model.control.errors import ExecError
+from qfp_model.control.io.control_socket import (MAX_REQUEST, ControlClient, ControlServer, SocketInUse,
+                                                 handle_request)
+from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from exec_target import RUNNING_CONFIG, TestDevice
 
 TESTS = Path(__file__).parent

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from control.server import ControlClient
-from control.shell import Shell
+from qfp_model.control.io.control_socket import ControlClient
+from qfp_model.control.exec.shell import Shell
 from exec_target import TestDevice
 
 TESTS = Path(__file__).parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from control.config import model as M
-from control.show.access_lists import access_lists_data, render_access_lists
-from qfp.tables import Direction, PROTO_TCP
+from qfp_model.control.config import model as M
+from qfp_model.control.show.access_lists import access_lists_data, render_access_lists
+from qfp_model.qfp.tables import Direction, PROTO_TCP
 from show_device import acl, ace, hub_device, ip
 from test_show_platform import assert_subset
 

@@ -8,11 +8,11 @@ import os
 import re
 from pathlib import Path
 
-from control.config import model as M
-from control.sessions import Authorization
-from control.show.crypto import (ESP_TRANSFORM, FLOW, IKEV2_PROPOSAL, crypto_session_data,
+from qfp_model.control.config import model as M
+from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.show.crypto import (ESP_TRANSFORM, FLOW, IKEV2_PROPOSAL, crypto_session_data,
                                  ikev2_session_data, render_crypto_session, render_ikev2_session)
-from qfp.tables import Direction, PROTO_TCP
+from qfp_model.qfp.tables import Direction, PROTO_TCP
 from show_device import hub_device
 from test_show_platform import assert_subset
 
@@ -218,7 +218,7 @@ def test_no_sessions(fastpath_class):
 
 
 def test_uptime_and_lifetime_formats():
-    from control.show._format import format_hms, format_uptime
+    from qfp_model.control.show._format import format_hms, format_uptime
     assert [format_uptime(s) for s in (10, 3690, 3 * 86400 + 18 * 3600 + 5, 9 * 86400)] == [
         "00:00:10", "01:01:30", "3d18h", "1w2d"]
     assert format_hms(25 * 3600) == "25:00:00"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from control.config import model as M
-from control.sessions import Authorization
-from control.show.derived_config import derived_config_data, format_body, render_derived_config
+from qfp_model.control.config import model as M
+from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.show.derived_config import derived_config_data, format_body, render_derived_config
 from show_device import hub_device
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qfp import packets
-from qfp.reference import ReferenceFastPath
-from qfp.show_platform import qos_all, render_qos_all
-from qfp.tables import (DROP, Ace, ClassMap, Direction, Match, PoliceAction, Policer,
+from qfp_model.qfp import packets
+from qfp_model.qfp.reference import ReferenceFastPath
+from qfp_model.qfp.show_platform import qos_all, render_qos_all
+from qfp_model.qfp.tables import (DROP, Ace, ClassMap, Direction, Match, PoliceAction, Policer,
                         PoliceMode, Policy, PolicyClass, PortMatch, PortOp, PROTO_UDP)
 
 GOLDEN = Path(__file__).parent / "golden"

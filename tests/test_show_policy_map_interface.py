@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from control.config import model as M
-from control.sessions import Authorization
-from control.show.policy_map_interface import (policy_map_interface_data,
+from qfp_model.control.config import model as M
+from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.show.policy_map_interface import (policy_map_interface_data,
                                                render_policy_map_interface)
-from qfp.tables import Direction
+from qfp_model.qfp.tables import Direction
 from show_device import hub_device, police, policy
 from test_show_platform import assert_subset
 
@@ -194,7 +194,7 @@ def test_rates_are_over_the_time_since_the_session_came_up(fastpath_class):
 
 
 def test_unknown_interface_is_an_error(fastpath_class):
-    from control.sessions import SessionError
+    from qfp_model.control.core.sessions import SessionError
     device = hub_device(fastpath_class)
     with pytest.raises(SessionError):
         policy_map_interface_data(device, "Virtual-Access9")

@@ -5,9 +5,9 @@ from ipaddress import IPv4Address
 import numpy as np
 import pytest
 
-from control.errors import ControlError
-from control.traffic import Stream
-from qfp.tables import Direction
+from qfp_model.control.errors import ControlError
+from qfp_model.control.core.traffic import Stream
+from qfp_model.qfp.tables import Direction
 
 
 def stream(**overrides) -> Stream:

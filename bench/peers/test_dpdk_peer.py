@@ -1,36 +1,21 @@
-"""DPDK's rte_acl, fed our ACLs through bench/peers/dpdk_peer.c, must answer what our fast path does.
+"""DPDK's rte_acl, fed our ACLs through the peer program (qfp_model.tools.bench.peers), must answer what our fast path does.
 
 Skipped where DPDK's development files are missing, unless QFP_REQUIRE_PEERS=1 asks for them: then a
 missing DPDK is a failure. Run: .venv/bin/pytest bench/peers -q"""
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qfp.errors import TableError
-from qfp.fastpath import FastPath
-from qfp.packets import FRAG_INITIAL, empty_batch
-from qfp.tables import PROTO_ICMP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace, PortMatch, PortOp
+from qfp_model.qfp.errors import TableError
+from qfp_model.qfp.fastpath import FastPath
+from qfp_model.qfp.packets import FRAG_INITIAL, empty_batch
+from qfp_model.tools.bench.peers import dpdk
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace, PortMatch, PortOp
 
 
-def _load_driver():
-    """bench/peers/dpdk.py by its path, whatever pytest's import mode puts on sys.path."""
-    name = "qfp_bench_peers_dpdk"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("dpdk.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module     # before exec: dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-dpdk = _load_driver()
 
 
 def ip(text: str) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qfp import tables as T
+from qfp_model.qfp import tables as T
 
 from . import type7
 

@@ -7,7 +7,7 @@ names where IOS has one, `host A` for a single address); police lines print as t
 """
 from __future__ import annotations
 
-from qfp import tables as T
+from qfp_model.qfp import tables as T
 
 from . import lexicon as L
 from . import model as M

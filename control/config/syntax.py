@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from qfp import tables as T
-from qfp.errors import TableError
+from qfp_model.qfp import tables as T
+from qfp_model.qfp.errors import TableError
 
 from . import lexicon as L
 from . import type7

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from qfp.tables import Direction
+from qfp_model.qfp.tables import Direction
 
 from ._format import NS_PER_S, format_hms, format_uptime
 

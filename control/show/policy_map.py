@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qfp.tables import CLASS_DEFAULT, PoliceMode
+from qfp_model.qfp.tables import CLASS_DEFAULT, PoliceMode
 
 from ..config.lexicon import dscp_name
 from ..config.render import action_text

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qfp import policer as policer_words
-from qfp.errors import TableError
-from qfp.readback import ClassState
-from qfp.show_platform import MODE_NAMES
-from qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
+from qfp_model.qfp import policer as policer_words
+from qfp_model.qfp.errors import TableError
+from qfp_model.qfp.readback import ClassState
+from qfp_model.qfp.show_platform import MODE_NAMES
+from qfp_model.qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
 
 from ..config.lexicon import dscp_name
 from ..config.render import action_text

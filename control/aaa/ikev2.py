@@ -1,0 +1,192 @@
+"""The IKEv2 component of the AAA registry: CoA-Request and Disconnect-Request for IKEv2 sessions.
+
+Which session (identification, RFC 5176 section 3 and `aaa server radius dynamic-author`):
+  the Cisco AV pair `audit-session-id` (the session key), Acct-Session-Id (the session id as
+  eight hex digits, as IOS numbers accounting sessions), User-Name (the peer's IKE identity),
+  Calling-Station-Id (the peer's IKE address) and Framed-IP-Address (its inside address).
+  - `auth-type all` (IOS's default): every one of these the request carries must name the same
+    session; `any`: any one of them may, and if they name several sessions -> NAK 508;
+    `session-key`: only audit-session-id counts, and it must be there -> else NAK 402.
+  - `ignore session-key`: audit-session-id does not identify (the others must).
+  - None present -> NAK 402. Present but naming no session -> not ours: the registry NAKs 503.
+  - An audit-session-id that is not in this headend's encoding -> NAK 407.
+
+What may change (DESIGN.md's seven AV pairs, the seed's list); anything else -> NAK 401 naming it:
+  ip:interface-config   `service-policy input|output NAME`, `ip access-group NAME in|out`
+  ip:sub-policy-In, ip:sub-qos-policy-in     the input policy-map
+  ip:sub-policy-Out, ip:sub-qos-policy-out   the output policy-map
+  ipsec:inacl, ipsec:outacl                  the input / output ACL
+AV pair names are matched without regard to case (ISE and FreeRADIUS users spell them both ways).
+Later attributes win for the same target (the seed sets the input policy twice). A name the
+configuration lacks -> NAK 407, nothing applied. Otherwise one Device.authorize call, which
+returns once the fast path holds the new binding; only then does the registry ACK.
+
+A Disconnect-Request carries identification only (anything else -> 401) and tears the session down.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ..core.device import INSIDE_POOL, AuthorizationError, Device
+from ..core.sessions import Authorization, Session, SessionError, SessionTuple
+from ..errors import PeerNak
+from ..radius import CoaRequest
+from ..radius import packet as P
+from ..radius.packet import Attribute
+from .registry import av_name_value
+
+AUDIT_SESSION_ID = "audit-session-id"
+TARGET_OF = {
+    "ip:sub-policy-in": "policy_in", "ip:sub-qos-policy-in": "policy_in",
+    "ip:sub-policy-out": "policy_out", "ip:sub-qos-policy-out": "policy_out",
+    "ipsec:inacl": "acl_in", "ipsec:outacl": "acl_out",
+}
+INTERFACE_CONFIG = "ip:interface-config"
+_SERVICE_POLICY = re.compile(r"service-policy\s+(input|output)\s+(\S+)", re.I)
+_ACCESS_GROUP = re.compile(r"ip\s+access-group\s+(\S+)\s+(in|out)", re.I)
+_NAME = re.compile(r"\S+")
+IDENTIFYING = (P.USER_NAME, P.ACCT_SESSION_ID, P.CALLING_STATION_ID, P.FRAMED_IP_ADDRESS)
+
+
+def acct_session_id(session: Session) -> str:
+    return f"{session.id:08X}"
+
+
+class Ikev2CoaComponent:
+    name = "ikev2"
+
+    def __init__(self, device: Device):
+        self.device = device
+
+    # ---- the registry's question ----
+    def offer(self, request: CoaRequest) -> bool:
+        session = self.identify(request)
+        if session is None:
+            return False
+        if request.is_disconnect:
+            self._refuse_changes(request)
+            self.device.session_down(session)
+            return True
+        changes, sources = self.changes(request)
+        try:
+            self.device.authorize(session, changes)
+        except AuthorizationError as exc:
+            named = tuple(a for a in sources if exc.name in a.text)
+            raise PeerNak(407, f"{exc.kind} {exc.name} is not configured", named[-1:]) from None
+        return True
+
+    # ---- which session ----
+    def identify(self, request: CoaRequest) -> Session | None:
+        settings = self.device.config.dynamic_author
+        auth_type = settings.effective_auth_type if settings else "all"
+        ignore_key = settings.ignore_session_key if settings else False
+        matches: list[set[int]] = []
+        sessions: dict[int, Session] = {}
+        have_key = False
+        for a in request.attributes:
+            if a.is_cisco_avpair:
+                name, value = av_name_value(a)
+                if name.lower() != AUDIT_SESSION_ID or ignore_key:
+                    continue
+                have_key = True
+                session = self.device.sessions.by_audit_session_id(value)
+                if session is None:
+                    try:
+                        SessionTuple.from_audit_session_id(value)
+                    except SessionError:
+                        raise PeerNak(407, f"audit-session-id {value!r} is not one this headend issues", (a,))
+                found = [session] if session is not None else []
+            elif a.vendor is None and a.type in IDENTIFYING:
+                if auth_type == "session-key" and not ignore_key:
+                    continue
+                found = self._by_attribute(a)
+            else:
+                continue
+            sessions.update((s.id, s) for s in found)
+            matches.append({s.id for s in found})
+        if auth_type == "session-key" and not ignore_key and not have_key:
+            raise PeerNak(402, "auth-type session-key: the request has no audit-session-id")
+        if not matches:
+            raise PeerNak(402, "the request identifies no session")
+        if auth_type == "any":
+            chosen = set().union(*matches)
+        else:
+            chosen = set.intersection(*matches)
+        if len(chosen) > 1:
+            raise PeerNak(508, f"the request identifies {len(chosen)} sessions")
+        return sessions[chosen.pop()] if chosen else None
+
+    def _by_attribute(self, a: Attribute) -> list[Session]:
+        sessions = self.device.sessions
+        if a.type == P.USER_NAME:
+            return [s for s in sessions if s.identity == a.text]
+        if a.type == P.ACCT_SESSION_ID:
+            try:
+                session = sessions.by_id(int(a.text, 16))
+            except ValueError:
+                return []
+            return [session] if session is not None and acct_session_id(session) == a.text.upper() else []
+        if a.type == P.CALLING_STATION_ID:
+            try:
+                return sessions.by_remote(ipaddress.IPv4Address(a.text.strip()))
+            except ValueError:
+                return []
+        # Framed-IP-Address: the inside pool hands session n its n-th address.
+        address = ipaddress.IPv4Address(a.value)
+        session = sessions.by_id(int(address) - int(INSIDE_POOL.network_address))
+        return [session] if session is not None and self.device.inside_address(session) == address else []
+
+    # ---- what changes ----
+    def changes(self, request: CoaRequest) -> tuple[Authorization, list[Attribute]]:
+        """The Authorization the request asks for, later attributes winning, and the attributes that
+        set it; raises PeerNak 401 naming every unsupported attribute, 407 for a malformed value."""
+        changes = Authorization()
+        sources: list[Attribute] = []
+        unsupported: list[Attribute] = []
+        for a in request.attributes:
+            if self._identifies(a):
+                continue
+            if not a.is_cisco_avpair:
+                unsupported.append(a)
+                continue
+            name, value = av_name_value(a)
+            key = name.lower()
+            if key == INTERFACE_CONFIG:
+                target, value = _interface_config(a, value)
+            elif key in TARGET_OF:
+                target = TARGET_OF[key]
+                if not _NAME.fullmatch(value):
+                    raise PeerNak(407, f"{name}: {value!r} is not a name", (a,))
+            else:
+                unsupported.append(a)
+                continue
+            setattr(changes, target, value)
+            sources.append(a)
+        if unsupported:
+            names = ", ".join(av_name_value(a)[0] for a in unsupported)
+            raise PeerNak(401, f"unsupported attribute {names}", tuple(unsupported))
+        return changes, sources
+
+    def _refuse_changes(self, request: CoaRequest) -> None:
+        extra = tuple(a for a in request.attributes if not self._identifies(a))
+        if extra:
+            names = ", ".join(av_name_value(a)[0] for a in extra)
+            raise PeerNak(401, f"unsupported attribute {names} in a Disconnect-Request", extra)
+
+    @staticmethod
+    def _identifies(a: Attribute) -> bool:
+        if a.is_cisco_avpair:
+            return av_name_value(a)[0].lower() == AUDIT_SESSION_ID
+        return a.vendor is None and a.type in IDENTIFYING
+
+
+def _interface_config(a: Attribute, value: str) -> tuple[str, str]:
+    m = _SERVICE_POLICY.fullmatch(value.strip())
+    if m:
+        return ("policy_in" if m[1].lower() == "input" else "policy_out"), m[2]
+    m = _ACCESS_GROUP.fullmatch(value.strip())
+    if m:
+        return ("acl_in" if m[2].lower() == "in" else "acl_out"), m[1]
+    raise PeerNak(407, f"ip:interface-config {value!r} is not `service-policy input|output NAME` "
+                       "or `ip access-group NAME in|out`", (a,))

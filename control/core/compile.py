@@ -1,0 +1,215 @@
+"""The compiler: configuration objects -> fast-path tables, kept in step with the configuration.
+
+ACLs live in slots named after them; a slot is made the first time anything names the ACL (even
+before the ACL is defined, in which case it holds no ACEs) and is replaced in place when the ACL
+changes, so every policy and interface that uses it sees the edit at once. Policy-maps are compiled
+on first use and recompiled, under a new handle, when they or anything they use changes; the device
+then rebinds the sessions that use them, carrying their counters over.
+
+Ids the show commands print are allocated here, in order of first use, so they are stable for a
+given configuration and sequence of events: class object ids start at 1594 (class-default is 1593,
+as in the seed) and policy ids at 980784 (the seed's input policy id).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from qfp_model.qfp import tables as T
+from qfp_model.qfp.api import FastPathAPI
+from qfp_model.qfp.readback import ClassState
+
+from ..config import model as M
+
+CLASS_DEFAULT_OBJECT_ID = 1593
+FIRST_CLASS_OBJECT_ID = 1594
+FIRST_POLICY_ID = 980784
+
+
+class UnknownName(LookupError):
+    """A policy-map or ACL name that the configuration does not define."""
+
+    def __init__(self, kind: str, name: str):
+        super().__init__(f"{kind} {name} is not configured")
+        self.kind = kind
+        self.name = name
+
+
+class Compiler:
+    def __init__(self, fp: FastPathAPI, config: M.RunningConfig):
+        self.fp = fp
+        self.config = config
+        self._acl_slots: dict[str, int] = {}
+        self._policies: dict[str, int] = {}          # policy-map name -> current handle
+        self._stale: list[int] = []                  # handles replaced by a recompile
+        self._object_ids: dict[str, int] = {T.CLASS_DEFAULT: CLASS_DEFAULT_OBJECT_ID}
+        self._policy_ids: dict[str, int] = {}
+
+    # ---- ids ----
+    def object_id(self, class_name: str) -> int:
+        if class_name not in self._object_ids:
+            self._object_ids[class_name] = FIRST_CLASS_OBJECT_ID + len(self._object_ids) - 1
+        return self._object_ids[class_name]
+
+    def policy_id(self, policy_name: str) -> int:
+        return self._policy_ids.setdefault(policy_name, FIRST_POLICY_ID + len(self._policy_ids))
+
+    # ---- ACLs ----
+    def _aces(self, name: str) -> list[T.Ace]:
+        acl = self.config.access_lists.get(name)
+        return [] if acl is None else [e.ace for e in acl.entries if e.ace is not None]
+
+    def acl_slot(self, name: str) -> int:
+        """The slot holding ACL `name`, made on first use (empty while the ACL is undefined)."""
+        if name not in self._acl_slots:
+            self._acl_slots[name] = self.fp.acl_create(self._aces(name))
+        return self._acl_slots[name]
+
+    def filter_slot(self, name: str | None) -> int | None:
+        """The slot for `ip access-group NAME`; None for no ACL or an undefined one, which IOS
+        treats as permitting everything."""
+        if name is None or name not in self.config.access_lists:
+            return None
+        return self.acl_slot(name)
+
+    def acl_slots(self) -> dict[str, int]:
+        return dict(self._acl_slots)
+
+    def refresh_acl(self, name: str, old_entries: Iterable | None = None) -> None:
+        """Push ACL `name` as configured now, keeping each surviving ACE's counter by its
+        sequence number (`old_entries` are the entries the slot was compiled from)."""
+        if name not in self._acl_slots:
+            return
+        slot = self._acl_slots[name]
+        acl = self.config.access_lists.get(name)
+        entries = [] if acl is None else [e for e in acl.entries if e.ace is not None]
+        hits_by_seq = {}
+        if old_entries is not None:
+            old = [e for e in old_entries if e.ace is not None]
+            hits_by_seq = dict(zip((e.seq for e in old), self.fp.acl_counters(slot).hits))
+        self.fp.acl_replace(slot, [e.ace for e in entries],
+                            hits=[hits_by_seq.get(e.seq, 0) for e in entries])
+
+    # ---- policies ----
+    def _class_map(self, name: str, seen: tuple[str, ...] = ()) -> T.ClassMap:
+        cmap = self.config.class_maps[name]
+        matches = tuple(self._match(m, seen + (name,)) for m in cmap.matches)
+        return T.ClassMap(name, match_all=cmap.match_all, matches=matches)
+
+    def _match(self, m: M.MatchStatement, seen: tuple[str, ...]) -> T.Match:
+        if m.kind == "any":
+            return T.Match("any", negate=m.negate)
+        if m.kind == "dscp":
+            return T.Match("dscp", negate=m.negate, dscp=frozenset(m.values))
+        if m.kind == "precedence":
+            values = frozenset().union(*(T.precedence_dscps(p) for p in m.values))
+            return T.Match("dscp", negate=m.negate, dscp=values)
+        if m.kind == "access-group":
+            return T.Match("access-group", negate=m.negate, acl=self.acl_slot(m.name))
+        return T.Match("class-map", negate=m.negate, class_map=self._class_map(m.name, seen))
+
+    def _table(self, name: str) -> T.Policy:
+        pmap = self.config.policy_maps[name]
+        classes = []
+        for c in pmap.ordered_classes():
+            classes.append(T.PolicyClass(
+                c.name, self.object_id(c.name),
+                class_map=None if c.name == T.CLASS_DEFAULT else self._class_map(c.name),
+                set_dscp=c.set_dscp, set_precedence=c.set_precedence,
+                police=None if c.police is None else c.police.to_policer(),
+                child=None if c.service_policy is None else self.policy_handle(c.service_policy)))
+        return T.Policy(name, self.policy_id(name), tuple(classes))
+
+    def policy_handle(self, name: str) -> int:
+        """The handle of policy-map `name` as configured now, compiled on first use."""
+        if name not in self.config.policy_maps:
+            raise UnknownName("policy-map", name)
+        if name not in self._policies:
+            self._policies[name] = self.fp.policy_create(self._table(name))
+        return self._policies[name]
+
+    def compiled_policies(self) -> dict[str, int]:
+        return dict(self._policies)
+
+    def recompile(self, names: Iterable[str]) -> set[str]:
+        """Compile policy-maps `names` (and every compiled policy-map that uses one of them as a
+        child) afresh; returns the names recompiled. The old handles stay until the device has
+        rebound their users and calls collect()."""
+        affected = set(names) & set(self._policies)
+        changed = True
+        while changed:   # parents of affected policies are affected too
+            changed = False
+            for parent in self._policies:
+                if parent not in affected and self._children(parent) & affected:
+                    affected.add(parent)
+                    changed = True
+        # Children before parents, so a parent compiles against its child's new handle.
+        for name in sorted(affected, key=self._depth):
+            self._stale.append(self._policies.pop(name))
+            if name in self.config.policy_maps:
+                self.policy_handle(name)
+        return affected
+
+    def _children(self, name: str) -> set[str]:
+        pmap = self.config.policy_maps.get(name)
+        if pmap is None:
+            return set()
+        return {c.service_policy for c in pmap.ordered_classes() if c.service_policy}
+
+    def _depth(self, name: str) -> int:
+        children = self._children(name)
+        return 1 + max((self._depth(c) for c in children), default=0)
+
+    def users_of_class_map(self, cmap_name: str) -> set[str]:
+        """Policy-maps whose compiled tables depend on class-map `cmap_name`."""
+        users = set()
+        for pname, pmap in self.config.policy_maps.items():
+            if any(self._uses_class_map(c.name, cmap_name, ()) for c in pmap.ordered_classes()
+                   if c.name != T.CLASS_DEFAULT):
+                users.add(pname)
+        return users
+
+    def _uses_class_map(self, name: str, target: str, seen: tuple[str, ...]) -> bool:
+        if name == target:
+            return True
+        cmap = self.config.class_maps.get(name)
+        if cmap is None or name in seen:
+            return False
+        return any(m.kind == "class-map" and self._uses_class_map(m.name, target, seen + (name,))
+                   for m in cmap.matches)
+
+    def collect(self) -> None:
+        """Delete replaced policy handles that nothing uses any more (parents first)."""
+        for handle in list(self._stale):
+            if self.fp.policy_info(handle).refs == 0:
+                self.fp.policy_delete(handle)
+                self._stale.remove(handle)
+
+
+def carried_counters(fp: FastPathAPI, old: list[ClassState], new_handle: int
+                     ) -> tuple[T.ClassCounters, ...]:
+    """Counters for a fresh instance of `new_handle`, each class starting from the old instance's
+    class of the same name at the same place in the hierarchy (a class new to the policy starts at
+    zero)."""
+    old_by_path = dict(zip(_class_paths(fp, old), (s.class_counters() for s in old)))
+    fresh = _instance_paths(fp, new_handle)
+    return tuple(old_by_path.get(path, T.ClassCounters()) for path in fresh)
+
+
+def _class_paths(fp: FastPathAPI, states: list[ClassState]) -> list[tuple[str, ...]]:
+    names = {}
+    paths: list[tuple[str, ...]] = []
+    for s in states:
+        if s.policy not in names:
+            names[s.policy] = [c.name for c in fp.policy_classes(s.policy)]
+        prefix = () if s.parent_state is None else paths[s.parent_state]
+        paths.append(prefix + (names[s.policy][s.class_index],))
+    return paths
+
+
+def _instance_paths(fp: FastPathAPI, handle: int, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for c in fp.policy_classes(handle):
+        paths.append(prefix + (c.name,))
+        if c.child is not None:
+            paths.extend(_instance_paths(fp, c.child, prefix + (c.name,)))
+    return paths

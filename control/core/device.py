@@ -1,0 +1,266 @@
+"""The device: one object owning the configuration, the fast path, the compiler and the sessions.
+
+Everything a user or a RADIUS server does to the headend goes through a Device method: bring a
+session up or down, authorize it (the API the CoA component calls), edit the configuration, run
+traffic. The device knows none of its front ends: the exec commands (control/exec/), the CoA service
+(control/aaa/) and the show renderers (control/show/) are layers over these methods and the state
+they expose, and the headend (control/headend.py) puts them together.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+
+from qfp_model.qfp import packets as P
+from qfp_model.qfp.api import FastPathAPI
+from qfp_model.qfp.tables import Binding, Direction
+
+from .. import config as cfg
+from .compile import Compiler, UnknownName, carried_counters
+from ..errors import ControlError
+from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
+                       canonical_virtual_access)
+from .traffic import Stream, TrafficResult
+
+log = logging.getLogger(__name__)
+
+LOG_LINES = 4096
+# Inside addresses handed to sessions, as an `ip local pool` would (session n gets .n).
+INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
+# The far end of simulated traffic: a host behind the hub (TEST-NET-1).
+HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
+
+
+class AuthorizationError(ControlError):
+    """An authorization change that names something the configuration does not define."""
+
+    def __init__(self, kind: str, name: str):
+        super().__init__(f"{kind} {name} is not configured")
+        self.kind = kind
+        self.name = name
+
+
+class Device:
+    def __init__(self, config: cfg.model.RunningConfig, *, fastpath: FastPathAPI | None = None,
+                 source: str = "<config>"):
+        if fastpath is None:
+            from qfp_model.qfp.fastpath import FastPath
+            fastpath = FastPath()
+        self.config = config
+        self.source = source
+        self.fp = fastpath
+        self.compiler = Compiler(fastpath, config)
+        self.sessions = SessionTable()
+        self.clock_ns = 0
+        self.logbuf: deque[str] = deque(maxlen=LOG_LINES)
+
+    @classmethod
+    def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
+                         fastpath: FastPathAPI | None = None) -> Device:
+        """A device on the configuration in `path`, or on the embedded default with None.
+        Raises ConfigErrors unless `lenient`, in which case bad lines are logged and skipped."""
+        if path is None:
+            result = cfg.load_default()
+            source = "default"
+        else:
+            source = str(path)
+            result = cfg.parse_config(Path(path).read_text(), filename=source, lenient=lenient)
+        device = cls(result.config, fastpath=fastpath, source=source)
+        for error in result.errors:
+            device.log(f"%PARSER-3-SKIPPED: {error.filename}:{error.line}: {error.reason}")
+        if result.unmodeled:
+            device.log("%PARSER-6-NOTMODELED: kept but not modeled: " + ", ".join(result.unmodeled))
+        return device
+
+    # ---- state ----
+    @property
+    def hostname(self) -> str:
+        return self.config.hostname or "Router"
+
+    def log(self, line: str) -> None:
+        self.logbuf.append(line)
+        log.info("%s", line)
+
+    # ---- sessions ----
+    def _template(self, number: int | None) -> int:
+        templates = self.config.virtual_templates
+        if number is None:
+            for profile in self.config.ikev2_profiles.values():
+                if profile.virtual_template in templates:
+                    return profile.virtual_template
+            if not templates:
+                raise SessionError("no interface Virtual-Template is configured")
+            return min(templates)
+        if number not in templates:
+            raise SessionError(f"interface Virtual-Template{number} is not configured")
+        return number
+
+    def _template_authorization(self, number: int) -> Authorization:
+        vt = self.config.virtual_templates[number]
+        return Authorization(vt.service_policy_in, vt.service_policy_out,
+                             vt.access_group_in, vt.access_group_out)
+
+    def session_up(self, remote: str | ipaddress.IPv4Address, local: str | ipaddress.IPv4Address, *,
+                   remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
+                   identity: str | None = None, template: int | None = None) -> Session:
+        """Bring an IKEv2 session up: clone a Virtual-Access from its Virtual-Template (with a QFP
+        interface handle and a UIDB) and bind what the template's lines name."""
+        tuple_ = SessionTuple(ipaddress.IPv4Address(local), ipaddress.IPv4Address(remote),
+                              local_port, remote_port, fvrf, ivrf)
+        number = self._template(template)
+        inherited = self._template_authorization(number)
+        for kind, name in (("policy-map", inherited.policy_in), ("policy-map", inherited.policy_out)):
+            if name is not None and name not in self.config.policy_maps:
+                raise SessionError(f"Virtual-Template{number} names {kind} {name}, which is not configured")
+        sid, interface, ifh = self.sessions.allocate(tuple_)
+        try:
+            uidb = self.fp.uidb_create(ifh, interface)
+        except Exception:
+            self.sessions.release(interface)
+            raise
+        session = Session(sid, tuple_, identity or str(tuple_.remote), number, interface, ifh, uidb,
+                          self.clock_ns, inherited)
+        try:
+            self._bind(session, session.effective(), carry=False)
+        except Exception:
+            self.fp.uidb_delete(uidb)
+            self.sessions.release(interface)
+            raise
+        self.sessions.add(session)
+        self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to up")
+        return session
+
+    def session_down(self, session: Session) -> None:
+        self.fp.uidb_delete(session.uidb)
+        self.sessions.remove(session)
+        self.compiler.collect()
+        self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {session.interface}, "
+                 "changed state to down")
+
+    def session(self, interface: str) -> Session:
+        return self.sessions.by_interface(canonical_virtual_access(interface))
+
+    def inside_address(self, session: Session) -> ipaddress.IPv4Address:
+        return INSIDE_POOL[session.id]
+
+    # ---- authorization: the API the CoA component calls ----
+    def authorize(self, session: Session, changes: Authorization) -> None:
+        """Apply AAA authorization changes (the non-None fields of `changes`) to one session,
+        atomically: every name is checked first; then both directions are rebound in one publish.
+        Raises AuthorizationError naming the first unknown name, with nothing applied."""
+        for kind, name in (("policy-map", changes.policy_in), ("policy-map", changes.policy_out)):
+            if name is not None and name not in self.config.policy_maps:
+                raise AuthorizationError(kind, name)
+        for name in (changes.acl_in, changes.acl_out):
+            if name is not None and name not in self.config.access_lists:
+                raise AuthorizationError("access-list", name)
+        aaa = changes.over(session.aaa)
+        touched = {Direction.IN} if changes.policy_in or changes.acl_in else set()
+        if changes.policy_out or changes.acl_out:
+            touched.add(Direction.OUT)
+        self._bind(session, aaa.over(session.inherited), carry=False, directions=touched)
+        session.aaa = aaa
+        self.compiler.collect()
+
+    def _bind(self, session: Session, auth: Authorization, *, carry: bool,
+              directions: Iterable[Direction] = tuple(Direction)) -> None:
+        """Bind the session's targets in `directions` to what `auth` names, in one publish; a
+        direction whose counters are not carried restarts its rate window."""
+        bindings = []
+        for direction, policy_name, acl_name in ((Direction.IN, auth.policy_in, auth.acl_in),
+                                                 (Direction.OUT, auth.policy_out, auth.acl_out)):
+            if direction not in directions:
+                continue
+            try:
+                policy = None if policy_name is None else self.compiler.policy_handle(policy_name)
+            except UnknownName as e:
+                raise AuthorizationError(e.kind, e.name) from None
+            counters = None
+            if carry and policy is not None:
+                counters = carried_counters(self.fp, self.fp.target_read(session.uidb, direction), policy)
+            bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters))
+        self.fp.bind_many(session.uidb, bindings)
+        if not carry:
+            for b in bindings:
+                session.counters_since_ns[b.direction] = self.clock_ns
+
+    # ---- configuration edits ----
+    def apply_changes(self, changes: cfg.Changes) -> None:
+        """Push what a run of `configure terminal` lines changed: ACLs in place (counters kept by
+        sequence number); changed policies under new handles, with every session that uses them,
+        or whose template changed, rebound atomically and its class counters kept."""
+        for name in changes.acls:
+            self.compiler.refresh_acl(name, changes.old_acl_entries.get(name))
+        affected = set(changes.policy_maps)
+        for cmap in changes.class_maps:
+            affected |= self.compiler.users_of_class_map(cmap)
+        recompiled = self.compiler.recompile(affected)
+        for session in list(self.sessions):
+            if session.template in changes.templates and session.template in self.config.virtual_templates:
+                session.inherited = self._template_authorization(session.template)
+            auth = session.effective()
+            if (session.template in changes.templates
+                    or {auth.policy_in, auth.policy_out} & recompiled
+                    # An ACL that came into or went out of existence changes the filter binding.
+                    or {auth.acl_in, auth.acl_out} & changes.acls):
+                self._bind(session, auth, carry=True)
+        self.compiler.collect()
+
+    # ---- traffic ----
+    def traffic(self, interface: str, direction: Direction, *, size: int, rate: int,
+                packets: int | None = None, duration: float | None = None,
+                source: str | None = None, destination: str | None = None, protocol: int = 17,
+                source_port: int = 1024, destination_port: int = 1024, dscp: int = 0,
+                tcp_flags: int = 0, fragment: int = P.FRAG_NONE) -> TrafficResult:
+        """Run a constant-rate stream through a session's target, from the device's clock on;
+        the clock ends at the last packet's departure."""
+        session = self.session(interface)
+        inside = self.inside_address(session)
+        far, near = (inside, HUB_SIDE_HOST) if direction == Direction.IN else (HUB_SIDE_HOST, inside)
+        fields = dict(
+            uidb=session.uidb, direction=Direction(direction),
+            src=ipaddress.IPv4Address(source) if source else far,
+            dst=ipaddress.IPv4Address(destination) if destination else near,
+            proto=protocol, sport=source_port, dport=destination_port, dscp=dscp,
+            tcp_flags=tcp_flags, frag=fragment, size=size, rate=rate)
+        if (packets is None) == (duration is None):
+            raise ControlError("give either a packet count or a duration")
+        stream = Stream(count=packets, **fields) if packets is not None else \
+            Stream.for_duration(duration, **fields)
+        result = TrafficResult(session.interface, Direction(direction), start_ns=self.clock_ns)
+        t0 = self.clock_ns
+        for batch in stream.batches(t0):
+            result.add(self.fp.process(batch))
+            self.clock_ns = int(batch["ts_ns"][-1])
+        result.end_ns = self.clock_ns
+        return result
+
+    def clear_counters(self, interface: str | None = None) -> str:
+        """Zero the policy counters of one session's interface, or of every session's."""
+        sessions = [self.session(interface)] if interface else list(self.sessions)
+        for session in sessions:
+            for direction in Direction:
+                self.fp.target_clear_counters(session.uidb, direction)
+                session.counters_since_ns[direction] = self.clock_ns
+        return ""
+
+    def clear_acl_counters(self, name: str | None = None) -> str:
+        slots = self.compiler.acl_slots()
+        if name is not None and name not in self.config.access_lists:
+            raise ControlError(f"access-list {name} is not configured")
+        for acl, slot in slots.items():
+            if name is None or acl == name:
+                self.fp.acl_clear_counters(slot)
+        return ""
+
+    def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:
+        """Tear down every session, or those to one peer, as `clear crypto session` does."""
+        sessions = list(self.sessions) if remote is None else \
+            self.sessions.by_remote(ipaddress.IPv4Address(remote))
+        for session in sessions:
+            self.session_down(session)
+        return ""

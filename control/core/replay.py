@@ -1,0 +1,224 @@
+"""Replay a packet capture through the device's sessions: what `qfp replay` and `sim replay` run.
+
+Which session and direction a packet takes:
+- by inner address (the default): a packet whose source is a session's inside address enters that
+  session's Virtual-Access (input); one whose destination is a session's inside address leaves
+  through it (output). A packet from one session to another goes in through the first and, if it is
+  forwarded, out through the second, carrying the DSCP the first marked. Packets that match no
+  session are counted as unmapped and go nowhere.
+- with an explicit interface: every packet goes through that session, in the direction given
+  (input unless said otherwise), whatever its addresses.
+
+Time: the capture's timestamps are virtual time, shifted so that the first packet arrives at the
+device's clock; the clock ends at the last packet. A capture whose clock runs backwards keeps its
+order (the policers see dt = 0 then, as docs/fastpath.md says).
+
+The report counts what this replay did, from the verdicts, not the counters since bring-up: per
+target, per class (level 0) with its colours and drops, and per ACE of the target's filter ACL.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qfp_model.qfp import packets as P
+from qfp_model.qfp import pcap
+from qfp_model.qfp.tables import Direction
+
+from ..errors import ControlError
+
+BATCH = 65536
+DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
+
+
+@dataclass
+class ReplayResult:
+    file: str
+    frames: int = 0
+    packets: int = 0                 # IPv4 packets read
+    skipped: dict = field(default_factory=dict)
+    unmapped: int = 0
+    forwarded: int = 0
+    dropped: int = 0
+    start_ns: int = 0
+    end_ns: int = 0
+    targets: list = field(default_factory=list)
+    dscp_out: dict = field(default_factory=dict)
+    error: str | None = None
+    written: int | None = None
+
+    def data(self) -> dict:
+        """The structured twin of the report."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def read_capture(path: str | Path) -> tuple[pcap.Capture, str | None]:
+    """The capture, and the error that stopped the read (None when it was read to the end)."""
+    try:
+        return pcap.read(path), None
+    except pcap.CaptureError as exc:
+        if exc.capture is None or exc.offset == 0:   # not a capture at all: nothing to report
+            raise ControlError(f"{path}: {exc}") from None
+        return exc.capture, f"{path}: {exc}"
+    except OSError as exc:
+        raise ControlError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def replay(device, path: str | Path, *, interface: str | None = None,
+           direction: Direction = Direction.IN, write: str | Path | None = None) -> ReplayResult:
+    capture, error = read_capture(path)
+    result = replay_capture(device, capture, interface=interface, direction=direction, write=write)
+    result.file = str(path)
+    result.error = error
+    return result
+
+
+def replay_capture(device, capture: pcap.Capture, *, interface: str | None = None,
+                   direction: Direction = Direction.IN, write: str | Path | None = None) -> ReplayResult:
+    batch = capture.batch
+    n = batch.size
+    result = ReplayResult(file="", frames=capture.frames, packets=n, skipped=dict(capture.skipped))
+    result.start_ns = device.clock_ns
+    if n == 0:
+        result.end_ns = device.clock_ns
+        if write is not None:
+            result.written = pcap.write(write, capture, np.zeros(0, np.int64))
+        return result
+    ts = batch["ts_ns"].astype(np.int64)
+    ts = device.clock_ns + np.maximum(ts - ts[0], 0)
+
+    # Per packet: its input target's UIDB (or -1) and its output target's UIDB (or -1).
+    uidb_in = np.full(n, -1, dtype=np.int64)
+    uidb_out = np.full(n, -1, dtype=np.int64)
+    sessions = {}
+    if interface is not None:
+        session = device.session(interface)
+        sessions[session.uidb] = session
+        (uidb_in if Direction(direction) == Direction.IN else uidb_out)[:] = session.uidb
+    else:
+        inside = {int(device.inside_address(s)): s for s in device.sessions}
+        if inside:
+            addresses = np.fromiter(inside, dtype=np.uint32, count=len(inside))
+            uidbs = np.array([s.uidb for s in inside.values()], dtype=np.int64)
+            order = np.argsort(addresses)
+            addresses, uidbs = addresses[order], uidbs[order]
+            for column, target in (("src", uidb_in), ("dst", uidb_out)):
+                pos = np.clip(np.searchsorted(addresses, batch[column]), 0, addresses.size - 1)
+                hit = addresses[pos] == batch[column]
+                target[hit] = uidbs[pos[hit]]
+        sessions = {s.uidb: s for s in device.sessions}
+
+    dropped = np.zeros(n, dtype=bool)
+    dscp = batch["dscp"].copy()
+    verdicts = {}
+    for d, uidbs in ((Direction.IN, uidb_in), (Direction.OUT, uidb_out)):
+        rows = np.flatnonzero((uidbs >= 0) & ~dropped)
+        if not rows.size:
+            continue
+        work = batch[rows].copy()
+        work["ts_ns"] = ts[rows]
+        work["uidb"] = uidbs[rows]
+        work["dir"] = d
+        work["dscp"] = dscp[rows]    # an output leg sees the input leg's marking
+        out = np.empty(rows.size, dtype=P.VERDICT_DTYPE)
+        for lo in range(0, rows.size, BATCH):
+            device.fp.process(work[lo:lo + BATCH], out[lo:lo + BATCH])
+        dropped[rows] |= out["action"] == P.DROP
+        dscp[rows] = np.where(out["action"] == P.FORWARD, out["dscp"], dscp[rows])
+        verdicts[d] = (rows, work["uidb"], out, work["length"])
+    device.clock_ns = max(device.clock_ns, int(ts.max()))
+    result.end_ns = device.clock_ns
+
+    mapped = (uidb_in >= 0) | (uidb_out >= 0)
+    result.unmapped = int((~mapped).sum())
+    forwarded = mapped & ~dropped
+    result.forwarded = int(forwarded.sum())
+    result.dropped = int((mapped & dropped).sum())
+    values, counts = np.unique(dscp[forwarded], return_counts=True)
+    result.dscp_out = {int(v): int(c) for v, c in zip(values, counts)}
+    for d, (rows, uidbs, out, length) in verdicts.items():
+        for uidb in np.unique(uidbs).tolist():
+            mine = uidbs == uidb
+            result.targets.append(_target_report(device, sessions[uidb], d, out[mine], length[mine]))
+    result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != "input"))
+    if write is not None:
+        rows = np.flatnonzero(forwarded)
+        result.written = pcap.write(write, capture, rows, dscp[rows])
+    return result
+
+
+def _target_report(device, session, direction: Direction, out: np.ndarray, length: np.ndarray) -> dict:
+    info = device.fp.uidb_info(session.uidb)
+    action, reason = out["action"], out["reason"]
+    report = {
+        "interface": session.interface,
+        "virtual_access": session.virtual_access,
+        "direction": DIRECTION_NAMES[direction],
+        "packets": int(out.size),
+        "forwarded": int((action == P.FORWARD).sum()),
+        "dropped_acl": int((reason == P.REASON_ACL).sum()),
+        "dropped_police": int((reason == P.REASON_POLICE).sum()),
+        "policy": None,
+        "classes": [],
+        "acl": None,
+    }
+    policy = info.policy[direction]
+    if policy is not None:
+        report["policy"] = device.fp.policy_info(policy).name
+        names = [c.name for c in device.fp.policy_classes(policy)]
+        passed = out["cls"] != P.CLASS_NONE
+        for index, name in enumerate(names):
+            rows = passed & (out["cls"] == index)
+            colours = np.bincount(out["colour"][rows], minlength=4)
+            drop = rows & (reason == P.REASON_POLICE)
+            report["classes"].append({
+                "name": name, "packets": int(rows.sum()), "bytes": int(length[rows].sum()),
+                "conformed": int(colours[P.CONFORM]), "exceeded": int(colours[P.EXCEED]),
+                "violated": int(colours[P.VIOLATE]),
+                "drop_packets": int(drop.sum()), "drop_bytes": int(length[drop].sum()),
+            })
+    slot = info.acl[direction]
+    if slot is not None:
+        name = next((n for n, s in device.compiler.acl_slots().items() if s == slot), None)
+        entries = device.config.access_lists[name].aces() if name in device.config.access_lists else []
+        hits = Counter(out["ace"].tolist())
+        report["acl"] = {
+            "name": name,
+            "entries": [{"seq": e.seq, "matches": hits.get(i, 0)} for i, e in enumerate(entries)],
+            "implicit_deny": hits.get(P.ACE_IMPLICIT, 0),
+        }
+    return report
+
+
+def format_replay(result: ReplayResult) -> str:
+    seconds = (result.end_ns - result.start_ns) / 1e9
+    skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result.skipped.items()))
+    lines = [f"Replayed {result.file}: {result.frames} frames, {result.packets} IPv4 packets"
+             + (f" (skipped: {skipped})" if skipped else "")
+             + f", {seconds:.6f} s of virtual time",
+             f"  forwarded {result.forwarded}, dropped {result.dropped}, unmapped {result.unmapped}"]
+    if result.dscp_out:
+        lines.append("  dscp out: " + ", ".join(f"{d} x {c}" for d, c in sorted(result.dscp_out.items())))
+    for t in result.targets:
+        lines.append(f"{t['interface']} {t['direction']}: {t['packets']} packets, forwarded "
+                     f"{t['forwarded']}, dropped {t['dropped_acl'] + t['dropped_police']} "
+                     f"(access-list {t['dropped_acl']}, police {t['dropped_police']})")
+        if t["policy"] is not None:
+            lines.append(f"  Service-policy {t['policy']}")
+            for c in t["classes"]:
+                lines.append(f"    Class-map {c['name']}: {c['packets']} packets, {c['bytes']} bytes; "
+                             f"conformed {c['conformed']}, exceeded {c['exceeded']}, violated "
+                             f"{c['violated']}, dropped {c['drop_packets']}")
+        if t["acl"] is not None:
+            lines.append(f"  Access list {t['acl']['name']}")
+            for e in t["acl"]["entries"]:
+                lines.append(f"    {e['seq']}: {e['matches']} matches")
+            lines.append(f"    implicit deny: {t['acl']['implicit_deny']} matches")
+    if result.written is not None:
+        lines.append(f"  wrote {result.written} forwarded packets")
+    if result.error:
+        lines.append(f"% {result.error}; the counts above are of the packets before it")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,203 @@
+"""IKEv2 sessions: their 6-tuple, their audit-session-id, and the Virtual-Access interfaces they clone.
+
+The audit-session-id encodes the session's 6-tuple reversibly (DESIGN.md):
+
+    L2L4{local:08X}ZO{fvrf:X}L4{remote:08X}ZI{(lport << 16) | rport:X}ZO{ivrf:X}
+
+so 77.1.1.2/500 <-> 77.1.1.1/500 with VRF ids 2 is `L2L44D010102ZO2L44D010101ZI1F401F4ZO2`, the seed's
+own example. The letters Z, O, I and L are not hex digits, so the fields can be split back apart.
+"""
+from __future__ import annotations
+
+import heapq
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ControlError
+
+IKE_PORT = 500
+# QFP interface handles below this belong to the headend's own interfaces (the seed's first
+# Virtual-Access has if_h 14).
+FIRST_VIRTUAL_ACCESS_IFH = 14
+
+_AUDIT_ID = re.compile(
+    r"L2L4(?P<local>[0-9A-F]{8})ZO(?P<fvrf>[0-9A-F]+)L4(?P<remote>[0-9A-F]{8})"
+    r"ZI(?P<ports>[0-9A-F]{1,8})ZO(?P<ivrf>[0-9A-F]+)")
+
+
+class SessionError(ControlError):
+    """A session request that cannot be met: unknown session, address in use, bad tuple."""
+
+
+@dataclass(frozen=True)
+class SessionTuple:
+    """What identifies an IKEv2 SA: both ends, their IKE ports, the front-door and inside VRFs."""
+    local: ipaddress.IPv4Address
+    remote: ipaddress.IPv4Address
+    local_port: int = IKE_PORT
+    remote_port: int = IKE_PORT
+    fvrf: int = 0
+    ivrf: int = 0
+
+    def __post_init__(self) -> None:
+        for what, port in (("local port", self.local_port), ("remote port", self.remote_port)):
+            if not 0 <= port <= 0xFFFF:
+                raise SessionError(f"{what} {port} is outside 0..65535")
+        for what, vrf in (("fvrf id", self.fvrf), ("ivrf id", self.ivrf)):
+            if not 0 <= vrf <= 0xFFFFFFFF:
+                raise SessionError(f"{what} {vrf} is outside 0..4294967295")
+
+    def audit_session_id(self) -> str:
+        return (f"L2L4{int(self.local):08X}ZO{self.fvrf:X}L4{int(self.remote):08X}"
+                f"ZI{self.local_port << 16 | self.remote_port:X}ZO{self.ivrf:X}")
+
+    @classmethod
+    def from_audit_session_id(cls, text: str) -> SessionTuple:
+        m = _AUDIT_ID.fullmatch(text)
+        if not m:
+            raise SessionError(f"{text!r} is not an audit-session-id this headend issues")
+        ports = int(m["ports"], 16)
+        return cls(local=ipaddress.IPv4Address(int(m["local"], 16)),
+                   remote=ipaddress.IPv4Address(int(m["remote"], 16)),
+                   local_port=ports >> 16, remote_port=ports & 0xFFFF,
+                   fvrf=int(m["fvrf"], 16), ivrf=int(m["ivrf"], 16))
+
+
+@dataclass
+class Authorization:
+    """What a session's two targets are bound to, by name; None is nothing."""
+    policy_in: str | None = None
+    policy_out: str | None = None
+    acl_in: str | None = None
+    acl_out: str | None = None
+
+    def over(self, base: Authorization) -> Authorization:
+        """This authorization where it names something, `base` where it does not."""
+        return Authorization(*(mine if mine is not None else theirs for mine, theirs in zip(
+            self._fields(), base._fields())))
+
+    def _fields(self) -> tuple[str | None, ...]:
+        return self.policy_in, self.policy_out, self.acl_in, self.acl_out
+
+
+@dataclass
+class Session:
+    id: int                         # IOS's session-id, counting from 1
+    tuple: SessionTuple
+    identity: str                   # the peer's IKE identity
+    template: int                   # Virtual-Template number it was cloned from
+    interface: str                  # Virtual-AccessN
+    ifh: int                        # QFP interface handle
+    uidb: int
+    created_ns: int                 # virtual time of bring-up
+    inherited: Authorization        # from the Virtual-Template
+    aaa: Authorization = field(default_factory=Authorization)   # overrides pushed by RADIUS
+    # When each direction's policy counters started (bring-up, a rebind, `clear counters`), for rates.
+    counters_since_ns: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.counters_since_ns:
+            self.counters_since_ns = [self.created_ns, self.created_ns]
+
+    @property
+    def audit_session_id(self) -> str:
+        return self.tuple.audit_session_id()
+
+    @property
+    def virtual_access(self) -> int:
+        return int(self.interface.removeprefix("Virtual-Access"))
+
+    def effective(self) -> Authorization:
+        """AAA attributes override the template's lines, target by target."""
+        return self.aaa.over(self.inherited)
+
+
+class SessionTable:
+    """Live sessions, findable by interface, audit-session-id and remote address; allocates the
+    Virtual-Access number (lowest free), the session id and the QFP interface handle."""
+
+    def __init__(self) -> None:
+        self._by_interface: dict[str, Session] = {}
+        self._by_tuple: dict[SessionTuple, Session] = {}
+        self._by_id: dict[int, Session] = {}
+        # The audit-session-id as issued: every CoA names its session so, and a dict lookup is a
+        # tenth of parsing it.
+        self._by_audit_id: dict[str, Session] = {}
+        self._next_id = 1
+        self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
+        # Virtual-Access numbers: a heap of the freed ones below the highest ever used, so the
+        # lowest free one is found in O(log n) at a million sessions.
+        self._free_numbers: list[int] = []
+        self._next_number = 1
+
+    def __iter__(self):
+        return iter(sorted(self._by_interface.values(), key=lambda s: s.virtual_access))
+
+    def __len__(self) -> int:
+        return len(self._by_interface)
+
+    def next_virtual_access(self) -> str:
+        n = self._free_numbers[0] if self._free_numbers else self._next_number
+        return f"Virtual-Access{n}"
+
+    def allocate(self, tuple_: SessionTuple) -> tuple[int, str, int]:
+        """A session id, interface name and QFP handle for a new session on `tuple_`; the
+        interface is reserved until add() takes it or release() gives it back."""
+        if tuple_ in self._by_tuple:
+            raise SessionError(f"a session to {tuple_.remote} from {tuple_.local} is already up "
+                               f"on {self._by_tuple[tuple_].interface}")
+        if self._free_numbers:
+            number = heapq.heappop(self._free_numbers)
+        else:
+            number, self._next_number = self._next_number, self._next_number + 1
+        allocated = self._next_id, f"Virtual-Access{number}", self._next_ifh
+        self._next_id += 1
+        self._next_ifh += 1
+        return allocated
+
+    def release(self, interface: str) -> None:
+        """Give back an interface that allocate() reserved or remove() freed."""
+        heapq.heappush(self._free_numbers, int(interface.removeprefix("Virtual-Access")))
+
+    def add(self, session: Session) -> None:
+        self._by_interface[session.interface] = session
+        self._by_tuple[session.tuple] = session
+        self._by_id[session.id] = session
+        self._by_audit_id[session.audit_session_id] = session
+
+    def remove(self, session: Session) -> None:
+        del self._by_interface[session.interface]
+        del self._by_tuple[session.tuple]
+        del self._by_id[session.id]
+        del self._by_audit_id[session.audit_session_id]
+        self.release(session.interface)
+
+    def by_interface(self, name: str) -> Session:
+        session = self._by_interface.get(canonical_virtual_access(name))
+        if session is None:
+            raise SessionError(f"no session on {name}")
+        return session
+
+    def by_audit_session_id(self, text: str) -> Session | None:
+        session = self._by_audit_id.get(text)
+        if session is not None:
+            return session
+        try:   # written otherwise than issued (lower-case hex, say): by what it encodes
+            return self._by_tuple.get(SessionTuple.from_audit_session_id(text))
+        except SessionError:
+            return None
+
+    def by_id(self, session_id: int) -> Session | None:
+        """By IOS's session-id (what Acct-Session-Id and the inside address encode), without the
+        sorted walk of iteration: a CoA with 10,000 sessions up must not scan them."""
+        return self._by_id.get(session_id)
+
+    def by_remote(self, remote: ipaddress.IPv4Address) -> list[Session]:
+        return [s for s in self if s.tuple.remote == remote]
+
+
+def canonical_virtual_access(name: str) -> str:
+    """`Virtual-Access3`, `virtual-access 3`, `Vi3` -> `Virtual-Access3`; anything else unchanged."""
+    m = re.fullmatch(r"(?i)(?:virtual-access|vi)\s*(\d+)", name.strip())
+    return f"Virtual-Access{int(m[1])}" if m else name

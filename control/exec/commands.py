@@ -1,0 +1,106 @@
+"""The device's exec commands: their IOS syntax, their help, and handlers over Device methods and
+the show renderers (the `sim` commands are in sim.py, `debug` and the dynamic-author show in
+aaa.py). Every show command registers its structured twin alongside its text."""
+from __future__ import annotations
+
+from qfp_model.qfp.show_platform import format_qos_all, qos_all
+from qfp_model.qfp.tables import Direction
+
+from ..aaa.service import DynamicAuthorService
+from ..config import render_running_config
+from ..core.device import Device
+from ..grammar.engine import CommandSet
+from ..show import access_lists
+from ..show import crypto
+from ..show import derived_config
+from ..show import policy_map
+from ..show import policy_map_interface
+from ..show import system
+from . import aaa
+from . import sim
+
+KEYWORD_HELP = {
+    "show": "Show running system information",
+    "clear": "Reset functions",
+    "sim": "Simulate IKEv2 sessions and traffic",
+    "configure": "Enter configuration mode",
+    "terminal": "Configure from the terminal",
+    "interface": "Select an interface",
+    "input": "Input direction",
+    "output": "Output direction",
+}
+
+def _direction(args: dict) -> Direction | None:
+    if args.get("input"):
+        return Direction.IN
+    if args.get("output"):
+        return Direction.OUT
+    return None
+
+
+def build(device: Device, coa: DynamicAuthorService) -> CommandSet:
+    """The exec command set over `device` (show, clear, sim, configure) and `coa` (debug and show
+    of RADIUS dynamic authorization)."""
+    commands = CommandSet(KEYWORD_HELP)
+
+    def show(syntax: str, data, render, help: dict) -> None:
+        """A show command: `data(args)` gathers its twin, `render(twin, args)` prints it."""
+        commands.add(syntax, lambda args: render(data(args), args), help, data=data)
+
+    # ---- show ----
+    show("show platform hardware qfp active feature qos all (input|output) all",
+         lambda a: qos_all(device.fp, _direction(a)), lambda d, a: format_qos_all(d),
+         {"platform": "Show platform information", "hardware": "Show platform hardware information",
+          "qfp": "Quantum Flow Processor", "active": "Active instance",
+          "feature": "Feature specific information", "qos": "QoS feature information", "all": "All"})
+    show("show policy-map interface IFNAME:interface [input|output]",
+         lambda a: policy_map_interface.policy_map_interface_data(device, a["interface"], _direction(a)),
+         lambda d, a: policy_map_interface.render_policy_map_interface(d),
+         {"policy-map": "Show QoS Policy Map", "interface IFNAME": "Virtual-Access interface"})
+    show("show policy-map [WORD:name]",
+         lambda a: policy_map.policy_map_data(device, a.get("name")),
+         lambda d, a: policy_map.render_policy_map(d), {"name WORD": "policy-map name"})
+    show("show class-map [WORD:name]",
+         lambda a: policy_map.class_map_data(device, a.get("name")),
+         lambda d, a: policy_map.render_class_map(d),
+         {"class-map": "Show QoS Class Map", "name WORD": "class-map name"})
+    show("show ip access-lists [WORD:name]",
+         lambda a: access_lists.access_lists_data(device, a.get("name")),
+         lambda d, a: access_lists.render_access_lists(d),
+         {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
+    show("show crypto session [detail]",
+         lambda a: crypto.crypto_session_data(device),
+         lambda d, a: crypto.render_crypto_session(d, detail=bool(a.get("detail"))),
+         {"crypto": "Encryption module", "session": "Crypto session information",
+          "detail": "Detailed crypto session information"})
+    show("show crypto ikev2 session [detailed]",
+         lambda a: crypto.ikev2_session_data(device),
+         lambda d, a: crypto.render_ikev2_session(d, detailed=bool(a.get("detailed"))),
+         {"ikev2": "Show IKEv2 information", "detailed": "Detailed IKEv2 session information"})
+    show("show derived-config interface IFNAME:interface",
+         lambda a: derived_config.derived_config_data(device, a["interface"]),
+         lambda d, a: derived_config.render_derived_config(d),
+         {"derived-config": "Show derived configuration"})
+    commands.add("show running-config", lambda a: render_running_config(device.config),
+                 {"running-config": "Current operating configuration"})
+    show("show logging", lambda a: system.logging_data(device.logbuf, device.logbuf.maxlen),
+         lambda d, a: system.render_logging(d), {"logging": "Show the contents of logging buffers"})
+    show("show clock", lambda a: system.clock_data(device.clock_ns),
+         lambda d, a: system.render_clock(d), {"clock": "Display the system clock"})
+
+    # ---- clear ----
+    commands.add("clear counters [IFNAME:interface]", lambda a: device.clear_counters(a.get("interface")),
+                 {"counters": "Clear counters on one or all interfaces"})
+    commands.add("clear ip access-list counters [WORD:name]",
+                 lambda a: device.clear_acl_counters(a.get("name")),
+                 {"access-list": "Clear access list statistical information",
+                  "counters": "Clear access list counters", "name WORD": "Access list name"})
+    commands.add("clear crypto session [remote A.B.C.D]",
+                 lambda a: device.clear_crypto_session(a.get("remote")),
+                 {"crypto": "Encryption module", "session": "Clear crypto sessions (tunnels)",
+                  "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})
+
+    commands.add("configure terminal", lambda a: "", {})
+    sim.register(commands, device)
+    aaa.register(commands, coa, device.config)
+    return commands

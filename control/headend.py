@@ -1,0 +1,80 @@
+"""The composition root: one headend, its parts made and wired together here and nowhere else.
+
+    Device                 domain state: configuration, sessions, fast path, compiler, clock, log
+    DynamicAuthorService   RADIUS dynamic authorization (RFC 5176) over the device, with the AAA
+                           registry and its IKEv2 component
+    CommandSet             the exec commands over both (control/exec/commands.py)
+    Terminal               one per CLI user: the console here, one per control-socket client
+    Services               the IO (control/io/): control socket and CoA listener, on one loop
+
+A Headend is also what a shell drives in-process: execute, complete, help, prompt and show_data go
+to its console terminal.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qfp_model.qfp.api import FastPathAPI
+
+from .aaa.service import DynamicAuthorService
+from .core.device import Device
+from .exec import commands as exec_commands
+from .exec.terminal import Terminal
+from .io import services
+from .io.radius_udp import CoaListener
+
+COA_HOST = "127.0.0.1"   # the CoA listener's default address: loopback unless told otherwise
+
+
+class Headend:
+    def __init__(self, device: Device, *, wall_clock: Callable[[], float] = time.time):
+        self.device = device
+        self.coa = DynamicAuthorService(device, wall_clock=wall_clock)
+        self.commands = exec_commands.build(device, self.coa)
+        self.console = self.open_terminal()
+
+    @classmethod
+    def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
+                         fastpath: FastPathAPI | None = None) -> Headend:
+        """A headend on the configuration in `path`, or on the embedded default with None
+        (Device.from_config_file says how bad lines are treated)."""
+        return cls(Device.from_config_file(path, lenient=lenient, fastpath=fastpath))
+
+    def open_terminal(self) -> Terminal:
+        """A terminal of its own for one more CLI user (each control-socket connection)."""
+        return Terminal(self.device, self.commands)
+
+    # ---- the console: what an in-process shell and scripts call ----
+    def execute(self, line: str) -> str:
+        return self.console.execute(line)
+
+    def complete(self, line: str) -> list[str]:
+        return self.console.complete(line)
+
+    def help(self, line: str) -> list[tuple[str, str]]:
+        return self.console.help(line)
+
+    def prompt(self) -> str:
+        return self.console.prompt()
+
+    def show_data(self, line: str):
+        """The structured twin of a show command's output (what tests and scripts compare)."""
+        return self.console.show_data(line)
+
+    # ---- IO ----
+    async def start_services(self, control_path: str, coa_host: str = COA_HOST,
+                             coa_port: int | None = None) -> services.Services:
+        """The control socket on `control_path`, and the CoA listener on (coa_host, coa_port or
+        dynamic-author's `port`) when the configuration has dynamic-author; on the running loop."""
+        settings = self.device.config.dynamic_author
+        address = None
+        if settings is not None:
+            address = (coa_host, settings.effective_port if coa_port is None else coa_port)
+        return await services.start(self, control_path, coa=self.coa, coa_address=address,
+                                    log=self.device.log)
+
+    async def start_coa_listener(self, host: str = COA_HOST, port: int = 0) -> CoaListener:
+        """The CoA listener alone, on (host, port), port 0 for any free one (see `.address`)."""
+        return await services.start_coa_listener(self.coa, host, port)

@@ -1,0 +1,63 @@
+"""Everything a running headend serves, started and stopped together on one asyncio loop: the
+control socket (`qfp cli`) and, when the configuration has `aaa server radius dynamic-author`, the
+RADIUS CoA listener. Sharing the loop is what lets the device go without locks: one caller at a time.
+
+A CoA port that cannot be bound is a loud notice, not a refusal to start: the CLI and the fast path
+are still worth having, and IOS boots in that case too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .control_socket import ControlServer
+from .radius_udp import CoaListener, Handler
+
+
+class CoaService(Protocol):
+    """What the listener feeds (control/aaa/service.py's DynamicAuthorService)."""
+    handle: Handler
+
+    def started(self, address: tuple[str, int]) -> list[str]: ...
+
+
+@dataclass
+class Services:
+    control: ControlServer
+    coa: CoaListener | None = None
+    notices: list[str] = field(default_factory=list)   # what start-up must tell the operator
+
+    async def close(self) -> None:
+        if self.coa is not None:
+            await self.coa.close()
+        await self.control.close()
+
+
+async def start_coa_listener(service: CoaService, host: str, port: int) -> CoaListener:
+    """The dynamic-author listener on (host, port), port 0 for any free one (see `.address`); its
+    `.warnings` are what start-up must print (`ignore server-key`)."""
+    listener = await CoaListener(service.handle, host, port).start()
+    listener.warnings = service.started(listener.address)
+    return listener
+
+
+async def start(target, control_path: str, *, coa: CoaService | None = None,
+                coa_address: tuple[str, int] | None = None, log: Callable[[str], None]) -> Services:
+    """Serve `target` (its open_terminal() per client) on `control_path`, and `coa` on
+    `coa_address` when both are given; failures to bind the CoA port go to `log` and the notices."""
+    server = ControlServer(target, control_path)
+    await server.start()
+    services = Services(server)
+    if coa is None or coa_address is None:
+        return services
+    host, port = coa_address
+    try:
+        services.coa = await start_coa_listener(coa, host, port)
+    except OSError as exc:
+        message = f"%RADIUS-3-NOSOCKET: cannot listen for CoA on {host}:{port}/udp: {exc.strerror}"
+        log(message)
+        services.notices.append(message)
+    else:
+        services.notices += services.coa.warnings
+    return services

@@ -1,0 +1,202 @@
+"""Our ACL classifier and policers beside DPDK's rte_acl and rte_meter: the driver of dpdk_peer.c.
+
+Optional: it needs a C compiler and DPDK's development files (Debian's libdpdk-dev) found through
+pkg-config. `available()` says whether they are there; `build()` compiles the peer program once (and
+again only when its source or csrc/qfp.h changes); `run()` hands it an ACL and a packet batch and
+returns rte_acl's first-match answers and its timings.
+
+    from qfp_model.tools.bench.peers import dpdk
+    if dpdk.available() is None:
+        result = dpdk.run(aces, batch)
+        assert (result.ace == fp.acl_classify(slot, batch)).all()
+        print(result.best, result.best_ns, result.meter)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import qfp_model.qfp as qfp_binding
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "dpdk_peer.c"     # package data: installed beside this module
+# csrc/qfp.h, installed with the binding package: the peer reads our ACE and packet records.
+INCLUDE_DIR = Path(qfp_binding.__file__).resolve().parent
+
+
+def default_build_dir() -> Path:
+    """Where the compiled peer is kept between runs: $QFP_PEER_BUILD_DIR, else the user's cache
+    ($XDG_CACHE_HOME or ~/.cache, under qfp-model/peers); never inside the installed package."""
+    explicit = os.environ.get("QFP_PEER_BUILD_DIR")
+    if explicit:
+        return Path(explicit)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "qfp-model" / "peers"
+BINARY_NAME = "dpdk_peer"
+
+# An EAL that needs no hugepages, no devices and no shared runtime files: one lcore on ordinary
+# memory, no telemetry socket (so runs in parallel do not contend for it), quiet, with AVX-512
+# allowed so that rte_acl offers its AVX-512 classifiers. (--in-memory is refused with --no-huge.)
+EAL_ARGS = [
+    "--no-huge", "--no-pci", "-l", "0", "--no-shconf", "--no-telemetry", "-m", "2048",
+    "--log-level=1", "--force-max-simd-bitwidth=512",
+]
+
+CFLAGS = ["-std=c11", "-O2", "-Wall", "-Wextra"]
+RUN_TIMEOUT = 600  # seconds
+
+
+class PeerError(RuntimeError):
+    """The peer program could not be built or run, or its answer made no sense. The message carries
+    the compiler's or the program's own output."""
+
+
+@dataclass(frozen=True)
+class PeerResult:
+    naces: int
+    packets: int
+    build_ms: float
+    algorithms: dict          # classify algorithm -> best ns per packet, None where unavailable
+    best: str                 # the fastest algorithm
+    best_ns: float
+    meter: dict               # "srtcm" / "trtcm" -> ns per packet
+    ace: np.ndarray           # uint32 per packet: first matching ACE, naces for none
+    rules: int = 0            # rte_acl rules the ACEs became (a neq port makes two)
+
+
+def _compiler() -> str | None:
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name):
+            return name
+    return None
+
+
+def _pkg_config(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["pkg-config", *args], capture_output=True, text=True, check=False)
+
+
+def _unsanitized_env() -> dict:
+    """Our environment without the sanitizer run's LD_PRELOAD: the compiler and the peer are not
+    the code under test."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+
+
+def available() -> str | None:
+    """None when the peer can be built here; else why not."""
+    if shutil.which("pkg-config") is None:
+        return "pkg-config is not installed"
+    if _pkg_config("--exists", "libdpdk").returncode != 0:
+        return "libdpdk is not installed (pkg-config finds no libdpdk; apt-get install libdpdk-dev)"
+    if _compiler() is None:
+        return "no C compiler (cc, gcc or clang) on PATH"
+    return None
+
+
+def build(build_dir: Path | None = None) -> Path:
+    """The compiled peer program, built into build_dir (default: default_build_dir()) unless a
+    binary newer than dpdk_peer.c and csrc/qfp.h is already there."""
+    reason = available()
+    if reason is not None:
+        raise PeerError(f"cannot build the DPDK peer: {reason}")
+    build_dir = Path(build_dir) if build_dir is not None else default_build_dir()
+    binary = build_dir / BINARY_NAME
+    newest_input = max(SOURCE.stat().st_mtime_ns, (INCLUDE_DIR / "qfp.h").stat().st_mtime_ns)
+    if binary.exists() and binary.stat().st_mtime_ns > newest_input:
+        return binary
+    build_dir.mkdir(parents=True, exist_ok=True)
+    flags = _pkg_config("--cflags", "--libs", "libdpdk")
+    if flags.returncode != 0:
+        raise PeerError(f"pkg-config --cflags --libs libdpdk failed:\n{flags.stderr}")
+    # Compile to a temporary name and rename, so an interrupted build never looks up to date.
+    partial = build_dir / f".{BINARY_NAME}.{os.getpid()}.tmp"
+    command = [_compiler(), *CFLAGS, "-o", str(partial), str(SOURCE), f"-I{INCLUDE_DIR}", *shlex.split(flags.stdout)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=_unsanitized_env())
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise PeerError(f"compiling the DPDK peer failed ({shlex.join(command)}):\n"
+                        f"{done.stdout}{done.stderr}")
+    os.replace(partial, binary)
+    return binary
+
+
+def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
+        eal_args: list[str] | None = None) -> PeerResult:
+    """Classify `batch` against `aces` with rte_acl (every algorithm, best of `repeat` passes each)
+    and time rte_meter over the batch. Raises PeerError when the program fails, including when an
+    ACE cannot be expressed in rte_acl (established, fragments)."""
+    from qfp_model.qfp.fastpath import compiled_aces
+    from qfp_model.qfp.packets import check_shape
+
+    check_shape(batch)
+    if not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat {repeat!r} is not a count from 1 up")
+    aces = list(aces)
+    binary = Path(binary) if binary is not None else build()
+    with tempfile.TemporaryDirectory(prefix="qfp-dpdk-peer-") as tmp:
+        tmp = Path(tmp)
+        rules_path, packets_path, results_path = tmp / "rules.bin", tmp / "packets.bin", tmp / "results.bin"
+        rules_path.write_bytes(compiled_aces(aces))
+        packets_path.write_bytes(batch.tobytes())
+        command = [str(binary), str(rules_path), str(packets_path), str(results_path), str(repeat),
+                   "--", *(EAL_ARGS if eal_args is None else eal_args)]
+        env = _unsanitized_env()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                                  check=False, stdin=subprocess.DEVNULL, env=env)
+        except subprocess.TimeoutExpired as exc:
+            raise PeerError(f"the DPDK peer took over {RUN_TIMEOUT} s:\n{_text(exc.stderr)}") from exc
+        if done.returncode != 0:
+            what = ("an ACE cannot be expressed in rte_acl" if done.returncode == 2
+                    else f"the DPDK peer exited with status {done.returncode}")
+            # (An EAL that rejects its arguments prints its usage on stdout.)
+            raise PeerError(f"{what}:\n{done.stderr.strip()}"
+                            + (f"\nstdout:\n{done.stdout.strip()}" if done.stdout.strip() else ""))
+        report = _parse(done.stdout, done.stderr)
+        ace = np.fromfile(results_path, dtype=np.uint32)
+    if ace.size != batch.size:
+        raise PeerError(f"the DPDK peer answered {ace.size} packets of {batch.size}:\n{done.stderr}")
+    try:
+        algorithms = {str(k): (None if v is None else float(v))
+                      for k, v in report["algorithms"].items()}
+        best = str(report["best"])
+        result = PeerResult(
+            naces=int(report["naces"]), packets=int(report["packets"]),
+            build_ms=float(report["build_ms"]), algorithms=algorithms, best=best,
+            best_ns=float(algorithms[best]),
+            meter={str(k): (None if v is None else float(v)) for k, v in report["meter"].items()},
+            ace=ace, rules=int(report.get("rules", 0)))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PeerError(f"the DPDK peer's report {done.stdout.strip()!r} lacks {exc}:\n"
+                        f"{done.stderr}") from exc
+    if result.naces != len(aces) or result.packets != batch.size:
+        raise PeerError(f"the DPDK peer read {result.naces} ACEs and {result.packets} packets, "
+                        f"not {len(aces)} and {batch.size}:\n{done.stderr}")
+    return result
+
+
+def _text(data) -> str:
+    if data is None:
+        return ""
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def _parse(stdout: str, stderr: str) -> dict:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if len(lines) != 1:
+        raise PeerError(f"the DPDK peer printed {len(lines)} lines, not one JSON object:\n"
+                        f"{stdout}\n{stderr}")
+    try:
+        report = json.loads(lines[0])
+    except json.JSONDecodeError as exc:
+        raise PeerError(f"the DPDK peer's report is not JSON ({exc}): {lines[0]!r}\n{stderr}") from exc
+    if not isinstance(report, dict):
+        raise PeerError(f"the DPDK peer's report is not a JSON object: {lines[0]!r}\n{stderr}")
+    return report

@@ -1,0 +1,186 @@
+"""The `qfp` command.
+
+    qfp run    the device: its IOS shell at a terminal, and its control socket for `qfp cli`
+    qfp cli    one exec command against a running device (or a shell on it, with no command)
+    qfp demo   the seed's Virtual-Access1 session, policed in and out, with traffic pushed through it
+    qfp bench  packets per second of the C fast path against the numpy baseline and the reference model
+    qfp replay a pcap or pcapng capture through the device's sessions
+    qfp regress  policy regression cases: config, sessions, CoA, traffic and what to expect
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from qfp_model.control.config import ConfigErrors
+from qfp_model.control.errors import ConfigError, ControlError, ExecError
+from qfp_model.control.exec.shell import DEFAULT_HISTORY, Shell
+from qfp_model.control.grammar.engine import format_error
+from qfp_model.control.headend import COA_HOST, Headend
+from qfp_model.control.io.control_socket import ControlClient, default_socket_path
+from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
+from qfp_model.qfp import QfpError
+
+from . import demo as demo_module
+from . import regress_command
+from . import replay_command
+from .bench import command as bench_command
+from .native import fast_path_class
+
+
+def _rate(text: str) -> int:
+    """A rate in bit/s, with IOS-like suffixes: 3000000, 3000k, 3m, 1g."""
+    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(text[-1:].lower(), 1)
+    try:
+        value = int(float(text[:-1] if scale > 1 else text) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a rate: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("a rate is positive")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def demo(args: argparse.Namespace) -> int:
+    demo_module.run(fast_path_class()(), args.rate, args.packets)
+    return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    return bench_command.run(args, fast_path_class())
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        headend = Headend.from_config_file(args.config, lenient=args.lenient)
+    except (ConfigError, ConfigErrors) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"qfp run: cannot read {args.config}: {exc.strerror}", file=sys.stderr)
+        return 1
+    path = args.control or default_socket_path()
+
+    if not sys.stdin.isatty():
+        return asyncio.run(_serve_until_signal(headend, path, args.coa_listen, args.coa_port))
+
+    background = BackgroundLoop().start()
+    try:
+        services = background.run(headend.start_services(path, args.coa_listen, args.coa_port))
+    except ControlError as exc:
+        background.stop()
+        print(f"qfp run: {exc}", file=sys.stderr)
+        return 1
+    _print_notices(services)
+    # SIGTERM leaves the shell through the same cleanup as `exit`: the socket file goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        shell = Shell(LoopTarget(headend, background), history_file=None if args.no_history else DEFAULT_HISTORY)
+        return shell.run()
+    finally:
+        background.run(services.close())
+        background.stop()
+
+
+def _print_notices(services) -> None:
+    for notice in services.notices:
+        print(f"qfp run: {notice}", file=sys.stderr, flush=True)
+
+
+async def _serve_until_signal(headend: Headend, path: str, coa_host: str, coa_port: int | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        services = await headend.start_services(path, coa_host, coa_port)
+    except ControlError as exc:
+        print(f"qfp run: {exc}", file=sys.stderr)
+        return 1
+    _print_notices(services)
+    print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {path} (SIGINT or SIGTERM stops it)", flush=True)
+    if services.coa is not None:
+        host, port = services.coa.address
+        print(f"qfp run: RADIUS dynamic-author on {host}:{port}/udp", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await services.close()
+    return 0
+
+
+def cli(args: argparse.Namespace) -> int:
+    client = ControlClient(args.control)
+    try:
+        with client:
+            if not args.words:
+                return Shell(client, history_file=None if args.no_history else DEFAULT_HISTORY).run()
+            line = " ".join(args.words)
+            try:
+                output = client.execute(line)
+            except ExecError as exc:
+                print(format_error(exc), file=sys.stderr)
+                return 1
+    except ConnectionError as exc:
+        print(f"qfp cli: {exc}", file=sys.stderr)
+        return 2
+    if output:
+        print(output, end="" if output.endswith("\n") else "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qfp", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("run", help="the device: an IOS shell at a terminal, and the control socket")
+    p.add_argument("--config", metavar="FILE", help="IOS configuration to load (default: the embedded FlexVPN hub)")
+    p.add_argument("--lenient", action="store_true", help="skip bad configuration lines (each reported) instead of refusing to start")
+    p.add_argument("--control", metavar="PATH", help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
+    p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.add_argument("--coa-listen", metavar="HOST", default=COA_HOST,
+                   help="address of the RADIUS CoA listener (default 127.0.0.1)")
+    p.add_argument("--coa-port", metavar="PORT", type=int,
+                   help="its UDP port, overriding dynamic-author's `port` (0: any free port, printed)")
+    p.set_defaults(run=run)
+
+    p = commands.add_parser("cli", help="run an exec command on a running device, or open a shell on it")
+    p.add_argument("--control", metavar="PATH", help="the device's control socket (default as for qfp run)")
+    p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND",
+                   help="an exec command, e.g. show policy-map interface Virtual-Access1")
+    p.set_defaults(run=cli)
+
+    p = commands.add_parser("demo", help="the seed's session, policed in and out, with traffic and show output")
+    p.add_argument("--packets", type=_positive, default=20_000, help="packets each way (default 20000)")
+    p.add_argument("--rate", type=_rate, default=3_000_000,
+                   help="offered rate each way in bit/s, suffixes k m g allowed (default 3m; CIRs are 2m in, 1m out)")
+    p.set_defaults(run=demo)
+
+    p = commands.add_parser("bench", help="packets per second: C fast path, numpy baseline, reference model")
+    bench_command.add_arguments(p)
+    p.set_defaults(run=bench)
+    replay_command.add_parser(commands)
+    regress_command.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except QfpError as exc:
+        print(f"qfp: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+"""Policy regression cases: a network team's config, sessions, RADIUS requests, traffic and what they
+expect, as declarative TOML files (`*.regress.toml`) that `qfp regress` and pytest run.
+
+A case file (see examples/ for real ones):
+
+    name = "seed CoA"                  # default: the file's name
+    config = "hub.cfg"                 # a path beside the case file; or config_text = '''...'''
+                                       # (neither: the embedded FlexVPN hub)
+    [[sessions]]                       # sim session up's arguments; session n is Virtual-Accessn,
+    remote = "77.1.1.1"                # inside address 10.0.0.n
+    local = "77.1.1.2"
+
+    [[steps]]                          # in order; each step has one of these keys:
+    coa = { session = "Virtual-Access1", avpairs = ["ip:sub-qos-policy-in=aaa-pol"],
+            attributes = { "NAS-IP-Address" = "77.1.1.2" }, expect = "ack" }
+    #   disconnect = {...}             the same for a Disconnect-Request; expect = "nak" takes
+    #                                  error_cause = 407 (a number or its RFC name)
+    #   traffic = { interface = "Vi1", direction = "input", size = 1000, rate = "3m",
+    #               packets = 2000, destination = "172.16.10.5", protocol = "tcp", ... }
+    #                                  sim traffic's options; or replay = { file = "x.pcap", ... }
+    #   result = { forwarded = 100, dropped_police = [900, "2%"], dscp = { ef = 100 } }
+    #                                  the last traffic or replay step's outcome
+    #   class = { interface = "Vi1", direction = "input", class = "VOICE", conformed_packets = 70 }
+    #                                  a class's counters from `show policy-map interface`'s twin;
+    #                                  a child class as "PARENT-CLASS/CHILD-CLASS"
+    #   ace = { acl = "HUB-IN", seq = 80, matches = 10 }    `show ip access-lists`' twin
+    #   policy = { interface = "Vi1", direction = "input", name = "aaa-pol" }
+    #                                  what the fast path holds: the platform show's twin
+    #   show = "show ...", contains = ["line", ...], lacks = ["line", ...]
+    #                                  lines of a show command's text (whole lines, stripped)
+    #   exec = "clear counters"        any exec command
+
+An expected number is N (exact), [N, TOL] with TOL a count or a percentage string ("2%"), or
+{ value = N, tolerance = TOL }. A case stops at its first failing step and reports that difference
+as expected vs actual.
+
+CoA and Disconnect requests go over UDP to the device's own dynamic-author listener, bound to an
+ephemeral port on 127.0.0.1, from 127.0.0.1 with the key the config gives that client (or the
+case's `secret`): the path a production RADIUS server takes.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qfp_model.control import config as cfg
+from qfp_model.control.config import syntax as S
+from qfp_model.control.core.device import Device
+from qfp_model.control.core.replay import replay
+from qfp_model.control.errors import ControlError
+from qfp_model.control.exec.sim import TCP_FLAGS
+from qfp_model.control.headend import Headend
+from qfp_model.qfp import packets as P
+from qfp_model.qfp.tables import Direction
+
+from .coa_client import CoaEndpoint, error_cause_number
+
+SUFFIX = ".regress.toml"
+COA_CLIENT = "127.0.0.1"
+COUNTERS = ("packets", "bytes", "drop_packets", "drop_bytes")
+COLOURS = ("conformed", "exceeded", "violated")
+STEP_KINDS = ("coa", "disconnect", "traffic", "replay", "result", "class", "ace", "policy", "show", "exec")
+
+
+class CaseError(ControlError):
+    """A case file that cannot be run as written (not a failed expectation)."""
+
+
+class Mismatch(Exception):
+    """An expectation that did not hold: what was expected and what the device gave."""
+
+    def __init__(self, what: str, expected, actual):
+        super().__init__(f"{what}: expected {expected}, actual {actual}")
+        self.what, self.expected, self.actual = what, expected, actual
+
+
+@dataclass
+class CaseResult:
+    name: str
+    path: str
+    passed: bool
+    seconds: float
+    step: int | None = None          # 1-based index of the failing step
+    message: str = ""
+    error: bool = False              # the case could not run (as opposed to a failed expectation)
+    log: list = field(default_factory=list)
+
+    def line(self) -> str:
+        status = "PASS" if self.passed else ("ERROR" if self.error else "FAIL")
+        text = f"{status} {self.name} ({self.seconds:.2f} s)"
+        if not self.passed:
+            where = f"step {self.step}: " if self.step else ""
+            text += f"\n    {where}{self.message}"
+        return text
+
+
+# ---- loading ------------------------------------------------------------------------------------
+def find_cases(paths) -> list[Path]:
+    found = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(p.rglob("*" + SUFFIX))
+        elif p.exists():
+            found.append(p)
+        else:
+            raise CaseError(f"{p}: no such file or directory")
+    return found
+
+
+def load_case(path: Path) -> dict:
+    try:
+        case = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(f"{path}: {exc}") from None
+    unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret"}
+    if unknown:
+        raise CaseError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    for n, step in enumerate(case.get("steps", []), 1):
+        kinds = [k for k in STEP_KINDS if k in step]
+        if len(kinds) != 1:
+            raise CaseError(f"{path}: step {n} needs exactly one of {', '.join(STEP_KINDS)}")
+    return case
+
+
+def case_name(path: Path, case: dict) -> str:
+    return case.get("name") or path.name.removesuffix(SUFFIX)
+
+
+def make_headend(path: Path, case: dict) -> Headend:
+    if "config_text" in case:
+        result = cfg.parse_config(case["config_text"], filename=f"{path}:config_text")
+        return Headend(Device(result.config, source=str(path)))
+    if "config" in case:
+        return Headend.from_config_file(path.parent / case["config"])
+    return Headend.from_config_file()
+
+
+# ---- expectations -------------------------------------------------------------------------------
+def _tolerance(spec) -> tuple[object, object]:
+    """(value, tolerance) from N, [N, TOL] or {value, tolerance}."""
+    if isinstance(spec, dict):
+        return spec["value"], spec.get("tolerance", 0)
+    if isinstance(spec, list):
+        return spec[0], spec[1]
+    return spec, 0
+
+
+def check_number(what: str, spec, actual) -> None:
+    expected, tol = _tolerance(spec)
+    if isinstance(tol, str) and tol.endswith("%"):
+        allowed = abs(expected) * float(tol[:-1]) / 100
+        shown = f"{expected} ±{tol}"
+    else:
+        allowed = tol
+        shown = f"{expected}" + (f" ±{tol}" if tol else "")
+    if actual is None or abs(actual - expected) > allowed:
+        raise Mismatch(what, shown, actual)
+
+
+def _direction_name(value: str | None) -> str:
+    if value is None:
+        return "input"
+    for name in ("input", "output"):
+        if name.startswith(value.lower()):
+            return name
+    raise CaseError(f"direction {value!r} is neither input nor output")
+
+
+def _find_class(classes: list, path: str):
+    head, _, rest = path.partition("/")
+    for cls in classes:
+        if cls["name"] == head:
+            if not rest:
+                return cls
+            child = cls.get("service_policy")
+            return _find_class(child["classes"], rest) if child else None
+    return None
+
+
+def _class_counters(cls: dict) -> dict:
+    counters = {name: cls[name] for name in COUNTERS}
+    police = cls.get("police") or {}
+    for colour in COLOURS:
+        c = police.get(colour)
+        counters[f"{colour}_packets"] = c["packets"] if c else None
+        counters[f"{colour}_bytes"] = c["bytes"] if c else None
+    return counters
+
+
+def check_class(headend: Headend, spec: dict) -> None:
+    spec = dict(spec)
+    interface, direction = spec.pop("interface"), _direction_name(spec.pop("direction", None))
+    name = spec.pop("class")
+    twin = headend.show_data(f"show policy-map interface {interface} {direction}")
+    policies = twin[0]["service_policies"] if twin else []
+    if not policies:
+        raise Mismatch(f"{interface} {direction}", f"a service policy with class {name}", "no service policy")
+    policy = policies[0]
+    if "policy" in spec:
+        expected = spec.pop("policy")
+        if policy["policy"] != expected:
+            raise Mismatch(f"{interface} {direction} service policy", expected, policy["policy"])
+    cls = _find_class(policy["classes"], name)
+    if cls is None:
+        raise Mismatch(f"{interface} {direction} {policy['policy']}", f"class {name}",
+                       "classes " + ", ".join(c["name"] for c in policy["classes"]))
+    counters = _class_counters(cls)
+    for key, value in spec.items():
+        if key not in counters:
+            raise CaseError(f"class expectation {key!r} is not one of {', '.join(counters)}")
+        check_number(f"{interface} {direction} class {name} {key}", value, counters[key])
+
+
+def check_ace(headend: Headend, spec: dict) -> None:
+    acl = spec["acl"]
+    twin = headend.show_data(f"show ip access-lists {acl}")
+    if not twin:
+        raise Mismatch(f"access-list {acl}", "configured", "not configured")
+    entry = next((e for e in twin[0]["entries"] if e["seq"] == spec["seq"]), None)
+    if entry is None:
+        raise Mismatch(f"access-list {acl}", f"sequence {spec['seq']}",
+                       "sequences " + ", ".join(str(e["seq"]) for e in twin[0]["entries"]))
+    check_number(f"access-list {acl} {spec['seq']} matches", spec["matches"], entry["matches"])
+
+
+def check_policy(headend: Headend, spec: dict) -> None:
+    interface = headend.device.session(spec["interface"]).interface
+    direction = _direction_name(spec.get("direction"))
+    twin = headend.show_data(f"show platform hardware qfp active feature qos all {direction} all")
+    entry = next((e for e in twin if e["interface"] == interface), None)
+    actual = entry["policies"][0]["policy_name"] if entry else None
+    if actual != spec.get("name"):
+        raise Mismatch(f"{interface} {direction} policy in the fast path", spec.get("name"), actual)
+
+
+def check_show(headend: Headend, step: dict) -> None:
+    text = headend.execute(step["show"])
+    lines = {line.strip() for line in text.splitlines()}
+    for line in step.get("contains", []):
+        if line.strip() not in lines:
+            raise Mismatch(f"'{step['show']}'", f"a line '{line}'", "no such line")
+    for line in step.get("lacks", []):
+        if line.strip() in lines:
+            raise Mismatch(f"'{step['show']}'", f"no line '{line}'", "it is there")
+
+
+def check_result(last, spec: dict) -> None:
+    if last is None:
+        raise CaseError("a result step needs a traffic or replay step before it")
+    for key, value in spec.items():
+        if key == "dscp":
+            for name, count in value.items():
+                dscp = S.dscp(S.Tok(str(name), 0))
+                check_number(f"packets forwarded with dscp {name}", count, last["dscp_out"].get(dscp, 0))
+        elif key in last:
+            check_number(f"last traffic {key}", value, last[key])
+        else:
+            raise CaseError(f"result {key!r} is not one of dscp, {', '.join(last)}")
+
+
+# ---- actions ------------------------------------------------------------------------------------
+def _rate(value) -> int:
+    if isinstance(value, int):
+        return value
+    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(value[-1:].lower(), 1)
+    return int(float(value[:-1] if scale > 1 else value) * scale)
+
+
+def run_traffic(device, spec: dict) -> dict:
+    spec = dict(spec)
+    interface = spec.pop("interface")
+    direction = Direction.IN if _direction_name(spec.pop("direction", None)) == "input" else Direction.OUT
+    kwargs = dict(size=spec.pop("size"), rate=_rate(spec.pop("rate")))
+    for key in ("packets", "duration", "source", "destination", "source_port", "destination_port"):
+        if key in spec:
+            kwargs[key] = spec.pop(key)
+    if "protocol" in spec:
+        kwargs["protocol"] = S.protocol(S.Tok(str(spec.pop("protocol")), 0)) or 0
+    if "dscp" in spec:
+        kwargs["dscp"] = S.dscp(S.Tok(str(spec.pop("dscp")), 0))
+    if "flags" in spec:
+        kwargs["tcp_flags"] = sum(TCP_FLAGS[f] for f in spec.pop("flags").lower().split(","))
+    if "fragment" in spec:
+        kwargs["fragment"] = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}[spec.pop("fragment")]
+    if spec:
+        raise CaseError(f"traffic option(s) {', '.join(spec)} unknown")
+    r = device.traffic(interface, direction, **kwargs)
+    return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped_acl + r.dropped_police,
+            "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
+            "conformed": r.colours[0], "exceeded": r.colours[1], "violated": r.colours[2],
+            "dscp_out": r.dscp_out}
+
+
+def run_replay(device, base: Path, spec: dict) -> dict:
+    spec = dict(spec) if isinstance(spec, dict) else {"file": spec}
+    direction = Direction.IN if _direction_name(spec.get("direction")) == "input" else Direction.OUT
+    r = replay(device, base / spec["file"], interface=spec.get("interface"), direction=direction)
+    if r.error:
+        raise CaseError(r.error)
+    return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped, "unmapped": r.unmapped,
+            "dscp_out": r.dscp_out}
+
+
+# ---- running ------------------------------------------------------------------------------------
+class CaseRunner:
+    """One case on its own device, with its CoA listener when a step needs one."""
+
+    def __init__(self, path: Path, case: dict):
+        self.path, self.case = path, case
+        self.headend = make_headend(path, case)
+        self.device = self.headend.device
+        self.coa = None
+        self.last = None
+
+    def close(self) -> None:
+        if self.coa is not None:
+            self.coa.close()
+
+    def _coa(self):
+        if self.coa is None:
+            self.coa = CoaEndpoint(self.headend, secret=self.case.get("secret"))
+        return self.coa
+
+    def run(self) -> CaseResult:
+        name = case_name(self.path, self.case)
+        start = time.perf_counter()
+        step_no = None
+        try:
+            for s in self.case.get("sessions", []):
+                self.device.session_up(s["remote"], s.get("local", "77.1.1.2"),
+                                       remote_port=s.get("remote_port", 500), local_port=s.get("local_port", 500),
+                                       fvrf=s.get("fvrf", 0), ivrf=s.get("ivrf", 0),
+                                       identity=s.get("identity"), template=s.get("template"))
+            for step_no, step in enumerate(self.case.get("steps", []), 1):
+                self.step(step)
+        except Mismatch as exc:
+            return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no, str(exc))
+        except (ControlError, KeyError, ValueError, OSError) as exc:
+            message = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+            return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
+                              message, error=True)
+        finally:
+            self.close()
+        return CaseResult(name, str(self.path), True, time.perf_counter() - start)
+
+    def step(self, step: dict) -> None:
+        kind = next(k for k in STEP_KINDS if k in step)
+        body = step[kind]
+        if kind in ("coa", "disconnect"):
+            self.request(kind, body)
+        elif kind == "traffic":
+            self.last = run_traffic(self.device, body)
+        elif kind == "replay":
+            self.last = run_replay(self.device, self.path.parent, body)
+        elif kind == "result":
+            check_result(self.last, body)
+        elif kind == "class":
+            check_class(self.headend, body)
+        elif kind == "ace":
+            check_ace(self.headend, body)
+        elif kind == "policy":
+            check_policy(self.headend, body)
+        elif kind == "show":
+            check_show(self.headend, step)
+        elif kind == "exec":
+            self.headend.execute(body)
+
+    def request(self, kind: str, spec: dict) -> None:
+        attributes = dict(spec.get("attributes", {}))
+        avpairs = list(spec.get("avpairs", []))
+        if "session" in spec:
+            session = self.device.session(spec["session"])
+            avpairs.insert(0, f"audit-session-id={session.audit_session_id}")
+        elif "audit_session_id" in spec:
+            avpairs.insert(0, f"audit-session-id={spec['audit_session_id']}")
+        reply = self._coa().send(kind, avpairs, attributes)
+        expected = spec.get("expect", "ack").lower()
+        if reply.kind != expected:
+            detail = f" (Error-Cause {reply.error_cause})" if reply.error_cause else ""
+            raise Mismatch(f"{kind} reply", expected.upper(), reply.kind.upper() + detail)
+        if "error_cause" in spec:
+            want = error_cause_number(spec["error_cause"])
+            if reply.error_cause != want:
+                raise Mismatch(f"{kind} Error-Cause", want, reply.error_cause)
+
+
+def run_case(path: Path) -> CaseResult:
+    try:
+        case = load_case(path)
+        runner = CaseRunner(path, case)
+    except (ControlError, OSError) as exc:
+        return CaseResult(path.name.removesuffix(SUFFIX), str(path), False, 0.0, None, str(exc), error=True)
+    return runner.run()
+
+
+def junit_xml(results: list[CaseResult]) -> ET.ElementTree:
+    suite = ET.Element("testsuite", name="qfp regress", tests=str(len(results)),
+                       failures=str(sum(1 for r in results if not r.passed and not r.error)),
+                       errors=str(sum(1 for r in results if r.error)),
+                       time=f"{sum(r.seconds for r in results):.3f}")
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname=Path(r.path).parent.name or ".", name=r.name,
+                             file=r.path, time=f"{r.seconds:.3f}")
+        if not r.passed:
+            tag = "error" if r.error else "failure"
+            where = f"step {r.step}: " if r.step else ""
+            ET.SubElement(case, tag, message=where + r.message).text = where + r.message
+    root = ET.Element("testsuites")
+    root.append(suite)
+    return ET.ElementTree(root)
+
+
+def main(paths, *, junit: str | None = None, out=None) -> int:
+    out = out or sys.stdout
+    try:
+        cases = find_cases(paths)
+    except CaseError as exc:
+        print(f"qfp regress: {exc}", file=sys.stderr)
+        return 2
+    if not cases:
+        print("qfp regress: no *.regress.toml cases found", file=sys.stderr)
+        return 2
+    results = []
+    for path in cases:
+        result = run_case(path)
+        results.append(result)
+        print(result.line(), file=out, flush=True)
+    failed = sum(1 for r in results if not r.passed)
+    print(f"{len(results) - failed} passed, {failed} failed", file=out)
+    if junit:
+        tree = junit_xml(results)
+        ET.indent(tree)
+        tree.write(junit, encoding="utf-8", xml_declaration=True)
+    return 1 if failed else 0
+
