@@ -1,5 +1,6 @@
 /*
- * qfp_acl.c - ACL slots: create, replace atomically, delete, counters.
+ * qfp_acl.c - ACL slots: build, create, delete, counters, references. (Replacing an ACL also rebuilds
+ * what policies built from it: qfp_acl_replace.c, above both.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static void acl_counters_zero(struct qfp_acl *acl)
         qfp_counter_set(&acl->hits[i], 0);
 }
 
-static void acl_free(struct qfp_acl *acl)
+void qfp_acl_free(struct qfp_acl *acl)
 {
     if (!acl)
         return;
@@ -82,8 +83,8 @@ static int scan_build(struct qfp_acl *acl)
     return QFP_OK;
 }
 
-static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
-                     struct qfp_acl **out)
+int qfp_acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
+                  struct qfp_acl **out)
 {
     for (uint32_t i = 0; i < naces; i++) {
         int rc = ace_check(fp, &aces[i], i);
@@ -128,7 +129,7 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
         method = QFP_ACL_SCAN;
     }
     if (method == QFP_ACL_SCAN && scan_build(acl) != QFP_OK) {
-        acl_free(acl);
+        qfp_acl_free(acl);
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
     }
     acl->method = method;
@@ -139,7 +140,7 @@ static int acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     return QFP_OK;
 }
 
-static int slot_check(struct qfp *fp, uint32_t slot)
+int qfp_acl_slot_check(struct qfp *fp, uint32_t slot)
 {
     if (slot >= fp->max_acls || !fp->acls[slot].acl)
         return qfp_fail(fp, QFP_ENOENT, "no ACL in slot %u", slot);
@@ -155,7 +156,7 @@ int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
         slot++;
     struct qfp_acl *acl = NULL;
     int rc = slot == fp->max_acls ? qfp_fail(fp, QFP_EFULL, "all %u ACL slots are in use", fp->max_acls)
-                                  : acl_build(fp, aces, naces, hits, &acl);
+                                  : qfp_acl_build(fp, aces, naces, hits, &acl);
     if (rc == QFP_OK) {
         /* Nothing can name a free slot, so no batch can see it: no need to close the gate. */
         fp->acls[slot].acl = acl;
@@ -166,64 +167,11 @@ int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     return rc;
 }
 
-static int policy_names_acl(const struct qfp_policy *pol, uint32_t slot)
-{
-    for (uint32_t i = 0; i < pol->nterms; i++)
-        if (pol->terms[i].kind == QFP_TERM_ACL && pol->terms[i].ref == slot)
-            return 1;
-    return 0;
-}
-
-int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
-                    const uint64_t *hits)
-{
-    qfp_ctl_lock(fp);
-    struct qfp_acl *acl = NULL;
-    int rc = slot_check(fp, slot);
-    if (rc == QFP_OK)
-        rc = acl_build(fp, aces, naces, hits, &acl);
-    struct qfp_term_bits **bits = NULL;
-    if (rc == QFP_OK && fp->acls[slot].refs) {
-        /* The policies whose access-group terms name this ACL answer them from bits built over
-         * its ACEs: build their new bits now, publish them with the ACL. */
-        bits = calloc(fp->max_policies, sizeof *bits);
-        if (!bits) {
-            acl_free(acl);
-            rc = qfp_fail(fp, QFP_ENOMEM, "no memory to replace ACL slot %u", slot);
-        }
-    }
-    if (rc == QFP_OK) {
-        for (uint32_t h = 0; bits && h < fp->max_policies; h++) {
-            const struct qfp_policy *pol = fp->policies[h];
-            if (pol && pol->term_bits && policy_names_acl(pol, slot))
-                bits[h] = qfp_term_bits_build(fp, pol, (int32_t)slot, acl);
-        }
-        struct qfp_acl *old = fp->acls[slot].acl;
-        qfp_gate_close(fp);
-        fp->acls[slot].acl = acl;
-        for (uint32_t h = 0; bits && h < fp->max_policies; h++) {
-            struct qfp_policy *pol = fp->policies[h];
-            if (pol && pol->term_bits && policy_names_acl(pol, slot)) {
-                struct qfp_term_bits *previous = pol->term_bits;
-                pol->term_bits = bits[h];
-                bits[h] = previous;   /* freed below, once no batch can see it */
-            }
-        }
-        qfp_gate_open(fp);
-        for (uint32_t h = 0; bits && h < fp->max_policies; h++)
-            qfp_term_bits_free(bits[h]);
-        acl_free(old);
-    }
-    free(bits);
-    qfp_ctl_unlock(fp);
-    return rc;
-}
-
 int qfp_acl_delete(struct qfp *fp, uint32_t slot)
 {
     qfp_ctl_lock(fp);
     qfp_reclaim(fp, 1);   /* targets a bind replaced hold references until batches let them go */
-    int rc = slot_check(fp, slot);
+    int rc = qfp_acl_slot_check(fp, slot);
     if (rc == QFP_OK && fp->acls[slot].refs)
         rc = qfp_fail(fp, QFP_EBUSY, "ACL slot %u is used by %u targets and policies", slot,
                       fp->acls[slot].refs);
@@ -233,7 +181,7 @@ int qfp_acl_delete(struct qfp *fp, uint32_t slot)
         qfp_gate_close(fp);
         fp->acls[slot].acl = NULL;
         qfp_gate_open(fp);
-        acl_free(old);
+        qfp_acl_free(old);
     }
     qfp_ctl_unlock(fp);
     return rc;
@@ -243,7 +191,7 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
                      uint32_t *naces_out, uint64_t *implicit_deny_out)
 {
     qfp_ctl_lock(fp);
-    int rc = slot_check(fp, slot);
+    int rc = qfp_acl_slot_check(fp, slot);
     if (rc == QFP_OK) {
         const struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
@@ -261,7 +209,7 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
 {
     qfp_ctl_lock(fp);
-    int rc = slot_check(fp, slot);
+    int rc = qfp_acl_slot_check(fp, slot);
     if (rc == QFP_OK) {
         struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_gate_close(fp);
@@ -287,7 +235,7 @@ int qfp_set_acl_method(struct qfp *fp, uint32_t method, uint32_t bitvec_head)
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
 {
     qfp_ctl_lock(fp);
-    int rc = slot_check(fp, slot);
+    int rc = qfp_acl_slot_check(fp, slot);
     if (rc == QFP_OK) {
         const struct qfp_acl *acl = fp->acls[slot].acl;
         qfp_acl_index_stats(acl->index, out);
@@ -320,5 +268,5 @@ void qfp_acl_unref(struct qfp *fp, int32_t slot)
 void qfp_acl_free_all(struct qfp *fp)
 {
     for (uint32_t i = 0; i < fp->max_acls; i++)
-        acl_free(fp->acls[i].acl);
+        qfp_acl_free(fp->acls[i].acl);
 }

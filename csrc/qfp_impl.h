@@ -170,6 +170,7 @@ struct qfp_police_profile {
 };
 
 /* ---- policies ------------------------------------------------------------------------------------- */
+struct qfp;
 struct qfp_policy;
 
 struct qfp_pclass {
@@ -240,6 +241,14 @@ struct qfp_cstate {
     uint32_t pad;
 };
 
+/* Something batches may still read after a control operation replaced it: on the retired list
+ * until no batch of an epoch before `at` is left, then handed to `release` (qfp_reclaim). */
+struct qfp_retired {
+    struct qfp_retired *next;               /* the retired list, newest first */
+    uint64_t at;                            /* its successor's birth: release once no batch is older */
+    void (*release)(struct qfp *fp, struct qfp_retired *r);
+};
+
 /* A bind publishes a new target without stopping batches (qfp_uidb_bind): a batch that entered
  * before the target's epoch `born` still sees `prev`, what the slot held before. A replaced target
  * is retired, and freed once no batch older than its successor's birth is left (qfp_reclaim). */
@@ -249,8 +258,7 @@ struct qfp_target {
     const struct qfp_policy *policy;        /* NULL for none */
     uint64_t born;                          /* the epoch from which batches see this target */
     const struct qfp_target *prev;          /* for batches before `born`; dangles, unread, after */
-    struct qfp_target *retired_next;        /* the retired list, newest first */
-    uint64_t retired_at;                    /* its successor's birth: free once no batch is older */
+    struct qfp_retired retired;
     uint8_t dir;
     struct qfp_cstate states[];
 };
@@ -266,13 +274,13 @@ struct qfp_uidb_cold {
  * freeing of retired targets, never hasten it. */
 #define QFP_EPOCH_RING 64
 struct qfp {
-    /* The batch gate (qfp_table.c): the epoch, batches in flight by the epoch they entered in
+    /* The batch gate (qfp_ctl.c): the epoch, batches in flight by the epoch they entered in
      * (modulo the ring), and a writer waiting to publish behind a closed gate. */
     _Atomic uint64_t epoch;
     atomic_uint readers[QFP_EPOCH_RING];
     atomic_uint writer;
     uint64_t quiet;                         /* no batch of an epoch before this is in flight */
-    struct qfp_target *retired;             /* replaced targets that batches may still read */
+    struct qfp_retired *retired;            /* what batches may still read, newest first */
     atomic_flag ctl_lock;                   /* serialises control operations */
     _Atomic uint64_t gate_waits;            /* batches that found the gate closed */
     _Atomic uint64_t gate_wait_max_ns;      /* the longest such wait */
@@ -296,7 +304,7 @@ struct qfp {
     char errmsg[QFP_ERRMSG_MAX];
 };
 
-/* qfp_table.c */
+/* qfp_ctl.c */
 int qfp_fail(struct qfp *fp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void qfp_ctl_lock(struct qfp *fp);
 void qfp_ctl_unlock(struct qfp *fp);
@@ -305,6 +313,8 @@ void qfp_gate_open(struct qfp *fp);
 uint64_t qfp_gate_enter(struct qfp *fp);
 void qfp_gate_exit(struct qfp *fp, uint64_t epoch);
 void qfp_reclaim(struct qfp *fp, int wait);
+void qfp_retire(struct qfp *fp, struct qfp_retired *r, uint64_t at,
+                void (*release)(struct qfp *, struct qfp_retired *));
 
 /* The target batches of `epoch` see for a UIDB and direction; NULL for a UIDB not in use. */
 static inline const struct qfp_target *qfp_target_at(const struct qfp *fp, uint32_t uidb, uint32_t dir,
@@ -330,6 +340,10 @@ QFP_PATH_DECLARE(avx512)
 #undef QFP_PATH_DECLARE
 
 /* qfp_acl.c */
+int qfp_acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
+                  struct qfp_acl **out);
+void qfp_acl_free(struct qfp_acl *acl);
+int qfp_acl_slot_check(struct qfp *fp, uint32_t slot);   /* a slot that holds an ACL */
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */
 void qfp_acl_unref(struct qfp *fp, int32_t slot);
 void qfp_acl_free_all(struct qfp *fp);

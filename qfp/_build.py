@@ -14,8 +14,10 @@ from cffi import FFI
 ROOT = Path(__file__).resolve().parent.parent
 CSRC = ROOT / "csrc"
 SOURCES = [
+    "csrc/qfp_ctl.c",
     "csrc/qfp_table.c",
     "csrc/qfp_acl.c",
+    "csrc/qfp_acl_replace.c",
     "csrc/qfp_acl_index.c",
     "csrc/qfp_acl_bitvec.c",
     "csrc/qfp_policy.c",

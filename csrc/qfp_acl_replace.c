@@ -1,0 +1,62 @@
+/*
+ * qfp_acl_replace.c - replacing an ACL in place. Policies whose access-group terms name the slot
+ * answer those terms from bits built over its ACEs (qfp_policy.c), so the new ACL and their new
+ * bits are built first and published together, behind one closed gate. It sits above both ACLs
+ * and policies, which know nothing of each other's changes.
+ */
+#include <stdlib.h>
+
+#include "qfp_impl.h"
+
+static int policy_names_acl(const struct qfp_policy *pol, uint32_t slot)
+{
+    for (uint32_t i = 0; i < pol->nterms; i++)
+        if (pol->terms[i].kind == QFP_TERM_ACL && pol->terms[i].ref == slot)
+            return 1;
+    return 0;
+}
+
+int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
+                    const uint64_t *hits)
+{
+    qfp_ctl_lock(fp);
+    struct qfp_acl *acl = NULL;
+    int rc = qfp_acl_slot_check(fp, slot);
+    if (rc == QFP_OK)
+        rc = qfp_acl_build(fp, aces, naces, hits, &acl);
+    struct qfp_term_bits **bits = NULL;
+    if (rc == QFP_OK && fp->acls[slot].refs) {
+        /* The policies whose access-group terms name this ACL answer them from bits built over
+         * its ACEs: build their new bits now, publish them with the ACL. */
+        bits = calloc(fp->max_policies, sizeof *bits);
+        if (!bits) {
+            qfp_acl_free(acl);
+            rc = qfp_fail(fp, QFP_ENOMEM, "no memory to replace ACL slot %u", slot);
+        }
+    }
+    if (rc == QFP_OK) {
+        for (uint32_t h = 0; bits && h < fp->max_policies; h++) {
+            const struct qfp_policy *pol = fp->policies[h];
+            if (pol && pol->term_bits && policy_names_acl(pol, slot))
+                bits[h] = qfp_term_bits_build(fp, pol, (int32_t)slot, acl);
+        }
+        struct qfp_acl *old = fp->acls[slot].acl;
+        qfp_gate_close(fp);
+        fp->acls[slot].acl = acl;
+        for (uint32_t h = 0; bits && h < fp->max_policies; h++) {
+            struct qfp_policy *pol = fp->policies[h];
+            if (pol && pol->term_bits && policy_names_acl(pol, slot)) {
+                struct qfp_term_bits *previous = pol->term_bits;
+                pol->term_bits = bits[h];
+                bits[h] = previous;   /* freed below, once no batch can see it */
+            }
+        }
+        qfp_gate_open(fp);
+        for (uint32_t h = 0; bits && h < fp->max_policies; h++)
+            qfp_term_bits_free(bits[h]);
+        qfp_acl_free(old);
+    }
+    free(bits);
+    qfp_ctl_unlock(fp);
+    return rc;
+}
