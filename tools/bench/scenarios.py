@@ -29,6 +29,7 @@ from qfp_model.qfp.tables import (CLASS_DEFAULT, PROTO_TCP, PROTO_UDP, Ace, Dire
 from qfp_model.control.headend import Headend
 
 from ..coa_client import CoaEndpoint
+from .baseline import NumpyBaseline
 from .progress import Progress, rss_bytes
 from .workloads import BATCH, advance, ip, mixed_policies, seed_session, time_process
 
@@ -86,8 +87,7 @@ def program_sessions(fp, count: int, policies: list[int], acl: int | None = None
 
 # ---- measuring ------------------------------------------------------------------------------------
 def _factories():
-    from .baseline import NumpyBaseline
-    from qfp_model.qfp.fastpath import FastPath
+    from qfp_model.qfp.fastpath import FastPath   # the C extension, loaded on first use
 
     return FastPath, NumpyBaseline
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import qfp_model.qfp as qfp_binding
+from qfp_model.qfp.packets import check_shape
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "dpdk_peer.c"     # package data: installed beside this module
@@ -132,8 +133,7 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
     """Classify `batch` against `aces` with rte_acl (every algorithm, best of `repeat` passes each)
     and time rte_meter over the batch. Raises PeerError when the program fails, including when an
     ACE cannot be expressed in rte_acl (established, fragments)."""
-    from qfp_model.qfp.fastpath import compiled_aces
-    from qfp_model.qfp.packets import check_shape
+    from qfp_model.qfp.fastpath import compiled_aces   # the C extension, loaded on first use
 
     check_shape(batch)
     if not isinstance(repeat, int) or repeat < 1:
