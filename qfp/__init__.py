@@ -1,4 +1,4 @@
-"""qfp: the QFP fast path model's Python face.
+"""qfp_model.qfp: the QFP fast path model's Python face.
 
 FastPath is the C fast path; ReferenceFastPath (qfp.reference) the pure-Python model that defines its
 semantics; qfp.tables the values both take; qfp.packets the numpy batches both process."""
