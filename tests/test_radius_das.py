@@ -12,6 +12,7 @@ from coa_helpers import KEY, decode_reply, error_cause, request
 from qfp_model.control.config.model import DynamicAuthor, DynamicAuthorClient, Secret
 from qfp_model.control.errors import PeerNak
 from qfp_model.control.radius import Dispatch, Drop, DynamicAuthorServer, NasIdentity, Send
+from qfp_model.control.radius import das as das_module
 from qfp_model.control.radius import packet as P
 
 CLIENT = ("127.0.0.1", 40000)
@@ -191,3 +192,55 @@ def test_disconnect_replies_are_disconnect_codes_and_a_nak_echoes_what_it_refuse
     assert reply["Cisco-AVPair"] == ["ip:frob=1"]
     assert das.counters["127.0.0.1"]["disconnect-naks"] == 1
     assert das.counters["127.0.0.1"]["nak-401"] == 1
+
+
+# ---- bounds (issue 11): nothing a peer sends makes the server re-apply, amplify or grow ------------
+
+def test_a_full_cache_refuses_new_requests_and_never_forgets_an_unexpired_one():
+    """A retransmission arriving late in its window, after more requests than the cache holds, is
+    answered from the cache (never applied again); a new request finding the cache full gets 506."""
+    das = server()
+    das.cache_size = 3
+    first = encode(request(["audit-session-id=A", "ip:inacl=OLD"], identifier=1))
+    decision = das.receive(first, CLIENT, NOW)
+    ack = das.answer(decision.request, None, NOW).data
+    for n in (2, 3):
+        later = das.receive(encode(request([f"audit-session-id=A{n}"], identifier=n)), CLIENT, NOW + n)
+        das.answer(later.request, None, NOW + n)
+    refused = das.receive(encode(request(["audit-session-id=B", "ip:inacl=NEW"], identifier=9)), CLIENT, NOW + 5)
+    assert isinstance(refused, Send) and error_cause(decode_reply(refused.data)) == "Resources-Unavailable"
+    assert das.counters["127.0.0.1"]["refused-cache-full"] == 1
+    resent = das.receive(first, CLIENT, NOW + das.cache_seconds - 1)
+    assert isinstance(resent, Send) and resent.data == ack
+    # Once the first entries expire there is room again.
+    assert isinstance(das.receive(encode(request(["audit-session-id=C"], identifier=10)), CLIENT,
+                                  NOW + das.cache_seconds + 1), Dispatch)
+
+
+def test_a_nak_never_exceeds_4096_octets_however_the_request_packed_its_avpairs():
+    das = server()
+    # One Cisco VSA packs as many 3-octet sub-attributes as 253 octets hold: the most echo per octet.
+    subs = b"".join(bytes((1, 3)) + b"x" for _ in range(82))
+    vsa = bytes((26, 6 + len(subs))) + struct.pack("!L", 9) + subs
+    attrs = vsa * 15
+    data = P.sign_request(P.COA_REQUEST, 7, attrs, KEY.encode())
+    assert len(data) <= P.MAX_LENGTH
+    decision = das.receive(data, CLIENT, NOW)
+    nak = das.answer(decision.request, PeerNak(401, "unsupported", decision.request.attributes), NOW).data
+    assert len(nak) <= P.MAX_LENGTH
+    assert decode_reply(nak).code == P.COA_NAK
+
+
+def test_a_nak_carries_one_error_cause_even_when_the_request_had_one():
+    das = server()
+    decision = das.receive(encode(request(["audit-session-id=X"], Error_Cause=201)), CLIENT, NOW)
+    nak = decode_reply(das.answer(decision.request, PeerNak(401, "unsupported", decision.request.attributes), NOW).data)
+    assert nak["Error-Cause"] == ["Unsupported-Attribute"]
+
+
+def test_sources_that_are_not_clients_are_counted_in_bounded_space():
+    das = server()
+    for n in range(das_module.UNKNOWN_SOURCES_MAX + 500):
+        das.receive(b"\x2b\x00\x00\x14" + bytes(16), (f"198.18.{n >> 8 & 255}.{n & 255}", 9), NOW)
+    assert len(das.unknown_clients) == das_module.UNKNOWN_SOURCES_MAX + 1
+    assert das.unknown_clients[das_module.OTHER_SOURCES] == 500

@@ -190,14 +190,25 @@ def reply(request: pyrad_packet.CoAPacket, code: int, *, error_cause: int | None
           echo: tuple[Attribute, ...] = ()) -> bytes:
     """The encoded reply: Proxy-State copied in order (pyrad's CreateReply does), Error-Cause when
     given, `echo`'d attributes (a NAK may carry back the ones it refuses, RFC 5176 section 3.5),
-    and a Message-Authenticator when the request had one."""
+    and a Message-Authenticator when the request had one.
+
+    The echo is a courtesy, so it gives way: an Error-Cause the request carried is not echoed (a
+    reply has one Error-Cause, ours), and echoed attributes stop where the next would take the
+    reply past 4,096 octets. Each echoed Cisco sub-attribute is a VSA of its own, so a request
+    that packed many into one VSA could otherwise come back larger than it went out."""
     answer = request.CreateReply()
     answer.code = code
     if request.message_authenticator:
         answer.add_message_authenticator()
     if error_cause is not None:
         answer.AddAttribute("Error-Cause", error_cause)
+    room = MAX_LENGTH - len(answer.ReplyPacket())
     for attribute in echo:
+        if attribute.vendor is None and attribute.type == ERROR_CAUSE:
+            continue
+        room -= len(attribute.wire)
+        if room < 0:
+            break
         if attribute.vendor is None:
             answer.setdefault(attribute.type, []).append(attribute.value)
         else:
