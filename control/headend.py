@@ -64,7 +64,7 @@ class Headend:
         return self.console.show_data(line)
 
     # ---- IO ----
-    async def start_services(self, control_path: str, coa_host: str = COA_HOST,
+    async def start_services(self, control_path: str | None, coa_host: str = COA_HOST,
                              coa_port: int | None = None) -> services.Services:
         """The control socket on `control_path`, and the CoA listener on (coa_host, coa_port or
         dynamic-author's `port`) when the configuration has dynamic-author; on the running loop."""

@@ -19,7 +19,7 @@ from qfp_model.control.errors import ConfigError, ControlError, ExecError
 from qfp_model.control.exec.shell import DEFAULT_HISTORY, Shell
 from qfp_model.control.grammar.engine import format_error
 from qfp_model.control.headend import COA_HOST, Headend
-from qfp_model.control.io.control_socket import ControlClient, default_socket_path
+from qfp_model.control.io.control_socket import ControlClient
 from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from qfp_model.qfp import QfpError
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"qfp run: cannot read {args.config}: {exc.strerror}", file=sys.stderr)
         return 1
-    path = args.control or default_socket_path()
+    path = args.control   # None: the private default (control/io/ownership.py)
 
     if not sys.stdin.isatty():
         return asyncio.run(_serve_until_signal(headend, path, args.coa_listen, args.coa_port))
@@ -95,7 +95,7 @@ def _print_notices(services) -> None:
         print(f"qfp run: {notice}", file=sys.stderr, flush=True)
 
 
-async def _serve_until_signal(headend: Headend, path: str, coa_host: str, coa_port: int | None) -> int:
+async def _serve_until_signal(headend: Headend, path: str | None, coa_host: str, coa_port: int | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -106,7 +106,7 @@ async def _serve_until_signal(headend: Headend, path: str, coa_host: str, coa_po
         print(f"qfp run: {exc}", file=sys.stderr)
         return 1
     _print_notices(services)
-    print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {path} (SIGINT or SIGTERM stops it)", flush=True)
+    print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {services.control.path} (SIGINT or SIGTERM stops it)", flush=True)
     if services.coa is not None:
         host, port = services.coa.address
         print(f"qfp run: RADIUS dynamic-author on {host}:{port}/udp", flush=True)

@@ -10,7 +10,10 @@ shell can lay the caret out under its own prompt; ControlClient turns it back in
 
 The server runs on asyncio, so that the RADIUS CoA listener shares its loop; every call into the
 device runs on that loop's thread, one at a time, so the device needs no locks. A client can never
-bring the server down: a malformed request gets an error reply, a failing command `% Internal error`.
+bring the server down: a malformed request gets an error reply, a failing command `% Internal error`;
+clients beyond MAX_CLIENTS are turned away, an idle one is hung up on after IDLE_TIMEOUT seconds,
+and a refusal of either kind is logged once and then counted (`refused`). Only the device's own
+user is served (control/io/ownership.py).
 """
 from __future__ import annotations
 
@@ -21,20 +24,19 @@ import logging
 import os
 import socket
 import stat
+from collections import Counter
 
-from ..grammar.engine import (AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand,
-                       format_error)
 from ..errors import ControlError, ExecError
+from ..grammar.engine import (AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand,
+                              format_error)
+from .ownership import default_socket_path, restrictive_umask, same_user
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST = 64 * 1024   # bytes in one request line; a command line is far shorter
+MAX_CLIENTS = 64          # connections at once; more are answered with an error and closed
+IDLE_TIMEOUT = 3600.0     # seconds a client may stay silent (IOS's exec-timeout is minutes, too)
 OPS = ("execute", "complete", "help", "prompt")
-
-
-def default_socket_path() -> str:
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return os.path.join(runtime, "qfp.sock") if runtime else f"/tmp/qfp-{os.getuid()}.sock"
 
 
 class SocketInUse(ControlError):
@@ -49,6 +51,8 @@ def handle_request(target, raw: bytes | str) -> dict:
         request = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         return _error(f"% Malformed request: {exc}")
+    except RecursionError:   # a line of 30,000 opening brackets: nested too deep to be a request
+        return _error("% Malformed request: nested too deeply")
     if not isinstance(request, dict):
         return _error("% Malformed request: not a JSON object")
     op, line = request.get("op"), request.get("line", "")
@@ -107,15 +111,23 @@ class ControlServer:
     A target that has `open_terminal()` gets asked for one per connection, so that each client has its
     own mode (one client's `configure terminal` is not another's); otherwise all clients share it."""
 
-    def __init__(self, target, path: str | None = None):
+    def __init__(self, target, path: str | None = None, *, max_clients: int = MAX_CLIENTS,
+                 idle_timeout: float = IDLE_TIMEOUT):
         self.target = target
-        self.path = path or default_socket_path()
+        self.path = path            # None: the default, found (and checked private) at start()
+        self.max_clients = max_clients
+        self.idle_timeout = idle_timeout
+        self.clients = 0
+        self.refused: Counter = Counter()   # connections turned away, by reason
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
+        if self.path is None:
+            self.path = default_socket_path()
         _claim(self.path)
-        self._server = await asyncio.start_unix_server(self._serve_client, path=self.path, limit=MAX_REQUEST)
-        os.chmod(self.path, 0o600)   # the device's CLI is its owner's alone
+        with restrictive_umask():   # 0600 from the first instant: no window for another user
+            self._server = await asyncio.start_unix_server(self._serve_client, path=self.path,
+                                                           limit=MAX_REQUEST)
 
     async def close(self) -> None:
         if self._server is None:
@@ -129,11 +141,20 @@ class ControlServer:
             pass
 
     async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        refusal = self._refusal(writer)
+        if refusal is not None:
+            await self._hang_up(writer, refusal)
+            return
+        self.clients += 1
         terminal = self.target.open_terminal() if hasattr(self.target, "open_terminal") else self.target
         try:
             while True:
                 try:
-                    raw = await reader.readline()
+                    raw = await asyncio.wait_for(reader.readline(), self.idle_timeout)
+                except asyncio.TimeoutError:
+                    self._note_refusal("idle", f"% Idle for {self.idle_timeout:g} s: disconnected")
+                    await _send(writer, _error(f"% Idle for {self.idle_timeout:g} s: disconnected"))
+                    break
                 except (ValueError, asyncio.LimitOverrunError):
                     # Past the limit the stream cannot find the next line: answer, then hang up.
                     await _send(writer, _error(f"% Malformed request: longer than {MAX_REQUEST} bytes"))
@@ -144,11 +165,38 @@ class ControlServer:
         except ConnectionError:
             pass   # the client went away mid-reply
         finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except ConnectionError:
-                pass
+            self.clients -= 1
+            await _close(writer)
+
+    def _refusal(self, writer: asyncio.StreamWriter) -> tuple[str, str] | None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None and not same_user(sock):
+            return "not-owner", "% Permission denied: this device serves its owner only"
+        if self.clients >= self.max_clients:
+            return "too-many-clients", f"% Too many clients: {self.max_clients} are connected"
+        return None
+
+    async def _hang_up(self, writer: asyncio.StreamWriter, refusal: tuple[str, str]) -> None:
+        self._note_refusal(*refusal)
+        try:
+            await _send(writer, _error(refusal[1]))
+        except ConnectionError:
+            pass
+        await _close(writer)
+
+    def _note_refusal(self, reason: str, text: str) -> None:
+        """Logged the first time, counted every time: a flood of them must not flood the log."""
+        if not self.refused[reason]:
+            log.warning("control socket %s: %s (further ones are counted, not logged)", self.path, text[2:])
+        self.refused[reason] += 1
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except ConnectionError:
+        pass
 
 
 async def _send(writer: asyncio.StreamWriter, reply: dict) -> None:
@@ -184,12 +232,17 @@ class ControlClient:
     does, and ConnectionError when there is no device or it goes away."""
 
     def __init__(self, path: str | None = None, timeout: float | None = None):
-        self.path = path or default_socket_path()
+        self.path = path            # None: the default, found at connect()
         self.timeout = timeout
         self._sock: socket.socket | None = None
         self._file = None
 
     def connect(self) -> ControlClient:
+        if self.path is None:
+            try:
+                self.path = default_socket_path()
+            except ControlError as exc:   # no private directory of ours: no device of ours either
+                raise ConnectionError(str(exc)) from None
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
@@ -197,6 +250,9 @@ class ControlClient:
         except OSError as exc:
             sock.close()
             raise ConnectionError(f"no device is listening on {self.path} ({exc.strerror or exc})") from None
+        if not same_user(sock):   # someone else's process holds the path: tell it nothing
+            sock.close()
+            raise ConnectionError(f"the socket {self.path} is served by another user's process, not your device")
         self._sock, self._file = sock, sock.makefile("rwb")
         return self
 
