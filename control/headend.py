@@ -42,6 +42,16 @@ class Headend:
         (Device.from_config_file says how bad lines are treated)."""
         return cls(Device.from_config_file(path, lenient=lenient, fastpath=fastpath))
 
+    def close(self) -> None:
+        """Free the fast path's tables now; the services, if started, are stopped by their owner."""
+        self.device.close()
+
+    def __enter__(self) -> Headend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def open_terminal(self) -> Terminal:
         """A terminal of its own for one more CLI user (each control-socket connection)."""
         return Terminal(self.device, self.commands)

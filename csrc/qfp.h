@@ -18,9 +18,8 @@
  *
  * A UIDB's packets belong to one thread at a time (its policers' buckets are its own). Threads that
  * process different UIDBs share no writes: an ACL's per-ACE counters, which every target naming
- * the ACL bumps, are kept in a shard per thread and summed when read. Beyond four threads shards
- * are shared; their counters are bumped without a lock, so two threads may then, rarely, lose one
- * count between them (never corrupt it).
+ * the ACL bumps, are kept in a shard per thread and summed when read. Beyond four threads the
+ * rest share one more shard, bumped with locked adds: no count is lost at any thread count.
  */
 #ifndef QFP_H
 #define QFP_H

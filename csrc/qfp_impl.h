@@ -30,16 +30,32 @@ _Static_assert(QFP_ISA_PORTABLE == QFP_SIMD_PORTABLE && QFP_ISA_AVX2 == QFP_SIMD
 /* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
 #define QFP_UNITS_PER_BYTE 8000000000ull
 
-/* A counter that batches in several threads may bump at once (the per-ACE counters: an ACL is
- * shared by every target that names it). A bump is a relaxed load and store, not a locked add: a
- * plain move on every CPU we build for, and no data race in C11 terms. Two threads bumping the same
- * counter in the same instant may lose one increment; they can never tear it. The per-ACE counters
- * are sharded by thread besides (QFP_COUNTER_SHARDS), so that threads do not share them at all. */
+/* A counter that batches in several threads may bump (the per-ACE counters: an ACL is shared by
+ * every target that names it). They are sharded by thread (QFP_COUNTER_SHARDS): a thread with a
+ * shard of its own bumps with a relaxed load and store, a plain move on every CPU we build for and
+ * no data race in C11 terms, since no other thread writes that shard. Threads beyond those share the
+ * last shard and bump it with a locked add, so that no count is ever lost at any thread count. */
 typedef _Atomic uint64_t qfp_counter;
+
+/* The first QFP_COUNTER_SHARDS - 1 threads to run a batch each take a shard of an ACL's counters for
+ * their own (qfp_thread_shard), bumped without sharing a cache line; every later thread bumps the
+ * last one, QFP_COUNTER_SHARED, with locked adds. A read sums the shards. */
+#define QFP_COUNTER_SHARDS 5
+#define QFP_COUNTER_SHARED (QFP_COUNTER_SHARDS - 1)
 
 static inline void qfp_counter_bump(qfp_counter *c)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+/* Bump a counter of `shard`: the shared shard takes a locked add, an owned one a plain move. The
+ * branch goes the same way for a whole batch. */
+static inline void qfp_counter_bump_in(qfp_counter *c, uint32_t shard)
+{
+    if (shard == QFP_COUNTER_SHARED)
+        atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    else
+        qfp_counter_bump(c);
 }
 
 static inline uint64_t qfp_counter_read(const qfp_counter *c)
@@ -79,9 +95,6 @@ struct qfp_acl_index {
     uint32_t *pool;
 };
 
-/* Up to this many threads bump an ACL's counters without sharing a cache line: each thread takes
- * a shard on its first batch (qfp_thread_shard), and a read sums the shards. */
-#define QFP_COUNTER_SHARDS 4
 
 /* A mid-sized ACL's bit vectors (qfp_acl_bitvec.c): ten tables of 256 vectors, selected by the
  * address bytes, the protocol, and DSCP | ACK-or-RST << 6. From QFP_BV_SHARE_MIN words on, each

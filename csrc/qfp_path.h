@@ -565,7 +565,7 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
         struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
         uint32_t hit = acl_lookup(acl, p);
         /* The implicit deny's counter sits at [naces] of the row. */
-        qfp_counter_bump(&acl->hits[(size_t)shard * acl->stride + hit]);
+        qfp_counter_bump_in(&acl->hits[(size_t)shard * acl->stride + hit], shard);
         if (hit == acl->naces) {
             v->ace = QFP_ACE_IMPLICIT;
             v->action = QFP_DROP;

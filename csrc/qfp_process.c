@@ -21,8 +21,10 @@ uint32_t qfp_thread_shard(void)
 {
     static atomic_uint next_shard;
     static _Thread_local uint32_t shard = UINT32_MAX;
-    if (shard == UINT32_MAX)
-        shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % QFP_COUNTER_SHARDS;
+    if (shard == UINT32_MAX) {
+        uint32_t n = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed);
+        shard = n < QFP_COUNTER_SHARED ? n : QFP_COUNTER_SHARED;
+    }
     return shard;
 }
 

@@ -15,6 +15,18 @@ from .tables import Ace, Binding, Direction, Policy
 
 
 class FastPathAPI(abc.ABC):
+    # ---- lifetime: `with FastPath() as fp:` frees the tables at the end of the block ----
+    def close(self) -> None:
+        """Free what the fast path holds now rather than when it is collected. The reference
+        holds only Python objects, so this is the C fast path's business; calls after it raise
+        Closed there. A batch must not be running in another thread meanwhile."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ---- ACLs: slots holding an ordered ACE list and its per-ACE counters ----
     @abc.abstractmethod
     def acl_create(self, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> int:

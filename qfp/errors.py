@@ -12,6 +12,10 @@ class TableError(QfpError, ValueError):
     """A table or packet batch that is malformed; found in Python, before C sees it."""
 
 
+class Closed(QfpError, ValueError):
+    """The fast path was closed: its tables are gone (as a closed file's buffer is)."""
+
+
 class FastPathError(QfpError):
     """C refused a control operation; `status` is its qfp_status code."""
 

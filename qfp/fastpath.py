@@ -214,7 +214,7 @@ class FastPath(FastPathAPI):
         status = lib.qfp_create(max_uidbs, max_acls, max_policies, out)
         if status != lib.QFP_OK:
             raise errors.OutOfMemory("cannot allocate the fast path's tables", status)
-        self._fp = ffi.gc(out[0], lib.qfp_destroy)
+        self._handle = ffi.gc(out[0], lib.qfp_destroy)
         self.max_uidbs = max_uidbs
         if not 0 <= acl_bitvec_head <= 1 << 20:
             raise errors.TableError(f"acl_bitvec_head {acl_bitvec_head} is outside 0..2^20")
@@ -227,6 +227,21 @@ class FastPath(FastPathAPI):
             if simd not in simd_supported():
                 raise errors.TableError(f"this CPU cannot run {simd} (it has: {', '.join(simd_supported())})")
             self._check(lib.qfp_set_simd(self._fp, SIMD_LEVELS[simd]))
+
+    @property
+    def _fp(self):
+        if self._handle is None:
+            raise errors.Closed("this fast path is closed")
+        return self._handle
+
+    def close(self) -> None:
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            ffi.release(handle)   # qfp_destroy now, not when the garbage collector gets to it
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
 
     @property
     def simd(self) -> str:

@@ -76,6 +76,17 @@ class Device:
             device.log("%PARSER-6-NOTMODELED: kept but not modeled: " + ", ".join(result.unmodeled))
         return device
 
+    # ---- lifetime ----
+    def close(self) -> None:
+        """Free the fast path's tables now (the device owns the fast path it was given)."""
+        self.fp.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ---- state ----
     @property
     def hostname(self) -> str:
