@@ -366,6 +366,9 @@ class RunningConfig:
             self.layout.append((kind, name))
             return
         rank = section_rank(kind, name)
+        if rank is None:   # a command whose section IOS's order does not tell us: last, before `end`
+            self.layout.append((kind, name))
+            return
         at = 0
         for i, (k, n) in enumerate(self.layout):
             r = section_rank(k, n)
