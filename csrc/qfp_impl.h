@@ -27,9 +27,6 @@
 _Static_assert(QFP_ISA_PORTABLE == QFP_SIMD_PORTABLE && QFP_ISA_AVX2 == QFP_SIMD_AVX2 &&
                QFP_ISA_AVX512 == QFP_SIMD_AVX512, "QFP_ISA_* must match enum qfp_simd");
 
-/* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
-#define QFP_UNITS_PER_BYTE 8000000000ull
-
 /* A counter that batches in several threads may bump at once (the per-ACE counters: an ACL is
  * shared by every target that names it). A bump is a relaxed load and store, not a locked add: a
  * plain move on every CPU we build for, and no data race in C11 terms. Two threads bumping the same

@@ -6,8 +6,6 @@
 #include "qfp_impl.h"
 
 #define FIELD29 ((1u << 29) - 1)
-#define RATE_MIN 8000ull
-#define RATE_MAX ((1ull << 37) - 1)
 
 static const uint64_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
 
@@ -67,9 +65,9 @@ int qfp_police_profile(struct qfp *fp, const struct qfp_class_cfg *cfg, struct q
         return qfp_fail(fp, QFP_EINVAL, "class %s: hw_policer[0] has no policer mode", cfg->name);
     if (hw[1] & ~FIELD29)
         return qfp_fail(fp, QFP_EINVAL, "class %s: hw_policer[1] has reserved bits set", cfg->name);
-    if (p->cir < RATE_MIN || p->cir > RATE_MAX)
+    if (p->cir < QFP_RATE_MIN || p->cir > QFP_RATE_MAX)
         return qfp_fail(fp, QFP_EINVAL, "class %s: cir %llu outside %llu..%llu", cfg->name,
-                        (unsigned long long)p->cir, RATE_MIN, RATE_MAX);
+                        (unsigned long long)p->cir, QFP_RATE_MIN, QFP_RATE_MAX);
     if (bc == 0)
         return qfp_fail(fp, QFP_EINVAL, "class %s: bc is zero", cfg->name);
     if (p->mode == QFP_POLICE_1R2C) {
@@ -80,9 +78,9 @@ int qfp_police_profile(struct qfp *fp, const struct qfp_class_cfg *cfg, struct q
         return qfp_fail(fp, QFP_EINVAL, "class %s: be is zero", cfg->name);
     }
     if (p->mode == QFP_POLICE_2R3C) {
-        if (p->pir < p->cir || p->pir > RATE_MAX)
+        if (p->pir < p->cir || p->pir > QFP_RATE_MAX)
             return qfp_fail(fp, QFP_EINVAL, "class %s: pir %llu outside cir..%llu", cfg->name,
-                            (unsigned long long)p->pir, RATE_MAX);
+                            (unsigned long long)p->pir, QFP_RATE_MAX);
     } else if (hw[3]) {
         return qfp_fail(fp, QFP_EINVAL, "class %s: only a 2R3C policer has a pir", cfg->name);
     }

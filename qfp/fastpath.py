@@ -31,17 +31,25 @@ _TERM_KINDS = {"any": lib.QFP_TERM_ANY, "dscp": lib.QFP_TERM_DSCP,
                "access-group": lib.QFP_TERM_ACL, "class-map": lib.QFP_TERM_CLASSMAP}
 
 
-def _check_layout(ctype: str, dtype: np.dtype) -> None:
+# The numpy dtypes that C reads and writes in place, by the struct each must be.
+LAYOUTS = {"struct qfp_pkt": PACKET_DTYPE, "struct qfp_verdict": VERDICT_DTYPE}
+
+
+def check_layout(ctype: str, dtype: np.dtype) -> None:
     """The numpy dtype must be the C struct, field for field, or batches would be misread."""
     if ffi.sizeof(ctype) != dtype.itemsize:
         raise ImportError(f"{ctype} is {ffi.sizeof(ctype)} bytes in C, {dtype.itemsize} in numpy")
-    for name in dtype.names:
-        if ffi.offsetof(ctype, name) != dtype.fields[name][1]:
-            raise ImportError(f"{ctype}.{name} is at a different offset in C and in numpy")
+    c_fields = dict(ffi.typeof(ctype).fields)
+    if list(c_fields) != list(dtype.names):
+        raise ImportError(f"{ctype} has fields {', '.join(c_fields)} in C, {', '.join(dtype.names)} in numpy")
+    for name, c_field in c_fields.items():
+        field_dtype, offset = dtype.fields[name][:2]
+        if c_field.offset != offset or ffi.sizeof(c_field.type) != field_dtype.itemsize:
+            raise ImportError(f"{ctype}.{name} has a different offset or size in C and in numpy")
 
 
-_check_layout("struct qfp_pkt", PACKET_DTYPE)
-_check_layout("struct qfp_verdict", VERDICT_DTYPE)
+for _ctype, _dtype in LAYOUTS.items():
+    check_layout(_ctype, _dtype)
 
 
 def _name(cdata) -> str:

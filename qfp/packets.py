@@ -1,12 +1,13 @@
 """Packet batches and verdicts as numpy structured arrays, laid out as csrc/qfp.h's structs.
 
 The fast path reads a batch in place (no copy), so the dtypes below must match the C structs byte for
-byte; qfp.fastpath checks every offset against C's offsetof() at import."""
+byte; qfp.fastpath checks every field's offset and size against C's at import."""
 from __future__ import annotations
 
 import numpy as np
 
 from .errors import TableError
+from .tables import Direction
 
 PACKET_DTYPE = np.dtype([
     ("ts_ns", "<u8"),
@@ -34,15 +35,20 @@ VERDICT_DTYPE = np.dtype([
     ("reason", "u1"),
 ])
 
+# csrc/qfp.h's codes, repeated so that the reference model runs without the C extension;
+# tests/test_c_contract.py holds each to C's value.
 FAMILY_IPV4 = 4
 FRAG_NONE, FRAG_INITIAL, FRAG_NONINITIAL = 0, 1, 2
 FORWARD, DROP = 0, 1
 CONFORM, EXCEED, VIOLATE, COLOUR_NONE = 0, 1, 2, 3
+COLOUR_COUNT = 3    # conform, exceed, violate: the colours counters are kept for
 REASON_NONE, REASON_NO_UIDB, REASON_ACL, REASON_POLICE = 0, 1, 2, 3
 ACE_NONE, ACE_IMPLICIT = 0xFFFFFFFF, 0xFFFFFFFE
 CLASS_NONE = 0xFFFF
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+
+NS_PER_S = 1_000_000_000   # ts_ns counts virtual time in ns
 
 
 def empty_batch(n: int) -> np.ndarray:
@@ -65,7 +71,7 @@ def check_batch(batch: np.ndarray, first: int = 0) -> None:
     same check in C, qfp_batch_check, and calls this to word the error; `first` is the index of
     batch[0] in the batch the user gave.)"""
     check_shape(batch)
-    for name, limit in (("dir", 1), ("frag", FRAG_NONINITIAL), ("dscp", 63)):
+    for name, limit in (("dir", int(max(Direction))), ("frag", FRAG_NONINITIAL), ("dscp", 63)):
         column = batch[name]
         if column.size and column.max() > limit:
             bad = int(np.argmax(column > limit))

@@ -10,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import TableError
-from .tables import DROP, TRANSMIT, PoliceAction, Policer, PoliceMode
+from .tables import BURST_MAX, DROP, TRANSMIT, PoliceAction, Policer, PoliceMode
 
 _MANTISSA_BITS = 29
 _MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1
 _EXPONENT_MAX = 7
-_FIELD_MASK = (1 << 29) - 1
+_FIELD_MASK = BURST_MAX   # Bc and Be fill 29-bit fields
 
-_ACTION_CODES = {"transmit": 1, "drop": 2, "set-dscp-transmit": 3, "set-prec-transmit": 4}
-_ACTION_KINDS = {code: kind for kind, code in _ACTION_CODES.items()}
+# csrc/qfp.h's enum qfp_police_action, by IOS action name (tests/test_c_contract.py checks them).
+ACTION_CODES = {"transmit": 1, "drop": 2, "set-dscp-transmit": 3, "set-prec-transmit": 4}
+_ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
 # Code 0 stands for the colour's IOS default, so an all-default policer has police_info 0.
 _COLOUR_DEFAULTS = (TRANSMIT, DROP, DROP)
 
@@ -47,7 +48,7 @@ def decode_rate(word: int) -> int:
 def _encode_action(colour: int, action: PoliceAction) -> tuple[int, int]:
     if action == _COLOUR_DEFAULTS[colour]:
         return 0, 0
-    return _ACTION_CODES[action.kind], action.value
+    return ACTION_CODES[action.kind], action.value
 
 
 def _decode_action(colour: int, code: int, value: int) -> PoliceAction:
