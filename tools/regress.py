@@ -161,13 +161,13 @@ def check_number(what: str, spec, actual) -> None:
         raise Mismatch(what, shown, actual)
 
 
-def _direction_name(value: str | None) -> str:
-    if value is None:
-        return "input"
-    for name in ("input", "output"):
-        if name.startswith(value.lower()):
-            return name
-    raise CaseError(f"direction {value!r} is neither input nor output")
+def _direction(value: str | None) -> Direction:
+    if not value:
+        return Direction.IN
+    try:
+        return Direction.from_ios_name(value)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
 
 
 def _find_class(classes: list, path: str):
@@ -193,7 +193,7 @@ def _class_counters(cls: dict) -> dict:
 
 def check_class(headend: Headend, spec: dict) -> None:
     spec = dict(spec)
-    interface, direction = spec.pop("interface"), _direction_name(spec.pop("direction", None))
+    interface, direction = spec.pop("interface"), _direction(spec.pop("direction", None)).ios_name
     name = spec.pop("class")
     twin = headend.show_data(f"show policy-map interface {interface} {direction}")
     policies = twin[0]["service_policies"] if twin else []
@@ -229,7 +229,7 @@ def check_ace(headend: Headend, spec: dict) -> None:
 
 def check_policy(headend: Headend, spec: dict) -> None:
     interface = headend.device.session(spec["interface"]).interface
-    direction = _direction_name(spec.get("direction"))
+    direction = _direction(spec.get("direction")).ios_name
     twin = headend.show_data(f"show platform hardware qfp active feature qos all {direction} all")
     entry = next((e for e in twin if e["interface"] == interface), None)
     actual = entry["policies"][0]["policy_name"] if entry else None
@@ -273,7 +273,7 @@ def _rate(value) -> int:
 def run_traffic(device, spec: dict) -> dict:
     spec = dict(spec)
     interface = spec.pop("interface")
-    direction = Direction.IN if _direction_name(spec.pop("direction", None)) == "input" else Direction.OUT
+    direction = _direction(spec.pop("direction", None))
     kwargs = dict(size=spec.pop("size"), rate=_rate(spec.pop("rate")))
     for key in ("packets", "duration", "source", "destination", "source_port", "destination_port"):
         if key in spec:
@@ -297,7 +297,7 @@ def run_traffic(device, spec: dict) -> dict:
 
 def run_replay(device, base: Path, spec: dict) -> dict:
     spec = dict(spec) if isinstance(spec, dict) else {"file": spec}
-    direction = Direction.IN if _direction_name(spec.get("direction")) == "input" else Direction.OUT
+    direction = _direction(spec.get("direction"))
     r = replay(device, base / spec["file"], interface=spec.get("interface"), direction=direction)
     if r.error:
         raise CaseError(r.error)

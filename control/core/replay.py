@@ -31,7 +31,6 @@ from qfp_model.qfp.tables import Direction
 from ..errors import ControlError
 
 BATCH = 65536
-DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
 
 
 @dataclass
@@ -156,7 +155,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
     report = {
         "interface": session.interface,
         "virtual_access": session.virtual_access,
-        "direction": DIRECTION_NAMES[direction],
+        "direction": Direction(direction).ios_name,
         "packets": int(out.size),
         "forwarded": int((action == P.FORWARD).sum()),
         "dropped_acl": int((reason == P.REASON_ACL).sum()),
@@ -194,7 +193,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
 
 
 def format_replay(result: ReplayResult) -> str:
-    seconds = (result.end_ns - result.start_ns) / 1e9
+    seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result.skipped.items()))
     lines = [f"Replayed {result.file}: {result.frames} frames, {result.packets} IPv4 packets"
              + (f" (skipped: {skipped})" if skipped else "")

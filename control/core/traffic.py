@@ -17,7 +17,6 @@ from qfp_model.qfp.tables import Direction
 from ..errors import ControlError
 
 BATCH = 65536
-NS_PER_S = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Stream:
         return cls(count=count, **fields)
 
     def departure(self, i: int, t0: int) -> int:
-        return t0 + i * self.size * 8 * NS_PER_S // self.rate
+        return t0 + i * self.size * 8 * P.NS_PER_S // self.rate
 
     def batches(self, t0: int, batch: int = BATCH) -> Iterator[np.ndarray]:
         """The stream as packet batches, starting at virtual time t0 (ns)."""
@@ -63,7 +62,7 @@ class Stream:
                             ("tcp_flags", self.tcp_flags), ("frag", self.frag),
                             ("length", self.size)):
             template[name] = value
-        step = self.size * 8 * NS_PER_S
+        step = self.size * 8 * P.NS_PER_S
         for first in range(0, self.count, batch):
             n = min(batch, self.count - first)
             out = np.full(n, template, dtype=P.PACKET_DTYPE)

@@ -11,7 +11,7 @@ from ..config import syntax as S
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session
-from ..core.traffic import NS_PER_S, TrafficResult
+from ..core.traffic import TrafficResult
 from ..errors import ControlError
 from ..grammar.engine import CommandSet
 
@@ -106,11 +106,10 @@ def _fragment(args: dict) -> int:
 
 
 def format_traffic(result: TrafficResult) -> str:
-    seconds = (result.end_ns - result.start_ns) / NS_PER_S
-    direction = "input" if result.direction == Direction.IN else "output"
+    seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     dropped = result.dropped_acl + result.dropped_police
     lines = [
-        f"Sent {result.packets} packets {direction} on {result.interface} "
+        f"Sent {result.packets} packets {result.direction.ios_name} on {result.interface} "
         f"in {seconds:.6f} s of virtual time",
         f"  forwarded {result.forwarded}, dropped {dropped} "
         f"(access-list {result.dropped_acl}, police {result.dropped_police})",

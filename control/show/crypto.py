@@ -32,9 +32,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
-from ._format import NS_PER_S, format_hms, format_uptime
+from ._format import format_hms, format_uptime
 
 IKE_LIFETIME_S = 86400
 IPSEC_LIFETIME_S = 3600

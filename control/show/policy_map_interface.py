@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from qfp_model.qfp import policer as policer_words
 from qfp_model.qfp.errors import TableError
-from qfp_model.qfp.readback import ClassState
+from qfp_model.qfp.readback import SET_DSCP, SET_PREC, ClassState
 from qfp_model.qfp.show_platform import MODE_NAMES
 from qfp_model.qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
 
@@ -39,8 +39,7 @@ from ..config.render import action_text
 from ._format import format_rate, rate_bps
 from ._mqc import match_text
 
-DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
-SET_KINDS = {1: "dscp", 2: "precedence"}     # ClassInfo.set_kind's codes (qfp.readback)
+SET_KINDS = {SET_DSCP: "dscp", SET_PREC: "precedence"}
 COLOURS = ("conformed", "exceeded", "violated")
 
 
@@ -49,10 +48,7 @@ COLOURS = ("conformed", "exceeded", "violated")
 def parse_direction(direction) -> Direction:
     """A Direction from a Direction, its value, or `input` / `output` as the command takes it."""
     if isinstance(direction, str):
-        for value, name in DIRECTION_NAMES.items():
-            if direction and name.startswith(direction.lower()):
-                return value
-        raise ValueError(f"direction {direction!r} is neither input nor output")
+        return Direction.from_ios_name(direction)
     return Direction(direction)
 
 
@@ -76,7 +72,7 @@ def policy_map_interface_data(device, interface: str | None = None, direction=No
             window = max(device.clock_ns - counters_since_ns(session, d), 0)
             states = device.fp.target_read(session.uidb, d)
             if states:
-                policies.append({"direction": DIRECTION_NAMES[d], "rate_window_ns": window,
+                policies.append({"direction": d.ios_name, "rate_window_ns": window,
                                  **_instance(device, states, None, window)})
         if policies or interface is not None:
             entries.append({"interface": session.interface, "service_policies": policies})
@@ -123,7 +119,7 @@ def _qos_set(kind: int, value: int) -> dict | None:
     if kind not in SET_KINDS:
         return None
     return {"kind": SET_KINDS[kind], "value": value,
-            "text": dscp_name(value) if kind == 1 else str(value)}
+            "text": dscp_name(value) if kind == SET_DSCP else str(value)}
 
 
 def _police(state: ClassState, window: int) -> dict | None:
