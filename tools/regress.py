@@ -264,10 +264,7 @@ def check_result(last, spec: dict) -> None:
 
 # ---- actions ------------------------------------------------------------------------------------
 def _rate(value) -> int:
-    if isinstance(value, int):
-        return value
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(value[-1:].lower(), 1)
-    return int(float(value[:-1] if scale > 1 else value) * scale)
+    return value if isinstance(value, int) else S.bit_rate(value)
 
 
 def run_traffic(device, spec: dict) -> dict:
