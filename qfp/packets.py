@@ -58,6 +58,25 @@ def empty_batch(n: int) -> np.ndarray:
     return batch
 
 
+def constant_rate_batch(n: int, *, length: int, rate: int, t0: int = 0, first: int = 0,
+                        **fields) -> np.ndarray:
+    """Packets first .. first+n-1 of a constant-rate stream of `length`-byte packets offering `rate`
+    bit/s from virtual time t0; the other header fields as `fields` give them.
+
+    Packet i leaves at t0 + floor(i * length * 8e9 / rate) ns, computed exactly in integers, so a
+    stream cut into batches is the stream in one, and its timing has no drift however long it runs."""
+    batch = empty_batch(n)
+    for name, value in fields.items():
+        batch[name] = value
+    batch["length"] = length
+    step = length * 8 * NS_PER_S
+    # Python ints where i * step would overflow 64 bits.
+    wide = (first + n) * step >= 1 << 63
+    index = np.arange(first, first + n, dtype=object if wide else np.int64)
+    batch["ts_ns"] = t0 + (index * step // rate).astype(np.uint64)
+    return batch
+
+
 def check_shape(batch: np.ndarray) -> None:
     """Raise TableError unless `batch` is laid out as the fast path reads it."""
     if not isinstance(batch, np.ndarray) or batch.dtype != PACKET_DTYPE:

@@ -1,7 +1,8 @@
 """Simulated traffic: a constant-rate stream of identical packets, evenly spaced in virtual time.
 
 Packet i of a stream starting at t0 leaves at t0 + floor(i * size * 8e9 / rate) ns, computed exactly
-in integers, so a run is deterministic and its timing has no drift however long it is.
+in integers (qfp.packets.constant_rate_batch), so a run is deterministic and its timing has no drift
+however long it is.
 """
 from __future__ import annotations
 
@@ -50,28 +51,14 @@ class Stream:
         count = int(seconds * rate) // (size * 8)
         return cls(count=count, **fields)
 
-    def departure(self, i: int, t0: int) -> int:
-        return t0 + i * self.size * 8 * P.NS_PER_S // self.rate
-
     def batches(self, t0: int, batch: int = BATCH) -> Iterator[np.ndarray]:
         """The stream as packet batches, starting at virtual time t0 (ns)."""
-        template = P.empty_batch(1)[0]
-        for name, value in (("uidb", self.uidb), ("dir", int(self.direction)),
-                            ("src", int(self.src)), ("dst", int(self.dst)), ("proto", self.proto),
-                            ("sport", self.sport), ("dport", self.dport), ("dscp", self.dscp),
-                            ("tcp_flags", self.tcp_flags), ("frag", self.frag),
-                            ("length", self.size)):
-            template[name] = value
-        step = self.size * 8 * P.NS_PER_S
+        header = dict(uidb=self.uidb, dir=int(self.direction), src=int(self.src), dst=int(self.dst),
+                      proto=self.proto, sport=self.sport, dport=self.dport, dscp=self.dscp,
+                      tcp_flags=self.tcp_flags, frag=self.frag)
         for first in range(0, self.count, batch):
-            n = min(batch, self.count - first)
-            out = np.full(n, template, dtype=P.PACKET_DTYPE)
-            # Exact integer spacing; Python ints where i * step would overflow 64 bits.
-            wide = (first + n) * step >= 1 << 63
-            index = np.arange(first, first + n, dtype=object if wide else np.int64)
-            offsets = index * step // self.rate
-            out["ts_ns"] = t0 + offsets.astype(np.uint64)
-            yield out
+            yield P.constant_rate_batch(min(batch, self.count - first), length=self.size,
+                                        rate=self.rate, t0=t0, first=first, **header)
 
 
 @dataclass
@@ -83,7 +70,7 @@ class TrafficResult:
     forwarded: int = 0
     dropped_acl: int = 0
     dropped_police: int = 0
-    colours: list[int] = field(default_factory=lambda: [0, 0, 0])   # conform, exceed, violate
+    colours: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)   # conform, exceed, violate
     dscp_out: dict[int, int] = field(default_factory=dict)
     start_ns: int = 0
     end_ns: int = 0
@@ -93,8 +80,8 @@ class TrafficResult:
         self.forwarded += int((verdicts["action"] == P.FORWARD).sum())
         self.dropped_acl += int((verdicts["reason"] == P.REASON_ACL).sum())
         self.dropped_police += int((verdicts["reason"] == P.REASON_POLICE).sum())
-        colours = np.bincount(verdicts["colour"], minlength=4)
-        for c in range(3):
+        colours = np.bincount(verdicts["colour"], minlength=P.COLOUR_NONE + 1)
+        for c in range(P.COLOUR_COUNT):
             self.colours[c] += int(colours[c])
         forwarded = verdicts["dscp"][verdicts["action"] == P.FORWARD]
         for value, count in zip(*np.unique(forwarded, return_counts=True)):

@@ -6,8 +6,8 @@ policy_create, uidb_create, bind) — FastPath, ReferenceFastPath or qfp.baselin
 the same calls, so the same batch means the same work to each of them and their verdicts can be
 compared before their speeds are.
 
-Bursts follow IOS's defaults here (Bc = max(CIR/32, 1500) bytes, Be = Bc), as DESIGN.md states them;
-the control plane will own those defaults once it exists."""
+Bursts not given follow IOS's defaults, as the control plane computes them
+(control.config.model.default_burst)."""
 from __future__ import annotations
 
 import ipaddress
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qfp_model.qfp.packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, empty_batch
+from qfp_model.control.config.model import default_burst
+from qfp_model.qfp.packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, constant_rate_batch, empty_batch
 from qfp_model.qfp.tables import (
     CLASS_DEFAULT,
     PROTO_ICMP,
@@ -46,11 +47,6 @@ def ip(text: str) -> int:
     return int(ipaddress.IPv4Address(text))
 
 
-def ios_bc(cir: int) -> int:
-    """IOS's default committed burst: CIR/32 bytes (250 ms of traffic), at least 1500."""
-    return max(cir // 32, 1500)
-
-
 def burst_10ms(rate: int) -> int:
     """The benchmarks' explicit bursts (`police cir X bc Y`): 10 ms of traffic, so that buckets drain
     within a batch or two and the policers see the conform/exceed mix of a steady state."""
@@ -58,7 +54,7 @@ def burst_10ms(rate: int) -> int:
 
 
 def one_rate(cir: int, bc: int | None = None, **actions) -> Policer:
-    return Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=cir, bc=bc or ios_bc(cir), **actions)
+    return Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=cir, bc=bc or default_burst(cir), **actions)
 
 
 def class_default_policy(name: str, policy_id: int, cir: int, bc: int | None = None,
@@ -83,16 +79,11 @@ def seed_session(fp, cir_in: int, cir_out: int) -> int:
 
 def constant_rate(uidb: int, direction: Direction, rate: int, length: int, n: int,
                   start_ns: int = 0) -> np.ndarray:
-    """n UDP packets of `length` bytes, evenly spaced so that they offer `rate` bit/s."""
-    batch = empty_batch(n)
-    gap_ns = length * 8 * 1_000_000_000 // rate
-    batch["ts_ns"] = start_ns + gap_ns * np.arange(1, n + 1, dtype=np.uint64)
-    batch["uidb"] = uidb
-    batch["dir"] = direction
-    batch["src"], batch["dst"] = ip("10.0.0.2"), ip("192.0.2.10")
-    batch["proto"], batch["sport"], batch["dport"] = PROTO_UDP, 40000, 5001
-    batch["length"] = length
-    return batch
+    """n UDP packets of `length` bytes, evenly spaced so that they offer `rate` bit/s, the first one
+    gap after start_ns."""
+    return constant_rate_batch(n, length=length, rate=rate, t0=start_ns, first=1, uidb=uidb,
+                               dir=direction, src=ip("10.0.0.2"), dst=ip("192.0.2.10"),
+                               proto=PROTO_UDP, sport=40000, dport=5001)
 
 
 # ---- benchmark workloads ---------------------------------------------------------------------------
