@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from qfp_model.control.config import model as M
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.access_lists import access_lists_data, render_access_lists
 from qfp_model.qfp.tables import Direction, PROTO_TCP
 from show_device import acl, ace, hub_device, ip
@@ -46,9 +47,9 @@ def test_standard_acl_with_counters_matches_the_customer_reference(fastpath_clas
 
 def acl_traffic(device):
     device.session_up("27.27.27.2", "17.17.17.2")          # ACL-IN inbound, from Virtual-Template1
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=PROTO_TCP,
-                   destination_port=23)
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=5)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=PROTO_TCP,
+                               destination_port=23))
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=5))
 
 
 def test_matches_count_what_the_acl_filtered(fastpath_class):

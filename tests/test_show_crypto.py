@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.crypto import (ESP_TRANSFORM, FLOW, IKEV2_PROPOSAL, crypto_session_data,
                                  ikev2_session_data, render_crypto_session, render_ikev2_session)
 from qfp_model.qfp.tables import Direction, PROTO_TCP
@@ -76,8 +77,8 @@ def flexvpn_device(fastpath_class):
     device.config.add_ikev2_profile(M.Ikev2Profile("IKEV2_PROFILE", virtual_template=1))
     device.session_up("27.27.27.2", "17.17.17.2")
     # One packet a second: the sixth leaves 5 s after the first, each direction in turn.
-    device.traffic("Vi1", Direction.IN, size=1000, rate=8000, packets=6)
-    device.traffic("Vi1", Direction.OUT, size=1000, rate=8000, packets=6)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=8000, packets=6))
+    device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8000, packets=6))
     return device
 
 
@@ -147,7 +148,7 @@ def test_a_device_ikev2_session_has_the_reference_layout(fastpath_class):
 def test_ikev2_twin(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2, identity="spoke1.example")
-    device.traffic("Vi1", Direction.IN, size=100, rate=800, packets=38)      # 37 s
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=800, packets=38))      # 37 s
     (twin,) = ikev2_session_data(device)
     assert_subset({"session_id": 1, "status": "UP-ACTIVE", "interface": "Virtual-Access1",
                    "audit_session_id": "L2L44D010102ZO2L44D010101ZI1F401F4ZO2",
@@ -168,11 +169,11 @@ def test_flow_counters_follow_the_packets_through_the_policies(fastpath_class):
     device.session_up("27.27.27.3", "17.17.17.2", template=2)         # nothing bound
     # Before any traffic: a CoA gives both targets fresh policy instances, counters zero.
     device.authorize(session, Authorization(policy_out="aaa-out-policy"))
-    denied = device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=4,
-                            protocol=PROTO_TCP, destination_port=23)
-    inbound = device.traffic("Vi1", Direction.IN, size=1000, rate=4_000_000, packets=100)
-    outbound = device.traffic("Vi1", Direction.OUT, size=1000, rate=8_000_000, packets=200)
-    device.traffic("Vi2", Direction.IN, size=100, rate=80_000, packets=3)
+    denied = device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=4,
+                                        protocol=PROTO_TCP, destination_port=23))
+    inbound = device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=4_000_000, packets=100))
+    outbound = device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8_000_000, packets=200))
+    device.traffic(TrafficSpec("Vi2", Direction.IN, size=100, rate=80_000, packets=3))
     assert denied.dropped_acl == 4 and inbound.dropped_police > 0 and outbound.dropped_police > 0
     va1, va2 = crypto_session_data(device)
     # Decrypted: every packet the input policy saw (policed ones too; ACL-denied ones are not
@@ -188,10 +189,10 @@ def test_flow_counters_follow_the_packets_through_the_policies(fastpath_class):
 def hub_sessions(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
-    device.traffic("Vi1", Direction.IN, size=1000, rate=8000, packets=3601)       # an hour
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=8000, packets=3601))       # an hour
     device.session_up("27.27.27.2", "17.17.17.2", remote_port=4500, local_port=4500,
                       identity="spoke2.example", template=2)
-    device.traffic("Vi1", Direction.OUT, size=1000, rate=8000, packets=91)       # 90 s more
+    device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8000, packets=91))       # 90 s more
     return device
 
 

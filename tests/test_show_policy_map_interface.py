@@ -15,6 +15,7 @@ import pytest
 
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.policy_map_interface import (policy_map_interface_data,
                                                render_policy_map_interface)
 from qfp_model.qfp.tables import Direction
@@ -75,10 +76,12 @@ def hub_with_traffic(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
     results = {
-        "in": device.traffic("Vi1", Direction.IN, size=1000, rate=2_000_000, packets=200),
-        "voice": device.traffic("Vi1", Direction.OUT, size=200, rate=256_000, packets=400, dscp=EF),
-        "bulk": device.traffic("Vi1", Direction.OUT, size=1500, rate=3_000_000, packets=500, dscp=AF11),
-        "mgmt": device.traffic("Vi1", Direction.OUT, size=100, rate=80_000, packets=50, dscp=CS6),
+        "in": device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=2_000_000, packets=200)),
+        "voice": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=200, rate=256_000, packets=400,
+                                            dscp=EF)),
+        "bulk": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1500, rate=3_000_000, packets=500,
+                                           dscp=AF11)),
+        "mgmt": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=100, rate=80_000, packets=50, dscp=CS6)),
     }
     device.session_up("27.27.27.2", "17.17.17.2", template=2)
     return device, results
@@ -182,10 +185,10 @@ def test_policer_shows_what_was_programmed_not_what_was_typed(fastpath_class):
 def test_rates_are_over_the_time_since_the_session_came_up(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("27.27.27.2", "17.17.17.2")
-    device.traffic("Vi1", Direction.IN, size=1000, rate=1_000_000, packets=1001)   # 8 s of clock
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=1_000_000, packets=1001))   # 8 s of clock
     late = device.session_up("27.27.27.3", "17.17.17.2")
     start = device.clock_ns
-    device.traffic("Vi2", Direction.IN, size=1000, rate=8_000_000, packets=1001)  # 1 s
+    device.traffic(TrafficSpec("Vi2", Direction.IN, size=1000, rate=8_000_000, packets=1001))  # 1 s
     assert late.created_ns == start
     (entry,) = policy_map_interface_data(device, "Vi2", "input")
     cls = entry["service_policies"][0]["classes"][0]

@@ -1,4 +1,5 @@
-"""Simulated traffic: a constant-rate stream of identical packets, evenly spaced in virtual time.
+"""Simulated traffic: what to send (TrafficSpec), a constant-rate stream of identical packets evenly
+spaced in virtual time (Stream), and what became of it (TrafficResult).
 
 Packet i of a stream starting at t0 leaves at t0 + floor(i * size * 8e9 / rate) ns, computed exactly
 in integers (qfp.packets.constant_rate_batch), so a run is deterministic and its timing has no drift
@@ -13,11 +14,85 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp.tables import Direction
+from qfp_model.qfp.tables import PROTO_UDP, Direction
 
+from ..config import syntax as S
 from ..errors import ControlError
 
 BATCH = 65536
+TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_PSH,
+             "ack": P.TCP_ACK, "urg": P.TCP_URG}
+FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
+# What TrafficSpec.from_words takes beyond the interface, direction, size and rate.
+OPTIONS = ("packets", "duration", "source", "destination", "source_port", "destination_port",
+           "protocol", "dscp", "flags", "fragment")
+
+
+def _word(text, parse):
+    try:
+        return parse(S.Tok(str(text), 0))
+    except S.Bad as bad:
+        raise ControlError(bad.reason) from None
+
+
+def dscp_number(word) -> int:
+    """A DSCP by IOS name (`ef`, `af11`, ...) or number; ControlError otherwise."""
+    return _word(word, S.dscp)
+
+
+def tcp_flags(text: str) -> int:
+    """TCP flag bits from their names, comma-separated: `syn,ack`."""
+    flags = 0
+    for name in text.lower().split(","):
+        if name not in TCP_FLAGS:
+            raise ControlError(f"TCP flag '{name}' is not one of {', '.join(TCP_FLAGS)}")
+        flags |= TCP_FLAGS[name]
+    return flags
+
+
+@dataclass(frozen=True)
+class TrafficSpec:
+    """A constant-rate stream through one session's target, as `sim traffic` and a regress case's
+    traffic step describe it: numbers as the fast path takes them (from_words reads the names users
+    type). Exactly one of `packets` and `duration` (seconds of virtual time) says how long it runs."""
+    interface: str
+    direction: Direction
+    size: int                       # bytes, L3
+    rate: int                       # bit/s
+    packets: int | None = None
+    duration: float | None = None
+    source: str | None = None       # default: the session's side of the stream
+    destination: str | None = None  # default: the hub's side
+    protocol: int = PROTO_UDP
+    source_port: int = 1024
+    destination_port: int = 1024
+    dscp: int = 0
+    tcp_flags: int = 0
+    fragment: int = P.FRAG_NONE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction(self.direction))
+        if (self.packets is None) == (self.duration is None):
+            raise ControlError("give either a packet count or a duration")
+
+    @classmethod
+    def from_words(cls, interface: str, direction: Direction, *, size: int, rate: int,
+                   protocol=None, dscp=None, flags: str | None = None, fragment: str | None = None,
+                   **numbers) -> TrafficSpec:
+        """A spec from what a user types: protocol and DSCP by name or number, TCP flags by name
+        (`syn,ack`), fragment `first` or `non-initial`; `numbers` are the other OPTIONS as they are."""
+        words = {}
+        if protocol is not None:
+            words["protocol"] = _word(protocol, S.protocol) or 0   # `ip`: any protocol, sent as 0
+        if dscp is not None:
+            words["dscp"] = dscp_number(dscp)
+        if flags is not None:
+            words["tcp_flags"] = tcp_flags(flags)
+        if fragment is not None:
+            if fragment not in FRAGMENTS:
+                raise ControlError(f"fragment '{fragment}' is not one of {', '.join(FRAGMENTS)}")
+            words["fragment"] = FRAGMENTS[fragment]
+        return cls(interface, direction, size, rate, **numbers, **words)
 
 
 @dataclass(frozen=True)
