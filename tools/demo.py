@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qfp_model.qfp.packets import NS_PER_S
+from qfp_model.qfp.packets import CONFORM, EXCEED, NS_PER_S
 from qfp_model.qfp.policer import PolicerWords, decode
 from qfp_model.qfp.show_platform import render_qos_all
 from qfp_model.qfp.tables import Direction
@@ -34,8 +34,8 @@ def run(fp, rate: int, packets: int) -> None:
         word = direction.ios_name
         state = fp.target_read(uidb, direction)[0]
         police = decode(PolicerWords(state.hw_policer, state.police_info))   # as programmed
-        conformed, exceeded, _ = state.colour_pkts
+        conformed, exceeded = state.colour_pkts[CONFORM], state.colour_pkts[EXCEED]
         allowed = police.cir * seconds / 8 + police.bc
         print(f"  {word:<6} police cir {police.cir:,} bc {police.bc:,}: {state.pkts} packets, {conformed} "
-              f"conformed ({state.colour_bytes[0]:,} bytes; CIR x T + Bc = {allowed:,.0f}), "
+              f"conformed ({state.colour_bytes[CONFORM]:,} bytes; CIR x T + Bc = {allowed:,.0f}), "
               f"{exceeded} exceeded, {state.drop_pkts} dropped")

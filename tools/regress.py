@@ -55,6 +55,7 @@ from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
 from qfp_model.control.errors import ControlError
 from qfp_model.control.exec.sim import session_up_from_args
 from qfp_model.control.headend import Headend
+from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 from .coa_client import CoaEndpoint, error_cause_number
@@ -279,7 +280,7 @@ def run_traffic(device, spec: dict) -> dict:
     r = device.traffic(TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec))
     return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped_acl + r.dropped_police,
             "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
-            "conformed": r.colours[0], "exceeded": r.colours[1], "violated": r.colours[2],
+            "conformed": r.colours[P.CONFORM], "exceeded": r.colours[P.EXCEED], "violated": r.colours[P.VIOLATE],
             "dscp_out": r.dscp_out}
 
 

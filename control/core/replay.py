@@ -171,7 +171,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
         passed = out["cls"] != P.CLASS_NONE
         for index, name in enumerate(names):
             rows = passed & (out["cls"] == index)
-            colours = np.bincount(out["colour"][rows], minlength=4)
+            colours = np.bincount(out["colour"][rows], minlength=P.COLOUR_NONE + 1)
             drop = rows & (reason == P.REASON_POLICE)
             report["classes"].append({
                 "name": name, "packets": int(rows.sum()), "bytes": int(length[rows].sum()),

@@ -145,7 +145,7 @@ class TrafficResult:
     forwarded: int = 0
     dropped_acl: int = 0
     dropped_police: int = 0
-    colours: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)   # conform, exceed, violate
+    colours: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)   # by P.CONFORM, ...
     dscp_out: dict[int, int] = field(default_factory=dict)
     start_ns: int = 0
     end_ns: int = 0

@@ -80,7 +80,8 @@ def format_traffic(result: TrafficResult) -> str:
         f"in {seconds:.6f} s of virtual time",
         f"  forwarded {result.forwarded}, dropped {dropped} "
         f"(access-list {result.dropped_acl}, police {result.dropped_police})",
-        f"  conformed {result.colours[0]}, exceeded {result.colours[1]}, violated {result.colours[2]}",
+        f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
+        f"violated {result.colours[P.VIOLATE]}",
     ]
     if result.dscp_out:
         marks = ", ".join(f"{dscp} x {count}" for dscp, count in sorted(result.dscp_out.items()))
