@@ -14,7 +14,7 @@ import numpy as np
 from . import errors
 from . import policer as policer_words
 from ._fastpath import ffi, lib
-from .api import FastPathAPI
+from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
 from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import Ace, Binding, ClassMap, Direction, Match, Policy
@@ -210,12 +210,9 @@ def _compile_policy(policy: Policy):
 class FastPath(FastPathAPI):
     """One QFP: its UIDB table, ACL slots and policies, and the packet path over them."""
 
-    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14,
+    def __init__(self, max_uidbs: int = MAX_UIDBS, max_acls: int = MAX_ACLS, max_policies: int = MAX_POLICIES,
                  acl_method: str = "auto", acl_bitvec_head: int = 0, simd: str = "auto"):
-        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
-                            ("max_policies", max_policies)):
-            if not 1 <= value <= 1 << 24:
-                raise errors.TableError(f"{what} {value} is outside 1..2^24")
+        check_table_sizes(max_uidbs=max_uidbs, max_acls=max_acls, max_policies=max_policies)
         if acl_method not in ACL_METHODS:
             raise errors.TableError(f"ACL method {acl_method!r} is not one of {', '.join(ACL_METHODS)}")
         out = ffi.new("struct qfp **")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import packets as P
-from .api import FastPathAPI
+from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
@@ -316,12 +316,9 @@ class ReferenceFastPath(FastPathAPI):
     """The fast path, slowly and obviously. Same handles, verdicts, counters and read-back as the C
     fast path (qfp.fastpath.FastPath) for the same calls."""
 
-    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14,
-                 max_policies: int = 1 << 14) -> None:
-        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
-                            ("max_policies", max_policies)):
-            if not isinstance(value, int) or not 1 <= value <= 1 << 24:
-                raise TableError(f"{what} {value!r} is outside 1..2^24")
+    def __init__(self, max_uidbs: int = MAX_UIDBS, max_acls: int = MAX_ACLS,
+                 max_policies: int = MAX_POLICIES) -> None:
+        check_table_sizes(max_uidbs=max_uidbs, max_acls=max_acls, max_policies=max_policies)
         self._max = {"uidb": max_uidbs, "acl": max_acls, "policy": max_policies}
         self._acls: dict[int, _Acl] = {}
         self._acl_refs: dict[int, int] = {}
