@@ -36,6 +36,10 @@ CONSTANTS = [
     ("QFP_PA_SET_DSCP", policer.ACTION_CODES["set-dscp-transmit"]),
     ("QFP_PA_SET_PREC", policer.ACTION_CODES["set-prec-transmit"]),
     ("QFP_PA_COUNT", len(policer.ACTION_CODES) + 1),   # code 0 is the colour's default
+    ("QFP_HW_FIELD_BITS", policer.HW_FIELD_BITS),
+    ("QFP_PI_CODE_BITS", policer.PI_CODE_BITS),
+    ("QFP_PI_VALUE_SHIFT", policer.PI_VALUE_SHIFT),
+    ("QFP_PI_VALUE_BITS", policer.PI_VALUE_BITS),
     # set kinds (qfp.readback)
     ("QFP_SET_NONE", readback.SET_NONE),
     ("QFP_SET_DSCP", readback.SET_DSCP),
