@@ -142,7 +142,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         for uidb in np.unique(uidbs).tolist():
             mine = uidbs == uidb
             result.targets.append(_target_report(device, sessions[uidb], d, out[mine], length[mine]))
-    result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != "input"))
+    result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != Direction.IN.ios_name))
     if write is not None:
         rows = np.flatnonzero(forwarded)
         result.written = pcap.write(write, capture, rows, dscp[rows])
