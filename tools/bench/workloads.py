@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qfp_model.control.config.model import default_burst
+from qfp_model.control.core.compile import CLASS_DEFAULT_OBJECT_ID, FIRST_POLICY_ID
 from qfp_model.qfp.packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, constant_rate_batch, empty_batch
 from qfp_model.qfp.tables import (
     CLASS_DEFAULT,
@@ -58,14 +59,14 @@ def one_rate(cir: int, bc: int | None = None, **actions) -> Policer:
 
 
 def class_default_policy(name: str, policy_id: int, cir: int, bc: int | None = None,
-                         object_id: int = 1593) -> Policy:
+                         object_id: int = CLASS_DEFAULT_OBJECT_ID) -> Policy:
     """The seed's policy shape: class-default alone, policed by one 1R2C policer."""
     return Policy(name, policy_id, (PolicyClass(CLASS_DEFAULT, object_id, police=one_rate(cir, bc)),))
 
 
 # ---- the seed's session ----------------------------------------------------------------------------
 SEED_IFH, SEED_IFNAME = 14, "Virtual-Access1"
-SEED_IN_POLICY = ("aaa-in-policy", 980784)
+SEED_IN_POLICY = ("aaa-in-policy", FIRST_POLICY_ID)   # the compiler numbers from the seed's id
 SEED_OUT_POLICY = ("aaa-out-policy", 9679472)
 
 
@@ -96,9 +97,9 @@ class Workload:
 
 
 def _program_seed_like(fp, sessions: int) -> list[int]:
-    policy_in = fp.policy_create(class_default_policy("aaa-in-policy", 980784, 80_000_000,
+    policy_in = fp.policy_create(class_default_policy(*SEED_IN_POLICY, 80_000_000,
                                                       burst_10ms(80_000_000)))
-    policy_out = fp.policy_create(class_default_policy("aaa-out-policy", 9679472, 40_000_000,
+    policy_out = fp.policy_create(class_default_policy(*SEED_OUT_POLICY, 40_000_000,
                                                        burst_10ms(40_000_000)))
     uidbs = []
     for n in range(sessions):
@@ -202,7 +203,7 @@ def four_class_policy(acl: dict[str, int]) -> Policy:
             pir=12_000_000, be=burst_10ms(12_000_000), exceed=PoliceAction("set-prec-transmit", 2))),
         PolicyClass("bulk", 2004, bulk, set_dscp=10, police=one_rate(
             4_000_000, burst_10ms(4_000_000), conform=PoliceAction("set-dscp-transmit", 12))),
-        PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+        PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
             PoliceMode.ONE_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
             be=burst_10ms(20_000_000), exceed=PoliceAction("set-prec-transmit", 0))),
     ))
@@ -329,10 +330,10 @@ def format_rates(ns_per_packet: dict[tuple[str, str], float]) -> str:
 
 def mixed_policies() -> list[Policy]:
     one = class_default_policy("SESS-1R2C", 1, 10_000_000, burst_10ms(10_000_000))
-    three = Policy("SESS-1R3C", 2, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+    three = Policy("SESS-1R3C", 2, (PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
         PoliceMode.ONE_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
         be=burst_10ms(20_000_000), exceed=PoliceAction("set-dscp-transmit", 10))),))
-    two = Policy("SESS-2R3C", 3, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+    two = Policy("SESS-2R3C", 3, (PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
         PoliceMode.TWO_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
         pir=40_000_000, be=burst_10ms(40_000_000), exceed=PoliceAction("set-dscp-transmit", 10))),))
     return [one, three, two]
