@@ -201,7 +201,7 @@ class PoliceMode(enum.IntEnum):
 @dataclass(frozen=True)
 class Policer:
     """A colour-blind policer. Rates in bit/s, bursts in bytes; the control plane has already
-    applied IOS's defaults (Bc = max(CIR/32, 1500), ...). `mode` says which algorithm runs."""
+    applied IOS's defaults (control.config.model.default_burst). `mode` says which algorithm runs."""
     mode: PoliceMode
     cir: int
     bc: int

@@ -77,7 +77,7 @@ CONSTANTS = [
 
 
 @pytest.mark.parametrize("name, value", CONSTANTS, ids=[name for name, _ in CONSTANTS])
-def test_python_constant_is_cs(name, value):
+def test_python_copy_matches_c(name, value):
     assert value == getattr(lib, name)
 
 
