@@ -146,6 +146,22 @@ struct qfp_cmap {
 enum qfp_set_kind { QFP_SET_NONE = 0, QFP_SET_DSCP = 1, QFP_SET_PREC = 2 };
 enum { QFP_CMAP_DEFAULT = 0xffff, QFP_POLICY_NONE = -1, QFP_ACL_NONE = -1 };
 
+/* The policer words' fields, as the layout below draws them. */
+enum {
+    QFP_HW_FIELD_BITS = 29,   /* Bc, Be and a rate's mantissa; the mode or the exponent above them */
+    QFP_PI_CODE_BITS = 4,     /* police_info: colour c's action code at bit c * 4 */
+    QFP_PI_VALUE_SHIFT = 12,  /* police_info: colour c's value at bit 12 + c * 6 */
+    QFP_PI_VALUE_BITS = 6
+};
+/* What a policer's words can hold: rates in bit/s (the smallest is the smallest IOS polices at; the
+ * largest a 29-bit mantissa times 10^7 reaches), bursts in bytes (29-bit fields). */
+#define QFP_RATE_MIN 8000ull
+#define QFP_RATE_MAX ((1ull << 37) - 1)
+#define QFP_BURST_MAX ((1u << QFP_HW_FIELD_BITS) - 1)
+/* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md).
+ * The bucket levels qfp_target_read() gives are in these units. */
+#define QFP_UNITS_PER_BYTE 8000000000ull
+
 /* Policer mode, as hw_policer[0] bits 31..29 carry it. */
 enum qfp_police_mode { QFP_POLICE_NONE = 0, QFP_POLICE_1R2C = 1, QFP_POLICE_1R3C = 2, QFP_POLICE_2R3C = 3 };
 /* Policer action codes in police_info (per colour, 4 bits each). */

@@ -27,9 +27,6 @@
 _Static_assert(QFP_ISA_PORTABLE == QFP_SIMD_PORTABLE && QFP_ISA_AVX2 == QFP_SIMD_AVX2 &&
                QFP_ISA_AVX512 == QFP_SIMD_AVX512, "QFP_ISA_* must match enum qfp_simd");
 
-/* Token units per byte: a rate of R bit/s adds exactly R units per nanosecond (docs/fastpath.md). */
-#define QFP_UNITS_PER_BYTE 8000000000ull
-
 /* A counter that batches in several threads may bump (the per-ACE counters: an ACL is shared by
  * every target that names it). They are sharded by thread (QFP_COUNTER_SHARDS): a thread with a
  * shard of its own bumps with a relaxed load and store, a plain move on every CPU we build for and

@@ -10,8 +10,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .errors import TableError
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import Ace, Binding, Direction, Policy
+
+# Table sizes every implementation takes by default, and the largest any takes.
+MAX_UIDBS = 1 << 20
+MAX_ACLS = 1 << 14
+MAX_POLICIES = 1 << 14
+TABLE_SIZE_MAX = 1 << 24
+
+
+def check_table_sizes(**sizes: int) -> None:
+    """TableError unless each size (max_uidbs=..., ...) is a number of entries in 1..TABLE_SIZE_MAX."""
+    for what, value in sizes.items():
+        if not isinstance(value, (int, np.integer)) or not 1 <= value <= TABLE_SIZE_MAX:
+            raise TableError(f"{what} {value!r} is outside 1..2^24")
 
 
 class FastPathAPI(abc.ABC):

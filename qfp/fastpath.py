@@ -14,7 +14,7 @@ import numpy as np
 from . import errors
 from . import policer as policer_words
 from ._fastpath import ffi, lib
-from .api import FastPathAPI
+from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
 from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import Ace, Binding, ClassMap, Direction, Match, Policy
@@ -31,17 +31,25 @@ _TERM_KINDS = {"any": lib.QFP_TERM_ANY, "dscp": lib.QFP_TERM_DSCP,
                "access-group": lib.QFP_TERM_ACL, "class-map": lib.QFP_TERM_CLASSMAP}
 
 
-def _check_layout(ctype: str, dtype: np.dtype) -> None:
+# The numpy dtypes that C reads and writes in place, by the struct each must be.
+LAYOUTS = {"struct qfp_pkt": PACKET_DTYPE, "struct qfp_verdict": VERDICT_DTYPE}
+
+
+def check_layout(ctype: str, dtype: np.dtype) -> None:
     """The numpy dtype must be the C struct, field for field, or batches would be misread."""
     if ffi.sizeof(ctype) != dtype.itemsize:
         raise ImportError(f"{ctype} is {ffi.sizeof(ctype)} bytes in C, {dtype.itemsize} in numpy")
-    for name in dtype.names:
-        if ffi.offsetof(ctype, name) != dtype.fields[name][1]:
-            raise ImportError(f"{ctype}.{name} is at a different offset in C and in numpy")
+    c_fields = dict(ffi.typeof(ctype).fields)
+    if list(c_fields) != list(dtype.names):
+        raise ImportError(f"{ctype} has fields {', '.join(c_fields)} in C, {', '.join(dtype.names)} in numpy")
+    for name, c_field in c_fields.items():
+        field_dtype, offset = dtype.fields[name][:2]
+        if c_field.offset != offset or ffi.sizeof(c_field.type) != field_dtype.itemsize:
+            raise ImportError(f"{ctype}.{name} has a different offset or size in C and in numpy")
 
 
-_check_layout("struct qfp_pkt", PACKET_DTYPE)
-_check_layout("struct qfp_verdict", VERDICT_DTYPE)
+for _ctype, _dtype in LAYOUTS.items():
+    check_layout(_ctype, _dtype)
 
 
 def _name(cdata) -> str:
@@ -202,12 +210,9 @@ def _compile_policy(policy: Policy):
 class FastPath(FastPathAPI):
     """One QFP: its UIDB table, ACL slots and policies, and the packet path over them."""
 
-    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14, max_policies: int = 1 << 14,
+    def __init__(self, max_uidbs: int = MAX_UIDBS, max_acls: int = MAX_ACLS, max_policies: int = MAX_POLICIES,
                  acl_method: str = "auto", acl_bitvec_head: int = 0, simd: str = "auto"):
-        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
-                            ("max_policies", max_policies)):
-            if not 1 <= value <= 1 << 24:
-                raise errors.TableError(f"{what} {value} is outside 1..2^24")
+        check_table_sizes(max_uidbs=max_uidbs, max_acls=max_acls, max_policies=max_policies)
         if acl_method not in ACL_METHODS:
             raise errors.TableError(f"ACL method {acl_method!r} is not one of {', '.join(ACL_METHODS)}")
         out = ffi.new("struct qfp **")

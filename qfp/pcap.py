@@ -48,11 +48,10 @@ MAX_FRAME = lib.QFP_CAPTURE_FRAME_MAX   # a longer captured length is corrupt (c
 
 _PCAP_MAGIC = {  # magic as read little-endian -> (byte order, ticks per second of the fraction)
     0xA1B2C3D4: ("<", 1_000_000), 0xD4C3B2A1: (">", 1_000_000),
-    0xA1B23C4D: ("<", 1_000_000_000), 0x4D3CB2A1: (">", 1_000_000_000),
+    0xA1B23C4D: ("<", P.NS_PER_S), 0x4D3CB2A1: (">", P.NS_PER_S),
 }
 _BLOCK_IDB, _BLOCK_PB, _BLOCK_SPB, _BLOCK_EPB = 1, 2, 3, 6
 _OPT_IF_TSRESOL, _OPT_IF_TSOFFSET = 9, 14
-_NS = 1_000_000_000   # ns a second
 _U64 = 1 << 64
 
 SKIP_REASONS = ("not IPv4", "link type not supported", "IPv4 header cut off", "bad IPv4 header")
@@ -151,9 +150,9 @@ def _parse_pcap(data: bytes, magic: int) -> Capture:
     raw = np.frombuffer(data, dtype=np.uint8)
     # Record headers need not be 4-aligned: gather their bytes, then view them as words.
     hdr = _rows(raw, at, lib.QFP_PCAP_RECORD_HEADER_LEN).view(np.dtype(order + "u4"))
-    ticks_ns = np.uint64(_NS // ticks)
+    ticks_ns = np.uint64(P.NS_PER_S // ticks)
     records = _Records(offset=at + lib.QFP_PCAP_RECORD_HEADER_LEN, caplen=hdr[:, 2].astype(np.int64),
-                       ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(_NS) + hdr[:, 1] * ticks_ns,
+                       ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(P.NS_PER_S) + hdr[:, 1] * ticks_ns,
                        linktype=np.full(at.size, linktype, dtype=np.int64))
     capture = _decode(data, records, "pcap")
     if walk.stop != lib.QFP_CAPTURE_END:
@@ -165,7 +164,7 @@ def _parse_pcap(data: bytes, magic: int) -> Capture:
 class _Interface:
     linktype: int
     snaplen: int
-    resol_num: int = _NS    # ns = ticks * num // den
+    resol_num: int = P.NS_PER_S    # ns = ticks * num // den
     resol_den: int = 1_000_000
     offset_s: int = 0
 
@@ -271,7 +270,7 @@ def _parse_pcapng(data: bytes) -> Capture:
 
 def _ticks_to_ns(ticks: np.ndarray, interface: _Interface) -> tuple[np.ndarray, np.ndarray]:
     """ticks * num // den + offset in ns, exactly, and which of them fit a uint64."""
-    num, den, offset_ns = interface.resol_num, interface.resol_den, interface.offset_s * _NS
+    num, den, offset_ns = interface.resol_num, interface.resol_den, interface.offset_s * P.NS_PER_S
     if num % den == 0:   # 10^-k s with k <= 9, 2^-k s with k <= 9: a whole number of ns a tick
         factor = num // den
         if 0 <= int(ticks.min()) * factor + offset_ns and int(ticks.max()) * factor + offset_ns < _U64:
@@ -300,9 +299,9 @@ def _interface_options(data: bytes, off: int, end: int, order: str, interface: _
             resol = data[value]
             exponent = resol & 0x7F
             if resol & 0x80:     # 2^-exponent seconds a tick
-                interface.resol_num, interface.resol_den = _NS, 1 << exponent
+                interface.resol_num, interface.resol_den = P.NS_PER_S, 1 << exponent
             else:                # 10^-exponent seconds a tick
-                interface.resol_num, interface.resol_den = _NS, 10 ** exponent
+                interface.resol_num, interface.resol_den = P.NS_PER_S, 10 ** exponent
         elif code == _OPT_IF_TSOFFSET and length >= 8:
             interface.offset_s = struct.unpack_from(order + "q", data, value)[0]
         off = value + (length + 3) // 4 * 4
@@ -448,7 +447,7 @@ def write(path: str | Path, capture: Capture, rows: np.ndarray, dscp: np.ndarray
     header = struct.Struct("<IIII")
     out = bytearray(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, MAX_FRAME, linktype))
     for a, b, t in zip(first.tolist(), last.tolist(), ts.tolist()):
-        out += header.pack(t // 1_000_000_000, t % 1_000_000_000, b - a, b - a)
+        out += header.pack(*divmod(t, P.NS_PER_S), b - a, b - a)
         out += buf[a:b].tobytes()
     Path(path).write_bytes(bytes(out))
     return int(rows.size)

@@ -10,15 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import TableError
+from .packets import COLOUR_COUNT
 from .tables import DROP, TRANSMIT, PoliceAction, Policer, PoliceMode
 
-_MANTISSA_BITS = 29
-_MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1
+# The words' fields (csrc/qfp.h: QFP_HW_FIELD_BITS, QFP_PI_*; tests/test_c_contract.py checks them).
+HW_FIELD_BITS = 29     # Bc, Be, a rate's mantissa; the mode or the exponent above them
+PI_CODE_BITS = 4       # police_info: colour c's action code at bit c * 4
+PI_VALUE_SHIFT = 12    # police_info: colour c's value at bit 12 + c * 6
+PI_VALUE_BITS = 6
+_FIELD_MASK = (1 << HW_FIELD_BITS) - 1
+_MANTISSA_MAX = _FIELD_MASK
 _EXPONENT_MAX = 7
-_FIELD_MASK = (1 << 29) - 1
 
-_ACTION_CODES = {"transmit": 1, "drop": 2, "set-dscp-transmit": 3, "set-prec-transmit": 4}
-_ACTION_KINDS = {code: kind for kind, code in _ACTION_CODES.items()}
+# csrc/qfp.h's enum qfp_police_action, by IOS action name (tests/test_c_contract.py checks them).
+ACTION_CODES = {"transmit": 1, "drop": 2, "set-dscp-transmit": 3, "set-prec-transmit": 4}
+_ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
 # Code 0 stands for the colour's IOS default, so an all-default policer has police_info 0.
 _COLOUR_DEFAULTS = (TRANSMIT, DROP, DROP)
 
@@ -37,17 +43,17 @@ def encode_rate(bps: int) -> int:
         exponent += 1
     if exponent > _EXPONENT_MAX:
         raise TableError(f"rate too large to program")
-    return exponent << _MANTISSA_BITS | bps
+    return exponent << HW_FIELD_BITS | bps
 
 
 def decode_rate(word: int) -> int:
-    return (word & _MANTISSA_MAX) * 10 ** (word >> _MANTISSA_BITS)
+    return (word & _MANTISSA_MAX) * 10 ** (word >> HW_FIELD_BITS)
 
 
 def _encode_action(colour: int, action: PoliceAction) -> tuple[int, int]:
     if action == _COLOUR_DEFAULTS[colour]:
         return 0, 0
-    return _ACTION_CODES[action.kind], action.value
+    return ACTION_CODES[action.kind], action.value
 
 
 def _decode_action(colour: int, code: int, value: int) -> PoliceAction:
@@ -61,7 +67,7 @@ def _decode_action(colour: int, code: int, value: int) -> PoliceAction:
 
 
 def encode(policer: Policer) -> PolicerWords:
-    hw0 = int(policer.mode) << 29 | policer.bc
+    hw0 = int(policer.mode) << HW_FIELD_BITS | policer.bc
     hw1 = policer.be
     hw2 = encode_rate(policer.cir)
     hw3 = encode_rate(policer.pir) if policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0
@@ -72,20 +78,21 @@ def encode(policer: Policer) -> PolicerWords:
     info = 0
     for colour, action in enumerate((policer.conform, policer.exceed, policer.violate)):
         code, value = _encode_action(colour, action)
-        info |= code << (4 * colour) | value << (12 + 6 * colour)
+        info |= code << (PI_CODE_BITS * colour) | value << (PI_VALUE_SHIFT + PI_VALUE_BITS * colour)
     return PolicerWords((hw0, hw1, hw2, hw3), info)
 
 
 def decode(words: PolicerWords) -> Policer:
     hw0, hw1, hw2, hw3 = words.hw
     try:
-        mode = PoliceMode(hw0 >> 29)
+        mode = PoliceMode(hw0 >> HW_FIELD_BITS)
     except ValueError:
         raise TableError(f"hw_policer[0] 0x{hw0:08x} has no policer mode") from None
     actions = [
-        _decode_action(colour, words.police_info >> (4 * colour) & 0xF,
-                       words.police_info >> (12 + 6 * colour) & 0x3F)
-        for colour in range(3)
+        _decode_action(colour, words.police_info >> (PI_CODE_BITS * colour) & ((1 << PI_CODE_BITS) - 1),
+                       words.police_info >> (PI_VALUE_SHIFT + PI_VALUE_BITS * colour)
+                       & ((1 << PI_VALUE_BITS) - 1))
+        for colour in range(COLOUR_COUNT)
     ]
     return Policer(mode=mode, cir=decode_rate(hw2), bc=hw0 & _FIELD_MASK, be=hw1 & _FIELD_MASK,
                    pir=decode_rate(hw3) if mode is PoliceMode.TWO_RATE_THREE_COLOUR else 0,

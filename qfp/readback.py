@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from .tables import ClassCounters
 
+# ClassInfo.set_kind's codes (csrc/qfp.h, enum qfp_set_kind; tests/test_c_contract.py checks them).
+SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
+
 
 @dataclass(frozen=True)
 class AclCounters:
@@ -39,7 +42,7 @@ class ClassInfo:
     name: str
     object_id: int
     cmap: int | None                      # class-map index in the policy; None for class-default
-    set_kind: int                         # 0 none, 1 dscp, 2 precedence
+    set_kind: int                         # SET_NONE, SET_DSCP or SET_PREC
     set_value: int
     hw_policer: tuple[int, int, int, int] # all zero: no policer (qfp.policer decodes them)
     police_info: int

@@ -16,21 +16,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import packets as P
-from .api import FastPathAPI
+from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
-from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import (NAME_MAX, POLICY_DEPTH_MAX, Ace, Binding, ClassMap, Direction, Match,
+from .readback import (SET_DSCP, SET_NONE, SET_PREC, AclCounters, ClassInfo, ClassState, PolicyInfo,
+                       UidbInfo)
+from .tables import (NAME_MAX, POLICY_DEPTH_MAX, TERMS_MAX, Ace, Binding, ClassMap, Direction, Match,
                      PoliceAction, Policer, PoliceMode, Policy, PolicyClass)
 
-UNITS_PER_BYTE = 8_000_000_000   # token units: a rate of R bit/s adds R units per nanosecond
-TERMS_MAX = 4096                 # match terms in one policy (QFP_TERMS_MAX)
+# QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate of R bit/s adds R units per ns.
+UNITS_PER_BYTE = 8_000_000_000
 COUNTER_MAX = (1 << 64) - 1
 ISQD_BASE = 0x88000000           # a made-up but stable "address" for isqd[0]
 ISQD_STRIDE = 0x40
 POLICER_ID_BASE = 0x20000000
-SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
 
 
 # ---- packets -------------------------------------------------------------------------------------
@@ -267,13 +267,13 @@ class _ClassState:
     bytes: int = 0
     drop_pkts: int = 0
     drop_bytes: int = 0
-    colour_pkts: list[int] = field(default_factory=lambda: [0, 0, 0])
-    colour_bytes: list[int] = field(default_factory=lambda: [0, 0, 0])
+    colour_pkts: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)
+    colour_bytes: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)
 
     def clear_counters(self) -> None:
         self.pkts = self.bytes = self.drop_pkts = self.drop_bytes = 0
-        self.colour_pkts = [0, 0, 0]
-        self.colour_bytes = [0, 0, 0]
+        self.colour_pkts = [0] * P.COLOUR_COUNT
+        self.colour_bytes = [0] * P.COLOUR_COUNT
 
 
 @dataclass
@@ -316,12 +316,9 @@ class ReferenceFastPath(FastPathAPI):
     """The fast path, slowly and obviously. Same handles, verdicts, counters and read-back as the C
     fast path (qfp.fastpath.FastPath) for the same calls."""
 
-    def __init__(self, max_uidbs: int = 1 << 20, max_acls: int = 1 << 14,
-                 max_policies: int = 1 << 14) -> None:
-        for what, value in (("max_uidbs", max_uidbs), ("max_acls", max_acls),
-                            ("max_policies", max_policies)):
-            if not isinstance(value, int) or not 1 <= value <= 1 << 24:
-                raise TableError(f"{what} {value!r} is outside 1..2^24")
+    def __init__(self, max_uidbs: int = MAX_UIDBS, max_acls: int = MAX_ACLS,
+                 max_policies: int = MAX_POLICIES) -> None:
+        check_table_sizes(max_uidbs=max_uidbs, max_acls=max_acls, max_policies=max_policies)
         self._max = {"uidb": max_uidbs, "acl": max_acls, "policy": max_policies}
         self._acls: dict[int, _Acl] = {}
         self._acl_refs: dict[int, int] = {}

@@ -21,10 +21,13 @@ PROTO_UDP = 17
 PROTO_SCTP = 132
 PORT_PROTOCOLS = frozenset({PROTO_TCP, PROTO_UDP, PROTO_SCTP})
 
-NAME_MAX = 47          # characters; C keeps 48 bytes with the NUL
+# csrc/qfp.h's limits. This module (and the reference model over it) must work without the C
+# extension, so the numbers are repeated here; tests/test_c_contract.py holds each to C's value.
+NAME_MAX = 47          # characters; C keeps QFP_NAME_MAX = 48 bytes with the NUL
 POLICY_DEPTH_MAX = 3
 CMAP_DEPTH_MAX = 4
 CLASSES_MAX = 256
+TERMS_MAX = 4096            # match terms in one policy
 BURST_MAX = (1 << 29) - 1   # bytes
 RATE_MAX = (1 << 37) - 1    # bit/s
 RATE_MIN = 8000             # bit/s, IOS's smallest `police` rate
@@ -34,6 +37,19 @@ HANDLE_MAX = (1 << 31) - 1  # handles are int32 in C, where -1 means "none"
 class Direction(enum.IntEnum):
     IN = 0
     OUT = 1
+
+    @property
+    def ios_name(self) -> str:
+        """The word IOS uses for it: `service-policy input`, `show policy-map interface ... output`."""
+        return "input" if self is Direction.IN else "output"
+
+    @classmethod
+    def from_ios_name(cls, word: str) -> Direction:
+        """`input` or `output`, or an abbreviation of one as IOS takes it; ValueError otherwise."""
+        for direction in cls:
+            if word and direction.ios_name.startswith(word.lower()):
+                return direction
+        raise ValueError(f"direction {word!r} is neither input nor output")
 
     @classmethod
     def of(cls, value) -> Direction:
@@ -176,6 +192,7 @@ DROP = PoliceAction("drop")
 
 
 class PoliceMode(enum.IntEnum):
+    # The mode codes of hw_policer[0] (csrc/qfp.h, enum qfp_police_mode).
     ONE_RATE_TWO_COLOUR = 1    # 1R2C
     ONE_RATE_THREE_COLOUR = 2  # 1R3C, RFC 2697 srTCM
     TWO_RATE_THREE_COLOUR = 3  # 2R3C, RFC 2698 trTCM
@@ -184,7 +201,7 @@ class PoliceMode(enum.IntEnum):
 @dataclass(frozen=True)
 class Policer:
     """A colour-blind policer. Rates in bit/s, bursts in bytes; the control plane has already
-    applied IOS's defaults (Bc = max(CIR/32, 1500), ...). `mode` says which algorithm runs."""
+    applied IOS's defaults (control.config.model.default_burst). `mode` says which algorithm runs."""
     mode: PoliceMode
     cir: int
     bc: int

@@ -10,7 +10,9 @@ import pytest
 
 from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_CLIENT, decode_reply, error_cause, request,
                          seed_device, seed_request)
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.radius import packet as P
+from qfp_model.control.core.traffic import TrafficSpec
 from fastpaths import native_fastpath_class
 from qfp_model.qfp.reference import ReferenceFastPath
 
@@ -103,7 +105,7 @@ def test_acls_reach_the_fast_path(hub):
     device = headend.device
     send(service, request([f"audit-session-id={SEED_AUDIT_ID}", "ipsec:inacl=MGMT"]))
     # MGMT permits 10.106.210.0/24 only: the session's own traffic is now denied.
-    result = device.traffic("Vi1", 0, size=100, rate=1_000_000, packets=10)
+    result = device.traffic(TrafficSpec("Vi1", 0, size=100, rate=1_000_000, packets=10))
     assert result.dropped_acl == 10
 
 

@@ -24,7 +24,7 @@ import threading
 import pytest
 
 from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request,
-                         seed_device, udp_exchange)
+                         seed_device, sign_request, udp_exchange)
 from qfp_model.control.radius import packet as P
 from qfp_model.control.io.loop import BackgroundLoop
 from fastpaths import native_fastpath_class
@@ -102,7 +102,7 @@ def test_pyrad_wrong_secret_and_bad_message_authenticator_get_no_reply(headend):
     good = request(SEED_AVPAIRS, message_authenticator=True).RequestPacket()
     attrs = bytearray(good[20:])
     attrs[2] ^= 0xFF       # the Message-Authenticator's first octet: pyrad puts it first
-    forged = P.sign_request(P.COA_REQUEST, good[1], bytes(attrs), KEY.encode())
+    forged = sign_request(P.COA_REQUEST, good[1], bytes(attrs), KEY.encode())
     assert udp_exchange(forged, headend.address, 0.5) is None
     counters = headend.loop.call(headend.headend.show_data, "show aaa server radius dynamic-author")
     client = next(c for c in counters["clients"] if c["address"] == HOST)["counters"]

@@ -7,6 +7,7 @@ import pytest
 from qfp_model.control.config import ConfigSession
 from qfp_model.control.core.device import AuthorizationError, Device
 from qfp_model.control.core.sessions import Authorization, SessionError
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.qfp.tables import Direction
 
 CONFIG = """\
@@ -61,13 +62,13 @@ def test_a_session_clones_its_template(device):
 
 def test_traffic_is_filtered_classified_and_policed(device):
     up(device)
-    telnet = device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=6,
-                            destination_port=23)
+    telnet = device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=6,
+                                        destination_port=23))
     assert (telnet.packets, telnet.dropped_acl) == (10, 10)
-    voice = device.traffic("Vi1", Direction.IN, size=200, rate=1_000_000, packets=50, dscp=46)
+    voice = device.traffic(TrafficSpec("Vi1", Direction.IN, size=200, rate=1_000_000, packets=50, dscp=46))
     assert voice.forwarded == 50 and voice.dscp_out == {40: 50}
     # 2 Mbit/s for 1 s into a 1 Mbit/s policer with a 10,000-byte burst.
-    bulk = device.traffic("Vi1", Direction.IN, size=1000, rate=2_000_000, duration=1.0)
+    bulk = device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=2_000_000, duration=1.0))
     assert bulk.packets == 250
     assert bulk.colours[0] == (1_000_000 * (bulk.end_ns - bulk.start_ns) // 8_000_000_000 + 10_000) // 1000
     assert bulk.dropped_police == bulk.colours[1]
@@ -92,8 +93,9 @@ def test_authorize_rebinds_both_directions_or_nothing(device):
 
 def test_editing_an_acl_keeps_counters_by_sequence_number(device):
     up(device)
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=3, protocol=6, destination_port=23)
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=2, protocol=17)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=3, protocol=6,
+                               destination_port=23))
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=2, protocol=17))
     slot = device.compiler.acl_slots()["IN"]
     assert device.fp.acl_counters(slot).hits == (3, 2)
     session = ConfigSession(device.config)
@@ -102,14 +104,14 @@ def test_editing_an_acl_keeps_counters_by_sequence_number(device):
     changes = session.take_changes()
     device.apply_changes(changes)
     assert device.fp.acl_counters(slot).hits == (3, 0, 2)
-    dns = device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=1, protocol=17,
-                         destination_port=53)
+    dns = device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=1, protocol=17,
+                                     destination_port=53))
     assert dns.dropped_acl == 1
 
 
 def test_editing_a_policy_rebinds_its_sessions_keeping_class_counters(device):
     s = up(device)
-    device.traffic("Vi1", Direction.IN, size=200, rate=1_000_000, packets=7, dscp=46)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=200, rate=1_000_000, packets=7, dscp=46))
     old = device.compiler.compiled_policies()["SLOW"]
     session = ConfigSession(device.config)
     for line in ("policy-map SLOW", "class VOICE", "set dscp af41"):
@@ -120,7 +122,7 @@ def test_editing_a_policy_rebinds_its_sessions_keeping_class_counters(device):
     assert device.fp.uidb_info(s.uidb).policy[Direction.IN] == new
     voice_state = device.fp.target_read(s.uidb, Direction.IN)[0]
     assert voice_state.pkts == 7
-    r = device.traffic("Vi1", Direction.IN, size=200, rate=1_000_000, packets=1, dscp=46)
+    r = device.traffic(TrafficSpec("Vi1", Direction.IN, size=200, rate=1_000_000, packets=1, dscp=46))
     assert r.dscp_out == {34: 1}
     # The old compiled policy is gone once nothing uses it.
     assert old not in device.compiler.compiled_policies().values()

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from coa_helpers import KEY, decode_reply, error_cause, request
+from coa_helpers import KEY, decode_reply, error_cause, request, sign_request
 from qfp_model.control.config.model import DynamicAuthor, DynamicAuthorClient, Secret
 from qfp_model.control.errors import PeerNak
 from qfp_model.control.radius import Dispatch, Drop, DynamicAuthorServer, NasIdentity, Send
@@ -78,7 +78,7 @@ def test_framing_errors_are_dropped_as_malformed(mangle):
 
 def test_a_fixed_size_attribute_of_another_size_is_malformed():
     attrs = bytes([P.FRAMED_IP_ADDRESS, 5, 10, 0, 0])
-    data = P.sign_request(P.COA_REQUEST, 1, attrs, KEY.encode())
+    data = sign_request(P.COA_REQUEST, 1, attrs, KEY.encode())
     assert das_drop(data) == "malformed"
 
 
@@ -90,10 +90,10 @@ def das_drop(data: bytes, **options) -> str:
 
 def test_request_authenticator_is_rfc5176s():
     attrs = bytes([P.USER_NAME, 3, ord("u")])
-    assert isinstance(server().receive(P.sign_request(P.COA_REQUEST, 7, attrs, KEY.encode()), CLIENT, NOW), Dispatch)
-    assert das_drop(P.sign_request(P.COA_REQUEST, 7, attrs, b"wrong")) == "bad-authenticator"
+    assert isinstance(server().receive(sign_request(P.COA_REQUEST, 7, attrs, KEY.encode()), CLIENT, NOW), Dispatch)
+    assert das_drop(sign_request(P.COA_REQUEST, 7, attrs, b"wrong")) == "bad-authenticator"
     # A client with no key (and no global server-key) cannot be verified: dropped.
-    decision = server().receive(P.sign_request(P.COA_REQUEST, 7, attrs, b""), ("127.0.0.2", 1), NOW)
+    decision = server().receive(sign_request(P.COA_REQUEST, 7, attrs, b""), ("127.0.0.2", 1), NOW)
     assert isinstance(decision, Drop) and decision.reason == "bad-authenticator"
 
 
@@ -105,7 +105,7 @@ def test_message_authenticator_valid_invalid_missing_and_required():
     attrs = bytearray(ok[20:])
     assert attrs[0] == P.MESSAGE_AUTHENTICATOR
     attrs[5] ^= 1
-    bad = P.sign_request(P.COA_REQUEST, ok[1], bytes(attrs), KEY.encode())
+    bad = sign_request(P.COA_REQUEST, ok[1], bytes(attrs), KEY.encode())
     assert das_drop(bad) == "bad-message-authenticator"
     without = encode(request(["audit-session-id=X"]))
     assert das_drop(without, require_message_authenticator=True) == "missing-message-authenticator"
@@ -125,7 +125,7 @@ def test_the_reply_carries_a_message_authenticator_when_the_request_did():
 
 
 def test_ignore_server_key_takes_any_authenticator():
-    data = P.sign_request(P.COA_REQUEST, 7, bytes([P.USER_NAME, 3, ord("u")]), b"not the key")
+    data = sign_request(P.COA_REQUEST, 7, bytes([P.USER_NAME, 3, ord("u")]), b"not the key")
     assert isinstance(server(ignore_server_key=True).receive(data, CLIENT, NOW), Dispatch)
 
 
@@ -223,7 +223,7 @@ def test_a_nak_never_exceeds_4096_octets_however_the_request_packed_its_avpairs(
     subs = b"".join(bytes((1, 3)) + b"x" for _ in range(82))
     vsa = bytes((26, 6 + len(subs))) + struct.pack("!L", 9) + subs
     attrs = vsa * 15
-    data = P.sign_request(P.COA_REQUEST, 7, attrs, KEY.encode())
+    data = sign_request(P.COA_REQUEST, 7, attrs, KEY.encode())
     assert len(data) <= P.MAX_LENGTH
     decision = das.receive(data, CLIENT, NOW)
     nak = das.answer(decision.request, PeerNak(401, "unsupported", decision.request.attributes), NOW).data

@@ -162,3 +162,13 @@ def test_pytest_plugin_collects_case_files(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "3 passed" in run.stdout and "1 failed" in run.stdout
     assert "step 3: Vi1 input class class-default conformed_packets: expected 10 ±2, actual 68" in run.stdout
+
+
+def test_case_sessions_take_the_regress_vrf_keys(tmp_path):
+    case = tmp_path / f"vrf{regress.SUFFIX}"
+    case.write_text('[[sessions]]\nremote = "77.1.1.1"\nfvrf = 2\nivrf = 2\n\n'
+                    '[[steps]]\nshow = "show crypto session detail"\n'
+                    'contains = ["Session ID: 1"]\n')
+    runner = regress.CaseRunner(case, regress.load_case(case))
+    assert runner.run().passed
+    assert runner.device.session("Vi1").audit_session_id == "L2L44D010102ZO2L44D010101ZI1F401F4ZO2"

@@ -11,6 +11,7 @@ from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
 from qfp_model.control.headend import Headend
 from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.qfp.reference import ReferenceFastPath
 
 scapy = pytest.importorskip("scapy.all")
@@ -167,8 +168,8 @@ def test_qfp_replay_refuses_a_non_capture(tmp_path, capsys):
 def test_replay_of_generated_stream_matches_sim_traffic(tmp_path):
     """The same constant-rate stream, once as `sim traffic` and once as a capture of it."""
     a, b = seed_device(), seed_device()
-    traffic = a.traffic("Vi1", 0, size=500, rate=4_000_000, packets=400, destination=SERVERS,
-                        protocol=6, destination_port=80)
+    traffic = a.traffic(TrafficSpec("Vi1", 0, size=500, rate=4_000_000, packets=400, destination=SERVERS,
+                                    protocol=6, destination_port=80))
     gap = 500 * 8 / 4_000_000
     packets = [Ether(**MACS) / IP(src="10.0.0.1", dst=SERVERS, len=500) / TCP(sport=1024, dport=80) / Raw(b"q" * 460)
                for _ in range(400)]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from qfp_model.control.config import model as M
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.access_lists import access_lists_data, render_access_lists
 from qfp_model.qfp.tables import Direction, PROTO_TCP
 from show_device import acl, ace, hub_device, ip
@@ -13,6 +14,10 @@ from test_show_platform import assert_subset
 
 GOLDEN = Path(__file__).parent / "golden"
 IOS_XE = GOLDEN / "ios-xe"
+
+
+def acls_of(device, name=None) -> list[dict]:
+    return access_lists_data(device.fp, device.config, device.compiler.acl_slots(), name)
 
 
 def reference(name: str) -> str:
@@ -25,7 +30,7 @@ def reference(name: str) -> str:
 
 def test_extended_acl_matches_the_reference(fastpath_class):
     device = hub_device(fastpath_class)
-    text = render_access_lists(access_lists_data(device, "ACL_TEST"))
+    text = render_access_lists(acls_of(device, "ACL_TEST"))
     assert text == reference("show-ip-access-lists.txt")
 
 
@@ -40,21 +45,21 @@ def test_standard_acl_with_counters_matches_the_customer_reference(fastpath_clas
     slot = device.compiler.acl_slot("43")
     # Seeding the fast path's own counters: a million packets would prove nothing more.
     device.fp.acl_replace(slot, aces, hits=[1168716, 0, 0, 8353358])
-    text = render_access_lists(access_lists_data(device, "43"))
+    text = render_access_lists(acls_of(device, "43"))
     assert text == reference("show-ip-access-lists.customer.txt")
 
 
 def acl_traffic(device):
     device.session_up("27.27.27.2", "17.17.17.2")          # ACL-IN inbound, from Virtual-Template1
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=PROTO_TCP,
-                   destination_port=23)
-    device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=5)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=10, protocol=PROTO_TCP,
+                               destination_port=23))
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=5))
 
 
 def test_matches_count_what_the_acl_filtered(fastpath_class):
     device = hub_device(fastpath_class)
     acl_traffic(device)
-    (twin,) = access_lists_data(device, "ACL-IN")
+    (twin,) = acls_of(device, "ACL-IN")
     assert twin == {"name": "ACL-IN", "type": "Extended", "entries": [
         {"seq": 10, "text": "deny tcp any host 192.0.2.1 eq telnet", "matches": 10},
         {"seq": 20, "text": "permit ip any any", "matches": 5}]}
@@ -67,7 +72,7 @@ def test_matches_count_what_the_acl_filtered(fastpath_class):
 def test_every_acl_in_configuration_order_and_unused_ones_match_nothing(fastpath_class):
     device = hub_device(fastpath_class)
     acl_traffic(device)
-    twin = access_lists_data(device)
+    twin = acls_of(device)
     assert [a["name"] for a in twin] == ["ACL_TEST", "SIP", "ACL-IN"]
     assert_subset({"name": "SIP", "entries": [{"seq": 10, "text": "permit udp any any eq sip",
                                                "matches": 0}]}, twin[1])
@@ -80,6 +85,6 @@ def test_every_acl_in_configuration_order_and_unused_ones_match_nothing(fastpath
 
 def test_an_undefined_acl_prints_nothing_and_an_empty_one_its_header(fastpath_class):
     device = hub_device(fastpath_class)
-    assert access_lists_data(device, "NOPE") == []
+    assert acls_of(device, "NOPE") == []
     device.config.add_access_list(M.AccessList("EMPTY", True))
-    assert render_access_lists(access_lists_data(device, "EMPTY")) == "Extended IP access list EMPTY\n"
+    assert render_access_lists(acls_of(device, "EMPTY")) == "Extended IP access list EMPTY\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.crypto import (ESP_TRANSFORM, FLOW, IKEV2_PROPOSAL, crypto_session_data,
                                  ikev2_session_data, render_crypto_session, render_ikev2_session)
 from qfp_model.qfp.tables import Direction, PROTO_TCP
@@ -20,6 +21,14 @@ GOLDEN = Path(__file__).parent / "golden"
 IOS_XE = GOLDEN / "ios-xe"
 FLEXVPN_REFERENCE = IOS_XE / "show-crypto-session-remote-detail.virtual-access.txt"
 S = 10**9
+
+
+def crypto_of(device) -> list[dict]:
+    return crypto_session_data(device.fp, device.config, device.sessions, device.clock_ns)
+
+
+def ikev2_of(device) -> list[dict]:
+    return ikev2_session_data(device.sessions, device.clock_ns)
 
 
 def _sa(packets: int, life: int) -> dict:
@@ -76,8 +85,8 @@ def flexvpn_device(fastpath_class):
     device.config.add_ikev2_profile(M.Ikev2Profile("IKEV2_PROFILE", virtual_template=1))
     device.session_up("27.27.27.2", "17.17.17.2")
     # One packet a second: the sixth leaves 5 s after the first, each direction in turn.
-    device.traffic("Vi1", Direction.IN, size=1000, rate=8000, packets=6)
-    device.traffic("Vi1", Direction.OUT, size=1000, rate=8000, packets=6)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=8000, packets=6))
+    device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8000, packets=6))
     return device
 
 
@@ -101,14 +110,14 @@ def _normalised(text: str) -> list[str]:
 def test_a_flexvpn_session_matches_the_reference(fastpath_class):
     device = flexvpn_device(fastpath_class)
     assert device.clock_ns == 10 * S
-    text = render_crypto_session(crypto_session_data(device), detail=True)
+    text = render_crypto_session(crypto_of(device), detail=True)
     assert _normalised(text) == _normalised(FLEXVPN_REFERENCE.read_text())
     assert "          Capabilities:U connid:1 lifetime:23:59:50\n" in text
     assert text.endswith("KB Vol Rekey Disabled/3590\n")
 
 
 def test_brief_crypto_session_leaves_out_the_detail_lines(fastpath_class):
-    text = render_crypto_session(crypto_session_data(flexvpn_device(fastpath_class)))
+    text = render_crypto_session(crypto_of(flexvpn_device(fastpath_class)))
     assert text == (
         "Crypto session current status\n"
         "\n"
@@ -130,7 +139,7 @@ def _shape(line: str) -> str:
 
 def test_a_device_ikev2_session_has_the_reference_layout(fastpath_class):
     device = flexvpn_device(fastpath_class)
-    text = render_ikev2_session(ikev2_session_data(device), detailed=True)
+    text = render_ikev2_session(ikev2_of(device), detailed=True)
     ours = text.splitlines()
     reference = (IOS_XE / "show-crypto-ikev2-session-detailed.txt").read_text().splitlines()
     # Everything up to the first child SA, then the child SA with its one selector pair.
@@ -147,8 +156,8 @@ def test_a_device_ikev2_session_has_the_reference_layout(fastpath_class):
 def test_ikev2_twin(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2, identity="spoke1.example")
-    device.traffic("Vi1", Direction.IN, size=100, rate=800, packets=38)      # 37 s
-    (twin,) = ikev2_session_data(device)
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=800, packets=38))      # 37 s
+    (twin,) = ikev2_of(device)
     assert_subset({"session_id": 1, "status": "UP-ACTIVE", "interface": "Virtual-Access1",
                    "audit_session_id": "L2L44D010102ZO2L44D010101ZI1F401F4ZO2",
                    "sa": {"tunnel_id": 1, "local": "77.1.1.2", "remote": "77.1.1.1",
@@ -159,7 +168,7 @@ def test_ikev2_twin(fastpath_class):
     assert twin["sa"]["local_spi"] != twin["sa"]["remote_spi"]
     again = hub_device(fastpath_class)
     again.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
-    assert ikev2_session_data(again)[0]["children"] == twin["children"], "SPIs are deterministic"
+    assert ikev2_of(again)[0]["children"] == twin["children"], "SPIs are deterministic"
 
 
 def test_flow_counters_follow_the_packets_through_the_policies(fastpath_class):
@@ -168,13 +177,13 @@ def test_flow_counters_follow_the_packets_through_the_policies(fastpath_class):
     device.session_up("27.27.27.3", "17.17.17.2", template=2)         # nothing bound
     # Before any traffic: a CoA gives both targets fresh policy instances, counters zero.
     device.authorize(session, Authorization(policy_out="aaa-out-policy"))
-    denied = device.traffic("Vi1", Direction.IN, size=100, rate=80_000, packets=4,
-                            protocol=PROTO_TCP, destination_port=23)
-    inbound = device.traffic("Vi1", Direction.IN, size=1000, rate=4_000_000, packets=100)
-    outbound = device.traffic("Vi1", Direction.OUT, size=1000, rate=8_000_000, packets=200)
-    device.traffic("Vi2", Direction.IN, size=100, rate=80_000, packets=3)
+    denied = device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=4,
+                                        protocol=PROTO_TCP, destination_port=23))
+    inbound = device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=4_000_000, packets=100))
+    outbound = device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8_000_000, packets=200))
+    device.traffic(TrafficSpec("Vi2", Direction.IN, size=100, rate=80_000, packets=3))
     assert denied.dropped_acl == 4 and inbound.dropped_police > 0 and outbound.dropped_police > 0
-    va1, va2 = crypto_session_data(device)
+    va1, va2 = crypto_of(device)
     # Decrypted: every packet the input policy saw (policed ones too; ACL-denied ones are not
     # counted per session). Encrypted: what the output policy forwarded.
     assert_subset({"inbound": {"packets": inbound.packets, "counted": True},
@@ -188,16 +197,16 @@ def test_flow_counters_follow_the_packets_through_the_policies(fastpath_class):
 def hub_sessions(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
-    device.traffic("Vi1", Direction.IN, size=1000, rate=8000, packets=3601)       # an hour
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=8000, packets=3601))       # an hour
     device.session_up("27.27.27.2", "17.17.17.2", remote_port=4500, local_port=4500,
                       identity="spoke2.example", template=2)
-    device.traffic("Vi1", Direction.OUT, size=1000, rate=8000, packets=91)       # 90 s more
+    device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1000, rate=8000, packets=91))       # 90 s more
     return device
 
 
 def test_hub_goldens(fastpath_class):
     device = hub_sessions(fastpath_class)
-    crypto, ikev2 = crypto_session_data(device), ikev2_session_data(device)
+    crypto, ikev2 = crypto_of(device), ikev2_of(device)
     outputs = {
         "crypto-session.hub.txt": render_crypto_session(crypto),
         "crypto-session-detail.hub.txt": render_crypto_session(crypto, detail=True),
@@ -213,8 +222,8 @@ def test_hub_goldens(fastpath_class):
 
 def test_no_sessions(fastpath_class):
     device = hub_device(fastpath_class)
-    assert render_crypto_session(crypto_session_data(device)) == "Crypto session current status\n"
-    assert render_ikev2_session(ikev2_session_data(device)) == ""
+    assert render_crypto_session(crypto_of(device)) == "Crypto session current status\n"
+    assert render_ikev2_session(ikev2_of(device)) == ""
 
 
 def test_uptime_and_lifetime_formats():

@@ -33,7 +33,7 @@ def test_a_tunnel_template_derives_the_reference_interface(fastpath_class):
                      "ipv6 traffic-filter Tu1-ipsec-ds-ipv6-out out", "tunnel source GigabitEthernet1",
                      "tunnel mode ipsec dual-overlay", "tunnel protection ipsec profile prof"]))
     device.session_up("30.30.30.2", "30.30.30.1", template=3)
-    twin = derived_config_data(device, "Virtual-Access1")
+    twin = derived_config_data(device.config, device.session("Virtual-Access1"))
     reference = (IOS_XE / "show-derived-config-interface.1.txt").read_text().splitlines()
     assert reference[0] == "interface Tunnel1"
     assert [" " + line for line in twin["lines"]] == reference[1:]
@@ -42,7 +42,7 @@ def test_a_tunnel_template_derives_the_reference_interface(fastpath_class):
 def test_aaa_attributes_replace_the_templates_lines(fastpath_class):
     device = hub_device(fastpath_class)
     session = device.session_up("27.27.27.2", "17.17.17.2")
-    before = derived_config_data(device, "Vi1")
+    before = derived_config_data(device.config, device.session("Vi1"))
     assert before["lines"] == [
         "ip unnumbered Loopback0", "ip access-group ACL-IN in", "tunnel source GigabitEthernet1",
         "tunnel mode ipsec ipv4", "tunnel destination 27.27.27.2",
@@ -54,7 +54,7 @@ def test_aaa_attributes_replace_the_templates_lines(fastpath_class):
         golden.write_text(text)
     assert text == golden.read_text()
     device.authorize(session, Authorization(policy_out="aaa-out-policy", acl_out="SIP"))
-    after = derived_config_data(device, "Vi1")
+    after = derived_config_data(device.config, device.session("Vi1"))
     assert "service-policy output aaa-out-policy" in after["lines"]
     assert "service-policy output parent-out" not in after["lines"]
     assert after["lines"][1:3] == ["ip access-group ACL-IN in", "ip access-group SIP out"]
@@ -66,4 +66,4 @@ def test_aaa_attributes_replace_the_templates_lines(fastpath_class):
 def test_a_template_that_is_not_a_tunnel_gets_no_destination(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("27.27.27.2", "17.17.17.2", template=2)
-    assert derived_config_data(device, "Vi1")["lines"] == ["ip unnumbered Loopback0"]
+    assert derived_config_data(device.config, device.session("Vi1"))["lines"] == ["ip unnumbered Loopback0"]

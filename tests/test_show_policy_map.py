@@ -42,7 +42,7 @@ def test_the_references_policy_from_the_model(fastpath_class):
     device.config.add_policy_map(policy("police", M.PolicyClass("class-default", police=police(
         1_000_000, bc=31_250, pir=2_000_000, be=31_250, conform=PoliceAction("transmit"),
         exceed=PoliceAction("set-prec-transmit", 4), violate=PoliceAction("set-prec-transmit", 2)))))
-    text = render_policy_map(policy_map_data(device, "police"))
+    text = render_policy_map(policy_map_data(device.config, "police"))
     assert text.splitlines() == [line for line in reference_lines() if "frde" not in line]
 
 
@@ -54,7 +54,7 @@ def test_defaults_are_printed_as_ios_fills_them_in(fastpath_class):
         M.PolicyClass("BULK", police=police(64_000, violate=PoliceAction("drop"))),   # Be = Bc
         M.PolicyClass("MGMT", police=police(96_000, pir=192_000)),            # Be from the PIR
         M.PolicyClass("class-default", set_dscp=10, other_lines=["fair-queue"])))
-    (twin,) = policy_map_data(device, "defaults")
+    (twin,) = policy_map_data(device.config, "defaults")
     voice, bulk, mgmt, default = twin["classes"]
     assert voice["police"] == {"cir_bps": 8000, "bc_bytes": 1500, "pir_bps": None, "be_bytes": None,
                                "conform": ["transmit"], "exceed": ["drop"], "violate": None}
@@ -86,11 +86,11 @@ def test_defaults_are_printed_as_ios_fills_them_in(fastpath_class):
 
 def test_class_maps(fastpath_class):
     device = hub_device(fastpath_class)
-    twin = class_map_data(device)
+    twin = class_map_data(device.config)
     assert [(c["name"], c["id"]) for c in twin] == [
         ("class-default", 0), ("VOICE", 1), ("BULK", 2), ("MGMT", 3)]
     assert_subset({"match_type": "match-all", "matches": ["precedence 6", "not dscp ef (46)"]}, twin[3])
-    assert render_class_map(class_map_data(device, "VOICE")) == (
+    assert render_class_map(class_map_data(device.config, "VOICE")) == (
         " Class Map match-any VOICE (id 1)\n"
         "   Match   dscp ef (46)\n"
         "   Match access-group name SIP\n"
@@ -99,8 +99,8 @@ def test_class_maps(fastpath_class):
 
 def test_hub_goldens(fastpath_class):
     device = hub_device(fastpath_class)
-    outputs = {"policy-map.hub.txt": render_policy_map(policy_map_data(device)),
-               "class-map.hub.txt": render_class_map(class_map_data(device))}
+    outputs = {"policy-map.hub.txt": render_policy_map(policy_map_data(device.config)),
+               "class-map.hub.txt": render_class_map(class_map_data(device.config))}
     for name, text in outputs.items():
         golden = GOLDEN / "show" / name
         if os.environ.get("QFP_REGENERATE_GOLDEN"):
@@ -111,7 +111,7 @@ def test_hub_goldens(fastpath_class):
 def test_unknown_names_are_errors(fastpath_class):
     device = hub_device(fastpath_class)
     with pytest.raises(UnknownMapName):
-        policy_map_data(device, "nope")
+        policy_map_data(device.config, "nope")
     with pytest.raises(UnknownMapName):
-        class_map_data(device, "nope")
-    assert [c["name"] for c in class_map_data(device, "class-default")] == ["class-default"]
+        class_map_data(device.config, "nope")
+    assert [c["name"] for c in class_map_data(device.config, "class-default")] == ["class-default"]

@@ -15,6 +15,7 @@ import pytest
 
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
+from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.policy_map_interface import (policy_map_interface_data,
                                                render_policy_map_interface)
 from qfp_model.qfp.tables import Direction
@@ -24,6 +25,14 @@ from test_show_platform import assert_subset
 GOLDEN = Path(__file__).parent / "golden"
 IOS_XE = GOLDEN / "ios-xe"
 EF, AF11, CS6 = 46, 10, 48
+
+
+def pmi_of(device, interface=None, direction=None) -> list[dict]:
+    """The twin as `show policy-map interface [IFNAME [DIRECTION]]` gathers it: one session by name,
+    or every session."""
+    sessions = [device.session(interface)] if interface is not None else device.sessions
+    return policy_map_interface_data(device.fp, device.config, sessions, device.clock_ns, direction,
+                                     named=interface is not None)
 
 
 def _colour(packets: int, octets: int, action: str, bps: int = 0) -> dict:
@@ -62,7 +71,7 @@ def test_a_two_rate_class_has_the_reference_layout(fastpath_class):
     device.config.add_policy_map(policy("L3VPNin", M.PolicyClass("BULK", police=police(8000, pir=20000))))
     session = device.session_up("27.27.27.2", "17.17.17.2")
     device.authorize(session, Authorization(policy_in="L3VPNin"))
-    text = render_policy_map_interface(policy_map_interface_data(device, "Virtual-Access1", "input"))
+    text = render_policy_map_interface(pmi_of(device, "Virtual-Access1", "input"))
     reference = (IOS_XE / "show-policy-map-interface.2r3c.txt").read_text()
     ours = _class_block(text, "BULK")
     assert ours[0] == "    Class-map: BULK (match-any)"
@@ -75,10 +84,12 @@ def hub_with_traffic(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("77.1.1.1", "77.1.1.2", fvrf=2, ivrf=2)
     results = {
-        "in": device.traffic("Vi1", Direction.IN, size=1000, rate=2_000_000, packets=200),
-        "voice": device.traffic("Vi1", Direction.OUT, size=200, rate=256_000, packets=400, dscp=EF),
-        "bulk": device.traffic("Vi1", Direction.OUT, size=1500, rate=3_000_000, packets=500, dscp=AF11),
-        "mgmt": device.traffic("Vi1", Direction.OUT, size=100, rate=80_000, packets=50, dscp=CS6),
+        "in": device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=2_000_000, packets=200)),
+        "voice": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=200, rate=256_000, packets=400,
+                                            dscp=EF)),
+        "bulk": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=1500, rate=3_000_000, packets=500,
+                                           dscp=AF11)),
+        "mgmt": device.traffic(TrafficSpec("Vi1", Direction.OUT, size=100, rate=80_000, packets=50, dscp=CS6)),
     }
     device.session_up("27.27.27.2", "17.17.17.2", template=2)
     return device, results
@@ -86,7 +97,7 @@ def hub_with_traffic(fastpath_class):
 
 def test_hub_golden(fastpath_class):
     device, _ = hub_with_traffic(fastpath_class)
-    text = render_policy_map_interface(policy_map_interface_data(device))
+    text = render_policy_map_interface(pmi_of(device))
     golden = GOLDEN / "show" / "policy-map-interface.hub.txt"
     if os.environ.get("QFP_REGENERATE_GOLDEN"):
         golden.write_text(text)
@@ -99,8 +110,8 @@ def _by_name(classes: list[dict]) -> dict[str, dict]:
 
 def test_twin_counts_what_the_traffic_saw(fastpath_class):
     device, results = hub_with_traffic(fastpath_class)
-    (va1,) = policy_map_interface_data(device)
-    assert policy_map_interface_data(device, "Vi2") == [
+    (va1,) = pmi_of(device)
+    assert pmi_of(device, "Vi2") == [
         {"interface": "Virtual-Access2", "service_policies": []}]
     window = device.clock_ns
     (policy_in, policy_out) = va1["service_policies"]
@@ -153,9 +164,9 @@ def test_twin_counts_what_the_traffic_saw(fastpath_class):
 
 def test_direction_selects_one_service_policy(fastpath_class):
     device, _ = hub_with_traffic(fastpath_class)
-    (entry,) = policy_map_interface_data(device, "Virtual-Access1", "input")
+    (entry,) = pmi_of(device, "Virtual-Access1", "input")
     assert [p["direction"] for p in entry["service_policies"]] == ["input"]
-    (entry,) = policy_map_interface_data(device, "virtual-access 1", Direction.OUT)
+    (entry,) = pmi_of(device, "virtual-access 1", Direction.OUT)
     assert [p["direction"] for p in entry["service_policies"]] == ["output"]
     text = render_policy_map_interface([entry])
     assert text.startswith("\nVirtual-Access1\n\n  Service-policy output: parent-out\n\n"
@@ -172,7 +183,7 @@ def test_policer_shows_what_was_programmed_not_what_was_typed(fastpath_class):
     device.config.add_policy_map(policy("odd", police_class))
     session = device.session_up("27.27.27.2", "17.17.17.2", template=2)
     device.authorize(session, Authorization(policy_in="odd"))
-    (entry,) = policy_map_interface_data(device, "Virtual-Access1")
+    (entry,) = pmi_of(device, "Virtual-Access1")
     police_twin = entry["service_policies"][0]["classes"][0]["police"]
     assert police_twin["cir_bps"] == 1_234_567_890
     assert police_twin["bc_bytes"] == 1_234_567_891 // 32
@@ -182,12 +193,12 @@ def test_policer_shows_what_was_programmed_not_what_was_typed(fastpath_class):
 def test_rates_are_over_the_time_since_the_session_came_up(fastpath_class):
     device = hub_device(fastpath_class)
     device.session_up("27.27.27.2", "17.17.17.2")
-    device.traffic("Vi1", Direction.IN, size=1000, rate=1_000_000, packets=1001)   # 8 s of clock
+    device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=1_000_000, packets=1001))   # 8 s of clock
     late = device.session_up("27.27.27.3", "17.17.17.2")
     start = device.clock_ns
-    device.traffic("Vi2", Direction.IN, size=1000, rate=8_000_000, packets=1001)  # 1 s
+    device.traffic(TrafficSpec("Vi2", Direction.IN, size=1000, rate=8_000_000, packets=1001))  # 1 s
     assert late.created_ns == start
-    (entry,) = policy_map_interface_data(device, "Vi2", "input")
+    (entry,) = pmi_of(device, "Vi2", "input")
     cls = entry["service_policies"][0]["classes"][0]
     assert entry["service_policies"][0]["rate_window_ns"] == device.clock_ns - start == 10**9
     assert cls["offered_rate_bps"] == 1001 * 1000 * 8
@@ -197,4 +208,4 @@ def test_unknown_interface_is_an_error(fastpath_class):
     from qfp_model.control.core.sessions import SessionError
     device = hub_device(fastpath_class)
     with pytest.raises(SessionError):
-        policy_map_interface_data(device, "Virtual-Access9")
+        pmi_of(device, "Virtual-Access9")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from qfp_model.control.errors import ControlError
-from qfp_model.control.core.traffic import Stream
+from qfp_model.control.core.traffic import Stream, TrafficSpec
+from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 
@@ -50,3 +51,23 @@ def test_duration_gives_whole_packets():
 def test_bad_streams_are_refused(bad):
     with pytest.raises(ControlError):
         stream(**bad)
+
+
+def test_a_spec_reads_the_names_users_type():
+    spec = TrafficSpec.from_words("Vi1", Direction.IN, size=100, rate=8000, packets=1, protocol="tcp",
+                                  dscp="ef", flags="SYN,ack", fragment="first")
+    assert (spec.protocol, spec.dscp, spec.tcp_flags, spec.fragment) == \
+        (6, 46, P.TCP_SYN | P.TCP_ACK, P.FRAG_INITIAL)
+    assert TrafficSpec.from_words("Vi1", 0, size=100, rate=8000, packets=1, protocol="ip").protocol == 0
+
+
+@pytest.mark.parametrize("words, message", [
+    ({"flags": "syn,bogus"}, "TCP flag 'bogus'"),
+    ({"dscp": "64"}, "dscp '64'"),
+    ({"protocol": "nope"}, "protocol 'nope'"),
+    ({"fragment": "last"}, "fragment 'last'"),
+    ({"duration": 1.0}, "either a packet count or a duration"),
+])
+def test_a_spec_refuses_what_it_cannot_send(words, message):
+    with pytest.raises(ControlError, match=message):
+        TrafficSpec.from_words("Vi1", Direction.IN, size=100, rate=8000, **{"packets": 1, **words})

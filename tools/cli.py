@@ -15,6 +15,7 @@ import signal
 import sys
 
 from qfp_model.control.config import ConfigErrors
+from qfp_model.control.config.syntax import bit_rate
 from qfp_model.control.errors import ConfigError, ControlError, ExecError
 from qfp_model.control.exec.shell import DEFAULT_HISTORY, Shell
 from qfp_model.control.grammar.engine import format_error
@@ -32,9 +33,8 @@ from .native import fast_path_class
 
 def _rate(text: str) -> int:
     """A rate in bit/s, with IOS-like suffixes: 3000000, 3000k, 3m, 1g."""
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(text[-1:].lower(), 1)
     try:
-        value = int(float(text[:-1] if scale > 1 else text) * scale)
+        value = bit_rate(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a rate: {text!r}") from None
     if value <= 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qfp_model.qfp.packets import CONFORM, EXCEED, NS_PER_S
 from qfp_model.qfp.policer import PolicerWords, decode
 from qfp_model.qfp.show_platform import render_qos_all
 from qfp_model.qfp.tables import Direction
@@ -23,17 +24,18 @@ def run(fp, rate: int, packets: int) -> None:
     for start in range(0, stream.size, BATCH):
         fp.process(stream[start:start + BATCH])
 
-    for direction, word in ((Direction.IN, "input"), (Direction.OUT, "output")):
-        print(f"qfp# show platform hardware qfp active feature qos all {word} all")
+    for direction in Direction:
+        print(f"qfp# show platform hardware qfp active feature qos all {direction.ios_name} all")
         print(render_qos_all(fp, direction))
-    seconds = int(stream["ts_ns"][-1]) / 1e9
+    seconds = int(stream["ts_ns"][-1]) / NS_PER_S
     print(f"{packets} packets of {DEMO_LENGTH} bytes each way at {rate:,} bit/s, "
           f"{seconds:.3f} s of virtual time:")
-    for direction, word in ((Direction.IN, "input"), (Direction.OUT, "output")):
+    for direction in Direction:
+        word = direction.ios_name
         state = fp.target_read(uidb, direction)[0]
         police = decode(PolicerWords(state.hw_policer, state.police_info))   # as programmed
-        conformed, exceeded, _ = state.colour_pkts
+        conformed, exceeded = state.colour_pkts[CONFORM], state.colour_pkts[EXCEED]
         allowed = police.cir * seconds / 8 + police.bc
         print(f"  {word:<6} police cir {police.cir:,} bc {police.bc:,}: {state.pkts} packets, {conformed} "
-              f"conformed ({state.colour_bytes[0]:,} bytes; CIR x T + Bc = {allowed:,.0f}), "
+              f"conformed ({state.colour_bytes[CONFORM]:,} bytes; CIR x T + Bc = {allowed:,.0f}), "
               f"{exceeded} exceeded, {state.drop_pkts} dropped")

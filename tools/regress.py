@@ -51,8 +51,9 @@ from qfp_model.control import config as cfg
 from qfp_model.control.config import syntax as S
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
+from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
 from qfp_model.control.errors import ControlError
-from qfp_model.control.exec.sim import TCP_FLAGS
+from qfp_model.control.exec.sim import session_up_from_args
 from qfp_model.control.headend import Headend
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
@@ -61,6 +62,7 @@ from .coa_client import CoaEndpoint, error_cause_number
 
 SUFFIX = ".regress.toml"
 COA_CLIENT = "127.0.0.1"
+DEFAULT_LOCAL = "77.1.1.2"     # a session's local address when the case gives none: the seed's hub
 COUNTERS = ("packets", "bytes", "drop_packets", "drop_bytes")
 COLOURS = ("conformed", "exceeded", "violated")
 STEP_KINDS = ("coa", "disconnect", "traffic", "replay", "result", "class", "ace", "policy", "show", "exec")
@@ -161,13 +163,13 @@ def check_number(what: str, spec, actual) -> None:
         raise Mismatch(what, shown, actual)
 
 
-def _direction_name(value: str | None) -> str:
-    if value is None:
-        return "input"
-    for name in ("input", "output"):
-        if name.startswith(value.lower()):
-            return name
-    raise CaseError(f"direction {value!r} is neither input nor output")
+def _direction(value: str | None) -> Direction:
+    if not value:
+        return Direction.IN
+    try:
+        return Direction.from_ios_name(value)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
 
 
 def _find_class(classes: list, path: str):
@@ -193,7 +195,7 @@ def _class_counters(cls: dict) -> dict:
 
 def check_class(headend: Headend, spec: dict) -> None:
     spec = dict(spec)
-    interface, direction = spec.pop("interface"), _direction_name(spec.pop("direction", None))
+    interface, direction = spec.pop("interface"), _direction(spec.pop("direction", None)).ios_name
     name = spec.pop("class")
     twin = headend.show_data(f"show policy-map interface {interface} {direction}")
     policies = twin[0]["service_policies"] if twin else []
@@ -229,7 +231,7 @@ def check_ace(headend: Headend, spec: dict) -> None:
 
 def check_policy(headend: Headend, spec: dict) -> None:
     interface = headend.device.session(spec["interface"]).interface
-    direction = _direction_name(spec.get("direction"))
+    direction = _direction(spec.get("direction")).ios_name
     twin = headend.show_data(f"show platform hardware qfp active feature qos all {direction} all")
     entry = next((e for e in twin if e["interface"] == interface), None)
     actual = entry["policies"][0]["policy_name"] if entry else None
@@ -254,7 +256,7 @@ def check_result(last, spec: dict) -> None:
     for key, value in spec.items():
         if key == "dscp":
             for name, count in value.items():
-                dscp = S.dscp(S.Tok(str(name), 0))
+                dscp = dscp_number(name)
                 check_number(f"packets forwarded with dscp {name}", count, last["dscp_out"].get(dscp, 0))
         elif key in last:
             check_number(f"last traffic {key}", value, last[key])
@@ -264,40 +266,27 @@ def check_result(last, spec: dict) -> None:
 
 # ---- actions ------------------------------------------------------------------------------------
 def _rate(value) -> int:
-    if isinstance(value, int):
-        return value
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(value[-1:].lower(), 1)
-    return int(float(value[:-1] if scale > 1 else value) * scale)
+    return value if isinstance(value, int) else S.bit_rate(value)
 
 
 def run_traffic(device, spec: dict) -> dict:
     spec = dict(spec)
     interface = spec.pop("interface")
-    direction = Direction.IN if _direction_name(spec.pop("direction", None)) == "input" else Direction.OUT
-    kwargs = dict(size=spec.pop("size"), rate=_rate(spec.pop("rate")))
-    for key in ("packets", "duration", "source", "destination", "source_port", "destination_port"):
-        if key in spec:
-            kwargs[key] = spec.pop(key)
-    if "protocol" in spec:
-        kwargs["protocol"] = S.protocol(S.Tok(str(spec.pop("protocol")), 0)) or 0
-    if "dscp" in spec:
-        kwargs["dscp"] = S.dscp(S.Tok(str(spec.pop("dscp")), 0))
-    if "flags" in spec:
-        kwargs["tcp_flags"] = sum(TCP_FLAGS[f] for f in spec.pop("flags").lower().split(","))
-    if "fragment" in spec:
-        kwargs["fragment"] = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}[spec.pop("fragment")]
-    if spec:
-        raise CaseError(f"traffic option(s) {', '.join(spec)} unknown")
-    r = device.traffic(interface, direction, **kwargs)
+    direction = _direction(spec.pop("direction", None))
+    size, rate = spec.pop("size"), _rate(spec.pop("rate"))
+    unknown = [key for key in spec if key not in OPTIONS]
+    if unknown:
+        raise CaseError(f"traffic option(s) {', '.join(unknown)} unknown")
+    r = device.traffic(TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec))
     return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped_acl + r.dropped_police,
             "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
-            "conformed": r.colours[0], "exceeded": r.colours[1], "violated": r.colours[2],
+            "conformed": r.colours[P.CONFORM], "exceeded": r.colours[P.EXCEED], "violated": r.colours[P.VIOLATE],
             "dscp_out": r.dscp_out}
 
 
 def run_replay(device, base: Path, spec: dict) -> dict:
     spec = dict(spec) if isinstance(spec, dict) else {"file": spec}
-    direction = Direction.IN if _direction_name(spec.get("direction")) == "input" else Direction.OUT
+    direction = _direction(spec.get("direction"))
     r = replay(device, base / spec["file"], interface=spec.get("interface"), direction=direction)
     if r.error:
         raise CaseError(r.error)
@@ -331,10 +320,7 @@ class CaseRunner:
         step_no = None
         try:
             for s in self.case.get("sessions", []):
-                self.device.session_up(s["remote"], s.get("local", "77.1.1.2"),
-                                       remote_port=s.get("remote_port", 500), local_port=s.get("local_port", 500),
-                                       fvrf=s.get("fvrf", 0), ivrf=s.get("ivrf", 0),
-                                       identity=s.get("identity"), template=s.get("template"))
+                session_up_from_args(self.device, {"local": DEFAULT_LOCAL, **s})
             for step_no, step in enumerate(self.case.get("steps", []), 1):
                 self.step(step)
         except Mismatch as exc:

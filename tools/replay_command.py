@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         headend = Headend.from_config_file(args.config)
         bring_up(headend, args.sessions, args.session_file)
-        direction = Direction.OUT if args.direction == "output" else Direction.IN
+        direction = Direction.from_ios_name(args.direction)
         result = replay(headend.device, args.file, interface=args.interface, direction=direction,
                         write=args.write)
     except (ControlError, OSError) as exc:
@@ -55,7 +55,7 @@ def add_parser(commands) -> None:
     p.add_argument("--session-file", metavar="FILE", help="bring up the sessions listed here instead (sim session load's format)")
     p.add_argument("--interface", metavar="Virtual-AccessN",
                    help="send every packet through this session (default: map by inside address)")
-    p.add_argument("--direction", choices=("input", "output"), default="input",
+    p.add_argument("--direction", choices=[d.ios_name for d in Direction], default=Direction.IN.ios_name,
                    help="the direction with --interface (default input)")
     p.add_argument("--write", metavar="OUT.pcap", help="write the forwarded packets, DSCP as marked")
     p.add_argument("--json", metavar="FILE", help="write the report as JSON")

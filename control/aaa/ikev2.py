@@ -28,6 +28,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from qfp_model.qfp.tables import Direction
+
 from ..core.device import INSIDE_POOL, AuthorizationError, Device
 from ..core.sessions import Authorization, Session, SessionError, SessionTuple
 from ..errors import PeerNak
@@ -184,7 +186,7 @@ class Ikev2CoaComponent:
 def _interface_config(a: Attribute, value: str) -> tuple[str, str]:
     m = _SERVICE_POLICY.fullmatch(value.strip())
     if m:
-        return ("policy_in" if m[1].lower() == "input" else "policy_out"), m[2]
+        return ("policy_in" if Direction.from_ios_name(m[1]) is Direction.IN else "policy_out"), m[2]
     m = _ACCESS_GROUP.fullmatch(value.strip())
     if m:
         return ("acl_in" if m[2].lower() == "in" else "acl_out"), m[1]

@@ -152,7 +152,8 @@ def template_lines(vt: M.VirtualTemplate) -> list[str]:
     last_ip = max((i for i, line in enumerate(body) if line.startswith("ip ")), default=-1)
     body[last_ip + 1:last_ip + 1] = groups
     body += [f"service-policy {d} {name}" for name, d in
-             ((vt.service_policy_in, "input"), (vt.service_policy_out, "output")) if name]
+             ((vt.service_policy_in, T.Direction.IN.ios_name),
+              (vt.service_policy_out, T.Direction.OUT.ios_name)) if name]
     return [f"interface {vt.name} type tunnel"] + [" " + line for line in body]
 
 

@@ -268,10 +268,25 @@ def acl_entry(cur: Cursor, extended: bool, seq: int) -> AclEntry:
 
 # ---- police ---------------------------------------------------------------------------------------
 
+RATE_SUFFIXES = {"k": 10**3, "m": 10**6, "g": 10**9}
+
+
+def bit_rate(text: str, *, suffixes: bool = True) -> int:
+    """A rate in bit/s: digits, as IOS's `police` takes it, or with `suffixes` also a number
+    ending in k, m or g (3000k, 2.5m, 1g), as the tools take it. ValueError when it is neither."""
+    if not suffixes:
+        if not text.isdigit():
+            raise ValueError(f"not a rate: {text!r}")
+        return int(text)
+    scale = RATE_SUFFIXES.get(text[-1:].lower(), 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
 def rate(tok: Tok, what: str) -> int:
-    if not tok.isdigit():
-        raise Bad(tok, f"bad {what} '{tok}'")
-    value = int(tok)
+    try:
+        value = bit_rate(tok, suffixes=False)
+    except ValueError:
+        raise Bad(tok, f"bad {what} '{tok}'") from None
     if value < T.RATE_MIN:
         raise Bad(tok, f"{what} {value} is below {T.RATE_MIN} bit/s, the smallest IOS polices at")
     if value > T.RATE_MAX:

@@ -14,8 +14,6 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-
-from qfp_model.qfp import packets as P
 from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.tables import Binding, Direction
 
@@ -24,7 +22,7 @@ from .compile import Compiler, UnknownName, carried_counters
 from ..errors import ControlError
 from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
                        canonical_virtual_access)
-from .traffic import Stream, TrafficResult
+from .traffic import Stream, TrafficResult, TrafficSpec
 
 log = logging.getLogger(__name__)
 
@@ -222,27 +220,21 @@ class Device:
         self.compiler.collect()
 
     # ---- traffic ----
-    def traffic(self, interface: str, direction: Direction, *, size: int, rate: int,
-                packets: int | None = None, duration: float | None = None,
-                source: str | None = None, destination: str | None = None, protocol: int = 17,
-                source_port: int = 1024, destination_port: int = 1024, dscp: int = 0,
-                tcp_flags: int = 0, fragment: int = P.FRAG_NONE) -> TrafficResult:
+    def traffic(self, spec: TrafficSpec) -> TrafficResult:
         """Run a constant-rate stream through a session's target, from the device's clock on;
         the clock ends at the last packet's departure."""
-        session = self.session(interface)
+        session = self.session(spec.interface)
         inside = self.inside_address(session)
-        far, near = (inside, HUB_SIDE_HOST) if direction == Direction.IN else (HUB_SIDE_HOST, inside)
+        far, near = (inside, HUB_SIDE_HOST) if spec.direction == Direction.IN else (HUB_SIDE_HOST, inside)
         fields = dict(
-            uidb=session.uidb, direction=Direction(direction),
-            src=ipaddress.IPv4Address(source) if source else far,
-            dst=ipaddress.IPv4Address(destination) if destination else near,
-            proto=protocol, sport=source_port, dport=destination_port, dscp=dscp,
-            tcp_flags=tcp_flags, frag=fragment, size=size, rate=rate)
-        if (packets is None) == (duration is None):
-            raise ControlError("give either a packet count or a duration")
-        stream = Stream(count=packets, **fields) if packets is not None else \
-            Stream.for_duration(duration, **fields)
-        result = TrafficResult(session.interface, Direction(direction), start_ns=self.clock_ns)
+            uidb=session.uidb, direction=spec.direction,
+            src=ipaddress.IPv4Address(spec.source) if spec.source else far,
+            dst=ipaddress.IPv4Address(spec.destination) if spec.destination else near,
+            proto=spec.protocol, sport=spec.source_port, dport=spec.destination_port, dscp=spec.dscp,
+            tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
+        stream = Stream(count=spec.packets, **fields) if spec.packets is not None else \
+            Stream.for_duration(spec.duration, **fields)
+        result = TrafficResult(session.interface, spec.direction, start_ns=self.clock_ns)
         t0 = self.clock_ns
         for batch in stream.batches(t0):
             result.add(self.fp.process(batch))

@@ -31,7 +31,6 @@ from qfp_model.qfp.tables import Direction
 from ..errors import ControlError
 
 BATCH = 65536
-DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
 
 
 @dataclass
@@ -143,7 +142,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         for uidb in np.unique(uidbs).tolist():
             mine = uidbs == uidb
             result.targets.append(_target_report(device, sessions[uidb], d, out[mine], length[mine]))
-    result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != "input"))
+    result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != Direction.IN.ios_name))
     if write is not None:
         rows = np.flatnonzero(forwarded)
         result.written = pcap.write(write, capture, rows, dscp[rows])
@@ -156,7 +155,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
     report = {
         "interface": session.interface,
         "virtual_access": session.virtual_access,
-        "direction": DIRECTION_NAMES[direction],
+        "direction": Direction(direction).ios_name,
         "packets": int(out.size),
         "forwarded": int((action == P.FORWARD).sum()),
         "dropped_acl": int((reason == P.REASON_ACL).sum()),
@@ -172,7 +171,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
         passed = out["cls"] != P.CLASS_NONE
         for index, name in enumerate(names):
             rows = passed & (out["cls"] == index)
-            colours = np.bincount(out["colour"][rows], minlength=4)
+            colours = np.bincount(out["colour"][rows], minlength=P.COLOUR_NONE + 1)
             drop = rows & (reason == P.REASON_POLICE)
             report["classes"].append({
                 "name": name, "packets": int(rows.sum()), "bytes": int(length[rows].sum()),
@@ -194,7 +193,7 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
 
 
 def format_replay(result: ReplayResult) -> str:
-    seconds = (result.end_ns - result.start_ns) / 1e9
+    seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result.skipped.items()))
     lines = [f"Replayed {result.file}: {result.frames} frames, {result.packets} IPv4 packets"
              + (f" (skipped: {skipped})" if skipped else "")

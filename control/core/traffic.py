@@ -1,7 +1,9 @@
-"""Simulated traffic: a constant-rate stream of identical packets, evenly spaced in virtual time.
+"""Simulated traffic: what to send (TrafficSpec), a constant-rate stream of identical packets evenly
+spaced in virtual time (Stream), and what became of it (TrafficResult).
 
 Packet i of a stream starting at t0 leaves at t0 + floor(i * size * 8e9 / rate) ns, computed exactly
-in integers, so a run is deterministic and its timing has no drift however long it is.
+in integers (qfp.packets.constant_rate_batch), so a run is deterministic and its timing has no drift
+however long it is.
 """
 from __future__ import annotations
 
@@ -12,12 +14,85 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp.tables import Direction
+from qfp_model.qfp.tables import PROTO_UDP, Direction
 
+from ..config import syntax as S
 from ..errors import ControlError
 
 BATCH = 65536
-NS_PER_S = 1_000_000_000
+TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_PSH,
+             "ack": P.TCP_ACK, "urg": P.TCP_URG}
+FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
+# What TrafficSpec.from_words takes beyond the interface, direction, size and rate.
+OPTIONS = ("packets", "duration", "source", "destination", "source_port", "destination_port",
+           "protocol", "dscp", "flags", "fragment")
+
+
+def _word(text, parse):
+    try:
+        return parse(S.Tok(str(text), 0))
+    except S.Bad as bad:
+        raise ControlError(bad.reason) from None
+
+
+def dscp_number(word) -> int:
+    """A DSCP by IOS name (`ef`, `af11`, ...) or number; ControlError otherwise."""
+    return _word(word, S.dscp)
+
+
+def tcp_flags(text: str) -> int:
+    """TCP flag bits from their names, comma-separated: `syn,ack`."""
+    flags = 0
+    for name in text.lower().split(","):
+        if name not in TCP_FLAGS:
+            raise ControlError(f"TCP flag '{name}' is not one of {', '.join(TCP_FLAGS)}")
+        flags |= TCP_FLAGS[name]
+    return flags
+
+
+@dataclass(frozen=True)
+class TrafficSpec:
+    """A constant-rate stream through one session's target, as `sim traffic` and a regress case's
+    traffic step describe it: numbers as the fast path takes them (from_words reads the names users
+    type). Exactly one of `packets` and `duration` (seconds of virtual time) says how long it runs."""
+    interface: str
+    direction: Direction
+    size: int                       # bytes, L3
+    rate: int                       # bit/s
+    packets: int | None = None
+    duration: float | None = None
+    source: str | None = None       # default: the session's side of the stream
+    destination: str | None = None  # default: the hub's side
+    protocol: int = PROTO_UDP
+    source_port: int = 1024
+    destination_port: int = 1024
+    dscp: int = 0
+    tcp_flags: int = 0
+    fragment: int = P.FRAG_NONE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction(self.direction))
+        if (self.packets is None) == (self.duration is None):
+            raise ControlError("give either a packet count or a duration")
+
+    @classmethod
+    def from_words(cls, interface: str, direction: Direction, *, size: int, rate: int,
+                   protocol=None, dscp=None, flags: str | None = None, fragment: str | None = None,
+                   **numbers) -> TrafficSpec:
+        """A spec from what a user types: protocol and DSCP by name or number, TCP flags by name
+        (`syn,ack`), fragment `first` or `non-initial`; `numbers` are the other OPTIONS as they are."""
+        words = {}
+        if protocol is not None:
+            words["protocol"] = _word(protocol, S.protocol) or 0   # `ip`: any protocol, sent as 0
+        if dscp is not None:
+            words["dscp"] = dscp_number(dscp)
+        if flags is not None:
+            words["tcp_flags"] = tcp_flags(flags)
+        if fragment is not None:
+            if fragment not in FRAGMENTS:
+                raise ControlError(f"fragment '{fragment}' is not one of {', '.join(FRAGMENTS)}")
+            words["fragment"] = FRAGMENTS[fragment]
+        return cls(interface, direction, size, rate, **numbers, **words)
 
 
 @dataclass(frozen=True)
@@ -51,28 +126,14 @@ class Stream:
         count = int(seconds * rate) // (size * 8)
         return cls(count=count, **fields)
 
-    def departure(self, i: int, t0: int) -> int:
-        return t0 + i * self.size * 8 * NS_PER_S // self.rate
-
     def batches(self, t0: int, batch: int = BATCH) -> Iterator[np.ndarray]:
         """The stream as packet batches, starting at virtual time t0 (ns)."""
-        template = P.empty_batch(1)[0]
-        for name, value in (("uidb", self.uidb), ("dir", int(self.direction)),
-                            ("src", int(self.src)), ("dst", int(self.dst)), ("proto", self.proto),
-                            ("sport", self.sport), ("dport", self.dport), ("dscp", self.dscp),
-                            ("tcp_flags", self.tcp_flags), ("frag", self.frag),
-                            ("length", self.size)):
-            template[name] = value
-        step = self.size * 8 * NS_PER_S
+        header = dict(uidb=self.uidb, dir=int(self.direction), src=int(self.src), dst=int(self.dst),
+                      proto=self.proto, sport=self.sport, dport=self.dport, dscp=self.dscp,
+                      tcp_flags=self.tcp_flags, frag=self.frag)
         for first in range(0, self.count, batch):
-            n = min(batch, self.count - first)
-            out = np.full(n, template, dtype=P.PACKET_DTYPE)
-            # Exact integer spacing; Python ints where i * step would overflow 64 bits.
-            wide = (first + n) * step >= 1 << 63
-            index = np.arange(first, first + n, dtype=object if wide else np.int64)
-            offsets = index * step // self.rate
-            out["ts_ns"] = t0 + offsets.astype(np.uint64)
-            yield out
+            yield P.constant_rate_batch(min(batch, self.count - first), length=self.size,
+                                        rate=self.rate, t0=t0, first=first, **header)
 
 
 @dataclass
@@ -84,7 +145,7 @@ class TrafficResult:
     forwarded: int = 0
     dropped_acl: int = 0
     dropped_police: int = 0
-    colours: list[int] = field(default_factory=lambda: [0, 0, 0])   # conform, exceed, violate
+    colours: list[int] = field(default_factory=lambda: [0] * P.COLOUR_COUNT)   # by P.CONFORM, ...
     dscp_out: dict[int, int] = field(default_factory=dict)
     start_ns: int = 0
     end_ns: int = 0
@@ -94,8 +155,8 @@ class TrafficResult:
         self.forwarded += int((verdicts["action"] == P.FORWARD).sum())
         self.dropped_acl += int((verdicts["reason"] == P.REASON_ACL).sum())
         self.dropped_police += int((verdicts["reason"] == P.REASON_POLICE).sum())
-        colours = np.bincount(verdicts["colour"], minlength=4)
-        for c in range(3):
+        colours = np.bincount(verdicts["colour"], minlength=P.COLOUR_NONE + 1)
+        for c in range(P.COLOUR_COUNT):
             self.colours[c] += int(colours[c])
         forwarded = verdicts["dscp"][verdicts["action"] == P.FORWARD]
         for value, count in zip(*np.unique(forwarded, return_counts=True)):

@@ -54,31 +54,34 @@ def build(device: Device, coa: DynamicAuthorService) -> CommandSet:
           "qfp": "Quantum Flow Processor", "active": "Active instance",
           "feature": "Feature specific information", "qos": "QoS feature information", "all": "All"})
     show("show policy-map interface IFNAME:interface [input|output]",
-         lambda a: policy_map_interface.policy_map_interface_data(device, a["interface"], _direction(a)),
+         lambda a: policy_map_interface.policy_map_interface_data(
+             device.fp, device.config, [device.session(a["interface"])], device.clock_ns, _direction(a),
+             named=True),
          lambda d, a: policy_map_interface.render_policy_map_interface(d),
          {"policy-map": "Show QoS Policy Map", "interface IFNAME": "Virtual-Access interface"})
     show("show policy-map [WORD:name]",
-         lambda a: policy_map.policy_map_data(device, a.get("name")),
+         lambda a: policy_map.policy_map_data(device.config, a.get("name")),
          lambda d, a: policy_map.render_policy_map(d), {"name WORD": "policy-map name"})
     show("show class-map [WORD:name]",
-         lambda a: policy_map.class_map_data(device, a.get("name")),
+         lambda a: policy_map.class_map_data(device.config, a.get("name")),
          lambda d, a: policy_map.render_class_map(d),
          {"class-map": "Show QoS Class Map", "name WORD": "class-map name"})
     show("show ip access-lists [WORD:name]",
-         lambda a: access_lists.access_lists_data(device, a.get("name")),
+         lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
+                                                  a.get("name")),
          lambda d, a: access_lists.render_access_lists(d),
          {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
     show("show crypto session [detail]",
-         lambda a: crypto.crypto_session_data(device),
+         lambda a: crypto.crypto_session_data(device.fp, device.config, device.sessions, device.clock_ns),
          lambda d, a: crypto.render_crypto_session(d, detail=bool(a.get("detail"))),
          {"crypto": "Encryption module", "session": "Crypto session information",
           "detail": "Detailed crypto session information"})
     show("show crypto ikev2 session [detailed]",
-         lambda a: crypto.ikev2_session_data(device),
+         lambda a: crypto.ikev2_session_data(device.sessions, device.clock_ns),
          lambda d, a: crypto.render_ikev2_session(d, detailed=bool(a.get("detailed"))),
          {"ikev2": "Show IKEv2 information", "detailed": "Detailed IKEv2 session information"})
     show("show derived-config interface IFNAME:interface",
-         lambda a: derived_config.derived_config_data(device, a["interface"]),
+         lambda a: derived_config.derived_config_data(device.config, device.session(a["interface"])),
          lambda d, a: derived_config.render_derived_config(d),
          {"derived-config": "Show derived configuration"})
     commands.add("show running-config", lambda a: render_running_config(device.config),

@@ -2,21 +2,18 @@
 simulated traffic through a session, replay a capture through the sessions."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
-from ..config import syntax as S
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session
-from ..core.traffic import NS_PER_S, TrafficResult
+from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec
 from ..errors import ControlError
 from ..grammar.engine import CommandSet
-
-TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_PSH,
-             "ack": P.TCP_ACK, "urg": P.TCP_URG}
 
 
 def register(commands: CommandSet, device: Device) -> None:
@@ -42,16 +39,11 @@ def register(commands: CommandSet, device: Device) -> None:
                   "file WORD": "File name"})
 
     def traffic(a: dict) -> str:
-        protocol = _word(a["protocol"], S.protocol) if "protocol" in a else 17
-        return format_traffic(device.traffic(
-            a["interface"], _direction(a), size=a["size"], rate=a["rate"],
-            packets=a.get("packets"), duration=a.get("duration"),
-            source=a.get("source"), destination=a.get("destination"),
-            protocol=protocol if protocol is not None else 0,
-            source_port=a.get("source_port", 1024), destination_port=a.get("destination_port", 1024),
-            dscp=_word(a["dscp"], S.dscp) if "dscp" in a else 0,
-            tcp_flags=_tcp_flags(a["flags"]) if "flags" in a else 0,
-            fragment=_fragment(a)))
+        fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
+        options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
+        return format_traffic(device.traffic(TrafficSpec.from_words(
+            a["interface"], _direction(a), size=a["size"], rate=a["rate"], fragment=fragment,
+            **options)))
 
     commands.add(
         "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "
@@ -68,8 +60,7 @@ def register(commands: CommandSet, device: Device) -> None:
          "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count"})
 
     def replay_capture(a: dict) -> str:
-        d = Direction.OUT if a.get("output") else Direction.IN
-        return format_replay(replay(device, a["file"], interface=a.get("interface"), direction=d))
+        return format_replay(replay(device, a["file"], interface=a.get("interface"), direction=_direction(a)))
 
     commands.add("sim replay WORD:file [interface IFNAME:interface [input|output]]", replay_capture,
                  {"replay": "Replay a pcap or pcapng capture through the sessions",
@@ -81,40 +72,16 @@ def _direction(args: dict) -> Direction:
     return Direction.OUT if args.get("output") else Direction.IN
 
 
-def _word(value: str, parse):
-    try:
-        return parse(S.Tok(value, 0))
-    except S.Bad as bad:
-        raise ControlError(bad.reason) from None
-
-
-def _tcp_flags(text: str) -> int:
-    flags = 0
-    for name in text.lower().split(","):
-        if name not in TCP_FLAGS:
-            raise ControlError(f"TCP flag '{name}' is not one of {', '.join(TCP_FLAGS)}")
-        flags |= TCP_FLAGS[name]
-    return flags
-
-
-def _fragment(args: dict) -> int:
-    if args.get("first"):
-        return P.FRAG_INITIAL
-    if args.get("non_initial"):
-        return P.FRAG_NONINITIAL
-    return P.FRAG_NONE
-
-
 def format_traffic(result: TrafficResult) -> str:
-    seconds = (result.end_ns - result.start_ns) / NS_PER_S
-    direction = "input" if result.direction == Direction.IN else "output"
+    seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     dropped = result.dropped_acl + result.dropped_police
     lines = [
-        f"Sent {result.packets} packets {direction} on {result.interface} "
+        f"Sent {result.packets} packets {result.direction.ios_name} on {result.interface} "
         f"in {seconds:.6f} s of virtual time",
         f"  forwarded {result.forwarded}, dropped {dropped} "
         f"(access-list {result.dropped_acl}, police {result.dropped_police})",
-        f"  conformed {result.colours[0]}, exceeded {result.colours[1]}, violated {result.colours[2]}",
+        f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
+        f"violated {result.colours[P.VIOLATE]}",
     ]
     if result.dscp_out:
         marks = ", ".join(f"{dscp} x {count}" for dscp, count in sorted(result.dscp_out.items()))
@@ -143,9 +110,16 @@ def load_sessions(commands: CommandSet, device: Device, path: Path) -> list[Sess
         raise
     return up
 
-def session_up_from_args(device: Device, a: dict) -> Session:
-    """session_up from the arguments of a parsed `sim session up` command."""
+
+def session_up_from_args(device: Device, a: Mapping) -> Session:
+    """session_up from named arguments: a parsed `sim session up` command's, or a regress case's
+    [[sessions]] table, which spells the VRF ids `fvrf` and `ivrf` where the command says `fvrf-id`
+    and `ivrf-id`."""
     return device.session_up(
         a["remote"], a["local"], remote_port=a.get("remote_port", 500),
-        local_port=a.get("local_port", 500), fvrf=a.get("fvrf_id", 0), ivrf=a.get("ivrf_id", 0),
-        identity=a.get("identity"), template=a.get("template"))
+        local_port=a.get("local_port", 500), fvrf=_either(a, "fvrf_id", "fvrf"),
+        ivrf=_either(a, "ivrf_id", "ivrf"), identity=a.get("identity"), template=a.get("template"))
+
+
+def _either(a: Mapping, name: str, alias: str) -> int:
+    return a.get(name, a.get(alias, 0))

@@ -1,7 +1,7 @@
 """Small formatters shared by the show commands: rates and durations."""
 from __future__ import annotations
 
-NS_PER_S = 1_000_000_000
+from qfp_model.qfp.packets import NS_PER_S
 
 
 def rate_bps(octets: int, elapsed_ns: int) -> int:

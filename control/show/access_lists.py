@@ -12,7 +12,9 @@ is IOS's canonical form in both commands.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from qfp_model.qfp.api import FastPathAPI
 
 from ..config.render import ace_text
 from ..config.syntax import dotted
@@ -20,17 +22,17 @@ from ..config.syntax import dotted
 
 # ---- gathering --------------------------------------------------------------------------------
 
-def access_lists_data(device, name: str | None = None) -> list[dict]:
-    """Every ACL in configuration order, or `name` alone; [] for a name that is not configured,
-    which IOS answers with no output."""
-    acls = device.config.access_lists
-    slots = device.compiler.acl_slots()
+def access_lists_data(fp: FastPathAPI, config, slots: Mapping[str, int],
+                      name: str | None = None) -> list[dict]:
+    """Every ACL of `config` in configuration order, or `name` alone; [] for a name that is not
+    configured, which IOS answers with no output. `slots` maps ACL names to their fast-path slots
+    (Compiler.acl_slots())."""
     entries = []
-    for acl in acls.values():
+    for acl in config.access_lists.values():
         if name is not None and acl.name != name:
             continue
         aces = acl.aces()
-        hits = device.fp.acl_counters(slots[acl.name]).hits if acl.name in slots else (0,) * len(aces)
+        hits = fp.acl_counters(slots[acl.name]).hits if acl.name in slots else (0,) * len(aces)
         entries.append({
             "name": acl.name,
             "type": "Extended" if acl.extended else "Standard",

@@ -30,11 +30,13 @@ The audit-session-id is in the twins; IOS prints it in none of these commands, s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from qfp_model.qfp.api import FastPathAPI
+from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
-from ._format import NS_PER_S, format_hms, format_uptime
+from ._format import format_hms, format_uptime
 
 IKE_LIFETIME_S = 86400
 IPSEC_LIFETIME_S = 3600
@@ -71,8 +73,8 @@ def _spi(session, label: str, nbytes: int) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
-def _uptime_s(device, session) -> int:
-    return max(device.clock_ns - session.created_ns, 0) // NS_PER_S
+def _uptime_s(clock_ns: int, session) -> int:
+    return max(clock_ns - session.created_ns, 0) // NS_PER_S
 
 
 def _remaining(lifetime: int, uptime: int) -> int:
@@ -91,17 +93,18 @@ def flow_counters(fp, session) -> dict:
     }
 
 
-def crypto_session_data(device) -> list[dict]:
-    """One dict per session, Virtual-Access ascending: everything `show crypto session detail` prints."""
+def crypto_session_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: int) -> list[dict]:
+    """One dict per session (in the order given: the session table's is Virtual-Access ascending)
+    at virtual time clock_ns: everything `show crypto session detail` prints."""
     entries = []
-    for session in device.sessions:
+    for session in sessions:
         t = session.tuple
-        uptime = _uptime_s(device, session)
-        counters = flow_counters(device.fp, session)
+        uptime = _uptime_s(clock_ns, session)
+        counters = flow_counters(fp, session)
         ipsec_life = _remaining(IPSEC_LIFETIME_S, uptime)
         entries.append({
             "interface": session.interface,
-            "profile": _profile(device.config, session.template),
+            "profile": _profile(config, session.template),
             "uptime_s": uptime,
             "status": "UP-ACTIVE",
             "peer": str(t.remote),
@@ -127,11 +130,11 @@ def crypto_session_data(device) -> list[dict]:
     return entries
 
 
-def ikev2_session_data(device) -> list[dict]:
-    """One dict per session, Virtual-Access ascending: everything `show crypto ikev2 session
-    detailed` prints."""
+def ikev2_session_data(sessions: Iterable, clock_ns: int) -> list[dict]:
+    """One dict per session (in the order given) at virtual time clock_ns: everything `show crypto
+    ikev2 session detailed` prints."""
     entries = []
-    for session in device.sessions:
+    for session in sessions:
         t = session.tuple
         entries.append({
             "session_id": session.id,
@@ -148,7 +151,7 @@ def ikev2_session_data(device) -> list[dict]:
                 "status": "READY",
                 **IKEV2_PROPOSAL,
                 "lifetime_s": IKE_LIFETIME_S,
-                "active_s": _uptime_s(device, session),
+                "active_s": _uptime_s(clock_ns, session),
                 "ce_id": 1000 + session.id,
                 "status_description": "Negotiation done",
                 "local_spi": _spi(session, "ike-local", 8),

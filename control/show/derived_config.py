@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from ..config.render import template_lines
 
 
-def derived_config_data(device, interface: str) -> dict:
-    session = device.session(interface)
-    vt = device.config.virtual_templates[session.template]
+def derived_config_data(config, session) -> dict:
+    """The session's interface as its Virtual-Template in `config` derives it."""
+    vt = config.virtual_templates[session.template]
     auth = session.effective()
     effective = dataclasses.replace(
         vt, service_policy_in=auth.policy_in, service_policy_out=auth.policy_out,

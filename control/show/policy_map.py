@@ -36,9 +36,10 @@ class UnknownMapName(ControlError):
 
 # ---- gathering --------------------------------------------------------------------------------
 
-def policy_map_data(device, name: str | None = None) -> list[dict]:
-    """Every policy-map in configuration order, or `name` alone (UnknownMapName if undefined)."""
-    pmaps = device.config.policy_maps
+def policy_map_data(config, name: str | None = None) -> list[dict]:
+    """Every policy-map of `config` in configuration order, or `name` alone (UnknownMapName if
+    undefined)."""
+    pmaps = config.policy_maps
     if name is not None and name not in pmaps:
         raise UnknownMapName(f"policy-map {name} is not configured")
     return [_policy_map(p) for p in pmaps.values() if name is None or p.name == name]
@@ -74,9 +75,9 @@ def _police(policer) -> dict:
     }
 
 
-def class_map_data(device, name: str | None = None) -> list[dict]:
-    """class-default, then every class-map in configuration order; or `name` alone."""
-    cmaps = device.config.class_maps
+def class_map_data(config, name: str | None = None) -> list[dict]:
+    """class-default, then every class-map of `config` in configuration order; or `name` alone."""
+    cmaps = config.class_maps
     if name is not None and name != CLASS_DEFAULT and name not in cmaps:
         raise UnknownMapName(f"class-map {name} is not configured")
     entries = [{"name": CLASS_DEFAULT, "match_type": "match-any", "id": 0, "description": None,

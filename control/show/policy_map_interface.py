@@ -26,11 +26,12 @@ policer's colour bytes.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from qfp_model.qfp import policer as policer_words
+from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.errors import TableError
-from qfp_model.qfp.readback import ClassState
+from qfp_model.qfp.readback import SET_DSCP, SET_PREC, ClassState
 from qfp_model.qfp.show_platform import MODE_NAMES
 from qfp_model.qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
 
@@ -39,8 +40,7 @@ from ..config.render import action_text
 from ._format import format_rate, rate_bps
 from ._mqc import match_text
 
-DIRECTION_NAMES = {Direction.IN: "input", Direction.OUT: "output"}
-SET_KINDS = {1: "dscp", 2: "precedence"}     # ClassInfo.set_kind's codes (qfp.readback)
+SET_KINDS = {SET_DSCP: "dscp", SET_PREC: "precedence"}
 COLOURS = ("conformed", "exceeded", "violated")
 
 
@@ -49,10 +49,7 @@ COLOURS = ("conformed", "exceeded", "violated")
 def parse_direction(direction) -> Direction:
     """A Direction from a Direction, its value, or `input` / `output` as the command takes it."""
     if isinstance(direction, str):
-        for value, name in DIRECTION_NAMES.items():
-            if direction and name.startswith(direction.lower()):
-                return value
-        raise ValueError(f"direction {direction!r} is neither input nor output")
+        return Direction.from_ios_name(direction)
     return Direction(direction)
 
 
@@ -62,32 +59,33 @@ def counters_since_ns(session, direction: Direction) -> int:
     return session.counters_since_ns[direction]
 
 
-def policy_map_interface_data(device, interface: str | None = None, direction=None) -> list[dict]:
+def policy_map_interface_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: int,
+                              direction=None, *, named: bool = False) -> list[dict]:
     """One dict per session interface with a service policy per bound direction (`direction`
-    alone, or input then output): `interface` alone (even with no policy bound), or every session
-    that has a policy in the direction(s) asked, Virtual-Access ascending, as IOS lists only the
-    interfaces that have one. Raises the session table's error for an interface with no session."""
-    sessions = [device.session(interface)] if interface is not None else list(device.sessions)
+    alone, or input then output), rates over the counters' window up to virtual time clock_ns.
+    A session `named` by the command is listed even with no policy bound; otherwise only those
+    that have a policy in the direction(s) asked, as IOS lists only the interfaces that have one."""
     directions = [parse_direction(direction)] if direction is not None else list(Direction)
     entries = []
     for session in sessions:
         policies = []
         for d in directions:
-            window = max(device.clock_ns - counters_since_ns(session, d), 0)
-            states = device.fp.target_read(session.uidb, d)
+            window = max(clock_ns - counters_since_ns(session, d), 0)
+            states = fp.target_read(session.uidb, d)
             if states:
-                policies.append({"direction": DIRECTION_NAMES[d], "rate_window_ns": window,
-                                 **_instance(device, states, None, window)})
-        if policies or interface is not None:
+                policies.append({"direction": d.ios_name, "rate_window_ns": window,
+                                 **_instance(fp, config, states, None, window)})
+        if policies or named:
             entries.append({"interface": session.interface, "service_policies": policies})
     return entries
 
 
-def _instance(device, states: Sequence[ClassState], parent: int | None, window: int) -> dict:
+def _instance(fp: FastPathAPI, config, states: Sequence[ClassState], parent: int | None,
+              window: int) -> dict:
     """The policy instance whose classes are the states under `parent` (None: level 0)."""
     members = [i for i, s in enumerate(states) if s.parent_state == parent]
     policy = states[members[0]].policy
-    infos = device.fp.policy_classes(policy)
+    infos = fp.policy_classes(policy)
     classes = []
     for index in members:
         state = states[index]
@@ -95,7 +93,7 @@ def _instance(device, states: Sequence[ClassState], parent: int | None, window: 
         children = [i for i, s in enumerate(states) if s.parent_state == index]
         classes.append({
             "name": info.name,
-            **_class_map(device.config, info.name),
+            **_class_map(config, info.name),
             "packets": state.pkts,
             "bytes": state.bytes,
             "drop_packets": state.drop_pkts,
@@ -104,9 +102,9 @@ def _instance(device, states: Sequence[ClassState], parent: int | None, window: 
             "drop_rate_bps": rate_bps(state.drop_bytes, window),
             "qos_set": _qos_set(info.set_kind, info.set_value),
             "police": _police(state, window),
-            "service_policy": _instance(device, states, index, window) if children else None,
+            "service_policy": _instance(fp, config, states, index, window) if children else None,
         })
-    return {"policy": device.fp.policy_info(policy).name, "classes": classes}
+    return {"policy": fp.policy_info(policy).name, "classes": classes}
 
 
 def _class_map(config, name: str) -> dict:
@@ -123,7 +121,7 @@ def _qos_set(kind: int, value: int) -> dict | None:
     if kind not in SET_KINDS:
         return None
     return {"kind": SET_KINDS[kind], "value": value,
-            "text": dscp_name(value) if kind == 1 else str(value)}
+            "text": dscp_name(value) if kind == SET_DSCP else str(value)}
 
 
 def _police(state: ClassState, window: int) -> dict | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._format import NS_PER_S
+from qfp_model.qfp.packets import NS_PER_S
 
 
 def logging_data(lines: Sequence[str], capacity: int) -> dict:

@@ -36,6 +36,7 @@ import numpy as np
 
 from pyrad import packet as pyrad_packet
 
+from qfp_model.control.core.compile import CLASS_DEFAULT_OBJECT_ID
 from qfp_model.control.headend import Headend
 from qfp_model.control.io.loop import BackgroundLoop
 from qfp_model.control.radius.packet import DICTIONARY
@@ -220,7 +221,7 @@ def policer_goals(report: Report, packets: int, rounds: int, progress) -> None:
 
     rng = np.random.default_rng(8)
     meter = next((f["meter"] for f in report.figures.get("acl", []) if "meter" in f), None)
-    plain = Policy("plain", 9, (PolicyClass(CLASS_DEFAULT, 1593),))
+    plain = Policy("plain", 9, (PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID),))
     for policy, peer_name in ((mixed_policies()[1], "srtcm"), (mixed_policies()[2], "trtcm")):
         costs = []
         for pol in (policy, plain):

@@ -6,8 +6,8 @@ policy_create, uidb_create, bind) — FastPath, ReferenceFastPath or qfp.baselin
 the same calls, so the same batch means the same work to each of them and their verdicts can be
 compared before their speeds are.
 
-Bursts follow IOS's defaults here (Bc = max(CIR/32, 1500) bytes, Be = Bc), as DESIGN.md states them;
-the control plane will own those defaults once it exists."""
+Bursts not given follow IOS's defaults, as the control plane computes them
+(control.config.model.default_burst)."""
 from __future__ import annotations
 
 import ipaddress
@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qfp_model.qfp.packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, empty_batch
+from qfp_model.control.config.model import default_burst
+from qfp_model.control.core.compile import CLASS_DEFAULT_OBJECT_ID, FIRST_POLICY_ID
+from qfp_model.qfp.packets import FRAG_NONINITIAL, TCP_ACK, TCP_SYN, constant_rate_batch, empty_batch
 from qfp_model.qfp.tables import (
     CLASS_DEFAULT,
     PROTO_ICMP,
@@ -46,11 +48,6 @@ def ip(text: str) -> int:
     return int(ipaddress.IPv4Address(text))
 
 
-def ios_bc(cir: int) -> int:
-    """IOS's default committed burst: CIR/32 bytes (250 ms of traffic), at least 1500."""
-    return max(cir // 32, 1500)
-
-
 def burst_10ms(rate: int) -> int:
     """The benchmarks' explicit bursts (`police cir X bc Y`): 10 ms of traffic, so that buckets drain
     within a batch or two and the policers see the conform/exceed mix of a steady state."""
@@ -58,18 +55,18 @@ def burst_10ms(rate: int) -> int:
 
 
 def one_rate(cir: int, bc: int | None = None, **actions) -> Policer:
-    return Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=cir, bc=bc or ios_bc(cir), **actions)
+    return Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=cir, bc=bc or default_burst(cir), **actions)
 
 
 def class_default_policy(name: str, policy_id: int, cir: int, bc: int | None = None,
-                         object_id: int = 1593) -> Policy:
+                         object_id: int = CLASS_DEFAULT_OBJECT_ID) -> Policy:
     """The seed's policy shape: class-default alone, policed by one 1R2C policer."""
     return Policy(name, policy_id, (PolicyClass(CLASS_DEFAULT, object_id, police=one_rate(cir, bc)),))
 
 
 # ---- the seed's session ----------------------------------------------------------------------------
 SEED_IFH, SEED_IFNAME = 14, "Virtual-Access1"
-SEED_IN_POLICY = ("aaa-in-policy", 980784)
+SEED_IN_POLICY = ("aaa-in-policy", FIRST_POLICY_ID)   # the compiler numbers from the seed's id
 SEED_OUT_POLICY = ("aaa-out-policy", 9679472)
 
 
@@ -83,16 +80,11 @@ def seed_session(fp, cir_in: int, cir_out: int) -> int:
 
 def constant_rate(uidb: int, direction: Direction, rate: int, length: int, n: int,
                   start_ns: int = 0) -> np.ndarray:
-    """n UDP packets of `length` bytes, evenly spaced so that they offer `rate` bit/s."""
-    batch = empty_batch(n)
-    gap_ns = length * 8 * 1_000_000_000 // rate
-    batch["ts_ns"] = start_ns + gap_ns * np.arange(1, n + 1, dtype=np.uint64)
-    batch["uidb"] = uidb
-    batch["dir"] = direction
-    batch["src"], batch["dst"] = ip("10.0.0.2"), ip("192.0.2.10")
-    batch["proto"], batch["sport"], batch["dport"] = PROTO_UDP, 40000, 5001
-    batch["length"] = length
-    return batch
+    """n UDP packets of `length` bytes, evenly spaced so that they offer `rate` bit/s, the first one
+    gap after start_ns."""
+    return constant_rate_batch(n, length=length, rate=rate, t0=start_ns, first=1, uidb=uidb,
+                               dir=direction, src=ip("10.0.0.2"), dst=ip("192.0.2.10"),
+                               proto=PROTO_UDP, sport=40000, dport=5001)
 
 
 # ---- benchmark workloads ---------------------------------------------------------------------------
@@ -105,9 +97,9 @@ class Workload:
 
 
 def _program_seed_like(fp, sessions: int) -> list[int]:
-    policy_in = fp.policy_create(class_default_policy("aaa-in-policy", 980784, 80_000_000,
+    policy_in = fp.policy_create(class_default_policy(*SEED_IN_POLICY, 80_000_000,
                                                       burst_10ms(80_000_000)))
-    policy_out = fp.policy_create(class_default_policy("aaa-out-policy", 9679472, 40_000_000,
+    policy_out = fp.policy_create(class_default_policy(*SEED_OUT_POLICY, 40_000_000,
                                                        burst_10ms(40_000_000)))
     uidbs = []
     for n in range(sessions):
@@ -211,7 +203,7 @@ def four_class_policy(acl: dict[str, int]) -> Policy:
             pir=12_000_000, be=burst_10ms(12_000_000), exceed=PoliceAction("set-prec-transmit", 2))),
         PolicyClass("bulk", 2004, bulk, set_dscp=10, police=one_rate(
             4_000_000, burst_10ms(4_000_000), conform=PoliceAction("set-dscp-transmit", 12))),
-        PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+        PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
             PoliceMode.ONE_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
             be=burst_10ms(20_000_000), exceed=PoliceAction("set-prec-transmit", 0))),
     ))
@@ -338,10 +330,10 @@ def format_rates(ns_per_packet: dict[tuple[str, str], float]) -> str:
 
 def mixed_policies() -> list[Policy]:
     one = class_default_policy("SESS-1R2C", 1, 10_000_000, burst_10ms(10_000_000))
-    three = Policy("SESS-1R3C", 2, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+    three = Policy("SESS-1R3C", 2, (PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
         PoliceMode.ONE_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
         be=burst_10ms(20_000_000), exceed=PoliceAction("set-dscp-transmit", 10))),))
-    two = Policy("SESS-2R3C", 3, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
+    two = Policy("SESS-2R3C", 3, (PolicyClass(CLASS_DEFAULT, CLASS_DEFAULT_OBJECT_ID, police=Policer(
         PoliceMode.TWO_RATE_THREE_COLOUR, cir=20_000_000, bc=burst_10ms(20_000_000),
         pir=40_000_000, be=burst_10ms(40_000_000), exceed=PoliceAction("set-dscp-transmit", 10))),))
     return [one, three, two]

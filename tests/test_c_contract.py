@@ -1,0 +1,90 @@
+"""The numbers csrc/qfp.h defines that Python repeats, each held to C's value in one table.
+
+qfp.tables, qfp.packets, qfp.readback, qfp.policer and qfp.reference work without the C extension
+(the reference model is the fast path's oracle), so they keep their own copies of C's constants and
+layouts. This file is where every such copy is checked; a new one belongs in these tables."""
+import pytest
+
+from qfp_model.qfp import packets as P
+from qfp_model.qfp import policer
+from qfp_model.qfp import readback
+from qfp_model.qfp import reference
+from qfp_model.qfp import tables as T
+from qfp_model.qfp._fastpath import lib
+from qfp_model.qfp.fastpath import LAYOUTS, check_layout
+
+CONSTANTS = [
+    # limits (qfp.tables)
+    ("QFP_NAME_MAX", T.NAME_MAX + 1),          # C counts the NUL
+    ("QFP_POLICY_DEPTH_MAX", T.POLICY_DEPTH_MAX),
+    ("QFP_CMAP_DEPTH_MAX", T.CMAP_DEPTH_MAX),
+    ("QFP_CLASSES_MAX", T.CLASSES_MAX),
+    ("QFP_TERMS_MAX", T.TERMS_MAX),
+    ("QFP_RATE_MIN", T.RATE_MIN),
+    ("QFP_RATE_MAX", T.RATE_MAX),
+    ("QFP_BURST_MAX", T.BURST_MAX),
+    # directions (qfp.tables.Direction)
+    ("QFP_DIR_IN", T.Direction.IN),
+    ("QFP_DIR_OUT", T.Direction.OUT),
+    ("QFP_DIR_COUNT", len(T.Direction)),
+    # policer modes and action codes (qfp.tables.PoliceMode, qfp.policer)
+    ("QFP_POLICE_1R2C", T.PoliceMode.ONE_RATE_TWO_COLOUR),
+    ("QFP_POLICE_1R3C", T.PoliceMode.ONE_RATE_THREE_COLOUR),
+    ("QFP_POLICE_2R3C", T.PoliceMode.TWO_RATE_THREE_COLOUR),
+    ("QFP_PA_TRANSMIT", policer.ACTION_CODES["transmit"]),
+    ("QFP_PA_DROP", policer.ACTION_CODES["drop"]),
+    ("QFP_PA_SET_DSCP", policer.ACTION_CODES["set-dscp-transmit"]),
+    ("QFP_PA_SET_PREC", policer.ACTION_CODES["set-prec-transmit"]),
+    ("QFP_PA_COUNT", len(policer.ACTION_CODES) + 1),   # code 0 is the colour's default
+    ("QFP_HW_FIELD_BITS", policer.HW_FIELD_BITS),
+    ("QFP_PI_CODE_BITS", policer.PI_CODE_BITS),
+    ("QFP_PI_VALUE_SHIFT", policer.PI_VALUE_SHIFT),
+    ("QFP_PI_VALUE_BITS", policer.PI_VALUE_BITS),
+    # set kinds (qfp.readback)
+    ("QFP_SET_NONE", readback.SET_NONE),
+    ("QFP_SET_DSCP", readback.SET_DSCP),
+    ("QFP_SET_PREC", readback.SET_PREC),
+    # packets in (qfp.packets)
+    ("QFP_FAMILY_IPV4", P.FAMILY_IPV4),
+    ("QFP_FRAG_NONE", P.FRAG_NONE),
+    ("QFP_FRAG_INITIAL", P.FRAG_INITIAL),
+    ("QFP_FRAG_NONINITIAL", P.FRAG_NONINITIAL),
+    ("QFP_FRAG_COUNT", P.FRAG_NONINITIAL + 1),
+    ("QFP_TCP_FIN", P.TCP_FIN),
+    ("QFP_TCP_SYN", P.TCP_SYN),
+    ("QFP_TCP_RST", P.TCP_RST),
+    ("QFP_TCP_PSH", P.TCP_PSH),
+    ("QFP_TCP_ACK", P.TCP_ACK),
+    ("QFP_TCP_URG", P.TCP_URG),
+    # verdicts out (qfp.packets)
+    ("QFP_FORWARD", P.FORWARD),
+    ("QFP_DROP", P.DROP),
+    ("QFP_CONFORM", P.CONFORM),
+    ("QFP_EXCEED", P.EXCEED),
+    ("QFP_VIOLATE", P.VIOLATE),
+    ("QFP_COLOUR_NONE", P.COLOUR_NONE),
+    ("QFP_COLOUR_COUNT", P.COLOUR_COUNT),
+    ("QFP_REASON_NONE", P.REASON_NONE),
+    ("QFP_REASON_NO_UIDB", P.REASON_NO_UIDB),
+    ("QFP_REASON_ACL", P.REASON_ACL),
+    ("QFP_REASON_POLICE", P.REASON_POLICE),
+    ("QFP_ACE_NONE", P.ACE_NONE),
+    ("QFP_ACE_IMPLICIT", P.ACE_IMPLICIT),
+    ("QFP_CLASS_NONE", P.CLASS_NONE),
+    # token units (qfp.reference)
+    ("QFP_UNITS_PER_BYTE", reference.UNITS_PER_BYTE),
+]
+
+
+@pytest.mark.parametrize("name, value", CONSTANTS, ids=[name for name, _ in CONSTANTS])
+def test_python_copy_matches_c(name, value):
+    assert value == getattr(lib, name)
+
+
+@pytest.mark.parametrize("ctype", list(LAYOUTS))
+def test_dtype_is_the_c_struct(ctype):
+    check_layout(ctype, LAYOUTS[ctype])
+
+
+def test_every_policer_action_code_is_named():
+    assert sorted(policer.ACTION_CODES.values()) == list(range(1, lib.QFP_PA_COUNT))
