@@ -9,7 +9,12 @@ A registration's syntax, e.g. `sim session up remote A.B.C.D {remote-port <0-655
     <lo-hi>     a decimal integer in lo..hi               -> int
     WORD        one token                                 -> str
     LINE        the rest of the line, as typed            -> str
+    WORD...     the rest of the line's words, none or more  -> tuple of Tok (a str with its column), for
+                a token-level parser to read; `?` shows the label before the dots. It takes its words
+                even where a keyword of another command matches them, so that a command with a catch-all
+                tail (a config line kept verbatim) is never cut off by a more specific one
     IFNAME      an interface, `Vi1`, `vi 1`, `virtual-access1`, `Tunnel0` -> its full name `Virtual-Access1`
+    NAME        a type the CommandSet was given (`types={"SEQ": ParamType(...)}`) -> what its accept() returns
     [ a | b ]   optional: at most one of the alternatives
     ( a | b )   required: exactly one of the alternatives
     { a | b }   options in any order, each at most once, each starting with a keyword. A member whose
@@ -33,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..errors import ControlError, ExecError
+from .tokens import Tok, tokenize
 
 Handler = Callable[[dict], str]
 
@@ -118,6 +124,14 @@ def interface_type(prefix: str) -> str | None:
 
 # -- the syntax tree ----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ParamType:
+    """A placeholder type of one CommandSet: its `?` label, its help, and accept(token) -> value or None."""
+    label: str
+    help: str
+    accept: Callable[[Tok], object]
+
+
 @dataclass(eq=False)
 class Keyword:
     text: str
@@ -128,15 +142,18 @@ class Keyword:
 
 @dataclass(eq=False)
 class Param:
-    kind: str                # "A.B.C.D", "WORD", "LINE", "IFNAME" or "INT"
+    kind: str                # "A.B.C.D", "WORD", "LINE", "REST", "IFNAME", "INT" or a ParamType's name
     key: str
     label: str               # as `?` shows it: A.B.C.D, WORD, <0-65535> ...
     help: str = ""
     lo: int = 0
     hi: int = 0
+    custom: ParamType | None = None
 
-    def accept(self, token: str):
+    def accept(self, token: Tok):
         """The token's value, _TYPE_ONLY for a bare interface type (`vi` of `vi 1`), or None."""
+        if self.custom is not None:
+            return self.custom.accept(token)
         if self.kind == "WORD":
             return token
         if self.kind == "INT":
@@ -153,7 +170,7 @@ class Param:
             if name is None and re.fullmatch(r"[A-Za-z][A-Za-z-]*", token) and interface_type(token):
                 return _TYPE_ONLY
             return name
-        raise AssertionError(self.kind)   # LINE is taken by the walk itself
+        raise AssertionError(self.kind)   # LINE and REST are taken by the walk itself
 
     def could_start(self, partial: str) -> bool:
         if self.kind == "INT":
@@ -216,11 +233,12 @@ def _key(text: str) -> str:
 class _SyntaxParser:
     """Recursive descent over a registration's syntax string into Seq/Alt/Opts/Keyword/Param nodes."""
 
-    def __init__(self, syntax: str, help: dict[str, str]):
+    def __init__(self, syntax: str, help: dict[str, str], types: dict[str, ParamType]):
         self.syntax = syntax
         self.tokens = _SYNTAX_TOKEN.findall(syntax)
         self.pos = 0
         self.help = help
+        self.types = types
         self.last_keyword: str | None = None
 
     def error(self, why: str) -> ValueError:
@@ -307,7 +325,8 @@ class _SyntaxParser:
         if ":" in token:
             token, name = token.split(":", 1)
         m = _RANGE.fullmatch(token)
-        if m or token in ("A.B.C.D", "WORD", "LINE", "IFNAME"):
+        rest = token.endswith("...")
+        if m or rest or token in ("A.B.C.D", "WORD", "LINE", "IFNAME") or token in self.types:
             key = name or self.last_keyword
             if key is None:
                 raise self.error(f"{token} needs a name (`{token}:name`): no keyword precedes it")
@@ -315,6 +334,12 @@ class _SyntaxParser:
             if m:
                 lo, hi = int(m[1]), int(m[2])
                 return Param("INT", _key(key), token, text or PLACEHOLDER_HELP["INT"], lo, hi)
+            if rest:
+                label = token[:-3]
+                return Param("REST", _key(key), label, text or PLACEHOLDER_HELP.get(label, ""))
+            if token in self.types:
+                custom = self.types[token]
+                return Param(token, _key(key), custom.label, text or custom.help, custom=custom)
             return Param(token, _key(key), token, text or PLACEHOLDER_HELP.get(token, ""))
         required = token.endswith("!")
         token = token.rstrip("!")
@@ -341,7 +366,10 @@ def _expand(stack: tuple) -> Iterator[tuple[object, tuple]]:
         yield None, ()
         return
     top, rest = stack[0], stack[1:]
-    if isinstance(top, (Keyword, Param, IfNumber)):
+    if isinstance(top, Param) and top.kind == "REST":
+        yield top, rest
+        yield from _expand(rest)   # it may take no words at all
+    elif isinstance(top, (Keyword, Param, IfNumber)):
         yield top, rest
     elif isinstance(top, Seq):
         yield from _expand(top.items + rest)
@@ -366,22 +394,14 @@ def _can_end(state: _State) -> bool:
     return any(term is None for term, _ in _expand(state.stack))
 
 
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    column: int
-
-
-def _tokens(line: str) -> list[_Token]:
-    return [_Token(m[0], m.start()) for m in re.finditer(r"\S+", line)]
-
-
 class CommandSet:
     """Exec commands registered from IOS-like syntax; execute, complete and `?` help over them."""
 
-    def __init__(self, keyword_help: dict[str, str] | None = None, *, modifiers: bool = True):
+    def __init__(self, keyword_help: dict[str, str] | None = None, *, modifiers: bool = True,
+                 types: dict[str, ParamType] | None = None):
         self.commands: list[Command] = []
         self.keyword_help = dict(keyword_help or {})
+        self.types = dict(types or {})
         # The output modifiers after `|` are a CommandSet of their own, so that they abbreviate,
         # help and fail like any command (`| inc`, `| i ?`, `| foo` with its caret).
         self.modifiers = _modifiers() if modifiers else None
@@ -391,7 +411,7 @@ class CommandSet:
         """Register a command; see the module's docstring for the syntax and the help keys.
         `data`, for a show command, gives the structured twin of what the handler prints."""
         help = help or {}
-        root = _SyntaxParser(syntax, help).parse()
+        root = _SyntaxParser(syntax, help, self.types).parse()
         for token, text in help.items():
             if " " not in token:
                 self.keyword_help.setdefault(token, text)
@@ -414,11 +434,11 @@ class CommandSet:
         if not tokens:
             if pipe is None:
                 return ""
-            raise InvalidInput(line, pipe[0].column)
+            raise InvalidInput(line, pipe[0].col)
         command, args = self._match(line, tokens)
         if pipe is not None:   # parsed before the handler runs: a bad modifier must not run a command
             modifier, modifier_args = _shifted(
-                line, pipe[0].column + 1, lambda text: self.modifiers._match(text, _tokens(text)))
+                line, pipe[0].col + 1, lambda text: self.modifiers._match(text, tokenize(text)))
             pattern = _regex(modifier_args["regex"])
         try:
             output = command.handler(args) or ""
@@ -436,10 +456,23 @@ class CommandSet:
         modifier allowed); raises ExecError as execute() would."""
         tokens, pipe = self._split(line)
         if pipe is not None:
-            raise InvalidInput(line, pipe[0].column)
+            raise InvalidInput(line, pipe[0].col)
         if not tokens:
             raise IncompleteCommand()
         return self._match(line, tokens)
+
+    def matches(self, line: str, *, abbreviate: bool = True) -> list[tuple[Command, dict]]:
+        """Every command a whole line can be, with its arguments, first registered first, for a caller
+        whose handlers may decline a line (a config mode); raises ExecError when there is none.
+        Without `abbreviate` a keyword must be typed in full."""
+        tokens, pipe = self._split(line)
+        if pipe is not None:
+            raise InvalidInput(line, pipe[0].col)
+        if not tokens:
+            raise IncompleteCommand()
+        order = {id(command): i for i, command in enumerate(self.commands)}
+        states = sorted(self._walk_to_end(line, tokens, abbreviate), key=lambda s: order[id(s.command)])
+        return [(state.command, dict(state.args)) for state in states]
 
     def complete(self, line: str) -> list[str]:
         """The words that can replace the last partial word of `line` (every next word if the line
@@ -451,8 +484,8 @@ class CommandSet:
                 self._walk_to_end(line, tokens)
                 if at_word and len(pipe) == 1:   # `show run |`: nothing replaces the bar itself
                     return []
-                return self.modifiers.complete(line[pipe[0].column + 1:])
-            partial = tokens.pop().text if at_word else ""
+                return self.modifiers.complete(line[pipe[0].col + 1:])
+            partial = tokens.pop() if at_word else ""
             candidates = _candidates(self._walk(line, tokens), partial)
         except ExecError:
             return []
@@ -464,71 +497,76 @@ class CommandSet:
         tokens, pipe = self._split(line)
         if pipe is not None:
             self._walk_to_end(line, tokens)
-            return _shifted(line, pipe[0].column + 1, self.modifiers.help)
+            return _shifted(line, pipe[0].col + 1, self.modifiers.help)
         if line and not line[-1].isspace():
             partial = tokens.pop()
-            return _partial_help(self._walk(line, tokens), partial.text)
+            return _partial_help(self._walk(line, tokens), partial)
         return _next_help(self._walk(line, tokens), self.keyword_help,
                           modifiers=self.modifiers is not None)
 
     # -- matching ----------------------------------------------------------------------------------
 
-    def _split(self, line: str) -> tuple[list[_Token], list[_Token] | None]:
+    def _split(self, line: str) -> tuple[list[Tok], list[Tok] | None]:
         """The command's tokens, and the modifier's from its `|` on (None without one). The modifiers'
         own set has none: a `|` after `include` is part of the regular expression."""
-        return _split_pipe(line) if self.modifiers is not None else (_tokens(line), None)
+        return _split_pipe(line) if self.modifiers is not None else (tokenize(line), None)
 
-    def _match(self, line: str, tokens: list[_Token]) -> tuple[Command, dict]:
+    def _match(self, line: str, tokens: list[Tok]) -> tuple[Command, dict]:
         states = self._walk_to_end(line, tokens)
         state = states[0]   # two commands that end on the same input: the first registered wins
         return state.command, dict(state.args)
 
-    def _walk_to_end(self, line: str, tokens: list[_Token]) -> list[_State]:
-        ended = [s for s in self._walk(line, tokens) if _can_end(s)]
+    def _walk_to_end(self, line: str, tokens: list[Tok], abbreviate: bool = True) -> list[_State]:
+        ended = [s for s in self._walk(line, tokens, abbreviate) if _can_end(s)]
         if not ended:
             raise IncompleteCommand()
         return ended
 
-    def _walk(self, line: str, tokens: list[_Token]) -> list[_State]:
+    def _walk(self, line: str, tokens: list[Tok], abbreviate: bool = True) -> list[_State]:
         states = [_State(c, (c.root,)) for c in self.commands]
-        for token in tokens:
-            states = _advance(states, token, line)
+        for i, token in enumerate(tokens):
+            states = _advance(states, tokens[i:], line, abbreviate)
         return states
 
 
-def _advance(states: list[_State], token: _Token, line: str) -> list[_State]:
-    """The states after one more token. Keywords come before placeholders, as in IOS: a token that
-    abbreviates a keyword is that keyword even where a WORD could also take it."""
+def _advance(states: list[_State], tokens: list[Tok], line: str, abbreviate: bool = True) -> list[_State]:
+    """The states after one more token, tokens[0]. Keywords come before placeholders, as in IOS: a
+    token that abbreviates a keyword is that keyword even where a WORD could also take it."""
+    token = tokens[0]
     carried = [s for s in states if s.swallowed]
     options = [(s, term, rest) for s in states if not s.swallowed
                for term, rest in _expand(s.stack) if term is not None]
-    word = token.text.lower()
-    keywords = {t.text for _, t, _ in options if isinstance(t, Keyword) and t.text.startswith(word)}
+    word = token.lower()
+    keywords = {t.text for _, t, _ in options if isinstance(t, Keyword)
+                and (t.text.startswith(word) if abbreviate else t.text == word)}
     if word in keywords:
         keywords = {word}
     if len(keywords) > 1:
         raise AmbiguousCommand(line.strip())
     advanced = []
     for state, term, rest in options:
-        if keywords:
+        if isinstance(term, Param) and term.kind == "REST":
+            advanced.append(_State(state.command, rest, state.args + ((term.key, tuple(tokens)),),
+                                   swallowed=True))
+        elif keywords:
             if isinstance(term, Keyword) and term.text in keywords:
                 advanced.append(_State(state.command, rest, state.args + ((term.key, True),)))
         elif isinstance(term, IfNumber):
-            if _IF_NUMBER.fullmatch(token.text):
-                value = f"{term.type_name}{token.text}"
+            if _IF_NUMBER.fullmatch(token):
+                value = f"{term.type_name}{token}"
                 advanced.append(_State(state.command, rest, state.args + ((term.param.key, value),)))
         elif isinstance(term, Param) and term.kind == "LINE":
-            value = line[token.column:].rstrip()
+            value = line[token.col:].rstrip()
             advanced.append(_State(state.command, rest, state.args + ((term.key, value),), swallowed=True))
         elif isinstance(term, Param):
-            value = term.accept(token.text)
+            value = term.accept(token)
             if value is _TYPE_ONLY:
-                pending = IfNumber(term, interface_type(token.text))
+                pending = IfNumber(term, interface_type(token))
                 advanced.append(_State(state.command, (pending,) + rest, state.args))
             elif value is not None:
                 advanced.append(_State(state.command, rest, state.args + ((term.key, value),)))
     if not advanced and not carried:
-        raise InvalidInput(line, token.column)
+        raise InvalidInput(line, token.col)
     return carried + advanced
 
 
@@ -593,11 +631,11 @@ def _partial_help(states: list[_State], partial: str) -> list[tuple[str, str]]:
 
 # -- output modifiers ---------------------------------------------------------------------------------
 
-def _split_pipe(line: str) -> tuple[list[_Token], list[_Token] | None]:
+def _split_pipe(line: str) -> tuple[list[Tok], list[Tok] | None]:
     """The command's tokens, and the modifier's tokens from the `|` on (None without one)."""
-    tokens = _tokens(line)
+    tokens = tokenize(line)
     for i, token in enumerate(tokens):
-        if token.text == "|":
+        if token == "|":
             return tokens[:i], tokens[i:]
     return tokens, None
 
