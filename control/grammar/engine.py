@@ -32,6 +32,7 @@ engine to the handler's text.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
@@ -390,8 +391,15 @@ def _expand(stack: tuple) -> Iterator[tuple[object, tuple]]:
         raise AssertionError(top)
 
 
+@functools.lru_cache(maxsize=4096)
+def _expanded(stack: tuple) -> tuple[tuple[object, tuple], ...]:
+    """_expand(stack), kept: a command table is walked from the same few stacks line after line
+    (the nodes hash by identity, so equal stacks are the same places in the same syntax)."""
+    return tuple(_expand(stack))
+
+
 def _can_end(state: _State) -> bool:
-    return any(term is None for term, _ in _expand(state.stack))
+    return any(term is None for term, _ in _expanded(state.stack))
 
 
 class CommandSet:
@@ -402,6 +410,7 @@ class CommandSet:
         self.commands: list[Command] = []
         self.keyword_help = dict(keyword_help or {})
         self.types = dict(types or {})
+        self._first_word: dict[tuple, list[Command]] = {}
         # The output modifiers after `|` are a CommandSet of their own, so that they abbreviate,
         # help and fail like any command (`| inc`, `| i ?`, `| foo` with its caret).
         self.modifiers = _modifiers() if modifiers else None
@@ -523,10 +532,24 @@ class CommandSet:
         return ended
 
     def _walk(self, line: str, tokens: list[Tok], abbreviate: bool = True) -> list[_State]:
-        states = [_State(c, (c.root,)) for c in self.commands]
+        commands = self._starting_with(tokens[0].lower(), abbreviate) if tokens else self.commands
+        states = [_State(c, (c.root,)) for c in commands]
         for i, token in enumerate(tokens):
             states = _advance(states, tokens[i:], line, abbreviate)
         return states
+
+    def _starting_with(self, word: str, abbreviate: bool) -> list[Command]:
+        """The commands a line starting with `word` may be: a config mode's table is walked once a
+        line, a hundred commands long, most of which its first word rules out."""
+        key = (word, abbreviate, len(self.commands))
+        if key not in self._first_word:
+            if len(self._first_word) > 1024:
+                self._first_word.clear()
+            self._first_word[key] = [c for c in self.commands if any(
+                term is not None and (not isinstance(term, Keyword) or word == term.text
+                                      or abbreviate and term.text.startswith(word))
+                for term, _ in _expanded((c.root,)))]
+        return self._first_word[key]
 
 
 def _advance(states: list[_State], tokens: list[Tok], line: str, abbreviate: bool = True) -> list[_State]:
@@ -535,7 +558,7 @@ def _advance(states: list[_State], tokens: list[Tok], line: str, abbreviate: boo
     token = tokens[0]
     carried = [s for s in states if s.swallowed]
     options = [(s, term, rest) for s in states if not s.swallowed
-               for term, rest in _expand(s.stack) if term is not None]
+               for term, rest in _expanded(s.stack) if term is not None]
     word = token.lower()
     keywords = {t.text for _, t, _ in options if isinstance(t, Keyword)
                 and (t.text.startswith(word) if abbreviate else t.text == word)}
@@ -571,7 +594,7 @@ def _advance(states: list[_State], tokens: list[Tok], line: str, abbreviate: boo
 
 
 def _next_terminals(states: list[_State]) -> list:
-    return [term for s in states if not s.swallowed for term, _ in _expand(s.stack) if term is not None]
+    return [term for s in states if not s.swallowed for term, _ in _expanded(s.stack) if term is not None]
 
 
 def _help_order(row: tuple[str, str]) -> tuple:
