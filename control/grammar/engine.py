@@ -127,7 +127,8 @@ def interface_type(prefix: str) -> str | None:
 
 @dataclass(frozen=True)
 class ParamType:
-    """A placeholder type of one CommandSet: its `?` label, its help, and accept(token) -> value or None."""
+    """A placeholder type of one CommandSet: its `?` label, its help, and accept(word) -> its value, or
+    None when the word is not one (also asked of a partial word, for `?` and Tab)."""
     label: str
     help: str
     accept: Callable[[Tok], object]
@@ -174,6 +175,8 @@ class Param:
         raise AssertionError(self.kind)   # LINE and REST are taken by the walk itself
 
     def could_start(self, partial: str) -> bool:
+        if self.custom is not None:
+            return self.custom.accept(partial) is not None
         if self.kind == "INT":
             return partial.isdigit()
         if self.kind == "A.B.C.D":
