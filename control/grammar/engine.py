@@ -24,6 +24,8 @@ A registration's syntax, e.g. `sim session up remote A.B.C.D {remote-port <0-655
 The handler is `fn(args: dict) -> str` and gets every argument in one dict: a keyword puts True under
 its own name; a placeholder puts its value under the name written after it (`WORD:name`), else under
 the keyword just before it in the syntax (`remote A.B.C.D` -> args["remote"]). `-` in names becomes `_`.
+A caller that runs the commands itself (the config modes, through matches()) may give handlers of its
+own shape.
 
 Help strings (for `?`) are given per registration, keyed by the keyword (`"remote"`) or by a
 placeholder's name and type (`"remote A.B.C.D"`, `"name WORD"`); a keyword's help given once serves every
@@ -158,7 +160,7 @@ class CommandSet:
             partial = tokens.pop()
             return partial_help(self._walk(line, tokens), partial)
         return next_help(self._walk(line, tokens), self.keyword_help,
-                          modifiers=self.modifiers is not None)
+                         modifiers=self.modifiers is not None)
 
     # -- matching ----------------------------------------------------------------------------------
 
@@ -197,7 +199,6 @@ class CommandSet:
                                       or abbreviate and term.text.startswith(word))
                 for term, _ in expanded((c.root,)))]
         return self._first_word[key]
-
 
 
 _MODIFIERS: CommandSet | None = None

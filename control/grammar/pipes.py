@@ -40,12 +40,13 @@ FILTERS = {
     "count": lambda p, lines: [f"Number of lines which match regexp = {sum(1 for t in lines if p.search(t))}"],
 }
 
-
 MODIFIER_HELP = {"begin": "Begin with the line that matches",
-                  "count": "Count number of lines which match regexp",
-                  "exclude": "Exclude lines that match",
-                  "include": "Include lines that match",
-                  "section": "Filter a section of output"}
+                 "count": "Count number of lines which match regexp",
+                 "exclude": "Exclude lines that match",
+                 "include": "Include lines that match",
+                 "section": "Filter a section of output"}
+
+
 def regex(text: str) -> re.Pattern:
     try:
         return re.compile(text)

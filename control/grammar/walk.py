@@ -23,7 +23,7 @@ class State:
     command: Command
     stack: tuple               # what is left to match, first item first
     args: tuple = ()           # (key, value) pairs in the order they were matched
-    swallowed: bool = False    # a LINE took the rest of the line
+    swallowed: bool = False    # a LINE or a WORD... took the rest of the line
 
 
 def _expand(stack: tuple) -> Iterator[tuple[object, tuple]]:
@@ -86,7 +86,7 @@ def advance(states: list[State], tokens: list[Tok], line: str, abbreviate: bool 
     for state, term, rest in options:
         if isinstance(term, Param) and term.kind == "REST":
             advanced.append(State(state.command, rest, state.args + ((term.key, tuple(tokens)),),
-                                   swallowed=True))
+                                  swallowed=True))
         elif keywords:
             if isinstance(term, Keyword) and term.text in keywords:
                 advanced.append(State(state.command, rest, state.args + ((term.key, True),)))

@@ -6,10 +6,11 @@ from ...grammar.engine import CommandSet
 from .. import model as M
 from .. import syntax as S
 from ..syntax import Bad
-from .context import Context, Line, Mode, expected, mode_table
+from .context import COMMON_HELP, Context, Line, Mode, expected, mode_table
 from .kinds import ModeKind
 
 _HELP = {
+    **COMMON_HELP,
     "aaa": "Authentication, Authorization and Accounting.", "server": "Local AAA server",
     "radius": "RADIUS server", "dynamic-author": "Local server profile for RFC 3576 support",
     "crypto": "Encryption module", "ikev2": "Configure IKEv2 Options", "profile": "Define IKEv2 Profiles",
@@ -17,7 +18,7 @@ _HELP = {
     "client": "Specify a RADIUS client", "server-key": "Specify a RADIUS client server-key",
     "port": "Specify port on which local radius server listens",
     "auth-type": "Specify the server authorization type", "ignore": "Ignore options",
-    "require": "Require options", "no": "Negate a command or set its defaults", "rest WORD...": "Arguments",
+    "require": "Require options",
 }
 
 
@@ -77,7 +78,7 @@ def _virtual_template(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def keep_profile_line(ctx: Context, mode: Mode, line: Line) -> None:
     """A profile line the device does not model (`match identity`, `authentication`): kept as typed."""
     profile: M.Ikev2Profile = mode.obj
-    ctx.keep_other_line(profile.other_lines, ctx.kept_text(line), line.tokens[0].lower() == "no")
+    ctx.keep_other_line(profile.other_lines, line)
     ctx.touch("ikev2_profiles", profile.name)
 
 

@@ -6,14 +6,15 @@ from ...grammar.engine import CommandSet
 from .. import model as M
 from .. import syntax as S
 from ..syntax import Bad, Cursor, Tok
-from .context import Context, Line, Mode, expected, mode_table
+from .context import COMMON_HELP, Context, Line, Mode, expected, mode_table
 from .kinds import ModeKind
 
 _HELP = {
+    **COMMON_HELP,
     "access-list": "Add an access list entry", "extended": "Extended Access List",
     "standard": "Standard Access List", "permit": "Specify packets to forward",
     "deny": "Specify packets to reject", "remark": "Access list entry comment",
-    "no": "Negate a command or set its defaults", "rest WORD...": "Access list name or number",
+    "rest WORD...": "Access list name or number",
 }
 _ACE_HELP = {**_HELP, "rest WORD...": "The entry: protocol, source, destination, options"}
 

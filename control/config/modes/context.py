@@ -22,6 +22,8 @@ from .kinds import ModeKind
 
 # The registrations' catch-all tail: the words a token-level reader of syntax.py takes.
 REST = "rest"
+# `?` help every mode's table shares.
+COMMON_HELP = {"no": "Negate a command or set its defaults", "rest WORD...": "Arguments"}
 
 
 @dataclass
@@ -157,14 +159,12 @@ class Context:
         if not self.file_mode and name not in self.config.policy_maps:
             raise Bad(name, f"undefined policy-map '{name}'")
 
-    def kept_text(self, line: Line) -> str:
-        """A sub-mode line as a modeled object keeps it: one level of a file's indentation off."""
-        return line.text[1:] if self.file_mode and line.indent else line.text.strip()
-
-    def keep_other_line(self, lines: list[str], text: str, negate: bool) -> None:
-        """Keep a verbatim line of a modeled object; in `configure terminal`, `no X` removes the
-        lines that start with X (IOS's usual meaning) when there are any."""
-        if not self.file_mode and negate:
+    def keep_other_line(self, lines: list[str], line: Line) -> None:
+        """Keep a verbatim line of a modeled object, one level of a file's indentation off; in
+        `configure terminal`, `no X` removes the lines that start with X (IOS's usual meaning) when
+        there are any."""
+        text = line.text[1:] if self.file_mode and line.indent else line.text.strip()
+        if not self.file_mode and line.tokens[0].lower() == "no":
             rest = text.strip()[2:].strip()
             kept = [x for x in lines if not x.strip().startswith(rest)]
             if len(kept) < len(lines):

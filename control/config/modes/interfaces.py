@@ -7,15 +7,15 @@ from ...grammar.engine import CommandSet
 from .. import model as M
 from .. import syntax as S
 from ..syntax import Bad, Cursor, Tok
-from .context import Context, Line, Mode, mode_table
+from .context import COMMON_HELP, Context, Line, Mode, mode_table
 from .kinds import ModeKind
 
 _HELP = {
+    **COMMON_HELP,
     "interface": "Select an interface to configure", "service-policy": "Configure QoS Service Policy",
     "input": "Assign policy-map to the input of an interface",
     "output": "Assign policy-map to the output of an interface", "ip": "Interface Internet Protocol config commands",
-    "access-group": "Specify access control for packets", "no": "Negate a command or set its defaults",
-    "rest WORD...": "Arguments",
+    "access-group": "Specify access control for packets",
 }
 
 
@@ -109,7 +109,7 @@ def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
     """A template line the device does not model (`ip unnumbered`, `tunnel mode`): kept as typed."""
     vt: M.VirtualTemplate = mode.obj
-    ctx.keep_other_line(vt.other_lines, ctx.kept_text(line), line.tokens[0].lower() == "no")
+    ctx.keep_other_line(vt.other_lines, line)
     ctx.touch("templates", vt.number)
 
 

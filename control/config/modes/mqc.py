@@ -6,7 +6,7 @@ from ...grammar.engine import CommandSet
 from .. import model as M
 from .. import syntax as S
 from ..syntax import Bad, Cursor, Tok
-from .context import Context, Line, Mode, expected, mode_table
+from .context import COMMON_HELP, Context, Line, Mode, expected, mode_table
 from .kinds import ModeKind
 from .references import cmap_depth, pmap_depth
 
@@ -15,13 +15,13 @@ QUEUEING_COMMANDS = ("shape", "bandwidth", "priority", "queue-limit", "fair-queu
                      "queue-buffers")
 
 _HELP = {
+    **COMMON_HELP,
     "class-map": "Configure Class Map", "policy-map": "Configure QoS Policy Map",
     "description": "Class-Map description", "match": "classification criteria",
     "class": "policy criteria", "police": "Police", "set": "Set QoS values",
     "service-policy": "Configure Flow Next", "conform-action": "action when rate is less than conform burst",
     "exceed-action": "action when rate is within conform and conform + exceed burst",
     "violate-action": "action when rate is greater than conform + exceed burst",
-    "no": "Negate a command or set its defaults", "rest WORD...": "Arguments",
     **{word: "Queueing: kept as typed, not modeled" for word in QUEUEING_COMMANDS},
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...grammar.engine import CommandSet
 from .. import model as M
 from ..syntax import Bad
-from .context import Context, Line, Mode, mode_table
+from .context import COMMON_HELP, Context, Line, Mode, mode_table
 from .kinds import ModeKind
 
 # First words of global commands the device keeps verbatim (with their indented lines).
@@ -40,10 +40,10 @@ BLOCK_PROMPTS = {
 }
 
 _HELP = {
+    **COMMON_HELP,
     "hostname": "Set system's network name", "aaa": "Authentication, Authorization and Accounting.",
     "new-model": "Enable NEW access control commands and functions.(Disables OLD commands.)",
-    "ip": "Global IP configuration subcommands", "no": "Negate a command or set its defaults",
-    "rest WORD...": "Arguments",
+    "ip": "Global IP configuration subcommands",
 }
 
 
