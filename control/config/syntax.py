@@ -11,11 +11,12 @@ import re
 from qfp_model.qfp import tables as T
 from qfp_model.qfp.errors import TableError
 
+# Tok and tokenize are the grammar engine's, so that a command's words reach these readers as they are.
+from ..grammar.tokens import Tok, tokenize  # noqa: F401
 from . import lexicon as L
 from . import type7
 from .model import AclEntry, PoliceConfig, Secret
 
-_TOKEN = re.compile(r"\S+")
 _DOTTED = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 
 # Police actions IOS has and the fast path does not (marking of other fields).
@@ -37,20 +38,6 @@ class Bad(Exception):
         super().__init__(reason)
         self.tok = tok
         self.reason = reason
-
-
-class Tok(str):
-    """A word of a line and the column it starts at."""
-    col: int
-
-    def __new__(cls, text: str, col: int) -> Tok:
-        tok = super().__new__(cls, text)
-        tok.col = col
-        return tok
-
-
-def tokenize(line: str) -> list[Tok]:
-    return [Tok(m.group(), m.start()) for m in _TOKEN.finditer(line)]
 
 
 class Cursor:

@@ -42,12 +42,17 @@ class Terminal:
 
     def complete(self, line: str) -> list[str]:
         if self.config_session is not None:
-            return self.commands.complete(line[3:]) if line.startswith("do ") else []
+            if line.startswith("do "):
+                return self.commands.complete(line[3:])
+            return self.config_session.complete(line)
         return self.commands.complete(line)
 
     def help(self, line: str) -> list[tuple[str, str]]:
+        """`?`: in a config mode, that mode's own commands (`do` reaches the exec ones)."""
         if self.config_session is not None:
-            return self.commands.help(line[3:]) if line.startswith("do ") else []
+            if line.startswith("do "):
+                return self.commands.help(line[3:])
+            return self.config_session.help(line)
         return self.commands.help(line)
 
     def show_data(self, line: str):

@@ -1,0 +1,118 @@
+"""`interface Virtual-Template N type tunnel`, the template IKEv2 clones sessions from: its
+`service-policy` and `ip access-group` lines, and the rest of its lines kept as typed. Other
+interfaces are blocks kept verbatim (top.py)."""
+from __future__ import annotations
+
+from ...grammar.engine import CommandSet
+from .. import model as M
+from .. import syntax as S
+from ..syntax import Bad, Cursor, Tok
+from .context import COMMON_HELP, Context, Line, Mode, mode_table
+from .kinds import ModeKind
+
+_HELP = {
+    **COMMON_HELP,
+    "interface": "Select an interface to configure", "service-policy": "Configure QoS Service Policy",
+    "input": "Assign policy-map to the input of an interface",
+    "output": "Assign policy-map to the output of an interface", "ip": "Interface Internet Protocol config commands",
+    "access-group": "Specify access control for packets",
+}
+
+
+def _is_template(cur: Cursor) -> bool:
+    tok = cur.peek()
+    return tok is not None and tok.lower().startswith("virtual-template")
+
+
+def _template_number(cur: Cursor) -> int:
+    """`Virtual-TemplateN` or `Virtual-Template N`, then `type tunnel`, the cursor past the name."""
+    tok = cur.tokens[cur.i - 1]
+    digits = tok[len("virtual-template"):]
+    number_tok = Tok(digits, tok.col + len("virtual-template")) if digits else cur.take("number")
+    number = S.integer(number_tok, "Virtual-Template number", 1, 4095)
+    if cur.take_if("type"):
+        kind = cur.take("interface type")
+        if kind.lower() != "tunnel":
+            raise Bad(kind, f"Virtual-Template type '{kind}' is not modeled (only tunnel)")
+    cur.finish()
+    return number
+
+
+def _enter(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    cur = ctx.rest(line, args)
+    if not _is_template(cur) or [t.lower() for t in cur.tokens[-2:]] != ["type", "tunnel"]:
+        return False       # another interface, or a PPP template (not cloned by IKEv2): kept verbatim
+    cur.i += 1
+    number = _template_number(cur)
+    vt = ctx.config.virtual_templates.get(number) or ctx.add(
+        ctx.config.add_virtual_template, M.VirtualTemplate(number))
+    ctx.touch("templates", number)
+    ctx.push(ModeKind.TEMPLATE, vt)
+    return None
+
+
+def _delete(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    cur = ctx.rest(line, args)
+    if not _is_template(cur):
+        return False
+    cur.i += 1
+    number = _template_number(cur)
+    ctx.config.remove_virtual_template(number)
+    ctx.touch("templates", number)
+    return None
+
+
+def register_global(table: CommandSet) -> None:
+    table.add("interface WORD...:rest", _enter, _HELP)
+    table.add("no interface WORD...:rest", _delete, _HELP)
+
+
+def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    vt: M.VirtualTemplate = mode.obj
+    direction = "input" if "input" in args else "output"
+    attr = "service_policy_in" if direction == "input" else "service_policy_out"
+    cur = ctx.rest(line, args)
+    if "no" in args:
+        cur.i += 1    # the name, if given, need not match (IOS removes the one there)
+        cur.finish()
+        setattr(vt, attr, None)
+    else:
+        name = cur.take("policy-map name")
+        cur.finish()
+        ctx.need_policy_map(name)
+        ctx.ref(("vt-policy", vt.number, direction), name)
+        setattr(vt, attr, str(name))
+    ctx.touch("templates", vt.number)
+
+
+def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    vt: M.VirtualTemplate = mode.obj
+    negate = "no" in args
+    cur = ctx.rest(line, args)
+    name = cur.take("access-list name")
+    if negate and name.lower() in ("in", "out"):
+        direction = name
+    else:
+        direction = cur.take("in or out")
+    if direction.lower() not in ("in", "out"):
+        raise Bad(direction, f"'{direction}' is not in or out")
+    cur.finish()
+    attr = "access_group_in" if direction.lower() == "in" else "access_group_out"
+    if negate:
+        setattr(vt, attr, None)
+    else:
+        ctx.ref(("acl", "interface", vt.name, str(name)), name)
+        setattr(vt, attr, str(name))
+    ctx.touch("templates", vt.number)
+
+
+def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
+    """A template line the device does not model (`ip unnumbered`, `tunnel mode`): kept as typed."""
+    vt: M.VirtualTemplate = mode.obj
+    ctx.keep_other_line(vt.other_lines, line)
+    ctx.touch("templates", vt.number)
+
+
+TABLE = mode_table()
+TABLE.add("[no] service-policy (input | output) WORD...:rest", _service_policy, _HELP)
+TABLE.add("[no] ip access-group WORD...:rest", _access_group, _HELP)

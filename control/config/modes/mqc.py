@@ -1,0 +1,302 @@
+"""MQC: `class-map` and its `match` lines, `policy-map` with its classes, `police` (inline or as the
+police sub-mode), `set`, child `service-policy`; queueing lines are kept as typed."""
+from __future__ import annotations
+
+from ...grammar.engine import CommandSet
+from .. import model as M
+from .. import syntax as S
+from ..syntax import Bad, Cursor, Tok
+from .context import COMMON_HELP, Context, Line, Mode, expected, mode_table
+from .kinds import ModeKind
+from .references import cmap_depth, pmap_depth
+
+# Class lines the device keeps verbatim: queueing, which the fast path does not model.
+QUEUEING_COMMANDS = ("shape", "bandwidth", "priority", "queue-limit", "fair-queue", "random-detect",
+                     "queue-buffers")
+
+_HELP = {
+    **COMMON_HELP,
+    "class-map": "Configure Class Map", "policy-map": "Configure QoS Policy Map",
+    "description": "Class-Map description", "match": "classification criteria",
+    "class": "policy criteria", "police": "Police", "set": "Set QoS values",
+    "service-policy": "Configure Flow Next", "conform-action": "action when rate is less than conform burst",
+    "exceed-action": "action when rate is within conform and conform + exceed burst",
+    "violate-action": "action when rate is greater than conform + exceed burst",
+    **{word: "Queueing: kept as typed, not modeled" for word in QUEUEING_COMMANDS},
+}
+
+
+def _typed_type(args: dict) -> bool:
+    """`class-map type inspect ...` and the like: other kinds, kept verbatim."""
+    rest = args.get("rest", ())
+    return bool(rest) and rest[0].lower() == "type"
+
+
+# ---- global mode ----
+
+def _enter_class_map(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    if _typed_type(args):
+        return False
+    cur = ctx.rest(line, args)
+    kind = cur.take_if("match-all", "match-any")
+    name = cur.take("class-map name")
+    cur.finish()
+    if name == M.CLASS_DEFAULT:
+        raise Bad(name, "class-default is predefined")
+    if len(name) > M.T.NAME_MAX:
+        raise Bad(name, f"class-map name '{name}' is longer than {M.T.NAME_MAX} characters")
+    cmap = ctx.config.class_maps.get(name)
+    match_all = kind is None or kind.lower() == "match-all"
+    if cmap is not None and kind is not None and cmap.match_all != match_all:
+        have = "match-all" if cmap.match_all else "match-any"
+        raise Bad(kind, f"class-map '{name}' is {have}")
+    if cmap is None:
+        cmap = ctx.add(ctx.config.add_class_map, M.ClassMap(str(name), match_all))
+    ctx.touch("class_maps", cmap.name)
+    ctx.push(ModeKind.CLASS_MAP, cmap)
+    return None
+
+
+def _enter_policy_map(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    if _typed_type(args):
+        return False
+    cur = ctx.rest(line, args)
+    name = cur.take("policy-map name")
+    cur.finish()
+    pmap = ctx.config.policy_maps.get(name) or ctx.add(ctx.config.add_policy_map, M.PolicyMap(str(name)))
+    ctx.touch("policy_maps", pmap.name)
+    ctx.push(ModeKind.POLICY_MAP, pmap)
+    return None
+
+
+def _delete_class_map(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    cur = ctx.rest(line, args)
+    cur.take_if("match-all", "match-any")
+    name = cur.take("class-map name")
+    cur.finish()
+    users = ctx.config.class_map_users(name)
+    if users:
+        raise Bad(name, f"class-map '{name}' is used by {users[0]}")
+    ctx.config.remove_class_map(str(name))
+    ctx.touch("class_maps", str(name))
+
+
+def _delete_policy_map(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    cur = ctx.rest(line, args)
+    name = cur.take("policy-map name")
+    cur.finish()
+    users = ctx.config.policy_map_users(name)
+    if users:
+        raise Bad(name, f"policy-map '{name}' is used by {users[0]}")
+    ctx.config.remove_policy_map(str(name))
+    ctx.touch("policy_maps", str(name))
+
+
+def register_global(table: CommandSet) -> None:
+    table.add("class-map WORD...:rest", _enter_class_map, _HELP)
+    table.add("policy-map WORD...:rest", _enter_policy_map, _HELP)
+    table.add("no class-map WORD...:rest", _delete_class_map, _HELP)
+    table.add("no policy-map WORD...:rest", _delete_policy_map, _HELP)
+
+
+# ---- class-map mode ----
+
+def _cmap_description(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    cmap: M.ClassMap = mode.obj
+    cmap.description = None if "no" in args else ctx.rest(line, args).rest(line.text)
+    ctx.touch("class_maps", cmap.name)
+
+
+def _cmap_match(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    cmap: M.ClassMap = mode.obj
+    stmt = _match(ctx, ctx.rest(line, args), cmap)
+    if "no" in args:
+        if stmt in cmap.matches:
+            cmap.matches.remove(stmt)
+    elif stmt not in cmap.matches:
+        cmap.matches.append(stmt)
+    ctx.touch("class_maps", cmap.name)
+
+
+def _match(ctx: Context, cur: Cursor, cmap: M.ClassMap) -> M.MatchStatement:
+    negate = cur.take_if("not") is not None
+    tok = cur.take("match criterion")
+    word = tok.lower()
+    if word == "ip" and cur.peek() is not None and cur.peek().lower() in ("dscp", "precedence"):
+        tok = cur.take("match criterion")
+        word = tok.lower()
+    if word == "any":
+        cur.finish()
+        return M.MatchStatement("any", negate)
+    if word in ("dscp", "precedence"):
+        limit, parse = (8, S.dscp) if word == "dscp" else (4, S.precedence)
+        values = []
+        while not cur.done():
+            value_tok = cur.take(word)
+            if len(values) == limit:
+                raise Bad(value_tok, f"match {word} takes at most {limit} values")
+            values.append(parse(value_tok))
+        if not values:
+            raise Bad(Tok("", cur.end_col), f"{word} value expected")
+        return M.MatchStatement(word, negate, values=tuple(values))
+    if word == "access-group":
+        if cur.take_if("name"):
+            name = cur.take("access-list name")
+        else:
+            name = cur.take("access-list number or 'name'")
+            if not name.isdigit() or M.numbered_kind(name) is None:
+                raise Bad(name, f"bad access-list number '{name}'")
+        cur.finish()
+        ctx.ref(("acl", "class-map", cmap.name, str(name)), name)
+        return M.MatchStatement("access-group", negate, name=str(name))
+    if word == "class-map":
+        name = cur.take("class-map name")
+        cur.finish()
+        if name == cmap.name:
+            raise Bad(name, f"class-map '{name}' cannot match itself")
+        ctx.need_class_map(name, f"class-map '{cmap.name}'")
+        if not ctx.file_mode:
+            depth = cmap_depth(ctx.config, name, (cmap.name,))
+            if depth is None:
+                raise Bad(name, f"class-map '{cmap.name}' would match itself through '{name}'")
+            if depth + 1 > M.T.CMAP_DEPTH_MAX:
+                raise Bad(name, f"class-map '{cmap.name}' would nest deeper than {M.T.CMAP_DEPTH_MAX}")
+        ctx.ref(("cmap-cmap", cmap.name, str(name)), name)
+        return M.MatchStatement("class-map", negate, name=str(name))
+    if word == "not":
+        raise Bad(tok, "match not not is not supported")
+    raise Bad(tok, f"match '{tok}' is not supported by this model")
+
+
+CLASS_MAP = mode_table()
+CLASS_MAP.add("[no] description WORD...:rest", _cmap_description, _HELP)
+CLASS_MAP.add("[no] match WORD...:rest", _cmap_match, _HELP)
+CLASS_MAP.add("no", expected("command"), _HELP)
+
+
+# ---- policy-map mode ----
+
+def _pmap_description(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap: M.PolicyMap = mode.obj
+    pmap.description = None if "no" in args else ctx.rest(line, args).rest(line.text)
+    ctx.touch("policy_maps", pmap.name)
+
+
+def _pmap_class(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap: M.PolicyMap = mode.obj
+    cur = ctx.rest(line, args)
+    name = cur.take("class name")
+    cur.finish()
+    if "no" in args:
+        cls = pmap.get(name)
+        if cls is not None:
+            pmap.classes.remove(cls)
+    else:
+        if name != M.CLASS_DEFAULT:
+            ctx.need_class_map(name, f"policy-map '{pmap.name}'")
+            ctx.ref(("pmap-class", pmap.name, str(name)), name)
+        cls = pmap.get(name) or pmap.add(str(name))
+        ctx.push(ModeKind.POLICY_CLASS, (pmap, cls))
+    ctx.touch("policy_maps", pmap.name)
+
+
+POLICY_MAP = mode_table()
+POLICY_MAP.add("[no] description WORD...:rest", _pmap_description, _HELP)
+POLICY_MAP.add("[no] class WORD...:rest", _pmap_class, _HELP)
+POLICY_MAP.add("no", expected("command"), _HELP)
+
+
+# ---- policy-map class mode ----
+
+def _police(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    if "no" in args:
+        cls.police = None
+    else:
+        cls.police = S.police(ctx.rest(line, args))
+        ctx.push(ModeKind.POLICE, (pmap, cls))
+    ctx.touch("policy_maps", pmap.name)
+
+
+def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    cur = ctx.rest(line, args)
+    tok = cur.take("dscp or precedence")
+    if tok.lower() == "ip" and cur.peek() is not None:
+        tok = cur.take("dscp or precedence")
+    word = tok.lower()
+    if word not in ("dscp", "precedence"):
+        raise Bad(tok, f"set '{tok}' is not supported by this model")
+    ctx.touch("policy_maps", pmap.name)
+    if "no" in args:
+        setattr(cls, "set_" + word, None)
+        return
+    value_tok = cur.take(word)
+    value = S.dscp(value_tok) if word == "dscp" else S.precedence(value_tok)
+    cur.finish()
+    other = "precedence" if word == "dscp" else "dscp"
+    if getattr(cls, "set_" + other) is not None:
+        raise Bad(tok, f"set {word} conflicts with set {other} in class '{cls.name}'")
+    setattr(cls, "set_" + word, value)
+
+
+def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    ctx.touch("policy_maps", pmap.name)
+    if "no" in args:
+        cls.service_policy = None
+        return
+    cur = ctx.rest(line, args)
+    name = cur.take("policy-map name")
+    cur.finish()
+    if name == pmap.name:
+        raise Bad(name, f"policy-map '{name}' cannot be its own child")
+    ctx.need_policy_map(name)
+    if not ctx.file_mode:
+        depth = pmap_depth(ctx.config, name, (pmap.name,))
+        if depth is None:
+            raise Bad(name, f"policy-map '{pmap.name}' would contain itself through '{name}'")
+        if depth + 1 > M.T.POLICY_DEPTH_MAX:
+            raise Bad(name, f"policy-map '{pmap.name}' would nest deeper than "
+                            f"{M.T.POLICY_DEPTH_MAX} levels")
+    ctx.ref(("pmap-child", pmap.name, cls.name), name)
+    cls.service_policy = str(name)
+
+
+def _queueing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    word = next(w for w in QUEUEING_COMMANDS if w.replace("-", "_") in args)
+    text = " ".join((word, *args.get("rest", ())))
+    if "no" in args:
+        cls.other_lines = [x for x in cls.other_lines if not x.startswith(text)]
+    elif text not in cls.other_lines:
+        cls.other_lines.append(text)
+    ctx.touch("policy_maps", pmap.name)
+
+
+POLICY_CLASS = mode_table()
+POLICY_CLASS.add("[no] police WORD...:rest", _police, _HELP)
+POLICY_CLASS.add("[no] set WORD...:rest", _set, _HELP)
+POLICY_CLASS.add("[no] service-policy WORD...:rest", _service_policy, _HELP)
+POLICY_CLASS.add(f"[no] ({' | '.join(QUEUEING_COMMANDS)}) WORD...:rest", _queueing, _HELP)
+POLICY_CLASS.add("no", expected("command"), _HELP)
+
+
+# ---- police sub-mode ----
+
+def _action(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    name = next(c for c in S.COLOURS if c.replace("-", "_") in args)
+    typed = line.tokens[1 if "no" in args else 0]
+    colour = typed if typed.lower() == name else Tok(name, typed.col)   # messages name it as typed
+    cur = ctx.rest(line, args)
+    action = None if "no" in args else S.police_action(cur, colour)
+    cur.finish()
+    setattr(cls.police, name.split("-")[0], action)
+    cls.police.inline_actions = False
+    ctx.touch("policy_maps", pmap.name)
+
+
+POLICE = mode_table()
+POLICE.add(f"[no] ({' | '.join(S.COLOURS)}) WORD...:rest", _action, _HELP)
+POLICE.add("no", expected("action"), _HELP)
