@@ -88,6 +88,31 @@ def test_no_import_hides_in_a_function():
     assert hidden == []
 
 
+def test_the_package_build_lists_every_package():
+    """An installed (non-editable) copy has only the packages pyproject.toml lists: one left out
+    works in a checkout and fails for every user."""
+    try:
+        import tomllib
+    except ImportError:   # Python 3.10
+        import tomli as tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {module for module, path in modules().items() if path.name == "__init__.py"}
+    assert packages == listed
+
+
+def test_the_design_names_every_module():
+    """docs/design.md is where a newcomer finds any behaviour in one hop: each module is in it."""
+    design = (ROOT / "docs" / "design.md").read_text()
+    missing = []
+    for path in modules().values():
+        if path.name == "__init__.py":
+            continue
+        folder = path.parent.relative_to(ROOT).as_posix() + "/"
+        if path.name not in design or folder not in design:
+            missing.append(path.relative_to(ROOT).as_posix())
+    assert missing == []
+
+
 def _strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
     """Tarjan's algorithm, iteratively."""
     index: dict[str, int] = {}
