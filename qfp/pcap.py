@@ -20,6 +20,9 @@ carrying the Capture of every record before it, so a caller can still report wha
 """
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,6 +58,10 @@ _OPT_IF_TSRESOL, _OPT_IF_TSOFFSET = 9, 14
 _U64 = 1 << 64
 
 SKIP_REASONS = ("not IPv4", "link type not supported", "IPv4 header cut off", "bad IPv4 header")
+
+
+class CaptureWriteError(QfpError, ValueError):
+    """Rows that a classic pcap file cannot hold (a timestamp past its 32-bit seconds)."""
 
 
 class CaptureError(QfpError, ValueError):
@@ -97,9 +104,28 @@ class _Records:
     linktype: list = field(default_factory=list)
 
 
-def read(path: str | Path) -> Capture:
-    """Read a classic pcap or pcapng file (by its magic, not its name)."""
-    return parse(Path(path).read_bytes())
+# The largest capture read whole into memory; QFP_MAX_CAPTURE_BYTES raises or lowers it.
+CAPTURE_MAX_BYTES = 2 << 30
+
+
+def read(path: str | Path, limit: int | None = None) -> Capture:
+    """Read a classic pcap or pcapng file (by its magic, not its name): a regular file of at most
+    `limit` bytes (default CAPTURE_MAX_BYTES, or $QFP_MAX_CAPTURE_BYTES), never a FIFO or a device
+    that would never end. Raises CaptureError for a bad capture, OSError for a file it will not
+    read (strerror says why)."""
+    if limit is None:
+        limit = int(os.environ.get("QFP_MAX_CAPTURE_BYTES", CAPTURE_MAX_BYTES))
+    # Non-blocking, so that opening a FIFO with no writer answers at once instead of waiting.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"{st.st_size:,} bytes, over the limit of {limit:,}", str(path))
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"grew past the limit of {limit:,} bytes while read", str(path))
+    return parse(data)
 
 
 def parse(data: bytes) -> Capture:
@@ -444,6 +470,10 @@ def write(path: str | Path, capture: Capture, rows: np.ndarray, dscp: np.ndarray
     first = capture.frame_offset[rows] if keep_link else ip
     last = capture.frame_offset[rows] + capture.frame_length[rows]
     ts = capture.batch["ts_ns"][rows]
+    if ts.size and int(ts.max()) // P.NS_PER_S > 0xFFFFFFFF:
+        late = int(np.argmax(ts))
+        raise CaptureWriteError(f"packet {int(rows[late])}'s time, {int(ts[late]) // P.NS_PER_S:,} s, is past "
+                                "what a pcap record's 32-bit seconds hold")
     header = struct.Struct("<IIII")
     out = bytearray(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, MAX_FRAME, linktype))
     for a, b, t in zip(first.tolist(), last.tolist(), ts.tolist()):

@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ConfigErrors) as exc:
         print(exc, file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"qfp run: cannot read {args.config}: {exc.strerror}", file=sys.stderr)
+    except ControlError as exc:   # the file itself: missing, not a regular file, too big, not UTF-8
+        print(f"qfp run: {exc}", file=sys.stderr)
         return 1
     path = args.control   # None: the private default (control/io/ownership.py)
 

@@ -53,6 +53,7 @@ from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
 from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
 from qfp_model.control.errors import ControlError
+from qfp_model.control.files import read_text
 from qfp_model.control.exec.sim import session_up_from_args
 from qfp_model.control.headend import Headend
 from qfp_model.qfp import packets as P
@@ -115,7 +116,7 @@ def find_cases(paths) -> list[Path]:
 
 def load_case(path: Path) -> dict:
     try:
-        case = tomllib.loads(path.read_text())
+        case = tomllib.loads(read_text(path, "regression case"))
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"{path}: {exc}") from None
     unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret"}

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result.data(), f, indent=1)
-    return 1 if result.error else 0
+    return 1 if result.error or result.write_error else 0
 
 
 def add_parser(commands) -> None:

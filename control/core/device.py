@@ -20,6 +20,7 @@ from qfp_model.qfp.tables import Binding, Direction
 from .. import config as cfg
 from .compile import Compiler, UnknownName, carried_counters
 from ..errors import ControlError
+from ..files import read_text
 from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
                        canonical_virtual_access)
 from .traffic import Stream, TrafficResult, TrafficSpec
@@ -66,7 +67,7 @@ class Device:
             source = "default"
         else:
             source = str(path)
-            result = cfg.parse_config(Path(path).read_text(), filename=source, lenient=lenient)
+            result = cfg.parse_config(read_text(path, "configuration"), filename=source, lenient=lenient)
         device = cls(result.config, fastpath=fastpath, source=source)
         for error in result.errors:
             device.log(f"%PARSER-3-SKIPPED: {error.filename}:{error.line}: {error.reason}")

@@ -48,6 +48,7 @@ class ReplayResult:
     dscp_out: dict = field(default_factory=dict)
     error: str | None = None
     written: int | None = None
+    write_error: str | None = None   # --write failed; the counts stand
 
     def data(self) -> dict:
         """The structured twin of the report."""
@@ -84,7 +85,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
     if n == 0:
         result.end_ns = device.clock_ns
         if write is not None:
-            result.written = pcap.write(write, capture, np.zeros(0, np.int64))
+            _write(result, write, capture, np.zeros(0, np.int64))
         return result
     ts = batch["ts_ns"].astype(np.int64)
     ts = device.clock_ns + np.maximum(ts - ts[0], 0)
@@ -145,8 +146,20 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
     result.targets.sort(key=lambda t: (t["virtual_access"], t["direction"] != Direction.IN.ios_name))
     if write is not None:
         rows = np.flatnonzero(forwarded)
-        result.written = pcap.write(write, capture, rows, dscp[rows])
+        _write(result, write, capture, rows, dscp[rows])
     return result
+
+
+def _write(result: ReplayResult, path: str | Path, capture: pcap.Capture, rows: np.ndarray,
+           dscp: np.ndarray | None = None) -> None:
+    """Write the forwarded packets; a file that cannot be written is the report's error, the
+    replay's counts still stand."""
+    try:
+        result.written = pcap.write(path, capture, rows, dscp)
+    except pcap.CaptureWriteError as exc:
+        result.write_error = f"{path}: {exc}"
+    except OSError as exc:
+        result.write_error = f"cannot write {path}: {exc.strerror}"
 
 
 def _target_report(device, session, direction: Direction, out: np.ndarray, length: np.ndarray) -> dict:
@@ -220,4 +233,6 @@ def format_replay(result: ReplayResult) -> str:
         lines.append(f"  wrote {result.written} forwarded packets")
     if result.error:
         lines.append(f"% {result.error}; the counts above are of the packets before it")
+    if result.write_error:
+        lines.append(f"% {result.write_error}")
     return "\n".join(lines) + "\n"

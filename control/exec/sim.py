@@ -13,6 +13,7 @@ from ..core.replay import format_replay, replay
 from ..core.sessions import Session
 from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec
 from ..errors import ControlError
+from ..files import read_text
 from ..grammar.engine import CommandSet
 
 
@@ -95,7 +96,7 @@ def load_sessions(commands: CommandSet, device: Device, path: Path) -> list[Sess
     tears down the sessions the file brought up and raises, naming the line."""
     up: list[Session] = []
     try:
-        for number, line in enumerate(path.read_text().splitlines(), 1):
+        for number, line in enumerate(read_text(path, "session list").splitlines(), 1):
             words = line.split("!")[0].split("#")[0].strip()
             if not words:
                 continue
