@@ -5,6 +5,7 @@
                            registry and its IKEv2 component
     CommandSet             the exec commands over both (control/exec/commands.py)
     Terminal               one per CLI user: the console here, one per control-socket client
+    TrafficWorker          the thread `sim traffic` runs its batches on while the device is served
     Services               the IO (control/io/): control socket and CoA listener, on one loop
 
 A Headend is also what a shell drives in-process: execute, complete, help, prompt and show_data go
@@ -20,6 +21,7 @@ from qfp_model.qfp.api import FastPathAPI
 
 from .aaa.service import DynamicAuthorService
 from .core.device import Device
+from .core.worker import TrafficWorker
 from .exec import commands as exec_commands
 from .exec.terminal import Terminal
 from .io import services
@@ -32,7 +34,8 @@ class Headend:
     def __init__(self, device: Device, *, wall_clock: Callable[[], float] = time.time):
         self.device = device
         self.coa = DynamicAuthorService(device, wall_clock=wall_clock)
-        self.commands = exec_commands.build(device, self.coa)
+        self.traffic = TrafficWorker()
+        self.commands = exec_commands.build(device, self.coa, self.traffic)
         self.console = self.open_terminal()
 
     @classmethod
@@ -83,7 +86,7 @@ class Headend:
         if settings is not None:
             address = (coa_host, settings.effective_port if coa_port is None else coa_port)
         return await services.start(self, control_path, coa=self.coa, coa_address=address,
-                                    log=self.device.log)
+                                    traffic=self.traffic, log=self.device.log)
 
     async def start_coa_listener(self, host: str = COA_HOST, port: int = 0) -> CoaListener:
         """The CoA listener alone, on (host, port), port 0 for any free one (see `.address`)."""

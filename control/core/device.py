@@ -23,7 +23,7 @@ from ..errors import ControlError
 from ..files import read_text
 from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
                        canonical_virtual_access)
-from .traffic import Stream, TrafficResult, TrafficSpec
+from .traffic import Stream, TrafficResult, TrafficRun, run_to_end, TrafficSpec
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,11 @@ class Device:
     def traffic(self, spec: TrafficSpec) -> TrafficResult:
         """Run a constant-rate stream through a session's target, from the device's clock on;
         the clock ends at the last packet's departure."""
+        return run_to_end(self.traffic_run(spec), self.fp.process)
+
+    def traffic_run(self, spec: TrafficSpec) -> TrafficRun:
+        """traffic() as a run its caller drives (control/core/traffic.py): batch by batch, the
+        clock moving with each, so that a run stopped half-way leaves the device as far as it got."""
         session = self.session(spec.interface)
         inside = self.inside_address(session)
         far, near = (inside, HUB_SIDE_HOST) if spec.direction == Direction.IN else (HUB_SIDE_HOST, inside)
@@ -238,8 +243,8 @@ class Device:
         result = TrafficResult(session.interface, spec.direction, start_ns=self.clock_ns)
         t0 = self.clock_ns
         for batch in stream.batches(t0):
-            result.add(self.fp.process(batch))
-            self.clock_ns = int(batch["ts_ns"][-1])
+            result.add((yield batch))
+            self.clock_ns = max(self.clock_ns, int(batch["ts_ns"][-1]))
         result.end_ns = self.clock_ns
         return result
 

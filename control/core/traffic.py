@@ -8,7 +8,8 @@ however long it is.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,9 @@ from ..config import syntax as S
 from ..errors import ControlError
 
 BATCH = 65536
+# The most packets one run may send: at the fast path's tens of millions a second this is a minute
+# or two of work, where an unbounded duration x rate asked for months. QFP_MAX_SIM_PACKETS changes it.
+MAX_PACKETS = 10**9
 TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_PSH,
              "ack": P.TCP_ACK, "urg": P.TCP_URG}
 FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
@@ -118,6 +122,10 @@ class Stream:
             raise ControlError("rate must be positive")
         if self.count < 0:
             raise ControlError("packet count must not be negative")
+        limit = max_packets()
+        if self.count > limit:
+            raise ControlError(f"that is {self.count:,} packets; a run sends at most {limit:,} "
+                               "(QFP_MAX_SIM_PACKETS changes it)")
 
     @classmethod
     def for_duration(cls, seconds: float, **fields) -> Stream:
@@ -161,3 +169,26 @@ class TrafficResult:
         forwarded = verdicts["dscp"][verdicts["action"] == P.FORWARD]
         for value, count in zip(*np.unique(forwarded, return_counts=True)):
             self.dscp_out[int(value)] = self.dscp_out.get(int(value), 0) + int(count)
+
+
+def max_packets() -> int:
+    value = os.environ.get("QFP_MAX_SIM_PACKETS")
+    try:
+        return MAX_PACKETS if value is None else int(value)
+    except ValueError:
+        raise ControlError(f"QFP_MAX_SIM_PACKETS={value!r} is not a number of packets") from None
+
+
+# A run of traffic, without IO: it yields each batch to be processed and is sent back the verdicts,
+# and returns its TrafficResult. Whoever drives it decides where the batches are processed: inline
+# (run_to_end), or on a worker thread while the device's event loop goes on (control/core/worker.py).
+TrafficRun = Generator[np.ndarray, np.ndarray, TrafficResult]
+
+
+def run_to_end(run: TrafficRun, process: Callable[[np.ndarray], np.ndarray]) -> TrafficResult:
+    try:
+        batch = next(run)
+        while True:
+            batch = run.send(process(batch))
+    except StopIteration as done:
+        return done.value

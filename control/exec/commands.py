@@ -9,6 +9,7 @@ from qfp_model.qfp.tables import Direction
 from ..aaa.service import DynamicAuthorService
 from ..config import render_running_config
 from ..core.device import Device
+from ..core.worker import TrafficWorker
 from ..grammar.engine import CommandSet
 from ..show import access_lists
 from ..show import crypto
@@ -38,9 +39,9 @@ def _direction(args: dict) -> Direction | None:
     return None
 
 
-def build(device: Device, coa: DynamicAuthorService) -> CommandSet:
+def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | None = None) -> CommandSet:
     """The exec command set over `device` (show, clear, sim, configure) and `coa` (debug and show
-    of RADIUS dynamic authorization)."""
+    of RADIUS dynamic authorization); `sim traffic` runs on `worker` while the device is served."""
     commands = CommandSet(KEYWORD_HELP)
 
     def show(syntax: str, data, render, help: dict) -> None:
@@ -104,6 +105,6 @@ def build(device: Device, coa: DynamicAuthorService) -> CommandSet:
                   "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})
 
     commands.add("configure terminal", lambda a: "", {})
-    sim.register(commands, device)
+    sim.register(commands, device, worker)
     aaa.register(commands, coa, device.config)
     return commands

@@ -11,13 +11,19 @@ from qfp_model.qfp.tables import Direction
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session
-from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec
+from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec, run_to_end
+from ..core.worker import TrafficWorker
 from ..errors import ControlError
 from ..files import read_text
 from ..grammar.engine import CommandSet
 
 
-def register(commands: CommandSet, device: Device) -> None:
+async def _formatted(running) -> str:
+    return format_traffic(await running)
+
+
+def register(commands: CommandSet, device: Device, worker: TrafficWorker | None = None) -> None:
+    """The sim commands over `device`; `sim traffic` runs on `worker`'s thread while it serves."""
     def session_up(a: dict) -> str:
         s = session_up_from_args(device, a)
         return f"{s.interface} up, audit-session-id {s.audit_session_id}\n"
@@ -39,12 +45,15 @@ def register(commands: CommandSet, device: Device) -> None:
                  {"load": "Bring up the sessions listed in a file, one `sim session up` argument list a line",
                   "file WORD": "File name"})
 
-    def traffic(a: dict) -> str:
+    def traffic(a: dict):
         fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
         options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
-        return format_traffic(device.traffic(TrafficSpec.from_words(
+        run = device.traffic_run(TrafficSpec.from_words(
             a["interface"], _direction(a), size=a["size"], rate=a["rate"], fragment=fragment,
-            **options)))
+            **options))
+        if worker is None or not worker.serving:
+            return format_traffic(run_to_end(run, device.fp.process))
+        return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
 
     commands.add(
         "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "

@@ -5,6 +5,8 @@ mode is not another's; the device (and its configuration) they edit is shared.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ..config import ConfigSession
 from ..core.device import Device
 from ..errors import ConfigError, ExecError
@@ -31,7 +33,9 @@ class Terminal:
         suffix = "" if self.config_session is None else self.config_session.prompt_suffix
         return f"{self.device.hostname}{suffix}#"
 
-    def execute(self, line: str) -> str:
+    def execute(self, line: str) -> str | Awaitable[str]:
+        """The line's output; an awaitable of it when the command's work goes on elsewhere (a
+        served device's `sim traffic`: CommandSet.execute)."""
         if self.config_session is not None:
             return self._configure(line)
         command, _ = self._resolve_quietly(line)

@@ -34,7 +34,9 @@ engine to the handler's text.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
 
 from ..errors import ControlError, ExecError
 from .errors import AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand, format_error
@@ -86,8 +88,10 @@ class CommandSet:
 
     # -- the three operations a terminal needs ------------------------------------------------------
 
-    def execute(self, line: str) -> str:
-        """Run one exec line, output modifier included; raises ExecError with IOS's message."""
+    def execute(self, line: str) -> str | Awaitable[str]:
+        """Run one exec line, output modifier included; raises ExecError with IOS's message. A
+        handler whose work goes on elsewhere (a served device's `sim traffic`) returns an
+        awaitable, and so does this, with the modifier and the errors applied when it is done."""
         tokens, pipe = self._split(line)
         if not tokens:
             if pipe is None:
@@ -98,16 +102,13 @@ class CommandSet:
             modifier, modifier_args = shifted(
                 line, pipe[0].col + 1, lambda text: self.modifiers._match(text, tokenize(text)))
             pattern = regex(modifier_args["regex"])
-        try:
+        filtered = (lambda text: text) if pipe is None else \
+            (lambda text: _filtered(modifier.handler, pattern, text))
+        with _refusals():
             output = command.handler(args) or ""
-        except ExecError:
-            raise
-        except ControlError as exc:   # a handler's refusal (SessionError, ...) is the user's answer
-            raise ExecError(str(exc)) from exc
-        if pipe is None:
-            return output
-        lines = modifier.handler(pattern, output.splitlines())
-        return "\n".join(lines) + ("\n" if lines and output.endswith("\n") else "")
+        if inspect.isawaitable(output):
+            return _later(output, filtered)
+        return filtered(output)
 
     def resolve(self, line: str) -> tuple[Command, dict]:
         """The command a whole line names and its arguments, without running it (no output
@@ -212,3 +213,24 @@ def _modifiers() -> CommandSet:
             # The handler slot holds the filter, (pattern, lines) -> lines; only execute() calls it.
             _MODIFIERS.add(f"{name} LINE:regex", FILTERS[name], {name: text, "regex LINE": "Regular Expression"})
     return _MODIFIERS
+
+
+def _filtered(keep, pattern, output: str) -> str:
+    lines = keep(pattern, output.splitlines())
+    return "\n".join(lines) + ("\n" if lines and output.endswith("\n") else "")
+
+
+async def _later(output: Awaitable[str], filtered) -> str:
+    with _refusals():
+        return filtered(await output or "")
+
+
+@contextmanager
+def _refusals():
+    """A handler's refusal (SessionError, ...) is the user's answer: an ExecError with its words."""
+    try:
+        yield
+    except ExecError:
+        raise
+    except ControlError as exc:
+        raise ExecError(str(exc)) from exc

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import json
 import logging
 import os
 import socket
 import stat
 from collections import Counter
+from collections.abc import Awaitable
+from contextlib import contextmanager
 
 from ..errors import ControlError, ExecError
 from ..grammar.engine import (AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand,
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 MAX_REQUEST = 64 * 1024   # bytes in one request line; a command line is far shorter
 MAX_CLIENTS = 64          # connections at once; more are answered with an error and closed
 IDLE_TIMEOUT = 3600.0     # seconds a client may stay silent (IOS's exec-timeout is minutes, too)
+CLIENT_GONE_POLL = 0.1    # seconds between looks at whether a client waiting on long work is gone
 OPS = ("execute", "complete", "help", "prompt")
 
 
@@ -45,8 +49,9 @@ class SocketInUse(ControlError):
 
 # -- the protocol, without IO ---------------------------------------------------------------------------
 
-def handle_request(target, raw: bytes | str) -> dict:
-    """The reply to one request line, whatever the line holds."""
+def handle_request(target, raw: bytes | str) -> dict | Awaitable[dict]:
+    """The reply to one request line, whatever the line holds; an awaitable of it when the
+    command's work goes on elsewhere (a served device's `sim traffic`)."""
     try:
         request = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -60,16 +65,36 @@ def handle_request(target, raw: bytes | str) -> dict:
         return _error(f"% Unknown operation {op!r}: one of {', '.join(OPS)}")
     if not isinstance(line, str):
         return _error("% Malformed request: line is not a string")
-    try:
+    with _replies(op, line) as reply:
         output = target.prompt() if op == "prompt" else getattr(target, op)(line)
+        if inspect.isawaitable(output):
+            return _reply_later(op, line, output)
+        reply["output"] = output
+    return reply
+
+
+async def _reply_later(op: str, line: str, output: Awaitable) -> dict:
+    with _replies(op, line) as reply:
+        reply["output"] = await output
+    return reply
+
+
+@contextmanager
+def _replies(op: str, line: str):
+    """The reply a request's output or refusal makes; what is refused becomes its error reply."""
+    reply = {"ok": True}
+    try:
+        yield reply
     except ExecError as exc:
-        return error_reply(exc)
+        reply.clear()
+        reply.update(error_reply(exc))
     except ControlError as exc:   # the device's own refusals, worded for the user
-        return _error(f"% {exc}")
+        reply.clear()
+        reply.update(_error(f"% {exc}"))
     except Exception as exc:   # a bug in one command must not take the device down with it
         log.exception("%s %r failed", op, line)
-        return _error(f"% Internal error: {exc}")
-    return {"ok": True, "output": output}
+        reply.clear()
+        reply.update(_error(f"% Internal error: {exc}"))
 
 
 def _error(text: str) -> dict:
@@ -120,6 +145,7 @@ class ControlServer:
         self.clients = 0
         self.refused: Counter = Counter()   # connections turned away, by reason
         self._server: asyncio.AbstractServer | None = None
+        self._clients: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         if self.path is None:
@@ -133,6 +159,11 @@ class ControlServer:
         if self._server is None:
             return
         self._server.close()
+        # Clients' work is cancelled (a traffic run stops after the batch in hand), not waited for:
+        # a SIGTERM must not wait out a long run.
+        for task in list(self._clients):
+            task.cancel()
+        await asyncio.gather(*self._clients, return_exceptions=True)
         await self._server.wait_closed()
         self._server = None
         try:
@@ -146,6 +177,7 @@ class ControlServer:
             await self._hang_up(writer, refusal)
             return
         self.clients += 1
+        self._clients.add(asyncio.current_task())
         terminal = self.target.open_terminal() if hasattr(self.target, "open_terminal") else self.target
         try:
             while True:
@@ -161,11 +193,19 @@ class ControlServer:
                     break
                 if not raw:
                     break
-                await _send(writer, handle_request(terminal, raw))
+                reply = handle_request(terminal, raw)
+                if inspect.isawaitable(reply):
+                    reply = await _unless_gone(reply, reader)
+                    if reply is None:
+                        break
+                await _send(writer, reply)
         except ConnectionError:
             pass   # the client went away mid-reply
+        except asyncio.CancelledError:
+            pass   # the server is closing
         finally:
             self.clients -= 1
+            self._clients.discard(asyncio.current_task())
             await _close(writer)
 
     def _refusal(self, writer: asyncio.StreamWriter) -> tuple[str, str] | None:
@@ -189,6 +229,23 @@ class ControlServer:
         if not self.refused[reason]:
             log.warning("control socket %s: %s (further ones are counted, not logged)", self.path, text[2:])
         self.refused[reason] += 1
+
+
+async def _unless_gone(reply: Awaitable[dict], reader: asyncio.StreamReader) -> dict | None:
+    """The reply, or None when the client hangs up first: then the work is cancelled (a traffic
+    run stops after the batch in hand), for there is nobody left to tell. So it is when the server
+    itself is closing and cancels this."""
+    task = asyncio.ensure_future(reply)
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=CLIENT_GONE_POLL)
+            if not task.done() and reader.at_eof():
+                return None
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
@@ -257,10 +314,18 @@ class ControlClient:
         return self
 
     def close(self) -> None:
-        if self._sock is not None:
-            self._file.close()
-            self._sock.close()
-            self._sock = self._file = None
+        """Hang up, also on a request another thread is waiting on (its read then ends): the
+        device cancels what that request set going."""
+        # Taken first, so that two threads closing at once do not both close the same objects.
+        sock, file, self._sock, self._file = self._sock, self._file, None, None
+        if sock is None:
+            return
+        try:
+            sock.shutdown(socket.SHUT_RDWR)   # close() alone waits for the reader's reference
+        except OSError:
+            pass
+        file.close()
+        sock.close()
 
     def __enter__(self) -> ControlClient:
         return self if self._sock is not None else self.connect()
@@ -271,13 +336,16 @@ class ControlClient:
     def request(self, op: str, line: str = ""):
         if self._sock is None:
             self.connect()
+        file = self._file   # this request's: another thread's close() may clear the attribute
         try:
-            self._file.write(json.dumps({"op": op, "line": line}).encode() + b"\n")
-            self._file.flush()
-            raw = self._file.readline()
+            file.write(json.dumps({"op": op, "line": line}).encode() + b"\n")
+            file.flush()
+            raw = file.readline()
         except OSError as exc:
             self.close()
             raise ConnectionError(f"the device on {self.path} went away ({exc})") from None
+        except ValueError:   # closed by another thread while this one waited
+            raise ConnectionError(f"the connection to {self.path} was closed") from None
         if not raw:
             self.close()
             raise ConnectionError(f"the device on {self.path} closed the connection")

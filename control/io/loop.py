@@ -5,6 +5,7 @@ so the device still sees one caller at a time."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 
 
@@ -20,8 +21,14 @@ class BackgroundLoop:
         return self
 
     def run(self, coroutine):
-        """Run a coroutine on the loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        """Run a coroutine on the loop and wait for its result. Interrupted here (Ctrl-C, or
+        SIGTERM's exit), the coroutine is cancelled there, not left running."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
 
     def call(self, fn, *args):
         """Run fn(*args) on the loop's thread, between the loop's other work, and wait for it."""
@@ -43,7 +50,11 @@ class LoopTarget:
         self.background = background
 
     def execute(self, line: str) -> str:
-        return self.background.call(self.target.execute, line)
+        return self.background.run(self._execute(line))
+
+    async def _execute(self, line: str) -> str:
+        output = self.target.execute(line)
+        return await output if inspect.isawaitable(output) else output
 
     def complete(self, line: str) -> list[str]:
         return self.background.call(self.target.complete, line)

@@ -22,16 +22,28 @@ class CoaService(Protocol):
     def started(self, address: tuple[str, int]) -> list[str]: ...
 
 
+class TrafficRunner(Protocol):
+    """What runs `sim traffic` off the loop while it serves (control/core/worker.py)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Services:
     control: ControlServer
     coa: CoaListener | None = None
+    traffic: TrafficRunner | None = None
     notices: list[str] = field(default_factory=list)   # what start-up must tell the operator
 
     async def close(self) -> None:
+        """The socket's clients first (their runs cancelled), then the listener, then the worker."""
+        await self.control.close()
         if self.coa is not None:
             await self.coa.close()
-        await self.control.close()
+        if self.traffic is not None:
+            self.traffic.stop()
 
 
 async def start_coa_listener(service: CoaService, host: str, port: int) -> CoaListener:
@@ -42,13 +54,17 @@ async def start_coa_listener(service: CoaService, host: str, port: int) -> CoaLi
     return listener
 
 
-async def start(target, control_path: str, *, coa: CoaService | None = None,
-                coa_address: tuple[str, int] | None = None, log: Callable[[str], None]) -> Services:
+async def start(target, control_path: str | None, *, coa: CoaService | None = None,
+                coa_address: tuple[str, int] | None = None, traffic: TrafficRunner | None = None,
+                log: Callable[[str], None]) -> Services:
     """Serve `target` (its open_terminal() per client) on `control_path`, and `coa` on
-    `coa_address` when both are given; failures to bind the CoA port go to `log` and the notices."""
+    `coa_address` when both are given; start `traffic`'s worker; failures to bind the CoA port go
+    to `log` and the notices."""
     server = ControlServer(target, control_path)
     await server.start()
-    services = Services(server)
+    services = Services(server, traffic=traffic)
+    if traffic is not None:
+        traffic.start()
     if coa is None or coa_address is None:
         return services
     host, port = coa_address
