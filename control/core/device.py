@@ -241,10 +241,10 @@ class Device:
         stream = Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
         result = TrafficResult(session.interface, spec.direction, start_ns=self.clock_ns)
-        t0 = self.clock_ns
-        for batch in stream.batches(t0):
-            result.add((yield batch))
-            self.clock_ns = max(self.clock_ns, int(batch["ts_ns"][-1]))
+        for chunk in stream.chunks(self.clock_ns):
+            counts, last_ns = yield chunk
+            result.merge(counts)
+            self.clock_ns = max(self.clock_ns, last_ns)
         result.end_ns = self.clock_ns
         return result
 

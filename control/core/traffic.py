@@ -136,12 +136,37 @@ class Stream:
 
     def batches(self, t0: int, batch: int = BATCH) -> Iterator[np.ndarray]:
         """The stream as packet batches, starting at virtual time t0 (ns)."""
-        header = dict(uidb=self.uidb, dir=int(self.direction), src=int(self.src), dst=int(self.dst),
-                      proto=self.proto, sport=self.sport, dport=self.dport, dscp=self.dscp,
-                      tcp_flags=self.tcp_flags, frag=self.frag)
+        for chunk in self.chunks(t0, batch):
+            yield chunk.batch()
+
+    def chunks(self, t0: int, batch: int = BATCH) -> Iterator[Chunk]:
+        """The stream as chunks of work, each a batch to make, process and count."""
         for first in range(0, self.count, batch):
-            yield P.constant_rate_batch(min(batch, self.count - first), length=self.size,
-                                        rate=self.rate, t0=t0, first=first, **header)
+            yield Chunk(self, t0, first, min(batch, self.count - first))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Packets first .. first+n-1 of a stream: made, processed and counted in one call, so that the
+    whole of it can run on a worker thread (only merging its counts is left to the caller)."""
+    stream: Stream
+    t0: int
+    first: int
+    n: int
+
+    def batch(self) -> np.ndarray:
+        s = self.stream
+        return P.constant_rate_batch(self.n, length=s.size, rate=s.rate, t0=self.t0, first=self.first,
+                                     uidb=s.uidb, dir=int(s.direction), src=int(s.src), dst=int(s.dst),
+                                     proto=s.proto, sport=s.sport, dport=s.dport, dscp=s.dscp,
+                                     tcp_flags=s.tcp_flags, frag=s.frag)
+
+    def __call__(self, process: Callable[[np.ndarray], np.ndarray]) -> tuple[TrafficResult, int]:
+        """This chunk's counts, and the time its last packet left (ns)."""
+        batch = self.batch()
+        counts = TrafficResult(interface="", direction=self.stream.direction)
+        counts.add(process(batch))
+        return counts, int(batch["ts_ns"][-1])
 
 
 @dataclass
@@ -160,15 +185,28 @@ class TrafficResult:
 
     def add(self, verdicts: np.ndarray) -> None:
         self.packets += verdicts.size
-        self.forwarded += int((verdicts["action"] == P.FORWARD).sum())
-        self.dropped_acl += int((verdicts["reason"] == P.REASON_ACL).sum())
-        self.dropped_police += int((verdicts["reason"] == P.REASON_POLICE).sum())
+        forwarded = verdicts["action"] == P.FORWARD
+        self.forwarded += int(forwarded.sum())
+        reasons = np.bincount(verdicts["reason"], minlength=max(P.REASON_ACL, P.REASON_POLICE) + 1)
+        self.dropped_acl += int(reasons[P.REASON_ACL])
+        self.dropped_police += int(reasons[P.REASON_POLICE])
         colours = np.bincount(verdicts["colour"], minlength=P.COLOUR_NONE + 1)
         for c in range(P.COLOUR_COUNT):
             self.colours[c] += int(colours[c])
-        forwarded = verdicts["dscp"][verdicts["action"] == P.FORWARD]
-        for value, count in zip(*np.unique(forwarded, return_counts=True)):
-            self.dscp_out[int(value)] = self.dscp_out.get(int(value), 0) + int(count)
+        marks = np.bincount(verdicts["dscp"][forwarded], minlength=64)
+        for value in np.flatnonzero(marks).tolist():
+            self.dscp_out[value] = self.dscp_out.get(value, 0) + int(marks[value])
+
+    def merge(self, other: TrafficResult) -> None:
+        """Add a chunk's counts (Chunk.__call__) to the run's."""
+        self.packets += other.packets
+        self.forwarded += other.forwarded
+        self.dropped_acl += other.dropped_acl
+        self.dropped_police += other.dropped_police
+        for c in range(P.COLOUR_COUNT):
+            self.colours[c] += other.colours[c]
+        for value, count in other.dscp_out.items():
+            self.dscp_out[value] = self.dscp_out.get(value, 0) + count
 
 
 def max_packets() -> int:
@@ -179,16 +217,16 @@ def max_packets() -> int:
         raise ControlError(f"QFP_MAX_SIM_PACKETS={value!r} is not a number of packets") from None
 
 
-# A run of traffic, without IO: it yields each batch to be processed and is sent back the verdicts,
-# and returns its TrafficResult. Whoever drives it decides where the batches are processed: inline
+# A run of traffic, without IO: it yields each Chunk of work and is sent back what the chunk
+# returned, and returns its TrafficResult. Whoever drives it decides where chunks run: inline
 # (run_to_end), or on a worker thread while the device's event loop goes on (control/core/worker.py).
-TrafficRun = Generator[np.ndarray, np.ndarray, TrafficResult]
+TrafficRun = Generator[Chunk, tuple[TrafficResult, int], TrafficResult]
 
 
 def run_to_end(run: TrafficRun, process: Callable[[np.ndarray], np.ndarray]) -> TrafficResult:
     try:
-        batch = next(run)
+        chunk = next(run)
         while True:
-            batch = run.send(process(batch))
+            chunk = run.send(chunk(process))
     except StopIteration as done:
         return done.value

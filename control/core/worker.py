@@ -2,9 +2,9 @@
 batch, so that its event loop goes on answering RADIUS and the CLI meanwhile.
 
 The fast path releases the GIL while it processes a batch, so the loop thread runs Python (a CoA,
-a show command) while the worker thread runs C. Between batches the run's bookkeeping (its next
-batch, its counts, the device's clock) happens back on the loop, where everything else that touches
-the device happens: the device still sees one caller at a time. One worker thread, so that a
+a show command) while the worker thread runs C. A chunk is made, processed and counted on the
+worker; only merging its counts and moving the device's clock happen back on the loop, where
+everything else that touches the device happens: the device still sees one caller at a time. One worker thread, so that a
 UIDB's packets are never processed by two threads at once (its policers' buckets are its own), and
 runs from several clients take turns batch by batch.
 
@@ -16,12 +16,15 @@ end inline (traffic.run_to_end).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .traffic import TrafficResult, TrafficRun
+
+GIL_SWITCH_S = 0.0005
 
 
 class TrafficWorker:
@@ -36,6 +39,9 @@ class TrafficWorker:
     def start(self) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qfp-traffic")
+            # The worker holds the GIL for the numpy parts of a chunk; with Python's default 5 ms
+            # switch interval a CoA arriving then waited up to 5 ms for the loop thread to run.
+            sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
 
     def stop(self) -> None:
         if self._executor is not None:
@@ -43,13 +49,12 @@ class TrafficWorker:
             self._executor = None
 
     async def run(self, run: TrafficRun, process: Callable[[np.ndarray], np.ndarray]) -> TrafficResult:
-        """Drive `run` to its end, each batch processed on the worker thread."""
+        """Drive `run` to its end, each chunk (made, processed, counted) on the worker thread."""
         loop = asyncio.get_running_loop()
         try:
-            batch = next(run)
+            chunk = next(run)
             while True:
-                verdicts = await loop.run_in_executor(self._executor, process, batch)
-                batch = run.send(verdicts)
+                chunk = run.send(await loop.run_in_executor(self._executor, chunk, process))
         except StopIteration as done:
             return done.value
         finally:

@@ -1,8 +1,8 @@
 """`qfp bench --peers`: the line-rate goals, each measured in this process and judged pass or fail.
 
     acl-N           ACL lookup alone (FastPath.acl_classify) on an N-ACE enterprise-looking ACL
-                    (qfp.acl_workloads), beside DPDK rte_acl's fastest method on the same rules and
-                    packets (bench/peers), cross-checked to zero mismatches; goal: ours <= rte_acl
+                    (acl_workloads.py), beside DPDK rte_acl's fastest method on the same rules and
+                    packets (peers/dpdk.py), cross-checked to zero mismatches; goal: ours <= rte_acl
     acl-growth      our lookup at 10,000 ACEs over ours at 10; goal: <= 3
     acl-compile     compile time and table bytes at 10,000 ACEs; goal: <= 1 s and <= 16 MB
     pipeline        the whole process(): UIDB lookup, the 1,000-ACE ACL, a 4-class policy with
@@ -15,6 +15,9 @@
     coa             CoA-Requests/s over loopback UDP with 4 in flight while a thread pushes packets
                     at full rate, reply p99, and the longest a batch waited at the fast path's gate
                     for a change; goals: >= 5,000/s, p99 < 5 ms, wait <= 100 us
+    coa-served      the same CoA load through `qfp run`'s own sockets while a control-socket client
+                    loops 2,000,000-packet `sim traffic` runs; goals: >= 5,000/s, p99 < 5 ms, none
+                    unanswered
     cores           packets/s of two threads on disjoint UIDB sets over one thread; goal: >= 1.8
 
 Without DPDK (pkg-config libdpdk) the peer columns say why they are empty and those goals are not
@@ -25,8 +28,11 @@ from __future__ import annotations
 
 import gc
 import os
+import ipaddress
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,7 +43,9 @@ import numpy as np
 from pyrad import packet as pyrad_packet
 
 from qfp_model.control.core.compile import CLASS_DEFAULT_OBJECT_ID
+from qfp_model.control.core.sessions import SessionTuple
 from qfp_model.control.headend import Headend
+from qfp_model.control.io.control_socket import ControlClient
 from qfp_model.control.io.loop import BackgroundLoop
 from qfp_model.control.radius.packet import DICTIONARY
 from qfp_model.qfp.tables import Binding, CLASS_DEFAULT, Direction, Policy, PolicyClass
@@ -59,6 +67,7 @@ ACL_SIZES = (10, 100, 1_000, 10_000)
 COA_TRAFFIC_BATCH = 8192
 COA_IN_FLIGHT = 4
 QUICK_ACL_SIZES = (10, 1_000)
+SERVED_TRAFFIC_PACKETS = 2_000_000   # one `sim traffic` run of the coa-served goal
 
 
 @dataclass
@@ -308,46 +317,19 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
     traffic(done, alone)
     alone_pps = alone[0] * COA_TRAFFIC_BATCH / (time.perf_counter() - t_alone)
 
-    policies = ("2M", "aaa-pol", "2M-IN", "VOICE-POLICY")
-    rng = np.random.default_rng(11)
-
-    def request(i: int) -> bytes:
-        session = sessions[int(rng.integers(len(sessions)))]
-        p = pyrad_packet.CoAPacket(id=i & 0xFF, secret=secret, dict=DICTIONARY)
-        p.AddAttribute("Cisco-AVPair", f"audit-session-id={session.audit_session_id}")
-        p.AddAttribute("Cisco-AVPair", f"ip:sub-qos-policy-in={policies[i % len(policies)]}")
-        p.AddAttribute("Event-Timestamp", int(time.time()))
-        return p.RequestPacket()
-
-    requests = [request(i) for i in range(max(256, int(seconds * 20_000)))]
+    requests = coa_requests([s.audit_session_id for s in sessions], secret, max(256, int(seconds * 20_000)))
     device.fp.gate_stats(reset=True)
     worker = threading.Thread(target=traffic, args=(stop, batches), daemon=True)
     worker.start()
-    latencies, sent_at, acks = [], {}, 0
     address = service.address
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(2.0)
-        t0 = time.perf_counter()
-        i = 0
-        try:
-            while time.perf_counter() - t0 < seconds and i < len(requests):
-                while len(sent_at) < in_flight and i < len(requests):
-                    sent_at[i & 0xFF] = time.perf_counter()
-                    sock.sendto(requests[i], address)
-                    i += 1
-                reply = sock.recv(4096)
-                latencies.append(time.perf_counter() - sent_at.pop(reply[1]))
-                acks += reply[0] == 44
-            while sent_at:
-                reply = sock.recv(4096)
-                latencies.append(time.perf_counter() - sent_at.pop(reply[1]))
-                acks += reply[0] == 44
-        finally:
-            elapsed = time.perf_counter() - t0
-            stop.set()
-            worker.join()
-            background.run(service.close())
-            background.stop()
+    try:
+        sent = send_coas(address, requests, seconds, in_flight)
+    finally:
+        stop.set()
+        worker.join()
+        background.run(service.close())
+        background.stop()
+    latencies, acks, elapsed = sent.latencies, sent.acks, sent.elapsed
     waits, wait_max = device.fp.gate_stats()
     rate = len(latencies) / elapsed
     p99 = float(np.percentile(latencies, 99)) * 1e3
@@ -357,8 +339,8 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
                              "gate_wait_max_us": wait_max / 1e3,
                              "traffic_mpps": batches[0] * COA_TRAFFIC_BATCH / elapsed / 1e6,
                              "traffic_alone_mpps": alone_pps / 1e6}
-    if acks != len(latencies):
-        raise RuntimeError(f"{len(latencies) - acks} CoA-Requests were not ACKed")
+    if acks != len(latencies) or sent.unanswered:
+        raise RuntimeError(f"{len(latencies) - acks} CoA-Requests were NAKed, {sent.unanswered} unanswered")
     report.goals.append(Goal("coa-rate", rate, 5000, "/s", True,
                              f"{len(latencies):,} requests, {in_flight} in flight, all ACKed, while "
                              f"{batches[0] * COA_TRAFFIC_BATCH / elapsed / 1e6:.1f} Mpps flowed "
@@ -368,6 +350,129 @@ def coa_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
                              f"{waits:,} batches waited for a change to be published"))
     progress.step(f"coa: {rate:,.0f}/s, p99 {p99:.2f} ms, longest batch wait {wait_max / 1e3:.1f} us")
 
+
+# ---- CoA load: what the two CoA goals send, and how -----------------------------------------------
+COA_POLICIES = ("2M", "aaa-pol", "2M-IN", "VOICE-POLICY")
+
+
+def coa_requests(audit_ids: list[str], secret: bytes, n: int) -> list[bytes]:
+    """n signed CoA-Requests, each for a random session (by audit-session-id) and the next policy
+    in turn."""
+    rng = np.random.default_rng(11)
+    requests = []
+    for i in range(n):
+        audit_id = audit_ids[int(rng.integers(len(audit_ids)))]
+        p = pyrad_packet.CoAPacket(id=i & 0xFF, secret=secret, dict=DICTIONARY)
+        p.AddAttribute("Cisco-AVPair", f"audit-session-id={audit_id}")
+        p.AddAttribute("Cisco-AVPair", f"ip:sub-qos-policy-in={COA_POLICIES[i % len(COA_POLICIES)]}")
+        p.AddAttribute("Event-Timestamp", int(time.time()))
+        requests.append(p.RequestPacket())
+    return requests
+
+
+@dataclass
+class CoaLoad:
+    latencies: list[float]      # seconds, one per answered request
+    acks: int
+    unanswered: int             # no reply within COA_REPLY_TIMEOUT_S
+    elapsed: float
+
+
+COA_REPLY_TIMEOUT_S = 2.0
+
+
+def send_coas(address, requests: list[bytes], seconds: float, in_flight: int) -> CoaLoad:
+    """Keep `in_flight` requests outstanding for `seconds` (or until they run out), as `radclient
+    -p N` does; a request with no reply in COA_REPLY_TIMEOUT_S is counted unanswered and replaced."""
+    load = CoaLoad([], 0, 0, 0.0)
+    sent_at: dict[int, float] = {}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(COA_REPLY_TIMEOUT_S)
+        t0 = time.perf_counter()
+        i = 0
+        while sent_at or (time.perf_counter() - t0 < seconds and i < len(requests)):
+            while len(sent_at) < in_flight and i < len(requests) and time.perf_counter() - t0 < seconds:
+                sent_at[i & 0xFF] = time.perf_counter()
+                sock.sendto(requests[i], address)
+                i += 1
+            try:
+                reply = sock.recv(4096)
+            except socket.timeout:
+                load.unanswered += len(sent_at)
+                sent_at.clear()
+                continue
+            start = sent_at.pop(reply[1], None)
+            if start is not None:
+                load.latencies.append(time.perf_counter() - start)
+                load.acks += reply[0] == 44
+        load.elapsed = time.perf_counter() - t0
+    return load
+
+
+def coa_served_goals(report: Report, seconds: float, in_flight: int, progress) -> None:
+    """The device as users run it: `qfp run` in a process of its own, driven over its real sockets.
+    A control-socket client loops 2,000,000-packet `sim traffic` runs while CoA-Requests arrive
+    at the UDP listener from this process."""
+    with tempfile.TemporaryDirectory() as private:
+        sessions_file = Path(private, "sessions.txt")
+        tuples = [SessionTuple(ipaddress.IPv4Address("77.1.1.2"), ipaddress.IPv4Address(f"198.18.{n >> 8}.{n & 255}"))
+                  for n in range(1, 1025)]
+        sessions_file.write_text("".join(f"remote {s.remote} local {s.local}\n" for s in tuples))
+        control = os.path.join(private, "qfp.sock")
+        device = subprocess.Popen([sys.executable, "-m", "qfp_model.tools.cli", "run", "--control", control,
+                                   "--coa-port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        try:
+            coa_address = _served_addresses(device)
+            with ControlClient(control) as client:
+                client.execute(f"sim session load {sessions_file}")
+            key = Headend.from_config_file().device.config.dynamic_author.key_for("127.0.0.1")
+            requests = coa_requests([s.audit_session_id() for s in tuples], key.encode(),
+                                    max(256, int(seconds * 20_000)))
+            stop, runs = threading.Event(), [0]
+
+            def traffic() -> None:
+                with ControlClient(control) as looping:
+                    while not stop.is_set():
+                        looping.execute(f"sim traffic interface Vi1 input size 64 rate 10000000000 "
+                                        f"packets {SERVED_TRAFFIC_PACKETS}")
+                        runs[0] += 1
+
+            looper = threading.Thread(target=traffic, daemon=True)
+            looper.start()
+            with ControlClient(control) as client:
+                while client.execute("show clock").endswith("(0 ns)\n"):   # the first run is under way
+                    pass
+            try:
+                sent = send_coas(coa_address, requests, seconds, in_flight)
+            finally:
+                stop.set()
+                looper.join()
+        finally:
+            device.terminate()
+            device.wait()
+    rate = len(sent.latencies) / sent.elapsed
+    p99 = float(np.percentile(sent.latencies, 99)) * 1e3 if sent.latencies else float("inf")
+    report.figures["coa_served"] = {"requests": len(sent.latencies), "acks": sent.acks,
+                                    "unanswered": sent.unanswered, "per_second": rate, "p99_ms": p99,
+                                    "p50_ms": float(np.median(sent.latencies)) * 1e3 if sent.latencies else None,
+                                    "traffic_runs_completed": runs[0], "in_flight": in_flight}
+    report.goals.append(Goal("coa-served-rate", rate, 5000, "/s", True,
+                             f"qfp run over its sockets while {SERVED_TRAFFIC_PACKETS:,}-packet sim traffic "
+                             f"runs looped ({runs[0]} finished meanwhile); {sent.acks:,} ACKs"))
+    report.goals.append(Goal("coa-served-p99", p99, 5.0, "ms", False, f"{in_flight} in flight"))
+    report.goals.append(Goal("coa-served-unanswered", sent.unanswered, 0, "", False,
+                             f"no reply within {COA_REPLY_TIMEOUT_S:g} s"))
+    progress.step(f"coa served: {rate:,.0f}/s, p99 {p99:.2f} ms, {sent.unanswered} unanswered")
+
+
+def _served_addresses(device: subprocess.Popen) -> tuple[str, int]:
+    """The CoA listener's address, from what `qfp run` prints when it is up."""
+    for line in device.stdout:
+        if "RADIUS dynamic-author on " in line:
+            host, port = line.rsplit(" on ", 1)[1].split("/")[0].rsplit(":", 1)
+            return host, int(port)
+    raise RuntimeError("qfp run ended before it served")
 
 def cores_goal(report: Report, sessions: int, packets: int, seconds: float, progress) -> None:
     """Packets/s of one thread, then two threads on disjoint halves of the sessions, each calling
@@ -444,7 +549,7 @@ def run(args, require_peer: bool) -> int:
     sizes = QUICK_ACL_SIZES if quick else ACL_SIZES
     rounds = 3 if quick else 7
     packets = 50_000 if quick else 400_000
-    progress = Progress(len(sizes) + 5)
+    progress = Progress(len(sizes) + 6)
     start = time.perf_counter()
     # Each goal starts from a collected heap: what one left behind must not cost the next (the
     # CoA server's garbage collections walk every live object).
@@ -454,6 +559,7 @@ def run(args, require_peer: bool) -> int:
                     lambda: policer_goals(report, packets, 3 * rounds, progress),
                     lambda: sessions_goals(report, 20_000 if quick else 1_000_000, progress),
                     lambda: coa_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
+                    lambda: coa_served_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
                     lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress)):
         gc.collect()
         measure()
