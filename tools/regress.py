@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import sys
 import time
-import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +57,11 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 from .coa_client import CoaEndpoint, error_cause_number
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:   # tomllib is 3.11's; tomli is the same parser for 3.10 (a dependency there)
+    import tomli as tomllib
 
 SUFFIX = ".regress.toml"
 COA_CLIENT = "127.0.0.1"
