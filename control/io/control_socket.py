@@ -1,8 +1,9 @@
 """The control socket: a running device's exec CLI for other processes (`qfp cli`), over a Unix-domain
 stream socket, one JSON object a line each way:
 
-    {"op": "execute"|"complete"|"help"|"prompt", "line": "..."}
-    {"ok": true, "output": ...}        a string; a list of words for complete; [token, help] pairs for help
+    {"op": "execute"|"complete"|"help"|"prompt"|"show_data", "line": "..."}
+    {"ok": true, "output": ...}        a string; a list of words for complete; [token, help] pairs for help;
+                                       for show_data, a show command's structured twin (dicts and lists)
     {"ok": false, "error": "% ..."}    the text IOS prints, ready to show as it is
 
 A refusal from the command engine also carries "kind" (and "line", "column" for a caret) so that a
@@ -29,7 +30,7 @@ from ..errors import ControlError, ExecError
 log = logging.getLogger(__name__)
 
 MAX_REQUEST = 64 * 1024   # bytes in one request line; a command line is far shorter
-OPS = ("execute", "complete", "help", "prompt")
+OPS = ("execute", "complete", "help", "prompt", "show_data")
 
 
 def default_socket_path() -> str:
@@ -56,8 +57,12 @@ def handle_request(target, raw: bytes | str) -> dict:
         return _error(f"% Unknown operation {op!r}: one of {', '.join(OPS)}")
     if not isinstance(line, str):
         return _error("% Malformed request: line is not a string")
+    if not hasattr(target, op):
+        return _error(f"% This device does not support {op}")
     try:
         output = target.prompt() if op == "prompt" else getattr(target, op)(line)
+        if op == "show_data":
+            json.dumps(output)   # a twin that JSON cannot carry is this command's bug, not the server's
     except ExecError as exc:
         return error_reply(exc)
     except ControlError as exc:   # the device's own refusals, worded for the user
@@ -180,8 +185,9 @@ def _claim(path: str) -> None:
 # -- the client ---------------------------------------------------------------------------------------------
 
 class ControlClient:
-    """A target over the control socket: the same four calls as a device, raising ExecError as it
-    does, and ConnectionError when there is no device or it goes away."""
+    """A target over the control socket: the same calls as a device (execute, complete, help, prompt,
+    show_data), raising ExecError as it does, and ConnectionError when there is no device or it goes
+    away."""
 
     def __init__(self, path: str | None = None, timeout: float | None = None):
         self.path = path or default_socket_path()
@@ -241,3 +247,7 @@ class ControlClient:
 
     def prompt(self) -> str:
         return self.request("prompt")
+
+    def show_data(self, line: str):
+        """The structured twin of a show command's output, as the device's show_data gives it."""
+        return self.request("show_data", line)
