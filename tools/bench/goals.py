@@ -42,6 +42,7 @@ from qfp_model.control.radius.packet import DICTIONARY
 from qfp_model.qfp.tables import Binding, CLASS_DEFAULT, Direction, Policy, PolicyClass
 
 from ..coa_client import secret_for
+from ..json_output import report_stream, write_json
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
@@ -432,8 +433,6 @@ def format_report(report: Report) -> str:
 
 
 def run(args, require_peer: bool) -> int:
-    import json
-
     peer, why = load_peer()
     if peer is None and require_peer:
         print(f"qfp bench --peers: {why}", file=sys.stderr)
@@ -457,12 +456,12 @@ def run(args, require_peer: bool) -> int:
         gc.collect()
         measure()
     progress.close()
-    print(format_report(report))
+    out = report_stream(args.json)
+    print(format_report(report), file=out)
     failed = [g.name for g in report.goals if g.passed is False]
     print(f"({time.perf_counter() - start:.1f} s; {len(report.goals) - len(failed)} of {len(report.goals)} "
-          f"goals met or not judged{'; failed: ' + ', '.join(failed) if failed else ''})")
+          f"goals met or not judged{'; failed: ' + ', '.join(failed) if failed else ''})", file=out)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"goals": [g.row() for g in report.goals], "figures": report.figures,
-                       "peer_missing": report.peer_missing, "quick": quick}, f, indent=1, default=str)
+        write_json(args.json, {"goals": [g.row() for g in report.goals], "figures": report.figures,
+                               "peer_missing": report.peer_missing, "quick": quick}, default=str)
     return 0

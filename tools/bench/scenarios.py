@@ -16,7 +16,6 @@ timed on a sample of sessions and says so (`numpy_sessions`).
 """
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from qfp_model.qfp.tables import (CLASS_DEFAULT, PROTO_TCP, PROTO_UDP, Ace, Dire
 from qfp_model.control.headend import Headend
 
 from ..coa_client import CoaEndpoint
+from ..json_output import report_stream, write_json
 from .progress import Progress, rss_bytes
 from .workloads import BATCH, advance, ip, mixed_policies, seed_session, time_process
 
@@ -296,11 +296,11 @@ def run(args) -> int:
         elif name == "coa":
             rows += scenario_coa(args, progress)
     progress.close()
-    print(format_rows(rows))
-    print(f"({time.perf_counter() - start:.1f} s)")
+    report = report_stream(args.json)
+    print(format_rows(rows), file=report)
+    print(f"({time.perf_counter() - start:.1f} s)", file=report)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"batch": args.batch, "seconds": args.seconds, "results": rows}, f, indent=1)
+        write_json(args.json, {"batch": args.batch, "seconds": args.seconds, "results": rows})
     if args.plot:
         plot(rows, args.plot)
     return 0
