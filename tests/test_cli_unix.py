@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from exec_target import TestDevice
 from qfp_model.control.io.control_socket import handle_request
 from qfp_model.tools import exit_status
-
-from exec_target import TestDevice
 from test_qfp_run import cli as qfp_cli
 from test_qfp_run import device_socket, ok  # noqa: F401 (a fixture, used by name)
 

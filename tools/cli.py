@@ -42,8 +42,7 @@ from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from qfp_model.qfp import QfpError
 
 from . import demo as demo_module
-from . import regress_command
-from . import replay_command
+from . import regress_command, replay_command
 from .bench import command as bench_command
 from .exit_status import BROKEN_PIPE, FAILED, INTERRUPTED, OK, USAGE
 from .json_output import STDOUT, write_json
@@ -187,8 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("run", help="the device: an IOS shell at a terminal, and the control socket")
     p.add_argument("--config", metavar="FILE", help="IOS configuration to load (default: the embedded FlexVPN hub)")
-    p.add_argument("--lenient", action="store_true", help="skip bad configuration lines (each reported) instead of refusing to start")
-    p.add_argument("--control", metavar="PATH", help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
+    p.add_argument("--lenient", action="store_true",
+                   help="skip bad configuration lines (each reported) instead of refusing to start")
+    p.add_argument("--control", metavar="PATH",
+                   help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
     p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
     p.add_argument("--coa-listen", metavar="HOST", default=COA_HOST,
                    help="address of the RADIUS CoA listener (default 127.0.0.1)")

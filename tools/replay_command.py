@@ -60,12 +60,15 @@ def add_parser(commands) -> None:
     p.add_argument("file", metavar="FILE", help="classic pcap or pcapng capture")
     p.add_argument("--config", metavar="FILE", help="IOS configuration (default: the embedded FlexVPN hub)")
     p.add_argument("--sessions", type=int, default=1, metavar="N",
-                   help="sessions to bring up: the seed's, then more; session n's inside address is 10.0.0.n (default 1)")
-    p.add_argument("--session-file", metavar="FILE", help="bring up the sessions listed here instead (sim session load's format)")
+                   help="sessions to bring up: the seed's, then more; session n's inside address is 10.0.0.n "
+                        "(default 1)")
+    p.add_argument("--session-file", metavar="FILE",
+                   help="bring up the sessions listed here instead (sim session load's format)")
     p.add_argument("--interface", metavar="Virtual-AccessN",
                    help="send every packet through this session (default: map by inside address)")
     p.add_argument("--direction", choices=("input", "output"), default="input",
                    help="the direction with --interface (default input)")
     p.add_argument("--write", metavar="OUT.pcap", help="write the forwarded packets, DSCP as marked")
-    p.add_argument("--json", metavar="FILE", help="write the report as JSON (`-`: to stdout, the text report to stderr)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write the report as JSON (`-`: to stdout, the text report to stderr)")
     p.set_defaults(run=run)

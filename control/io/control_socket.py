@@ -23,9 +23,8 @@ import os
 import socket
 import stat
 
-from ..grammar.engine import (AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand,
-                       format_error)
 from ..errors import ControlError, ExecError
+from ..grammar.engine import AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand, format_error
 
 log = logging.getLogger(__name__)
 

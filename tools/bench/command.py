@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from . import goals
-from . import scenarios
-from . import table
+from . import goals, scenarios, table
 from .scenarios import SCENARIOS
 
 
@@ -23,8 +21,9 @@ def add_arguments(p) -> None:
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table); "
                         "goals: the line-rate goals (see --peers)")
-    p.add_argument("--json", metavar="FILE", help="run the scenarios (all unless named) and write their figures as JSON "
-                                                 "(`-`: to stdout, the table to stderr)")
+    p.add_argument("--json", metavar="FILE",
+                   help="run the scenarios (all unless named) and write their figures as JSON "
+                        "(`-`: to stdout, the table to stderr)")
     p.add_argument("--plot", metavar="FILE.png", type=_plot_file,
                    help="chart packets/s against ACEs and sessions (needs matplotlib)")
     p.add_argument("--quick", action="store_true", help="the scenarios' two smallest points only")

@@ -30,25 +30,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-
 from pyrad import packet as pyrad_packet
 
 from qfp_model.control.headend import Headend
 from qfp_model.control.io.loop import BackgroundLoop
 from qfp_model.control.radius.packet import DICTIONARY
-from qfp_model.qfp.tables import Binding, CLASS_DEFAULT, Direction, Policy, PolicyClass
+from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, PolicyClass
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
-from .workloads import BATCH, advance, four_class_policy, mixed_policies, qos_acls
-
 from .progress import Progress, rss_bytes
+from .workloads import BATCH, advance, four_class_policy, mixed_policies, qos_acls
 
 ACL_SIZES = (10, 100, 1_000, 10_000)
 # The coa goal's traffic thread: a bind never waits for a batch, nor a batch for a bind, so its
@@ -271,7 +268,8 @@ def sessions_goals(report: Report, count: int, progress) -> None:
     import json
     import subprocess
 
-    code = f"import json; from qfp_model.tools.bench.goals import sessions_child; print(json.dumps(sessions_child({count})))"
+    code = ("import json; from qfp_model.tools.bench.goals import sessions_child; "
+            f"print(json.dumps(sessions_child({count})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     fig = json.loads(done.stdout.strip().splitlines()[-1])
     report.figures["sessions"] = fig
