@@ -15,6 +15,10 @@ from pathlib import Path
 
 from .errors import ControlError
 
+class MissingFile(ControlError):
+    """The file is not there (or cannot be opened at all): the caller named the wrong one."""
+
+
 TEXT_MAX_BYTES = 16 << 20
 LIMIT_VARIABLE = "QFP_MAX_TEXT_BYTES"
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -61,7 +65,7 @@ def read_bytes(path: str | Path, what: str, limit: int) -> bytes:
     except IsADirectoryError:
         raise ControlError(f"{path}: the {what} is a directory") from None
     except OSError as exc:
-        raise ControlError(f"cannot read {path}: {exc.strerror}") from None
+        raise MissingFile(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > limit:
         raise ControlError(f"{path}: the {what} grew past the limit of {limit:,} bytes while read")
     return data

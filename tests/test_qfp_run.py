@@ -113,4 +113,4 @@ def test_a_missing_config_file_is_one_clear_line(tmp_path):
                            "--control", str(tmp_path / "s")], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == \
-        (1, f"qfp run: cannot read {tmp_path / 'nope.cfg'}: No such file or directory\n")
+        (2, f"qfp run: cannot read {tmp_path / 'nope.cfg'}: No such file or directory\n")

@@ -1,22 +1,41 @@
 """The `qfp` command.
 
     qfp run    the device: its IOS shell at a terminal, and its control socket for `qfp cli`
-    qfp cli    one exec command against a running device (or a shell on it, with no command)
+    qfp cli    one exec command against a running device (or a shell on it, with no command);
+               `--json` prints a show command's structured twin instead of its text
     qfp demo   the seed's Virtual-Access1 session, policed in and out, with traffic pushed through it
     qfp bench  packets per second of the C fast path against the numpy baseline and the reference model
     qfp replay a pcap or pcapng capture through the device's sessions
     qfp regress  policy regression cases: config, sessions, CoA, traffic and what to expect
+
+Exit status, the same for every subcommand (exit_status.py):
+
+    0    done, and everything that was checked held
+    1    done or tried, and something failed: a refused command or configuration, a failed
+         expectation or check, a capture that stops short, a device that went away
+    2    could not start: a usage error, a missing or unreadable input file, no device listening,
+         a missing optional dependency (matplotlib for --plot, DPDK for --peers, the C fast path)
+    130  interrupted by SIGINT (Ctrl-C)
+    141  stdout was closed early (`qfp demo | head -1`): the rest of the output is dropped quietly,
+         as a tool killed by SIGPIPE would be (128 + 13)
+
+`qfp run` without a terminal serves until SIGINT or SIGTERM, and that is its normal end: 0.
+`--json -` (replay, bench) writes the JSON to stdout and the text report to stderr.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
+import os
+import select
 import signal
 import sys
 
 from qfp_model.control.config import ConfigErrors
 from qfp_model.control.config.syntax import bit_rate
 from qfp_model.control.errors import ConfigError, ControlError, ExecError
+from qfp_model.control.files import MissingFile
 from qfp_model.control.exec.shell import DEFAULT_HISTORY, Shell
 from qfp_model.control.grammar.engine import format_error
 from qfp_model.control.headend import COA_HOST, Headend
@@ -25,10 +44,13 @@ from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from qfp_model.qfp import QfpError
 
 from . import demo as demo_module
-from . import regress_command
-from . import replay_command
+from . import regress_command, replay_command
 from .bench import command as bench_command
+from .exit_status import BROKEN_PIPE, FAILED, INTERRUPTED, OK, USAGE
+from .json_output import STDOUT, write_json
 from .native import fast_path_class
+
+DISTRIBUTION = "qfp-model"
 
 
 def _rate(text: str) -> int:
@@ -51,7 +73,7 @@ def _positive(text: str) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     demo_module.run(fast_path_class()(), args.rate, args.packets)
-    return 0
+    return OK
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -63,10 +85,13 @@ def run(args: argparse.Namespace) -> int:
         headend = Headend.from_config_file(args.config, lenient=args.lenient)
     except (ConfigError, ConfigErrors) as exc:
         print(exc, file=sys.stderr)
-        return 1
-    except ControlError as exc:   # the file itself: missing, not a regular file, too big, not UTF-8
+        return FAILED
+    except MissingFile as exc:
         print(f"qfp run: {exc}", file=sys.stderr)
-        return 1
+        return USAGE
+    except ControlError as exc:   # the file itself: not a regular file, too big, not UTF-8
+        print(f"qfp run: {exc}", file=sys.stderr)
+        return FAILED
     path = args.control   # None: the private default (control/io/ownership.py)
 
     if not sys.stdin.isatty():
@@ -78,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     except ControlError as exc:
         background.stop()
         print(f"qfp run: {exc}", file=sys.stderr)
-        return 1
+        return FAILED
     _print_notices(services)
     # SIGTERM leaves the shell through the same cleanup as `exit`: the socket file goes too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -104,7 +129,7 @@ async def _serve_until_signal(headend: Headend, path: str | None, coa_host: str,
         services = await headend.start_services(path, coa_host, coa_port)
     except ControlError as exc:
         print(f"qfp run: {exc}", file=sys.stderr)
-        return 1
+        return FAILED
     _print_notices(services)
     print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {services.control.path} (SIGINT or SIGTERM stops it)", flush=True)
     if services.coa is not None:
@@ -114,37 +139,61 @@ async def _serve_until_signal(headend: Headend, path: str | None, coa_host: str,
         await stop.wait()
     finally:
         await services.close()
-    return 0
+    return OK
 
 
 def cli(args: argparse.Namespace) -> int:
+    if args.json and not args.words:
+        print("qfp cli: --json needs a show command", file=sys.stderr)
+        return USAGE
     client = ControlClient(args.control)
+    try:
+        client.connect()
+    except ConnectionError as exc:
+        print(f"qfp cli: {exc}", file=sys.stderr)
+        return USAGE
     try:
         with client:
             if not args.words:
                 return Shell(client, history_file=None if args.no_history else DEFAULT_HISTORY).run()
             line = " ".join(args.words)
             try:
+                if args.json:
+                    write_json(STDOUT, client.show_data(line))
+                    return OK
                 output = client.execute(line)
             except ExecError as exc:
                 print(format_error(exc), file=sys.stderr)
-                return 1
-    except ConnectionError as exc:
+                return FAILED
+    except ConnectionError as exc:   # the device went away mid-command
         print(f"qfp cli: {exc}", file=sys.stderr)
-        return 2
+        return FAILED
     if output:
         print(output, end="" if output.endswith("\n") else "\n")
-    return 0
+    return OK
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:   # run from a tree that was never installed
+        return "(not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qfp", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="qfp", description=__doc__.split("\n\n")[0],
+                                     epilog="Exit status: 0 ok; 1 a refused command, a failed check or expectation; "
+                                            "2 a usage error, a missing file, device or dependency; "
+                                            "130 interrupted; 141 stdout closed early.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("run", help="the device: an IOS shell at a terminal, and the control socket")
     p.add_argument("--config", metavar="FILE", help="IOS configuration to load (default: the embedded FlexVPN hub)")
-    p.add_argument("--lenient", action="store_true", help="skip bad configuration lines (each reported) instead of refusing to start")
-    p.add_argument("--control", metavar="PATH", help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
+    p.add_argument("--lenient", action="store_true",
+                   help="skip bad configuration lines (each reported) instead of refusing to start")
+    p.add_argument("--control", metavar="PATH",
+                   help="control socket (default $XDG_RUNTIME_DIR/qfp.sock or /tmp/qfp-$UID.sock)")
     p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
     p.add_argument("--coa-listen", metavar="HOST", default=COA_HOST,
                    help="address of the RADIUS CoA listener (default 127.0.0.1)")
@@ -155,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("cli", help="run an exec command on a running device, or open a shell on it")
     p.add_argument("--control", metavar="PATH", help="the device's control socket (default as for qfp run)")
     p.add_argument("--no-history", action="store_true", help="do not read or write ~/.qfp_history")
+    p.add_argument("--json", action="store_true",
+                   help="print the show command's structured twin as JSON instead of its text (before COMMAND)")
     p.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND",
                    help="an exec command, e.g. show policy-map interface Virtual-Access1")
     p.set_defaults(run=cli)
@@ -179,7 +230,31 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except QfpError as exc:
         print(f"qfp: {exc}", file=sys.stderr)
-        return 2
+        return FAILED
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise   # a socket's, not ours to hide
+        # Python's documented way: point stdout at /dev/null, so that the flush at exit of what
+        # is still buffered does not fail again with a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
+    except OSError as exc:   # an output file that cannot be written, say: one line, no traceback
+        print(f"qfp {args.command}: {exc}", file=sys.stderr)
+        return FAILED
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout's reader is gone (a pipe or socket reports POLLERR or POLLHUP to its writer)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import sys
 import time
-import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +59,12 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 from .coa_client import CoaEndpoint, error_cause_number
+from .exit_status import FAILED, OK, USAGE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:   # tomllib is 3.11's; tomli is the same parser for 3.10 (a dependency there)
+    import tomli as tomllib
 
 SUFFIX = ".regress.toml"
 COA_CLIENT = "127.0.0.1"
@@ -407,10 +412,10 @@ def main(paths, *, junit: str | None = None, out=None) -> int:
         cases = find_cases(paths)
     except CaseError as exc:
         print(f"qfp regress: {exc}", file=sys.stderr)
-        return 2
+        return USAGE
     if not cases:
         print("qfp regress: no *.regress.toml cases found", file=sys.stderr)
-        return 2
+        return USAGE
     results = []
     for path in cases:
         result = run_case(path)
@@ -422,5 +427,5 @@ def main(paths, *, junit: str | None = None, out=None) -> int:
         tree = junit_xml(results)
         ET.indent(tree)
         tree.write(junit, encoding="utf-8", xml_declaration=True)
-    return 1 if failed else 0
+    return FAILED if failed else OK
 

@@ -1,8 +1,9 @@
 """The control socket: a running device's exec CLI for other processes (`qfp cli`), over a Unix-domain
 stream socket, one JSON object a line each way:
 
-    {"op": "execute"|"complete"|"help"|"prompt", "line": "..."}
-    {"ok": true, "output": ...}        a string; a list of words for complete; [token, help] pairs for help
+    {"op": "execute"|"complete"|"help"|"prompt"|"show_data", "line": "..."}
+    {"ok": true, "output": ...}        a string; a list of words for complete; [token, help] pairs for help;
+                                       for show_data, a show command's structured twin (dicts and lists)
     {"ok": false, "error": "% ..."}    the text IOS prints, ready to show as it is
 
 A refusal from the command engine also carries "kind" (and "line", "column" for a caret) so that a
@@ -40,7 +41,7 @@ MAX_REQUEST = 64 * 1024   # bytes in one request line; a command line is far sho
 MAX_CLIENTS = 64          # connections at once; more are answered with an error and closed
 IDLE_TIMEOUT = 3600.0     # seconds a client may stay silent (IOS's exec-timeout is minutes, too)
 CLIENT_GONE_POLL = 0.1    # seconds between looks at whether a client waiting on long work is gone
-OPS = ("execute", "complete", "help", "prompt")
+OPS = ("execute", "complete", "help", "prompt", "show_data")
 
 
 class SocketInUse(ControlError):
@@ -65,10 +66,14 @@ def handle_request(target, raw: bytes | str) -> dict | Awaitable[dict]:
         return _error(f"% Unknown operation {op!r}: one of {', '.join(OPS)}")
     if not isinstance(line, str):
         return _error("% Malformed request: line is not a string")
+    if not hasattr(target, op):
+        return _error(f"% This device does not support {op}")
     with _replies(op, line) as reply:
         output = target.prompt() if op == "prompt" else getattr(target, op)(line)
         if inspect.isawaitable(output):
             return _reply_later(op, line, output)
+        if op == "show_data":
+            json.dumps(output)   # a twin that JSON cannot carry is this command's bug, not the server's
         reply["output"] = output
     return reply
 
@@ -285,8 +290,9 @@ def _claim(path: str) -> None:
 # -- the client ---------------------------------------------------------------------------------------------
 
 class ControlClient:
-    """A target over the control socket: the same four calls as a device, raising ExecError as it
-    does, and ConnectionError when there is no device or it goes away."""
+    """A target over the control socket: the same calls as a device (execute, complete, help, prompt,
+    show_data), raising ExecError as it does, and ConnectionError when there is no device or it goes
+    away."""
 
     def __init__(self, path: str | None = None, timeout: float | None = None):
         self.path = path            # None: the default, found at connect()
@@ -365,3 +371,7 @@ class ControlClient:
 
     def prompt(self) -> str:
         return self.request("prompt")
+
+    def show_data(self, line: str):
+        """The structured twin of a show command's output, as the device's show_data gives it."""
+        return self.request("show_data", line)

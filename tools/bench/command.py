@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
-from . import goals
-from . import scenarios
-from . import table
+from . import goals, scenarios, table
 from .scenarios import SCENARIOS
 
 
@@ -22,8 +21,11 @@ def add_arguments(p) -> None:
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table); "
                         "goals: the line-rate goals (see --peers)")
-    p.add_argument("--json", metavar="FILE", help="run the scenarios (all unless named) and write their figures as JSON")
-    p.add_argument("--plot", metavar="FILE.png", help="chart packets/s against ACEs and sessions (needs matplotlib)")
+    p.add_argument("--json", metavar="FILE",
+                   help="run the scenarios (all unless named) and write their figures as JSON "
+                        "(`-`: to stdout, the table to stderr)")
+    p.add_argument("--plot", metavar="FILE.png", type=_plot_file,
+                   help="chart packets/s against ACEs and sessions (needs matplotlib)")
     p.add_argument("--quick", action="store_true", help="the scenarios' two smallest points only")
     p.add_argument("--peers", action="store_true",
                    help="the line-rate goals beside DPDK rte_acl and rte_meter (needs libdpdk-dev); "
@@ -40,6 +42,16 @@ def run(args, fast_path_class) -> int:
     if wanted(args):
         return scenarios.run(args)
     return table.run(args, fast_path_class)
+
+
+def _plot_file(text: str) -> str:
+    """--plot's file, once matplotlib is known to import: a missing plotting library is a usage
+    error before the benchmarks run, not a traceback after minutes of them."""
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError as exc:
+        raise argparse.ArgumentTypeError(f"needs matplotlib ({exc}): pip install 'qfp-model[plot]'") from None
+    return text
 
 
 def _positive(text: str) -> int:

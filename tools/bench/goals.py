@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from pyrad import packet as pyrad_packet
 
 from qfp_model.control.core.compile import CLASS_DEFAULT_OBJECT_ID
@@ -48,15 +47,15 @@ from qfp_model.control.headend import Headend
 from qfp_model.control.io.control_socket import ControlClient
 from qfp_model.control.io.loop import BackgroundLoop
 from qfp_model.control.radius.packet import DICTIONARY
-from qfp_model.qfp.tables import Binding, CLASS_DEFAULT, Direction, Policy, PolicyClass
+from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, PolicyClass
 
 from ..coa_client import secret_for
+from ..json_output import report_stream, write_json
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
-from .workloads import BATCH, advance, four_class_policy, mixed_policies, qos_acls
-
 from .progress import Progress, rss_bytes
+from .workloads import BATCH, advance, four_class_policy, mixed_policies, qos_acls
 
 ACL_SIZES = (10, 100, 1_000, 10_000)
 # The coa goal's traffic thread: a bind never waits for a batch, nor a batch for a bind, so its
@@ -280,7 +279,8 @@ def sessions_goals(report: Report, count: int, progress) -> None:
     import json
     import subprocess
 
-    code = f"import json; from qfp_model.tools.bench.goals import sessions_child; print(json.dumps(sessions_child({count})))"
+    code = ("import json; from qfp_model.tools.bench.goals import sessions_child; "
+            f"print(json.dumps(sessions_child({count})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     fig = json.loads(done.stdout.strip().splitlines()[-1])
     report.figures["sessions"] = fig
@@ -538,8 +538,6 @@ def format_report(report: Report) -> str:
 
 
 def run(args, require_peer: bool) -> int:
-    import json
-
     peer, why = load_peer()
     if peer is None and require_peer:
         print(f"qfp bench --peers: {why}", file=sys.stderr)
@@ -564,12 +562,12 @@ def run(args, require_peer: bool) -> int:
         gc.collect()
         measure()
     progress.close()
-    print(format_report(report))
+    out = report_stream(args.json)
+    print(format_report(report), file=out)
     failed = [g.name for g in report.goals if g.passed is False]
     print(f"({time.perf_counter() - start:.1f} s; {len(report.goals) - len(failed)} of {len(report.goals)} "
-          f"goals met or not judged{'; failed: ' + ', '.join(failed) if failed else ''})")
+          f"goals met or not judged{'; failed: ' + ', '.join(failed) if failed else ''})", file=out)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"goals": [g.row() for g in report.goals], "figures": report.figures,
-                       "peer_missing": report.peer_missing, "quick": quick}, f, indent=1, default=str)
+        write_json(args.json, {"goals": [g.row() for g in report.goals], "figures": report.figures,
+                               "peer_missing": report.peer_missing, "quick": quick}, default=str)
     return 0

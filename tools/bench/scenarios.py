@@ -16,22 +16,21 @@ timed on a sample of sessions and says so (`numpy_sessions`).
 """
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
 
 import numpy as np
 
-from qfp_model.qfp.packets import empty_batch
-from qfp_model.qfp.tables import (CLASS_DEFAULT, PROTO_TCP, PROTO_UDP, Ace, Direction, PoliceAction, PoliceMode,
-                        Policer, Policy, PolicyClass, PortMatch, PortOp)
 from qfp_model.control.headend import Headend
+from qfp_model.qfp.packets import empty_batch
+from qfp_model.qfp.tables import PROTO_TCP, PROTO_UDP, Ace, Direction, PortMatch, PortOp
 
 from ..coa_client import CoaEndpoint
+from ..json_output import report_stream, write_json
 from .baseline import NumpyBaseline
 from .progress import Progress, rss_bytes
-from .workloads import BATCH, advance, ip, mixed_policies, seed_session, time_process
+from .workloads import advance, ip, mixed_policies, seed_session, time_process
 
 SCENARIOS = ("seed", "acl-scale", "sessions", "coa")
 ACL_SIZES = (10, 100, 1_000, 10_000)
@@ -243,9 +242,9 @@ def format_rows(rows: list[dict]) -> str:
         mem = r.get("memory_per_session_bytes")
         point = f"{r['value']:,} {r['dimension']}"
         note = f"  (numpy on {r['numpy_sessions']:,})" if r.get("numpy_sessions", r["value"]) != r["value"] else ""
-        lines.append(f"{r['scenario']:<10} {point:>12} {r['fastpath_pps']:>14,.0f} {r['fastpath_ns_per_packet']:>9,.1f} "
-                     f"{r['numpy_ns_per_packet']:>13,.1f} {r['numpy_over_c']:>8,.1f} "
-                     f"{'' if mem is None else f'{mem:,.0f}':>14}{note}")
+        lines.append(f"{r['scenario']:<10} {point:>12} {r['fastpath_pps']:>14,.0f} "
+                     f"{r['fastpath_ns_per_packet']:>9,.1f} {r['numpy_ns_per_packet']:>13,.1f} "
+                     f"{r['numpy_over_c']:>8,.1f} {'' if mem is None else f'{mem:,.0f}':>14}{note}")
     return "\n".join(lines)
 
 
@@ -296,11 +295,11 @@ def run(args) -> int:
         elif name == "coa":
             rows += scenario_coa(args, progress)
     progress.close()
-    print(format_rows(rows))
-    print(f"({time.perf_counter() - start:.1f} s)")
+    report = report_stream(args.json)
+    print(format_rows(rows), file=report)
+    print(f"({time.perf_counter() - start:.1f} s)", file=report)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"batch": args.batch, "seconds": args.seconds, "results": rows}, f, indent=1)
+        write_json(args.json, {"batch": args.batch, "seconds": args.seconds, "results": rows})
     if args.plot:
         plot(rows, args.plot)
     return 0
