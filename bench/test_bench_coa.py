@@ -19,8 +19,8 @@ import pytest
 from pyrad import packet as pyrad_packet
 
 from qfp_model.control.headend import Headend
-from qfp_model.control.radius import packet as P
 from qfp_model.control.io.loop import BackgroundLoop
+from qfp_model.control.radius import packet as P
 
 SESSIONS = 10_000
 REQUESTS_PER_ROUND = 2_000

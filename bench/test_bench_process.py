@@ -9,9 +9,9 @@ on the benchmark traffic, so that a ratio compares equal work."""
 import numpy as np
 import pytest
 
-from qfp_model.tools.bench.baseline import NumpyBaseline
 from qfp_model.qfp.fastpath import FastPath
 from qfp_model.qfp.reference import ReferenceFastPath
+from qfp_model.tools.bench.baseline import NumpyBaseline
 from qfp_model.tools.bench.workloads import BATCH, IMPLEMENTATION_ORDER, WORKLOADS, advance, prepared
 
 FACTORIES = dict(zip(IMPLEMENTATION_ORDER, (FastPath, NumpyBaseline, ReferenceFastPath)))

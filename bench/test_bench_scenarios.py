@@ -5,9 +5,9 @@ sizes (up to 10,000 ACEs and 1,000,000 sessions)."""
 import numpy as np
 import pytest
 
+from qfp_model.qfp.fastpath import FastPath
 from qfp_model.tools.bench import scenarios as B
 from qfp_model.tools.bench.baseline import NumpyBaseline
-from qfp_model.qfp.fastpath import FastPath
 from qfp_model.tools.bench.workloads import BATCH, advance, seed_session
 
 FACTORIES = {"fastpath": FastPath, "numpy": NumpyBaseline}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import ControlError
 
+
 class MissingFile(ControlError):
     """The file is not there (or cannot be opened at all): the caller named the wrong one."""
 

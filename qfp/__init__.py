@@ -2,9 +2,20 @@
 
 FastPath is the C fast path; ReferenceFastPath (qfp.reference) the pure-Python model that defines its
 semantics; qfp.tables the values both take; qfp.packets the numpy batches both process."""
-from .errors import QfpError, TableError, FastPathError
-from .tables import (Ace, ClassMap, Direction, Match, PoliceAction, PoliceMode, Policer, Policy,
-                     PolicyClass, PortMatch, PortOp)
+from .errors import FastPathError, QfpError, TableError
+from .tables import (
+    Ace,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+    PortMatch,
+    PortOp,
+)
 
 __all__ = [
     "QfpError", "TableError", "FastPathError",

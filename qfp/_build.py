@@ -42,7 +42,7 @@ def cdef_from_header(text: str) -> str:
 
     def elide_enum(match: re.Match) -> str:
         names = [item.split("=")[0].strip() for item in match.group(2).split(",")]
-        return "enum %s{ %s, ... }" % (match.group(1), ", ".join(n for n in names if n))
+        return f"enum {match.group(1)}{{ {', '.join(n for n in names if n)}, ... }}"
 
     text = re.sub(r"enum\s+(\w*\s*)\{([^}]*)\}", elide_enum, text)
     return re.sub(r"\[[A-Z_][A-Z0-9_]*\]", "[...]", text)

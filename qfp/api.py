@@ -30,7 +30,7 @@ def check_table_sizes(**sizes: int) -> None:
 
 class FastPathAPI(abc.ABC):
     # ---- lifetime: `with FastPath() as fp:` frees the tables at the end of the block ----
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a default: the reference has nothing to free)
         """Free what the fast path holds now rather than when it is collected. The reference
         holds only Python objects, so this is the C fast path's business; calls after it raise
         Closed there. A batch must not be running in another thread meanwhile."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import TableError
 from .packets import COLOUR_COUNT
-from .tables import DROP, TRANSMIT, PoliceAction, Policer, PoliceMode
+from .tables import DROP, TRANSMIT, PoliceAction, PoliceMode, Policer
 
 # The words' fields (csrc/qfp.h: QFP_HW_FIELD_BITS, QFP_PI_*; tests/test_c_contract.py checks them).
 HW_FIELD_BITS = 29     # Bc, Be, a rate's mantissa; the mode or the exponent above them
@@ -42,7 +42,7 @@ def encode_rate(bps: int) -> int:
         bps //= 10
         exponent += 1
     if exponent > _EXPONENT_MAX:
-        raise TableError(f"rate too large to program")
+        raise TableError("rate too large to program")
     return exponent << HW_FIELD_BITS | bps
 
 

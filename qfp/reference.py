@@ -20,10 +20,22 @@ from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_siz
 from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
-from .readback import (SET_DSCP, SET_NONE, SET_PREC, AclCounters, ClassInfo, ClassState, PolicyInfo,
-                       UidbInfo)
-from .tables import (NAME_MAX, POLICY_DEPTH_MAX, TERMS_MAX, Ace, Binding, ClassMap, Direction, Match,
-                     PoliceAction, Policer, PoliceMode, Policy, PolicyClass)
+from .readback import SET_DSCP, SET_NONE, SET_PREC, AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .tables import (
+    NAME_MAX,
+    POLICY_DEPTH_MAX,
+    TERMS_MAX,
+    Ace,
+    Binding,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+)
 
 # QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate of R bit/s adds R units per ns.
 UNITS_PER_BYTE = 8_000_000_000

@@ -72,7 +72,7 @@ def udp_exchange(data: bytes, address: tuple[str, int], timeout: float = 2.0,
         sock.sendto(data, address)
         try:
             return sock.recvfrom(8192)[0]
-        except socket.timeout:
+        except TimeoutError:
             return None
     finally:
         if own:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import types
 
-from qfp_model.control.grammar.engine import CommandSet
 from qfp_model.control.errors import ConfigError, ControlError, ExecError
+from qfp_model.control.grammar.engine import CommandSet
 from qfp_model.control.io import services
 
 KEYWORD_HELP = {
@@ -52,8 +52,10 @@ def build_commands(device: TestDevice | None = None) -> CommandSet:
     commands.add("show policy-map [WORD:name]", echo, {"name WORD": "policy-map name"})
     commands.add("show ip access-lists [WORD:name]", echo, {
         "ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
-    commands.add("show running-config", lambda args: RUNNING_CONFIG, {"running-config": "Current operating configuration"})
-    commands.add("show logging", lambda args: "Syslog logging: enabled\n", {"logging": "Show the contents of logging buffers"})
+    commands.add("show running-config", lambda args: RUNNING_CONFIG,
+                 {"running-config": "Current operating configuration"})
+    commands.add("show logging", lambda args: "Syslog logging: enabled\n",
+                 {"logging": "Show the contents of logging buffers"})
     commands.add("clear crypto session [remote A.B.C.D]", echo, {
         "crypto": "Encryption module", "session": "Clear crypto sessions (tunnels)",
         "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})

@@ -12,13 +12,12 @@ import threading
 import numpy as np
 import pytest
 
-from qfp_model.tools.bench.acl_workloads import acl_traffic, cisco_acl
-from qfp_model.tools.bench.baseline import NumpyBaseline
+from fastpaths import native_fastpath_class, simd_levels
 from qfp_model.qfp.packets import FRAG_NONINITIAL
 from qfp_model.qfp.reference import ReferenceFastPath
 from qfp_model.qfp.tables import Direction
-
-from fastpaths import native_fastpath_class, simd_levels
+from qfp_model.tools.bench.acl_workloads import acl_traffic, cisco_acl
+from qfp_model.tools.bench.baseline import NumpyBaseline
 
 SIZES = (24, 100, 1_000, 10_000)
 
@@ -107,7 +106,6 @@ def test_counters_through_process_at_ten_thousand(fp):
 
 def test_stats_say_how_an_acl_is_looked_up(fp):
     from qfp_model.qfp.fastpath import ACL_BITVEC_HEAD, ACL_INDEX_MIN
-
     from test_differential import INDEXED_MIN
 
     assert INDEXED_MIN == ACL_INDEX_MIN
@@ -289,7 +287,7 @@ def test_access_group_terms_follow_their_acl_through_replaces():
     """A policy answers its access-group terms from bits over the ACLs' ACEs (at most 64 in all):
     replacing an ACL rebuilds them, past 64 ACEs the terms look their ACLs up one by one, and the
     classes stay those of the reference model at every step."""
-    from qfp_model.qfp.tables import ClassMap, Match, Policy, PolicyClass, CLASS_DEFAULT
+    from qfp_model.qfp.tables import CLASS_DEFAULT, ClassMap, Match, Policy, PolicyClass
 
     def programme(fp):
         slots = [fp.acl_create(cisco_acl(5, seed=40)), fp.acl_create(cisco_acl(3, seed=41))]

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from qfp_model.tools.bench import scenarios as B
 from qfp_model.tools import cli
+from qfp_model.tools.bench import scenarios as B
 
 
 def test_scale_acl_has_the_size_asked_and_ends_in_permit_any():

@@ -58,10 +58,12 @@ def test_a_utf8_byte_order_mark_is_taken_utf16_and_latin1_are_named(tmp_path):
     utf16 = tmp_path / "utf16.cfg"
     utf16.write_text("hostname x\n", encoding="utf-16")
     done = qfp("run", "--config", str(utf16), "--control", str(tmp_path / "s"))
-    assert (done.returncode, done.stderr) == (1, f"qfp run: {utf16}: the configuration is UTF-16 text; save it as UTF-8\n")
+    assert (done.returncode, done.stderr) == \
+        (1, f"qfp run: {utf16}: the configuration is UTF-16 text; save it as UTF-8\n")
     latin1 = tmp_path / "latin1.cfg"
     latin1.write_bytes(b"hostname hub\ndescription caf\xe9\n")
-    with pytest.raises(ControlError, match=r"latin1.cfg:2: the configuration is not UTF-8 text \(byte 0xe9 at offset 28\)"):
+    with pytest.raises(ControlError,
+                       match=r"latin1.cfg:2: the configuration is not UTF-8 text \(byte 0xe9 at offset 28\)"):
         read_text(latin1, "configuration")
 
 

@@ -6,9 +6,7 @@ layouts. This file is where every such copy is checked; a new one belongs in the
 import pytest
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp import policer
-from qfp_model.qfp import readback
-from qfp_model.qfp import reference
+from qfp_model.qfp import policer, readback, reference
 from qfp_model.qfp import tables as T
 from qfp_model.qfp._fastpath import lib
 from qfp_model.qfp.fastpath import LAYOUTS, check_layout

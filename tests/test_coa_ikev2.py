@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_CLIENT, decode_reply, error_cause, request,
-                         seed_device, seed_request)
+from coa_helpers import KEY, SEED_AUDIT_ID, SEED_CLIENT, decode_reply, error_cause, request, seed_device, seed_request
+from fastpaths import native_fastpath_class
 from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.radius import packet as P
-from qfp_model.control.core.traffic import TrafficSpec
-from fastpaths import native_fastpath_class
 from qfp_model.qfp.reference import ReferenceFastPath
 
 CLIENT = ("127.0.0.1", 50000)
@@ -133,8 +131,7 @@ def test_an_unknown_name_or_bad_value_is_naked_407_and_nothing_applies(hub, avpa
 
 
 def test_unknown_session_is_503_and_no_identification_is_402(hub):
-    headend, service = hub
-    device = headend.device
+    _, service = hub
     other = "L2L44D010102ZO2L44D010109ZI1F401F4ZO2"
     reply = send(service, request([f"audit-session-id={other}", "ipsec:inacl=IN"]))
     assert error_cause(reply) == "Session-Context-Not-Found"
@@ -183,7 +180,6 @@ def test_disconnect_tears_the_session_down(hub):
 
 def test_show_dynamic_author_counts_per_client_and_reason(hub):
     headend, service = hub
-    device = headend.device
     send(service, request([f"audit-session-id={SEED_AUDIT_ID}"]))
     send(service, request(["ip:frob=1", f"audit-session-id={SEED_AUDIT_ID}"], identifier=2))
     assert service.handle(request([], key="wrong", identifier=3).RequestPacket(), CLIENT) is None

@@ -23,11 +23,10 @@ import threading
 
 import pytest
 
-from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request,
-                         seed_device, sign_request, udp_exchange)
-from qfp_model.control.radius import packet as P
-from qfp_model.control.io.loop import BackgroundLoop
+from coa_helpers import KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request, seed_device, sign_request, udp_exchange
 from fastpaths import native_fastpath_class
+from qfp_model.control.io.loop import BackgroundLoop
+from qfp_model.control.radius import packet as P
 
 HOST = "127.0.0.1"
 IN_CI = os.environ.get("CI") == "true"
@@ -194,7 +193,7 @@ class LossyRelay:
                 self.replies.append(self.back.recvfrom(8192)[0])
                 if len(self.replies) == self.pass_reply:
                     self.front.sendto(self.replies[-1], client)
-        except socket.timeout:
+        except TimeoutError:
             pass
 
     def close(self) -> None:
@@ -290,7 +289,8 @@ def test_qfp_run_takes_the_seeds_coa_from_radclient(tmp_path):
         assert m, "qfp run did not say where it listens for CoA"
 
         def cli(line: str) -> str:
-            done = subprocess.run([sys.executable, "-m", "qfp_model.tools.cli", "cli", "--control", sock, *line.split()],
+            done = subprocess.run([sys.executable, "-m", "qfp_model.tools.cli", "cli", "--control", sock,
+                                   *line.split()],
                                   capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, done.stderr
             return done.stdout

@@ -6,10 +6,18 @@ import ipaddress
 
 import pytest
 
-from qfp_model.control.grammar.engine import (AmbiguousCommand, CommandSet, IncompleteCommand, InvalidInput,
-                              UnrecognizedCommand, format_error, normalise_interface, render_help)
-from qfp_model.control.errors import ExecError
 from exec_target import RUNNING_CONFIG, build_commands
+from qfp_model.control.errors import ExecError
+from qfp_model.control.grammar.engine import (
+    AmbiguousCommand,
+    CommandSet,
+    IncompleteCommand,
+    InvalidInput,
+    UnrecognizedCommand,
+    format_error,
+    normalise_interface,
+    render_help,
+)
 
 
 @pytest.fixture
@@ -286,7 +294,8 @@ def test_completion(commands):
 
 def test_include_exclude_begin_section_count(commands):
     assert commands.execute("show running-config | include police") == "  police cir 2000000\n"
-    assert commands.execute("sh run | i ^interface|^hostname") == "hostname hub\ninterface Virtual-Template1 type tunnel\n"
+    assert commands.execute("sh run | i ^interface|^hostname") == \
+        "hostname hub\ninterface Virtual-Template1 type tunnel\n"
     assert "!" not in commands.execute("show run | exclude !")
     assert commands.execute("show run | begin ^interface") == (
         "interface Virtual-Template1 type tunnel\n service-policy input POLICE-IN\n!\nend\n")

@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from qfp_model.control.config import ConfigErrors, ConfigSession, load_default, parse_config
+from qfp_model.control.config import ConfigErrors, ConfigSession, load_default, parse_config, type7
 from qfp_model.control.config import model as M
-from qfp_model.control.config import type7
 from qfp_model.control.errors import ConfigError
-from qfp_model.qfp.tables import (DROP, TRANSMIT, Ace, PoliceAction, PoliceMode, Policer, PortMatch, PortOp)
+from qfp_model.qfp.tables import TRANSMIT, Ace, PoliceAction, PoliceMode, Policer, PortMatch, PortOp
 
 CONFIGS = Path(__file__).parent / "configs"
 ANY = 0xFFFFFFFF

@@ -1,6 +1,5 @@
 """The device: sessions cloned from templates, the authorization API, configuration edits pushed to
 the fast path with counters kept, and simulated traffic — all on the real C fast path."""
-from ipaddress import IPv4Address
 
 import pytest
 

@@ -17,14 +17,32 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from fastpaths import native_fastpath_class, simd_levels
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.errors import QfpError
 from qfp_model.qfp.reference import ReferenceFastPath
-from qfp_model.qfp.tables import (BURST_MAX, CLASS_DEFAULT, RATE_MAX, RATE_MIN, PORT_PROTOCOLS, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace,
-                        ClassMap, Direction, Match, PoliceAction, Policer, PoliceMode, Policy,
-                        PolicyClass, PortMatch, PortOp, precedence_dscps)
-
-from fastpaths import native_fastpath_class, simd_levels
+from qfp_model.qfp.tables import (
+    BURST_MAX,
+    CLASS_DEFAULT,
+    PORT_PROTOCOLS,
+    PROTO_SCTP,
+    PROTO_TCP,
+    PROTO_UDP,
+    RATE_MAX,
+    RATE_MIN,
+    Ace,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+    PortMatch,
+    PortOp,
+    precedence_dscps,
+)
 
 
 def ip(text: str) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qfp_model.control.headend import Headend
 from qfp_model.control.errors import ExecError
+from qfp_model.control.headend import Headend
 
 
 @pytest.fixture

@@ -10,11 +10,20 @@ import numpy as np
 import pytest
 
 from qfp_model.qfp import errors
-from qfp_model.qfp.packets import (ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB,
-                         empty_batch, packet)
-from qfp_model.qfp.tables import (CLASS_DEFAULT, Ace, Binding, ClassCounters, ClassMap, Direction, Match, Policer,
-                        PoliceMode, Policy, PolicyClass)
-
+from qfp_model.qfp.packets import ACE_NONE, CLASS_NONE, DROP, FORWARD, PACKET_DTYPE, REASON_NO_UIDB, empty_batch, packet
+from qfp_model.qfp.tables import (
+    CLASS_DEFAULT,
+    Ace,
+    Binding,
+    ClassCounters,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+)
 
 
 @pytest.fixture

@@ -14,9 +14,22 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp import pcap
 
 scapy = pytest.importorskip("scapy.all")
-from scapy.all import (ARP, IP, SCTP, TCP, UDP, CookedLinux, Dot1AD, Dot1Q, Ether, Raw,  # noqa: E402
-                       fragment, rdpcap, wrpcap, wrpcapng)
-
+from scapy.all import (  # noqa: E402
+    ARP,
+    IP,
+    SCTP,
+    TCP,
+    UDP,
+    CookedLinux,
+    Dot1AD,
+    Dot1Q,
+    Ether,
+    Raw,
+    fragment,
+    rdpcap,
+    wrpcap,
+    wrpcapng,
+)
 
 # Explicit addresses: an Ether() without them makes scapy resolve routes and ARP.
 MACS = dict(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
@@ -40,7 +53,8 @@ def classic(frames, linktype=1, order="<", nanos=False, ts0=1_700_000_000):
 def mixed_frames():
     return [
         bytes(Ether(**MACS) / IP(src="10.0.0.1", dst="192.0.2.1", tos=0xB8) / UDP(sport=1, dport=2) / Raw(b"x" * 100)),
-        bytes(Ether(**MACS) / Dot1Q(vlan=5) / IP(src="10.0.0.2", dst="1.2.3.4") / TCP(flags="SA", sport=80, dport=1000)),
+        bytes(Ether(**MACS) / Dot1Q(vlan=5) / IP(src="10.0.0.2", dst="1.2.3.4")
+              / TCP(flags="SA", sport=80, dport=1000)),
         bytes(Ether(**MACS) / Dot1AD(vlan=7) / Dot1Q(vlan=6) / IP(src="10.0.0.3", dst="1.2.3.4") /
               SCTP(sport=3868, dport=3869)),
         bytes(Ether(**MACS) / ARP()),

@@ -15,7 +15,7 @@ import pytest
 
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.policer import programmed
-from qfp_model.qfp.tables import CLASS_DEFAULT, TRANSMIT, Direction, Policer, PoliceMode, Policy, PolicyClass
+from qfp_model.qfp.tables import CLASS_DEFAULT, TRANSMIT, Direction, PoliceMode, Policer, Policy, PolicyClass
 
 NS = 1_000_000_000
 
@@ -113,5 +113,5 @@ def test_2r3c_passes_bc_plus_cir_t_and_pbs_plus_pir_t(fp, cir, bc, length, ms, p
 # packet through at least every other arrival, and C gains at most CIR/PIR <= 1 packet's worth
 # meanwhile. Every burst here is at least two packets, so no token is ever lost to a full bucket.
 def test_cases_keep_the_argument_valid():
-    for cir, bc, length, _ in CASES:
+    for _cir, bc, length, _ in CASES:
         assert bc >= 2 * length

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from qfp_model.qfp import policer as pw
 from qfp_model.qfp.errors import TableError
-from qfp_model.qfp.tables import (BURST_MAX, DROP, RATE_MAX, RATE_MIN, TRANSMIT, PoliceAction, Policer,
-                        PoliceMode)
+from qfp_model.qfp.tables import BURST_MAX, DROP, RATE_MAX, RATE_MIN, TRANSMIT, PoliceAction, PoliceMode, Policer
 
 EXACT_BELOW = 1 << 29   # every rate under this fits the 29-bit mantissa with exponent 0
 

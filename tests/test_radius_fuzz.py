@@ -19,10 +19,9 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coa_helpers import (KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request, response_authenticator,
-                         seed_device)
-from qfp_model.control.radius import packet as P
+from coa_helpers import KEY, SEED_AUDIT_ID, SEED_AVPAIRS, decode_reply, request, response_authenticator, seed_device
 from fastpaths import native_fastpath_class
+from qfp_model.control.radius import packet as P
 
 PACKETS_PER_EXAMPLE = 50
 CI = os.environ.get("QFP_HYPOTHESIS_PROFILE") == "ci"
@@ -112,7 +111,8 @@ def test_mutated_requests_are_dropped_or_answered_and_the_device_keeps_serving()
             if len(device.sessions) < 2:
                 for remote in ("77.1.1.1", "77.1.1.3"):
                     if not device.sessions.by_remote(ipaddress.IPv4Address(remote)):
-                        device.session_up(remote, "77.1.1.2", **({"fvrf": 2, "ivrf": 2} if remote == "77.1.1.1" else {}))
+                        vrfs = {"fvrf": 2, "ivrf": 2} if remote == "77.1.1.1" else {}
+                        device.session_up(remote, "77.1.1.2", **vrfs)
 
     run()
     assert tally["packets"] >= EXAMPLES * PACKETS_PER_EXAMPLE

@@ -14,9 +14,25 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp.errors import InUse, InvalidTable, NotFound, TableError
 from qfp_model.qfp.policer import encode
 from qfp_model.qfp.readback import AclCounters
-from qfp_model.qfp.tables import (CLASS_DEFAULT, DROP, PROTO_TCP, PROTO_UDP, TRANSMIT, Ace, ClassMap,
-                        Direction, Match, PoliceAction, Policer, PoliceMode, Policy, PolicyClass,
-                        PortMatch, PortOp, precedence_dscps)
+from qfp_model.qfp.tables import (
+    CLASS_DEFAULT,
+    DROP,
+    PROTO_TCP,
+    PROTO_UDP,
+    TRANSMIT,
+    Ace,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+    PortMatch,
+    PortOp,
+    precedence_dscps,
+)
 
 IN, OUT = Direction.IN, Direction.OUT
 UNITS = 8_000_000_000        # token units per byte

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qfp_model.tools import cli
-from qfp_model.tools import regress
+from qfp_model.tools import cli, regress
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -157,7 +156,8 @@ def test_pytest_plugin_collects_case_files(tmp_path):
     # The plugin named explicitly, autoloading off: the same run whether or not the package's
     # pytest11 entry point is installed.
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "qfp_model.tools.regress_pytest", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "qfp_model.tools.regress_pytest",
+                          "-p", "no:cacheprovider",
                           "-q", "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, env=env)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "3 passed" in run.stdout and "1 failed" in run.stdout

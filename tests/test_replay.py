@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qfp_model.tools import cli
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
-from qfp_model.control.headend import Headend
 from qfp_model.control.core.sessions import Authorization
 from qfp_model.control.core.traffic import TrafficSpec
+from qfp_model.control.headend import Headend
 from qfp_model.qfp.reference import ReferenceFastPath
+from qfp_model.tools import cli
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import IP, TCP, UDP, Ether, Raw, rdpcap, wrpcap  # noqa: E402
@@ -28,7 +28,8 @@ def stream(tmp_path, name="cap.pcap", start=1000.0):
     packets = [Ether(**MACS) / IP(src="10.0.0.1", dst=SERVERS) / TCP(sport=40000, dport=80) / Raw(b"x" * 960)
                for _ in range(300)]
     packets += [Ether(**MACS) / IP(src="10.0.0.1", dst="198.51.100.7") / UDP(sport=5, dport=53) for _ in range(10)]
-    packets += [Ether(**MACS) / IP(src=SERVERS, dst="10.0.0.1") / TCP(sport=80, dport=40000, flags="A") / Raw(b"y" * 460)
+    packets += [Ether(**MACS) / IP(src=SERVERS, dst="10.0.0.1") / TCP(sport=80, dport=40000, flags="A")
+                / Raw(b"y" * 460)
                 for _ in range(20)]
     packets += [Ether(**MACS) / IP(src="192.0.2.9", dst="192.0.2.10") / UDP()]      # nobody's
     for i, p in enumerate(packets):
@@ -107,7 +108,8 @@ def test_session_to_session_goes_in_then_out_with_the_input_marking(tmp_path):
     # Virtual-Access2's inside address 10.0.0.2 instead, with an input policy marking everything 0.
     device.authorize(device.session("Vi1"), Authorization(policy_in="VOICE-POLICY", acl_in="IN"))
     device.authorize(device.session("Vi2"), Authorization(acl_out="OUT"))
-    packets = [Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2", tos=46 << 2) / UDP(sport=1, dport=2) / Raw(b"v" * 100)]
+    packets = [Ether(**MACS) / IP(src="10.0.0.1", dst="10.0.0.2", tos=46 << 2) / UDP(sport=1, dport=2)
+               / Raw(b"v" * 100)]
     packets[0].time = 1
     wrpcap(str(tmp_path / "p.pcap"), packets)
     result = replay(device, tmp_path / "p.pcap")

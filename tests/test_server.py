@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from qfp_model.control.grammar.engine import AmbiguousCommand, IncompleteCommand, InvalidInput, format_error
-from qfp_model.control.errors import ExecError
-from qfp_model.control.io.control_socket import (MAX_REQUEST, ControlClient, ControlServer, SocketInUse,
-                                                 handle_request)
-from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from exec_target import RUNNING_CONFIG, TestDevice
+from qfp_model.control.errors import ExecError
+from qfp_model.control.grammar.engine import AmbiguousCommand, IncompleteCommand, InvalidInput, format_error
+from qfp_model.control.io.control_socket import MAX_REQUEST, ControlClient, ControlServer, SocketInUse, handle_request
+from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 
 TESTS = Path(__file__).parent
 PYTHON = sys.executable
@@ -268,7 +267,8 @@ def test_qfp_cli_without_a_device(sock_path):
 
 def test_qfp_cli_shell_over_the_socket_without_a_terminal(served):
     device, path, _ = served
-    done = qfp("cli", "--control", path, "--no-history", input="sh log\nconfigure terminal\nhostname edge\nend\nsh pol\n")
+    done = qfp("cli", "--control", path, "--no-history",
+               input="sh log\nconfigure terminal\nhostname edge\nend\nsh pol\n")
     assert done.returncode == 0
     assert done.stdout == ("hub#sh log\nSyslog logging: enabled\n"
                            "hub#configure terminal\nEnter configuration commands, one per line.  End with CNTL/Z.\n"

@@ -5,8 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qfp_model.control.core.sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
-                              canonical_virtual_access)
+from qfp_model.control.core.sessions import (
+    Authorization,
+    Session,
+    SessionError,
+    SessionTable,
+    SessionTuple,
+    canonical_virtual_access,
+)
 
 SEED_ID = "L2L44D010102ZO2L44D010101ZI1F401F4ZO2"
 

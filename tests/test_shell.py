@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from qfp_model.control.io.control_socket import ControlClient
-from qfp_model.control.exec.shell import Shell
 from exec_target import TestDevice
+from qfp_model.control.exec.shell import Shell
+from qfp_model.control.io.control_socket import ControlClient
 
 TESTS = Path(__file__).parent
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\x07")

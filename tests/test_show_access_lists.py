@@ -8,8 +8,8 @@ from pathlib import Path
 from qfp_model.control.config import model as M
 from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.access_lists import access_lists_data, render_access_lists
-from qfp_model.qfp.tables import Direction, PROTO_TCP
-from show_device import acl, ace, hub_device, ip
+from qfp_model.qfp.tables import PROTO_TCP, Direction
+from show_device import ace, acl, hub_device, ip
 from test_show_platform import assert_subset
 
 GOLDEN = Path(__file__).parent / "golden"

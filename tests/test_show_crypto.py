@@ -11,9 +11,16 @@ from pathlib import Path
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
 from qfp_model.control.core.traffic import TrafficSpec
-from qfp_model.control.show.crypto import (ESP_TRANSFORM, FLOW, IKEV2_PROPOSAL, crypto_session_data,
-                                 ikev2_session_data, render_crypto_session, render_ikev2_session)
-from qfp_model.qfp.tables import Direction, PROTO_TCP
+from qfp_model.control.show.crypto import (
+    ESP_TRANSFORM,
+    FLOW,
+    IKEV2_PROPOSAL,
+    crypto_session_data,
+    ikev2_session_data,
+    render_crypto_session,
+    render_ikev2_session,
+)
+from qfp_model.qfp.tables import PROTO_TCP, Direction
 from show_device import hub_device
 from test_show_platform import assert_subset
 

@@ -14,8 +14,21 @@ import pytest
 from qfp_model.qfp import packets
 from qfp_model.qfp.reference import ReferenceFastPath
 from qfp_model.qfp.show_platform import qos_all, render_qos_all
-from qfp_model.qfp.tables import (DROP, Ace, ClassMap, Direction, Match, PoliceAction, Policer,
-                        PoliceMode, Policy, PolicyClass, PortMatch, PortOp, PROTO_UDP)
+from qfp_model.qfp.tables import (
+    DROP,
+    PROTO_UDP,
+    Ace,
+    ClassMap,
+    Direction,
+    Match,
+    PoliceAction,
+    PoliceMode,
+    Policer,
+    Policy,
+    PolicyClass,
+    PortMatch,
+    PortOp,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 CLASS_DEFAULT_ID = 1593

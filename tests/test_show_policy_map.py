@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 from qfp_model.control.config import model as M
-from qfp_model.control.show.policy_map import (UnknownMapName, class_map_data, policy_map_data,
-                                     render_class_map, render_policy_map)
+from qfp_model.control.show.policy_map import (
+    UnknownMapName,
+    class_map_data,
+    policy_map_data,
+    render_class_map,
+    render_policy_map,
+)
 from qfp_model.qfp.tables import PoliceAction
 from show_device import hub_device, police, policy
 from test_show_platform import assert_subset

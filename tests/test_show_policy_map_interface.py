@@ -16,8 +16,7 @@ import pytest
 from qfp_model.control.config import model as M
 from qfp_model.control.core.sessions import Authorization
 from qfp_model.control.core.traffic import TrafficSpec
-from qfp_model.control.show.policy_map_interface import (policy_map_interface_data,
-                                               render_policy_map_interface)
+from qfp_model.control.show.policy_map_interface import policy_map_interface_data, render_policy_map_interface
 from qfp_model.qfp.tables import Direction
 from show_device import hub_device, police, policy
 from test_show_platform import assert_subset

@@ -5,8 +5,8 @@ from ipaddress import IPv4Address
 import numpy as np
 import pytest
 
-from qfp_model.control.errors import ControlError
 from qfp_model.control.core.traffic import Stream, TrafficSpec
+from qfp_model.control.errors import ControlError
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 

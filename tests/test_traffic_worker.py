@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coa_helpers import KEY, decode_reply, request, udp_exchange
+from coa_helpers import decode_reply, request, udp_exchange
 from qfp_model.control.errors import ExecError
 from qfp_model.control.headend import Headend
 from qfp_model.control.io.control_socket import ControlClient

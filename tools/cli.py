@@ -35,8 +35,8 @@ import sys
 from qfp_model.control.config import ConfigErrors
 from qfp_model.control.config.syntax import bit_rate
 from qfp_model.control.errors import ConfigError, ControlError, ExecError
-from qfp_model.control.files import MissingFile
 from qfp_model.control.exec.shell import DEFAULT_HISTORY, Shell
+from qfp_model.control.files import MissingFile
 from qfp_model.control.grammar.engine import format_error
 from qfp_model.control.headend import COA_HOST, Headend
 from qfp_model.control.io.control_socket import ControlClient
@@ -131,7 +131,8 @@ async def _serve_until_signal(headend: Headend, path: str | None, coa_host: str,
         print(f"qfp run: {exc}", file=sys.stderr)
         return FAILED
     _print_notices(services)
-    print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {services.control.path} (SIGINT or SIGTERM stops it)", flush=True)
+    print(f"qfp run: serving {headend.prompt().rstrip('#>')} on {services.control.path} "
+          "(SIGINT or SIGTERM stops it)", flush=True)
     if services.coa is not None:
         host, port = services.coa.address
         print(f"qfp run: RADIUS dynamic-author on {host}:{port}/udp", flush=True)

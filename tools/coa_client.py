@@ -96,7 +96,7 @@ class CoaEndpoint:
         self.sock.sendto(data, (HOST, self.port))
         try:
             reply, _ = self.sock.recvfrom(4096)
-        except socket.timeout:
+        except TimeoutError:
             return Reply("timeout", None, None)
         return parse_reply(reply)
 

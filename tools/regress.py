@@ -52,8 +52,8 @@ from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
 from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
 from qfp_model.control.errors import ControlError
-from qfp_model.control.files import read_text
 from qfp_model.control.exec.sim import session_up_from_args
+from qfp_model.control.files import read_text
 from qfp_model.control.headend import Headend
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
@@ -327,7 +327,7 @@ class CaseRunner:
         try:
             for s in self.case.get("sessions", []):
                 session_up_from_args(self.device, {"local": DEFAULT_LOCAL, **s})
-            for step_no, step in enumerate(self.case.get("steps", []), 1):
+            for step_no, step in enumerate(self.case.get("steps", []), 1):  # noqa: B007 (the except clauses report it)
                 self.step(step)
         except Mismatch as exc:
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no, str(exc))

@@ -1,10 +1,12 @@
-"""DPDK's rte_acl, fed our ACLs through the peer program (qfp_model.tools.bench.peers), must answer what our fast path does.
+"""DPDK's rte_acl, fed our ACLs through the peer program (qfp_model.tools.bench.peers), must answer
+what our fast path does.
 
 Skipped where DPDK's development files are missing, unless QFP_REQUIRE_PEERS=1 asks for them: then a
 missing DPDK is a failure. Run: .venv/bin/pytest bench/peers -q"""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,10 +14,8 @@ import pytest
 from qfp_model.qfp.errors import TableError
 from qfp_model.qfp.fastpath import FastPath
 from qfp_model.qfp.packets import FRAG_INITIAL, empty_batch
-from qfp_model.tools.bench.peers import dpdk
 from qfp_model.qfp.tables import PROTO_ICMP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace, PortMatch, PortOp
-
-
+from qfp_model.tools.bench.peers import dpdk
 
 
 def ip(text: str) -> int:

@@ -97,7 +97,8 @@ class Ikev2CoaComponent:
                     try:
                         SessionTuple.from_audit_session_id(value)
                     except SessionError:
-                        raise PeerNak(407, f"audit-session-id {value!r} is not one this headend issues", (a,))
+                        raise PeerNak(407, f"audit-session-id {value!r} is not one this headend issues",
+                                      (a,)) from None
                 found = [session] if session is not None else []
             elif a.vendor is None and a.type in IDENTIFYING:
                 if auth_type == "session-key" and not ignore_key:

@@ -13,7 +13,6 @@ from . import lexicon as L
 from . import model as M
 from .syntax import dotted
 
-
 # ---- access lists ------------------------------------------------------------------------------
 
 def _endpoint(addr: int, wildcard: int, standard: bool = False) -> str:

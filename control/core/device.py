@@ -18,12 +18,11 @@ from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.tables import Binding, Direction
 
 from .. import config as cfg
-from .compile import Compiler, UnknownName, carried_counters
 from ..errors import ControlError
 from ..files import read_text
-from .sessions import (Authorization, Session, SessionError, SessionTable, SessionTuple,
-                       canonical_virtual_access)
-from .traffic import Stream, TrafficResult, TrafficRun, run_to_end, TrafficSpec
+from .compile import Compiler, UnknownName, carried_counters
+from .sessions import Authorization, Session, SessionError, SessionTable, SessionTuple, canonical_virtual_access
+from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
 
 log = logging.getLogger(__name__)
 

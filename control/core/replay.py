@@ -139,7 +139,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
     result.dropped = int((mapped & dropped).sum())
     values, counts = np.unique(dscp[forwarded], return_counts=True)
     result.dscp_out = {int(v): int(c) for v, c in zip(values, counts)}
-    for d, (rows, uidbs, out, length) in verdicts.items():
+    for d, (_rows, uidbs, out, length) in verdicts.items():
         for uidb in np.unique(uidbs).tolist():
             mine = uidbs == uidb
             result.targets.append(_target_report(device, sessions[uidb], d, out[mine], length[mine]))

@@ -4,7 +4,8 @@ batch, so that its event loop goes on answering RADIUS and the CLI meanwhile.
 The fast path releases the GIL while it processes a batch, so the loop thread runs Python (a CoA,
 a show command) while the worker thread runs C. A chunk is made, processed and counted on the
 worker; only merging its counts and moving the device's clock happen back on the loop, where
-everything else that touches the device happens: the device still sees one caller at a time. One worker thread, so that a
+everything else that touches the device happens: the device still sees one caller at a time. One
+worker thread, so that a
 UIDB's packets are never processed by two threads at once (its policers' buckets are its own), and
 runs from several clients take turns batch by batch.
 

@@ -11,14 +11,8 @@ from ..config import render_running_config
 from ..core.device import Device
 from ..core.worker import TrafficWorker
 from ..grammar.engine import CommandSet
-from ..show import access_lists
-from ..show import crypto
-from ..show import derived_config
-from ..show import policy_map
-from ..show import policy_map_interface
-from ..show import system
-from . import aaa
-from . import sim
+from ..show import access_lists, crypto, derived_config, policy_map, policy_map_interface, system
+from . import aaa, sim
 
 KEYWORD_HELP = {
     "show": "Show running system information",

@@ -21,8 +21,8 @@ import logging
 import os
 import sys
 
-from ..grammar.engine import format_error, render_help
 from ..errors import ExecError
+from ..grammar.engine import format_error, render_help
 
 log = logging.getLogger(__name__)
 

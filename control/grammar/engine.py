@@ -184,7 +184,7 @@ class CommandSet:
     def _walk(self, line: str, tokens: list[Tok], abbreviate: bool = True) -> list[State]:
         commands = self._starting_with(tokens[0].lower(), abbreviate) if tokens else self.commands
         states = [State(c, (c.root,)) for c in commands]
-        for i, token in enumerate(tokens):
+        for i in range(len(tokens)):
             states = advance(states, tokens[i:], line, abbreviate)
         return states
 

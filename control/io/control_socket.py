@@ -31,8 +31,7 @@ from collections.abc import Awaitable
 from contextlib import contextmanager
 
 from ..errors import ControlError, ExecError
-from ..grammar.engine import (AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand,
-                              format_error)
+from ..grammar.engine import AmbiguousCommand, IncompleteCommand, InvalidInput, UnrecognizedCommand, format_error
 from .ownership import default_socket_path, restrictive_umask, same_user
 
 log = logging.getLogger(__name__)

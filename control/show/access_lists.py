@@ -19,7 +19,6 @@ from qfp_model.qfp.api import FastPathAPI
 from ..config.render import ace_text
 from ..config.syntax import dotted
 
-
 # ---- gathering --------------------------------------------------------------------------------
 
 def access_lists_data(fp: FastPathAPI, config, slots: Mapping[str, int],

@@ -27,8 +27,8 @@ machine that may be doing other things: run on an idle one for figures to quote.
 from __future__ import annotations
 
 import gc
-import os
 import ipaddress
+import os
 import socket
 import subprocess
 import sys
@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -134,19 +135,19 @@ def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) 
         compile_s = time.perf_counter() - t0
         stats = fp.acl_stats(slot)
         out = np.empty(batch.size, np.uint32)
-        ours_ns[n] = best_seconds(lambda: fp.acl_classify(slot, batch, out), rounds) / batch.size * 1e9
+        ours_ns[n] = best_seconds(partial(fp.acl_classify, slot, batch, out), rounds) / batch.size * 1e9
         if simd != "portable":
             # The same ACL on the plain-C path: what the CPU's vectors buy, with the same answers.
             plain = FastPath(max_uidbs=16, simd="portable")
             pslot = plain.acl_create(aces)
             pout = np.empty_like(out)
-            portable_ns[n] = best_seconds(lambda: plain.acl_classify(pslot, batch, pout), rounds) / batch.size * 1e9
+            portable_ns[n] = best_seconds(partial(plain.acl_classify, pslot, batch, pout), rounds) / batch.size * 1e9
             if not np.array_equal(pout, out):
                 raise RuntimeError(f"the portable and {simd} paths disagree at {n} ACEs")
         numpy = NumpyBaseline()
         sample = batch[:max(1, min(batch.size, 2_000_000 // n))]
         nslot = numpy.acl_create(aces)
-        numpy_ns = best_seconds(lambda: numpy.acl_classify(nslot, sample), 1) / sample.size * 1e9
+        numpy_ns = best_seconds(partial(numpy.acl_classify, nslot, sample), 1) / sample.size * 1e9
         fig = {"aces": n, "ours_ns": ours_ns[n], "numpy_ns": numpy_ns, "compile_s": compile_s,
                "table_bytes": stats.bytes, "method": stats.method, "depth_max": stats.depth_max,
                "leaf_max": stats.leaf_max, "simd": simd, "portable_ns": portable_ns.get(n)}
@@ -397,7 +398,7 @@ def send_coas(address, requests: list[bytes], seconds: float, in_flight: int) ->
                 i += 1
             try:
                 reply = sock.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 load.unanswered += len(sent_at)
                 sent_at.clear()
                 continue

@@ -86,7 +86,7 @@ def program_sessions(fp, count: int, policies: list[int], acl: int | None = None
 
 # ---- measuring ------------------------------------------------------------------------------------
 def _factories():
-    from qfp_model.qfp.fastpath import FastPath   # the C extension, loaded on first use
+    from qfp_model.qfp.fastpath import FastPath  # the C extension, loaded on first use
 
     return FastPath, NumpyBaseline
 
@@ -128,7 +128,7 @@ def scenario_acl_scale(opts, progress) -> list[dict]:
     for n in opts.points.get("acl-scale", ACL_SIZES):
         aces = scale_acl(n)
 
-        def build(factory, aces=aces):
+        def build(factory, aces=aces, n=n):
             fp = factory()
             slot = fp.acl_create(aces)
             policy = fp.policy_create(mixed_policies()[0])

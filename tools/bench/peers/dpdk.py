@@ -133,7 +133,7 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
     """Classify `batch` against `aces` with rte_acl (every algorithm, best of `repeat` passes each)
     and time rte_meter over the batch. Raises PeerError when the program fails, including when an
     ACE cannot be expressed in rte_acl (established, fragments)."""
-    from qfp_model.qfp.fastpath import compiled_aces   # the C extension, loaded on first use
+    from qfp_model.qfp.fastpath import compiled_aces  # the C extension, loaded on first use
 
     check_shape(batch)
     if not isinstance(repeat, int) or repeat < 1:
