@@ -17,7 +17,7 @@ from ._fastpath import ffi, lib
 from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
 from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbInfo
-from .tables import Ace, Binding, ClassMap, Direction, Match, Policy
+from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, check_name
 
 _STATUS_ERRORS = {
     lib.QFP_ENOMEM: errors.OutOfMemory,
@@ -338,9 +338,8 @@ class FastPath(FastPathAPI):
 
     # ---- UIDBs ----
     def uidb_create(self, ifh, ifname) -> int:
+        check_name("interface name", ifname)
         encoded = ifname.encode()
-        if not 1 <= len(encoded) < lib.QFP_NAME_MAX:
-            raise errors.TableError(f"interface name {ifname!r} must be 1..{lib.QFP_NAME_MAX - 1} bytes")
         uidb = ffi.new("uint32_t *")
         self._check(lib.qfp_uidb_create(self._fp, _u32(ifh), encoded, uidb))
         return uidb[0]

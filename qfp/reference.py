@@ -22,7 +22,6 @@ from .policer import encode as encode_policer
 from .policer import programmed
 from .readback import SET_DSCP, SET_NONE, SET_PREC, AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
 from .tables import (
-    NAME_MAX,
     POLICY_DEPTH_MAX,
     TERMS_MAX,
     Ace,
@@ -35,6 +34,7 @@ from .tables import (
     Policer,
     Policy,
     PolicyClass,
+    check_name,
 )
 
 # QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate of R bit/s adds R units per ns.
@@ -466,8 +466,7 @@ class ReferenceFastPath(FastPathAPI):
     def uidb_create(self, ifh: int, ifname: str) -> int:
         if not isinstance(ifh, int) or not 0 <= ifh <= 0xFFFFFFFF:
             raise TableError(f"interface handle {ifh!r} is outside 0..0xffffffff")
-        if not isinstance(ifname, str) or not ifname or len(ifname.encode()) > NAME_MAX:
-            raise TableError(f"interface name {ifname!r} must be 1..{NAME_MAX} bytes long")
+        check_name("interface name", ifname)
         uidb = self._allocate("uidb", self._uidbs)
         self._uidbs[uidb] = _Uidb(ifh, ifname)
         return uidb

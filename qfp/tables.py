@@ -76,9 +76,13 @@ def _check_range(what: str, value: int, lo: int, hi: int) -> None:
         raise TableError(f"{what} {value!r} is outside {lo}..{hi}")
 
 
-def _check_name(what: str, name: str) -> None:
-    if not name or len(name.encode()) > NAME_MAX:
+def check_name(what: str, name: str) -> None:
+    """A name C keeps as a NUL-terminated string: 1..NAME_MAX bytes, and no NUL inside (C would
+    keep only what comes before it)."""
+    if not isinstance(name, str) or not name or len(name.encode()) > NAME_MAX:
         raise TableError(f"{what} {name!r} must be 1..{NAME_MAX} bytes long")
+    if "\0" in name:
+        raise TableError(f"{what} {name!r} has a NUL character")
 
 
 @dataclass(frozen=True)
@@ -265,7 +269,7 @@ class ClassMap:
     matches: tuple[Match, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_name("class-map name", self.name)
+        check_name("class-map name", self.name)
         if self.depth() > CMAP_DEPTH_MAX:
             raise TableError(f"class-map {self.name} nests deeper than {CMAP_DEPTH_MAX}")
 
@@ -289,7 +293,7 @@ class PolicyClass:
     child: int | None = None          # child policy handle
 
     def __post_init__(self) -> None:
-        _check_name("class name", self.name)
+        check_name("class name", self.name)
         _check_range("class object id", self.object_id, 0, 0xFFFFFFFF)
         if (self.class_map is None) != (self.name == CLASS_DEFAULT):
             raise TableError(f"class {self.name}: only class-default has no class-map")
@@ -310,7 +314,7 @@ class Policy:
     classes: tuple[PolicyClass, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        _check_name("policy name", self.name)
+        check_name("policy name", self.name)
         _check_range("policy id", self.policy_id, 0, 0xFFFFFFFF)
         if not self.classes or self.classes[-1].name != CLASS_DEFAULT:
             raise TableError(f"policy {self.name}: class-default must come last")
@@ -348,3 +352,7 @@ class Binding:
     acl: int | None = None
     policy: int | None = None
     counters: tuple[ClassCounters, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.counters is not None and not all(isinstance(c, ClassCounters) for c in self.counters):
+            raise TableError("a binding's counters are ClassCounters values, one per class state")

@@ -68,3 +68,4 @@ def test_with_closes_the_fast_path_the_device_and_the_headend():
     assert headend.device.fp.closed
     with pytest.raises(Closed):
         headend.device.session_up("77.1.1.3", "77.1.1.2")
+
