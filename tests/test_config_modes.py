@@ -109,3 +109,28 @@ def test_rest_of_line_tail_takes_words_other_commands_would_take():
     with pytest.raises(ExecError):
         table.matches("cry ikev2 profile P", abbreviate=False)
     assert words(table.help("crypto ikev2 profile ")) == ["WORD", "<cr>"]
+
+
+# ---- limits the fast path has, met at the configuration line (issue 11) ----------------------------
+
+def test_a_policy_map_name_longer_than_the_fast_path_holds_is_refused_at_its_line():
+    from qfp_model.control.config import ConfigErrors, parse_config
+
+    long = "P" * 48
+    with pytest.raises(ConfigErrors) as refused:
+        parse_config(f"policy-map {long}\n class class-default\n  police 8000\n", filename="x.cfg")
+    (error,) = refused.value.errors
+    assert (error.line, error.column) == (1, 11) and "longer than 47 characters" in error.reason
+
+
+def test_a_policy_map_with_more_classes_than_the_fast_path_holds_is_refused_at_the_class():
+    from qfp_model.control.config import ConfigErrors, parse_config
+
+    lines = [f"class-map match-any C{n}\n match any\n" for n in range(300)]
+    lines.append("policy-map BIG\n")
+    lines += [f" class C{n}\n  set dscp ef\n" for n in range(300)]
+    with pytest.raises(ConfigErrors) as refused:
+        parse_config("".join(lines), filename="big.cfg")
+    first = refused.value.errors[0]
+    assert "has 255 classes; the fast path holds 255 and class-default" in first.reason
+    assert first.text.strip() == "class C255"

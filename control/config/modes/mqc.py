@@ -63,6 +63,8 @@ def _enter_policy_map(ctx: Context, mode: Mode, line: Line, args: dict) -> bool 
     cur = ctx.rest(line, args)
     name = cur.take("policy-map name")
     cur.finish()
+    if len(name.encode()) > M.T.NAME_MAX:   # the fast path keeps names of this many bytes
+        raise Bad(name, f"policy-map name '{name}' is longer than {M.T.NAME_MAX} characters")
     pmap = ctx.config.policy_maps.get(name) or ctx.add(ctx.config.add_policy_map, M.PolicyMap(str(name)))
     ctx.touch("policy_maps", pmap.name)
     ctx.push(ModeKind.POLICY_MAP, pmap)
@@ -195,7 +197,14 @@ def _pmap_class(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
         if name != M.CLASS_DEFAULT:
             ctx.need_class_map(name, f"policy-map '{pmap.name}'")
             ctx.ref(("pmap-class", pmap.name, str(name)), name)
-        cls = pmap.get(name) or pmap.add(str(name))
+        cls = pmap.get(name)
+        if cls is None:
+            # Checked here, at the line, so that no CoA naming the policy ever meets the limit.
+            others = sum(1 for c in pmap.classes if c.name != M.CLASS_DEFAULT)
+            if name != M.CLASS_DEFAULT and others + 1 >= M.T.CLASSES_MAX:
+                raise Bad(name, f"policy-map '{pmap.name}' has {others} classes; the fast path holds "
+                                f"{M.T.CLASSES_MAX - 1} and class-default")
+            cls = pmap.add(str(name))
         ctx.push(ModeKind.POLICY_CLASS, (pmap, cls))
     ctx.touch("policy_maps", pmap.name)
 
