@@ -15,7 +15,7 @@ from pyrad import packet as pyrad_packet
 from qfp_model.control.errors import ControlError
 from qfp_model.control.headend import Headend
 from qfp_model.control.io.loop import BackgroundLoop
-from qfp_model.control.radius.packet import DICTIONARY, ERROR_CAUSES
+from qfp_model.control.radius.packet import DICTIONARY, ERROR_CAUSES, MAX_LENGTH
 
 HOST = "127.0.0.1"
 TIMEOUT_S = 2.0
@@ -93,6 +93,8 @@ class CoaEndpoint:
     def send(self, kind: str, avpairs, attributes: dict) -> Reply:
         self.identifier = (self.identifier + 1) & 0xFF
         data = build_request(kind, avpairs, attributes, self.secret, self.identifier)
+        if len(data) > MAX_LENGTH:   # a server would drop it unanswered: say so instead of timing out
+            raise ControlError(f"the {kind} request is {len(data):,} bytes; RADIUS caps a packet at {MAX_LENGTH:,}")
         self.sock.sendto(data, (HOST, self.port))
         try:
             reply, _ = self.sock.recvfrom(4096)

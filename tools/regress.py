@@ -71,6 +71,8 @@ COA_CLIENT = "127.0.0.1"
 DEFAULT_LOCAL = "77.1.1.2"     # a session's local address when the case gives none: the seed's hub
 COUNTERS = ("packets", "bytes", "drop_packets", "drop_bytes")
 COLOURS = ("conformed", "exceeded", "violated")
+# Steps whose body is text (or either); the others' bodies are tables.
+TEXT_STEPS = {"show": str, "exec": str, "replay": (str, dict)}
 STEP_KINDS = ("coa", "disconnect", "traffic", "replay", "result", "class", "ace", "policy", "show", "exec")
 
 
@@ -127,10 +129,18 @@ def load_case(path: Path) -> dict:
     unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret"}
     if unknown:
         raise CaseError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    for what, items in (("sessions", case.get("sessions", [])), ("steps", case.get("steps", []))):
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise CaseError(f"{path}: {what} is a list of tables ([[{what}]])")
     for n, step in enumerate(case.get("steps", []), 1):
         kinds = [k for k in STEP_KINDS if k in step]
         if len(kinds) != 1:
             raise CaseError(f"{path}: step {n} needs exactly one of {', '.join(STEP_KINDS)}")
+        body = step[kinds[0]]
+        shape = TEXT_STEPS.get(kinds[0], dict)
+        if not isinstance(body, shape):
+            wanted = "a table" if shape is dict else "text" if shape is str else "text or a table"
+            raise CaseError(f"{path}: step {n}: {kinds[0]} is {wanted}, not {type(body).__name__} {body!r}")
     return case
 
 
@@ -335,6 +345,9 @@ class CaseRunner:
             message = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
                               message, error=True)
+        except Exception as exc:   # a case shaped in a way no check foresaw: its error, not the run's end
+            return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
+                              f"malformed case ({type(exc).__name__}: {exc})", error=True)
         finally:
             self.close()
         return CaseResult(name, str(self.path), True, time.perf_counter() - start)
@@ -381,11 +394,17 @@ class CaseRunner:
 
 
 def run_case(path: Path) -> CaseResult:
+    """The case's result, whatever the file holds: a case that cannot run is an error result, and
+    the run goes on to the next."""
+    name = path.name.removesuffix(SUFFIX)
     try:
         case = load_case(path)
         runner = CaseRunner(path, case)
     except (ControlError, OSError) as exc:
-        return CaseResult(path.name.removesuffix(SUFFIX), str(path), False, 0.0, None, str(exc), error=True)
+        return CaseResult(name, str(path), False, 0.0, None, str(exc), error=True)
+    except Exception as exc:   # e.g. `config = 5`
+        return CaseResult(name, str(path), False, 0.0, None, f"malformed case ({type(exc).__name__}: {exc})",
+                          error=True)
     return runner.run()
 
 

@@ -78,6 +78,19 @@ class TrafficSpec:
         object.__setattr__(self, "direction", Direction(self.direction))
         if (self.packets is None) == (self.duration is None):
             raise ControlError("give either a packet count or a duration")
+        # The ranges `sim traffic`'s syntax has; a regression case's TOML reaches here unchecked.
+        for name, lo, hi in (("size", 20, 65535), ("rate", 1, 10**11), ("packets", 1, max_packets()),
+                             ("source_port", 0, 65535), ("destination_port", 0, 65535), ("dscp", 0, 63),
+                             ("protocol", 0, 255), ("tcp_flags", 0, 0xFF)):
+            value = getattr(self, name)
+            if value is None and name == "packets":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise ControlError(f"{name.replace('_', '-')} {value!r} is not a whole number in {lo}..{hi:,}")
+        duration = self.duration
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float))
+                                     or not 0 < duration <= 86400):
+            raise ControlError(f"duration {duration!r} is not a number of seconds in (0, 86400]")
 
     @classmethod
     def from_words(cls, interface: str, direction: Direction, *, size: int, rate: int,
