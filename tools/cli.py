@@ -45,6 +45,7 @@ from qfp_model.qfp import QfpError
 
 from . import demo as demo_module
 from . import regress_command, replay_command
+from .arguments import positive
 from .bench import command as bench_command
 from .exit_status import BROKEN_PIPE, FAILED, INTERRUPTED, OK, USAGE
 from .json_output import STDOUT, write_json
@@ -61,13 +62,6 @@ def _rate(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a rate: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("a rate is positive")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
     return value
 
 
@@ -212,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cli)
 
     p = commands.add_parser("demo", help="the seed's session, policed in and out, with traffic and show output")
-    p.add_argument("--packets", type=_positive, default=20_000, help="packets each way (default 20000)")
+    p.add_argument("--packets", type=positive, default=20_000, help="packets each way (default 20000)")
     p.add_argument("--rate", type=_rate, default=3_000_000,
                    help="offered rate each way in bit/s, suffixes k m g allowed (default 3m; CIRs are 2m in, 1m out)")
     p.set_defaults(run=demo)

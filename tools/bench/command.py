@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from ..arguments import positive
 from . import goals, scenarios, table
 from .scenarios import SCENARIOS
 
 
 def add_arguments(p) -> None:
     p.add_argument("--seconds", type=float, default=1.0, help="timing budget per measurement (default 1)")
-    p.add_argument("--batch", type=_positive, default=8192, help="packets per process() call (default 8192)")
-    p.add_argument("--sessions", type=_positive, default=16, help="Virtual-Access sessions (default 16)")
+    p.add_argument("--batch", type=positive, default=8192, help="packets per process() call (default 8192)")
+    p.add_argument("--sessions", type=positive, default=16, help="Virtual-Access sessions (default 16)")
     p.add_argument("--no-reference", action="store_true", help="skip the slow pure-Python reference model")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table); "
@@ -53,9 +54,3 @@ def _plot_file(text: str) -> str:
         raise argparse.ArgumentTypeError(f"needs matplotlib ({exc}): pip install 'qfp-model[plot]'") from None
     return text
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
