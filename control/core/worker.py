@@ -17,15 +17,12 @@ end inline (traffic.run_to_end).
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .traffic import TrafficResult, TrafficRun
-
-GIL_SWITCH_S = 0.0005
 
 
 class TrafficWorker:
@@ -40,9 +37,6 @@ class TrafficWorker:
     def start(self) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qfp-traffic")
-            # The worker holds the GIL for the numpy parts of a chunk; with Python's default 5 ms
-            # switch interval a CoA arriving then waited up to 5 ms for the loop thread to run.
-            sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
 
     def stop(self) -> None:
         if self._executor is not None:
