@@ -3,6 +3,8 @@
     Device                 domain state: configuration, sessions, fast path, compiler, clock, log
     DynamicAuthorService   RADIUS dynamic authorization (RFC 5176) over the device, with the AAA
                            registry and its IKEv2 component
+    SessionAaa             authorization at session start and accounting, over the RADIUS servers
+                           the configuration names, through RadiusRuntime (UDP on a loop of its own)
     CommandSet             the exec commands over both (control/exec/commands.py)
     Terminal               one per CLI user: the console here, one per control-socket client
     TrafficWorker          the thread `sim traffic` runs its batches on while the device is served
@@ -20,11 +22,13 @@ from pathlib import Path
 from qfp_model.qfp.api import FastPathAPI
 
 from .aaa.service import DynamicAuthorService
+from .aaa.session_aaa import SessionAaa
 from .core.device import Device
 from .core.worker import TrafficWorker
 from .exec import commands as exec_commands
 from .exec.terminal import Terminal
 from .io import services
+from .io.radius_client import RadiusRuntime
 from .io.radius_udp import CoaListener
 
 COA_HOST = "127.0.0.1"   # the CoA listener's default address: loopback unless told otherwise
@@ -34,8 +38,10 @@ class Headend:
     def __init__(self, device: Device, *, wall_clock: Callable[[], float] = time.time):
         self.device = device
         self.coa = DynamicAuthorService(device, wall_clock=wall_clock)
+        self.radius = RadiusRuntime()
+        self.aaa = SessionAaa(device, self.radius, wall_clock=wall_clock, trace=self.coa.trace)
         self.traffic = TrafficWorker()
-        self.commands = exec_commands.build(device, self.coa, self.traffic)
+        self.commands = exec_commands.build(device, self.coa, self.traffic, self.aaa)
         self.console = self.open_terminal()
 
     @classmethod
@@ -46,7 +52,9 @@ class Headend:
         return cls(Device.from_config_file(path, lenient=lenient, fastpath=fastpath))
 
     def close(self) -> None:
-        """Free the fast path's tables now; the services, if started, are stopped by their owner."""
+        """Stop the RADIUS client's loop and free the fast path's tables now; the services, if
+        started, are stopped by their owner."""
+        self.radius.close()
         self.device.close()
 
     def __enter__(self) -> Headend:

@@ -94,7 +94,7 @@ def test_template_profile_and_dynamic_author_lines():
     assert ("aaa server radius dynamic-author\n client 127.0.0.1 server-key cisco123\n"
             " client 10.106.210.176 server-key 7 094F4108541612111909106779747A67\n port 1700\n"
             " auth-type any\n!\n") in text
-    assert " aaa accounting psk FLEX-ACCT\n virtual-template 1\n!\n" in text
+    assert " keyring local FLEX-KEYS\n virtual-template 1\n!\n" in text
 
 
 def test_new_objects_go_to_their_ios_section_and_round_trip():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qfp_model.control.core.replay import format_replay, replay
 from qfp_model.control.errors import ControlError
-from qfp_model.control.exec.sim import load_sessions
+from qfp_model.control.exec.sim import load_sessions, run_now
 from qfp_model.control.headend import Headend
 from qfp_model.qfp.tables import Direction
 
@@ -25,7 +25,7 @@ def bring_up(headend: Headend, count: int, session_file: str | None = None) -> N
     """Sessions for a replay: those a file lists (`sim session load`'s format), or `count` sessions,
     the first on the seed's tuple and the rest from 198.18.0.0/15."""
     if session_file:
-        load_sessions(headend.commands, headend.device, Path(session_file))
+        run_now(load_sessions(headend.commands, headend.device, Path(session_file), headend.aaa))
         return
     for n in range(count):
         remote = SEED_REMOTE if n == 0 else str(BENCHMARK_RANGE + n)

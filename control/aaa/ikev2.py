@@ -68,7 +68,7 @@ class Ikev2CoaComponent:
             return False
         if request.is_disconnect:
             self._refuse_changes(request)
-            self.device.session_down(session)
+            self.device.session_down(session, "admin-reset")
             return True
         changes, sources = self.changes(request)
         try:
@@ -144,32 +144,7 @@ class Ikev2CoaComponent:
     def changes(self, request: CoaRequest) -> tuple[Authorization, list[Attribute]]:
         """The Authorization the request asks for, later attributes winning, and the attributes that
         set it; raises PeerNak 401 naming every unsupported attribute, 407 for a malformed value."""
-        changes = Authorization()
-        sources: list[Attribute] = []
-        unsupported: list[Attribute] = []
-        for a in request.attributes:
-            if self._identifies(a):
-                continue
-            if not a.is_cisco_avpair:
-                unsupported.append(a)
-                continue
-            name, value = av_name_value(a)
-            key = name.lower()
-            if key == INTERFACE_CONFIG:
-                target, value = _interface_config(a, value)
-            elif key in TARGET_OF:
-                target = TARGET_OF[key]
-                if not _NAME.fullmatch(value):
-                    raise PeerNak(407, f"{name}: {value!r} is not a name", (a,))
-            else:
-                unsupported.append(a)
-                continue
-            setattr(changes, target, value)
-            sources.append(a)
-        if unsupported:
-            names = ", ".join(av_name_value(a)[0] for a in unsupported)
-            raise PeerNak(401, f"unsupported attribute {names}", tuple(unsupported))
-        return changes, sources
+        return changes_from(a for a in request.attributes if not self._identifies(a))
 
     def _refuse_changes(self, request: CoaRequest) -> None:
         extra = tuple(a for a in request.attributes if not self._identifies(a))
@@ -182,6 +157,37 @@ class Ikev2CoaComponent:
         if a.is_cisco_avpair:
             return av_name_value(a)[0].lower() == AUDIT_SESSION_ID
         return a.vendor is None and a.type in IDENTIFYING
+
+
+def changes_from(attributes) -> tuple[Authorization, list[Attribute]]:
+    """The Authorization that `attributes` (none of them identifying a session) ask for, later
+    attributes winning, and the attributes that set it: the CoA rules, which an Access-Accept at
+    session start follows too. Raises PeerNak 401 naming every unsupported attribute, 407 for a
+    malformed value."""
+    changes = Authorization()
+    sources: list[Attribute] = []
+    unsupported: list[Attribute] = []
+    for a in attributes:
+        if not a.is_cisco_avpair:
+            unsupported.append(a)
+            continue
+        name, value = av_name_value(a)
+        key = name.lower()
+        if key == INTERFACE_CONFIG:
+            target, value = _interface_config(a, value)
+        elif key in TARGET_OF:
+            target = TARGET_OF[key]
+            if not _NAME.fullmatch(value):
+                raise PeerNak(407, f"{name}: {value!r} is not a name", (a,))
+        else:
+            unsupported.append(a)
+            continue
+        setattr(changes, target, value)
+        sources.append(a)
+    if unsupported:
+        names = ", ".join(av_name_value(a)[0] for a in unsupported)
+        raise PeerNak(401, f"unsupported attribute {names}", tuple(unsupported))
+    return changes, sources
 
 
 def _interface_config(a: Attribute, value: str) -> tuple[str, str]:

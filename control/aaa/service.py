@@ -82,6 +82,10 @@ class DynamicAuthorService:
             self._log(decision.trace, now)
         return decision.data if isinstance(decision, Send) else None
 
+    def trace(self, lines: list[Line]) -> None:
+        """Lines of the RADIUS client's exchanges (control/aaa/session_aaa.py), under `debug radius`."""
+        self._log(lines, self.wall_clock())
+
     def _log(self, lines: tuple[Line, ...] | list[Line], now: float) -> None:
         if not lines:
             return

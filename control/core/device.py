@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qfp_model.qfp.api import FastPathAPI
@@ -55,6 +55,10 @@ class Device:
         self.sessions = SessionTable()
         self.clock_ns = 0
         self.logbuf: deque[str] = deque(maxlen=LOG_LINES)
+        # Who hears of sessions coming and going and of the clock moving: (event, session, cause)
+        # with event "up", "down" (before the session's counters go) or "clock" (session None).
+        # Accounting (control/aaa/session_aaa.py) is one; an observer must not raise.
+        self.observers: list[Callable[[str, Session | None, str | None], None]] = []
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -108,6 +112,11 @@ class Device:
             raise SessionError(f"interface Virtual-Template{number} is not configured")
         return number
 
+    def template_number(self, number: int | None) -> int:
+        """The Virtual-Template a session would clone: `number`, or with None the first IKEv2
+        profile's (SessionError when there is none to clone)."""
+        return self._template(number)
+
     def _template_authorization(self, number: int) -> Authorization:
         vt = self.config.virtual_templates[number]
         return Authorization(vt.service_policy_in, vt.service_policy_out,
@@ -115,9 +124,12 @@ class Device:
 
     def session_up(self, remote: str | ipaddress.IPv4Address, local: str | ipaddress.IPv4Address, *,
                    remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
-                   identity: str | None = None, template: int | None = None) -> Session:
+                   identity: str | None = None, template: int | None = None,
+                   aaa: Authorization | None = None) -> Session:
         """Bring an IKEv2 session up: clone a Virtual-Access from its Virtual-Template (with a QFP
-        interface handle and a UIDB) and bind what the template's lines name."""
+        interface handle and a UIDB) and bind what the template's lines name, overridden by `aaa`
+        (what authorization at session start returned). An `aaa` naming something the
+        configuration lacks raises AuthorizationError, and no session comes up."""
         tuple_ = SessionTuple(ipaddress.IPv4Address(local), ipaddress.IPv4Address(remote),
                               local_port, remote_port, fvrf, ivrf)
         number = self._template(template)
@@ -125,6 +137,8 @@ class Device:
         for kind, name in (("policy-map", inherited.policy_in), ("policy-map", inherited.policy_out)):
             if name is not None and name not in self.config.policy_maps:
                 raise SessionError(f"Virtual-Template{number} names {kind} {name}, which is not configured")
+        aaa = aaa or Authorization()
+        self.check_names(aaa)
         sid, interface, ifh = self.sessions.allocate(tuple_)
         try:
             uidb = self.fp.uidb_create(ifh, interface)
@@ -132,7 +146,7 @@ class Device:
             self.sessions.release(interface)
             raise
         session = Session(sid, tuple_, identity or str(tuple_.remote), number, interface, ifh, uidb,
-                          self.clock_ns, inherited)
+                          self.clock_ns, inherited, aaa)
         try:
             self._bind(session, session.effective(), carry=False)
         except Exception:
@@ -141,9 +155,13 @@ class Device:
             raise
         self.sessions.add(session)
         self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to up")
+        self._notify("up", session)
         return session
 
-    def session_down(self, session: Session) -> None:
+    def session_down(self, session: Session, cause: str = "user-request") -> None:
+        """Tear a session down; `cause` says why, as accounting reports it: `user-request` (the
+        peer deleted its SAs), `admin-reset` (`clear crypto session`, a Disconnect-Request)."""
+        self._notify("down", session, cause)
         self.fp.uidb_delete(session.uidb)
         self.sessions.remove(session)
         self.compiler.collect()
@@ -156,17 +174,29 @@ class Device:
     def inside_address(self, session: Session) -> ipaddress.IPv4Address:
         return INSIDE_POOL[session.id]
 
+    def _notify(self, event: str, session: Session | None, cause: str | None = None) -> None:
+        for observer in self.observers:
+            observer(event, session, cause)
+
+    def clock_moved(self) -> None:
+        """Tell the observers the virtual clock has moved (a traffic run or a replay has ended)."""
+        self._notify("clock", None)
+
     # ---- authorization: the API the CoA component calls ----
-    def authorize(self, session: Session, changes: Authorization) -> None:
-        """Apply AAA authorization changes (the non-None fields of `changes`) to one session,
-        atomically: every name is checked first; then both directions are rebound in one publish.
-        Raises AuthorizationError naming the first unknown name, with nothing applied."""
+    def check_names(self, changes: Authorization) -> None:
+        """AuthorizationError naming the first policy-map or ACL in `changes` the configuration lacks."""
         for kind, name in (("policy-map", changes.policy_in), ("policy-map", changes.policy_out)):
             if name is not None and name not in self.config.policy_maps:
                 raise AuthorizationError(kind, name)
         for name in (changes.acl_in, changes.acl_out):
             if name is not None and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
+
+    def authorize(self, session: Session, changes: Authorization) -> None:
+        """Apply AAA authorization changes (the non-None fields of `changes`) to one session,
+        atomically: every name is checked first; then both directions are rebound in one publish.
+        Raises AuthorizationError naming the first unknown name, with nothing applied."""
+        self.check_names(changes)
         aaa = changes.over(session.aaa)
         touched = {Direction.IN} if changes.policy_in or changes.acl_in else set()
         if changes.policy_out or changes.acl_out:
@@ -245,6 +275,7 @@ class Device:
             result.merge(counts)
             self.clock_ns = max(self.clock_ns, last_ns)
         result.end_ns = self.clock_ns
+        self.clock_moved()
         return result
 
     def clear_counters(self, interface: str | None = None) -> str:
@@ -270,5 +301,5 @@ class Device:
         sessions = list(self.sessions) if remote is None else \
             self.sessions.by_remote(ipaddress.IPv4Address(remote))
         for session in sessions:
-            self.session_down(session)
+            self.session_down(session, "admin-reset")
         return ""

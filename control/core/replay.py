@@ -131,6 +131,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         verdicts[d] = (rows, work["uidb"], out, work["length"])
     device.clock_ns = max(device.clock_ns, int(ts.max()))
     result.end_ns = device.clock_ns
+    device.clock_moved()
 
     mapped = (uidb_in >= 0) | (uidb_out >= 0)
     result.unmapped = int((~mapped).sum())

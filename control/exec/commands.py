@@ -7,6 +7,7 @@ from qfp_model.qfp.show_platform import format_qos_all, qos_all
 from qfp_model.qfp.tables import Direction
 
 from ..aaa.service import DynamicAuthorService
+from ..aaa.session_aaa import SessionAaa
 from ..config import render_running_config
 from ..core.device import Device
 from ..core.worker import TrafficWorker
@@ -33,9 +34,11 @@ def _direction(args: dict) -> Direction | None:
     return None
 
 
-def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | None = None) -> CommandSet:
-    """The exec command set over `device` (show, clear, sim, configure) and `coa` (debug and show
-    of RADIUS dynamic authorization); `sim traffic` runs on `worker` while the device is served."""
+def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | None = None,
+          session_aaa: SessionAaa | None = None) -> CommandSet:
+    """The exec command set over `device` (show, clear, sim, configure), `coa` (debug and show
+    of RADIUS dynamic authorization) and `session_aaa` (authorization at session start and
+    accounting); `sim traffic` runs on `worker` while the device is served."""
     commands = CommandSet(KEYWORD_HELP)
 
     def show(syntax: str, data, render, help: dict) -> None:
@@ -99,6 +102,6 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
                   "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})
 
     commands.add("configure terminal", lambda a: "", {})
-    sim.register(commands, device, worker)
+    sim.register(commands, device, worker, session_aaa)
     aaa.register(commands, coa, device.config)
     return commands

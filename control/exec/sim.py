@@ -2,15 +2,20 @@
 simulated traffic through a session, replay a capture through the sessions."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import concurrent.futures
+import inspect
+import ipaddress
+from collections.abc import Generator, Mapping
 from pathlib import Path
 
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
+from ..aaa.session_aaa import SessionAaa
 from ..core.device import Device
 from ..core.replay import format_replay, replay
-from ..core.sessions import Session
+from ..core.sessions import Session, SessionTuple
 from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec, run_to_end
 from ..core.worker import TrafficWorker
 from ..errors import ControlError
@@ -22,11 +27,55 @@ async def _formatted(running) -> str:
     return format_traffic(await running)
 
 
-def register(commands: CommandSet, device: Device, worker: TrafficWorker | None = None) -> None:
-    """The sim commands over `device`; `sim traffic` runs on `worker`'s thread while it serves."""
-    def session_up(a: dict) -> str:
-        s = session_up_from_args(device, a)
-        return f"{s.interface} up, audit-session-id {s.audit_session_id}\n"
+def _drive(steps: Generator):
+    """Run a generator that yields the futures it waits on (RADIUS replies) and returns its
+    result: at once when it waits on none; else awaited on the loop that serves the CLI, when there
+    is one (the device keeps answering meanwhile), or here, blocking."""
+    try:
+        pending = next(steps)
+    except StopIteration as done:
+        return done.value
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        while True:
+            try:
+                outcome, error = pending.result(), None
+            except Exception as exc:
+                outcome, error = None, exc
+            try:
+                pending = steps.throw(error) if error else steps.send(outcome)
+            except StopIteration as done:
+                return done.value
+
+    async def awaited():
+        nonlocal pending
+        while True:
+            try:
+                outcome, error = await asyncio.wrap_future(pending), None
+            except Exception as exc:
+                outcome, error = None, exc
+            try:
+                pending = steps.throw(error) if error else steps.send(outcome)
+            except StopIteration as done:
+                return done.value
+    return awaited()
+
+
+def register(commands: CommandSet, device: Device, worker: TrafficWorker | None = None,
+             aaa: SessionAaa | None = None) -> None:
+    """The sim commands over `device`; `sim traffic` runs on `worker`'s thread while it serves;
+    sessions are authorized and accounted by `aaa` where their IKEv2 profile says so."""
+    def session_up(a: dict):
+        def up():
+            s = (yield from bring_up(device, aaa, [a]))[0]
+            return f"{s.interface} up, audit-session-id {s.audit_session_id}\n"
+        return _drive(up())
+
+    def load(a: dict):
+        def run():
+            return f"{len((yield from load_sessions(commands, device, Path(a['file']), aaa)))} sessions up\n"
+        return _drive(run())
 
     commands.add(
         "sim session up remote A.B.C.D {remote-port <0-65535> | local! A.B.C.D | local-port <0-65535> "
@@ -39,9 +88,8 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
          "template": "Virtual-Template to clone (the ikev2 profile's)"})
     commands.add("sim session down IFNAME:interface",
                  lambda a: device.session_down(device.session(a["interface"])) or "",
-                 {"down": "Tear a session down"})
-    commands.add("sim session load WORD:file",
-                 lambda a: f"{len(load_sessions(commands, device, Path(a['file'])))} sessions up\n",
+                 {"down": "Tear a session down (the peer deletes its SAs)"})
+    commands.add("sim session load WORD:file", load,
                  {"load": "Bring up the sessions listed in a file, one `sim session up` argument list a line",
                   "file WORD": "File name"})
 
@@ -99,36 +147,80 @@ def format_traffic(result: TrafficResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_sessions(commands: CommandSet, device: Device, path: Path) -> list[Session]:
+def load_sessions(commands: CommandSet, device: Device, path: Path,
+                  aaa: SessionAaa | None = None) -> Generator:
     """Bring up the sessions a file lists, one a line in `sim session up`'s words (`remote A
-    local B [remote-port N] ...`); `!` and `#` start comments. All or nothing: a bad line
-    tears down the sessions the file brought up and raises, naming the line."""
+    local B [remote-port N] ...`); `!` and `#` start comments. Their authorizations are asked for
+    all at once (each server's Identifiers bound how many are in flight). All or nothing: a bad or
+    refused line tears down the sessions the file brought up and raises, naming the line. A
+    generator of the RADIUS replies it waits on, returning the sessions (run_now runs it here)."""
+    lines = []
+    for number, line in enumerate(read_text(path, "session list").splitlines(), 1):
+        words = line.split("!")[0].split("#")[0].strip()
+        if not words:
+            continue
+        try:
+            lines.append((number, commands.resolve("sim session up " + words)[1]))
+        except ControlError as exc:
+            raise ControlError(f"{path}:{number}: {exc}") from None
+    return (yield from bring_up(device, aaa, [args for _, args in lines], [f"{path}:{n}: " for n, _ in lines]))
+
+
+def run_now(steps: Generator):
+    """A load_sessions or bring_up generator run to its end here, blocking on RADIUS replies."""
+    result = _drive(steps)
+    if inspect.isawaitable(result):   # called on a running loop: still run here
+        raise RuntimeError("run_now on a running event loop")
+    return result
+
+
+def bring_up(device: Device, aaa: SessionAaa | None, many: list[Mapping],
+             where: list[str] | None = None) -> Generator:
+    """Sessions up from `sim session up` argument sets, in order, each authorized first where its
+    profile asks for it; all or nothing (`where` prefixes the error of the one that failed). A
+    generator that yields the futures of the authorizations it waits on."""
+    asked: list[concurrent.futures.Future | None] = []
     up: list[Session] = []
     try:
-        for number, line in enumerate(read_text(path, "session list").splitlines(), 1):
-            words = line.split("!")[0].split("#")[0].strip()
-            if not words:
-                continue
+        for a in many:
+            request = None
+            if aaa is not None:
+                request = aaa.authorization_request(_tuple(a), a.get("identity"), a.get("template"))
+            asked.append(None if request is None else (request, aaa.authorize(request)))
+        for n, (a, pending) in enumerate(zip(many, asked)):
             try:
-                command, args = commands.resolve("sim session up " + words)
-                up.append(session_up_from_args(device, args))
+                changes = None
+                if pending is not None:
+                    request, future = pending
+                    changes = aaa.changes(request, (yield future))
+                up.append(session_up_from_args(device, a, changes))
             except ControlError as exc:
-                raise ControlError(f"{path}:{number}: {exc}") from None
+                raise ControlError(f"{where[n] if where else ''}{exc}") from None
     except BaseException:
+        for pending in asked:
+            if pending is not None:
+                pending[1].cancel()
         for session in up:
-            device.session_down(session)
+            device.session_down(session, "nas-request")
         raise
     return up
 
 
-def session_up_from_args(device: Device, a: Mapping) -> Session:
+def _tuple(a: Mapping) -> SessionTuple:
+    return SessionTuple(ipaddress.IPv4Address(a["local"]), ipaddress.IPv4Address(a["remote"]),
+                        a.get("local_port", 500), a.get("remote_port", 500),
+                        _either(a, "fvrf_id", "fvrf"), _either(a, "ivrf_id", "ivrf"))
+
+
+def session_up_from_args(device: Device, a: Mapping, aaa=None) -> Session:
     """session_up from named arguments: a parsed `sim session up` command's, or a regress case's
     [[sessions]] table, which spells the VRF ids `fvrf` and `ivrf` where the command says `fvrf-id`
-    and `ivrf-id`."""
+    and `ivrf-id`; `aaa` is what authorization returned."""
     return device.session_up(
         a["remote"], a["local"], remote_port=a.get("remote_port", 500),
         local_port=a.get("local_port", 500), fvrf=_either(a, "fvrf_id", "fvrf"),
-        ivrf=_either(a, "ivrf_id", "ivrf"), identity=a.get("identity"), template=a.get("template"))
+        ivrf=_either(a, "ivrf_id", "ivrf"), identity=a.get("identity"), template=a.get("template"),
+        aaa=aaa)
 
 
 def _either(a: Mapping, name: str, alias: str) -> int:

@@ -12,9 +12,9 @@ import threading
 class BackgroundLoop:
     """An event loop on a thread of its own, for a foreground that is not async (the in-process shell)."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "qfp-loop") -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="qfp-loop", daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
 
     def start(self) -> BackgroundLoop:
         self._thread.start()

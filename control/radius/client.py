@@ -57,6 +57,7 @@ class Request:
     data: bytes
     authenticator: bytes
     packet: pyrad_packet.Packet = field(repr=False, compare=False)
+    status: int | None = None       # an Accounting-Request's Acct-Status-Type
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Reply:
     code: int
     identifier: int
     attributes: tuple[Attribute, ...]
+    data: bytes = field(repr=False, default=b"")
 
     @property
     def name(self) -> str:
@@ -146,7 +148,7 @@ def accounting_request(record: AccountingRecord, identifier: int, secret: bytes,
     if record.status == STOP and record.terminate_cause is not None:
         packet["Acct-Terminate-Cause"] = record.terminate_cause
     data = packet.RequestPacket()
-    return Request(ACCOUNTING_REQUEST, identifier, data, packet.authenticator, packet)
+    return Request(ACCOUNTING_REQUEST, identifier, data, packet.authenticator, packet, record.status)
 
 
 def check_reply(request: Request, data: bytes, secret: bytes) -> Reply:
@@ -166,14 +168,17 @@ def check_reply(request: Request, data: bytes, secret: bytes) -> Reply:
         raise BadReply(f"undecodable: {exc}") from None
     if not request.packet.VerifyReply(reply, data[:length]):
         raise BadReply("bad Response Authenticator or Message-Authenticator")
-    return Reply(code, identifier, _attributes(data[:length]))
+    return Reply(code, identifier, _attributes(data[:length]), data[:length])
+
+
+def framed(data: bytes) -> Frame:
+    """Any packet this client sends or takes, framed as the CoA server frames its requests (Cisco
+    VSAs split into their AV pairs), for its attributes and the debug trace."""
+    return P.frame(data, tuple(CODE_NAMES))
 
 
 def _attributes(data: bytes) -> tuple[Attribute, ...]:
-    """The reply's attributes, Cisco VSAs split into their AV pairs (the framing the CoA server
-    uses, with the reply's code put aside: `frame` accepts requests only)."""
     try:
-        framed: Frame = P.frame(bytes((P.COA_REQUEST,)) + data[1:])
+        return framed(data).attributes
     except PeerDrop as exc:
         raise BadReply(str(exc)) from None
-    return framed.attributes

@@ -118,7 +118,7 @@ def peek_header(data: bytes) -> tuple[int, int, int] | None:
     return struct.unpack_from("!BBH", data)
 
 
-def frame(data: bytes) -> Frame:
+def frame(data: bytes, codes: tuple[int, ...] = REQUEST_CODES) -> Frame:
     """The datagram's header and attributes, or PeerDrop("malformed") for anything RFC 2865
     section 3/5 and RFC 5176 would not take: short, a Length beyond the datagram or outside
     20..4096, an attribute shorter than its own header or running past the end, a Cisco VSA whose
@@ -128,8 +128,9 @@ def frame(data: bytes) -> Frame:
     code, identifier, length = struct.unpack_from("!BBH", data)
     if not HEADER <= length <= MAX_LENGTH or length > len(data):
         raise PeerDrop("malformed", f"Length {length} with {len(data)} octets received")
-    if code not in REQUEST_CODES:
-        raise PeerDrop("malformed", f"code {code} is not a CoA-Request or Disconnect-Request")
+    if code not in codes:
+        raise PeerDrop("malformed", f"code {code} is not a CoA-Request or Disconnect-Request"
+                       if codes == REQUEST_CODES else f"code {code} is not one of {codes}")
     attributes: list[Attribute] = []
     at = HEADER
     while at < length:

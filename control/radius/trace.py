@@ -94,3 +94,39 @@ def result(error_cause: int | None, message: str = "") -> list[Line]:
         return [(COA, "COA: Added NACK Error Cause: Success")]
     name = P.ERROR_CAUSES.get(error_cause, str(error_cause)).replace("-", " ")
     return [(COA, f"COA: {message}"), (COA, f"COA: Added NACK Error Cause: {name}")]
+
+
+# ---- the headend as a client: Access-Request and Accounting-Request (debug radius) ----
+
+def client_sent(handle: int, code_name: str, server: tuple[str, int], identifier: int, port: int,
+                frame: P.Frame) -> list[Line]:
+    """IOS's lines for a request it sends: `RADIUS(0000001C): Send Access-Request to
+    10.1.1.1:1645 id 1645/22, len 123`, the authenticator, the attributes (User-Password masked)."""
+    lines = [(RADIUS, f"RADIUS({handle:08X}): Send {code_name} to {server[0]}:{server[1]} "
+                      f"id {port}/{identifier}, len {frame.length}"),
+             authenticator(frame.authenticator)]
+    for line in attributes(frame):
+        if line[1].startswith("RADIUS: User-Password [2] "):
+            line = (RADIUS, " ".join(line[1].split(" ")[:4]) + " *")
+        lines.append(line)
+    return lines
+
+
+def client_received(handle: int, code_name: str, server: tuple[str, int], identifier: int, port: int,
+                    frame: P.Frame) -> list[Line]:
+    return [(RADIUS, f"RADIUS: Received from id {port}/{identifier} {server[0]}:{server[1]}, "
+                     f"{code_name}, len {frame.length}"),
+            authenticator(frame.authenticator), *attributes(frame),
+            (RADIUS, f"RADIUS({handle:08X}): Received from id {port}/{identifier}")]
+
+
+def client_retransmit(handle: int, server: tuple[str, int], identifier: int, port: int) -> Line:
+    return RADIUS, f"RADIUS({handle:08X}): Retransmit to ({server[0]}:{server[1]},{port}) for id {port}/{identifier}"
+
+
+def client_no_response(handle: int, group: str, why: str) -> Line:
+    return RADIUS, f"RADIUS({handle:08X}): No response from server group {group} ({why})"
+
+
+def client_marked_dead(name: str, server: tuple[str, int]) -> Line:
+    return RADIUS, f"RADIUS: Marking server {name} ({server[0]}:{server[1]}) dead"
