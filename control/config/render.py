@@ -162,7 +162,7 @@ _PROFILE_AFTER_AAA = ("virtual-template", "mode", "shutdown", "ivrf", "redirect"
 
 def ikev2_profile_lines(profile: M.Ikev2Profile) -> list[str]:
     """IOS's order: match, identity, authentication, keyring, dpd ... then the aaa lines
-    (authorization before accounting), then virtual-template. The kept lines keep their order;
+    (authorization group, authorization user, accounting), then virtual-template. The kept lines keep their order;
     the modeled aaa lines go among them where IOS prints them."""
     kept = list(profile.other_lines)
 
@@ -174,8 +174,9 @@ def ikev2_profile_lines(profile: M.Ikev2Profile) -> list[str]:
 
     if profile.aaa_authorization_psk is not None:
         mlist, name = profile.aaa_authorization_psk
-        first_acct = next((i for i, line in enumerate(kept[:end()]) if line.startswith("aaa accounting")), None)
-        at = next(i for i in (after_last("aaa authorization"), first_acct, end()) if i is not None)
+        later = next((i for i, line in enumerate(kept[:end()])
+                      if line.startswith(("aaa authorization user", "aaa accounting"))), None)
+        at = next(i for i in (after_last("aaa authorization group"), later, end()) if i is not None)
         kept.insert(at, f"aaa authorization group psk list {mlist}" + (f" {name}" if name else ""))
     if profile.aaa_accounting_psk is not None:
         at = next(i for i in (after_last("aaa accounting"), after_last("aaa authorization"), end())

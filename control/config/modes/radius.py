@@ -39,6 +39,16 @@ def _end_tok(line: Line) -> Tok:
     return Tok("", len(line.text))
 
 
+def _keyword(tok: Tok | None, *choices: str) -> str | None:
+    """The one of `choices` the token is, typed in full or abbreviated as IOS allows (a prefix of
+    one choice only); None if none."""
+    if tok is None:
+        return None
+    word = tok.lower()
+    found = [c for c in choices if c.startswith(word)]
+    return word if word in choices else (found[0] if len(found) == 1 else None)
+
+
 def _drop_kept(ctx: Context, prefix: str) -> None:
     """Remove the verbatim blocks whose first line starts with `prefix` (as words): a command now
     modeled, or declined, replaces what an earlier form of it left."""
@@ -86,8 +96,8 @@ def _address(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ports: dict[str, int] = {}
     while not cur.done():
         word = cur.take("auth-port or acct-port")
-        key = word.lower()
-        if key not in ("auth-port", "acct-port"):
+        key = _keyword(word, "auth-port", "acct-port")
+        if key is None:
             raise Bad(word, f"unexpected '{word}' (auth-port or acct-port)")
         if key in ports:
             raise Bad(word, f"{key} given twice")
@@ -185,12 +195,14 @@ def _group_ip(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     keep_group_line(ctx, mode, line)
 
 
+_GROUP_HELP = {**_HELP, "radius": "RADIUS server-group configuration", "server": "Specify a RADIUS server",
+               "deadtime": "Specify time in minutes to ignore an unresponsive server"}
 RADIUS_GROUP = mode_table()
-RADIUS_GROUP.add("[no] server name WORD...:rest", _server_name, _HELP)
-RADIUS_GROUP.add("[no] deadtime WORD...:rest", _number_line("deadtime", "deadtime", 0, 1440), _HELP)
-RADIUS_GROUP.add("[no] ip radius WORD...:rest", _group_ip, _HELP)
-RADIUS_GROUP.add("[no] ip vrf forwarding WORD...:rest", _group_ip, _HELP)
-RADIUS_GROUP.add("no", expected("command"), _HELP)
+RADIUS_GROUP.add("[no] server name WORD...:rest", _server_name, _GROUP_HELP)
+RADIUS_GROUP.add("[no] deadtime WORD...:rest", _number_line("deadtime", "deadtime", 0, 1440), _GROUP_HELP)
+RADIUS_GROUP.add("[no] ip radius WORD...:rest", _group_ip, _GROUP_HELP)
+RADIUS_GROUP.add("[no] ip vrf forwarding WORD...:rest", _group_ip, _GROUP_HELP)
+RADIUS_GROUP.add("no", expected("command"), _GROUP_HELP)
 
 
 # ---- method lists ----
@@ -201,14 +213,14 @@ def _methods(cur: Cursor, line: Line, local_ok: bool) -> tuple[list[str], bool] 
     local = False
     while not cur.done():
         word = cur.take("method")
-        key = word.lower()
+        key = _keyword(word, "group", "local") if local_ok else _keyword(word, "group")
         if key == "group":
             groups.append(str(cur.take("server group name")))
         elif key == "local" and local_ok:
             if not cur.done():
                 return None      # local before a group: IOS's, not modeled
             local = True
-        elif local_ok and key in ("none", "if-authenticated", "local-case", "cache", "krb5", "enable"):
+        elif local_ok and word.lower() in ("none", "if-authenticated", "local-case", "cache", "krb5", "enable"):
             return None
         else:
             raise Bad(word, f"unexpected '{word}' (group or local)" if local_ok
@@ -246,22 +258,23 @@ def _accounting(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None
     cur = ctx.rest(line, args)
     name = cur.take("list name")
     prefix = f"{M.ACCOUNTING_NETWORK} {name}"
-    record = cur.take("start-stop, stop-only or none")
-    if record.lower() not in M.ACCOUNTING_RECORDS:
-        raise Bad(record, f"unexpected '{record}' (start-stop, stop-only or none)")
-    if cur.peek() is not None and cur.peek().lower() == "broadcast":
+    record_tok = cur.take("start-stop, stop-only or none")
+    record = _keyword(record_tok, *M.ACCOUNTING_RECORDS)
+    if record is None:
+        raise Bad(record_tok, f"unexpected '{record_tok}' (start-stop, stop-only or none)")
+    if _keyword(cur.peek(), "broadcast", "group") == "broadcast":
         ctx.config.remove_method_list(M.ACCOUNTING_NETWORK, str(name))
         if not ctx.file_mode:
             _drop_kept(ctx, prefix)
         _changed(ctx)
         return False
-    if record.lower() == "none":
+    if record == "none":
         cur.finish()
         groups: list[str] = []
     else:
         groups = _methods(cur, line, local_ok=False)[0]
     _drop_kept(ctx, prefix)
-    mlist = M.MethodList(str(name), groups, record=record.lower())
+    mlist = M.MethodList(str(name), groups, record=record)
     ctx.config.set_method_list(M.ACCOUNTING_NETWORK, mlist, append=ctx.file_mode)
     _ref_groups(ctx, M.ACCOUNTING_NETWORK, mlist, cur)
     _changed(ctx)
@@ -281,11 +294,14 @@ def _delete_list(kind: str):
 def _accounting_update(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     """`aaa accounting update [newinfo] [periodic N]` (N minutes, 1-71582); `jitter` is kept."""
     cur = ctx.rest(line, args)
-    newinfo = cur.take_if("newinfo") is not None
+    newinfo = _keyword(cur.peek(), "newinfo", "periodic") == "newinfo"
+    if newinfo:
+        cur.i += 1
     periodic = None
-    if cur.take_if("periodic"):
+    if _keyword(cur.peek(), "periodic") is not None:
+        cur.i += 1
         periodic = S.integer(cur.take("minutes"), "periodic interval", 1, 71582)
-        if cur.peek() is not None and cur.peek().lower() == "jitter":
+        if _keyword(cur.peek(), "jitter") is not None:
             return False
     if not newinfo and periodic is None:
         raise Bad(cur.peek() or _end_tok(line), "newinfo or periodic expected")
@@ -308,8 +324,8 @@ def _dead_criteria(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     values: dict[str, int] = {}
     while not cur.done():
         word = cur.take("time or tries")
-        key = word.lower()
-        if key not in ("time", "tries"):
+        key = _keyword(word, "time", "tries")
+        if key is None:
             raise Bad(word, f"unexpected '{word}' (time or tries)")
         if key in values:
             raise Bad(word, f"{key} given twice")
