@@ -145,6 +145,14 @@ def test_ikev2_profile_psk_lists():
     assert bare.aaa_authorization_psk == ("FLEX", None)
 
 
+def test_ikev2_profile_psk_forms_not_modeled_are_kept():
+    line = "aaa authorization group psk list FLEX name-mangler M"
+    cfg = parse(f"crypto ikev2 profile Q\n {line}\naaa authorization network FLEX local\n").config
+    profile = cfg.ikev2_profiles["Q"]
+    assert (profile.aaa_authorization_psk, profile.other_lines) == (None, [line])
+    assert round_trip(cfg) == cfg
+
+
 # ---- what is kept but not modeled ------------------------------------------------------------------
 
 def test_other_lines_kept_and_listed_as_not_modeled():

@@ -397,7 +397,7 @@ SECTION_RANK = {
 }
 
 
-def section_rank(kind: str, name: object) -> int | None:
+def section_rank(kind: str, name: object) -> float | None:
     if kind != UNMODELED:
         return SECTION_RANK[kind]
     words = name.lines[0].split()

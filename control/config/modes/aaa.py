@@ -79,20 +79,26 @@ def _virtual_template(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ctx.touch("ikev2_profiles", profile.name)
 
 
-def _authorization_psk(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    """`aaa authorization group psk list LIST [NAME]`: the method list, and the authorization
-    policy name (IOS's default: the local user name); `no` with or without the names removes it."""
+def _authorization_psk(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    """`aaa authorization group psk list LIST [NAME]`: the method list, and the user name to
+    authorize (IOS's default: the peer's identity; `local` is kept as the name it is typed as);
+    `no` with or without the names removes it. IOS's `name-mangler M` and `password P` forms are
+    declined, so kept verbatim with the profile's other lines."""
     profile: M.Ikev2Profile = mode.obj
     cur = ctx.rest(line, args)
     if "no" in args:
         profile.aaa_authorization_psk = None
     else:
         mlist = cur.take("method list name")
-        name = None if cur.done() else cur.take("authorization policy name")
-        cur.finish()
+        name = None if cur.done() else cur.take("user name")
+        if not cur.done():
+            profile.aaa_authorization_psk = None
+            ctx.touch("ikev2_profiles", profile.name)
+            return False
         profile.aaa_authorization_psk = (str(mlist), None if name is None else str(name))
         ctx.ref(("aaa", M.AUTHORIZATION_NETWORK, str(mlist), f"crypto ikev2 profile {profile.name}"), mlist)
     ctx.touch("ikev2_profiles", profile.name)
+    return None
 
 
 def _accounting_psk(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
