@@ -20,6 +20,14 @@ from . import type7
 CLASS_DEFAULT = T.CLASS_DEFAULT
 DYNAMIC_AUTHOR_PORT = 1700       # IOS's default; 3799 is RFC 5176's
 DYNAMIC_AUTHOR_AUTH_TYPE = "all"
+RADIUS_AUTH_PORT, RADIUS_ACCT_PORT = 1645, 1646    # IOS's defaults when `address ipv4` omits them
+RADIUS_TIMEOUT, RADIUS_RETRANSMIT = 5, 3            # IOS's defaults without `radius-server timeout|retransmit`
+# `radius-server dead-criteria` without `time` or `tries`: IOS computes the part from the traffic
+# (the time within 1-120 s, the tries within 1-100); the model takes these in their place.
+DEAD_CRITERIA_TIME, DEAD_CRITERIA_TRIES = 10, 10
+# Groups a method list may name without configuring them: all RADIUS (or TACACS+, LDAP) servers.
+BUILTIN_GROUPS = ("radius", "tacacs+", "ldap")
+ACCOUNTING_RECORDS = ("start-stop", "stop-only", "none")
 
 
 # ---- access lists ------------------------------------------------------------------------------
@@ -230,10 +238,14 @@ class VirtualTemplate:
 
 @dataclass
 class Ikev2Profile:
-    """`crypto ikev2 profile NAME`: its `virtual-template N`; other lines kept verbatim."""
+    """`crypto ikev2 profile NAME`: its `virtual-template N`, `aaa authorization group psk list LIST
+    [NAME]` (the method list and the authorization policy name) and `aaa accounting psk LIST`; other
+    lines (`aaa authorization group cert ...` among them) kept verbatim."""
     name: str
     virtual_template: int | None = None
     other_lines: list[str] = field(default_factory=list)
+    aaa_authorization_psk: tuple[str, str | None] | None = None
+    aaa_accounting_psk: str | None = None
 
 
 @dataclass
@@ -287,6 +299,46 @@ class DynamicAuthor:
         return None if key is None else key.plain
 
 
+# ---- RADIUS servers, server groups, method lists -----------------------------------------------------
+
+@dataclass
+class RadiusServer:
+    """`radius server NAME`: `address ipv4 A [auth-port P] [acct-port P]` (IOS's ports 1645/1646 when
+    omitted, and IOS prints them either way), `key [0|7] KEY`, `timeout S`, `retransmit N` (None: the
+    global `radius-server` value, else IOS's default: see RunningConfig.radius_server_timeout).
+    Other lines (`automate-tester`, `pac key`, `dtls ...`) are kept verbatim."""
+    name: str
+    address: str | None = None
+    auth_port: int = RADIUS_AUTH_PORT
+    acct_port: int = RADIUS_ACCT_PORT
+    key: Secret | None = None
+    timeout: int | None = None
+    retransmit: int | None = None
+    other_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RadiusGroup:
+    """`aaa group server radius NAME`: its `server name X` lines in order and `deadtime M` (minutes);
+    other lines (`ip radius source-interface`, `ip vrf forwarding`, `load-balance`, the older
+    `server A.B.C.D`) kept verbatim."""
+    name: str
+    servers: list[str] = field(default_factory=list)
+    deadtime: int | None = None
+    other_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MethodList:
+    """`aaa authorization network NAME group G [group G2 ...] [local]` or `aaa accounting network
+    NAME start-stop|stop-only group G ...` (`none`: no groups). `groups` in order, as typed; `group
+    radius` keeps the literal "radius" (every RADIUS server). `record` is None for authorization."""
+    name: str
+    groups: list[str] = field(default_factory=list)
+    local: bool = False
+    record: str | None = None
+
+
 @dataclass
 class Unmodeled:
     """A block the device recognises but does not model, kept verbatim (its lines as written)."""
@@ -317,21 +369,35 @@ def command_key(line: str) -> str:
 HOSTNAME, AAA_NEW_MODEL, DYNAMIC_AUTHOR = "hostname", "aaa new-model", "dynamic-author"
 ACL, CLASS_MAP, POLICY_MAP, TEMPLATE, IKEV2_PROFILE = (
     "access-list", "class-map", "policy-map", "interface", "ikev2-profile")
+RADIUS_SERVER, RADIUS_GROUP = "radius server", "aaa group server radius"
+AUTHORIZATION_NETWORK, ACCOUNTING_NETWORK = "aaa authorization network", "aaa accounting network"
+ACCOUNTING_UPDATE = "aaa accounting update"
+RADIUS_DEAD_CRITERIA, RADIUS_DEADTIME = "radius-server dead-criteria", "radius-server deadtime"
+RADIUS_TIMEOUT_LINE, RADIUS_RETRANSMIT_LINE = "radius-server timeout", "radius-server retransmit"
+RADIUS_GLOBALS = (RADIUS_DEAD_CRITERIA, RADIUS_DEADTIME, RADIUS_TIMEOUT_LINE, RADIUS_RETRANSMIT_LINE)
 UNMODELED = "unmodeled"
 
 # Where IOS prints each section, for objects made in `configure terminal`. Unmodeled blocks rank
-# by their first word (unknown ones do not place anything).
+# by their first two words, else their first (unknown ones do not place anything). The fractions
+# order IOS's aaa section (groups, authentication, authorization, accounting update, accounting;
+# `aaa session-id` after dynamic-author) and its radius-server lines (kept ones, then the modeled
+# ones in IOS's order) before the `radius server` blocks.
 SECTION_RANK = {
     "version": 0, "service": 1, "platform": 1, "hostname": 2, "boot-start-marker": 3, "boot": 3,
     "boot-end-marker": 3, "vrf": 4, "enable": 4, "aaa new-model": 5, "aaa": 6,
-    "dynamic-author": 7, "crypto pki": 10, "license": 11, "username": 12, "redundancy": 13,
+    "aaa group": 6.1, RADIUS_GROUP: 6.1, "aaa authentication": 6.2, "aaa authorization": 6.3,
+    AUTHORIZATION_NETWORK: 6.3, ACCOUNTING_UPDATE: 6.4, "aaa accounting": 6.5, ACCOUNTING_NETWORK: 6.5,
+    "dynamic-author": 7, "aaa session-id": 7.5, "crypto pki": 10, "license": 11, "username": 12,
+    "redundancy": 13,
     "crypto ikev2": 14, "ikev2-profile": 15, "class-map": 16, "policy-map": 17, "crypto ipsec": 18,
-    "interface": 19, "ip route": 21, "access-list": 22, "radius": 24, "control-plane": 25,
+    "interface": 19, "ip route": 21, "access-list": 22, "radius-server": 23.5,
+    RADIUS_DEAD_CRITERIA: 23.51, RADIUS_DEADTIME: 23.52, RADIUS_TIMEOUT_LINE: 23.53,
+    RADIUS_RETRANSMIT_LINE: 23.54, "radius": 24, RADIUS_SERVER: 24, "control-plane": 25,
     "line": 26, "ntp": 27, "end": 30,
 }
 
 
-def section_rank(kind: str, name: object) -> int | None:
+def section_rank(kind: str, name: object) -> float | None:
     if kind != UNMODELED:
         return SECTION_RANK[kind]
     words = name.lines[0].split()
@@ -354,6 +420,20 @@ class RunningConfig:
     policy_maps: dict[str, PolicyMap] = field(default_factory=dict)
     virtual_templates: dict[int, VirtualTemplate] = field(default_factory=dict)
     ikev2_profiles: dict[str, Ikev2Profile] = field(default_factory=dict)
+    radius_servers: dict[str, RadiusServer] = field(default_factory=dict)
+    radius_groups: dict[str, RadiusGroup] = field(default_factory=dict)
+    authorization_network: dict[str, MethodList] = field(default_factory=dict)
+    accounting_network: dict[str, MethodList] = field(default_factory=dict)
+    # `aaa accounting update [newinfo] [periodic N]`: the interval, and whether `newinfo` was typed.
+    accounting_periodic_minutes: int | None = None
+    accounting_update_newinfo: bool = False
+    # `radius-server dead-criteria [time S] [tries N]` as (time, tries), and which parts were typed
+    # (an omitted part is IOS's computed value, which stands as DEAD_CRITERIA_TIME / _TRIES).
+    radius_dead_criteria: tuple[int, int] | None = None
+    radius_dead_criteria_typed: tuple[bool, bool] = (True, True)
+    radius_deadtime: int | None = None
+    radius_timeout: int | None = None
+    radius_retransmit: int | None = None
     layout: list[tuple[str, object]] = field(default_factory=list)
 
     # ---- layout ----
@@ -415,7 +495,77 @@ class RunningConfig:
         self.dynamic_author = None
         self._unplace(DYNAMIC_AUTHOR, None)
 
+    def set_accounting_update(self, periodic: int | None, newinfo: bool, append: bool = False) -> None:
+        self.accounting_periodic_minutes, self.accounting_update_newinfo = periodic, newinfo
+        self._place(ACCOUNTING_UPDATE, None, append)
+
+    def clear_accounting_update(self) -> None:
+        self.accounting_periodic_minutes, self.accounting_update_newinfo = None, False
+        self._unplace(ACCOUNTING_UPDATE, None)
+
+    _RADIUS_GLOBAL_ATTRS = {RADIUS_DEADTIME: "radius_deadtime", RADIUS_TIMEOUT_LINE: "radius_timeout",
+                            RADIUS_RETRANSMIT_LINE: "radius_retransmit"}
+
+    def set_radius_global(self, kind: str, value: int | None, append: bool = False) -> None:
+        """Set `radius-server deadtime|timeout|retransmit` (RADIUS_DEADTIME ...); None removes it."""
+        setattr(self, self._RADIUS_GLOBAL_ATTRS[kind], value)
+        if value is None:
+            self._unplace(kind, None)
+        else:
+            self._place(kind, None, append)
+
+    def set_radius_dead_criteria(self, time: int | None, tries: int | None, append: bool = False) -> None:
+        """`radius-server dead-criteria [time S] [tries N]`; an omitted part takes the stand-in."""
+        self.radius_dead_criteria = (DEAD_CRITERIA_TIME if time is None else time,
+                                     DEAD_CRITERIA_TRIES if tries is None else tries)
+        self.radius_dead_criteria_typed = (time is not None, tries is not None)
+        self._place(RADIUS_DEAD_CRITERIA, None, append)
+
+    def clear_radius_dead_criteria(self) -> None:
+        self.radius_dead_criteria, self.radius_dead_criteria_typed = None, (True, True)
+        self._unplace(RADIUS_DEAD_CRITERIA, None)
+
+    def radius_server_timeout(self, server: RadiusServer) -> int:
+        """A server's timeout: its own, else `radius-server timeout`, else IOS's 5 seconds."""
+        return next(v for v in (server.timeout, self.radius_timeout, RADIUS_TIMEOUT) if v is not None)
+
+    def radius_server_retransmit(self, server: RadiusServer) -> int:
+        """A server's retransmit count: its own, else `radius-server retransmit`, else IOS's 3."""
+        return next(v for v in (server.retransmit, self.radius_retransmit, RADIUS_RETRANSMIT)
+                    if v is not None)
+
     # ---- named objects ----
+    def add_radius_server(self, server: RadiusServer, append: bool = False) -> RadiusServer:
+        self.radius_servers[server.name] = server
+        self._place(RADIUS_SERVER, server.name, append)
+        return server
+
+    def remove_radius_server(self, name: str) -> None:
+        self.radius_servers.pop(name, None)
+        self._unplace(RADIUS_SERVER, name)
+
+    def add_radius_group(self, group: RadiusGroup, append: bool = False) -> RadiusGroup:
+        self.radius_groups[group.name] = group
+        self._place(RADIUS_GROUP, group.name, append)
+        return group
+
+    def remove_radius_group(self, name: str) -> None:
+        self.radius_groups.pop(name, None)
+        self._unplace(RADIUS_GROUP, name)
+
+    def set_method_list(self, kind: str, mlist: MethodList, append: bool = False) -> MethodList:
+        """Add or replace an AUTHORIZATION_NETWORK or ACCOUNTING_NETWORK method list."""
+        self._method_lists(kind)[mlist.name] = mlist
+        self._place(kind, mlist.name, append)
+        return mlist
+
+    def remove_method_list(self, kind: str, name: str) -> None:
+        self._method_lists(kind).pop(name, None)
+        self._unplace(kind, name)
+
+    def _method_lists(self, kind: str) -> dict[str, MethodList]:
+        return self.authorization_network if kind == AUTHORIZATION_NETWORK else self.accounting_network
+
     def add_access_list(self, acl: AccessList, append: bool = False) -> AccessList:
         self.access_lists[acl.name] = acl
         self._place(ACL, acl.name, append)
@@ -476,6 +626,12 @@ class RunningConfig:
             elif kind == IKEV2_PROFILE:
                 for line in self.ikev2_profiles[name].other_lines:
                     seen["crypto ikev2 profile: " + command_key(line)] = None
+            elif kind == RADIUS_SERVER:
+                for line in self.radius_servers[name].other_lines:
+                    seen["radius server: " + command_key(line)] = None
+            elif kind == RADIUS_GROUP:
+                for line in self.radius_groups[name].other_lines:
+                    seen["aaa group server radius: " + command_key(line)] = None
             elif kind == POLICY_MAP:
                 for cls in self.policy_maps[name].classes:
                     for line in cls.other_lines:
@@ -497,6 +653,43 @@ class RunningConfig:
         """ACLs that are named but not defined: IOS accepts them (a filter that permits all, a
         match that never matches); the device warns."""
         return [(name, who) for name, who in self.acl_references() if name not in self.access_lists]
+
+    def aaa_references(self) -> list[tuple[str, str, str]]:
+        """(kind, name, who names it) for every RADIUS server a group names, every server group a
+        method list names (but the built-in `radius`, `tacacs+`, `ldap`) and every method list an
+        IKEv2 profile names; kind is RADIUS_SERVER, RADIUS_GROUP or a method list's kind."""
+        refs = [(RADIUS_SERVER, s, f"aaa group server radius {g.name}")
+                for g in self.radius_groups.values() for s in g.servers]
+        for kind, lists in ((AUTHORIZATION_NETWORK, self.authorization_network),
+                            (ACCOUNTING_NETWORK, self.accounting_network)):
+            refs += [(RADIUS_GROUP, g, f"{kind} {m.name}") for m in lists.values() for g in m.groups
+                     if g not in BUILTIN_GROUPS]
+        for p in self.ikev2_profiles.values():
+            if p.aaa_authorization_psk is not None:
+                refs.append((AUTHORIZATION_NETWORK, p.aaa_authorization_psk[0],
+                             f"crypto ikev2 profile {p.name}"))
+            if p.aaa_accounting_psk is not None:
+                refs.append((ACCOUNTING_NETWORK, p.aaa_accounting_psk, f"crypto ikev2 profile {p.name}"))
+        return refs
+
+    def undefined_aaa_references(self) -> list[tuple[str, str, str]]:
+        """The aaa_references whose target is not configured. IOS accepts each of them silently
+        (a group's `server name` of no server, a method list's group of no group, a profile's list
+        that is not defined: the request then fails, or falls to the next method, when it is made);
+        the device warns. A server group or method list kept verbatim (`aaa group server radius` is
+        always modeled, `aaa group server tacacs+` is kept; `aaa authorization network X local group G`
+        is kept) counts as configured."""
+        kept = set()
+        for block in self.unmodeled_blocks():
+            words = block.lines[0].split()
+            if words[:3] == ["aaa", "group", "server"] and len(words) > 4:   # tacacs+, ldap groups
+                kept.add(f"{RADIUS_GROUP} {words[4]}")
+            kept.add(" ".join(words[:4]))
+        defined = {RADIUS_SERVER: self.radius_servers, RADIUS_GROUP: self.radius_groups,
+                   AUTHORIZATION_NETWORK: self.authorization_network,
+                   ACCOUNTING_NETWORK: self.accounting_network}
+        return [(kind, name, who) for kind, name, who in self.aaa_references()
+                if name not in defined[kind] and f"{kind} {name}" not in kept]
 
     def class_map_users(self, cmap_name: str) -> list[str]:
         """Class-maps and policy-maps that name class-map `cmap_name` directly."""

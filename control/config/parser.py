@@ -34,7 +34,8 @@ class ConfigErrors(ControlError):
 @dataclass
 class ParseResult:
     """A parsed config: its model, every error (lines skipped in lenient mode), the commands kept
-    but not modeled (each once), and warnings (ACLs named but not defined, which IOS accepts)."""
+    but not modeled (each once), and warnings (what IOS accepts named but not defined: ACLs,
+    templates, RADIUS servers, server groups and method lists)."""
     config: M.RunningConfig
     errors: list[ConfigError] = field(default_factory=list)
     unmodeled: list[str] = field(default_factory=list)

@@ -156,8 +156,33 @@ def template_lines(vt: M.VirtualTemplate) -> list[str]:
     return [f"interface {vt.name} type tunnel"] + [" " + line for line in body]
 
 
+# Profile lines IOS prints after its `aaa ...` lines (the rest come before them).
+_PROFILE_AFTER_AAA = ("virtual-template", "mode", "shutdown", "ivrf", "redirect", "reconnect")
+
+
 def ikev2_profile_lines(profile: M.Ikev2Profile) -> list[str]:
-    body = list(profile.other_lines)
+    """IOS's order: match, identity, authentication, keyring, dpd ... then the aaa lines
+    (authorization group, authorization user, accounting), then virtual-template. The kept lines keep their order;
+    the modeled aaa lines go among them where IOS prints them."""
+    kept = list(profile.other_lines)
+
+    def end() -> int:
+        return next((i for i, line in enumerate(kept) if line.split()[0] in _PROFILE_AFTER_AAA), len(kept))
+
+    def after_last(prefix: str) -> int | None:
+        return max((i + 1 for i, line in enumerate(kept[:end()]) if line.startswith(prefix)), default=None)
+
+    if profile.aaa_authorization_psk is not None:
+        mlist, name = profile.aaa_authorization_psk
+        later = next((i for i, line in enumerate(kept[:end()])
+                      if line.startswith(("aaa authorization user", "aaa accounting"))), None)
+        at = next(i for i in (after_last("aaa authorization group"), later, end()) if i is not None)
+        kept.insert(at, f"aaa authorization group psk list {mlist}" + (f" {name}" if name else ""))
+    if profile.aaa_accounting_psk is not None:
+        at = next(i for i in (after_last("aaa accounting"), after_last("aaa authorization"), end())
+                  if i is not None)
+        kept.insert(at, f"aaa accounting psk {profile.aaa_accounting_psk}")
+    body = kept
     if profile.virtual_template is not None:
         body.append(f"virtual-template {profile.virtual_template}")
     return [f"crypto ikev2 profile {profile.name}"] + [" " + line for line in body]
@@ -191,6 +216,62 @@ def dynamic_author_lines(da: M.DynamicAuthor) -> list[str]:
     return lines
 
 
+# ---- RADIUS servers, server groups, method lists --------------------------------------------------
+
+def radius_server_lines(server: M.RadiusServer) -> list[str]:
+    """IOS's order: address (with both ports, which IOS prints even when defaulted), timeout,
+    retransmit, the kept lines (automate-tester ...), key."""
+    body = []
+    if server.address is not None:
+        body.append(f"address ipv4 {server.address} auth-port {server.auth_port} acct-port {server.acct_port}")
+    if server.timeout is not None:
+        body.append(f"timeout {server.timeout}")
+    if server.retransmit is not None:
+        body.append(f"retransmit {server.retransmit}")
+    body += server.other_lines
+    if server.key is not None:
+        body.append(f"key {_secret(server.key)}")
+    return [f"radius server {server.name}"] + [" " + line for line in body]
+
+
+def radius_group_lines(group: M.RadiusGroup) -> list[str]:
+    """`server name` lines, deadtime, then the kept lines (`ip radius source-interface` ...)."""
+    body = [f"server name {name}" for name in group.servers]
+    if group.deadtime is not None:
+        body.append(f"deadtime {group.deadtime}")
+    body += group.other_lines
+    return [f"aaa group server radius {group.name}"] + [" " + line for line in body]
+
+
+def method_list_line(kind: str, mlist: M.MethodList) -> str:
+    words = [kind, mlist.name] + ([mlist.record] if mlist.record else [])
+    for group in mlist.groups:
+        words += ["group", group]
+    if mlist.local:
+        words.append("local")
+    return " ".join(words)
+
+
+def accounting_update_line(config: M.RunningConfig) -> str:
+    words = ["aaa accounting update"] + (["newinfo"] if config.accounting_update_newinfo else [])
+    if config.accounting_periodic_minutes is not None:
+        words += ["periodic", str(config.accounting_periodic_minutes)]
+    return " ".join(words)
+
+
+def radius_global_line(config: M.RunningConfig, kind: str) -> str:
+    if kind == M.RADIUS_DEAD_CRITERIA:
+        words = [kind]
+        for part, typed, value in zip(("time", "tries"), config.radius_dead_criteria_typed,
+                                      config.radius_dead_criteria):
+            if typed:
+                words += [part, str(value)]
+        return " ".join(words)
+    value = {M.RADIUS_DEADTIME: config.radius_deadtime, M.RADIUS_TIMEOUT_LINE: config.radius_timeout,
+             M.RADIUS_RETRANSMIT_LINE: config.radius_retransmit}[kind]
+    return f"{kind} {value}"
+
+
 # ---- the whole configuration -------------------------------------------------------------------
 
 def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
@@ -210,6 +291,18 @@ def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
         return template_lines(config.virtual_templates[name])
     if kind == M.IKEV2_PROFILE:
         return ikev2_profile_lines(config.ikev2_profiles[name])
+    if kind == M.RADIUS_SERVER:
+        return radius_server_lines(config.radius_servers[name])
+    if kind == M.RADIUS_GROUP:
+        return radius_group_lines(config.radius_groups[name])
+    if kind == M.AUTHORIZATION_NETWORK:
+        return [method_list_line(kind, config.authorization_network[name])]
+    if kind == M.ACCOUNTING_NETWORK:
+        return [method_list_line(kind, config.accounting_network[name])]
+    if kind == M.ACCOUNTING_UPDATE:
+        return [accounting_update_line(config)]
+    if kind in M.RADIUS_GLOBALS:
+        return [radius_global_line(config, kind)]
     return list(name.lines)
 
 
@@ -218,13 +311,21 @@ def _section(kind: str, name) -> str:
     block."""
     if kind == M.UNMODELED:
         words = name.lines[0].split()
-        return words[0].split("-")[0] if words[0] not in ("interface", "crypto") else " ".join(words[:2])
+        if words[0] in ("interface", "crypto") or words[:2] in (["aaa", "group"], ["radius", "server"]):
+            return " ".join(words[:2])
+        return words[0].split("-")[0]
+    if kind in (M.AUTHORIZATION_NETWORK, M.ACCOUNTING_NETWORK, M.ACCOUNTING_UPDATE):
+        return "aaa"
+    if kind in M.RADIUS_GLOBALS:
+        return "radius"
+    if kind == M.RADIUS_GROUP:
+        return "aaa group"
     return kind
 
 
 def _stands_alone(section: str) -> bool:
     return section.startswith(("interface", "crypto", "ikev2", "line", "router", "vrf", "ip vrf",
-                               "dynamic-author", "control-plane", "banner"))
+                               "dynamic-author", "control-plane", "banner", "aaa group", "radius server"))
 
 
 def running_config_body(config: M.RunningConfig) -> str:

@@ -1,5 +1,7 @@
 """AAA: `aaa server radius dynamic-author` (the CoA server: clients, keys, port, auth-type, ignore,
-require) and `crypto ikev2 profile`, whose `virtual-template` names the template sessions clone."""
+require) and `crypto ikev2 profile`, whose `virtual-template` names the template sessions clone and
+whose `aaa authorization group psk list` and `aaa accounting psk` name method lists (radius.py); its
+other `aaa ...` lines (`aaa authorization group cert ...`, `aaa authorization user ...`) are kept."""
 from __future__ import annotations
 
 from ...grammar.engine import CommandSet
@@ -18,7 +20,9 @@ _HELP = {
     "client": "Specify a RADIUS client", "server-key": "Specify a RADIUS client server-key",
     "port": "Specify port on which local radius server listens",
     "auth-type": "Specify the server authorization type", "ignore": "Ignore options",
-    "require": "Require options",
+    "require": "Require options", "authorization": "AAA authorization parameters",
+    "accounting": "AAA accounting parameters", "group": "AAA group authorization",
+    "psk": "AAA psk method", "list": "AAA method list",
 }
 
 
@@ -75,6 +79,48 @@ def _virtual_template(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ctx.touch("ikev2_profiles", profile.name)
 
 
+def _authorization_psk(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    """`aaa authorization group psk list LIST [NAME]`: the method list, and the user name to
+    authorize (IOS's default: the peer's identity; `local` is kept as the name it is typed as);
+    `no` with or without the names removes it. IOS's `name-mangler M` and `password P` forms are
+    declined, so kept verbatim with the profile's other lines."""
+    profile: M.Ikev2Profile = mode.obj
+    cur = ctx.rest(line, args)
+    if "no" in args:
+        profile.aaa_authorization_psk = None
+    else:
+        mlist = cur.take("method list name")
+        name = None if cur.done() else cur.take("user name")
+        if not cur.done():
+            profile.aaa_authorization_psk = None
+            ctx.touch("ikev2_profiles", profile.name)
+            return False
+        profile.aaa_authorization_psk = (str(mlist), None if name is None else str(name))
+        ctx.ref(("aaa", M.AUTHORIZATION_NETWORK, str(mlist), f"crypto ikev2 profile {profile.name}"), mlist)
+    ctx.touch("ikev2_profiles", profile.name)
+    return None
+
+
+def _accounting_psk(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    """`aaa accounting psk LIST`."""
+    profile: M.Ikev2Profile = mode.obj
+    cur = ctx.rest(line, args)
+    if "no" in args:
+        profile.aaa_accounting_psk = None
+    else:
+        mlist = cur.take("method list name")
+        cur.finish()
+        profile.aaa_accounting_psk = str(mlist)
+        ctx.ref(("aaa", M.ACCOUNTING_NETWORK, str(mlist), f"crypto ikev2 profile {profile.name}"), mlist)
+    ctx.touch("ikev2_profiles", profile.name)
+
+
+def _profile_aaa(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    # The profile's other aaa lines, which global `aaa ...` would otherwise take at a terminal
+    # (a global aaa line typed here still falls back to global mode, as on IOS).
+    keep_profile_line(ctx, mode, line)
+
+
 def keep_profile_line(ctx: Context, mode: Mode, line: Line) -> None:
     """A profile line the device does not model (`match identity`, `authentication`): kept as typed."""
     profile: M.Ikev2Profile = mode.obj
@@ -84,6 +130,10 @@ def keep_profile_line(ctx: Context, mode: Mode, line: Line) -> None:
 
 IKEV2_PROFILE = mode_table()
 IKEV2_PROFILE.add("[no] virtual-template WORD...:rest", _virtual_template, _HELP)
+IKEV2_PROFILE.add("[no] aaa authorization group psk list WORD...:rest", _authorization_psk, _HELP)
+IKEV2_PROFILE.add("[no] aaa accounting psk WORD...:rest", _accounting_psk, _HELP)
+IKEV2_PROFILE.add("[no] aaa authorization (group | user) WORD...:rest", _profile_aaa, _HELP)
+IKEV2_PROFILE.add("[no] aaa accounting (psk | cert | eap) WORD...:rest", _profile_aaa, _HELP)
 
 
 # ---- aaa server radius dynamic-author mode ----

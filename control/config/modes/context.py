@@ -50,19 +50,21 @@ class Line:
 class Changes:
     """What a run of `configure terminal` lines touched, for the device to re-push: names of ACLs,
     class-maps, policy-maps and ikev2 profiles, template numbers, and the entries each ACL had
-    before its first change (to carry ACE counters by sequence number)."""
+    before its first change (to carry ACE counters by sequence number); `aaa`: a RADIUS server,
+    server group, method list or `radius-server`/`aaa accounting update` line changed."""
     acls: set[str] = field(default_factory=set)
     class_maps: set[str] = field(default_factory=set)
     policy_maps: set[str] = field(default_factory=set)
     templates: set[int] = field(default_factory=set)
     ikev2_profiles: set[str] = field(default_factory=set)
     dynamic_author: bool = False
+    aaa: bool = False
     hostname: bool = False
     old_acl_entries: dict[str, list[M.AclEntry]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.acls or self.class_maps or self.policy_maps or self.templates
-                    or self.ikev2_profiles or self.dynamic_author or self.hostname)
+                    or self.ikev2_profiles or self.dynamic_author or self.aaa or self.hostname)
 
 
 Handler = Callable[["Context", Mode, Line, dict], "bool | None"]

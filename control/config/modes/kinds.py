@@ -15,6 +15,8 @@ class ModeKind(Enum):
     TEMPLATE = "config-if"
     IKEV2_PROFILE = "config-ikev2-profile"
     DYNAMIC_AUTHOR = "config-locsvr-da-radius"
+    RADIUS_SERVER = "config-radius-server"
+    RADIUS_GROUP = "config-sg-radius"
     # A block the device keeps verbatim (`interface GigabitEthernet1`, `line vty 0 4` ...): its prompt
     # depends on the block, so the mode carries it (an Enum value must be unique).
     BLOCK = "block"
@@ -28,4 +30,5 @@ class ModeKind(Enum):
     @property
     def keeps_lines(self) -> bool:
         """Whether the mode keeps lines it does not model (an interface's `ip mtu`), verbatim."""
-        return self in (ModeKind.TEMPLATE, ModeKind.IKEV2_PROFILE, ModeKind.BLOCK, ModeKind.SKIP)
+        return self in (ModeKind.TEMPLATE, ModeKind.IKEV2_PROFILE, ModeKind.RADIUS_SERVER,
+                        ModeKind.RADIUS_GROUP, ModeKind.BLOCK, ModeKind.SKIP)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...errors import ExecError
 from ...grammar.engine import CommandSet
 from ..syntax import Bad, tokenize
-from . import aaa, acl, interfaces, mqc, top
+from . import aaa, acl, interfaces, mqc, radius, top
 from .context import Context, Line, Mode, mode_table
 from .kinds import ModeKind
 
@@ -22,7 +22,7 @@ HEADER_PREFIXES = ("Building configuration", "Current configuration")
 def _global_table() -> CommandSet:
     table = mode_table()
     for register in (acl.register_global, mqc.register_global, interfaces.register_global,
-                     aaa.register_global, top.register_global):
+                     aaa.register_global, radius.register_global, top.register_global):
         register(table)
     return table
 
@@ -38,6 +38,8 @@ TABLES: dict[ModeKind, CommandSet] = {
     ModeKind.TEMPLATE: interfaces.TABLE,
     ModeKind.IKEV2_PROFILE: aaa.IKEV2_PROFILE,
     ModeKind.DYNAMIC_AUTHOR: aaa.DYNAMIC_AUTHOR,
+    ModeKind.RADIUS_SERVER: radius.RADIUS_SERVER,
+    ModeKind.RADIUS_GROUP: radius.RADIUS_GROUP,
     ModeKind.BLOCK: top.BLOCK,
     ModeKind.SKIP: top.SKIP,
 }
@@ -45,6 +47,8 @@ TABLES: dict[ModeKind, CommandSet] = {
 KEEPERS = {
     ModeKind.TEMPLATE: interfaces.keep_line,
     ModeKind.IKEV2_PROFILE: aaa.keep_profile_line,
+    ModeKind.RADIUS_SERVER: radius.keep_server_line,
+    ModeKind.RADIUS_GROUP: radius.keep_group_line,
     ModeKind.BLOCK: top.keep_block_line,
     ModeKind.SKIP: top.skip_line,
 }

@@ -1,6 +1,11 @@
 """References between objects: how deep class-maps and policy-maps nest, and, after a whole file,
 the references a file may make before their target (a class-map used by a policy-map, a child
-policy, a template's policy), each bad one reported at the line that made it."""
+policy, a template's policy), each bad one reported at the line that made it.
+
+References IOS accepts dangling are warnings rather than errors: an ACL a class-map or template
+names, a template a profile names, and the AAA ones (a group's `server name`, a method list's
+`group`, a profile's method list: IOS takes them silently, and the request fails, or goes to the
+next method, when it is made)."""
 from __future__ import annotations
 
 from ...errors import ConfigError
@@ -100,5 +105,13 @@ def resolve(ctx: Context) -> tuple[list[ConfigError], list[ConfigError]]:
         if n is not None and n not in cfg.virtual_templates and ("profile-vt", profile.name) in ctx.refs:
             warnings.append(at(("profile-vt", profile.name),
                                f"interface Virtual-Template{n} is not defined"))
+    what = {M.RADIUS_SERVER: "radius server", M.RADIUS_GROUP: "aaa group server radius",
+            M.AUTHORIZATION_NETWORK: "method list aaa authorization network",
+            M.ACCOUNTING_NETWORK: "method list aaa accounting network"}
+    for kind, name, who in cfg.undefined_aaa_references():
+        key = ("aaa", kind, name, who)
+        if key in ctx.refs:
+            warnings.append(at(key, f"{what[kind]} '{name}' is not defined ({who} names it)"))
     errors.sort(key=lambda e: e.line)
+    warnings.sort(key=lambda e: e.line)
     return errors, warnings

@@ -35,8 +35,8 @@ BLOCK_PROMPTS = {
     "crypto ikev2 keyring": "config-ikev2-keyring", "crypto ikev2 proposal": "config-ikev2-proposal",
     "crypto ikev2 policy": "config-ikev2-policy", "crypto ipsec transform-set": "cfg-crypto-trans",
     "crypto ipsec profile": "ipsec-profile", "crypto pki trustpoint": "ca-trustpoint",
-    "ip vrf": "config-vrf", "vrf definition": "config-vrf", "radius server": "config-radius-server",
-    "aaa group": "config-sg-radius", "control-plane": "config-cp", "redundancy": "config-red",
+    "ip vrf": "config-vrf", "vrf definition": "config-vrf", "aaa group": "config-sg-radius",
+    "control-plane": "config-cp", "redundancy": "config-red",
 }
 
 _HELP = {
