@@ -317,7 +317,8 @@ def test_the_default_config_loads_its_radius_parts_and_round_trips():
     assert cfg.radius_servers["ISE-1"].key.plain == type7.decode("094F4108541612111909106779747A67")
     assert cfg.radius_groups["ISE"].servers == ["ISE-1"]
     assert cfg.authorization_network["FLEX-AUTHZ"].groups == ["ISE"]
-    assert cfg.ikev2_profiles["FLEX-PROFILE"].aaa_authorization_psk == ("FLEX-AUTHZ", "FLEX-AUTHOR")
+    # the embedded profile asks for no AAA at session start (default.cfg says how to turn it on)
+    assert cfg.ikev2_profiles["FLEX-PROFILE"].aaa_authorization_psk is None
     text = render_running_config(cfg)
     assert ("aaa new-model\n!\naaa group server radius ISE\n server name ISE-1\n!\n"
             "aaa authentication login default local\naaa authorization network FLEX-AUTHZ group ISE\n"

@@ -47,7 +47,56 @@ def test_coa_examples_pass_over_udp(name):
 def test_qfp_regress_examples_passes_and_writes_junit(tmp_path, capsys):
     assert cli.main(["regress", str(EXAMPLES), "--junit", str(tmp_path / "j.xml")]) == 0
     suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
-    assert suite.get("tests") == "5" and suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert suite.get("tests") == "6" and suite.get("failures") == "0" and suite.get("errors") == "0"
+
+
+RADIUS_EXAMPLE = EXAMPLES / f"radius-authorize-account{regress.SUFFIX}"
+
+
+def test_radius_example_passes_against_freeradius():
+    from qfp_model.tools import freeradius
+    try:
+        freeradius.binary()
+    except freeradius.FreeRadiusMissing as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{exc}; .ci/run installs it")
+        pytest.skip(str(exc))
+    result = regress.run_case(RADIUS_EXAMPLE)
+    assert result.passed, result.message
+    assert result.notes == []          # FreeRADIUS itself, so nothing to say
+
+
+def test_radius_example_without_freeradius_runs_on_the_builtin_server_and_says_so(monkeypatch):
+    from qfp_model.tools import freeradius
+
+    def missing():
+        raise freeradius.FreeRadiusMissing("FreeRADIUS is not installed (Debian: apt-get install freeradius)")
+    monkeypatch.setattr(freeradius, "binary", missing)
+    result = regress.run_case(RADIUS_EXAMPLE)
+    assert result.passed, result.message
+    assert "built-in RADIUS server" in result.line()
+
+
+def test_radius_case_expectations_fail_with_their_difference(tmp_path):
+    case = RADIUS_EXAMPLE.read_text().replace('expect = "refused"', 'expect = "up"')
+    (tmp_path / "radius-hub.cfg").write_text((EXAMPLES / "radius-hub.cfg").read_text())
+    path = tmp_path / f"x{regress.SUFFIX}"
+    path.write_text(case)
+    result = regress.run_case(path)
+    assert not result.passed and not result.error
+    assert "session 2: expected up, actual refused (Access-Reject for stolen.example.net" in result.message
+    path.write_text(RADIUS_EXAMPLE.read_text().replace("input_packets = 1010", "input_packets = 1011"))
+    result = regress.run_case(path)
+    assert "Vi1 Stop input_packets: expected 1011, actual 1010" in result.message
+
+
+def test_radius_table_is_checked(tmp_path):
+    path = tmp_path / f"x{regress.SUFFIX}"
+    path.write_text('[radius]\nusers = { a = { avpairs = "not-a-list" } }\n')
+    result = regress.run_case(path)
+    assert result.error and "takes avpairs (a list of text)" in result.message
+    path.write_text('[radius]\nsecret = "k"\n')      # the embedded config's ISE-1 is pointed at it
+    assert regress.run_case(path).passed
 
 
 def test_failing_case_shows_its_first_difference(tmp_path, capsys):

@@ -14,15 +14,14 @@ import time
 
 import pytest
 
+from coa_helpers import KEY
+from fastpaths import native_fastpath_class
 from qfp_model.control.errors import ControlError
 from qfp_model.control.headend import Headend
-from qfp_model.control.io.loop import BackgroundLoop
+from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from qfp_model.qfp.tables import Direction
 from qfp_model.tools import freeradius
 from qfp_model.tools.freeradius import FreeRadius, Reply
-
-from .coa_helpers import KEY
-from .fastpaths import native_fastpath_class
 
 SECRET = "radkey"
 IN_CI = os.environ.get("CI") == "true"
@@ -57,7 +56,7 @@ def configure(headend: Headend, lines: list[str]) -> None:
 
 def aaa_lines(servers: list[tuple[str, int, int]], *, deadtime: int | None = None,
               periodic: int | None = None, extra: list[str] = ()) -> list[str]:
-    lines = []
+    lines = ["no radius server ISE-1"]     # the embedded config's, which nothing here answers for
     for n, (host, auth, acct) in enumerate(servers, 1):
         lines += [f"radius server R{n}", f" address ipv4 {host} auth-port {auth} acct-port {acct}",
                   f" key {SECRET}", " timeout 1", " retransmit 1"]
@@ -82,7 +81,7 @@ def headend(server):
     h.close()
 
 
-def up(headend: Headend, n: int, identity: str) -> str:
+def up(headend, n: int, identity: str) -> str:
     return headend.execute(f"sim session up remote 77.1.1.{n} local 77.1.1.254 identity {identity}")
 
 
@@ -194,19 +193,20 @@ def test_the_whole_loop_authorize_account_coa_by_radclient_account_again(headend
         pytest.skip("radclient is not installed")
     loop = BackgroundLoop().start()
     listener = loop.run(headend.start_coa_listener("127.0.0.1", 0))
+    served = LoopTarget(headend, loop)      # as `qfp run` drives it: commands awaited on the loop
     try:
-        assert loop.call(up, headend, 7, "spoke2").startswith("Virtual-Access1 up")
+        assert up(served, 7, "spoke2").startswith("Virtual-Access1 up")
         [start] = records_for(server, headend.device.session("Vi1").audit_session_id, "Start")
         audit = start["Cisco-AVPair"].split("audit-session-id=", 1)[1].split("|")[0]
-        loop.call(headend.execute, "sim traffic interface Vi1 input size 100 rate 100000 packets 50")
+        served.execute("sim traffic interface Vi1 input size 100 rate 100000 packets 50")
         request = f'Cisco-AVPair = "audit-session-id={audit}",\nCisco-AVPair = "ip:sub-qos-policy-in=2M"\n'
         done = subprocess.run([radclient, "-x", "-t", "1", "-r", "1", f"127.0.0.1:{listener.address[1]}",
                                "coa", KEY], input=request, capture_output=True, text=True, timeout=30)
         assert "CoA-ACK" in done.stdout, done.stdout + done.stderr
         session = headend.device.session("Vi1")
         assert session.aaa.policy_in == "2M"
-        loop.call(headend.execute, "sim traffic interface Vi1 input size 100 rate 100000 packets 70")
-        loop.call(headend.execute, "sim session down Vi1")
+        served.execute("sim traffic interface Vi1 input size 100 rate 100000 packets 70")
+        served.execute("sim session down Vi1")
     finally:
         loop.run(listener.close())
         loop.stop()
@@ -287,3 +287,41 @@ def test_a_thousand_sessions_load_concurrently_against_the_server(headend, serve
               and r.get("NAS-IP-Address") == "77.1.1.254" and r.get("Calling-Station-Id", "").startswith("198.18.")]
     assert len(starts) >= 1000
     print(f"1000 sessions authorized and up in {elapsed:.2f} s ({1000 / elapsed:,.0f}/s)")
+
+
+# ---- show and debug ----
+
+def test_show_aaa_servers_counts_what_was_sent_and_answered(headend, server):
+    up(headend, 12, "spoke1")
+    with pytest.raises(ControlError):
+        up(headend, 13, "blocked")
+    assert headend.aaa.flush(5)
+    [row] = headend.show_data("show aaa servers")
+    assert (row["host"], row["auth_port"], row["acct_port"]) == ("127.0.0.1", server.auth_port, server.acct_port)
+    assert row["state"]["current"] == "UP" and row["dead"]["count"] == 0
+    author, account = row["author"], row["account"]
+    assert (author["request"], author["accept"], author["reject"], author["timeouts"]) == (2, 1, 1, 0)
+    assert (account["request_start"], account["response_start"]) == (1, 1)
+    text = headend.execute("show aaa servers")
+    assert (f"RADIUS: id 1, priority 1, host 127.0.0.1, auth-port {server.auth_port}, "
+            f"acct-port {server.acct_port}") in text
+    assert "     Author: request 2, timeouts 0, failover 0, retransmission 0" in text
+    assert "             Response: accept 1, reject 1, challenge 0" in text
+    headend.execute("clear aaa counters servers all")
+    assert headend.show_data("show aaa servers")[0]["author"]["request"] == 0
+    sessions = headend.show_data("show aaa sessions")
+    assert [(s["session_id"], s["username"], s["ip"]) for s in sessions] == [(1, "spoke1", "10.0.0.1")]
+    assert "Total sessions since last reload: 1" in headend.execute("show aaa sessions")
+
+
+def test_debug_radius_traces_the_access_request_and_its_accept(headend, server):
+    headend.execute("debug radius")
+    up(headend, 14, "spoke1")
+    lines = [line.split(": ", 1)[1] if line.startswith("*") else line for line in headend.device.logbuf]
+    sent = next(n for n, line in enumerate(lines) if " Send Access-Request to 127.0.0.1:" in line)
+    assert lines[sent + 1].startswith("RADIUS: authenticator ")
+    body = lines[sent + 2:sent + 12]
+    assert 'RADIUS: User-Name [1] 8 "spoke1"' in body and "RADIUS: User-Password [2] 18 *" in body
+    assert 'RADIUS: Calling-Station-Id [31] 11 "77.1.1.14"' in body
+    assert any(line.startswith("RADIUS: Received from id ") and "Access-Accept" in line for line in lines)
+    assert 'RADIUS: Cisco AVpair [1] 25 "ip:sub-qos-policy-in=2M"' in lines

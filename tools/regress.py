@@ -9,6 +9,15 @@ A case file (see examples/ for real ones):
     [[sessions]]                       # sim session up's arguments; session n is Virtual-Accessn,
     remote = "77.1.1.1"                # inside address 10.0.0.n
     local = "77.1.1.2"
+    identity = "spoke1"                # who it authorizes as, where its profile asks RADIUS;
+    expect = "up"                      # or "refused" (Access-Reject, an unusable Accept)
+
+    [radius]                           # the RADIUS server the sessions are authorized and accounted
+    secret = "testing123"              # against: a private FreeRADIUS the runner starts (or, without
+    [radius.users.spoke1]              # FreeRADIUS, the built-in server, and the result says so);
+    avpairs = ["ip:sub-qos-policy-in=2M"]   # every `radius server` of the config is pointed at it
+    [radius.users.blocked]
+    reject = true
 
     [[steps]]                          # in order; each step has one of these keys:
     coa = { session = "Virtual-Access1", avpairs = ["ip:sub-qos-policy-in=aaa-pol"],
@@ -29,6 +38,11 @@ A case file (see examples/ for real ones):
     #   show = "show ...", contains = ["line", ...], lacks = ["line", ...]
     #                                  lines of a show command's text (whole lines, stripped)
     #   exec = "clear counters"        any exec command
+    #   accounting = { session = "Vi1", status = "Stop", input_octets = 1000, terminate_cause = "User-Request" }
+    #                                  the last accounting record the [radius] server received for
+    #                                  the session with that Acct-Status-Type: any of input_octets,
+    #                                  output_octets, input_packets, output_packets, session_time,
+    #                                  terminate_cause, user_name (the session may be down by then)
 
 An expected number is N (exact), [N, TOL] with TOL a count or a percentage string ("2%"), or
 { value = N, tolerance = TOL }. A case stops at its first failing step and reports that difference
@@ -47,19 +61,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qfp_model.control import config as cfg
+from qfp_model.control.aaa.session_aaa import SessionRefused
 from qfp_model.control.config import syntax as S
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
+from qfp_model.control.core.sessions import canonical_virtual_access
 from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
 from qfp_model.control.errors import ControlError
-from qfp_model.control.exec.sim import session_up_from_args
+from qfp_model.control.exec.sim import bring_up, run_now
 from qfp_model.control.files import read_text
 from qfp_model.control.headend import Headend
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
+from . import freeradius
+from .builtin_radius import BuiltinRadius
 from .coa_client import CoaEndpoint, error_cause_number
 from .exit_status import FAILED, OK, USAGE
+from .freeradius import FreeRadius, Reply
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,7 +92,15 @@ COUNTERS = ("packets", "bytes", "drop_packets", "drop_bytes")
 COLOURS = ("conformed", "exceeded", "violated")
 # Steps whose body is text (or either); the others' bodies are tables.
 TEXT_STEPS = {"show": str, "exec": str, "replay": (str, dict)}
-STEP_KINDS = ("coa", "disconnect", "traffic", "replay", "result", "class", "ace", "policy", "show", "exec")
+STEP_KINDS = ("coa", "disconnect", "traffic", "replay", "result", "class", "ace", "policy", "show", "exec",
+              "accounting")
+SESSION_EXPECT = ("up", "refused")
+# An accounting step's keys and the RADIUS attributes they compare with.
+ACCOUNTING_KEYS = {"input_octets": "Acct-Input-Octets", "output_octets": "Acct-Output-Octets",
+                   "input_packets": "Acct-Input-Packets", "output_packets": "Acct-Output-Packets",
+                   "session_time": "Acct-Session-Time", "terminate_cause": "Acct-Terminate-Cause",
+                   "user_name": "User-Name"}
+ACCOUNTING_WAIT_S = 10.0
 
 
 class CaseError(ControlError):
@@ -98,10 +125,13 @@ class CaseResult:
     message: str = ""
     error: bool = False              # the case could not run (as opposed to a failed expectation)
     log: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # what the run stood on that a reader must know
 
     def line(self) -> str:
         status = "PASS" if self.passed else ("ERROR" if self.error else "FAIL")
         text = f"{status} {self.name} ({self.seconds:.2f} s)"
+        for note in self.notes:
+            text += f" [{note}]"
         if not self.passed:
             where = f"step {self.step}: " if self.step else ""
             text += f"\n    {where}{self.message}"
@@ -126,12 +156,16 @@ def load_case(path: Path) -> dict:
         case = tomllib.loads(read_text(path, "regression case"))
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"{path}: {exc}") from None
-    unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret"}
+    unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret", "radius"}
     if unknown:
         raise CaseError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     for what, items in (("sessions", case.get("sessions", [])), ("steps", case.get("steps", []))):
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise CaseError(f"{path}: {what} is a list of tables ([[{what}]])")
+    _check_radius_table(path, case.get("radius"))
+    for n, s in enumerate(case.get("sessions", []), 1):
+        if s.get("expect", "up") not in SESSION_EXPECT:
+            raise CaseError(f"{path}: session {n}: expect is one of {', '.join(SESSION_EXPECT)}, not {s['expect']!r}")
     for n, step in enumerate(case.get("steps", []), 1):
         kinds = [k for k in STEP_KINDS if k in step]
         if len(kinds) != 1:
@@ -142,6 +176,24 @@ def load_case(path: Path) -> dict:
             wanted = "a table" if shape is dict else "text" if shape is str else "text or a table"
             raise CaseError(f"{path}: step {n}: {kinds[0]} is {wanted}, not {type(body).__name__} {body!r}")
     return case
+
+
+def _check_radius_table(path: Path, radius) -> None:
+    if radius is None:
+        return
+    if not isinstance(radius, dict) or set(radius) - {"secret", "users"}:
+        raise CaseError(f"{path}: [radius] takes secret and users")
+    if not isinstance(radius.get("secret", ""), str):
+        raise CaseError(f"{path}: [radius] secret is text")
+    users = radius.get("users", {})
+    if not isinstance(users, dict):
+        raise CaseError(f"{path}: [radius.users.NAME] tables")
+    for name, user in users.items():
+        if not isinstance(user, dict) or set(user) - {"avpairs", "reject"} \
+                or not isinstance(user.get("avpairs", []), list) \
+                or not all(isinstance(p, str) for p in user.get("avpairs", [])) \
+                or not isinstance(user.get("reject", False), bool):
+            raise CaseError(f"{path}: [radius.users.{name}] takes avpairs (a list of text) and reject (true/false)")
 
 
 def case_name(path: Path, case: dict) -> str:
@@ -320,10 +372,44 @@ class CaseRunner:
         self.device = self.headend.device
         self.coa = None
         self.last = None
+        self.radius = None
+        self.notes: list[str] = []
+        # each Virtual-Access's audit-session-id, kept after it goes down (accounting steps)
+        self.audit_ids: dict[str, str] = {}
+        self.device.observers.append(self._note_session)
+        if "radius" in case:
+            self._start_radius(case["radius"])
+
+    def _start_radius(self, spec: dict) -> None:
+        """The case's RADIUS server, and every `radius server` of its config pointed at it."""
+        servers = self.device.config.radius_servers
+        if not servers:
+            self.headend.close()
+            raise CaseError("[radius] needs a `radius server` in the case's configuration to point at it")
+        users = {name: Reply(list(u.get("avpairs", [])), bool(u.get("reject", False)))
+                 for name, u in spec.get("users", {}).items()}
+        secret = spec.get("secret", "testing123")
+        try:
+            freeradius.binary()
+            self.radius = FreeRadius(users, secret=secret).start()
+        except freeradius.FreeRadiusMissing:
+            self.radius = BuiltinRadius(users, secret=secret).start()
+            self.notes.append(f"RADIUS: {BuiltinRadius.name}")
+        for server in servers.values():
+            server.address = "127.0.0.1"
+            server.auth_port, server.acct_port = self.radius.auth_port, self.radius.acct_port
+            server.key = cfg.model.Secret(secret)
+
+    def _note_session(self, event: str, session, cause) -> None:
+        if event == "up":
+            self.audit_ids[session.interface] = session.audit_session_id
 
     def close(self) -> None:
         if self.coa is not None:
             self.coa.close()
+        self.headend.close()
+        if self.radius is not None:
+            self.radius.stop()
 
     def _coa(self):
         if self.coa is None:
@@ -335,22 +421,35 @@ class CaseRunner:
         start = time.perf_counter()
         step_no = None
         try:
-            for s in self.case.get("sessions", []):
-                session_up_from_args(self.device, {"local": DEFAULT_LOCAL, **s})
+            for n, s in enumerate(self.case.get("sessions", []), 1):
+                self.session_up(n, s)
             for step_no, step in enumerate(self.case.get("steps", []), 1):  # noqa: B007 (the except clauses report it)
                 self.step(step)
         except Mismatch as exc:
-            return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no, str(exc))
+            return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no, str(exc),
+                              notes=self.notes)
         except (ControlError, KeyError, ValueError, OSError) as exc:
             message = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
-                              message, error=True)
+                              message, error=True, notes=self.notes)
         except Exception as exc:   # a case shaped in a way no check foresaw: its error, not the run's end
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
                               f"malformed case ({type(exc).__name__}: {exc})", error=True)
         finally:
             self.close()
-        return CaseResult(name, str(self.path), True, time.perf_counter() - start)
+        return CaseResult(name, str(self.path), True, time.perf_counter() - start, notes=self.notes)
+
+    def session_up(self, n: int, spec: dict) -> None:
+        args = {"local": DEFAULT_LOCAL, **{k: v for k, v in spec.items() if k != "expect"}}
+        expect = spec.get("expect", "up")
+        try:
+            run_now(bring_up(self.device, self.headend.aaa, [args]))
+        except SessionRefused as exc:
+            if expect != "refused":
+                raise Mismatch(f"session {n}", "up", f"refused ({exc})") from None
+            return
+        if expect == "refused":
+            raise Mismatch(f"session {n}", "refused", "up")
 
     def step(self, step: dict) -> None:
         kind = next(k for k in STEP_KINDS if k in step)
@@ -373,6 +472,37 @@ class CaseRunner:
             check_show(self.headend, step)
         elif kind == "exec":
             self.headend.execute(body)
+        elif kind == "accounting":
+            self.check_accounting(body)
+
+    def check_accounting(self, spec: dict) -> None:
+        if self.radius is None:
+            raise CaseError("an accounting step needs a [radius] server")
+        spec = dict(spec)
+        status = spec.pop("status", "Stop")
+        interface = spec.pop("session")
+        unknown = set(spec) - set(ACCOUNTING_KEYS)
+        if unknown:
+            raise CaseError(f"accounting key(s) {', '.join(sorted(unknown))} unknown")
+        audit = self.audit_ids.get(canonical_virtual_access(interface))
+        if audit is None:
+            audit = self.device.session(interface).audit_session_id
+        self.headend.aaa.flush(ACCOUNTING_WAIT_S)
+        records = [r for r in self.radius.accounting_records()
+                   if f"audit-session-id={audit}" in r.get("Cisco-AVPair", "") and r.get("Acct-Status-Type") == status]
+        if not records:
+            raise Mismatch(f"{interface} accounting", f"a {status} record", "none received")
+        record = records[-1]
+        for key, want in spec.items():
+            attribute = ACCOUNTING_KEYS[key]
+            got = record.get(attribute)
+            if key.endswith("_octets"):
+                words = record.get(attribute.replace("Octets", "Gigawords"), "0")
+                got = int(got or 0) + (int(words) << 32)
+            if isinstance(want, (int, list, dict)) and not isinstance(want, bool):
+                check_number(f"{interface} {status} {key}", want, int(got or 0))
+            elif str(want) != str(got):
+                raise Mismatch(f"{interface} {status} {key}", want, got)
 
     def request(self, kind: str, spec: dict) -> None:
         attributes = dict(spec.get("attributes", {}))

@@ -114,6 +114,17 @@ class Accounted:
 
 
 @dataclass
+class AaaSession:
+    """A session AAA knows of (authorized by RADIUS or accounted): `show aaa sessions`' row."""
+    session: Session
+    unique_id: int
+    user_name: str
+    framed_ip: str
+    started: float              # wall clock at bring-up
+    accounted: bool
+
+
+@dataclass
 class AccountingStats:
     queued: int = 0
     sent: int = 0
@@ -132,6 +143,10 @@ class SessionAaa:
         self.authorization = AuthorizationStats()
         self.accounting = AccountingStats()
         self.accounted: dict[int, Accounted] = {}
+        self.sessions: dict[int, AaaSession] = {}      # by IOS session id, while up
+        self.sessions_since_start = 0
+        self._authorized: dict[str, str] = {}           # audit-session-id -> user, until it is up
+        self._no_server_logged: set[str] = set()
         self.pending: deque[tuple[M.MethodList, C.AccountingRecord, float]] = deque()
         self._in_flight = 0
         self._sender: asyncio.Task | None = None
@@ -157,9 +172,25 @@ class SessionAaa:
         if method is None:
             raise SessionRefused(f"IKEv2 profile {profile.name} names aaa authorization network {list_name}, "
                                  "which is not configured")
+        if not self._has_servers(method):
+            self._log_no_server("authorization", method)
+            return None
         subject = C.AccessSubject(name or identity or str(tuple_.remote), tuple_.remote,
                                   tuple_.audit_session_id(), tuple_.local)
         return AuthorizationRequest(method, subject)
+
+    def _has_servers(self, method: M.MethodList) -> bool:
+        return any(self.servers.group(group)[0] for group in method.groups)
+
+    def _log_no_server(self, what: str, method: M.MethodList) -> None:
+        """A list whose groups hold no server with an address: nothing is sent (the embedded
+        configuration's case), said once per list."""
+        key = f"{what} {method.name}"
+        if key not in self._no_server_logged:
+            self._no_server_logged.add(key)
+            self.device.log(f"%AAA-4-NOSERVER: {what} list {method.name}: no RADIUS server configured in "
+                            f"group(s) {', '.join(method.groups) or '(none)'}: nothing sent, sessions come up "
+                            "without it")
 
     # ---- authorization ----
     def authorize(self, request: AuthorizationRequest) -> concurrent.futures.Future:
@@ -210,6 +241,7 @@ class SessionAaa:
             self.device.log(f"%AAA-6-NOTMODELED: {subject.user_name}: Access-Accept attributes not modeled, "
                             "ignored: " + ", ".join(sorted({a.name for a in ignored})))
         self.authorization.accepted += 1
+        self._authorized[subject.audit_session_id] = subject.user_name
         return changes
 
     # ---- accounting ----
@@ -217,7 +249,16 @@ class SessionAaa:
         try:
             if event == "up":
                 self._start(session)
+                user = self._authorized.pop(session.audit_session_id, None)
+                if user is None and session.id in self.accounted:
+                    user = self.accounted[session.id].user_name
+                if user is not None:
+                    self.sessions_since_start += 1
+                    self.sessions[session.id] = AaaSession(session, self.sessions_since_start, user,
+                                                           str(INSIDE_POOL[session.id]), self.wall_clock(),
+                                                           session.id in self.accounted)
             elif event == "down":
+                self.sessions.pop(session.id, None)
                 accounted = self.accounted.pop(session.id, None)
                 if accounted is not None:
                     self._record(accounted, C.STOP, TERMINATE_CAUSES.get(cause or "", C.NAS_REQUEST))
@@ -235,6 +276,12 @@ class SessionAaa:
             if method is None:
                 self.device.log(f"%AAA-4-NOLIST: IKEv2 profile {profile.name} names aaa accounting network "
                                 f"{profile.aaa_accounting_psk}, which is not configured: not accounted")
+            elif method.record != "none":
+                self.device.log(f"%AAA-6-NOTMODELED: aaa accounting network {method.name} {method.record}: "
+                                "only start-stop is modeled; not accounted")
+            return
+        if not self._has_servers(method):
+            self._log_no_server("accounting", method)
             return
         if profile.aaa_authorization_psk is not None and profile.aaa_authorization_psk[1]:
             user = profile.aaa_authorization_psk[1]

@@ -7,18 +7,24 @@ Error-Cause), then the sources that are not clients.
 """
 from __future__ import annotations
 
+import time
+
+from qfp_model.qfp.tables import Direction
+
 from ..aaa.service import DynamicAuthorService
+from ..aaa.session_aaa import SessionAaa
 from ..config.model import DYNAMIC_AUTHOR_AUTH_TYPE, DYNAMIC_AUTHOR_PORT, DynamicAuthor
 from ..radius.das import COUNTERS
 from ..radius.packet import ERROR_CAUSES
 from ..radius.trace import COA, RADIUS
+from ..show import aaa as aaa_show
 
 DEBUG_ON = {RADIUS: "Radius protocol debugging is on", COA: "AAA CoA debugging is on"}
 
 
-def register(commands, service: DynamicAuthorService, config) -> None:
+def register(commands, service: DynamicAuthorService, config, session_aaa: SessionAaa | None = None) -> None:
     """The commands over `service`; `config` is the running configuration whose dynamic-author
-    settings the show command prints."""
+    settings the show command prints; `session_aaa`'s servers and sessions for `show aaa ...`."""
     def debug(facility: str) -> str:
         service.debug.add(facility)
         return DEBUG_ON[facility] + "\n"
@@ -39,6 +45,40 @@ def register(commands, service: DynamicAuthorService, config) -> None:
                  {"aaa": "Show AAA values", "server": "AAA server", "radius": "RADIUS server",
                   "dynamic-author": "RADIUS dynamic authorization (RFC 5176) server"},
                  data=lambda a: dynamic_author_data(config.dynamic_author, service))
+    if session_aaa is None:
+        return
+
+    def servers_data(a: dict) -> list[dict]:
+        return aaa_show.aaa_servers_data(session_aaa.servers, time.monotonic())
+
+    commands.add("show aaa servers", lambda a: aaa_show.render_aaa_servers(servers_data(a)),
+                 {"servers": "All AAA servers as seen by AAA Server MIB"}, data=servers_data)
+
+    def sessions_data(a: dict) -> list[dict]:
+        return aaa_show.aaa_sessions_data(list(session_aaa.sessions.values()))
+
+    commands.add("show aaa sessions",
+                 lambda a: aaa_show.render_aaa_sessions(sessions_data(a), session_aaa.sessions_since_start),
+                 {"sessions": "AAA Session MIB"}, data=sessions_data)
+
+    def user_all_data(a: dict) -> list[dict]:
+        def counts(session):
+            c = session_aaa.device.fp.uidb_counters(session.uidb)
+            return (c.bytes[Direction.IN], c.forwarded_bytes[Direction.OUT],
+                    c.packets[Direction.IN], c.forwarded_packets[Direction.OUT])
+        return aaa_show.aaa_user_all_data(list(session_aaa.sessions.values()), counts,
+                                          config.accounting_periodic_minutes)
+
+    commands.add("show aaa user all", lambda a: aaa_show.render_aaa_user_all(user_all_data(a)),
+                 {"user": "Show AAA user information", "all": "All users"}, data=user_all_data)
+
+    def clear_servers(a: dict) -> str:
+        session_aaa.servers.clear()
+        return ""
+
+    commands.add("clear aaa counters servers all", clear_servers,
+                 {"aaa": "Clear AAA values", "counters": "Clear counters", "servers": "Clear server counters",
+                  "all": "All servers"})
 
 
 def dynamic_author_data(settings: DynamicAuthor | None, service: DynamicAuthorService) -> dict:

@@ -103,5 +103,5 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
 
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)
-    aaa.register(commands, coa, device.config)
+    aaa.register(commands, coa, device.config, session_aaa)
     return commands

@@ -195,7 +195,9 @@ def bring_up(device: Device, aaa: SessionAaa | None, many: list[Mapping],
                     changes = aaa.changes(request, (yield future))
                 up.append(session_up_from_args(device, a, changes))
             except ControlError as exc:
-                raise ControlError(f"{where[n] if where else ''}{exc}") from None
+                if not where:
+                    raise
+                raise ControlError(f"{where[n]}{exc}") from None
     except BaseException:
         for pending in asked:
             if pending is not None:

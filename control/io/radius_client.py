@@ -78,12 +78,21 @@ class RadiusRuntime:
                 del endpoint.waiting[identifier]
 
     def close(self) -> None:
+        """Cancel what is still running (accounting records not yet answered are given up: the
+        device is going away), close the sockets and stop the loop."""
         with self._lock:
             background, self._background = self._background, None
         if background is None:
             return
-        for endpoint in self._sockets.values():
-            if endpoint.transport is not None:
-                background.loop.call_soon_threadsafe(endpoint.transport.close)
+        background.run(self._cancel_all())
         self._sockets.clear()
         background.stop()
+
+    async def _cancel_all(self) -> None:
+        for endpoint in self._sockets.values():
+            if endpoint.transport is not None:
+                endpoint.transport.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -145,6 +145,7 @@ The general block's Session Id is the first record's; with no record it prints 0
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 
 RECORD_TYPES = ("0", "EXEC", "CONN", "NET", "CMD", "SYSTEM", "VRRS", "RM CALL", "RM VPDN",
                 "AUTH PROXY", "DOT1X", "CALL", "VPDN-TUNNEL", "VPDN-TUNNEL-LINK", "IPSEC-TUNNEL",
@@ -381,3 +382,92 @@ def render_aaa_user_all(users: Sequence[dict]) -> str:
     for user in users:
         lines += _user_lines(user)
     return "\n".join(lines) + "\n"
+
+
+# ---- the twins, from the RADIUS client's state (control/aaa/) -------------------------------------
+
+def aaa_servers_data(servers, now: float) -> list[dict]:
+    """`show aaa servers`' dicts from the client's servers (control/aaa/radius_servers.Servers) at
+    monotonic time `now`. Counters the model keeps: requests (each transmission), timeouts,
+    failover, retransmission, accept and reject, average response time, transactions, malformed
+    replies and bad authenticators (shown on the release layout that prints them), outstanding
+    transactions, accounting by status. Throttling, challenge, server error and quarantine stay 0:
+    the model has none of them."""
+    rows = []
+    for state in servers.all():
+        row = zero_server(state.id, state.id, state.host, state.auth_port, state.acct_port)
+        dead = state.is_dead(now)
+        row["state"] = {"current": "DEAD" if dead else "UP", "duration_s": int(now - state.state_since),
+                        "previous_duration_s": int(state.previous_duration_s)}
+        row["dead"] = {"total_time_s": int(state.dead_total_s + (now - state.state_since if dead else 0)),
+                       "count": state.dead_count}
+        for key, counters in (("authen", state.authen), ("author", state.author), ("account", state.account)):
+            block = row[key]
+            block.update(request=counters.request, timeouts=counters.timeouts, failover=counters.failover,
+                         retransmission=counters.retransmission, time_ms=counters.average_ms,
+                         success=counters.success, failure=counters.failure)
+            if key != "account":
+                block.update(accept=counters.accept, reject=counters.reject)
+            else:
+                for status, word in ((1, "start"), (3, "interim"), (2, "stop")):
+                    block[f"request_{word}"] = counters.requests_by_status.get(status, 0)
+                    block[f"response_{word}"] = counters.responses_by_status.get(status, 0)
+        row["elapsed_s"] = int(now - servers.cleared_at)
+        row["outstanding_access"] = state.outstanding["access"]
+        row["outstanding_accounting"] = state.outstanding["accounting"]
+        rows.append(row)
+    return rows
+
+
+def aaa_sessions_data(sessions) -> list[dict]:
+    """`show aaa sessions`' dicts from the AAA records of the sessions up (control/aaa/session_aaa.py's
+    AaaSession): IOS's session id, the AAA unique id, the user, the session's inside address."""
+    return [{"session_id": s.session.id, "unique_id": s.unique_id, "username": s.user_name,
+             "ip": s.framed_ip, "idle_time": 0, "ct_call_handle": 0} for s in sessions]
+
+
+# `show aaa user all` for an IKEv2 session: no real device output of one was found (the renderer's
+# layout is a vty login's), so the model fills the same layout with what it has and says what is
+# its own: the session's record under NET with its audit-session-id, accounting events as they were
+# sent, the fast path's counts as the cumulative counts, and no authentication data (the model does
+# not authenticate IKE: `service=NONE`). Attribute numbers are IOS's where the CoA trace shows them
+# (audit-session-id 819), else the sample's (session-id 408, interface 221).
+_ATTRIBUTE_BASE, _ATTRIBUTE_STRIDE = 0x7F0DC20E8250, 0x40
+
+
+def _attribute(n: int, name: str, number: int, value, flags: int = 0x1) -> dict:
+    length = 4 if isinstance(value, int) else len(str(value))
+    return {"address": _ATTRIBUTE_BASE + n * _ATTRIBUTE_STRIDE, "tag": 0, "flags": flags, "name": name,
+            "attr_id": number, "length": length, "value": value}
+
+
+def aaa_user_all_data(sessions, counts, periodic_minutes: int | None) -> list[dict]:
+    """One user dict per AAA session (control/aaa/session_aaa.AaaSession); `counts(session)` gives
+    (bytes_in, bytes_out, packets_in, packets_out) from the fast path."""
+    users = []
+    for s in sessions:
+        session = s.session
+        bytes_in, bytes_out, paks_in, paks_out = counts(session)
+        started = datetime.fromtimestamp(s.started, timezone.utc)
+        record = {"username": s.user_name, "session_id": session.id, "start_sent": int(s.accounted),
+                  "stop_only": False, "stop_has_been_sent": False, "method_list": 0,
+                  "attributes": [_attribute(0, "session-id", 408, session.id),
+                                 _attribute(1, "audit-session-id", 819, session.audit_session_id, 0x89)]}
+        interface = {"tty_num": 0, "stop_received": 0, "component": "IKEv2",
+                     "start_time": f"{started:%H:%M:%S} UTC {started:%b} {started.day} {started.year}"}
+        for phase in ("start", "pre"):
+            for key in ("bytes_in", "bytes_out", "paks_in", "paks_out"):
+                interface[f"{phase}_{key}"] = 0
+        interface.update(bytes_in=bytes_in, bytes_out=bytes_out, paks_in=paks_in, paks_out=paks_out)
+        users.append({
+            "unique_id": s.unique_id, "records": {"NET": record},
+            "accounting": {"log": 0x18001 if s.accounted else 0x0,
+                           "events": ["CALL START"] if s.accounted else [],
+                           "update_methods": ["PERIODIC"] if s.accounted and periodic_minutes else [],
+                           "update_interval": periodic_minutes or 0 if s.accounted else 0,
+                           "outstanding_stop_records": 0, "dynamic_attributes": []},
+            "interface": interface,
+            "authen": {"service": "NONE", "type": "NONE", "method": "NONE"},
+            "general_attributes": [_attribute(2, "interface", 221, session.interface, 0x81)],
+        })
+    return users

@@ -4,6 +4,8 @@
     acl-scale   a filter ACL of 10, 100, 1,000 and 10,000 ACEs on 16 sessions
     sessions    1,000 to 1,000,000 sessions, a third each on a 1R2C, 1R3C and 2R3C policy
     coa         CoA requests per second over loopback UDP while traffic runs
+    aaa         sessions brought up per second with authorization and accounting against a private
+                FreeRADIUS (10,000 sessions; --quick 1,000), then all torn down, every Stop answered
 
 Each point is timed on the C fast path and on the numpy baseline (qfp.baseline) programmed with the
 same tables and fed the same batch in this process, after checking that both give the same verdicts,
@@ -17,6 +19,7 @@ timed on a sample of sessions and says so (`numpy_sessions`).
 from __future__ import annotations
 
 import sys
+import tempfile
 import threading
 import time
 
@@ -26,13 +29,15 @@ from qfp_model.control.headend import Headend
 from qfp_model.qfp.packets import empty_batch
 from qfp_model.qfp.tables import PROTO_TCP, PROTO_UDP, Ace, Direction, PortMatch, PortOp
 
+from .. import freeradius
 from ..coa_client import CoaEndpoint
 from ..json_output import report_stream, write_json
 from .baseline import NumpyBaseline
 from .progress import Progress, rss_bytes
 from .workloads import advance, ip, mixed_policies, seed_session, time_process
 
-SCENARIOS = ("seed", "acl-scale", "sessions", "coa")
+SCENARIOS = ("seed", "acl-scale", "sessions", "coa", "aaa")
+AAA_SESSIONS, AAA_QUICK_SESSIONS = 10_000, 1_000
 ACL_SIZES = (10, 100, 1_000, 10_000)
 SESSION_COUNTS = (1_000, 10_000, 100_000, 1_000_000)
 QUICK = {"acl-scale": (10, 100), "sessions": (1_000, 10_000)}
@@ -227,11 +232,63 @@ def scenario_coa(opts, progress) -> list[dict]:
     return [row]
 
 
+def scenario_aaa(opts, progress) -> list[dict]:
+    """`sim session load` of N sessions whose profile asks a private FreeRADIUS for authorization
+    (each an Access-Request and Accept applied by the CoA rules) and accounts them (a Start each),
+    timed until every session is up; then `clear crypto session` and the time until every Stop is
+    answered."""
+    count = AAA_QUICK_SESSIONS if opts.quick else AAA_SESSIONS
+    try:
+        freeradius.binary()
+    except freeradius.FreeRadiusMissing as exc:
+        progress.step(f"aaa: skipped ({exc})")
+        return [{"scenario": "aaa", "skipped": str(exc)}]
+    users = {"spoke": freeradius.Reply(["ip:sub-qos-policy-in=aaa-pol", "ipsec:inacl=IN"])}
+    with freeradius.FreeRadius(users, secret="bench-key") as server, Headend.from_config_file() as headend:
+        for line in ("configure terminal", "radius server BENCH",
+                     f" address ipv4 127.0.0.1 auth-port {server.auth_port} acct-port {server.acct_port}",
+                     " key bench-key", "aaa group server radius BENCH", " server name BENCH",
+                     "aaa authorization network BENCH group BENCH",
+                     "aaa accounting network BENCH start-stop group BENCH",
+                     "crypto ikev2 profile FLEX-PROFILE", " aaa authorization group psk list BENCH spoke",
+                     " aaa accounting psk BENCH", "end"):
+            headend.execute(line)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
+            listing.write("".join(f"remote 198.18.{n >> 8}.{n & 255} local 77.1.1.2\n" for n in range(1, count + 1)))
+            listing.flush()
+            t0 = time.perf_counter()
+            headend.execute(f"sim session load {listing.name}")
+            up_s = time.perf_counter() - t0
+        headend.aaa.flush(60)
+        starts_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        headend.execute("clear crypto session")
+        stopped = headend.aaa.flush(120)
+        stop_s = time.perf_counter() - t1
+        [row_server] = headend.show_data("show aaa servers")
+    row = {"scenario": "aaa", "dimension": "sessions", "value": count, "sessions_per_second": count / up_s,
+           "up_s": up_s, "starts_answered_s": starts_s, "stops_answered_s": stop_s, "stops_all_answered": stopped,
+           "access_requests": row_server["author"]["request"], "accepts": row_server["author"]["accept"],
+           "accounting_requests": row_server["account"]["request"],
+           "timeouts": row_server["author"]["timeouts"] + row_server["account"]["timeouts"]}
+    progress.step(f"aaa: {row['sessions_per_second']:,.0f} sessions/s authorized and up")
+    return [row]
+
+
 # ---- reporting --------------------------------------------------------------------------------------
 def format_rows(rows: list[dict]) -> str:
     lines = [f"{'scenario':<10} {'point':>12} {'C packets/s':>14} {'C ns/pkt':>9} {'numpy ns/pkt':>13} "
              f"{'numpy/C':>8} {'bytes/session':>14}"]
     for r in rows:
+        if r["scenario"] == "aaa":
+            if "skipped" in r:
+                lines.append(f"{'aaa':<10} skipped: {r['skipped']}")
+            else:
+                lines.append(f"{'aaa':<10} {r['value']:>12,} sessions authorized by FreeRADIUS and up: "
+                             f"{r['sessions_per_second']:,.0f}/s ({r['up_s']:.2f} s; Starts answered at "
+                             f"{r['starts_answered_s']:.2f} s); {r['accounting_requests']:,} accounting requests, "
+                             f"Stops answered {r['stops_answered_s']:.2f} s after clear, {r['timeouts']} timeouts")
+            continue
         if r["scenario"] == "coa":
             if "skipped" in r:
                 lines.append(f"{'coa':<10} skipped: {r['skipped']}")
@@ -294,6 +351,8 @@ def run(args) -> int:
             rows += scenario_sessions(args, progress)
         elif name == "coa":
             rows += scenario_coa(args, progress)
+        elif name == "aaa":
+            rows += scenario_aaa(args, progress)
     progress.close()
     report = report_stream(args.json)
     print(format_rows(rows), file=report)
