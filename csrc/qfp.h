@@ -18,8 +18,9 @@
  *
  * A UIDB's packets belong to one thread at a time (its policers' buckets are its own). Threads that
  * process different UIDBs share no writes: an ACL's per-ACE counters, which every target naming
- * the ACL bumps, are kept in a shard per thread and summed when read. Beyond four threads the
- * rest share one more shard, bumped with locked adds: no count is lost at any thread count.
+ * the ACL bumps, and a UIDB's accounting counters are kept in a shard per thread and summed when
+ * read. Beyond four threads the rest share one more shard, bumped with locked adds: no count is
+ * lost at any thread count.
  */
 #ifndef QFP_H
 #define QFP_H
@@ -246,6 +247,18 @@ struct qfp_class_state_info {
     uint64_t tokens_c, tokens_e;           /* bucket levels now, in token units (1 byte = 8e9) */
 };
 
+/* A UIDB's accounting counters, for RADIUS (docs/fastpath.md, "UIDB accounting counters"), each
+ * indexed by enum qfp_dir. packets and bytes: every packet of a batch addressed to the UIDB in that
+ * direction, before the ACL; forwarded_*: those of them whose verdict is forward (after the ACL and
+ * the policers). Bytes are the packet records' `length`. Zero when the UIDB is created; kept across
+ * binds; not cleared by qfp_target_clear_counters (accounting is not `clear counters`). */
+struct qfp_uidb_counters {
+    uint64_t packets[QFP_DIR_COUNT];
+    uint64_t bytes[QFP_DIR_COUNT];
+    uint64_t forwarded_packets[QFP_DIR_COUNT];
+    uint64_t forwarded_bytes[QFP_DIR_COUNT];
+};
+
 /* ---- the API ------------------------------------------------------------------------------------ */
 struct qfp;
 
@@ -320,7 +333,12 @@ int qfp_uidb_next(struct qfp *fp, uint32_t from, uint32_t *uidb_out);
 /* The bound policy instance's class states; *n_out is the count even when it exceeds cap. */
 int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
                     struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out);
+/* Zero the bound policy instance's class counters (not its buckets, not the UIDB's accounting). */
 int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir);
+/* The UIDB's accounting counters, summed over the thread shards; QFP_ENOENT for a UIDB not in use.
+ * Batches are not stopped: read while one of the UIDB's runs, each counter is a value it had during
+ * the read, the four not necessarily at the same moment. */
+int qfp_uidb_counters(struct qfp *fp, uint32_t uidb, struct qfp_uidb_counters *out);
 
 /* Checks the fields qfp_process() trusts (dir, frag, dscp, family); QFP_EINVAL with *bad_out the
  * index of the first packet out of range. */

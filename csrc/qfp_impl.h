@@ -55,6 +55,16 @@ static inline void qfp_counter_bump_in(qfp_counter *c, uint32_t shard)
         qfp_counter_bump(c);
 }
 
+/* Add `value` to a counter of `shard`, as qfp_counter_bump_in does 1. */
+static inline void qfp_counter_add_in(qfp_counter *c, uint64_t value, uint32_t shard)
+{
+    if (shard == QFP_COUNTER_SHARED)
+        atomic_fetch_add_explicit(c, value, memory_order_relaxed);
+    else
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + value,
+                              memory_order_relaxed);
+}
+
 static inline uint64_t qfp_counter_read(const qfp_counter *c)
 {
     return atomic_load_explicit(c, memory_order_relaxed);
@@ -273,6 +283,18 @@ struct qfp_target {
     struct qfp_cstate states[];
 };
 
+/* A UIDB's accounting counters (docs/fastpath.md, "UIDB accounting counters"): per thread shard
+ * one cache line, per direction packets and bytes seen and forwarded. They live beside the UIDB
+ * table, not in a target, so that a bind, which replaces the targets, keeps them. */
+enum { QFP_ACCT_PKTS, QFP_ACCT_BYTES, QFP_ACCT_FWD_PKTS, QFP_ACCT_FWD_BYTES, QFP_ACCT_COUNTERS };
+
+struct qfp_uidb_acct {
+    struct {
+        _Alignas(64) qfp_counter c[QFP_DIR_COUNT][QFP_ACCT_COUNTERS];
+    } shard[QFP_COUNTER_SHARDS];
+};
+_Static_assert(sizeof(struct qfp_uidb_acct) == 64 * QFP_COUNTER_SHARDS, "a shard's row is one cache line");
+
 struct qfp_uidb_cold {
     uint32_t ifh;
     uint8_t in_use;
@@ -298,6 +320,8 @@ struct qfp {
     uint32_t max_uidbs;
     struct qfp_target **targets;            /* [uidb * 2 + dir]; NULL: UIDB not in use */
     struct qfp_uidb_cold *uidbs;
+    struct qfp_uidb_acct *acct;             /* [uidb], 64-byte aligned within acct_mem */
+    void *acct_mem;
     uint32_t uidb_free_hint;                /* no free UIDB below this index */
 
     uint32_t max_acls;

@@ -600,6 +600,27 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
     }
 }
 
+/* ---- accounting --------------------------------------------------------------------------------
+ * A packet counts in its UIDB's accounting by the verdict it got (docs/fastpath.md): nowhere for
+ * NO_UIDB, else seen, and forwarded too when the action is forward; forwarded adds 0 or 1 packet
+ * and 0 or length bytes, without a branch on the verdict. Measured with `qfp bench` (16 and 4096
+ * sessions, packets of random sessions): about 1 ns a packet at 16 sessions, 1-4 ns at 4096 (a
+ * second random line a packet). Neither summing runs of one UIDB in registers (3-20 ns worse:
+ * the bench's runs are one packet long) nor prefetching the row with the target paid, and a
+ * branch on the verdict measured the same as none. */
+static inline void account(struct qfp *fp, const struct qfp_pkt *p, const struct qfp_verdict *v,
+                           uint32_t shard)
+{
+    if (v->reason == QFP_REASON_NO_UIDB)
+        return;
+    qfp_counter *c = fp->acct[p->uidb].shard[shard].c[p->dir & 1];
+    const uint64_t fwd = v->action == QFP_FORWARD;
+    qfp_counter_add_in(&c[QFP_ACCT_PKTS], 1, shard);
+    qfp_counter_add_in(&c[QFP_ACCT_BYTES], p->length, shard);
+    qfp_counter_add_in(&c[QFP_ACCT_FWD_PKTS], fwd, shard);
+    qfp_counter_add_in(&c[QFP_ACCT_FWD_BYTES], p->length & (0 - fwd), shard);
+}
+
 /* ---- batches ------------------------------------------------------------------------------------- */
 void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_verdict *verdicts, size_t n,
                        uint32_t shard, uint64_t epoch)
@@ -614,6 +635,7 @@ void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_ve
                                                    __ATOMIC_RELAXED));
         }
         process_one(fp, &pkts[i], &verdicts[i], shard, epoch);
+        account(fp, &pkts[i], &verdicts[i], shard);
     }
 }
 

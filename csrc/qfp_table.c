@@ -30,7 +30,12 @@ int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, str
     fp->uidbs = calloc(max_uidbs, sizeof *fp->uidbs);
     fp->acls = calloc(max_acls, sizeof *fp->acls);
     fp->policies = calloc(max_policies, sizeof *fp->policies);
-    if (!fp->targets || !fp->uidbs || !fp->acls || !fp->policies) {
+    /* A shard's row of accounting counters is a cache line of its own: calloc's alignment is
+     * rounded up by hand (aligned_alloc would not leave the untouched pages unmapped). */
+    fp->acct_mem = calloc((size_t)max_uidbs * sizeof *fp->acct + 63, 1);
+    if (fp->acct_mem)
+        fp->acct = (struct qfp_uidb_acct *)(((uintptr_t)fp->acct_mem + 63) & ~(uintptr_t)63);
+    if (!fp->targets || !fp->uidbs || !fp->acls || !fp->policies || !fp->acct) {
         qfp_destroy(fp);
         return QFP_ENOMEM;
     }
@@ -68,6 +73,7 @@ void qfp_destroy(struct qfp *fp)
         qfp_acl_free_all(fp);
     free(fp->targets);
     free(fp->uidbs);
+    free(fp->acct_mem);
     free(fp->acls);
     free(fp->policies);
     free(fp);
@@ -105,6 +111,12 @@ int qfp_uidb_create(struct qfp *fp, uint32_t ifh, const char *ifname, uint32_t *
         fp->uidbs[u].ifh = ifh;
         fp->uidbs[u].in_use = 1;
         fp->uidb_free_hint = u + 1;
+        /* Accounting starts from zero. No batch counts into it now: since the UIDB's delete (which
+         * closed the gate) none has found it, and the gate below publishes the zeros with it. */
+        for (int s = 0; s < QFP_COUNTER_SHARDS; s++)
+            for (int d = 0; d < QFP_DIR_COUNT; d++)
+                for (int k = 0; k < QFP_ACCT_COUNTERS; k++)
+                    qfp_counter_set(&fp->acct[u].shard[s].c[d][k], 0);
         qfp_gate_close(fp);
         fp->targets[(size_t)u * 2 + QFP_DIR_IN] = &fp->empty_target;
         fp->targets[(size_t)u * 2 + QFP_DIR_OUT] = &fp->empty_target;
@@ -335,6 +347,28 @@ int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir)
         for (uint32_t i = 0; i < t->nstates; i++)
             memset(&t->states[i].c, 0, sizeof t->states[i].c);
         qfp_gate_open(fp);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
+/* ---- accounting ----------------------------------------------------------------------------------- */
+int qfp_uidb_counters(struct qfp *fp, uint32_t uidb, struct qfp_uidb_counters *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = uidb_check(fp, uidb);
+    if (rc == QFP_OK) {
+        /* Read under running batches, without closing the gate: RADIUS reads every session's
+         * counters now and then, and a closed gate would stall the packet path each time. */
+        memset(out, 0, sizeof *out);
+        const struct qfp_uidb_acct *a = &fp->acct[uidb];
+        for (int s = 0; s < QFP_COUNTER_SHARDS; s++)
+            for (int d = 0; d < QFP_DIR_COUNT; d++) {
+                out->packets[d] += qfp_counter_read(&a->shard[s].c[d][QFP_ACCT_PKTS]);
+                out->bytes[d] += qfp_counter_read(&a->shard[s].c[d][QFP_ACCT_BYTES]);
+                out->forwarded_packets[d] += qfp_counter_read(&a->shard[s].c[d][QFP_ACCT_FWD_PKTS]);
+                out->forwarded_bytes[d] += qfp_counter_read(&a->shard[s].c[d][QFP_ACCT_FWD_BYTES]);
+            }
     }
     qfp_ctl_unlock(fp);
     return rc;

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import TableError
-from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbCounters, UidbInfo
 from .tables import Ace, Binding, Direction, Policy
 
 # Table sizes every implementation takes by default, and the largest any takes.
@@ -112,7 +112,13 @@ class FastPathAPI(abc.ABC):
 
     @abc.abstractmethod
     def target_clear_counters(self, uidb: int, direction: Direction) -> None:
-        """Zero the class counters (not the buckets), as `clear counters` does."""
+        """Zero the class counters (not the buckets, not the UIDB's accounting counters), as
+        `clear counters` does."""
+
+    @abc.abstractmethod
+    def uidb_counters(self, uidb: int) -> UidbCounters:
+        """The UIDB's accounting counters (packets and bytes seen and forwarded, per direction),
+        for RADIUS accounting; NotFound for a UIDB not in use."""
 
     # ---- packets ----
     @abc.abstractmethod

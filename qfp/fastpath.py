@@ -16,7 +16,7 @@ from . import policer as policer_words
 from ._fastpath import ffi, lib
 from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
-from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbCounters, UidbInfo
 from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, check_name
 
 _STATUS_ERRORS = {
@@ -398,6 +398,13 @@ class FastPath(FastPathAPI):
 
     def target_clear_counters(self, uidb, direction) -> None:
         self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction.of(direction)))
+
+    def uidb_counters(self, uidb) -> UidbCounters:
+        out = ffi.new("struct qfp_uidb_counters *")
+        self._check(lib.qfp_uidb_counters(self._fp, _u32(uidb), out))
+        return UidbCounters(packets=tuple(out.packets), bytes=tuple(out.bytes),
+                            forwarded_packets=tuple(out.forwarded_packets),
+                            forwarded_bytes=tuple(out.forwarded_bytes))
 
     def gate_stats(self, reset: bool = False) -> tuple[int, int]:
         """(batches that waited while a change was published, the longest wait in ns)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tables import ClassCounters
+from .tables import ClassCounters, Direction
 
 # ClassInfo.set_kind's codes (csrc/qfp.h, enum qfp_set_kind; tests/test_c_contract.py checks them).
 SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
@@ -91,3 +91,53 @@ class ClassState:
             "colour_pkts": self.colour_pkts, "colour_bytes": self.colour_bytes,
             "tokens_c": self.tokens_c, "tokens_e": self.tokens_e,
         }
+
+
+@dataclass(frozen=True)
+class UidbCounters:
+    """A UIDB's accounting counters, for RADIUS (struct qfp_uidb_counters; docs/fastpath.md, "UIDB
+    accounting counters"). Each field is a pair indexed by Direction (IN, OUT):
+
+    - packets, bytes: every packet addressed to the UIDB in that direction, counted before the ACL,
+      whatever its verdict (bytes: the packet records' `length`);
+    - forwarded_packets, forwarded_bytes: those of them forwarded (after the ACL and the policers).
+
+    Zero when the UIDB is created; kept across binds; not cleared by target_clear_counters. The
+    input_* and output_* properties name one direction's counters: input is Acct-Input-Packets and
+    -Octets, output is Acct-Output-*."""
+    packets: tuple[int, int]
+    bytes: tuple[int, int]
+    forwarded_packets: tuple[int, int]
+    forwarded_bytes: tuple[int, int]
+
+    @property
+    def input_packets(self) -> int:
+        return self.packets[Direction.IN]
+
+    @property
+    def input_bytes(self) -> int:
+        return self.bytes[Direction.IN]
+
+    @property
+    def input_forwarded_packets(self) -> int:
+        return self.forwarded_packets[Direction.IN]
+
+    @property
+    def input_forwarded_bytes(self) -> int:
+        return self.forwarded_bytes[Direction.IN]
+
+    @property
+    def output_packets(self) -> int:
+        return self.packets[Direction.OUT]
+
+    @property
+    def output_bytes(self) -> int:
+        return self.bytes[Direction.OUT]
+
+    @property
+    def output_forwarded_packets(self) -> int:
+        return self.forwarded_packets[Direction.OUT]
+
+    @property
+    def output_forwarded_bytes(self) -> int:
+        return self.forwarded_bytes[Direction.OUT]

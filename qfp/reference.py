@@ -20,7 +20,17 @@ from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_siz
 from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
-from .readback import SET_DSCP, SET_NONE, SET_PREC, AclCounters, ClassInfo, ClassState, PolicyInfo, UidbInfo
+from .readback import (
+    SET_DSCP,
+    SET_NONE,
+    SET_PREC,
+    AclCounters,
+    ClassInfo,
+    ClassState,
+    PolicyInfo,
+    UidbCounters,
+    UidbInfo,
+)
 from .tables import (
     POLICY_DEPTH_MAX,
     TERMS_MAX,
@@ -66,6 +76,9 @@ class Packet:
 
 
 assert tuple(Packet.__dataclass_fields__) == P.PACKET_DTYPE.names
+# Where a verdict tuple (a VERDICT_DTYPE row) holds its action and reason.
+_VERDICT_ACTION = P.VERDICT_DTYPE.names.index("action")
+_VERDICT_REASON = P.VERDICT_DTYPE.names.index("reason")
 
 
 # ---- ACLs ----------------------------------------------------------------------------------------
@@ -297,10 +310,21 @@ class _Target:
 
 
 @dataclass
+class _Accounting:
+    """One direction of a UIDB's accounting counters (docs/fastpath.md, "UIDB accounting counters")."""
+    packets: int = 0
+    bytes: int = 0
+    forwarded_packets: int = 0
+    forwarded_bytes: int = 0
+
+
+@dataclass
 class _Uidb:
     ifh: int
     ifname: str
     targets: list[_Target] = field(default_factory=lambda: [_Target(), _Target()])
+    # The UIDB's, not its targets': a bind replaces the targets and keeps these.
+    accounting: list[_Accounting] = field(default_factory=lambda: [_Accounting(), _Accounting()])
 
 
 @dataclass
@@ -594,6 +618,12 @@ class ReferenceFastPath(FastPathAPI):
         for state in self._target(uidb, direction).states:
             state.clear_counters()
 
+    def uidb_counters(self, uidb: int) -> UidbCounters:
+        acct = self._uidb(uidb).accounting
+        return UidbCounters(packets=tuple(a.packets for a in acct), bytes=tuple(a.bytes for a in acct),
+                            forwarded_packets=tuple(a.forwarded_packets for a in acct),
+                            forwarded_bytes=tuple(a.forwarded_bytes for a in acct))
+
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         P.check_batch(batch)
@@ -603,8 +633,23 @@ class ReferenceFastPath(FastPathAPI):
               or out.shape != batch.shape):
             raise TableError("out must be a VERDICT_DTYPE array as long as the batch")
         for i, row in enumerate(batch.tolist()):
-            out[i] = self._process_one(Packet(*row))
+            pkt = Packet(*row)
+            out[i] = verdict = self._process_one(pkt)
+            self._account(pkt, verdict)
         return out
+
+    def _account(self, pkt: Packet, verdict: tuple) -> None:
+        """docs/fastpath.md, "UIDB accounting counters": a packet whose UIDB was found counts as
+        seen, before the ACL, and as forwarded if its verdict forwards it."""
+        action, reason = verdict[_VERDICT_ACTION], verdict[_VERDICT_REASON]
+        if reason == P.REASON_NO_UIDB:
+            return
+        acct = self._uidbs[pkt.uidb].accounting[pkt.dir]
+        acct.packets += 1
+        acct.bytes += pkt.length
+        if action == P.FORWARD:
+            acct.forwarded_packets += 1
+            acct.forwarded_bytes += pkt.length
 
     def _process_one(self, pkt: Packet) -> tuple:
         ace, cls, child_cls = P.ACE_NONE, P.CLASS_NONE, P.CLASS_NONE

@@ -8,7 +8,7 @@ import pytest
 from qfp_model.qfp import packets as P
 from qfp_model.qfp import policer, readback, reference
 from qfp_model.qfp import tables as T
-from qfp_model.qfp._fastpath import lib
+from qfp_model.qfp._fastpath import ffi, lib
 from qfp_model.qfp.fastpath import LAYOUTS, check_layout
 
 CONSTANTS = [
@@ -86,3 +86,13 @@ def test_dtype_is_the_c_struct(ctype):
 
 def test_every_policer_action_code_is_named():
     assert sorted(policer.ACTION_CODES.values()) == list(range(1, lib.QFP_PA_COUNT))
+
+
+def test_uidb_counters_struct_is_what_uidb_counters_reads():
+    """struct qfp_uidb_counters: a uint64_t[QFP_DIR_COUNT] per UidbCounters field, in its order,
+    each indexed by Direction."""
+    fields = ffi.typeof("struct qfp_uidb_counters").fields
+    assert [name for name, _ in fields] == list(readback.UidbCounters.__dataclass_fields__)
+    for _, field in fields:
+        assert field.type == ffi.typeof(f"uint64_t[{lib.QFP_DIR_COUNT}]")
+    assert ffi.sizeof("struct qfp_uidb_counters") == 4 * 8 * lib.QFP_DIR_COUNT

@@ -1,9 +1,10 @@
 """Randomised differential tests: the C fast path against the reference model, call for call.
 
 Hypothesis builds ACLs, class-maps, policies, UIDB bindings and packet batches, and every call is
-made on both implementations; handles, exceptions, verdicts, ACL counters and per-class counters
-(buckets included) must be identical. The reference model works from the table values and the C
-side from their compiled form, so this also checks the compilation (qfp/fastpath.py).
+made on both implementations; handles, exceptions, verdicts, ACL counters, per-class counters
+(buckets included) and each UIDB's accounting counters must be identical. The reference model
+works from the table values and the C side from their compiled form, so this also checks the
+compilation (qfp/fastpath.py).
 
 Budget: tests/conftest.py's profiles ("dev" by default, QFP_HYPOTHESIS_PROFILE=ci in CI, where the
 tests here run 2500 cases each, 15,000 in all)."""
@@ -274,6 +275,7 @@ class Both:
             self.call("acl_counters", slot)
         for uidb in uidbs:
             self.call("uidb_info", uidb)
+            self.call("uidb_counters", uidb)
             for d in Direction:
                 ref = self.ref.target_read(uidb, d)
                 # Read-back words too; isqd[0] is an address in C and fake in the model.
@@ -474,6 +476,7 @@ def test_scenario(data):
         elif change == "uidb":
             gone = data.draw(st.sampled_from(uidbs))
             both.call("uidb_delete", gone)
+            both.call("uidb_counters", gone)      # NotFound in both
             uidbs.remove(gone)
             uidbs.append(both.call("uidb_create", 7, "Virtual-Access9"))
             rebind()

@@ -13,7 +13,7 @@ import pytest
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.errors import InUse, InvalidTable, NotFound, TableError
 from qfp_model.qfp.policer import encode
-from qfp_model.qfp.readback import AclCounters
+from qfp_model.qfp.readback import AclCounters, UidbCounters
 from qfp_model.qfp.tables import (
     CLASS_DEFAULT,
     DROP,
@@ -809,3 +809,89 @@ def test_acl_drops_never_reach_the_policy(fp):
     assert list(v["dscp"]) == [46, 10]
     assert list(v["ace"]) == [0, 1]
     assert fp.target_read(uidb, IN)[0].pkts == 1
+
+
+# ---- UIDB accounting counters (docs/fastpath.md, "UIDB accounting counters") ----------------------
+
+def acct(packets, bytes_, forwarded_packets, forwarded_bytes) -> UidbCounters:
+    """Counters from (in, out) pairs."""
+    return UidbCounters(tuple(packets), tuple(bytes_), tuple(forwarded_packets), tuple(forwarded_bytes))
+
+
+def test_a_new_uidb_has_counted_nothing(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    assert fp.uidb_counters(uidb) == acct((0, 0), (0, 0), (0, 0), (0, 0))
+
+
+def test_accounting_counts_every_packet_seen_and_those_forwarded(fp):
+    # In: an ACL that denies UDP (before any policy); out: a 1R2C policer with Bc 1500 bytes.
+    slot = fp.acl_create([Ace(permit=False, proto=PROTO_UDP), Ace(permit=True)])
+    handle = fp.policy_create(policy(default_class(police=Policer(PoliceMode.ONE_RATE_TWO_COLOUR,
+                                                                    cir=8000, bc=1500))))
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    other = fp.uidb_create(15, "Virtual-Access2")
+    fp.bind(uidb, IN, acl=slot)
+    fp.bind(uidb, OUT, policy=handle)
+    v = fp.process(pkts(
+        {"uidb": uidb, "dir": IN, "proto": PROTO_TCP, "length": 100},     # permitted
+        {"uidb": uidb, "dir": IN, "proto": PROTO_UDP, "length": 200},     # ACL drop: seen only
+        {"uidb": uidb, "dir": OUT, "length": 1000},                       # conform
+        {"uidb": uidb, "dir": OUT, "length": 1000},                       # exceed: policer drop
+        {"uidb": 99, "dir": IN, "length": 1400},                          # unknown: nowhere
+        {"uidb": other, "dir": OUT, "length": 40},                        # nothing bound: forward
+    ))
+    assert list(v["action"]) == [P.FORWARD, P.DROP, P.FORWARD, P.DROP, P.DROP, P.FORWARD]
+    assert fp.uidb_counters(uidb) == acct((2, 2), (300, 2000), (1, 1), (100, 1000))
+    assert fp.uidb_counters(other) == acct((0, 1), (0, 40), (0, 1), (0, 40))
+    c = fp.uidb_counters(uidb)
+    assert (c.input_packets, c.input_bytes, c.input_forwarded_packets, c.input_forwarded_bytes) == (2, 300, 1, 100)
+    assert (c.output_packets, c.output_bytes, c.output_forwarded_packets,
+            c.output_forwarded_bytes) == (2, 2000, 1, 1000)
+    # The ACL's and the class's own counters are unchanged by accounting.
+    assert fp.acl_counters(slot) == AclCounters((1, 1), 0)
+    assert fp.target_read(uidb, OUT)[0].pkts == 2
+
+
+def test_accounting_counts_the_packet_records_length(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    fp.process(pkts({"uidb": uidb, "length": 0}, {"uidb": uidb, "length": 65535}))
+    assert fp.uidb_counters(uidb) == acct((2, 0), (65535, 0), (2, 0), (65535, 0))
+
+
+def test_accounting_survives_rebinds_and_clear_counters(fp):
+    slot = fp.acl_create([Ace(permit=True)])
+    first = fp.policy_create(policy(default_class(set_dscp=10), name="a"))
+    second = fp.policy_create(policy(default_class(set_dscp=20), name="b"))
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    fp.bind(uidb, IN, acl=slot, policy=first)
+    fp.process(pkts({"uidb": uidb, "length": 100}, {"uidb": uidb, "dir": OUT, "length": 50}))
+    before = acct((1, 1), (100, 50), (1, 1), (100, 50))
+    assert fp.uidb_counters(uidb) == before
+    fp.bind(uidb, IN, policy=second)                 # a CoA changes the policy, drops the ACL
+    assert fp.uidb_counters(uidb) == before
+    fp.bind(uidb, OUT, acl=slot)
+    fp.target_clear_counters(uidb, IN)               # `clear counters` is not accounting
+    fp.target_clear_counters(uidb, OUT)
+    fp.acl_clear_counters(slot)
+    assert fp.uidb_counters(uidb) == before
+    assert fp.target_read(uidb, IN)[0].pkts == 0
+    fp.process(pkts({"uidb": uidb, "length": 7}))
+    assert fp.uidb_counters(uidb) == acct((2, 1), (107, 50), (2, 1), (107, 50))
+
+
+def test_a_uidb_deleted_and_created_again_starts_from_zero(fp):
+    uidb = fp.uidb_create(14, "Virtual-Access1")
+    fp.process(pkts({"uidb": uidb, "length": 100}))
+    fp.uidb_delete(uidb)
+    with pytest.raises(NotFound):
+        fp.uidb_counters(uidb)
+    fp.process(pkts({"uidb": uidb, "length": 100}))  # deleted: counts nowhere
+    assert fp.uidb_create(15, "Virtual-Access2") == uidb
+    assert fp.uidb_counters(uidb) == acct((0, 0), (0, 0), (0, 0), (0, 0))
+
+
+def test_accounting_of_an_unknown_uidb_is_not_found(fp):
+    with pytest.raises(NotFound):
+        fp.uidb_counters(3)
+    with pytest.raises(TableError):
+        fp.uidb_counters(-1)
