@@ -13,7 +13,7 @@ groups, in order, with an Access-Request for NAME (else the peer's identity, els
   - No group answers: the list's `local` method, if any, brings the session up on its template
     alone (no attributes: the model has no local user database); else the session is refused.
 The request goes out on the RADIUS loop (control/io/radius_client.py): a served device keeps
-answering meanwhile, and many sessions come up concurrently, each server's Identifiers (256)
+answering meanwhile, and many sessions come up concurrently, each server's Identifiers (64)
 bounding its requests in flight.
 
 Accounting. A session whose profile has `aaa accounting psk LIST`, with `aaa accounting network

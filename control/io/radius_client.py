@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import socket
 import threading
 from collections.abc import Callable, Coroutine
 
 from .loop import BackgroundLoop
+
+RECEIVE_BUFFER = 1 << 20
 
 
 class _ServerSocket(asyncio.DatagramProtocol):
@@ -24,6 +27,14 @@ class _ServerSocket(asyncio.DatagramProtocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+        # A burst of replies must not outrun the buffer while the loop is busy elsewhere; the
+        # kernel caps this at net.core.rmem_max (best effort).
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            except OSError:
+                pass
 
     def datagram_received(self, data: bytes, addr) -> None:
         waiter = self.waiting.get(data[1]) if len(data) >= 2 else None

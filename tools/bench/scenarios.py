@@ -245,7 +245,7 @@ def scenario_aaa(opts, progress) -> list[dict]:
         return [{"scenario": "aaa", "skipped": str(exc)}]
     users = {"spoke": freeradius.Reply(["ip:sub-qos-policy-in=aaa-pol", "ipsec:inacl=IN"])}
     with freeradius.FreeRadius(users, secret="bench-key") as server, Headend.from_config_file() as headend:
-        for line in ("configure terminal", "radius server BENCH",
+        for line in ("configure terminal", "no radius server ISE-1", "radius server BENCH",
                      f" address ipv4 127.0.0.1 auth-port {server.auth_port} acct-port {server.acct_port}",
                      " key bench-key", "aaa group server radius BENCH", " server name BENCH",
                      "aaa authorization network BENCH group BENCH",
