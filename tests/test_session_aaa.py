@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from coa_helpers import KEY
+from coa_helpers import KEY, decode_reply, request, udp_exchange
 from fastpaths import native_fastpath_class
 from qfp_model.control.errors import ControlError
 from qfp_model.control.headend import Headend
@@ -214,6 +214,38 @@ def test_the_whole_loop_authorize_account_coa_by_radclient_account_again(headend
     assert int(stop["Acct-Input-Packets"]) == 120 and octets(stop, "Input") == 12_000
 
 
+def test_a_disconnect_request_stops_accounting_with_admin_reset(headend, server):
+    up(headend, 15, "spoke2")
+    audit = headend.device.session("Vi1").audit_session_id
+    headend.execute("sim traffic interface Vi1 input size 200 rate 100000 packets 25")
+    listener_loop = BackgroundLoop().start()
+    listener = listener_loop.run(headend.start_coa_listener("127.0.0.1", 0))
+    try:
+        sent = request([f"audit-session-id={audit}"], code=40)      # Disconnect-Request
+        answer = udp_exchange(sent.RequestPacket(), listener.address)
+        assert answer is not None and decode_reply(answer).code == 41          # Disconnect-ACK
+    finally:
+        listener_loop.run(listener.close())
+        listener_loop.stop()
+    [stop] = records_for(server, audit, "Stop")
+    assert stop["Acct-Terminate-Cause"] == "Admin-Reset" and int(stop["Acct-Input-Packets"]) == 25
+    assert octets(stop, "Input") == 5000
+
+
+def test_a_dead_server_comes_back_when_its_deadtime_is_over(server, silent):
+    with Headend.from_config_file(fastpath=native_fastpath_class()()) as h:
+        configure(h, aaa_lines([("127.0.0.1", silent, silent), ("127.0.0.1", server.auth_port, server.acct_port)],
+                               deadtime=1, extra=["radius-server dead-criteria time 1 tries 2"]))
+        up(h, 16, "spoke1")
+        dead = h.aaa.servers.state("R1")
+        assert dead.dead_until is not None
+        assert h.show_data("show aaa servers")[0]["state"]["current"] == "DEAD"
+        dead.dead_until = time.monotonic()          # a minute of deadtime, passed
+        row = h.show_data("show aaa servers")[0]
+        assert row["state"]["current"] == "UP" and row["dead"]["count"] == 1
+        assert h.aaa.flush(10)
+
+
 # ---- servers that do not answer ----
 
 @pytest.fixture
@@ -312,6 +344,20 @@ def test_show_aaa_servers_counts_what_was_sent_and_answered(headend, server):
     sessions = headend.show_data("show aaa sessions")
     assert [(s["session_id"], s["username"], s["ip"]) for s in sessions] == [(1, "spoke1", "10.0.0.1")]
     assert "Total sessions since last reload: 1" in headend.execute("show aaa sessions")
+
+
+def test_show_aaa_user_all_gives_the_sessions_user_key_and_counts(headend, server):
+    up(headend, 17, "spoke2")
+    headend.execute("sim traffic interface Vi1 input size 100 rate 100000 packets 30")
+    [user] = headend.show_data("show aaa user all")
+    net = user["records"]["NET"]
+    assert net["username"] == "spoke2" and net["start_sent"] == 1
+    assert {a["name"]: a["value"] for a in net["attributes"]}["audit-session-id"] == \
+        headend.device.session("Vi1").audit_session_id
+    assert (user["interface"]["bytes_in"], user["interface"]["paks_in"]) == (3000, 30)
+    text = headend.execute("show aaa user all")
+    assert "  NET: Username=spoke2\n" in text and "    Bytes In = 3000 " in text
+    assert user["accounting"]["update_methods"] == ["PERIODIC"] and user["accounting"]["update_interval"] == 1
 
 
 def test_debug_radius_traces_the_access_request_and_its_accept(headend, server):
