@@ -46,7 +46,11 @@ def attributes(frame: P.Frame) -> list[Line]:
             vendor = struct.unpack_from("!L", a.value)[0] if len(a.value) >= 4 else "?"
             lines.append((RADIUS, f"RADIUS: Vendor, {vendor} [26] {len(a.value) + 2} {_hex(a.value[4:])}"))
         else:
-            lines.append((RADIUS, f"RADIUS: {a.name} [{a.type}] {len(a.value) + 2} {value_text(a)}"))
+            text = value_text(a)
+            if len(a.value) == 4 and not text[:1].isdigit() and not text.startswith(('"', "0x")) \
+                    and P.DICTIONARY.attributes[a.name].type == "integer":
+                text += f" [{int.from_bytes(a.value, 'big')}]"      # IOS: `Stop [2]`
+            lines.append((RADIUS, f"RADIUS: {a.name} [{a.type}] {len(a.value) + 2} {text}"))
     return lines
 
 
@@ -63,11 +67,10 @@ def value_text(a: P.Attribute) -> str:
     if attr.type == "ipv6addr" and len(a.value) == 16:
         return str(ipaddress.IPv6Address(a.value))
     if attr.type in ("integer", "date") and len(a.value) == 4:
-        number = int.from_bytes(a.value, "big")
-        try:
-            return attr.values.GetBackward(number)
+        try:    # pyrad keeps VALUE numbers encoded, as they travel
+            return attr.values.GetBackward(a.value)
         except KeyError:
-            return str(number)
+            return str(int.from_bytes(a.value, "big"))
     return _hex(a.value)
 
 
