@@ -4,6 +4,7 @@ values; the text parsed back by Genie's parsers (when genie is installed) equal 
 server with no traffic, and several servers."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from unittest.mock import Mock
 
@@ -245,6 +246,11 @@ def test_user_all_several_users():
 # ---- (b) Genie's parsers read the dicts back --------------------------------------------------
 
 def genie_aaa():
+    """Genie's show_aaa parsers; a skip without Genie, except where QFP_REQUIRE_GENIE says it is
+    installed (CI, .ci/test)."""
+    if os.environ.get("QFP_REQUIRE_GENIE"):
+        import genie.libs.parser.iosxe.show_aaa as parsers
+        return parsers
     return pytest.importorskip("genie.libs.parser.iosxe.show_aaa")
 
 
