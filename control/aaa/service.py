@@ -12,9 +12,9 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 from ..core.device import Device
+from ..core.timestamps import ios_timestamp
 from ..errors import PeerNak
 from ..radius import Dispatch, DynamicAuthorServer, NasIdentity, Send
 from ..radius.trace import Line
@@ -24,10 +24,11 @@ from .registry import Registry
 log = logging.getLogger(__name__)
 
 _IP_ADDRESS = re.compile(r"\s*ip address (\d+\.\d+\.\d+\.\d+) \d+\.\d+\.\d+\.\d+")
+
+
 def timestamp(now: float) -> str:
-    """IOS's `service timestamps debug datetime msec` without NTP: `*Oct 6 23:38:55.250:`."""
-    t = datetime.fromtimestamp(now)
-    return f"*{t:%b} {t.day} {t:%H:%M:%S}.{t.microsecond // 1000:03d}:"
+    """IOS's `service timestamps debug datetime msec` without NTP: `*Oct  6 23:38:55.250:`."""
+    return ios_timestamp(now)
 
 
 class DynamicAuthorService:
@@ -89,10 +90,9 @@ class DynamicAuthorService:
     def _log(self, lines: tuple[Line, ...] | list[Line], now: float) -> None:
         if not lines:
             return
-        stamp = timestamp(now)
         for facility, text in lines:
             if facility in self.debug:
-                self.device.log(f"{stamp} {text}" if text else stamp)
+                self.device.log(text, now)
 
     # ---- start-up ----
     def started(self, address: tuple[str, int]) -> list[str]:

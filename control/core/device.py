@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,11 +24,16 @@ from ..errors import ControlError
 from ..files import read_text
 from .compile import Compiler, UnknownName, carried_counters
 from .sessions import Authorization, Session, SessionError, SessionTable, SessionTuple, canonical_virtual_access
+from .timestamps import ios_timestamp
 from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
 
 log = logging.getLogger(__name__)
 
 LOG_LINES = 4096
+# The log buffer's size without `logging buffered SIZE`: IOS's default, as the reference device's
+# `show logging` prints it (tests/golden/ios-xe/show-logging.txt).
+LOG_BUFFER_BYTES = 4096
+_LOGGING_BUFFERED = re.compile(r"logging buffered (\d+)\b")
 # Inside addresses handed to sessions, as an `ip local pool` would (session n gets .n).
 INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 # The far end of simulated traffic: a host behind the hub (TEST-NET-1).
@@ -55,6 +62,9 @@ class Device:
         self.sessions = SessionTable()
         self.clock_ns = 0
         self.logbuf: deque[str] = deque(maxlen=LOG_LINES)
+        self._log_bytes = 0
+        # Log lines are stamped with wall time, as the debug trace is (control/aaa/service.py).
+        self.wall_clock: Callable[[], float] = time.time
         # Who hears of sessions coming and going and of the clock moving: (event, session, cause)
         # with event "up", "down" (before the session's counters go) or "clock" (session None).
         # Accounting (control/aaa/session_aaa.py) is one; an observer must not raise.
@@ -94,9 +104,34 @@ class Device:
     def hostname(self) -> str:
         return self.config.hostname or "Router"
 
-    def log(self, line: str) -> None:
+    @property
+    def log_buffer_bytes(self) -> int:
+        """The log buffer's size: `logging buffered SIZE` (kept verbatim), else IOS's default."""
+        for block in self.config.unmodeled_blocks():
+            m = _LOGGING_BUFFERED.match(block.lines[0])
+            if m:
+                return int(m[1])
+        return LOG_BUFFER_BYTES
+
+    def log(self, line: str, now: float | None = None) -> None:
+        """Append `line` stamped as IOS stamps it (`*Dec  2 13:16:52.123: line`) at the wall time
+        `now` (default: now). Like IOS's, the buffer is bounded in bytes: the oldest lines go first."""
+        stamp = ios_timestamp(self.wall_clock() if now is None else now)
+        line = f"{stamp} {line}" if line else stamp
+        if len(self.logbuf) == self.logbuf.maxlen:
+            self._log_bytes -= len(self.logbuf[0]) + 1
         self.logbuf.append(line)
+        self._log_bytes += len(line) + 1
+        limit = self.log_buffer_bytes
+        while self._log_bytes > limit and len(self.logbuf) > 1:
+            self._log_bytes -= len(self.logbuf.popleft()) + 1
         log.info("%s", line)
+
+    def clear_log(self) -> str:
+        """`clear logging`: empty the buffer."""
+        self.logbuf.clear()
+        self._log_bytes = 0
+        return ""
 
     # ---- sessions ----
     def _template(self, number: int | None) -> int:
