@@ -14,7 +14,6 @@ from qfp_model.control.core.traffic import TrafficSpec
 from qfp_model.control.show.crypto import (
     ESP_TRANSFORM,
     FLOW,
-    IKEV2_PROPOSAL,
     crypto_session_data,
     ikev2_session_data,
     render_crypto_session,
@@ -28,6 +27,9 @@ GOLDEN = Path(__file__).parent / "golden"
 IOS_XE = GOLDEN / "ios-xe"
 FLEXVPN_REFERENCE = IOS_XE / "show-crypto-session-remote-detail.virtual-access.txt"
 S = 10**9
+# The reference device's proposal, as the twin carries it.
+REFERENCE_PROPOSAL = {"encryption": "AES-CBC", "keysize": 256, "prf": "SHA256", "hash": "SHA256",
+                      "dh_group": 14, "auth_sign": "PSK", "auth_verify": "PSK"}
 
 
 def crypto_of(device) -> list[dict]:
@@ -35,7 +37,7 @@ def crypto_of(device) -> list[dict]:
 
 
 def ikev2_of(device) -> list[dict]:
-    return ikev2_session_data(device.sessions, device.clock_ns)
+    return ikev2_session_data(device.sessions, device.clock_ns, device.config)
 
 
 def _sa(packets: int, life: int) -> dict:
@@ -72,7 +74,7 @@ def _v4(prefix: str) -> str:
 def test_ikev2_formatter_matches_the_reference_ipv4_session():
     twin = {"session_id": 3, "status": "UP-ACTIVE", "ike_count": 1, "child_count": 1, "sa": {
         "tunnel_id": 1, "local": "1.1.1.1", "local_port": 500, "remote": "1.1.1.2",
-        "remote_port": 500, "fvrf": "none", "ivrf": "none", "status": "READY", **IKEV2_PROPOSAL,
+        "remote_port": 500, "fvrf": "none", "ivrf": "none", "status": "READY", **REFERENCE_PROPOSAL,
         "lifetime_s": 86400, "active_s": 38157, "ce_id": 1008,
         "status_description": "Negotiation done", "local_spi": 0x6F86196AB2C574E3,
         "remote_spi": 0x74AD695CF23C4805, "local_id": "1.1.1.1", "remote_id": "1.1.1.2",
@@ -81,7 +83,7 @@ def test_ikev2_formatter_matches_the_reference_ipv4_session():
                      _child([(_v6("3001"), _v6("3101")), (_v4("30.30.30"), _v4("31.31.31"))])]}
     reference = (IOS_XE / "show-crypto-ikev2-session-detailed.txt").read_text()
     ipv4 = reference.split("IPv6 Crypto IKEv2 Session")[0]
-    assert render_ikev2_session([twin], detailed=True) == ipv4
+    assert render_ikev2_session([twin], detailed=True) == ipv4 + "IPv6 Crypto IKEv2 Session\n"
 
 
 def flexvpn_device(fastpath_class):
@@ -147,7 +149,8 @@ def _shape(line: str) -> str:
 def test_a_device_ikev2_session_has_the_reference_layout(fastpath_class):
     device = flexvpn_device(fastpath_class)
     text = render_ikev2_session(ikev2_of(device), detailed=True)
-    ours = text.splitlines()
+    *ours, ipv6 = text.splitlines()
+    assert ipv6 == "IPv6 Crypto IKEv2 Session"
     reference = (IOS_XE / "show-crypto-ikev2-session-detailed.txt").read_text().splitlines()
     # Everything up to the first child SA, then the child SA with its one selector pair.
     head = next(i for i, line in enumerate(reference) if line == "Child sa:")

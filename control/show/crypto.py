@@ -6,15 +6,17 @@ way for every session so the output stays deterministic:
 
 - Profile: the first `crypto ikev2 profile` (in configuration order) whose `virtual-template` is
   the one the session was cloned from; the line is left out when none is.
-- fvrf/ivrf: the session's VRF ids, `(none)` (`none` in the IKEv2 table) for 0; the configuration
-  models no VRF names, so other ids print as numbers.
+- fvrf/ivrf: the session's VRF ids by name, `(none)` (`none` in the IKEv2 table) for 0; ids map to
+  the configured `vrf definition`s in order (control/show/crypto_config.py), others print as numbers.
 - Uptime and the SAs' active times from the device's virtual clock since bring-up. Lifetimes are
   IOS's defaults (IKEv2 SA 86400 s, IPsec SA 3600 s) and what is left of them counts down from
   bring-up, starting again each period as if the SA had been rekeyed on time.
-- The IKEv2 proposal is not modeled (`crypto ikev2 proposal` is kept, not parsed), so the SA prints
-  the fixed proposal in IKEV2_PROPOSAL (AES-CBC-256, SHA256, DH group 14, PSK) and the child SA
-  ESP_TRANSFORM. SPIs are derived from the audit-session-id by hashing, so they are stable and
-  distinct per session. The FlexVPN child SA is any-to-any (a virtual tunnel interface).
+- The IKEv2 SA's encryption, PRF, hash and DH group are the configured proposal's (read from the
+  kept `crypto ikev2 proposal` block: control/show/crypto_config.py), authentication PSK both ways;
+  the child SA prints the fixed ESP_TRANSFORM. Local id: the profile's `identity local` (an FQDN
+  in the default configuration), else the local address; remote id: the session's identity.
+  SPIs are derived from the audit-session-id by hashing, so they are stable and distinct per
+  session. The FlexVPN child SA is any-to-any (a virtual tunnel interface).
 - Capabilities `U` (IKEv2 dynamic route update, which FlexVPN uses) and no `D`: the detailed IKEv2
   output says DPD is not configured, and the two must agree.
 - IPsec flow packets, from the fast path's read-back of the session's targets: `#pkts dec'ed` is
@@ -37,11 +39,11 @@ from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
 from ._format import format_hms, format_uptime
+from .crypto_config import ikev2_proposal, local_identity, vrf_name
 
 IKE_LIFETIME_S = 86400
 IPSEC_LIFETIME_S = 3600
-IKEV2_PROPOSAL = {"encryption": "AES-CBC", "keysize": 256, "prf": "SHA256", "hash": "SHA256",
-                  "dh_group": 14, "auth_sign": "PSK", "auth_verify": "PSK"}
+AUTHENTICATION = {"auth_sign": "PSK", "auth_verify": "PSK"}
 ESP_TRANSFORM = {"encryption": "AES-CBC", "keysize": 256, "esp_hmac": "SHA256", "ah_hmac": "None",
                  "comp": "IPCOMP_NONE", "mode": "tunnel"}
 ANY_SELECTOR = "0.0.0.0/0 - 255.255.255.255/65535"
@@ -59,13 +61,13 @@ CODE_LEGEND = (
 
 # ---- gathering --------------------------------------------------------------------------------
 
+def _profile_of(config, template: int):
+    return next((p for p in config.ikev2_profiles.values() if p.virtual_template == template), None)
+
+
 def _profile(config, template: int) -> str | None:
-    return next((p.name for p in config.ikev2_profiles.values()
-                 if p.virtual_template == template), None)
-
-
-def _vrf(vrf_id: int, none: str) -> str:
-    return none if vrf_id == 0 else str(vrf_id)
+    profile = _profile_of(config, template)
+    return profile.name if profile else None
 
 
 def _spi(session, label: str, nbytes: int) -> int:
@@ -109,8 +111,8 @@ def crypto_session_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: i
             "status": "UP-ACTIVE",
             "peer": str(t.remote),
             "peer_port": t.remote_port,
-            "fvrf": _vrf(t.fvrf, "(none)"),
-            "ivrf": _vrf(t.ivrf, "(none)"),
+            "fvrf": vrf_name(config, t.fvrf, "(none)"),
+            "ivrf": vrf_name(config, t.ivrf, "(none)"),
             "phase1_id": session.identity,
             "desc": "(none)",
             "session_id": session.id,
@@ -130,10 +132,11 @@ def crypto_session_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: i
     return entries
 
 
-def ikev2_session_data(sessions: Iterable, clock_ns: int) -> list[dict]:
+def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
     """One dict per session (in the order given) at virtual time clock_ns: everything `show crypto
-    ikev2 session detailed` prints."""
+    ikev2 session detailed` prints; `config` gives the proposal, identities and VRF names."""
     entries = []
+    proposal = {k: v for k, v in ikev2_proposal(config).items() if k != "name"}
     for session in sessions:
         t = session.tuple
         entries.append({
@@ -147,16 +150,16 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int) -> list[dict]:
                 "tunnel_id": session.id,
                 "local": str(t.local), "local_port": t.local_port,
                 "remote": str(t.remote), "remote_port": t.remote_port,
-                "fvrf": _vrf(t.fvrf, "none"), "ivrf": _vrf(t.ivrf, "none"),
+                "fvrf": vrf_name(config, t.fvrf, "none"), "ivrf": vrf_name(config, t.ivrf, "none"),
                 "status": "READY",
-                **IKEV2_PROPOSAL,
+                **proposal, **AUTHENTICATION,
                 "lifetime_s": IKE_LIFETIME_S,
                 "active_s": _uptime_s(clock_ns, session),
                 "ce_id": 1000 + session.id,
                 "status_description": "Negotiation done",
                 "local_spi": _spi(session, "ike-local", 8),
                 "remote_spi": _spi(session, "ike-remote", 8),
-                "local_id": str(t.local),
+                "local_id": local_identity(_profile_of(config, session.template), str(t.local)),
                 "remote_id": session.identity,
                 "initiator": False,
             },
@@ -221,6 +224,8 @@ def render_ikev2_session(data: Sequence[dict], detailed: bool = False) -> str:
     lines = ["IPv4 Crypto IKEv2 Session ", ""]
     for entry in data:
         lines += format_ikev2_session(entry, detailed)
+    # Every device prints the IPv6 table's header, empty here: the model's sessions are IPv4.
+    lines.append("IPv6 Crypto IKEv2 Session")
     return "".join(line + "\n" for line in lines)
 
 
