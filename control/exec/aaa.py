@@ -18,6 +18,7 @@ from ..radius.das import COUNTERS
 from ..radius.packet import ERROR_CAUSES
 from ..radius.trace import COA, RADIUS
 from ..show import aaa as aaa_show
+from ..show import system
 
 DEBUG_ON = {RADIUS: "Radius protocol debugging is on", COA: "AAA CoA debugging is on"}
 
@@ -40,6 +41,10 @@ def register(commands, service: DynamicAuthorService, config, session_aaa: Sessi
     commands.add("undebug all", undebug,
                  {"undebug": "Disable debugging functions (see also 'debug')", "all": "Disable all debugging"})
     commands.add("no debug all", undebug, {"no": "Negate a command", "all": "Disable all debugging"})
+    commands.add("show debugging",
+                 lambda a: system.render_debugging(system.debugging_data(service.debug, DEBUG_ON)),
+                 {"debugging": "State of each debugging option"},
+                 data=lambda a: system.debugging_data(service.debug, DEBUG_ON))
     commands.add("show aaa server radius dynamic-author",
                  lambda a: render_dynamic_author(dynamic_author_data(config.dynamic_author, service)),
                  {"aaa": "Show AAA values", "server": "AAA server", "radius": "RADIUS server",

@@ -12,7 +12,16 @@ from ..config import render_running_config
 from ..core.device import Device
 from ..core.worker import TrafficWorker
 from ..grammar.engine import CommandSet
-from ..show import access_lists, crypto, derived_config, policy_map, policy_map_interface, system
+from ..show import (
+    access_lists,
+    crypto,
+    derived_config,
+    interfaces,
+    policy_map,
+    policy_map_interface,
+    system,
+    version,
+)
 from . import aaa, sim
 
 KEYWORD_HELP = {
@@ -51,6 +60,11 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          {"platform": "Show platform information", "hardware": "Show platform hardware information",
           "qfp": "Quantum Flow Processor", "active": "Active instance",
           "feature": "Feature specific information", "qos": "QoS feature information", "all": "All"})
+    show("show policy-map interface",
+         lambda a: policy_map_interface.policy_map_interface_data(
+             device.fp, device.config, list(device.sessions), device.clock_ns, None, named=True),
+         lambda d, a: policy_map_interface.render_policy_map_interface(d),
+         {"policy-map": "Show QoS Policy Map", "interface": "Service policies of every session"})
     show("show policy-map interface IFNAME:interface [input|output]",
          lambda a: policy_map_interface.policy_map_interface_data(
              device.fp, device.config, [device.session(a["interface"])], device.clock_ns, _direction(a),
@@ -69,13 +83,18 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
                                                   a.get("name")),
          lambda d, a: access_lists.render_access_lists(d),
          {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
+    show("show access-lists [WORD:name]",
+         lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
+                                                  a.get("name")),
+         lambda d, a: access_lists.render_access_lists(d),
+         {"access-lists": "List access lists", "name WORD": "ACL name"})
     show("show crypto session [detail]",
          lambda a: crypto.crypto_session_data(device.fp, device.config, device.sessions, device.clock_ns),
          lambda d, a: crypto.render_crypto_session(d, detail=bool(a.get("detail"))),
          {"crypto": "Encryption module", "session": "Crypto session information",
           "detail": "Detailed crypto session information"})
     show("show crypto ikev2 session [detailed]",
-         lambda a: crypto.ikev2_session_data(device.sessions, device.clock_ns),
+         lambda a: crypto.ikev2_session_data(device.sessions, device.clock_ns, device.config),
          lambda d, a: crypto.render_ikev2_session(d, detailed=bool(a.get("detailed"))),
          {"ikev2": "Show IKEv2 information", "detailed": "Detailed IKEv2 session information"})
     show("show derived-config interface IFNAME:interface",
@@ -84,12 +103,29 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          {"derived-config": "Show derived configuration"})
     commands.add("show running-config", lambda a: render_running_config(device.config),
                  {"running-config": "Current operating configuration"})
-    show("show logging", lambda a: system.logging_data(device.logbuf, device.logbuf.maxlen),
+    show("show running-config interface IFNAME:interface",
+         lambda a: interfaces.running_interface_data(device.config, a["interface"]),
+         lambda d, a: interfaces.render_running_interface(d),
+         {"running-config": "Current operating configuration", "interface": "Show interface configuration"})
+    show("show ip interface brief",
+         lambda a: interfaces.ip_interface_brief_data(device.config, list(device.sessions)),
+         lambda d, a: interfaces.render_ip_interface_brief(d),
+         {"ip": "IP information", "interface": "IP interface status and configuration",
+          "brief": "Brief summary of IP status and configuration"})
+    show("show interfaces IFNAME:interface",
+         lambda a: interfaces.interface_data(device.fp, device.config, device.session(a["interface"]),
+                                             device.clock_ns),
+         lambda d, a: interfaces.render_interface(d),
+         {"interfaces": "Interface status and configuration"})
+    show("show version", lambda a: version.version_data(device.config, device.hostname, device.clock_ns),
+         lambda d, a: version.render_version(d), {"version": "System hardware and software status"})
+    show("show logging", lambda a: system.logging_data(device.logbuf, device.log_buffer_bytes),
          lambda d, a: system.render_logging(d), {"logging": "Show the contents of logging buffers"})
     show("show clock", lambda a: system.clock_data(device.clock_ns),
          lambda d, a: system.render_clock(d), {"clock": "Display the system clock"})
 
     # ---- clear ----
+    commands.add("clear logging", lambda a: device.clear_log(), {"logging": "Clear logging buffer"})
     commands.add("clear counters [IFNAME:interface]", lambda a: device.clear_counters(a.get("interface")),
                  {"counters": "Clear counters on one or all interfaces"})
     commands.add("clear ip access-list counters [WORD:name]",
