@@ -255,3 +255,53 @@ def test_crypto_session_detail_names_the_vrfs(hub):
     assert "fvrf: (none) ivrf: INSIDE\n" in hub.execute("show crypto session detail")
     hub.device.session_up("1.1.1.4", "77.1.1.2", ivrf=7)
     assert hub.show_data("show crypto session detail")[1]["ivrf"] == "7"
+
+
+def test_show_crypto_ikev2_sa(hub):
+    hub.device.session_up("1.1.1.3", "77.1.1.2")
+    twin = hub.show_data("show crypto ikev2 sa")
+    assert [(sa["tunnel_id"], sa["remote"], sa["ivrf"], sa["dh_group"]) for sa in twin] == [
+        (1, "1.1.1.2", "INSIDE", 19), (2, "1.1.1.3", "none", 19)]
+    text = hub.execute("show crypto ikev2 sa")
+    reference = (IOS_XE / "show-crypto-ikev2-sa.txt").read_text().splitlines()
+    ours = text.splitlines()
+    # The reference's one SA, line for line in shape, then the empty IPv6 table.
+    assert ours[:3] == reference[:3]
+    assert ours[-2:] == reference[-2:] == [" IPv6 Crypto IKEv2 SA ", ""]
+    assert [len(line.split()) for line in ours[3:6]] == [len(line.split()) for line in reference[3:6]]
+    assert ours[3].index("77.1.1.2") == reference[3].index("66.66.66.1")
+    parsed = genie("show_crypto").ShowCryptoIkev2Sa(device=Mock()).parse(output=text)
+    assert parsed["ipv4"][1]["ivrf"] == "INSIDE" and parsed["ipv4"][2]["remote_ip"] == "1.1.1.3"
+    assert parsed["ipv6"] == {}
+    detailed = hub.execute("show crypto ikev2 sa detailed")
+    parsed = genie("show_crypto").ShowCryptoIkev2SaDetail(device=Mock()).parse(output=detailed)
+    assert parsed["tunnel_id"][1]["local_id"] == "hub.example.net"
+    assert parsed["tunnel_id"][1]["remote_id"] == "spoke1.example.net"
+    assert parsed["tunnel_id"][1]["dh_grp"] == 19
+    reference = (IOS_XE / "show-crypto-ikev2-sa-detailed.txt").read_text().splitlines()
+    labels = [line.split()[:2] for line in reference[4:20]]
+    assert [line.split()[:2] for line in detailed.splitlines()[6:22]] == labels
+
+
+def test_show_crypto_ipsec_sa(hub):
+    (twin,) = hub.show_data("show crypto ipsec sa")
+    assert (twin["interface"], twin["protected_vrf"], twin["decaps"], twin["mtu_idb"]) == (
+        "Virtual-Access1", "INSIDE", 10, "GigabitEthernet1")
+    (crypto,) = hub.show_data("show crypto session detail")
+    assert twin["encaps"] == crypto["ipsec_flow"]["outbound"]["packets"]
+    assert twin["inbound_esp"][0]["transform"] == "esp-256-aes esp-sha256-hmac"
+    text = hub.execute("show crypto ipsec sa")
+    # Genie's interface pattern takes no `-` (Virtual-Access1): it reads the rest under another name.
+    parsed = genie("show_crypto").ShowCryptoIpsecSa(device=Mock()).parse(
+        output=text.replace("interface: Virtual-Access1", "interface: VirtualAccess1"))
+    va = parsed["interface"]["VirtualAccess1"]
+    assert va["crypto_map_tag"] == "Virtual-Access1-head-0" and va["local_addr"] == "77.1.1.2"
+    reference = (IOS_XE / "show-crypto-ipsec-sa.txt").read_text()
+    # The lines of the reference's tunnel interface's SA, our values aside. Genie's copy lost the
+    # indentation and the second space of IOS's `local  ident`, so spacing is not compared.
+    def shape(lines):
+        return [" ".join(re.sub(r"[\w.:()/-]*\d[\w.:()/-]*", "N", line).split()) for line in lines]
+    ours = text.replace("protected vrf: INSIDE", "protected vrf: (none)").replace(
+        "Virtual-Access1-head-0", "vpn-crypto-map").splitlines()
+    first = reference.splitlines()
+    assert shape(ours[1:3] + ours[4:]) == shape(first[:2] + first[3:48]) + [""]

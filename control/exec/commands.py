@@ -15,6 +15,7 @@ from ..grammar.engine import CommandSet
 from ..show import (
     access_lists,
     crypto,
+    crypto_sa,
     derived_config,
     interfaces,
     policy_map,
@@ -97,6 +98,17 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          lambda a: crypto.ikev2_session_data(device.sessions, device.clock_ns, device.config),
          lambda d, a: crypto.render_ikev2_session(d, detailed=bool(a.get("detailed"))),
          {"ikev2": "Show IKEv2 information", "detailed": "Detailed IKEv2 session information"})
+    show("show crypto ikev2 sa [detailed]",
+         lambda a: crypto_sa.ikev2_sa_data(crypto.ikev2_session_data(device.sessions, device.clock_ns,
+                                                                     device.config)),
+         lambda d, a: crypto_sa.render_ikev2_sa(d, detailed=bool(a.get("detailed"))),
+         {"sa": "Shows ikev2 SAs", "detailed": "Detailed IKEv2 SA information"})
+    show("show crypto ipsec sa",
+         lambda a: crypto_sa.ipsec_sa_data(
+             device.config, crypto.crypto_session_data(device.fp, device.config, device.sessions, device.clock_ns),
+             crypto.ikev2_session_data(device.sessions, device.clock_ns, device.config), list(device.sessions)),
+         lambda d, a: crypto_sa.render_ipsec_sa(d),
+         {"ipsec": "Show IPSEC info", "sa": "IPSEC SA table"})
     show("show derived-config interface IFNAME:interface",
          lambda a: derived_config.derived_config_data(device.config, device.session(a["interface"])),
          lambda d, a: derived_config.render_derived_config(d),
