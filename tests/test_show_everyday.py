@@ -17,6 +17,7 @@ import pytest
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.timestamps import ios_timestamp
 from qfp_model.control.core.traffic import TrafficSpec
+from qfp_model.control.errors import ExecError
 from qfp_model.control.headend import Headend
 from qfp_model.control.show.version import format_uptime_words
 from qfp_model.qfp.tables import Direction
@@ -202,7 +203,10 @@ def test_show_running_config_interface(hub):
     vt = hub.show_data("show running-config interface Virtual-Template1")
     assert vt["lines"][0] == "interface Virtual-Template1 type tunnel"
     assert " service-policy output aaa-out-policy" in vt["lines"]
-    assert hub.execute("show running-config interface Loopback9") == ""
+    with pytest.raises(ExecError, match="interface Loopback9 is not configured"):
+        hub.execute("show running-config interface Loopback9")
+    with pytest.raises(ExecError, match="show derived-config interface Virtual-Access1"):
+        hub.execute("show running-config interface Vi1")
 
 
 # ---- ACLs and policies -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
 from ..config.render import template_lines
+from ..errors import ControlError
 from ._format import rate_bps
 
 _NAME = re.compile(r"([A-Za-z-]+)(\d+(?:/\d+)*)")
@@ -179,8 +180,10 @@ def render_interface(d: dict) -> str:
 
 # ---- show running-config interface NAME -------------------------------------------------------
 
-def running_interface_data(config, name: str) -> dict | None:
-    """The interface's section as `show running-config` prints it; None when it is not configured."""
+def running_interface_data(config, name: str) -> dict:
+    """The interface's section as `show running-config` prints it. A ControlError for one the
+    configuration lacks: a Virtual-Access's lines are its template's, which `show derived-config
+    interface` prints (the model does not know what IOS prints for the clone itself)."""
     for vt in config.virtual_templates.values():
         if vt.name == name:
             section = template_lines(vt)
@@ -192,14 +195,15 @@ def running_interface_data(config, name: str) -> dict | None:
                 section = [line for line in block.lines if line.strip() not in ("", "!")]
                 break
         else:
-            return None
+            if name.startswith("Virtual-Access"):
+                raise ControlError(f"{name} is a clone of its Virtual-Template: "
+                                   f"see show derived-config interface {name}")
+            raise ControlError(f"interface {name} is not configured")
     body = ["!", *section, "end"]
     return {"interface": name, "lines": section, "bytes": sum(len(line) + 1 for line in body) + 1}
 
 
-def render_running_interface(d: dict | None) -> str:
-    if d is None:
-        return ""
+def render_running_interface(d: dict) -> str:
     lines = ["Building configuration...", "", f"Current configuration : {d['bytes']} bytes",
              "!", *d["lines"], "end", ""]
     return "\n".join(lines) + "\n"
