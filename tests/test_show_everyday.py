@@ -256,7 +256,14 @@ def test_ikev2_session_detailed_prints_the_configured_proposal_and_identities(hu
 def test_crypto_session_detail_names_the_vrfs(hub):
     (twin,) = hub.show_data("show crypto session detail")
     assert (twin["fvrf"], twin["ivrf"]) == ("(none)", "INSIDE")
-    assert "fvrf: (none) ivrf: INSIDE\n" in hub.execute("show crypto session detail")
+    text = hub.execute("show crypto session detail")
+    assert "fvrf: (none) ivrf: INSIDE\n" in text
+    parsed = genie("show_crypto").ShowCryptoSessionDetail(device=Mock()).parse(output=text)
+    peer = parsed["interface"]["Virtual-Access1"]["peer"]["1.1.1.2"]["port"]["500"]
+    assert (peer["ivrf"], peer["phase1_id"]) == ("INSIDE", "spoke1.example.net")
+    brief = genie("show_crypto").ShowCryptoIkev2Session(device=Mock()).parse(
+        output=hub.execute("show crypto ikev2 session"))
+    assert brief["ikev2_session"]["IPv4"][1]["dh_group"] == 19
     hub.device.session_up("1.1.1.4", "77.1.1.2", ivrf=7)
     assert hub.show_data("show crypto session detail")[1]["ivrf"] == "7"
 
