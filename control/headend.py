@@ -37,6 +37,7 @@ COA_HOST = "127.0.0.1"   # the CoA listener's default address: loopback unless t
 class Headend:
     def __init__(self, device: Device, *, wall_clock: Callable[[], float] = time.time):
         self.device = device
+        device.wall_clock = wall_clock      # one clock for every log line's timestamp
         self.coa = DynamicAuthorService(device, wall_clock=wall_clock)
         self.radius = RadiusRuntime()
         self.aaa = SessionAaa(device, self.radius, wall_clock=wall_clock, trace=self.coa.trace)
