@@ -254,8 +254,8 @@ BAD_SYNTAX = [
     "bad-syntax.cfg:8: duplicate sequence number 50\n   50 deny ip any any\n   ^",
     "bad-syntax.cfg:9: bad wildcard '0.0.x.255'\n   30 permit ip 10.0.0.0 0.0.x.255 any\n"
     "                         ^",
-    "bad-syntax.cfg:10: icmp message types are not supported by this model\n"
-    "   40 permit icmp any any echo-reply\n                          ^",
+    "bad-syntax.cfg:10: icmp message 'echo-replay' is not 0..255 or an icmp message name\n"
+    "   40 permit icmp any any echo-replay\n                          ^",
     "bad-syntax.cfg:12: an ACE matches dscp or precedence, not both\n"
     "  access-list 150 permit ip any any dscp ef precedence 5\n                                            ^",
     "bad-syntax.cfg:13: bad access-list number '700'\n  access-list 700 permit any\n              ^",

@@ -41,6 +41,8 @@ def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
         words += [L.protocol_name(ace.proto), _endpoint(ace.src, ace.src_wildcard),
                   *_ports(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
                   *_ports(ace.dport, ace.proto)]
+        if ace.icmp_type is not None:
+            words += L.icmp_words(ace.icmp_type, ace.icmp_code)
         if ace.established:
             words.append("established")
         if ace.precedence is not None:

@@ -31,6 +31,10 @@ UNSUPPORTED_ACE_OPTIONS = frozenset({
     "match-any", "reflect", "evaluate", "dynamic", "timeout", "object-group", "packet-length"})
 
 
+# Extended ACE options the model matches on (or keeps, for log).
+ACE_OPTIONS = frozenset({"established", "fragments", "dscp", "precedence", "log", "log-input"})
+
+
 class Bad(Exception):
     """A token the syntax refuses: `tok` (None: the end of the line) and why."""
 
@@ -194,6 +198,26 @@ def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     return match
 
 
+def _icmp_message(cur: Cursor) -> dict:
+    """`TYPE [CODE]` (numbers 0..255) or a message name, right after an ICMP ACE's destination."""
+    tok = cur.peek()
+    if tok is None:
+        return {}
+    if tok.lower() in L.ICMP_MESSAGES:
+        cur.take("icmp message")
+        icmp_type, icmp_code = L.ICMP_MESSAGES[tok.lower()]
+        return {"icmp_type": icmp_type, "icmp_code": icmp_code}
+    if not tok.isdigit():
+        if tok.lower() in ACE_OPTIONS or tok.lower() in UNSUPPORTED_ACE_OPTIONS:
+            return {}
+        raise Bad(tok, f"icmp message '{tok}' is not 0..255 or an icmp message name")
+    icmp_type = integer(cur.take("icmp type"), "icmp type", 0, 255)
+    code_tok = cur.peek()
+    icmp_code = integer(cur.take("icmp code"), "icmp code", 0, 255) \
+        if code_tok is not None and code_tok.isdigit() else None
+    return {"icmp_type": icmp_type, "icmp_code": icmp_code}
+
+
 def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     """`PROTO SRC [PORTS] DST [PORTS] [options]` after permit|deny: the ACE and its log option."""
     proto_tok = cur.take("protocol")
@@ -203,6 +227,8 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     dst, dst_wc = endpoint(cur)
     dport = _port_match(cur, proto)
     fields: dict = {}
+    if proto == T.PROTO_ICMP:
+        fields.update(_icmp_message(cur))
     log = None
     while not cur.done():
         tok = cur.take("option")
@@ -222,9 +248,8 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
             log = word
         elif word in UNSUPPORTED_ACE_OPTIONS:
             raise Bad(tok, f"ACE option '{tok}' is not supported by this model")
-        elif proto in (1, 2) and log is None and not fields:
-            kind = "icmp message types" if proto == 1 else "igmp message types"
-            raise Bad(tok, f"{kind} are not supported by this model")
+        elif proto == 2 and log is None and not fields:
+            raise Bad(tok, "igmp message types are not supported by this model")
         else:
             raise Bad(tok, f"unexpected '{tok}'")
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp.tables import PROTO_UDP, Direction
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_UDP, Direction
 
 from ..config import syntax as S
 from ..errors import ControlError
@@ -29,7 +29,9 @@ TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_
 FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
 # What TrafficSpec.from_words takes beyond the interface, direction, size and rate.
 OPTIONS = ("packets", "duration", "source", "destination", "source_port", "destination_port",
-           "protocol", "dscp", "flags", "fragment")
+           "protocol", "dscp", "flags", "fragment", "icmp_type", "icmp_code")
+# What an ICMP stream sends when no type is named: echo requests.
+ICMP_ECHO = 8
 
 
 def _word(text, parse):
@@ -73,9 +75,25 @@ class TrafficSpec:
     dscp: int = 0
     tcp_flags: int = 0
     fragment: int = P.FRAG_NONE
+    # ICMP's type and code. The fast path carries them in the packet's port fields
+    # (docs/fastpath.md, "ACE matching"), so an ICMP stream's source_port and destination_port
+    # become its type (default echo, 8) and code (default 0).
+    icmp_type: int | None = None
+    icmp_code: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))
+        for name in ("icmp_type", "icmp_code"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if self.protocol != PROTO_ICMP:
+                raise ControlError(f"{name.replace('_', '-')} needs protocol icmp")
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 255:
+                raise ControlError(f"{name.replace('_', '-')} {value!r} is not a whole number in 0..255")
+        if self.protocol == PROTO_ICMP:
+            object.__setattr__(self, "source_port", ICMP_ECHO if self.icmp_type is None else self.icmp_type)
+            object.__setattr__(self, "destination_port", self.icmp_code or 0)
         if (self.packets is None) == (self.duration is None):
             raise ControlError("give either a packet count or a duration")
         # The ranges `sim traffic`'s syntax has; a regression case's TOML reaches here unchecked.

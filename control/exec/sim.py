@@ -106,13 +106,14 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     commands.add(
         "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "
         "| protocol WORD | source-port <0-65535> | destination-port <0-65535> | dscp WORD | flags WORD "
-        "| fragment (first|non-initial) | size! <20-65535> | rate! <1-100000000000> "
+        "| icmp-type <0-255> | icmp-code <0-255> | fragment (first|non-initial) | size! <20-65535> | rate! <1-100000000000> "
         "| (duration <1-86400> | packets <1-100000000>)!}",
         traffic,
         {"traffic": "Send simulated traffic through a session", "source": "Source address",
          "destination": "Destination address", "protocol": "IP protocol, by name or number",
          "source-port": "L4 source port", "destination-port": "L4 destination port",
          "dscp": "DSCP, by name or number", "flags": "TCP flags, e.g. syn,ack",
+         "icmp-type": "ICMP message type (protocol icmp)", "icmp-code": "ICMP message code",
          "fragment": "Send fragments", "first": "Initial fragments",
          "non-initial": "Non-initial fragments", "size": "Packet size, bytes (L3)",
          "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count"})
