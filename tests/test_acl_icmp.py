@@ -158,3 +158,22 @@ def test_pcap_replay_fills_icmp_type_and_code():
     from qfp_model.qfp import pcap
     b = pcap.parse(classic(frames)).batch
     assert b["sport"].tolist() == [3, 8, 7] and b["dport"].tolist() == [4, 0, 9]
+
+
+def test_sim_traffic_command_and_show_ip_access_lists(tmp_path):
+    native_fastpath_class()
+    from qfp_model.control.headend import Headend
+    path = tmp_path / "hub.cfg"
+    path.write_text(CONFIG)
+    headend = Headend.from_config_file(path)
+    headend.execute("sim session up remote 77.1.1.1 local 77.1.1.2")
+    out = headend.execute("sim traffic interface Vi1 input protocol icmp icmp-type 3 icmp-code 3 "
+                          "size 84 rate 8000 packets 3")
+    assert "3 packets" in out
+    headend.execute("sim traffic interface Vi1 input protocol icmp size 84 rate 8000 packets 2")
+    assert headend.execute("show ip access-lists IN") == (
+        "Extended IP access list IN\n"
+        "    10 deny icmp any any port-unreachable (3 matches)\n"
+        "    20 permit icmp any any echo (2 matches)\n"
+        "    30 deny icmp any any\n"
+        "    40 permit ip any any\n")

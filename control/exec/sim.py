@@ -106,7 +106,8 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     commands.add(
         "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "
         "| protocol WORD | source-port <0-65535> | destination-port <0-65535> | dscp WORD | flags WORD "
-        "| icmp-type <0-255> | icmp-code <0-255> | fragment (first|non-initial) | size! <20-65535> | rate! <1-100000000000> "
+        "| icmp-type <0-255> | icmp-code <0-255> | fragment (first|non-initial) | size! <20-65535> "
+        "| rate! <1-100000000000> "
         "| (duration <1-86400> | packets <1-100000000>)!}",
         traffic,
         {"traffic": "Send simulated traffic through a session", "source": "Source address",
