@@ -97,8 +97,14 @@ POLICE = [
     ("police cir 8000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 8_000, 1_500)),
     ("police 48000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 48_000, 1_500)),
     ("police cir 10000000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 10_000_000, 312_500)),
-    ("police cir 64000 bc 2000 be 4000",     # no violate-action: 1R2C, the be is unused
-     Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 64_000, 2_000)),
+    # A typed be gives a single-rate policer its second bucket (1R3C), in either form; violate
+    # defaults to the exceed action.
+    ("police cir 64000 bc 2000 be 4000",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 64_000, 2_000, be=4_000)),
+    ("police 100000 2000 4000",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 100_000, 2_000, be=4_000)),
+    ("police 100000 2000 4000 conform-action transmit exceed-action set-dscp-transmit af11",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 100_000, 2_000, be=4_000, exceed=AF11, violate=AF11)),
     ("police 8000000 250000 conform-action transmit exceed-action drop",
      Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 8_000_000, 250_000)),
     ("police cir 512000\n   conform-action set-prec-transmit 5\n   exceed-action set-dscp-transmit af11",

@@ -138,9 +138,13 @@ class PoliceConfig:
 
     @property
     def mode(self) -> T.PoliceMode:
+        """2R3C with a pir; 1R3C (RFC 2697) with a violate-action or a typed be, in either form
+        (`police cir C bc B be E`, `police C B E`): a single-rate policer given an excess burst
+        has the second bucket to put it in, as IOS XE programs it (the violate action then
+        defaults to the exceed action); else 1R2C."""
         if self.pir is not None:
             return T.PoliceMode.TWO_RATE_THREE_COLOUR
-        if self.violate is not None:
+        if self.violate is not None or self.be is not None:
             return T.PoliceMode.ONE_RATE_THREE_COLOUR
         return T.PoliceMode.ONE_RATE_TWO_COLOUR
 
@@ -151,8 +155,7 @@ class PoliceConfig:
 
     @property
     def effective_be(self) -> int:
-        """The second bucket: 0 for 1R2C (a typed `be` is unused there); as typed, else Bc for
-        1R3C and 250 ms of PIR for 2R3C."""
+        """The second bucket: 0 for 1R2C; as typed, else Bc for 1R3C and 250 ms of PIR for 2R3C."""
         mode = self.mode
         if mode is T.PoliceMode.ONE_RATE_TWO_COLOUR:
             return 0
