@@ -13,6 +13,7 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 from ..aaa.session_aaa import SessionAaa
+from ..core import acl_log
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session, SessionTuple
@@ -96,9 +97,10 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     def traffic(a: dict):
         fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
         options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
-        run = device.traffic_run(TrafficSpec.from_words(
-            a["interface"], _direction(a), size=a["size"], rate=a["rate"], fragment=fragment,
-            **options))
+        spec = TrafficSpec.from_words(a["interface"], _direction(a), size=a["size"], rate=a["rate"],
+                                      fragment=fragment, **options)
+        # The run, and when it ends the %SEC-6-IPACCESSLOG lines of the ACEs with `log` it matched.
+        run = acl_log.logged(device, spec, device.traffic_run(spec))
         if worker is None or not worker.serving:
             return format_traffic(run_to_end(run, device.fp.process))
         return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
