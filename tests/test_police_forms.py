@@ -53,3 +53,15 @@ def test_the_positional_be_is_programmed(tmp_path):
     # Bc and Be both fill at once: 6,000 bytes of 1,000-byte packets go before the rate decides.
     burst = device.traffic(TrafficSpec("Vi1", Direction.IN, size=1000, rate=10**9, packets=10))
     assert burst.colours == [2, 4, 4]
+
+
+def test_set_cos_is_kept_and_listed_as_not_modeled():
+    result = parse_config("policy-map P\n class class-default\n  set cos 5\n  set dscp ef\n")
+    cls = result.config.policy_maps["P"].classes[0]
+    assert cls.other_lines == ["set cos 5"] and cls.set_dscp == 46
+    # command_key (control/config/model.py) keys a class line by its first word.
+    assert result.unmodeled == ["policy-map class: set"]
+    assert render.policy_map_lines(result.config.policy_maps["P"]) == [
+        "policy-map P", " class class-default", "  set cos 5", "  set dscp ef"]
+    again = parse_config("policy-map P\n class class-default\n  set cos 5\n  set cos 3\n  no set cos 3\n")
+    assert again.config.policy_maps["P"].classes[0].other_lines == []

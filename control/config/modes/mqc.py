@@ -234,6 +234,9 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if tok.lower() == "ip" and cur.peek() is not None:
         tok = cur.take("dscp or precedence")
     word = tok.lower()
+    if word == "cos":
+        _set_cos(ctx, pmap, cls, cur, "no" in args)
+        return
     if word not in ("dscp", "precedence"):
         raise Bad(tok, f"set '{tok}' is not supported by this model")
     ctx.touch("policy_maps", pmap.name)
@@ -247,6 +250,19 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if getattr(cls, "set_" + other) is not None:
         raise Bad(tok, f"set {word} conflicts with set {other} in class '{cls.name}'")
     setattr(cls, "set_" + word, value)
+
+
+def _set_cos(ctx: Context, pmap: M.PolicyMap, cls: M.PolicyClass, cur: Cursor, no: bool) -> None:
+    """`set cos N`: kept as typed and listed as not modeled. CoS is the 802.1p priority of an
+    Ethernet frame's VLAN tag; on a Virtual-Access, an IPsec tunnel interface, IOS XE applies it to
+    the frame that carries the encrypted packet out of the physical interface, which the model,
+    having no L2 header and no egress interface, does not have."""
+    value = S.integer(cur.take("cos"), "cos", 0, 7)
+    cur.finish()
+    cls.other_lines = [x for x in cls.other_lines if not x.startswith("set cos ")]
+    if not no:
+        cls.other_lines.append(f"set cos {value}")
+    ctx.touch("policy_maps", pmap.name)
 
 
 def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
