@@ -268,8 +268,8 @@ BAD_SYNTAX = [
     "bad-syntax.cfg:16: dscp 'banana' is not 0..63 or a dscp name\n   match dscp ef banana\n"
     "                 ^",
     "bad-syntax.cfg:17: match 'protocol' is not supported by this model\n   match protocol rtp\n         ^",
-    "bad-syntax.cfg:21: police cir percent is not supported by this model; give the rate in bit/s\n"
-    "    police cir percent 20\n               ^",
+    "bad-syntax.cfg:21: cir percent 120 is outside 1..100\n"
+    "    police cir percent 120\n                       ^",
     "bad-syntax.cfg:23: cos 9 is outside 0..7\n    set cos 9\n            ^",
     "bad-syntax.cfg:25: pir 32000 is below cir 64000\n    police cir 64000 bc 2000 pir 32000\n"
     "                                 ^",
