@@ -170,3 +170,14 @@ def test_show_policy_map_prints_a_percent_policer_as_configured(tmp_path):
                    "            police cir percent 25\n"
                    "                conform-action transmit\n"
                    "                exceed-action drop\n")
+
+
+def test_set_qos_group_is_kept_and_match_qos_group_refused():
+    from qfp_model.control.config import ConfigErrors
+    result = parse_config("policy-map P\n class class-default\n  set qos-group 42\n")
+    assert result.config.policy_maps["P"].classes[0].other_lines == ["set qos-group 42"]
+    assert result.unmodeled == ["policy-map class: set"]
+    with pytest.raises(ConfigErrors, match="qos-group 100 is outside 0..99"):
+        parse_config("policy-map P\n class class-default\n  set qos-group 100\n")
+    with pytest.raises(ConfigErrors, match="match 'qos-group' is not supported by this model"):
+        parse_config("class-map C\n match qos-group 42\n")

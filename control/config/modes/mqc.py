@@ -234,8 +234,8 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if tok.lower() == "ip" and cur.peek() is not None:
         tok = cur.take("dscp or precedence")
     word = tok.lower()
-    if word == "cos":
-        _set_cos(ctx, pmap, cls, cur, "no" in args)
+    if word in KEPT_SETS:
+        _set_kept(ctx, pmap, cls, cur, word, "no" in args)
         return
     if word not in ("dscp", "precedence"):
         raise Bad(tok, f"set '{tok}' is not supported by this model")
@@ -252,16 +252,23 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     setattr(cls, "set_" + word, value)
 
 
-def _set_cos(ctx: Context, pmap: M.PolicyMap, cls: M.PolicyClass, cur: Cursor, no: bool) -> None:
-    """`set cos N`: kept as typed and listed as not modeled. CoS is the 802.1p priority of an
-    Ethernet frame's VLAN tag; on a Virtual-Access, an IPsec tunnel interface, IOS XE applies it to
-    the frame that carries the encrypted packet out of the physical interface, which the model,
-    having no L2 header and no egress interface, does not have."""
-    value = S.integer(cur.take("cos"), "cos", 0, 7)
+# `set` lines kept as typed and listed as not modeled, with their value ranges:
+# - cos: the 802.1p priority of an Ethernet frame's VLAN tag; on a Virtual-Access, an IPsec tunnel
+#   interface, IOS XE applies it to the frame that carries the encrypted packet out of the physical
+#   interface, which the model, having no L2 header and no egress interface, does not have;
+# - qos-group: an internal mark that only a later `match qos-group` (the output policy's) reads;
+#   the model refuses `match qos-group` (its packet record has no byte to carry the mark from the
+#   input policy to the output one), so no class the model runs can see it.
+KEPT_SETS = {"cos": 7, "qos-group": 99}
+
+
+def _set_kept(ctx: Context, pmap: M.PolicyMap, cls: M.PolicyClass, cur: Cursor, word: str,
+              no: bool) -> None:
+    value = S.integer(cur.take(word), word, 0, KEPT_SETS[word])
     cur.finish()
-    cls.other_lines = [x for x in cls.other_lines if not x.startswith("set cos ")]
+    cls.other_lines = [x for x in cls.other_lines if not x.startswith(f"set {word} ")]
     if not no:
-        cls.other_lines.append(f"set cos {value}")
+        cls.other_lines.append(f"set {word} {value}")
     ctx.touch("policy_maps", pmap.name)
 
 
