@@ -80,6 +80,11 @@ def _fill_ace(c, ace: Ace) -> None:
     if ace.dport is not None:
         c.dport_lo, c.dport_hi, negate = ace.dport.bounds()
         flags |= lib.QFP_ACE_DPORT_NEG if negate else 0
+    if ace.icmp_type is not None:
+        # ICMP's type and code ride in the port fields (docs/fastpath.md, "ACE matching").
+        c.sport_lo = c.sport_hi = ace.icmp_type
+        if ace.icmp_code is not None:
+            c.dport_lo = c.dport_hi = ace.icmp_code
     if ace.established:
         flags |= lib.QFP_ACE_ESTABLISHED
     if ace.has_l4:

@@ -78,7 +78,8 @@ class CaptureError(QfpError, ValueError):
 class Capture:
     """The IPv4 packets of a capture as a batch, and where each came from in the file.
 
-    `batch` has ts_ns from the capture (ns since the epoch), src, dst, proto, ports, dscp, tcp_flags,
+    `batch` has ts_ns from the capture (ns since the epoch), src, dst, proto, ports (for ICMP: type in
+    sport, code in dport), dscp, tcp_flags,
     frag and length filled; uidb and dir are 0 for the caller to set. The other arrays are per row:
     the frame's offset and captured length in `data`, its IPv4 header's offset, its link type."""
     batch: np.ndarray
@@ -345,12 +346,22 @@ _ETHERTYPES = np.dtype([("type", ">u2"), ("tci1", ">u2"), ("type1", ">u2"), ("tc
 
 def _rows(raw: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
     """The `width` bytes at each offset in `at`, as a contiguous (n, width) uint8 array: one row
-    copy each through a sliding-window view, which is far cheaper than a gather per byte. Offsets
-    are clipped into the buffer; the caller masks the rows whose offsets were not in their frame."""
+    copy each through a sliding-window view, which is far cheaper than a gather per byte. Bytes past
+    the end of the buffer read as zero; the caller masks the rows whose offsets were not in their
+    frame. (Clipping a late offset back into the buffer instead would read a short last frame's
+    header from bytes before it: a capture ending in a bare UDP header gave its IP addresses as
+    ports.)"""
+    base = max(raw.size - width, 0)
+    tail = np.concatenate([raw[base:], np.zeros(width, np.uint8)])   # at most 2 * width bytes
     if raw.size < width:
-        raw = np.concatenate([raw, np.zeros(width - raw.size, np.uint8)])
+        raw = tail
     window = np.lib.stride_tricks.sliding_window_view(raw, width)
-    return window[np.clip(at, 0, raw.size - width)]
+    out = window[np.clip(at, 0, raw.size - width)]
+    late = at > base
+    if late.any():
+        tail_window = np.lib.stride_tricks.sliding_window_view(tail, width)
+        out[late] = tail_window[np.clip(at[late] - base, 0, tail_window.shape[0] - 1)]
+    return out
 
 
 def _fields(raw: np.ndarray, at: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -435,6 +446,11 @@ def _decode(data: bytes, records: _Records, fmt: str) -> Capture:
     l4h = _fields(raw, l4, _L4_HEADER)
     batch["sport"] = np.where(ports, l4h["sport"], 0)
     batch["dport"] = np.where(ports, l4h["dport"], 0)
+    # ICMP's type and code (its first two bytes) ride in the port fields, where ACEs with an ICMP
+    # message look for them (docs/fastpath.md, "ACE matching").
+    icmp = (proto == 1) & ~noninitial & (l4 + 2 <= row_end)
+    batch["sport"] = np.where(icmp, l4h["sport"] >> 8, batch["sport"])
+    batch["dport"] = np.where(icmp, l4h["sport"] & 0xFF, batch["dport"])
     batch["tcp_flags"] = np.where(tcp, l4h["flags"] & 0x3F, 0)
     return Capture(batch, data, frame_offset=start[rows], frame_length=caplen[rows], ip_offset=ip,
                    linktype=linktype[rows].astype(np.uint16), frames=n,

@@ -109,6 +109,11 @@ def _l4_matches(ace: Ace, pkt: Packet) -> bool:
         return False
     if ace.established and not pkt.tcp_flags & (P.TCP_ACK | P.TCP_RST):
         return False
+    # An ICMP packet's type and code ride in its port fields (docs/fastpath.md, "ACE matching").
+    if ace.icmp_type is not None and pkt.sport != ace.icmp_type:
+        return False
+    if ace.icmp_code is not None and pkt.dport != ace.icmp_code:
+        return False
     return True
 
 

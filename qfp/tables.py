@@ -149,10 +149,23 @@ class Ace:
     precedence: int | None = None
     established: bool = False
     fragments: bool = False
+    # `permit icmp SRC DST TYPE [CODE]` (or a name for either): the ICMP message. The fast path
+    # keeps ICMP's type and code in the packet's port fields (sport, dport), as DPDK's ACL and IOS's
+    # own classifiers do, so they are L4 conditions with the ports' fragment rules.
+    icmp_type: int | None = None
+    icmp_code: int | None = None
 
     def __post_init__(self) -> None:
         if self.proto is not None:
             _check_range("protocol", self.proto, 0, 255)
+        if self.icmp_type is not None or self.icmp_code is not None:
+            if self.proto != PROTO_ICMP:
+                raise TableError("an ICMP message type needs protocol icmp")
+            if self.icmp_type is None:
+                raise TableError("an ICMP code needs an ICMP type")
+            _check_range("icmp type", self.icmp_type, 0, 255)
+            if self.icmp_code is not None:
+                _check_range("icmp code", self.icmp_code, 0, 255)
         for what, value in (("source", self.src), ("source wildcard", self.src_wildcard),
                             ("destination", self.dst), ("destination wildcard", self.dst_wildcard)):
             _check_range(what, value, 0, 0xFFFFFFFF)
@@ -171,7 +184,8 @@ class Ace:
 
     @property
     def has_l4(self) -> bool:
-        return self.sport is not None or self.dport is not None or self.established
+        return (self.sport is not None or self.dport is not None or self.established
+                or self.icmp_type is not None)
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,14 @@ POLICE = [
     ("police cir 8000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 8_000, 1_500)),
     ("police 48000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 48_000, 1_500)),
     ("police cir 10000000", Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 10_000_000, 312_500)),
-    ("police cir 64000 bc 2000 be 4000",     # no violate-action: 1R2C, the be is unused
-     Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 64_000, 2_000)),
+    # A typed be gives a single-rate policer its second bucket (1R3C), in either form; violate
+    # defaults to the exceed action.
+    ("police cir 64000 bc 2000 be 4000",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 64_000, 2_000, be=4_000)),
+    ("police 100000 2000 4000",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 100_000, 2_000, be=4_000)),
+    ("police 100000 2000 4000 conform-action transmit exceed-action set-dscp-transmit af11",
+     Policer(PoliceMode.ONE_RATE_THREE_COLOUR, 100_000, 2_000, be=4_000, exceed=AF11, violate=AF11)),
     ("police 8000000 250000 conform-action transmit exceed-action drop",
      Policer(PoliceMode.ONE_RATE_TWO_COLOUR, 8_000_000, 250_000)),
     ("police cir 512000\n   conform-action set-prec-transmit 5\n   exceed-action set-dscp-transmit af11",
@@ -254,17 +260,17 @@ BAD_SYNTAX = [
     "bad-syntax.cfg:8: duplicate sequence number 50\n   50 deny ip any any\n   ^",
     "bad-syntax.cfg:9: bad wildcard '0.0.x.255'\n   30 permit ip 10.0.0.0 0.0.x.255 any\n"
     "                         ^",
-    "bad-syntax.cfg:10: icmp message types are not supported by this model\n"
-    "   40 permit icmp any any echo-reply\n                          ^",
+    "bad-syntax.cfg:10: icmp message 'echo-replay' is not 0..255 or an icmp message name\n"
+    "   40 permit icmp any any echo-replay\n                          ^",
     "bad-syntax.cfg:12: an ACE matches dscp or precedence, not both\n"
     "  access-list 150 permit ip any any dscp ef precedence 5\n                                            ^",
     "bad-syntax.cfg:13: bad access-list number '700'\n  access-list 700 permit any\n              ^",
     "bad-syntax.cfg:16: dscp 'banana' is not 0..63 or a dscp name\n   match dscp ef banana\n"
     "                 ^",
     "bad-syntax.cfg:17: match 'protocol' is not supported by this model\n   match protocol rtp\n         ^",
-    "bad-syntax.cfg:21: police cir percent is not supported by this model; give the rate in bit/s\n"
-    "    police cir percent 20\n               ^",
-    "bad-syntax.cfg:23: set 'cos' is not supported by this model\n    set cos 5\n        ^",
+    "bad-syntax.cfg:21: cir percent 120 is outside 1..100\n"
+    "    police cir percent 120\n                       ^",
+    "bad-syntax.cfg:23: cos 9 is outside 0..7\n    set cos 9\n            ^",
     "bad-syntax.cfg:25: pir 32000 is below cir 64000\n    police cir 64000 bc 2000 pir 32000\n"
     "                                 ^",
     "bad-syntax.cfg:26: police action 'set-frde-transmit' is not supported by this model\n"

@@ -26,6 +26,7 @@ from qfp_model.qfp.tables import (
     BURST_MAX,
     CLASS_DEFAULT,
     PORT_PROTOCOLS,
+    PROTO_ICMP,
     PROTO_SCTP,
     PROTO_TCP,
     PROTO_UDP,
@@ -56,7 +57,7 @@ ADDRESSES = [ip(a) for a in ("10.0.0.1", "10.0.0.2", "10.0.1.1", "10.1.0.1", "19
 WILDCARDS = [0, 0xFFFFFFFF] + [ip(w) for w in ("0.0.0.255", "0.0.255.255", "0.0.0.127",
                                                "0.255.0.255", "0.0.1.0", "255.0.0.0", "0.0.0.254")]
 PORTS = [0, 1, 22, 23, 53, 80, 443, 1023, 1024, 5060, 5061, 65534, 65535]
-PROTOCOLS = [PROTO_TCP, PROTO_UDP, PROTO_SCTP, 1, 47]
+PROTOCOLS = [PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, 47]
 DSCPS = [0, 8, 10, 12, 18, 24, 26, 34, 40, 46, 48, 63]
 
 addresses = st.one_of(st.sampled_from(ADDRESSES), st.integers(0, 0xFFFFFFFF))
@@ -64,6 +65,9 @@ wildcards = st.one_of(st.sampled_from(WILDCARDS), st.integers(0, 0xFFFFFFFF))
 ports = st.one_of(st.sampled_from(PORTS), st.integers(0, 65535))
 directions = st.sampled_from(list(Direction))
 dscps = st.one_of(st.sampled_from(DSCPS), st.integers(0, 63))
+# ICMP types and codes (echo-reply, unreachable, echo, time-exceeded; net, host, port, too big).
+ICMP_NUMBERS = [0, 1, 3, 4, 8, 11]
+icmp_numbers = st.one_of(st.sampled_from(ICMP_NUMBERS), st.integers(0, 255))
 
 
 @st.composite
@@ -93,12 +97,16 @@ def aces(draw) -> Ace:
         fields["dport"] = draw(st.one_of(st.none(), port_matches()))
     if proto == PROTO_TCP:
         fields["established"] = draw(st.integers(0, 3)) == 0
+    if proto == PROTO_ICMP and draw(st.booleans()):
+        fields["icmp_type"] = draw(icmp_numbers)
+        fields["icmp_code"] = draw(st.one_of(st.none(), icmp_numbers))
     marking = draw(st.sampled_from(["none", "none", "dscp", "precedence"]))
     if marking == "dscp":
         fields["dscp"] = draw(dscps)
     elif marking == "precedence":
         fields["precedence"] = draw(st.integers(0, 7))
-    has_l4 = fields.get("sport") or fields.get("dport") or fields.get("established")
+    has_l4 = (fields.get("sport") or fields.get("dport") or fields.get("established")
+              or fields.get("icmp_type") is not None)
     if not has_l4:
         fields["fragments"] = draw(st.integers(0, 4)) == 0
     return Ace(**fields)
@@ -157,6 +165,10 @@ def packet_batches(draw, uidbs: int, start_ns: int = 0, max_size: int = 30) -> n
     batch["tcp_flags"] = rng.integers(0, 63, BATCH_MAX, endpoint=True)
     batch["frag"] = rng.choice([P.FRAG_NONE, P.FRAG_INITIAL, P.FRAG_NONINITIAL], BATCH_MAX,
                                p=[0.6, 0.2, 0.2])
+    # ICMP packets carry their type and code in the port fields, mostly ones ACEs name.
+    icmp = batch["proto"] == PROTO_ICMP
+    batch["sport"] = np.where(icmp, pick(ICMP_NUMBERS, 0.8, 255), batch["sport"])
+    batch["dport"] = np.where(icmp, pick(ICMP_NUMBERS, 0.8, 255), batch["dport"])
     return np.ascontiguousarray(batch[:n])
 
 

@@ -1,4 +1,4 @@
-"""IOS's names for numbers: IP protocols, TCP and UDP ports, DSCP and precedence values.
+"""IOS's names for numbers: IP protocols, TCP and UDP ports, ICMP messages, DSCP and precedence values.
 
 IOS accepts each name where a number goes and prints the name back wherever it knows one, so each
 table is used both ways. TCP and UDP have separate port tables in IOS (512 is `exec` for TCP but
@@ -30,6 +30,27 @@ UDP_PORTS = {
 
 PORT_NAMES = {6: TCP_PORTS, 17: UDP_PORTS}
 
+# ICMP messages by name, as `permit icmp any any ?` lists them on IOS XE: (type, code), code None
+# for a name that matches every code of its type. IOS prints a type and code back as the name when
+# one names exactly that pair (`3 4` prints as `packet-too-big`).
+ICMP_MESSAGES = {
+    "administratively-prohibited": (3, 13), "alternate-address": (6, None),
+    "conversion-error": (31, None), "dod-host-prohibited": (3, 10), "dod-net-prohibited": (3, 9),
+    "echo": (8, None), "echo-reply": (0, None), "general-parameter-problem": (12, 0),
+    "host-isolated": (3, 8), "host-precedence-unreachable": (3, 14), "host-redirect": (5, 1),
+    "host-tos-redirect": (5, 3), "host-tos-unreachable": (3, 12), "host-unknown": (3, 7),
+    "host-unreachable": (3, 1), "information-reply": (16, None), "information-request": (15, None),
+    "mask-reply": (18, None), "mask-request": (17, None), "mobile-redirect": (32, None),
+    "net-redirect": (5, 0), "net-tos-redirect": (5, 2), "net-tos-unreachable": (3, 11),
+    "net-unreachable": (3, 0), "network-unknown": (3, 6), "no-room-for-option": (12, 2),
+    "option-missing": (12, 1), "packet-too-big": (3, 4), "parameter-problem": (12, None),
+    "port-unreachable": (3, 3), "precedence-unreachable": (3, 15), "protocol-unreachable": (3, 2),
+    "reassembly-timeout": (11, 1), "redirect": (5, None), "router-advertisement": (9, None),
+    "router-solicitation": (10, None), "source-quench": (4, None), "source-route-failed": (3, 5),
+    "time-exceeded": (11, None), "timestamp-reply": (14, None), "timestamp-request": (13, None),
+    "traceroute": (30, None), "ttl-exceeded": (11, 0), "unreachable": (3, None),
+}
+
 DSCP = {
     "default": 0, "cs1": 8, "af11": 10, "af12": 12, "af13": 14, "cs2": 16, "af21": 18, "af22": 20,
     "af23": 22, "cs3": 24, "af31": 26, "af32": 28, "af33": 30, "cs4": 32, "af41": 34, "af42": 36,
@@ -49,6 +70,7 @@ def _reverse(table: dict[str, int]) -> dict[int, str]:
 
 _PROTOCOL_NAMES = _reverse(PROTOCOLS)
 _PORT_NAMES = {proto: _reverse(table) for proto, table in PORT_NAMES.items()}
+_ICMP_NAMES = {message: name for name, message in ICMP_MESSAGES.items()}
 _DSCP_NAMES = _reverse(DSCP)
 _PRECEDENCE_NAMES = _reverse(PRECEDENCE)
 
@@ -62,6 +84,15 @@ def protocol_name(proto: int | None) -> str:
 
 def port_name(proto: int | None, port: int) -> str:
     return _PORT_NAMES.get(proto, {}).get(port, str(port))
+
+
+def icmp_words(icmp_type: int, icmp_code: int | None) -> list[str]:
+    """An ACE's ICMP message as IOS prints it: the name of exactly that type and code, else the
+    numbers."""
+    name = _ICMP_NAMES.get((icmp_type, icmp_code))
+    if name is not None:
+        return [name]
+    return [str(icmp_type)] + ([] if icmp_code is None else [str(icmp_code)])
 
 
 def dscp_name(value: int) -> str:

@@ -11,7 +11,7 @@ which keep the layout in step, so that rendering and re-parsing give an equal co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qfp_model.qfp import tables as T
 
@@ -135,12 +135,36 @@ class PoliceConfig:
     violate: T.PoliceAction | None = None
     cir_keyword: bool = True
     inline_actions: bool = False
+    # `police cir percent P [bc MS ms] [be MS ms] [pir percent P]` (or the `rate percent` form):
+    # rates as a percentage of the reference rate (the parent class's shaper, else the interface's
+    # bandwidth) and bursts in ms of their rate; `cir` is 0 until resolved() gives it.
+    cir_percent: int | None = None
+    pir_percent: int | None = None
+    bc_ms: int | None = None
+    be_ms: int | None = None
+    rate_keyword: bool = False
+
+    def resolved(self, reference_bps: int) -> PoliceConfig:
+        """A percent policer in bit/s and bytes against `reference_bps`; any other as it is. Rates
+        round down to whole bit/s and are at least IOS's smallest, bursts at least one byte."""
+        if self.cir_percent is None:
+            return self
+        cir = max(reference_bps * self.cir_percent // 100, T.RATE_MIN)
+        pir = None if self.pir_percent is None else max(reference_bps * self.pir_percent // 100, T.RATE_MIN)
+        bc = None if self.bc_ms is None else min(max(cir * self.bc_ms // 8000, 1), T.BURST_MAX)
+        be = None if self.be_ms is None else min(max((pir or cir) * self.be_ms // 8000, 1), T.BURST_MAX)
+        return replace(self, cir=cir, pir=pir, bc=bc, be=be, cir_percent=None, pir_percent=None,
+                       bc_ms=None, be_ms=None)
 
     @property
     def mode(self) -> T.PoliceMode:
-        if self.pir is not None:
+        """2R3C with a pir; 1R3C (RFC 2697) with a violate-action or a typed be, in either form
+        (`police cir C bc B be E`, `police C B E`): a single-rate policer given an excess burst
+        has the second bucket to put it in, as IOS XE programs it (the violate action then
+        defaults to the exceed action); else 1R2C."""
+        if self.pir is not None or self.pir_percent is not None:
             return T.PoliceMode.TWO_RATE_THREE_COLOUR
-        if self.violate is not None:
+        if self.violate is not None or self.be is not None or self.be_ms is not None:
             return T.PoliceMode.ONE_RATE_THREE_COLOUR
         return T.PoliceMode.ONE_RATE_TWO_COLOUR
 
@@ -151,8 +175,7 @@ class PoliceConfig:
 
     @property
     def effective_be(self) -> int:
-        """The second bucket: 0 for 1R2C (a typed `be` is unused there); as typed, else Bc for
-        1R3C and 250 ms of PIR for 2R3C."""
+        """The second bucket: 0 for 1R2C; as typed, else Bc for 1R3C and 250 ms of PIR for 2R3C."""
         mode = self.mode
         if mode is T.PoliceMode.ONE_RATE_TWO_COLOUR:
             return 0

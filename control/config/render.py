@@ -41,6 +41,8 @@ def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
         words += [L.protocol_name(ace.proto), _endpoint(ace.src, ace.src_wildcard),
                   *_ports(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
                   *_ports(ace.dport, ace.proto)]
+        if ace.icmp_type is not None:
+            words += L.icmp_words(ace.icmp_type, ace.icmp_code)
         if ace.established:
             words.append("established")
         if ace.precedence is not None:
@@ -103,7 +105,9 @@ def action_text(action: T.PoliceAction) -> str:
 
 def police_lines(p: M.PoliceConfig) -> list[str]:
     """The police line as typed, then its actions: inline, or one per sub-mode line."""
-    if p.cir_keyword:
+    if p.cir_percent is not None:
+        words = percent_words(p)
+    elif p.cir_keyword:
         words = ["police", "cir", str(p.cir)]
         if p.bc is not None:
             words += ["bc", str(p.bc)]
@@ -119,6 +123,22 @@ def police_lines(p: M.PoliceConfig) -> list[str]:
     if p.inline_actions:
         return [" ".join(words + actions)]
     return [" ".join(words)] + [" " + a for a in actions]
+
+
+def percent_words(p: M.PoliceConfig) -> list[str]:
+    """`police cir percent P [bc MS ms] [be MS ms] [pir percent P]`, or its `rate` form."""
+    if p.rate_keyword:
+        names = ("rate", "burst", "peak-rate", "peak-burst")
+    else:
+        names = ("cir", "bc", "pir", "be")
+    words = ["police", names[0], "percent", str(p.cir_percent)]
+    if p.bc_ms is not None:
+        words += [names[1], str(p.bc_ms), "ms"]
+    if p.pir_percent is not None:
+        words += [names[2], "percent", str(p.pir_percent)]
+    if p.be_ms is not None:
+        words += [names[3], str(p.be_ms), "ms"]
+    return words
 
 
 def policy_map_lines(pmap: M.PolicyMap) -> list[str]:

@@ -31,6 +31,10 @@ UNSUPPORTED_ACE_OPTIONS = frozenset({
     "match-any", "reflect", "evaluate", "dynamic", "timeout", "object-group", "packet-length"})
 
 
+# Extended ACE options the model matches on (or keeps, for log).
+ACE_OPTIONS = frozenset({"established", "fragments", "dscp", "precedence", "log", "log-input"})
+
+
 class Bad(Exception):
     """A token the syntax refuses: `tok` (None: the end of the line) and why."""
 
@@ -194,6 +198,26 @@ def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     return match
 
 
+def _icmp_message(cur: Cursor) -> dict:
+    """`TYPE [CODE]` (numbers 0..255) or a message name, right after an ICMP ACE's destination."""
+    tok = cur.peek()
+    if tok is None:
+        return {}
+    if tok.lower() in L.ICMP_MESSAGES:
+        cur.take("icmp message")
+        icmp_type, icmp_code = L.ICMP_MESSAGES[tok.lower()]
+        return {"icmp_type": icmp_type, "icmp_code": icmp_code}
+    if not tok.isdigit():
+        if tok.lower() in ACE_OPTIONS or tok.lower() in UNSUPPORTED_ACE_OPTIONS:
+            return {}
+        raise Bad(tok, f"icmp message '{tok}' is not 0..255 or an icmp message name")
+    icmp_type = integer(cur.take("icmp type"), "icmp type", 0, 255)
+    code_tok = cur.peek()
+    icmp_code = integer(cur.take("icmp code"), "icmp code", 0, 255) \
+        if code_tok is not None and code_tok.isdigit() else None
+    return {"icmp_type": icmp_type, "icmp_code": icmp_code}
+
+
 def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     """`PROTO SRC [PORTS] DST [PORTS] [options]` after permit|deny: the ACE and its log option."""
     proto_tok = cur.take("protocol")
@@ -203,6 +227,8 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     dst, dst_wc = endpoint(cur)
     dport = _port_match(cur, proto)
     fields: dict = {}
+    if proto == T.PROTO_ICMP:
+        fields.update(_icmp_message(cur))
     log = None
     while not cur.done():
         tok = cur.take("option")
@@ -222,9 +248,8 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
             log = word
         elif word in UNSUPPORTED_ACE_OPTIONS:
             raise Bad(tok, f"ACE option '{tok}' is not supported by this model")
-        elif proto in (1, 2) and log is None and not fields:
-            kind = "icmp message types" if proto == 1 else "igmp message types"
-            raise Bad(tok, f"{kind} are not supported by this model")
+        elif proto == 2 and log is None and not fields:
+            raise Bad(tok, "igmp message types are not supported by this model")
         else:
             raise Bad(tok, f"unexpected '{tok}'")
     try:
@@ -300,15 +325,17 @@ def police_action(cur: Cursor, colour: Tok) -> T.PoliceAction:
 
 
 def police(cur: Cursor) -> PoliceConfig:
-    """The arguments of `police`: `cir BPS [bc B] [be B] [pir BPS [be B]] [actions]` or
-    `BPS [BC [BE]] [actions]`."""
+    """The arguments of `police`: `cir BPS [bc B] [be B] [pir BPS [be B]] [actions]`,
+    `BPS [BC [BE]] [actions]`, or a rate in percent: `cir percent P [bc MS ms] [be MS ms]
+    [pir percent P [be MS ms]]` or `rate percent P [burst MS ms] [peak-rate percent P
+    [peak-burst MS ms]]` (control/core/compile.py resolves the percentages)."""
     first = cur.take("rate")
     word = first.lower()
     values: dict = {}
-    if word == "cir":
+    if word in ("cir", "rate") and (cur.peek() or "").lower() == "percent":
+        values = _police_percent(cur, rate_form=word == "rate")
+    elif word == "cir":
         rate_tok = cur.take("rate")
-        if rate_tok.lower() == "percent":
-            raise Bad(rate_tok, "police cir percent is not supported by this model; give the rate in bit/s")
         values["cir"] = rate(rate_tok, "rate")
         while (key := cur.take_if("bc", "be", "pir")) is not None:
             name = key.lower()
@@ -319,7 +346,7 @@ def police(cur: Cursor) -> PoliceConfig:
         if "pir" in values and values["pir"] < values["cir"]:
             raise Bad(key_tok(cur, "pir"), f"pir {values['pir']} is below cir {values['cir']}")
     elif word in ("rate", "percent"):
-        raise Bad(first, f"police {word} is not supported by this model; give the rate in bit/s")
+        raise Bad(first, f"police {word} in bit/s is not supported by this model; give `police cir BPS`")
     else:
         values["cir"] = rate(first, "rate")
         values["cir_keyword"] = False
@@ -339,6 +366,37 @@ def police(cur: Cursor) -> PoliceConfig:
     return PoliceConfig(**values, conform=actions.get("conform-action"),
                         exceed=actions.get("exceed-action"), violate=actions.get("violate-action"),
                         inline_actions=bool(actions))
+
+
+def _percent(cur: Cursor, what: str) -> int:
+    cur.take("percent")
+    return integer(cur.take("percentage"), f"{what} percent", 1, 100)
+
+
+def _ms(cur: Cursor, what: str) -> int:
+    """`N ms`: a burst as milliseconds of its rate."""
+    value = integer(cur.take(f"{what} in ms"), f"{what} ms", 1, 2000)
+    unit = cur.take("ms")
+    if unit.lower() != "ms":
+        raise Bad(unit, f"a percent policer's {what} is given in ms")
+    return value
+
+
+def _police_percent(cur: Cursor, rate_form: bool) -> dict:
+    """After `police cir` or `police rate`: the percentages and the bursts in ms."""
+    keys = {"burst": "bc", "peak-rate": "pir", "peak-burst": "be"} if rate_form else \
+        {"bc": "bc", "be": "be", "pir": "pir"}
+    values: dict = {"cir_percent": _percent(cur, "cir"), "rate_keyword": rate_form, "cir": 0}
+    while (key := cur.take_if(*keys)) is not None:
+        name = keys[key.lower()]
+        field = {"bc": "bc_ms", "be": "be_ms", "pir": "pir_percent"}[name]
+        if field in values:
+            raise Bad(key, f"{key.lower()} given twice")
+        values[field] = _percent(cur, "pir") if name == "pir" else _ms(cur, key.lower())
+    if values.get("pir_percent", 100) < values["cir_percent"]:
+        raise Bad(key_tok(cur, "percent"), f"pir percent {values['pir_percent']} is below cir percent "
+                                          f"{values['cir_percent']}")
+    return values
 
 
 def key_tok(cur: Cursor, word: str) -> Tok:

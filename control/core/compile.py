@@ -20,6 +20,12 @@ from qfp_model.qfp.readback import ClassState
 
 from ..config import model as M
 
+# The rate a `police ... percent` policer takes its percentage of when no parent class shapes:
+# the interface's bandwidth. A Virtual-Access is a tunnel interface, whose bandwidth IOS XE
+# defaults to 100 kbit/s (`BW 100 Kbit/sec` in `show interfaces`); a `bandwidth` line on the
+# Virtual-Template is kept but not modeled, so this is the model's Virtual-Access bandwidth.
+VIRTUAL_ACCESS_BANDWIDTH_BPS = 100_000
+
 CLASS_DEFAULT_OBJECT_ID = 1593
 FIRST_CLASS_OBJECT_ID = 1594
 FIRST_POLICY_ID = 980784
@@ -41,6 +47,9 @@ class Compiler:
         self._acl_slots: dict[str, int] = {}
         self._policies: dict[str, int] = {}          # policy-map name -> current handle
         self._stale: list[int] = []                  # handles replaced by a recompile
+        # Child policies with percent policers, compiled once per reference rate (the parent
+        # class's shaper): (name, reference bit/s) -> handle.
+        self._percent_children: dict[tuple[str, int], int] = {}
         self._object_ids: dict[str, int] = {T.CLASS_DEFAULT: CLASS_DEFAULT_OBJECT_ID}
         self._policy_ids: dict[str, int] = {}
 
@@ -107,7 +116,9 @@ class Compiler:
             return T.Match("access-group", negate=m.negate, acl=self.acl_slot(m.name))
         return T.Match("class-map", negate=m.negate, class_map=self._class_map(m.name, seen))
 
-    def _table(self, name: str) -> T.Policy:
+    def _table(self, name: str, reference_bps: int = VIRTUAL_ACCESS_BANDWIDTH_BPS) -> T.Policy:
+        """Policy-map `name`'s tables; its percent policers take their percentages of
+        `reference_bps` (the interface's bandwidth at the top, a parent class's shaper below)."""
         pmap = self.config.policy_maps[name]
         classes = []
         for c in pmap.ordered_classes():
@@ -115,9 +126,32 @@ class Compiler:
                 c.name, self.object_id(c.name),
                 class_map=None if c.name == T.CLASS_DEFAULT else self._class_map(c.name),
                 set_dscp=c.set_dscp, set_precedence=c.set_precedence,
-                police=None if c.police is None else c.police.to_policer(),
-                child=None if c.service_policy is None else self.policy_handle(c.service_policy)))
+                police=None if c.police is None else c.police.resolved(reference_bps).to_policer(),
+                child=None if c.service_policy is None else
+                self._child_handle(c.service_policy, shape_rate(c) or reference_bps)))
         return T.Policy(name, self.policy_id(name), tuple(classes))
+
+    def _child_handle(self, name: str, reference_bps: int) -> int:
+        """A child policy: the shared compile of `name`, unless it (or a policy below it) has
+        percent policers, whose rates depend on this parent's reference: then a compile of its
+        own for that rate."""
+        if not self._uses_percent(name):
+            return self.policy_handle(name)
+        if name not in self.config.policy_maps:
+            raise UnknownName("policy-map", name)
+        key = (name, reference_bps)
+        if key not in self._percent_children:
+            self._percent_children[key] = self.fp.policy_create(self._table(name, reference_bps))
+        return self._percent_children[key]
+
+    def _uses_percent(self, name: str) -> bool:
+        pmap = self.config.policy_maps.get(name)
+        if pmap is None:
+            return False
+        return any((c.police is not None and c.police.cir_percent is not None)
+                   or (c.service_policy is not None and shape_rate(c) is None
+                       and self._uses_percent(c.service_policy))
+                   for c in pmap.ordered_classes())
 
     def policy_handle(self, name: str) -> int:
         """The handle of policy-map `name` as configured now, compiled on first use."""
@@ -134,16 +168,23 @@ class Compiler:
         """Compile policy-maps `names` (and every compiled policy-map that uses one of them as a
         child) afresh; returns the names recompiled. The old handles stay until the device has
         rebound their users and calls collect()."""
-        affected = set(names) & set(self._policies)
+        known = set(self._policies) | {name for name, _ in self._percent_children}
+        affected = set(names) & known
         changed = True
         while changed:   # parents of affected policies are affected too
             changed = False
-            for parent in self._policies:
+            for parent in known:
                 if parent not in affected and self._children(parent) & affected:
                     affected.add(parent)
                     changed = True
+        # A child compiled for a parent's shaper goes with its name; its parents, affected too,
+        # compile it afresh.
+        for key in [k for k in self._percent_children if k[0] in affected]:
+            self._stale.append(self._percent_children.pop(key))
         # Children before parents, so a parent compiles against its child's new handle.
         for name in sorted(affected, key=self._depth):
+            if name not in self._policies:
+                continue
             self._stale.append(self._policies.pop(name))
             if name in self.config.policy_maps:
                 self.policy_handle(name)
@@ -183,6 +224,16 @@ class Compiler:
             if self.fp.policy_info(handle).refs == 0:
                 self.fp.policy_delete(handle)
                 self._stale.remove(handle)
+
+
+def shape_rate(cls: M.PolicyClass) -> int | None:
+    """The class's `shape average BPS` (kept as typed: the model does not shape), the rate its
+    child policy's percent policers take their percentages of."""
+    for line in cls.other_lines:
+        words = line.split()
+        if words[:2] == ["shape", "average"] and len(words) > 2 and words[2].isdigit():
+            return int(words[2])
+    return None
 
 
 def carried_counters(fp: FastPathAPI, old: list[ClassState], new_handle: int

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp.tables import PROTO_UDP, Direction
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_UDP, Direction
 
 from ..config import syntax as S
 from ..errors import ControlError
@@ -29,7 +29,9 @@ TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_
 FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
 # What TrafficSpec.from_words takes beyond the interface, direction, size and rate.
 OPTIONS = ("packets", "duration", "source", "destination", "source_port", "destination_port",
-           "protocol", "dscp", "flags", "fragment")
+           "protocol", "dscp", "flags", "fragment", "icmp_type", "icmp_code")
+# What an ICMP stream sends when no type is named: echo requests.
+ICMP_ECHO = 8
 
 
 def _word(text, parse):
@@ -73,9 +75,25 @@ class TrafficSpec:
     dscp: int = 0
     tcp_flags: int = 0
     fragment: int = P.FRAG_NONE
+    # ICMP's type and code. The fast path carries them in the packet's port fields
+    # (docs/fastpath.md, "ACE matching"), so an ICMP stream's source_port and destination_port
+    # become its type (default echo, 8) and code (default 0).
+    icmp_type: int | None = None
+    icmp_code: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))
+        for name in ("icmp_type", "icmp_code"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if self.protocol != PROTO_ICMP:
+                raise ControlError(f"{name.replace('_', '-')} needs protocol icmp")
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 255:
+                raise ControlError(f"{name.replace('_', '-')} {value!r} is not a whole number in 0..255")
+        if self.protocol == PROTO_ICMP:
+            object.__setattr__(self, "source_port", ICMP_ECHO if self.icmp_type is None else self.icmp_type)
+            object.__setattr__(self, "destination_port", self.icmp_code or 0)
         if (self.packets is None) == (self.duration is None):
             raise ControlError("give either a packet count or a duration")
         # The ranges `sim traffic`'s syntax has; a regression case's TOML reaches here unchecked.
@@ -179,7 +197,34 @@ class Chunk:
         batch = self.batch()
         counts = TrafficResult(interface="", direction=self.stream.direction)
         counts.add(process(batch))
+        s = self.stream
+        counts.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, self.t0)
         return counts, int(batch["ts_ns"][-1])
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A stream's header and timing, as its packets carry them: packet i left at
+    t0 + floor(i * size * 8e9 / rate) ns (qfp.packets.constant_rate_batch)."""
+    src: int
+    dst: int
+    proto: int
+    sport: int
+    dport: int
+    size: int
+    rate: int
+    t0: int
+
+    def sent_before(self, t_ns: int) -> int:
+        """How many of the stream's packets left before t_ns (uncapped: the caller caps at the
+        count it sent). i * step / rate < t - t0, i.e. i < ceil((t - t0) * rate / step)."""
+        if t_ns <= self.t0:
+            return 0
+        step = self.size * 8 * P.NS_PER_S
+        return -(-(t_ns - self.t0) * self.rate // step)
+
+    def time_of(self, i: int) -> int:
+        return self.t0 + i * self.size * 8 * P.NS_PER_S // self.rate
 
 
 @dataclass
@@ -195,8 +240,20 @@ class TrafficResult:
     dscp_out: dict[int, int] = field(default_factory=dict)
     start_ns: int = 0
     end_ns: int = 0
+    # The ACE the stream's packets matched (a stream is one flow, and the ACL looks at nothing
+    # that changes along it) and how many did: what `log` ACEs report (control/core/acl_log.py).
+    # None with no ACL on the target.
+    ace: int | None = None
+    ace_packets: int = 0
+    flow: Flow | None = None
 
     def add(self, verdicts: np.ndarray) -> None:
+        if verdicts.size and verdicts["ace"][0] != P.ACE_NONE:
+            first = int(verdicts["ace"][0])
+            if self.ace is None:
+                self.ace = first
+            if first == self.ace:
+                self.ace_packets += int((verdicts["ace"] == first).sum())
         self.packets += verdicts.size
         forwarded = verdicts["action"] == P.FORWARD
         self.forwarded += int(forwarded.sum())
@@ -212,6 +269,13 @@ class TrafficResult:
 
     def merge(self, other: TrafficResult) -> None:
         """Add a chunk's counts (Chunk.__call__) to the run's."""
+        if self.flow is None:
+            self.flow = other.flow
+        if other.ace is not None:
+            if self.ace is None:
+                self.ace = other.ace
+            if other.ace == self.ace:
+                self.ace_packets += other.ace_packets
         self.packets += other.packets
         self.forwarded += other.forwarded
         self.dropped_acl += other.dropped_acl

@@ -13,6 +13,7 @@ from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
 from ..aaa.session_aaa import SessionAaa
+from ..core import acl_log
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session, SessionTuple
@@ -96,9 +97,10 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     def traffic(a: dict):
         fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
         options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
-        run = device.traffic_run(TrafficSpec.from_words(
-            a["interface"], _direction(a), size=a["size"], rate=a["rate"], fragment=fragment,
-            **options))
+        spec = TrafficSpec.from_words(a["interface"], _direction(a), size=a["size"], rate=a["rate"],
+                                      fragment=fragment, **options)
+        # The run, and when it ends the %SEC-6-IPACCESSLOG lines of the ACEs with `log` it matched.
+        run = acl_log.logged(device, spec, device.traffic_run(spec))
         if worker is None or not worker.serving:
             return format_traffic(run_to_end(run, device.fp.process))
         return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
@@ -106,13 +108,15 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     commands.add(
         "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "
         "| protocol WORD | source-port <0-65535> | destination-port <0-65535> | dscp WORD | flags WORD "
-        "| fragment (first|non-initial) | size! <20-65535> | rate! <1-100000000000> "
+        "| icmp-type <0-255> | icmp-code <0-255> | fragment (first|non-initial) | size! <20-65535> "
+        "| rate! <1-100000000000> "
         "| (duration <1-86400> | packets <1-100000000>)!}",
         traffic,
         {"traffic": "Send simulated traffic through a session", "source": "Source address",
          "destination": "Destination address", "protocol": "IP protocol, by name or number",
          "source-port": "L4 source port", "destination-port": "L4 destination port",
          "dscp": "DSCP, by name or number", "flags": "TCP flags, e.g. syn,ack",
+         "icmp-type": "ICMP message type (protocol icmp)", "icmp-code": "ICMP message code",
          "fragment": "Send fragments", "first": "Initial fragments",
          "non-initial": "Non-initial fragments", "size": "Packet size, bytes (L3)",
          "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count"})

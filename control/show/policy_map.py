@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qfp_model.qfp.tables import CLASS_DEFAULT, PoliceMode
+from qfp_model.qfp.tables import CLASS_DEFAULT, DROP, TRANSMIT, PoliceMode
 
 from ..config.lexicon import dscp_name
-from ..config.render import action_text
+from ..config.render import action_text, percent_words
 from ..errors import ControlError
 from ._mqc import match_text
 
@@ -58,11 +58,20 @@ def _policy_class(cls) -> dict:
     else:
         qos_set = None
     return {"name": cls.name, "set": qos_set,
-            "police": None if cls.police is None else _police(cls.police.to_policer()),
+            "police": None if cls.police is None else _police(cls.police),
             "service_policy": cls.service_policy, "other_lines": list(cls.other_lines)}
 
 
-def _police(policer) -> dict:
+def _police(police) -> dict:
+    """A percent policer prints as configured (its rates depend on where it is attached; `show
+    policy-map interface` gives them in bit/s); any other as the policer it programs."""
+    if police.cir_percent is not None:
+        exceed = police.exceed or DROP
+        three_colour = police.mode is not PoliceMode.ONE_RATE_TWO_COLOUR
+        return {"percent_text": " ".join(percent_words(police)[1:]),
+                "conform": [action_text(police.conform or TRANSMIT)], "exceed": [action_text(exceed)],
+                "violate": [action_text(police.violate or exceed)] if three_colour else None}
+    policer = police.to_policer()
     three_colour = policer.mode is not PoliceMode.ONE_RATE_TWO_COLOUR
     two_rate = policer.mode is PoliceMode.TWO_RATE_THREE_COLOUR
     return {
@@ -115,12 +124,15 @@ def format_policy_class(cls: dict) -> list[str]:
 
 
 def format_police(police: dict) -> list[str]:
-    line = f"police cir {police['cir_bps']} bc {police['bc_bytes']}"
-    if police["pir_bps"] is not None:
-        line += f" pir {police['pir_bps']}"
-    if police["be_bytes"] is not None:
-        line += f" be {police['be_bytes']}"
-    lines = [line]
+    if "percent_text" in police:
+        lines = [f"police {police['percent_text']}"]
+    else:
+        line = f"police cir {police['cir_bps']} bc {police['bc_bytes']}"
+        if police["pir_bps"] is not None:
+            line += f" pir {police['pir_bps']}"
+        if police["be_bytes"] is not None:
+            line += f" be {police['be_bytes']}"
+        lines = [line]
     for colour in ("conform", "exceed", "violate"):
         lines += [f"    {colour}-action {action}" for action in police[colour] or ()]
     return lines

@@ -234,6 +234,9 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if tok.lower() == "ip" and cur.peek() is not None:
         tok = cur.take("dscp or precedence")
     word = tok.lower()
+    if word in KEPT_SETS:
+        _set_kept(ctx, pmap, cls, cur, word, "no" in args)
+        return
     if word not in ("dscp", "precedence"):
         raise Bad(tok, f"set '{tok}' is not supported by this model")
     ctx.touch("policy_maps", pmap.name)
@@ -247,6 +250,26 @@ def _set(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if getattr(cls, "set_" + other) is not None:
         raise Bad(tok, f"set {word} conflicts with set {other} in class '{cls.name}'")
     setattr(cls, "set_" + word, value)
+
+
+# `set` lines kept as typed and listed as not modeled, with their value ranges:
+# - cos: the 802.1p priority of an Ethernet frame's VLAN tag; on a Virtual-Access, an IPsec tunnel
+#   interface, IOS XE applies it to the frame that carries the encrypted packet out of the physical
+#   interface, which the model, having no L2 header and no egress interface, does not have;
+# - qos-group: an internal mark that only a later `match qos-group` (the output policy's) reads;
+#   the model refuses `match qos-group` (its packet record has no byte to carry the mark from the
+#   input policy to the output one), so no class the model runs can see it.
+KEPT_SETS = {"cos": 7, "qos-group": 99}
+
+
+def _set_kept(ctx: Context, pmap: M.PolicyMap, cls: M.PolicyClass, cur: Cursor, word: str,
+              no: bool) -> None:
+    value = S.integer(cur.take(word), word, 0, KEPT_SETS[word])
+    cur.finish()
+    cls.other_lines = [x for x in cls.other_lines if not x.startswith(f"set {word} ")]
+    if not no:
+        cls.other_lines.append(f"set {word} {value}")
+    ctx.touch("policy_maps", pmap.name)
 
 
 def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
