@@ -35,7 +35,8 @@ def headend(tmp_path):
 
 
 def sec_lines(headend) -> list[str]:
-    return [line for line in headend.device.logbuf if line.startswith("%SEC-6")]
+    # each log line is `*Dec  2 13:16:52.123: %SEC-6-...`: the message, without its timestamp
+    return [line[line.index("%SEC-6"):] for line in headend.device.logbuf if "%SEC-6" in line]
 
 
 def test_first_packet_at_once_then_every_five_minutes(headend):

@@ -187,9 +187,12 @@ class FreeRadius:
         # -f: stay in the foreground (our child); -l stdout would mix logs into our pipes, so the
         # log goes to radius.log. Root must not make it drop privileges to a user who cannot read
         # the private directory, hence no `user`/`group` in the config.
+        # The server is not ours: it runs without the sanitizer runtime that a test run under ASan
+        # preloads (ASan refuses FreeRADIUS's RTLD_DEEPBIND module loading and aborts it).
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
         self.process = subprocess.Popen([exe, "-f", "-d", str(d), "-n", "radiusd"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True)
+                                        stderr=subprocess.PIPE, text=True, env=env)
         self._wait_ready()
         return self
 
