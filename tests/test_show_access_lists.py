@@ -88,3 +88,11 @@ def test_an_undefined_acl_prints_nothing_and_an_empty_one_its_header(fastpath_cl
     assert acls_of(device, "NOPE") == []
     device.config.add_access_list(M.AccessList("EMPTY", True))
     assert render_access_lists(acls_of(device, "EMPTY")) == "Extended IP access list EMPTY\n"
+
+
+def test_one_match_is_singular_as_ios_prints_it():
+    from qfp_model.control.show.access_lists import format_entry
+    assert format_entry({"seq": 40, "text": "permit ip any any", "matches": 1}) == \
+        "    40 permit ip any any (1 match)"
+    assert format_entry({"seq": 40, "text": "permit ip any any", "matches": 2}) == \
+        "    40 permit ip any any (2 matches)"

@@ -1,9 +1,9 @@
 """`show ip access-lists [NAME]`, in IOS's layout, with each ACE's match counter from the fast path.
 
 Layout: tests/golden/ios-xe/show-ip-access-lists*.txt. `Extended IP access list NAME` or `Standard
-IP access list NAME`, then each ACE as `    SEQ TEXT` with ` (N matches)` when N is not 0; remarks are
-not printed (IOS prints them only in the running-config). ACLs print in configuration order, one
-after another with no blank line.
+IP access list NAME`, then each ACE as `    SEQ TEXT` with ` (N matches)` when N is not 0
+(`(1 match)` for one); remarks are not printed (IOS prints them only in the running-config). ACLs
+print in configuration order, one after another with no blank line.
 
 Counters are the fast path's per-ACE hits for the ACL's slot (Compiler.acl_slots(): name -> slot),
 in ACE order, so they count packets the ACL filtered on an interface; an ACL nothing has used yet has
@@ -65,4 +65,7 @@ def format_access_list(acl: dict) -> list[str]:
 
 def format_entry(entry: dict) -> str:
     line = f"    {entry['seq']} {entry['text']}"
-    return f"{line} ({entry['matches']} matches)" if entry["matches"] else line
+    if not entry["matches"]:
+        return line
+    # IOS says `(1 match)`, `(2 matches)` (real outputs; Genie reads both)
+    return f"{line} ({entry['matches']} match{'' if entry['matches'] == 1 else 'es'})"
