@@ -63,10 +63,11 @@ from pathlib import Path
 from qfp_model.control import config as cfg
 from qfp_model.control.aaa.session_aaa import SessionRefused
 from qfp_model.control.config import syntax as S
+from qfp_model.control.core import acl_log
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
 from qfp_model.control.core.sessions import canonical_virtual_access
-from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number
+from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number, run_to_end
 from qfp_model.control.errors import ControlError
 from qfp_model.control.exec.sim import bring_up, run_now
 from qfp_model.control.files import read_text
@@ -345,7 +346,9 @@ def run_traffic(device, spec: dict) -> dict:
     unknown = [key for key in spec if key not in OPTIONS]
     if unknown:
         raise CaseError(f"traffic option(s) {', '.join(unknown)} unknown")
-    r = device.traffic(TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec))
+    traffic = TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec)
+    # as `sim traffic` runs it: `log` ACEs write their %SEC-6 lines, which a show step may check
+    r = run_to_end(acl_log.logged(device, traffic, device.traffic_run(traffic)), device.fp.process)
     return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped_acl + r.dropped_police,
             "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
             "conformed": r.colours[P.CONFORM], "exceeded": r.colours[P.EXCEED], "violated": r.colours[P.VIOLATE],
