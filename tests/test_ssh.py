@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -23,7 +24,8 @@ import pytest
 
 from qfp_model.control.aaa import login, secrets
 from qfp_model.control.config import parse_config, type7
-from qfp_model.control.io import host_key
+from qfp_model.control.io import host_key, ssh
+from qfp_model.tools import cli
 
 PYTHON = sys.executable
 IN_CI = os.environ.get("CI") == "true"
@@ -152,6 +154,45 @@ def test_the_host_key_is_made_once_and_kept_private(tmp_path, monkeypatch):
     directory = tmp_path / "qfp-model"
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert stat.S_IMODE((directory / host_key.KEY_NAME).stat().st_mode) == 0o600
+
+
+def test_an_unreadable_host_key_is_an_error_not_a_new_key(tmp_path):
+    bad = tmp_path / "key"
+    bad.write_text("not a key\n")
+    with pytest.raises(host_key.HostKeyError, match="cannot read the SSH host key"):
+        host_key.load_or_create(str(bad))
+    assert bad.read_text() == "not a key\n"
+
+
+@pytest.mark.parametrize("text, address", [("2222", ("127.0.0.1", 2222)), ("0.0.0.0:22", ("0.0.0.0", 22)),
+                                           ("[::1]:2022", ("::1", 2022))])
+def test_the_ssh_option_is_a_port_on_loopback_unless_a_host_is_given(text, address):
+    assert cli._ssh_address(text) == address
+
+
+def test_a_bad_ssh_option_or_a_taken_port_is_refused(tmp_path):
+    done = subprocess.run([PYTHON, "-m", "qfp_model.tools.cli", "run", "--ssh", "99999"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not [HOST:]PORT" in done.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([PYTHON, "-m", "qfp_model.tools.cli", "run", "--ssh", str(port), "--coa-port", "0",
+                               "--control", str(tmp_path / "q.sock")], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, XDG_STATE_HOME=str(tmp_path)))
+    assert done.returncode == 1
+    assert done.stderr == f"qfp run: cannot serve SSH on 127.0.0.1:{port}: Address already in use\n"
+    assert not (tmp_path / "q.sock").exists()   # the control socket started first is gone again
+
+
+def test_a_vty_access_class_is_said_to_be_unapplied(tmp_path):
+    config = parse_config(_config(tmp_path).read_text()).config
+    assert ssh.unapplied(config) == [
+        "%SSH-4-NOTMODELED: line vty 0 4: 'access-class 1 in' is not applied to SSH logins; "
+        "bind --ssh to an address only those it admits can reach"]
+    assert ssh.vty_lines(config) == 21
 
 
 # -- Netmiko ---------------------------------------------------------------------------------------

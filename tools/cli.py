@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     background = BackgroundLoop().start()
     try:
         services = background.run(start())
-    except (ControlError, OSError) as exc:   # OSError: the SSH port is taken or not ours to bind
+    except ControlError as exc:
         background.stop()
         print(f"qfp run: {exc}", file=sys.stderr)
         return FAILED
@@ -145,7 +145,7 @@ async def _serve_until_signal(headend: Headend, start) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         services = await start()
-    except (ControlError, OSError) as exc:
+    except ControlError as exc:
         print(f"qfp run: {exc}", file=sys.stderr)
         return FAILED
     _print_notices(services)

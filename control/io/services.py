@@ -66,7 +66,7 @@ async def start(target, control_path: str | None, *, coa: CoaService | None = No
     """Serve `target` (its open_terminal() per client) on `control_path`, over SSH on
     `ssh_address` when given, and `coa` on `coa_address` when both are given; start `traffic`'s
     worker; failures to bind the CoA port go to `log` and the notices. An SSH port that cannot be
-    bound is an error (OSError), not a notice: whoever asked for SSH means to use it."""
+    bound is an error (SshUnavailable), not a notice: whoever asked for SSH means to use it."""
     server = ControlServer(target, control_path)
     await server.start()
     services = Services(server, traffic=traffic)
@@ -76,6 +76,7 @@ async def start(target, control_path: str | None, *, coa: CoaService | None = No
         except BaseException:
             await server.close()
             raise
+        services.notices += services.ssh.notices
     if traffic is not None:
         traffic.start()
     if coa is None or coa_address is None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 import asyncssh
 
 from ..aaa import login
+from ..errors import ControlError
 from ..exec.vty import Vty
 from .host_key import load_or_create
 
@@ -27,6 +29,19 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration names no other
+
+
+def unapplied(config) -> list[str]:
+    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say."""
+    notices = []
+    for block in config.unmodeled_blocks():
+        if block.lines[0].split()[:2] != ["line", "vty"]:
+            continue
+        for line in block.lines[1:]:
+            if line.split()[:1] == ["access-class"]:
+                notices.append(f"%SSH-4-NOTMODELED: {block.lines[0].strip()}: '{line.strip()}' is not applied "
+                               "to SSH logins; bind --ssh to an address only those it admits can reach")
+    return notices
 
 
 def vty_lines(config) -> int:
@@ -39,6 +54,10 @@ def vty_lines(config) -> int:
             last = int(words[3]) if len(words) > 3 else first
             total += max(0, last - first + 1)
     return total or DEFAULT_VTY_LINES
+
+
+class SshUnavailable(ControlError):
+    """The SSH address cannot be listened on (taken, not this host's, a privileged port)."""
 
 
 class _ProcessChannel:
@@ -94,6 +113,7 @@ class SshServer:
         self.host, self.port = host, port
         self.host_key_path = host_key_path
         self.sessions = 0
+        self.notices: list[str] = []   # what start-up must tell the operator
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -104,10 +124,15 @@ class SshServer:
 
     async def start(self) -> SshServer:
         key = load_or_create(self.host_key_path)
-        self._acceptor = await asyncssh.create_server(
-            lambda: _Connection(self), self.host, self.port, server_host_keys=[key],
-            process_factory=self._serve, line_editor=False, encoding="utf-8",
-            agent_forwarding=False, x11_forwarding=False, allow_scp=False)
+        self.notices = unapplied(self.target.device.config)
+        try:
+            self._acceptor = await asyncssh.create_server(
+                lambda: _Connection(self), self.host, self.port, server_host_keys=[key],
+                process_factory=self._serve, line_editor=False, encoding="utf-8",
+                agent_forwarding=False, x11_forwarding=False, allow_scp=False)
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)   # asyncio's strerror repeats the address
+            raise SshUnavailable(f"cannot serve SSH on {self.host}:{self.port}: {reason}") from None
         return self
 
     async def close(self) -> None:
