@@ -8,7 +8,7 @@
     CommandSet             the exec commands over both (control/exec/commands.py)
     Terminal               one per CLI user: the console here, one per control-socket client
     TrafficWorker          the thread `sim traffic` runs its batches on while the device is served
-    Services               the IO (control/io/): control socket and CoA listener, on one loop
+    Services               the IO (control/io/): control socket, SSH and CoA listener, on one loop
 
 A Headend is also what a shell drives in-process: execute, complete, help, prompt and show_data go
 to its console terminal.
@@ -64,9 +64,10 @@ class Headend:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def open_terminal(self) -> Terminal:
-        """A terminal of its own for one more CLI user (each control-socket connection)."""
-        return Terminal(self.device, self.commands)
+    def open_terminal(self, *, privilege: int = 15, remote: bool = False) -> Terminal:
+        """A terminal of its own for one more CLI user (each control-socket connection, each SSH
+        session at its user's privilege)."""
+        return Terminal(self.device, self.commands, privilege=privilege, remote=remote)
 
     # ---- the console: what an in-process shell and scripts call ----
     def execute(self, line: str) -> str:
@@ -87,15 +88,18 @@ class Headend:
 
     # ---- IO ----
     async def start_services(self, control_path: str | None, coa_host: str = COA_HOST,
-                             coa_port: int | None = None) -> services.Services:
-        """The control socket on `control_path`, and the CoA listener on (coa_host, coa_port or
-        dynamic-author's `port`) when the configuration has dynamic-author; on the running loop."""
+                             coa_port: int | None = None, *, ssh_address: tuple[str, int] | None = None,
+                             ssh_host_key: str | None = None) -> services.Services:
+        """The control socket on `control_path`, SSH on `ssh_address` when given, and the CoA
+        listener on (coa_host, coa_port or dynamic-author's `port`) when the configuration has
+        dynamic-author; on the running loop."""
         settings = self.device.config.dynamic_author
         address = None
         if settings is not None:
             address = (coa_host, settings.effective_port if coa_port is None else coa_port)
         return await services.start(self, control_path, coa=self.coa, coa_address=address,
-                                    traffic=self.traffic, log=self.device.log)
+                                    traffic=self.traffic, ssh_address=ssh_address, ssh_host_key=ssh_host_key,
+                                    log=self.device.log)
 
     async def start_coa_listener(self, host: str = COA_HOST, port: int = 0) -> CoaListener:
         """The CoA listener alone, on (host, port), port 0 for any free one (see `.address`)."""

@@ -1,6 +1,7 @@
 """The `qfp` command.
 
-    qfp run    the device: its IOS shell at a terminal, and its control socket for `qfp cli`
+    qfp run    the device: its IOS shell at a terminal, its control socket for `qfp cli`, and
+               SSH for people and automation tools (Netmiko, scrapli) with `--ssh [HOST:]PORT`
     qfp cli    one exec command against a running device (or a shell on it, with no command);
                `--json` prints a show command's structured twin instead of its text
     qfp demo   the seed's Virtual-Access1 session, policed in and out, with traffic pushed through it
@@ -41,6 +42,7 @@ from qfp_model.control.grammar.engine import format_error
 from qfp_model.control.headend import COA_HOST, Headend
 from qfp_model.control.io.control_socket import ControlClient
 from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
+from qfp_model.control.io.ssh import DEFAULT_HOST as SSH_HOST
 from qfp_model.qfp import QfpError
 
 from . import demo as demo_module
@@ -63,6 +65,19 @@ def _rate(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("a rate is positive")
     return value
+
+
+def _ssh_address(text: str) -> tuple[str, int]:
+    """`PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host is loopback unless given."""
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]") if sep else SSH_HOST
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port: {port!r}") from None
+    if not 0 <= number <= 65535 or not host:
+        raise argparse.ArgumentTypeError(f"not [HOST:]PORT: {text!r}")
+    return host, number
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -88,12 +103,18 @@ def run(args: argparse.Namespace) -> int:
         return FAILED
     path = args.control   # None: the private default (control/io/ownership.py)
 
+    # SSH's arguments only when asked for: a headend without SSH is still served by the same call.
+    ssh = {} if args.ssh is None else {"ssh_address": args.ssh, "ssh_host_key": args.ssh_host_key}
+
+    def start():
+        return headend.start_services(path, args.coa_listen, args.coa_port, **ssh)
+
     if not sys.stdin.isatty():
-        return asyncio.run(_serve_until_signal(headend, path, args.coa_listen, args.coa_port))
+        return asyncio.run(_serve_until_signal(headend, start))
 
     background = BackgroundLoop().start()
     try:
-        services = background.run(headend.start_services(path, args.coa_listen, args.coa_port))
+        services = background.run(start())
     except ControlError as exc:
         background.stop()
         print(f"qfp run: {exc}", file=sys.stderr)
@@ -112,15 +133,18 @@ def run(args: argparse.Namespace) -> int:
 def _print_notices(services) -> None:
     for notice in services.notices:
         print(f"qfp run: {notice}", file=sys.stderr, flush=True)
+    if services.ssh is not None:
+        host, port = services.ssh.address
+        print(f"qfp run: SSH on {host}:{port}", flush=True)
 
 
-async def _serve_until_signal(headend: Headend, path: str | None, coa_host: str, coa_port: int | None) -> int:
+async def _serve_until_signal(headend: Headend, start) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        services = await headend.start_services(path, coa_host, coa_port)
+        services = await start()
     except ControlError as exc:
         print(f"qfp run: {exc}", file=sys.stderr)
         return FAILED
@@ -194,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address of the RADIUS CoA listener (default 127.0.0.1)")
     p.add_argument("--coa-port", metavar="PORT", type=int,
                    help="its UDP port, overriding dynamic-author's `port` (0: any free port, printed)")
+    p.add_argument("--ssh", metavar="[HOST:]PORT", type=_ssh_address,
+                   help="serve SSH on PORT (0: any free one, printed), on 127.0.0.1 unless HOST is given; "
+                        "logins are the configuration's `username` lines")
+    p.add_argument("--ssh-host-key", metavar="FILE",
+                   help="the SSH host key, made there if missing (default: in $XDG_STATE_HOME/qfp-model "
+                        "or ~/.local/state/qfp-model)")
     p.set_defaults(run=run)
 
     p = commands.add_parser("cli", help="run an exec command on a running device, or open a shell on it")

@@ -23,7 +23,7 @@ from ..show import (
     system,
     version,
 )
-from . import aaa, sim
+from . import aaa, line, sim
 
 KEYWORD_HELP = {
     "show": "Show running system information",
@@ -152,4 +152,5 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)
     aaa.register(commands, coa, device.config, session_aaa)
+    line.register(commands)
     return commands

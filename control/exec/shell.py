@@ -17,12 +17,14 @@ reads commands from stdin and writes a transcript (`prompt` + command, then the 
 """
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import sys
 
 from ..errors import ExecError
 from ..grammar.engine import format_error, render_help
+from .line import PASSWORD_PROMPT
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,12 @@ class Shell:
                 except KeyboardInterrupt:   # IOS drops the line being typed and prompts again
                     self._write("\n")
                     continue
-                if "?" in line:
+                if "?" in line and prompt != PASSWORD_PROMPT:
                     self._question(prompt, line)
                     continue
-                if not line.strip():
+                if not line.strip() and prompt != PASSWORD_PROMPT:
                     continue
-                if readline is not None:
+                if readline is not None and prompt != PASSWORD_PROMPT:
                     readline.add_history(line)
                 if line.strip().lower() in LEAVE_WORDS and not self._in_config_mode(prompt):
                     return 0
@@ -78,13 +80,17 @@ class Shell:
                 self._save_history(readline)
 
     def _read(self, prompt: str, readline) -> str:
+        secret = prompt == PASSWORD_PROMPT   # after `enable`: not echoed, not in the transcript
         if readline is None:
             line = self.stdin.readline()
             if not line:
                 raise EOFError
             line = line.rstrip("\n")
-            self._write(f"{prompt}{line}\n")   # a transcript: each command after its prompt
+            # A transcript: each command after its prompt.
+            self._write(f"{prompt}\n" if secret else f"{prompt}{line}\n")
             return line
+        if secret:
+            return getpass.getpass(prompt)
         refill, self._refill = self._refill, ""
         readline.set_startup_hook((lambda: readline.insert_text(refill)) if refill else None)
         return input(prompt)

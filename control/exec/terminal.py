@@ -1,7 +1,9 @@
 """A terminal: one user's session on the device's CLI, in exec mode or in `configure terminal`.
 
-Each console and each control-socket connection has its own terminal, so one user's configuration
-mode is not another's; the device (and its configuration) they edit is shared.
+Each console, control-socket connection and SSH session has its own terminal, so one user's
+configuration mode, privilege and page length are not another's; the device (and its
+configuration) they edit is shared. The console and the control socket are privileged (15) from
+the start, as the device's own user's; an SSH session starts at its user's `privilege`.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from ..config import ConfigSession
 from ..core.device import Device
 from ..errors import ConfigError, ExecError
 from ..grammar.engine import CommandSet, InvalidInput
+from ..grammar.tokens import tokenize
+from . import line as line_commands
 
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z.\n"
 
@@ -24,40 +28,79 @@ class ConfigLineRefused(InvalidInput):
 
 
 class Terminal:
-    def __init__(self, device: Device, commands: CommandSet):
+    def __init__(self, device: Device, commands: CommandSet, *, privilege: int = 15, remote: bool = False):
         self.device = device
         self.commands = commands
         self.config_session: ConfigSession | None = None
+        self.privilege = privilege
+        self.remote = remote   # a vty (SSH): `enable` there needs an enable secret, as on IOS
+        self.line = line_commands.LineSettings()
+        self.enable_attempt: line_commands.EnableAttempt | None = None   # `Password: ` is next
+        self.closed = False    # `exit` or `logout` from exec mode: the session ends
 
     def prompt(self) -> str:
+        if self.enable_attempt is not None:
+            return line_commands.PASSWORD_PROMPT
         suffix = "" if self.config_session is None else self.config_session.prompt_suffix
-        return f"{self.device.hostname}{suffix}#"
+        return f"{self.device.hostname}{suffix}{'#' if self.privilege > 1 else '>'}"
+
+    @property
+    def wants_secret(self) -> bool:
+        """Whether the next line is a password, not to be echoed or kept in history."""
+        return self.enable_attempt is not None
 
     def execute(self, line: str) -> str | Awaitable[str]:
         """The line's output; an awaitable of it when the command's work goes on elsewhere (a
         served device's `sim traffic`: CommandSet.execute)."""
+        if self.enable_attempt is not None:
+            return line_commands.enable_password(self, line)
         if self.config_session is not None:
             return self._configure(line)
-        command, _ = self._resolve_quietly(line)
-        if command is not None and command.syntax == "configure terminal":
-            self.config_session = ConfigSession(self.device.config)
-            return CONFIG_BANNER
+        return self._exec(line)
+
+    def _exec(self, line: str) -> str | Awaitable[str]:
+        command, args = self._resolve_quietly(line)
+        if command is not None:
+            self._check_privilege(line, command.syntax)
+            if command.syntax == "configure terminal":
+                self.config_session = ConfigSession(self.device.config)
+                return CONFIG_BANNER
+            handler = line_commands.HANDLERS.get(command.syntax)
+            if handler is not None:
+                return handler(self, args)
         return self.commands.execute(line)
+
+    def _check_privilege(self, line: str, syntax: str) -> None:
+        """A privilege-1 user's refusal of a privileged command: IOS's caret under the word that
+        is not theirs, as if it did not exist."""
+        if self.privilege > 1:
+            return
+        at = line_commands.privileged(syntax.split())
+        if at is not None:
+            tokens = tokenize(line)
+            raise InvalidInput(line, tokens[at].col if at < len(tokens) else len(line))
 
     def complete(self, line: str) -> list[str]:
         if self.config_session is not None:
             if line.startswith("do "):
                 return self.commands.complete(line[3:])
             return self.config_session.complete(line)
-        return self.commands.complete(line)
+        return [word for word in self.commands.complete(line) if self._allowed(line, word)]
 
     def help(self, line: str) -> list[tuple[str, str]]:
-        """`?`: in a config mode, that mode's own commands (`do` reaches the exec ones)."""
+        """`?`: in a config mode, that mode's own commands (`do` reaches the exec ones); at
+        privilege 1, without the privileged ones."""
         if self.config_session is not None:
             if line.startswith("do "):
                 return self.commands.help(line[3:])
             return self.config_session.help(line)
-        return self.commands.help(line)
+        return [row for row in self.commands.help(line) if self._allowed(line, row[0])]
+
+    def _allowed(self, line: str, word: str) -> bool:
+        if self.privilege > 1:
+            return True
+        done = line.split() if not line or line[-1].isspace() else line.split()[:-1]
+        return line_commands.privileged(done + [word.strip()]) is None
 
     def show_data(self, line: str):
         """The structured twin of a show command's output (what tests and scripts compare)."""
@@ -75,7 +118,7 @@ class Terminal:
     def _configure(self, line: str) -> str:
         stripped = line.strip()
         if stripped.lower().startswith("do "):
-            return self.commands.execute(stripped[3:])
+            return self._exec(stripped[3:])
         session = self.config_session
         try:
             session.feed(line)

@@ -1,6 +1,7 @@
 """Everything a running headend serves, started and stopped together on one asyncio loop: the
-control socket (`qfp cli`) and, when the configuration has `aaa server radius dynamic-author`, the
-RADIUS CoA listener. Sharing the loop is what lets the device go without locks: one caller at a time.
+control socket (`qfp cli`), the SSH server when asked for (`--ssh`), and, when the configuration
+has `aaa server radius dynamic-author`, the RADIUS CoA listener.
+Sharing the loop is what lets the device go without locks: one caller at a time.
 
 A CoA port that cannot be bound is a loud notice, not a refusal to start: the CLI and the fast path
 are still worth having, and IOS boots in that case too.
@@ -13,6 +14,7 @@ from typing import Protocol
 
 from .control_socket import ControlServer
 from .radius_udp import CoaListener, Handler
+from .ssh import SshServer
 
 
 class CoaService(Protocol):
@@ -35,11 +37,14 @@ class Services:
     control: ControlServer
     coa: CoaListener | None = None
     traffic: TrafficRunner | None = None
+    ssh: SshServer | None = None
     notices: list[str] = field(default_factory=list)   # what start-up must tell the operator
 
     async def close(self) -> None:
-        """The socket's clients first (their runs cancelled), then the listener, then the worker."""
+        """The socket's and SSH's clients first (their runs cancelled), then the listener, then the worker."""
         await self.control.close()
+        if self.ssh is not None:
+            await self.ssh.close()
         if self.coa is not None:
             await self.coa.close()
         if self.traffic is not None:
@@ -56,13 +61,22 @@ async def start_coa_listener(service: CoaService, host: str, port: int) -> CoaLi
 
 async def start(target, control_path: str | None, *, coa: CoaService | None = None,
                 coa_address: tuple[str, int] | None = None, traffic: TrafficRunner | None = None,
+                ssh_address: tuple[str, int] | None = None, ssh_host_key: str | None = None,
                 log: Callable[[str], None]) -> Services:
-    """Serve `target` (its open_terminal() per client) on `control_path`, and `coa` on
-    `coa_address` when both are given; start `traffic`'s worker; failures to bind the CoA port go
-    to `log` and the notices."""
+    """Serve `target` (its open_terminal() per client) on `control_path`, over SSH on
+    `ssh_address` when given, and `coa` on `coa_address` when both are given; start `traffic`'s
+    worker; failures to bind the CoA port go to `log` and the notices. An SSH port that cannot be
+    bound is an error (SshUnavailable), not a notice: whoever asked for SSH means to use it."""
     server = ControlServer(target, control_path)
     await server.start()
     services = Services(server, traffic=traffic)
+    if ssh_address is not None:
+        try:
+            services.ssh = await SshServer(target, *ssh_address, host_key_path=ssh_host_key).start()
+        except BaseException:
+            await server.close()
+            raise
+        services.notices += services.ssh.notices
     if traffic is not None:
         traffic.start()
     if coa is None or coa_address is None:

@@ -1,0 +1,188 @@
+"""SSH for automation tools and people: `qfp run --ssh [HOST:]PORT`, an asyncssh server on the same
+loop as the control socket, so that every session's commands reach the device one at a time.
+
+asyncssh does the protocol (key exchange, ciphers, channels, PTY requests): a well-kept
+implementation of a protocol whose security matters, where ours would be worse. What happens on a
+session is the device's: each gets a Terminal of its own at its user's privilege, and a Vty
+(control/exec/vty.py) does the echo, editing, `?`, Tab and paging. An `exec` request (`ssh host
+show ip access-lists`) runs its one command and ends.
+
+Logins are checked against the configuration's `username` lines as they are when the client
+logs in (control/aaa/login.py); the hashing runs off the loop, so a scrypt check (type 9) does
+not hold up other sessions. As on IOS, there are as many concurrent sessions as `line vty`
+lines, and each ends after the line's exec-timeout without input.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import asyncssh
+
+from ..aaa import login
+from ..errors import ControlError
+from ..exec.vty import Vty
+from .host_key import load_or_create
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration names no other
+
+
+def unapplied(config) -> list[str]:
+    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say."""
+    notices = []
+    for block in config.unmodeled_blocks():
+        if block.lines[0].split()[:2] != ["line", "vty"]:
+            continue
+        for line in block.lines[1:]:
+            if line.split()[:1] == ["access-class"]:
+                notices.append(f"%SSH-4-NOTMODELED: {block.lines[0].strip()}: '{line.strip()}' is not applied "
+                               "to SSH logins; bind --ssh to an address only those it admits can reach")
+    return notices
+
+
+def vty_lines(config) -> int:
+    """How many vty lines the configuration has (`line vty A B` blocks, summed)."""
+    total = 0
+    for block in config.unmodeled_blocks():
+        words = block.lines[0].split()
+        if words[:2] == ["line", "vty"] and len(words) >= 3 and all(w.isdigit() for w in words[2:4]):
+            first = int(words[2])
+            last = int(words[3]) if len(words) > 3 else first
+            total += max(0, last - first + 1)
+    return total or DEFAULT_VTY_LINES
+
+
+class SshUnavailable(ControlError):
+    """The SSH address cannot be listened on (taken, not this host's, a privileged port)."""
+
+
+class _ProcessChannel:
+    """An SSH session's streams as a vty's channel."""
+
+    def __init__(self, process: asyncssh.SSHServerProcess):
+        self.process = process
+
+    async def read(self) -> str:
+        while True:
+            try:
+                return await self.process.stdin.read(4096)
+            except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived, asyncssh.SignalReceived):
+                continue   # a resized window or a break changes nothing on a vty
+            except asyncssh.DisconnectError:
+                return ""
+
+    def write(self, text: str) -> None:
+        self.process.stdout.write(text)
+
+
+class _Connection(asyncssh.SSHServer):
+    def __init__(self, server: SshServer):
+        self.server = server
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.server.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.connections.discard(self.conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        privilege = await self.server.authenticate(username, password)
+        if privilege is None:
+            return False
+        self.conn.set_extra_info(privilege=privilege)
+        return True
+
+
+class SshServer:
+    """Serves `target` (open_terminal(privilege=, remote=) per session, and its `.device`) over SSH."""
+
+    def __init__(self, target, host: str = DEFAULT_HOST, port: int = 22, host_key_path: str | None = None):
+        self.target = target
+        self.host, self.port = host, port
+        self.host_key_path = host_key_path
+        self.sessions = 0
+        self.notices: list[str] = []   # what start-up must tell the operator
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self._acceptor.sockets[0].getsockname()[:2]
+
+    async def start(self) -> SshServer:
+        key = load_or_create(self.host_key_path)
+        self.notices = unapplied(self.target.device.config)
+        try:
+            self._acceptor = await asyncssh.create_server(
+                lambda: _Connection(self), self.host, self.port, server_host_keys=[key],
+                process_factory=self._serve, line_editor=False, encoding="utf-8",
+                agent_forwarding=False, x11_forwarding=False, allow_scp=False)
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)   # asyncio's strerror repeats the address
+            raise SshUnavailable(f"cannot serve SSH on {self.host}:{self.port}: {reason}") from None
+        return self
+
+    async def close(self) -> None:
+        if self._acceptor is None:
+            return
+        self._acceptor.close()
+        for conn in list(self.connections):
+            conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._acceptor.wait_closed()
+        self._acceptor = None
+
+    async def authenticate(self, username: str, password: str) -> int | None:
+        """The user's privilege, or None: wrong name or password. The hash runs on a worker thread."""
+        device = self.target.device
+        user = login.users(device.config).get(username)   # read here, on the loop: the config is the loop's
+        if user is None:
+            return None
+        ok = await asyncio.get_running_loop().run_in_executor(None, user.secret.matches, password, None)
+        if not ok:
+            return None
+        return user.privilege
+
+    async def _serve(self, process: asyncssh.SSHServerProcess) -> None:
+        self._tasks.add(asyncio.current_task())
+        config = self.target.device.config
+        try:
+            if self.sessions >= vty_lines(config):
+                process.stdout.write("% All vty lines are busy\r\n")
+                process.exit(1)
+                return
+            self.sessions += 1
+            try:
+                privilege = process.get_extra_info("privilege", login.DEFAULT_PRIVILEGE)
+                terminal = self.target.open_terminal(privilege=privilege, remote=True)
+                vty = Vty(terminal, _ProcessChannel(process),
+                          idle_timeout=lambda: login.vty_exec_timeout(self.target.device.config))
+                if process.command is not None:
+                    terminal.line.length = 0   # one command's output to a program: nobody to press space
+                    await vty.run_line(process.command)
+                else:
+                    await vty.run()
+                process.exit(0)
+            finally:
+                self.sessions -= 1
+        except asyncio.CancelledError:
+            process.exit(0)
+        except (ConnectionError, asyncssh.Error):
+            pass   # the client went away mid-reply
+        finally:
+            self._tasks.discard(asyncio.current_task())
