@@ -417,3 +417,11 @@ def test_the_line_vty_exec_timeout_closes_an_idle_session(tmp_path):
         assert 1.5 < asyncio.run(idle()) < 6
     finally:
         dev.stop()
+
+
+def test_the_embedded_configs_admin_logs_in_with_cisco():
+    """README's promise: `ssh admin@...` with password cisco on the embedded configuration."""
+    from qfp_model.control.config import load_default
+    config = load_default().config
+    assert login.authenticate(config, "admin", "cisco").privilege == 15
+    assert login.authenticate(config, "admin", "cisco1") is None
