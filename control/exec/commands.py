@@ -13,7 +13,7 @@ from ..core.device import Device
 from ..core.worker import TrafficWorker
 from ..grammar.engine import CommandSet
 from ..show import access_lists, crypto, derived_config, policy_map, policy_map_interface, system
-from . import aaa, sim
+from . import aaa, config_notes, sim
 
 KEYWORD_HELP = {
     "show": "Show running system information",
@@ -104,4 +104,5 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)
     aaa.register(commands, coa, device.config, session_aaa)
+    config_notes.register(commands, device.config)
     return commands
