@@ -3,6 +3,7 @@ blocks (with their indented lines, or a banner to its delimiter), and `no` of an
 from __future__ import annotations
 
 from ...grammar.engine import CommandSet
+from .. import interface_lines
 from .. import model as M
 from ..syntax import Bad
 from .context import COMMON_HELP, Context, Line, Mode, mode_table
@@ -61,6 +62,20 @@ SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
     multilink bundle-name|ip sla responder|mpls ldp|cts role-based|ip nat pool|monitor session|
     ip ssh pubkey-chain|crypto pki server|crypto pki profile|crypto ca trustpoint|scheduler
     """.replace("\n", "").split("|") if key.strip())
+# First words of interface commands that are also global commands' (`crypto map`, `logging event`),
+# and the second words of an interface's `ip` / `ipv6` commands.
+INTERFACE_WORDS = frozenset("""
+    crypto logging snmp vrf cdp lldp mpls spanning-tree authentication dot1x mab macsec mka
+    service-policy load-interval bandwidth delay description mtu tunnel keepalive encapsulation
+    standby vrrp carrier-delay hold-queue arp channel-group switchport storm-control flow
+    """.split())
+INTERFACE_IP_WORDS = frozenset("""
+    address mtu tcp unnumbered nat ospf pim helper-address redirects unreachables proxy-arp
+    route-cache virtual-reassembly verify vrf flow policy igmp directed-broadcast dhcp mask-reply
+    nbar split-horizon summary-address authentication hello-interval hold-time bandwidth-percent
+    rip eigrp enable nd traffic-filter access-group accounting multicast wccp
+    """.split())
+
 _HELP = {
     **COMMON_HELP,
     "hostname": "Set system's network name", "aaa": "Authentication, Authorization and Accounting.",
@@ -91,8 +106,26 @@ def _no_aaa_new_model(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ctx.config.set_aaa_new_model(False, append=ctx.file_mode)
 
 
-def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    if not ctx.file_mode and _interface_line(ctx, line):
+        return False      # the open interface keeps it: `ip tcp adjust-mss` is not global `ip tcp`
     open_block(ctx, line)
+    return None
+
+
+def _interface_line(ctx: Context, line: Line) -> bool:
+    """Whether the innermost open mode is an interface and the line one of an interface's commands
+    (which IOS tries before falling back to global mode)."""
+    if not ctx.open_modes:
+        return False
+    inner = ctx.open_modes[-1]
+    if not (inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK
+            and inner.obj.lines[0].startswith("interface ")):
+        return False
+    words = [t.lower() for t in line.tokens[:2]] + [""]
+    if words[0] in ("ip", "ipv6"):
+        return words[1] in INTERFACE_IP_WORDS
+    return words[0] in INTERFACE_WORDS
 
 
 def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
@@ -161,8 +194,17 @@ def _banner_block(ctx: Context, line: Line) -> M.Unmodeled:
 
 
 def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
-    ctx.note_unmodeled(line, mode.obj.lines[0])
-    new = M.Unmodeled(mode.obj.lines + (line.text if ctx.file_mode else " " + line.text.strip(),))
+    header = mode.obj.lines[0]
+    if line.tokens[0].lower() != "no":
+        ctx.note_unmodeled(line, header)
+    if ctx.file_mode:
+        new = M.Unmodeled(mode.obj.lines + (line.text,))
+    elif header.startswith("interface "):
+        body = [x.strip() for x in mode.obj.lines[1:]]
+        interface_lines.edit(body, line.text)
+        new = M.Unmodeled((header, *(" " + x for x in body)))
+    else:
+        new = M.Unmodeled(mode.obj.lines + (" " + line.text.strip(),))
     ctx.config.replace_unmodeled(mode.obj, new)
     mode.obj = new
 
