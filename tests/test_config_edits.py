@@ -3,7 +3,7 @@ already there, a single-valued interface setting replaces its old value (in runn
 the sessions' derived config), and `no` of a setting removes it whatever value it names."""
 import pytest
 
-from qfp_model.control.config import interface_lines
+from qfp_model.control.config import interface_lines, type7
 from qfp_model.control.headend import Headend
 
 
@@ -80,3 +80,18 @@ def test_an_interface_command_is_the_interfaces_not_globals(term):
 def test_interface_lines_edit_as_ios(lines, line, after):
     interface_lines.edit(lines, line)
     assert lines == after
+
+
+def test_keys_print_as_type_7_under_service_password_encryption(term):
+    term.execute("aaa server radius dynamic-author")
+    term.execute("client 192.0.2.9 server-key 0 s3cret")
+    term.execute("radius server R2")
+    term.execute("key clearkey")
+    encrypted = term.execute("do show running-config")
+    assert " client 192.0.2.9 server-key 7 " + type7.encode("s3cret") + "\n" in encrypted
+    assert " key 7 " + type7.encode("clearkey") + "\n" in encrypted
+    # the key is still the key: CoA checks use its clear text
+    assert term.device.config.dynamic_author.key_for("192.0.2.9") == "s3cret"
+    term.execute("no service password-encryption")
+    clear = term.execute("do show running-config")
+    assert " client 192.0.2.9 server-key 0 s3cret\n" in clear and " key clearkey\n" in clear
