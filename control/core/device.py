@@ -27,6 +27,9 @@ from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
 log = logging.getLogger(__name__)
 
 LOG_LINES = 4096
+# The observers' event for an edit of `aaa server radius dynamic-author` (the CoA listener follows
+# its port).
+DYNAMIC_AUTHOR_CHANGED = "dynamic-author"
 # Inside addresses handed to sessions, as an `ip local pool` would (session n gets .n).
 INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 # The far end of simulated traffic: a host behind the hub (TEST-NET-1).
@@ -248,6 +251,8 @@ class Device:
                     or {auth.acl_in, auth.acl_out} & changes.acls):
                 self._bind(session, auth, carry=True)
         self.compiler.collect()
+        if changes.dynamic_author:
+            self._notify(DYNAMIC_AUTHOR_CHANGED, None)
 
     # ---- traffic ----
     def traffic(self, spec: TrafficSpec) -> TrafficResult:
