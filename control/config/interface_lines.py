@@ -8,6 +8,22 @@ which edits a session's copy of the same lines.
 """
 from __future__ import annotations
 
+# First words of interface commands, and the second words of an interface's `ip` / `ipv6` ones:
+# what a line typed under an interface, or a CoA's `ip:interface-config`, may be.
+INTERFACE_WORDS = frozenset("""
+    crypto logging snmp vrf cdp lldp mpls spanning-tree authentication dot1x mab macsec mka
+    service-policy load-interval bandwidth delay description mtu tunnel keepalive encapsulation
+    standby vrrp carrier-delay hold-queue arp channel-group switchport storm-control flow
+    shutdown peer ppp negotiation speed duplex dampening media-type zone-member nhrp bfd isis
+    ospfv3 pppoe dialer
+    """.split())
+INTERFACE_IP_WORDS = frozenset("""
+    address mtu tcp unnumbered nat ospf pim helper-address redirects unreachables proxy-arp
+    route-cache virtual-reassembly verify vrf flow policy igmp directed-broadcast dhcp mask-reply
+    nbar split-horizon summary-address authentication hello-interval hold-time bandwidth-percent
+    rip eigrp enable nd traffic-filter access-group accounting multicast wccp
+    """.split())
+
 # The words that name a single-valued setting; what follows them is its value.
 SINGLE_VALUED = tuple(tuple(key.split()) for key in """
     ip mtu|ip tcp adjust-mss|ip unnumbered|ip vrf forwarding|vrf forwarding|ip nat|ip ospf cost|
@@ -20,6 +36,17 @@ SINGLE_VALUED = tuple(tuple(key.split()) for key in """
 # Words whose `no` form is printed as the line itself (`no shutdown`, `no ip redirects`).
 NEGATIVE_DEFAULTS = ("shutdown", "ip redirects", "ip unreachables", "ip proxy-arp", "ip route-cache",
                      "keepalive", "negotiation auto", "cdp enable", "mop enabled", "mop sysid")
+
+
+def is_interface_command(line: str) -> bool:
+    """Whether a line (or its `no` form) is one of an interface's commands, by its first words."""
+    words = [w.lower() for w in line.split()]
+    if words[:1] == ["no"]:
+        words = words[1:]
+    words += ["", ""]
+    if words[0] in ("ip", "ipv6"):
+        return words[1] in INTERFACE_IP_WORDS
+    return words[0] in INTERFACE_WORDS
 
 
 def setting(line: str) -> tuple[str, ...] | None:

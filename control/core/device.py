@@ -21,7 +21,15 @@ from .. import config as cfg
 from ..errors import ControlError
 from ..files import read_text
 from .compile import Compiler, UnknownName, carried_counters
-from .sessions import Authorization, Session, SessionError, SessionTable, SessionTuple, canonical_virtual_access
+from .sessions import (
+    REMOVED,
+    Authorization,
+    Session,
+    SessionError,
+    SessionTable,
+    SessionTuple,
+    canonical_virtual_access,
+)
 from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
 
 log = logging.getLogger(__name__)
@@ -189,10 +197,10 @@ class Device:
     def check_names(self, changes: Authorization) -> None:
         """AuthorizationError naming the first policy-map or ACL in `changes` the configuration lacks."""
         for kind, name in (("policy-map", changes.policy_in), ("policy-map", changes.policy_out)):
-            if name is not None and name not in self.config.policy_maps:
+            if name not in (None, REMOVED) and name not in self.config.policy_maps:
                 raise AuthorizationError(kind, name)
         for name in (changes.acl_in, changes.acl_out):
-            if name is not None and name not in self.config.access_lists:
+            if name not in (None, REMOVED) and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
 
     def authorize(self, session: Session, changes: Authorization) -> None:
@@ -201,10 +209,11 @@ class Device:
         Raises AuthorizationError naming the first unknown name, with nothing applied."""
         self.check_names(changes)
         aaa = changes.over(session.aaa)
-        touched = {Direction.IN} if changes.policy_in or changes.acl_in else set()
-        if changes.policy_out or changes.acl_out:
+        touched = {Direction.IN} if changes.policy_in is not None or changes.acl_in is not None else set()
+        if changes.policy_out is not None or changes.acl_out is not None:
             touched.add(Direction.OUT)
-        self._bind(session, aaa.over(session.inherited), carry=False, directions=touched)
+        if touched:     # interface lines alone change the derived config, not the fast path
+            self._bind(session, aaa.over(session.inherited).resolved(), carry=False, directions=touched)
         session.aaa = aaa
         self.compiler.collect()
 

@@ -133,4 +133,7 @@ def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
 
 TABLE = mode_table()
 TABLE.add("[no] service-policy (input | output) WORD...:rest", _service_policy, _HELP)
+# `type qos` is the default type; IOS prints the line without it.
+TABLE.add("[no] service-policy type qos (input | output) WORD...:rest", _service_policy,
+          {**_HELP, "type": "Configure CPL Service Policy", "qos": "QoS service policy"})
 TABLE.add("[no] ip access-group WORD...:rest", _access_group, _HELP)

@@ -62,20 +62,6 @@ SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
     multilink bundle-name|ip sla responder|mpls ldp|cts role-based|ip nat pool|monitor session|
     ip ssh pubkey-chain|crypto pki server|crypto pki profile|crypto ca trustpoint|scheduler
     """.replace("\n", "").split("|") if key.strip())
-# First words of interface commands that are also global commands' (`crypto map`, `logging event`),
-# and the second words of an interface's `ip` / `ipv6` commands.
-INTERFACE_WORDS = frozenset("""
-    crypto logging snmp vrf cdp lldp mpls spanning-tree authentication dot1x mab macsec mka
-    service-policy load-interval bandwidth delay description mtu tunnel keepalive encapsulation
-    standby vrrp carrier-delay hold-queue arp channel-group switchport storm-control flow
-    """.split())
-INTERFACE_IP_WORDS = frozenset("""
-    address mtu tcp unnumbered nat ospf pim helper-address redirects unreachables proxy-arp
-    route-cache virtual-reassembly verify vrf flow policy igmp directed-broadcast dhcp mask-reply
-    nbar split-horizon summary-address authentication hello-interval hold-time bandwidth-percent
-    rip eigrp enable nd traffic-filter access-group accounting multicast wccp
-    """.split())
-
 _HELP = {
     **COMMON_HELP,
     "hostname": "Set system's network name", "aaa": "Authentication, Authorization and Accounting.",
@@ -122,10 +108,7 @@ def _interface_line(ctx: Context, line: Line) -> bool:
     if not (inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK
             and inner.obj.lines[0].startswith("interface ")):
         return False
-    words = [t.lower() for t in line.tokens[:2]] + [""]
-    if words[0] in ("ip", "ipv6"):
-        return words[1] in INTERFACE_IP_WORDS
-    return words[0] in INTERFACE_WORDS
+    return interface_lines.is_interface_command(line.text)
 
 
 def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
