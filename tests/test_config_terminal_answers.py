@@ -3,6 +3,8 @@ said to be not modeled, or refused with IOS's caret — and lines IOS knows as o
 enter a mode that IOS does not have."""
 import pytest
 
+from qfp_model.control.config import ConfigSession, load_default, render_running_config
+from qfp_model.control.errors import ConfigError
 from qfp_model.control.exec.terminal import ConfigLineRefused
 from qfp_model.control.headend import Headend
 
@@ -98,3 +100,36 @@ def test_ctrl_z_and_end_leave_config_mode_from_any_depth(term, leave):
     term.execute("class class-default")
     assert term.execute(leave) == ""
     assert term.prompt() == "flexvpn-hub#" and term.config_session is None
+
+
+def _lines_with_their_modes(text: str):
+    """Each line of a running-config with the lines that open its modes."""
+    stack: list[str] = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.startswith(("!", "Building", "Current", "version", "end")):
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        stack = stack[:indent]
+        yield list(stack), raw.strip()
+        stack.append(raw.strip())
+
+
+# ACLs, class-maps and policy-maps have their own `no` forms (modes/acl.py, modes/mqc.py); a
+# class-map or policy-map in use is refused as IOS refuses it.
+_ELSEWHERE = ("ip access-list", "access-list", "class-map", "policy-map")
+
+
+def test_no_of_every_other_running_config_line_is_taken():
+    config = load_default().config
+    refused = []
+    for modes, line in _lines_with_their_modes(render_running_config(config)):
+        if (modes or [line])[0].startswith(_ELSEWHERE):
+            continue
+        session = ConfigSession(load_default().config)
+        for mode in modes:
+            session.feed(mode)
+        try:
+            session.feed("no " + line)
+        except ConfigError as error:
+            refused.append((modes, line, error.reason))
+    assert refused == []
