@@ -95,3 +95,13 @@ def test_keys_print_as_type_7_under_service_password_encryption(term):
     term.execute("no service password-encryption")
     clear = term.execute("do show running-config")
     assert " client 192.0.2.9 server-key 0 s3cret\n" in clear and " key clearkey\n" in clear
+
+
+@pytest.mark.parametrize("line, column", [("foo bar", 0), ("ip foo 1", 3)])
+def test_a_line_no_interface_has_is_refused_in_the_template_with_its_caret(term, line, column):
+    from qfp_model.control.exec.terminal import ConfigLineRefused
+    term.execute("interface Virtual-Template1")
+    with pytest.raises(ConfigLineRefused) as info:
+        term.execute(line)
+    assert info.value.column == column
+    assert line not in term.device.config.virtual_templates[1].other_lines

@@ -125,6 +125,14 @@ def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
     if ctx.file_mode:
         ctx.keep_other_line(vt.other_lines, line)
     else:
+        if not interface_lines.is_interface_command(line.text):
+            # Neither the template's nor global mode's: IOS's `% Invalid input`, as a CoA's
+            # `ip:interface-config` with the same line is refused.
+            words = list(line.tokens)
+            for skip in ("no", "ip", "ipv6"):
+                if len(words) > 1 and words[0].lower() in (skip, "ip", "ipv6"):
+                    words = words[1:]
+            raise Bad(words[0], f"unknown interface command '{line.text.strip()}'")
         if not line.tokens[0].lower() == "no":
             ctx.note_unmodeled(line, vt.name)
         interface_lines.edit(vt.other_lines, line.text)

@@ -102,13 +102,15 @@ def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
 def _interface_line(ctx: Context, line: Line) -> bool:
     """Whether the innermost open mode is an interface and the line one of an interface's commands
     (which IOS tries before falling back to global mode)."""
+    return _in_interface(ctx) and interface_lines.is_interface_command(line.text)
+
+
+def _in_interface(ctx: Context) -> bool:
     if not ctx.open_modes:
         return False
     inner = ctx.open_modes[-1]
-    if not (inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK
-            and inner.obj.lines[0].startswith("interface ")):
-        return False
-    return interface_lines.is_interface_command(line.text)
+    return inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK and \
+        inner.obj.lines[0].startswith("interface ")
 
 
 def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
@@ -124,7 +126,9 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
         if old is not None:
             ctx.config.remove_unmodeled(old)
             return None
-        if any(m.kind.keeps_lines for m in ctx.open_modes):
+        in_interface = _in_interface(ctx)
+        if in_interface and _interface_line(ctx, line) or not in_interface and any(
+                m.kind.keeps_lines for m in ctx.open_modes):
             return False
     open_block(ctx, line)
     return None
