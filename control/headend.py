@@ -15,6 +15,7 @@ to its console terminal.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from qfp_model.qfp.api import FastPathAPI
 
 from .aaa.service import DynamicAuthorService
 from .aaa.session_aaa import SessionAaa
-from .core.device import Device
+from .core.device import DYNAMIC_AUTHOR_CHANGED, Device
 from .core.worker import TrafficWorker
 from .exec import commands as exec_commands
 from .exec.terminal import Terminal
@@ -97,9 +98,27 @@ class Headend:
         address = None
         if settings is not None:
             address = (coa_host, settings.effective_port if coa_port is None else coa_port)
-        return await services.start(self, control_path, coa=self.coa, coa_address=address,
-                                    traffic=self.traffic, ssh_address=ssh_address, ssh_host_key=ssh_host_key,
-                                    log=self.device.log)
+        served = await services.start(self, control_path, coa=self.coa, coa_address=address,
+                                      traffic=self.traffic, ssh_address=ssh_address, ssh_host_key=ssh_host_key,
+                                      log=self.device.log)
+        if coa_port is None:    # a port given on the command line stays; the configured one moves
+            self._follow_dynamic_author(served, coa_host)
+        return served
+
+    def _follow_dynamic_author(self, served: services.Services, host: str) -> None:
+        """Move the CoA listener when `configure terminal` changes dynamic-author's port (or adds
+        or removes dynamic-author), on the loop that serves it, whichever thread edited."""
+        loop = asyncio.get_running_loop()
+
+        def moved(event: str, session, cause) -> None:
+            if event != DYNAMIC_AUTHOR_CHANGED or loop.is_closed() or served.closed:
+                return
+            settings = self.device.config.dynamic_author
+            port = None if settings is None else settings.effective_port
+            loop.call_soon_threadsafe(
+                lambda: loop.create_task(served.move_coa(self.coa, host, port, self.device.log)))
+
+        self.device.observers.append(moved)
 
     async def start_coa_listener(self, host: str = COA_HOST, port: int = 0) -> CoaListener:
         """The CoA listener alone, on (host, port), port 0 for any free one (see `.address`)."""

@@ -363,7 +363,7 @@ def test_prompts():
         s.feed(line)
         seen.append(s.prompt_suffix)
     assert seen == ["(config-radius-server)", "(config-radius-server)", "(config-sg-radius)",
-                    "(config-sg-radius)", "(config-sg-radius)", "(config-ip)", "(config-sg-radius)",
+                    "(config-sg-radius)", "(config-sg-radius)", "(config)", "(config-sg-radius)",
                     "(config-radius-server)", "(config-ikev2-profile)", "(config-ikev2-profile)",
                     "(config-locsvr-da-radius)", "(config)"]
     cfg = s.config

@@ -91,7 +91,8 @@ def test_template_profile_and_dynamic_author_lines():
             " tunnel source GigabitEthernet1\n tunnel mode ipsec ipv4\n"
             " tunnel protection ipsec profile FLEX-IPSEC\n service-policy input aaa-in-policy\n"
             " service-policy output aaa-out-policy\n!\n") in text
-    assert ("aaa server radius dynamic-author\n client 127.0.0.1 server-key cisco123\n"
+    # the default has `service password-encryption`: IOS prints the clear key as type 7
+    assert ("aaa server radius dynamic-author\n client 127.0.0.1 server-key 7 0822455D0A16544541\n"
             " client 10.106.210.176 server-key 7 094F4108541612111909106779747A67\n port 1700\n"
             " auth-type any\n!\n") in text
     assert " keyring local FLEX-KEYS\n virtual-template 1\n!\n" in text

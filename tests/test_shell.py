@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -237,3 +238,27 @@ def test_a_lost_device_ends_the_shell_with_1():
     out = Text()
     assert Shell(Gone(), history_file=None, stdin=Text("show logging\n"), stdout=out).run() == 1
     assert out.getvalue() == "% Connection to the device lost: the device closed the connection\n"
+
+
+def test_ctrl_z_ends_a_config_mode_and_does_not_suspend(run_shell):
+    """The terminal turns Ctrl-Z into SIGTSTP for its foreground process; sent here directly, as
+    the pty of this test is not the shell's controlling terminal."""
+    shell = run_shell("--no-history")
+    shell.send("conf t\r")
+    shell.expect("hub(config)#")
+    # A key arrives while readline waits for one; the prompt is drawn a moment before that, and a
+    # signal in between is seen only at the next key. So: again until it is seen.
+    for _ in range(10):
+        time.sleep(0.3)
+        os.kill(shell.proc.pid, signal.SIGTSTP)
+        try:
+            shell.expect("^Z", timeout=2)
+            break
+        except AssertionError:
+            continue
+    shell.expect("hub#")
+    time.sleep(0.3)
+    os.kill(shell.proc.pid, signal.SIGTSTP)   # in exec mode: a new prompt, still running
+    shell.expect("hub#")
+    shell.send("end\r")
+    assert shell.close() == 0

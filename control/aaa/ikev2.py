@@ -12,7 +12,13 @@ Which session (identification, RFC 5176 section 3 and `aaa server radius dynamic
   - An audit-session-id that is not in this headend's encoding -> NAK 407.
 
 What may change (DESIGN.md's seven AV pairs, the seed's list); anything else -> NAK 401 naming it:
-  ip:interface-config   `service-policy input|output NAME`, `ip access-group NAME in|out`
+  ip:interface-config   any line the Virtual-Template takes, and its `no` form, as IOS applies it to
+                        the Virtual-Access: `service-policy [type qos] input|output NAME` and
+                        `ip access-group NAME in|out` bind the fast path (`no service-policy input`,
+                        `no ip access-group in`: nothing, over the template's); the others
+                        (`ip mtu 1300`, `no ip tcp adjust-mss`) edit the session's derived config,
+                        kept and not acted on. A line that is no interface command, that the
+                        template refuses, or a service-policy other than QoS -> NAK 407.
   ip:sub-policy-In, ip:sub-qos-policy-in     the input policy-map
   ip:sub-policy-Out, ip:sub-qos-policy-out   the output policy-map
   ipsec:inacl, ipsec:outacl                  the input / output ACL
@@ -30,9 +36,14 @@ import re
 
 from qfp_model.qfp.tables import Direction
 
+from ..config import interface_lines
+from ..config import model as M
+from ..config.modes.context import Mode
+from ..config.modes.kinds import ModeKind
+from ..config.modes.machine import Machine
 from ..core.device import INSIDE_POOL, AuthorizationError, Device
-from ..core.sessions import Authorization, Session, SessionError, SessionTuple
-from ..errors import PeerNak
+from ..core.sessions import REMOVED, Authorization, Session, SessionError, SessionTuple
+from ..errors import ConfigError, PeerNak
 from ..radius import CoaRequest
 from ..radius import packet as P
 from ..radius.packet import Attribute
@@ -45,8 +56,9 @@ TARGET_OF = {
     "ipsec:inacl": "acl_in", "ipsec:outacl": "acl_out",
 }
 INTERFACE_CONFIG = "ip:interface-config"
-_SERVICE_POLICY = re.compile(r"service-policy\s+(input|output)\s+(\S+)", re.I)
-_ACCESS_GROUP = re.compile(r"ip\s+access-group\s+(\S+)\s+(in|out)", re.I)
+_SERVICE_POLICY = re.compile(r"(no )?service-policy (?:type qos )?(input|output)(?: (\S+))?", re.I)
+_SERVICE_POLICY_ANY = re.compile(r"(no )?service-policy\b", re.I)
+_ACCESS_GROUP = re.compile(r"(no )?ip access-group (\S+)(?: (in|out))?", re.I)
 _NAME = re.compile(r"\S+")
 IDENTIFYING = (P.USER_NAME, P.ACCT_SESSION_ID, P.CALLING_STATION_ID, P.FRAMED_IP_ADDRESS)
 
@@ -182,7 +194,10 @@ def changes_from(attributes) -> tuple[Authorization, list[Attribute]]:
         else:
             unsupported.append(a)
             continue
-        setattr(changes, target, value)
+        if target == "interface_lines":
+            changes.interface_lines += (value,)
+        else:
+            setattr(changes, target, value)
         sources.append(a)
     if unsupported:
         names = ", ".join(av_name_value(a)[0] for a in unsupported)
@@ -190,12 +205,41 @@ def changes_from(attributes) -> tuple[Authorization, list[Attribute]]:
     return changes, sources
 
 
-def _interface_config(a: Attribute, value: str) -> tuple[str, str]:
-    m = _SERVICE_POLICY.fullmatch(value.strip())
+def _interface_config(a: Attribute, value: str) -> tuple[str, object]:
+    """What one `ip:interface-config` line does: (target, name) for the four the fast path binds
+    (REMOVED for their `no` forms), else ("interface_lines", line) for a line the session's derived
+    config keeps. A line the Virtual-Template would refuse, or no interface command at all, is
+    NAK 407 with the attribute."""
+    line = " ".join(value.split())
+    if not line or not interface_lines.is_interface_command(line):
+        raise PeerNak(407, f"ip:interface-config {value!r} is not an interface configuration command", (a,))
+    _as_template_line(a, line)
+    m = _SERVICE_POLICY.fullmatch(line)
     if m:
-        return ("policy_in" if Direction.from_ios_name(m[1]) is Direction.IN else "policy_out"), m[2]
-    m = _ACCESS_GROUP.fullmatch(value.strip())
+        target = "policy_in" if Direction.from_ios_name(m[2]) is Direction.IN else "policy_out"
+        return target, REMOVED if m[1] else m[3]
+    if _SERVICE_POLICY_ANY.match(line):
+        # A policy the session would have to run (`type control`): kept without acting on it
+        # would be a CoA-ACK that changed nothing the peer asked for.
+        raise PeerNak(407, f"ip:interface-config {value!r}: only QoS service-policies are modeled", (a,))
+    m = _ACCESS_GROUP.fullmatch(line)
     if m:
-        return ("acl_in" if m[2].lower() == "in" else "acl_out"), m[1]
-    raise PeerNak(407, f"ip:interface-config {value!r} is not `service-policy input|output NAME` "
-                       "or `ip access-group NAME in|out`", (a,))
+        name, direction = (m[2], m[3]) if m[3] else (None, m[2])
+        target = "acl_in" if direction.lower() == "in" else "acl_out"
+        if m[1]:
+            return target, REMOVED
+        if name is None:
+            raise PeerNak(407, f"ip:interface-config {value!r} names no access-list", (a,))
+        return target, name
+    return "interface_lines", line
+
+
+def _as_template_line(a: Attribute, line: str) -> None:
+    """The line through the Virtual-Template's own mode (its refusals are IOS's), on a scratch
+    template: names are checked against the configuration later, all at once."""
+    machine = Machine(M.RunningConfig(), INTERFACE_CONFIG, file_mode=True)
+    machine.stack = [Mode(ModeKind.TEMPLATE, M.VirtualTemplate(1))]
+    try:
+        machine.feed(" " + line, 1)
+    except ConfigError as exc:
+        raise PeerNak(407, f"ip:interface-config {line!r}: {exc.reason}", (a,)) from None

@@ -42,6 +42,9 @@ class DynamicAuthorService:
         self.debug: set[str] = set()
         self.listening: tuple[str, int] | None = None
         self.internal_errors = 0
+        # Sources whose requests were dropped while AAA is off, each logged once until it is on.
+        self.aaa_off_sources: set[str] = set()
+        self.aaa_off_drops = 0
 
     def nas_identity(self) -> NasIdentity:
         """This NAS: its hostname, and every address it owns (interface addresses in the running
@@ -62,6 +65,9 @@ class DynamicAuthorService:
     def handle(self, data: bytes, source: tuple[str, int]) -> bytes | None:
         """One datagram in; the reply to send, or None to drop it."""
         now = self.wall_clock()
+        if not self.device.config.aaa_new_model:
+            return self._aaa_off(source)
+        self.aaa_off_sources.clear()
         trace = bool(self.debug)
         decision = self.server.receive(data, source, now, trace=trace)
         self._log(decision.trace, now)
@@ -82,6 +88,16 @@ class DynamicAuthorService:
             decision = self.server.answer(request, nak, now, trace=trace)
             self._log(decision.trace, now)
         return decision.data if isinstance(decision, Send) else None
+
+    def _aaa_off(self, source: tuple[str, int]) -> None:
+        """`no aaa new-model`: IOS has no dynamic-author server then, so a request is dropped
+        unanswered, as to a closed port; the log says so once per source."""
+        self.aaa_off_drops += 1
+        if source[0] not in self.aaa_off_sources:
+            self.aaa_off_sources.add(source[0])
+            self.device.log(f"%AAA-4-COA_AAA_OFF: RADIUS dynamic authorization request from {source[0]} "
+                            "dropped: 'aaa new-model' is not configured")
+        return None
 
     def trace(self, lines: list[Line]) -> None:
         """Lines of the RADIUS client's exchanges (control/aaa/session_aaa.py), under `debug radius`."""

@@ -271,11 +271,17 @@ class Ikev2Profile:
     aaa_accounting_psk: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Secret:
-    """A key as typed (`encryption` None or 0: clear text, 7: type 7) and its clear text."""
+    """A key as typed (`encryption` None or 0: clear text, 7: type 7) and its clear text. Two are
+    the same key when their clear texts are (`service password-encryption` prints one as the other)."""
     typed: str
     encryption: int | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and self.plain == other.plain
+
+    __hash__ = None
 
     @property
     def plain(self) -> str:
@@ -399,6 +405,7 @@ RADIUS_DEAD_CRITERIA, RADIUS_DEADTIME = "radius-server dead-criteria", "radius-s
 RADIUS_TIMEOUT_LINE, RADIUS_RETRANSMIT_LINE = "radius-server timeout", "radius-server retransmit"
 RADIUS_GLOBALS = (RADIUS_DEAD_CRITERIA, RADIUS_DEADTIME, RADIUS_TIMEOUT_LINE, RADIUS_RETRANSMIT_LINE)
 UNMODELED = "unmodeled"
+PASSWORD_ENCRYPTION = "service password-encryption"
 
 # Where IOS prints each section, for objects made in `configure terminal`. Unmodeled blocks rank
 # by their first two words, else their first (unknown ones do not place anything). The fractions
@@ -635,6 +642,11 @@ class RunningConfig:
         self._unplace(IKEV2_PROFILE, name)
 
     # ---- questions the device asks ----
+    @property
+    def password_encryption(self) -> bool:
+        """`service password-encryption`: IOS prints clear-text keys as type 7."""
+        return any(b.lines[0].strip() == PASSWORD_ENCRYPTION for b in self.unmodeled_blocks())
+
     def unmodeled_commands(self) -> list[str]:
         """Each command the device keeps but does not model, once, in first-seen order: top-level
         blocks, and the lines kept inside modeled objects (prefixed by where they are)."""

@@ -17,6 +17,9 @@ from .modes.kinds import ModeKind
 from .modes.machine import Machine, table
 from .modes.references import resolve
 
+# Ctrl-Z, which IOS reads as `end` in every configuration mode.
+CTRL_Z = "\x1a"
+
 __all__ = ["Changes", "ConfigErrors", "ConfigSession", "ParseResult", "parse_config"]
 
 
@@ -111,9 +114,17 @@ class ConfigSession:
     def complete(self, line: str) -> list[str]:
         return table(self.kind).complete(line)
 
+    @property
+    def notes(self) -> list[str]:
+        """What the last line kept without modeling it, one %PARSER-6-NOTMODELED line each."""
+        return list(self._machine.notes)
+
     def feed(self, line: str) -> None:
         self._lines += 1
         m = self._machine
+        m.notes = []
+        if line.strip() == CTRL_Z:
+            line = "end"
         if line.strip().lower() == "end":
             m.stack = []
             m.ended = True
@@ -128,4 +139,5 @@ class ConfigSession:
             # Roll back whatever the line did, keeping the config object the device holds.
             state, m.stack, m.changes = snapshot
             self.config.__dict__.update(state)
+            m.notes = []
             raise

@@ -11,6 +11,7 @@ from qfp_model.qfp import tables as T
 
 from . import lexicon as L
 from . import model as M
+from . import type7
 from .syntax import dotted
 
 # ---- access lists ------------------------------------------------------------------------------
@@ -208,21 +209,24 @@ def ikev2_profile_lines(profile: M.Ikev2Profile) -> list[str]:
     return [f"crypto ikev2 profile {profile.name}"] + [" " + line for line in body]
 
 
-def _secret(key: M.Secret) -> str:
+def _secret(key: M.Secret, encrypt: bool = False) -> str:
+    """A key as IOS prints it: as typed, or (`service password-encryption`) a clear one as type 7."""
+    if encrypt and key.encryption in (None, 0):
+        return f"7 {type7.encode(key.plain)}"
     return key.typed if key.encryption is None else f"{key.encryption} {key.typed}"
 
 
-def dynamic_author_lines(da: M.DynamicAuthor) -> list[str]:
+def dynamic_author_lines(da: M.DynamicAuthor, encrypt: bool = False) -> list[str]:
     lines = ["aaa server radius dynamic-author"]
     for c in da.clients:
         words = ["client", c.address]
         if c.vrf is not None:
             words += ["vrf", c.vrf]
         if c.server_key is not None:
-            words += ["server-key", _secret(c.server_key)]
+            words += ["server-key", _secret(c.server_key, encrypt)]
         lines.append(" " + " ".join(words))
     if da.server_key is not None:
-        lines.append(f" server-key {_secret(da.server_key)}")
+        lines.append(f" server-key {_secret(da.server_key, encrypt)}")
     if da.port is not None:
         lines.append(f" port {da.port}")
     if da.auth_type is not None:
@@ -238,7 +242,7 @@ def dynamic_author_lines(da: M.DynamicAuthor) -> list[str]:
 
 # ---- RADIUS servers, server groups, method lists --------------------------------------------------
 
-def radius_server_lines(server: M.RadiusServer) -> list[str]:
+def radius_server_lines(server: M.RadiusServer, encrypt: bool = False) -> list[str]:
     """IOS's order: address (with both ports, which IOS prints even when defaulted), timeout,
     retransmit, the kept lines (automate-tester ...), key."""
     body = []
@@ -250,7 +254,7 @@ def radius_server_lines(server: M.RadiusServer) -> list[str]:
         body.append(f"retransmit {server.retransmit}")
     body += server.other_lines
     if server.key is not None:
-        body.append(f"key {_secret(server.key)}")
+        body.append(f"key {_secret(server.key, encrypt)}")
     return [f"radius server {server.name}"] + [" " + line for line in body]
 
 
@@ -300,7 +304,7 @@ def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
     if kind == M.AAA_NEW_MODEL:
         return ["aaa new-model" if config.aaa_new_model else "no aaa new-model"]
     if kind == M.DYNAMIC_AUTHOR:
-        return dynamic_author_lines(config.dynamic_author)
+        return dynamic_author_lines(config.dynamic_author, config.password_encryption)
     if kind == M.ACL:
         return access_list_lines(config.access_lists[name])
     if kind == M.CLASS_MAP:
@@ -312,7 +316,7 @@ def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
     if kind == M.IKEV2_PROFILE:
         return ikev2_profile_lines(config.ikev2_profiles[name])
     if kind == M.RADIUS_SERVER:
-        return radius_server_lines(config.radius_servers[name])
+        return radius_server_lines(config.radius_servers[name], config.password_encryption)
     if kind == M.RADIUS_GROUP:
         return radius_group_lines(config.radius_groups[name])
     if kind == M.AUTHORIZATION_NETWORK:

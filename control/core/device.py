@@ -23,7 +23,15 @@ from .. import config as cfg
 from ..errors import ControlError
 from ..files import read_text
 from .compile import Compiler, UnknownName, carried_counters
-from .sessions import Authorization, Session, SessionError, SessionTable, SessionTuple, canonical_virtual_access
+from .sessions import (
+    REMOVED,
+    Authorization,
+    Session,
+    SessionError,
+    SessionTable,
+    SessionTuple,
+    canonical_virtual_access,
+)
 from .timestamps import ios_timestamp
 from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
 
@@ -34,6 +42,9 @@ LOG_LINES = 4096
 # `show logging` prints it (tests/golden/ios-xe/show-logging.txt).
 LOG_BUFFER_BYTES = 4096
 _LOGGING_BUFFERED = re.compile(r"logging buffered (\d+)\b")
+# The observers' event for an edit of `aaa server radius dynamic-author` (the CoA listener follows
+# its port).
+DYNAMIC_AUTHOR_CHANGED = "dynamic-author"
 # Inside addresses handed to sessions, as an `ip local pool` would (session n gets .n).
 INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 # The far end of simulated traffic: a host behind the hub (TEST-NET-1).
@@ -221,10 +232,10 @@ class Device:
     def check_names(self, changes: Authorization) -> None:
         """AuthorizationError naming the first policy-map or ACL in `changes` the configuration lacks."""
         for kind, name in (("policy-map", changes.policy_in), ("policy-map", changes.policy_out)):
-            if name is not None and name not in self.config.policy_maps:
+            if name not in (None, REMOVED) and name not in self.config.policy_maps:
                 raise AuthorizationError(kind, name)
         for name in (changes.acl_in, changes.acl_out):
-            if name is not None and name not in self.config.access_lists:
+            if name not in (None, REMOVED) and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
 
     def authorize(self, session: Session, changes: Authorization) -> None:
@@ -233,10 +244,11 @@ class Device:
         Raises AuthorizationError naming the first unknown name, with nothing applied."""
         self.check_names(changes)
         aaa = changes.over(session.aaa)
-        touched = {Direction.IN} if changes.policy_in or changes.acl_in else set()
-        if changes.policy_out or changes.acl_out:
+        touched = {Direction.IN} if changes.policy_in is not None or changes.acl_in is not None else set()
+        if changes.policy_out is not None or changes.acl_out is not None:
             touched.add(Direction.OUT)
-        self._bind(session, aaa.over(session.inherited), carry=False, directions=touched)
+        if touched:     # interface lines alone change the derived config, not the fast path
+            self._bind(session, aaa.over(session.inherited).resolved(), carry=False, directions=touched)
         session.aaa = aaa
         self.compiler.collect()
 
@@ -283,6 +295,8 @@ class Device:
                     or {auth.acl_in, auth.acl_out} & changes.acls):
                 self._bind(session, auth, carry=True)
         self.compiler.collect()
+        if changes.dynamic_author:
+            self._notify(DYNAMIC_AUTHOR_CHANGED, None)
 
     # ---- traffic ----
     def traffic(self, spec: TrafficSpec) -> TrafficResult:

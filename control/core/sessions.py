@@ -64,18 +64,33 @@ class SessionTuple:
                    fvrf=int(m["fvrf"], 16), ivrf=int(m["ivrf"], 16))
 
 
+# An AAA `no service-policy input` / `no ip access-group in`: the target bound to nothing, over the
+# template's (no name is empty).
+REMOVED = ""
+
+
 @dataclass
 class Authorization:
-    """What a session's two targets are bound to, by name; None is nothing."""
+    """What a session's two targets are bound to, by name; None is nothing said (the template's
+    stands), REMOVED an AAA `no service-policy input` (nothing, over the template's). And the other
+    interface lines AAA gave (`ip mtu 1300`, `no ip tcp adjust-mss`), in order, which the session's
+    derived configuration applies to its template's lines (kept, not acted on)."""
     policy_in: str | None = None
     policy_out: str | None = None
     acl_in: str | None = None
     acl_out: str | None = None
+    interface_lines: tuple[str, ...] = ()
 
     def over(self, base: Authorization) -> Authorization:
-        """This authorization where it names something, `base` where it does not."""
+        """This authorization where it names something, `base` where it does not; the interface
+        lines of both, base's first (they are edits, applied in order)."""
         return Authorization(*(mine if mine is not None else theirs for mine, theirs in zip(
-            self._fields(), base._fields())))
+            self._fields(), base._fields())), interface_lines=base.interface_lines + self.interface_lines)
+
+    def resolved(self) -> Authorization:
+        """What the fast path binds: REMOVED is nothing."""
+        return Authorization(*(None if name == REMOVED else name for name in self._fields()),
+                             interface_lines=self.interface_lines)
 
     def _fields(self) -> tuple[str | None, ...]:
         return self.policy_in, self.policy_out, self.acl_in, self.acl_out
@@ -110,7 +125,7 @@ class Session:
 
     def effective(self) -> Authorization:
         """AAA attributes override the template's lines, target by target."""
-        return self.aaa.over(self.inherited)
+        return self.aaa.over(self.inherited).resolved()
 
 
 class SessionTable:

@@ -23,7 +23,7 @@ from ..show import (
     system,
     version,
 )
-from . import aaa, line, sim
+from . import aaa, config_notes, line, sim
 
 KEYWORD_HELP = {
     "show": "Show running system information",
@@ -153,4 +153,5 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
     sim.register(commands, device, worker, session_aaa)
     aaa.register(commands, coa, device.config, session_aaa)
     line.register(commands)
+    config_notes.register(commands, device.config)
     return commands

@@ -13,14 +13,17 @@ so the shell prints the help and hands the line back for more typing. Without a 
 reads commands from stdin and writes a transcript (`prompt` + command, then the output).
 
 `exit`, `quit`, `logout`, `end` and Ctrl-D leave the shell from exec mode; in a configuration mode
-(its prompt has a `(`) they go to the target, and Ctrl-D ends the mode as Ctrl-Z does on IOS.
+(its prompt has a `(`) they go to the target, and Ctrl-D or Ctrl-Z ends the mode as Ctrl-Z does on
+IOS (the shell takes the terminal's suspend key for it).
 """
 from __future__ import annotations
 
 import getpass
 import logging
 import os
+import signal
 import sys
+import threading
 
 from ..errors import ExecError
 from ..grammar.engine import format_error, render_help
@@ -31,6 +34,22 @@ log = logging.getLogger(__name__)
 DEFAULT_HISTORY = os.path.join(os.path.expanduser("~"), ".qfp_history")
 HISTORY_LENGTH = 1000
 LEAVE_WORDS = ("exit", "quit", "logout", "end")
+
+
+class CtrlZ(Exception):
+    """Ctrl-Z at the prompt: the terminal's suspend key, which IOS reads as `end`."""
+
+
+def _raise_ctrl_z(signum, frame) -> None:
+    raise CtrlZ
+
+
+def _catch_ctrl_z():
+    """Take the suspend key (SIGTSTP) from the terminal, as IOS does; the old handler to put
+    back, or None where signals cannot be caught (not the main thread, no SIGTSTP)."""
+    if not hasattr(signal, "SIGTSTP") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTSTP, _raise_ctrl_z)
 
 
 class Shell:
@@ -48,11 +67,18 @@ class Shell:
         """Read and run commands until the user leaves; 0, or 1 if the target went away."""
         interactive = self.stdin.isatty() and self.stdout.isatty()
         readline = self._setup_readline() if interactive else None
+        suspend = _catch_ctrl_z() if interactive else None
         try:
             while True:
                 try:
                     prompt = self.target.prompt()
                     line = self._read(prompt, readline)
+                except CtrlZ:   # IOS: `end` in a configuration mode, nothing in exec mode
+                    if not self._in_config_mode(prompt):
+                        self._write("\n")
+                        continue
+                    line = "end"
+                    self._write("^Z\n")
                 except EOFError:
                     if not self._in_config_mode(prompt):
                         self._write("\n" if interactive else "")
@@ -76,6 +102,8 @@ class Shell:
             self._write(f"% Connection to the device lost: {exc}\n")
             return 1
         finally:
+            if suspend is not None:
+                signal.signal(signal.SIGTSTP, suspend)
             if readline is not None:
                 self._save_history(readline)
 

@@ -130,4 +130,4 @@ class Terminal:
                 self.device.apply_changes(changes)
         if session.ended:
             self.config_session = None
-        return ""
+        return "".join(note + "\n" for note in session.notes)

@@ -8,6 +8,7 @@ are still worth having, and IOS boots in that case too.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -39,9 +40,42 @@ class Services:
     traffic: TrafficRunner | None = None
     ssh: SshServer | None = None
     notices: list[str] = field(default_factory=list)   # what start-up must tell the operator
+    closed: bool = False
+    _moving: asyncio.Lock = field(default_factory=asyncio.Lock)   # one move at a time
+
+    async def move_coa(self, service: CoaService, host: str, port: int | None,
+                       log: Callable[[str], None]) -> None:
+        """Follow a change of dynamic-author's `port` (None: dynamic-author removed) while serving,
+        as IOS moves its listener: the new socket first, then the old one closed; a port that
+        cannot be bound is logged and the old listener kept."""
+        async with self._moving:
+            await self._move_coa(service, host, port, log)
+
+    async def _move_coa(self, service: CoaService, host: str, port: int | None,
+                        log: Callable[[str], None]) -> None:
+        old = self.coa
+        if self.closed:
+            return
+        if port is None:
+            if old is not None:
+                await old.close()
+                self.coa = None
+                log(f"%RADIUS-6-COA_LISTENER: stopped listening for CoA on {old.host}:{old.address[1]}/udp")
+            return
+        if old is not None and old.address[1] == port:
+            return
+        try:
+            self.coa = await start_coa_listener(service, host, port)
+        except OSError as exc:
+            log(f"%RADIUS-3-NOSOCKET: cannot listen for CoA on {host}:{port}/udp: {exc.strerror}")
+            return
+        if old is not None:
+            await old.close()
+        log(f"%RADIUS-6-COA_LISTENER: listening for CoA on {host}:{port}/udp")
 
     async def close(self) -> None:
         """The socket's and SSH's clients first (their runs cancelled), then the listener, then the worker."""
+        self.closed = True
         await self.control.close()
         if self.ssh is not None:
             await self.ssh.close()

@@ -4,7 +4,9 @@ runs them.
 The interface's lines are its template's as the running-config prints them
 (control.config.render.template_lines: the kept lines as typed, `ip access-group` after the last `ip`
 line, `service-policy` last), with the session's effective service-policies and access-groups (AAA
-attributes over the template's own: Session.effective()) in place of the template's, and a `tunnel
+attributes over the template's own: Session.effective()) in place of the template's, the other
+interface lines AAA gave (`ip:interface-config=ip mtu 1300`) applied to the template's as IOS
+edits an interface (config/interface_lines.py), and a `tunnel
 destination` naming the peer, which IOS adds to a cloned tunnel interface: right after `tunnel mode`
 (else `tunnel source`; left out when the template has neither, not being a tunnel).
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from ..config import interface_lines
 from ..config.render import template_lines
 
 
@@ -24,9 +27,12 @@ def derived_config_data(config, session) -> dict:
     """The session's interface as its Virtual-Template in `config` derives it."""
     vt = config.virtual_templates[session.template]
     auth = session.effective()
+    other = list(vt.other_lines)
+    for line in auth.interface_lines:
+        interface_lines.edit(other, line)
     effective = dataclasses.replace(
         vt, service_policy_in=auth.policy_in, service_policy_out=auth.policy_out,
-        access_group_in=auth.acl_in, access_group_out=auth.acl_out)
+        access_group_in=auth.acl_in, access_group_out=auth.acl_out, other_lines=other)
     lines = [line.removeprefix(" ") for line in template_lines(effective)[1:]]
     anchor = _last_index(lines, "tunnel mode")
     if anchor is None:

@@ -138,6 +138,10 @@ IKEV2_PROFILE.add("[no] aaa accounting (psk | cert | eap) WORD...:rest", _profil
 
 # ---- aaa server radius dynamic-author mode ----
 
+def _skip_rest(cur) -> None:
+    cur.i = len(cur.tokens)
+
+
 def _client(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     da: M.DynamicAuthor = mode.obj
     cur = ctx.rest(line, args)
@@ -145,6 +149,7 @@ def _client(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if S.looks_like_address(addr) or addr[:1].isdigit():
         S.address(addr)     # a name may not start with a digit, so 10.1.1 is a bad address
     if "no" in args:
+        _skip_rest(cur)     # `no client IP server-key KEY`: the whole line as printed
         da.clients = [c for c in da.clients if c.address != addr]
     else:
         vrf = str(cur.take("vrf name")) if cur.take_if("vrf") else None
@@ -162,7 +167,11 @@ def _client(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def _server_key(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     da: M.DynamicAuthor = mode.obj
     cur = ctx.rest(line, args)
-    da.server_key = None if "no" in args else S.secret(cur)
+    if "no" in args:
+        _skip_rest(cur)     # `no server-key 7 KEY`: IOS takes the line as it would print it
+        da.server_key = None
+    else:
+        da.server_key = S.secret(cur)
     cur.finish()
     ctx.changes.dynamic_author = True
 
@@ -170,7 +179,12 @@ def _server_key(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def _port(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     da: M.DynamicAuthor = mode.obj
     cur = ctx.rest(line, args)
-    da.port = None if "no" in args else S.integer(cur.take("port"), "port", 1, 65535)
+    if "no" in args:
+        if cur.peek() is not None:
+            S.integer(cur.take("port"), "port", 1, 65535)    # `no port 3799`: any port, a valid one
+        da.port = None
+    else:
+        da.port = S.integer(cur.take("port"), "port", 1, 65535)
     cur.finish()
     ctx.changes.dynamic_author = True
 
@@ -178,13 +192,13 @@ def _port(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def _auth_type(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     da: M.DynamicAuthor = mode.obj
     cur = ctx.rest(line, args)
-    if "no" in args:
+    if "no" in args and cur.peek() is None:
         da.auth_type = None
     else:
         kind = cur.take("auth-type")
         if kind.lower() not in ("any", "all", "session-key"):
             raise Bad(kind, f"bad auth-type '{kind}' (any, all or session-key)")
-        da.auth_type = kind.lower()
+        da.auth_type = None if "no" in args else kind.lower()
     cur.finish()
     ctx.changes.dynamic_author = True
 

@@ -22,6 +22,8 @@ from .kinds import ModeKind
 
 # The registrations' catch-all tail: the words a token-level reader of syntax.py takes.
 REST = "rest"
+# What the terminal says of a line kept but not modeled (the device log's word for the same thing).
+NOT_MODELED = "%PARSER-6-NOTMODELED: kept but not modeled: "
 # `?` help every mode's table shares.
 COMMON_HELP = {"no": "Negate a command or set its defaults", "rest WORD...": "Arguments"}
 
@@ -122,6 +124,10 @@ class Context:
         self.open_modes: list[Mode] = []     # the stack when the current line arrived
         self.ended = False                   # `end`, or `exit` from global, was typed
         self.banner: tuple[M.Unmodeled, str] | None = None   # an open banner and its delimiter
+        self.notes: list[str] = []           # lines kept but not modeled, for the terminal to say so
+
+    def note_unmodeled(self, line: Line, where: str = "") -> None:
+        self.notes.append(NOT_MODELED + (where + ": " if where else "") + line.text.strip())
 
     def error(self, tok: Tok | None, reason: str, line: Line | None = None) -> ConfigError:
         """The error at `tok` of `line` (the current line); None: where the line's text starts."""
@@ -172,5 +178,6 @@ class Context:
             if len(kept) < len(lines):
                 lines[:] = kept
                 return
+        self.note_unmodeled(line)
         if self.file_mode or text not in lines:
             lines.append(text)

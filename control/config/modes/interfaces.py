@@ -4,6 +4,7 @@ interfaces are blocks kept verbatim (top.py)."""
 from __future__ import annotations
 
 from ...grammar.engine import CommandSet
+from .. import interface_lines
 from .. import model as M
 from .. import syntax as S
 from ..syntax import Bad, Cursor, Tok
@@ -40,8 +41,10 @@ def _template_number(cur: Cursor) -> int:
 
 def _enter(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     cur = ctx.rest(line, args)
-    if not _is_template(cur) or [t.lower() for t in cur.tokens[-2:]] != ["type", "tunnel"]:
-        return False       # another interface, or a PPP template (not cloned by IKEv2): kept verbatim
+    if not _is_template(cur):
+        return False       # another interface: kept verbatim
+    if [t.lower() for t in cur.tokens[-2:]] != ["type", "tunnel"] and not _existing(ctx, cur):
+        return False       # a PPP template (not cloned by IKEv2): kept verbatim
     cur.i += 1
     number = _template_number(cur)
     vt = ctx.config.virtual_templates.get(number) or ctx.add(
@@ -49,6 +52,16 @@ def _enter(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     ctx.touch("templates", number)
     ctx.push(ModeKind.TEMPLATE, vt)
     return None
+
+
+def _existing(ctx: Context, cur: Cursor) -> bool:
+    """`interface Virtual-Template1` naming a tunnel template already there: IOS enters it (the
+    type is given once, when the template is made)."""
+    words = [t.lower() for t in cur.tokens[cur.i:]]
+    digits = words[0][len("virtual-template"):] if words else ""
+    number = digits or (words[1] if len(words) == 2 else "")
+    return len(words) == (1 if digits else 2) and number.isdigit() and \
+        int(number) in ctx.config.virtual_templates
 
 
 def _delete(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
@@ -109,10 +122,26 @@ def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
     """A template line the device does not model (`ip unnumbered`, `tunnel mode`): kept as typed."""
     vt: M.VirtualTemplate = mode.obj
-    ctx.keep_other_line(vt.other_lines, line)
+    if ctx.file_mode:
+        ctx.keep_other_line(vt.other_lines, line)
+    else:
+        if not interface_lines.is_interface_command(line.text):
+            # Neither the template's nor global mode's: IOS's `% Invalid input`, as a CoA's
+            # `ip:interface-config` with the same line is refused.
+            words = list(line.tokens)
+            for skip in ("no", "ip", "ipv6"):
+                if len(words) > 1 and words[0].lower() in (skip, "ip", "ipv6"):
+                    words = words[1:]
+            raise Bad(words[0], f"unknown interface command '{line.text.strip()}'")
+        if not line.tokens[0].lower() == "no":
+            ctx.note_unmodeled(line, vt.name)
+        interface_lines.edit(vt.other_lines, line.text)
     ctx.touch("templates", vt.number)
 
 
 TABLE = mode_table()
 TABLE.add("[no] service-policy (input | output) WORD...:rest", _service_policy, _HELP)
+# `type qos` is the default type; IOS prints the line without it.
+TABLE.add("[no] service-policy type qos (input | output) WORD...:rest", _service_policy,
+          {**_HELP, "type": "Configure CPL Service Policy", "qos": "QoS service policy"})
 TABLE.add("[no] ip access-group WORD...:rest", _access_group, _HELP)

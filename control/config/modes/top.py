@@ -3,6 +3,7 @@ blocks (with their indented lines, or a banner to its delimiter), and `no` of an
 from __future__ import annotations
 
 from ...grammar.engine import CommandSet
+from .. import interface_lines
 from .. import model as M
 from ..syntax import Bad
 from .context import COMMON_HELP, Context, Line, Mode, mode_table
@@ -19,6 +20,8 @@ UNMODELED_COMMANDS = tuple("""
     errdisable vtp vlan port-channel table-map exception scheduler wsma cts sampler process
     identity access-session bfd bfd-template segment-routing voice dial-peer aaa class-map
     policy-map ip-sla udld power tftp-server sdwan utd ethernet cable auto cwmp domain
+    l2vpn device-tracking virtual-service macsec mka service-template pseudowire-class nve
+    coap fhrp hsrp ldap ipsla nat66 performance stackwise-virtual energywise
     """.split())
 # Second words of `ip ...` global commands the device keeps verbatim.
 UNMODELED_IP_COMMANDS = tuple("""
@@ -36,9 +39,29 @@ BLOCK_PROMPTS = {
     "crypto ikev2 policy": "config-ikev2-policy", "crypto ipsec transform-set": "cfg-crypto-trans",
     "crypto ipsec profile": "ipsec-profile", "crypto pki trustpoint": "ca-trustpoint",
     "ip vrf": "config-vrf", "vrf definition": "config-vrf", "aaa group": "config-sg-radius",
-    "control-plane": "config-cp", "redundancy": "config-red",
+    "control-plane": "config-cp", "redundancy": "config-red", "crypto map": "config-crypto-map",
+    "object-group": "config-object-group", "ipv6 access-list": "config-ipv6-acl", "route-map": "config-route-map",
+    "key chain": "config-keychain", "crypto isakmp policy": "config-isakmp",
 }
 
+# Kept commands that open a sub-mode in `configure terminal` (by their first words); the others are one
+# line each, and a line typed after one of them is global again, as on IOS (`ntp server` has no mode).
+SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
+    interface|line|router|ipv6 router|control-plane|redundancy|vrf definition|ip vrf|object-group|
+    ipv6 access-list|ip access-list standard|ip access-list extended|ip access-list role-based|
+    ip access-list logging|crypto ikev2 keyring|crypto ikev2 proposal|crypto ikev2 policy|
+    crypto ikev2 authorization|crypto ikev2 client|crypto ikev2 name-mangler|crypto ipsec transform-set|
+    crypto ipsec profile|crypto pki trustpoint|crypto pki certificate|crypto isakmp policy|
+    crypto isakmp profile|crypto keyring|crypto map|crypto gdoi|aaa group server|aaa server radius|
+    key chain|track|ip sla|class-map|policy-map|parameter-map|zone security|zone-pair|flow exporter|
+    flow monitor|flow record|route-map|l2vpn|vlan|archive|call-home|event manager applet|template|
+    device-tracking policy|virtual-service|ip dhcp pool|ipv6 dhcp pool|spanning-tree mst configuration|
+    telemetry ietf subscription|mka policy|service-template|pseudowire-class|bfd-template|
+    ip explicit-path|segment-routing|sdwan|utd|voice service|dial-peer|identity policy|
+    ethernet cfm domain|tacacs server|ldap server|netconf-yang|restconf|license smart|
+    multilink bundle-name|ip sla responder|mpls ldp|cts role-based|ip nat pool|monitor session|
+    ip ssh pubkey-chain|crypto pki server|crypto pki profile|crypto ca trustpoint|scheduler
+    """.replace("\n", "").split("|") if key.strip())
 _HELP = {
     **COMMON_HELP,
     "hostname": "Set system's network name", "aaa": "Authentication, Authorization and Accounting.",
@@ -69,8 +92,25 @@ def _no_aaa_new_model(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ctx.config.set_aaa_new_model(False, append=ctx.file_mode)
 
 
-def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
+    if not ctx.file_mode and _interface_line(ctx, line):
+        return False      # the open interface keeps it: `ip tcp adjust-mss` is not global `ip tcp`
     open_block(ctx, line)
+    return None
+
+
+def _interface_line(ctx: Context, line: Line) -> bool:
+    """Whether the innermost open mode is an interface and the line one of an interface's commands
+    (which IOS tries before falling back to global mode)."""
+    return _in_interface(ctx) and interface_lines.is_interface_command(line.text)
+
+
+def _in_interface(ctx: Context) -> bool:
+    if not ctx.open_modes:
+        return False
+    inner = ctx.open_modes[-1]
+    return inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK and \
+        inner.obj.lines[0].startswith("interface ")
 
 
 def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
@@ -80,14 +120,16 @@ def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     """`no` of anything else: undo a kept block typed earlier, or keep the line itself; but in
     configure terminal an open interface or profile takes it first (`no ip mtu`)."""
-    if not ctx.file_mode and any(m.kind.keeps_lines for m in ctx.open_modes):
-        return False
     if not ctx.file_mode:
         rest = line.text.strip()[2:].strip()
         old = next((b for b in ctx.config.unmodeled_blocks() if b.lines[0] == rest), None)
         if old is not None:
             ctx.config.remove_unmodeled(old)
             return None
+        in_interface = _in_interface(ctx)
+        if in_interface and _interface_line(ctx, line) or not in_interface and any(
+                m.kind.keeps_lines for m in ctx.open_modes):
+            return False
     open_block(ctx, line)
     return None
 
@@ -95,6 +137,7 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
 def open_block(ctx: Context, line: Line) -> None:
     """Keep a top-level command the device does not model, and take its indented lines."""
     header = line.text.strip()
+    ctx.note_unmodeled(line)
     if line.tokens[0].lower() == "banner":
         block = _banner_block(ctx, line)
     else:
@@ -105,9 +148,25 @@ def open_block(ctx: Context, line: Line) -> None:
             block = existing
         else:
             ctx.config.add_unmodeled(block, append=ctx.file_mode)
-    key = M.command_key(header)
-    prompt = BLOCK_PROMPTS.get(key) or BLOCK_PROMPTS.get(key.split()[0], "config-" + key.split()[0])
+    if not ctx.file_mode and not opens_mode(header):
+        return     # in a file, indentation says which lines are its own
+    words = header.split()
+    prompt = next((BLOCK_PROMPTS[" ".join(words[:n])] for n in (3, 2, 1)
+                   if " ".join(words[:n]) in BLOCK_PROMPTS), "config-" + words[0])
     ctx.push(ModeKind.BLOCK, block, prompt)
+
+
+def opens_mode(header: str) -> bool:
+    """Whether a kept global command enters a sub-mode of its own (`ntp server X` does not; a
+    `crypto map NAME SEQ` entry does, `crypto map NAME local-address X` does not)."""
+    words = [w.lower() for w in header.split()]
+    if words and words[0] == "no":
+        return False
+    if words[:2] == ["crypto", "map"]:
+        return len(words) >= 4 and words[3].isdigit()
+    if words[:1] == ["vlan"]:
+        return len(words) >= 2 and words[1][:1].isdigit()
+    return any(tuple(words[:len(key)]) == key for key in SUBMODE_COMMANDS)
 
 
 def _banner_block(ctx: Context, line: Line) -> M.Unmodeled:
@@ -122,7 +181,17 @@ def _banner_block(ctx: Context, line: Line) -> M.Unmodeled:
 
 
 def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
-    new = M.Unmodeled(mode.obj.lines + (line.text if ctx.file_mode else " " + line.text.strip(),))
+    header = mode.obj.lines[0]
+    if line.tokens[0].lower() != "no":
+        ctx.note_unmodeled(line, header)
+    if ctx.file_mode:
+        new = M.Unmodeled(mode.obj.lines + (line.text,))
+    elif header.startswith("interface "):
+        body = [x.strip() for x in mode.obj.lines[1:]]
+        interface_lines.edit(body, line.text)
+        new = M.Unmodeled((header, *(" " + x for x in body)))
+    else:
+        new = M.Unmodeled(mode.obj.lines + (" " + line.text.strip(),))
     ctx.config.replace_unmodeled(mode.obj, new)
     mode.obj = new
 

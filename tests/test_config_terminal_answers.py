@@ -1,0 +1,135 @@
+"""Issue 14, item 1: every line typed in `configure terminal` gets an answer — applied, kept and
+said to be not modeled, or refused with IOS's caret — and lines IOS knows as one-liners do not
+enter a mode that IOS does not have."""
+import pytest
+
+from qfp_model.control.config import ConfigSession, load_default, render_running_config
+from qfp_model.control.errors import ConfigError
+from qfp_model.control.exec.terminal import ConfigLineRefused
+from qfp_model.control.headend import Headend
+
+
+@pytest.fixture
+def term():
+    with Headend.from_config_file() as headend:
+        terminal = headend.open_terminal()
+        terminal.execute("configure terminal")
+        yield terminal
+
+
+@pytest.mark.parametrize("line, prompt", [
+    ("object-group network OG1", "(config-object-group)"),
+    ("ipv6 access-list V6", "(config-ipv6-acl)"),
+    ("ip access-list resequence T 100 10", "(config)"),
+    ("ip domain name x", "(config)"),
+    ("snmp-server community x RO", "(config)"),
+    ("ntp server 1.2.3.4", "(config)"),
+    ("logging host 10.1.1.1", "(config)"),
+    ("crypto map CM local-address GigabitEthernet1", "(config)"),
+    ("crypto map CM 10 ipsec-isakmp", "(config-crypto-map)"),
+    ("router ospf 1", "(config-router)"),
+])
+def test_kept_lines_enter_only_modes_ios_has(term, line, prompt):
+    out = term.execute(line)
+    assert out == f"%PARSER-6-NOTMODELED: kept but not modeled: {line}\n"
+    assert term.prompt() == f"flexvpn-hub{prompt}#"
+    assert line in term.execute("do show running-config")
+
+
+def test_a_global_line_after_a_one_liner_is_not_kept_under_it(term):
+    term.execute("ntp server 1.2.3.4")
+    with pytest.raises(ConfigLineRefused):
+        term.execute("ip mtu 1300")      # IOS: invalid in global mode, and not kept under ntp
+    running = term.execute("do show running-config")
+    assert "ntp server 1.2.3.4\n" in running and " ip mtu 1300\nntp" not in running
+
+
+def test_no_of_a_kept_global_line_removes_it_from_inside_a_block(term):
+    term.execute("ntp server 1.2.3.4")
+    term.execute("interface GigabitEthernet1")
+    assert term.execute("no ntp server 1.2.3.4") == ""
+    assert term.prompt() == "flexvpn-hub(config)#"
+    assert "ntp server 1.2.3.4" not in term.execute("do show running-config")
+
+
+def test_block_lines_are_noted_where_they_are(term):
+    term.execute("interface GigabitEthernet1")
+    assert term.execute("ip verify unicast source reachable-via rx") == (
+        "%PARSER-6-NOTMODELED: kept but not modeled: interface GigabitEthernet1: "
+        "ip verify unicast source reachable-via rx\n")
+
+
+def test_modeled_lines_say_nothing(term):
+    assert term.execute("hostname hub2") == ""
+    assert term.execute("aaa server radius dynamic-author") == ""
+    assert term.execute("port 3799") == ""
+
+
+def test_show_parser_not_modeled_lists_the_kept_commands(term):
+    term.execute("ntp server 1.2.3.4")
+    term.execute("end")
+    text = term.execute("show parser not-modeled")
+    data = term.show_data("show parser not-modeled")
+    assert "ntp" in data and "interface Virtual-Template: ip unnumbered" in data
+    assert text.splitlines()[0] == "Kept in the running configuration but not modeled:"
+    assert text.splitlines()[1:] == [f"  {c}" for c in data]
+
+
+@pytest.mark.parametrize("line", ["no port 3799", "no port", "no auth-type all", "no auth-type",
+                                  "no server-key 7 094F4108541612111909106779747A67", "no server-key",
+                                  "no client 127.0.0.1 server-key cisco123", "no ignore session-key"])
+def test_dynamic_author_no_forms_take_the_line_as_printed(term, line):
+    term.execute("aaa server radius dynamic-author")
+    assert term.execute(line) == ""
+    assert term.prompt() == "flexvpn-hub(config-locsvr-da-radius)#"
+
+
+def test_dynamic_author_no_port_resets_the_port_and_refuses_a_bad_one(term):
+    term.execute("aaa server radius dynamic-author")
+    term.execute("port 3799")
+    term.execute("no port 3799")
+    assert term.device.config.dynamic_author.effective_port == 1700
+    with pytest.raises(ConfigLineRefused) as info:
+        term.execute("no port 99999")
+    assert info.value.column == len("no port ")
+
+
+@pytest.mark.parametrize("leave", ["\x1a", "end", " \x1a "])
+def test_ctrl_z_and_end_leave_config_mode_from_any_depth(term, leave):
+    term.execute("policy-map pol")
+    term.execute("class class-default")
+    assert term.execute(leave) == ""
+    assert term.prompt() == "flexvpn-hub#" and term.config_session is None
+
+
+def _lines_with_their_modes(text: str):
+    """Each line of a running-config with the lines that open its modes."""
+    stack: list[str] = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.startswith(("!", "Building", "Current", "version", "end")):
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        stack = stack[:indent]
+        yield list(stack), raw.strip()
+        stack.append(raw.strip())
+
+
+# ACLs, class-maps and policy-maps have their own `no` forms (modes/acl.py, modes/mqc.py); a
+# class-map or policy-map in use is refused as IOS refuses it.
+_ELSEWHERE = ("ip access-list", "access-list", "class-map", "policy-map")
+
+
+def test_no_of_every_other_running_config_line_is_taken():
+    config = load_default().config
+    refused = []
+    for modes, line in _lines_with_their_modes(render_running_config(config)):
+        if (modes or [line])[0].startswith(_ELSEWHERE):
+            continue
+        session = ConfigSession(load_default().config)
+        for mode in modes:
+            session.feed(mode)
+        try:
+            session.feed("no " + line)
+        except ConfigError as error:
+            refused.append((modes, line, error.reason))
+    assert refused == []
