@@ -235,13 +235,7 @@ def format_ikev2_session(entry: dict, detailed: bool) -> list[str]:
         f"Session-id:{entry['session_id']}, Status:{entry['status']}, IKE count:{entry['ike_count']},"
         f" CHILD count:{entry['child_count']}",
         "",
-        f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}{'Status':<7}",
-        f"{sa['tunnel_id']:<10}{sa['local'] + '/' + str(sa['local_port']):<22}"
-        f"{sa['remote'] + '/' + str(sa['remote_port']):<22}"
-        f"{sa['fvrf'] + '/' + sa['ivrf']:<21}{sa['status']:<7}",
-        f"      Encr: {sa['encryption']}, keysize: {sa['keysize']}, PRF: {sa['prf']}, Hash: {sa['hash']},"
-        f" DH Grp:{sa['dh_group']}, Auth sign: {sa['auth_sign']}, Auth verify: {sa['auth_verify']}",
-        f"      Life/Active Time: {sa['lifetime_s']}/{sa['active_s']} sec",
+        *format_ikev2_sa(sa),
     ]
     if detailed:
         lines += format_ikev2_sa_detail(sa, entry["session_id"])
@@ -251,6 +245,20 @@ def format_ikev2_session(entry: dict, detailed: bool) -> list[str]:
         for child in entry["children"]:
             lines += format_child_sa(child) + [""]
     return lines
+
+
+def format_ikev2_sa(sa: dict) -> list[str]:
+    """An IKEv2 SA's table row and its transform and lifetime lines, as both `show crypto ikev2
+    session` and `show crypto ikev2 sa` print them."""
+    return [
+        f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}{'Status':<7}",
+        f"{sa['tunnel_id']:<10}{sa['local'] + '/' + str(sa['local_port']):<22}"
+        f"{sa['remote'] + '/' + str(sa['remote_port']):<22}"
+        f"{sa['fvrf'] + '/' + sa['ivrf']:<21}{sa['status']:<7}",
+        f"      Encr: {sa['encryption']}, keysize: {sa['keysize']}, PRF: {sa['prf']}, Hash: {sa['hash']},"
+        f" DH Grp:{sa['dh_group']}, Auth sign: {sa['auth_sign']}, Auth verify: {sa['auth_verify']}",
+        f"      Life/Active Time: {sa['lifetime_s']}/{sa['active_s']} sec",
+    ]
 
 
 def format_ikev2_sa_detail(sa: dict, session_id: int) -> list[str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .crypto import format_ikev2_sa_detail
+from .crypto import format_ikev2_sa, format_ikev2_sa_detail
 
 KB_LIFETIME = 4608000
 PLAINTEXT_MTU = 1438
@@ -37,15 +37,7 @@ def ikev2_sa_data(ikev2_sessions: Sequence[dict]) -> list[dict]:
 def render_ikev2_sa(data: Sequence[dict], detailed: bool = False) -> str:
     lines = ["IPv4 Crypto IKEv2 SA ", ""]
     for sa in data:
-        lines += [
-            f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}{'Status':<7}",
-            f"{sa['tunnel_id']:<10}{sa['local'] + '/' + str(sa['local_port']):<22}"
-            f"{sa['remote'] + '/' + str(sa['remote_port']):<22}"
-            f"{sa['fvrf'] + '/' + sa['ivrf']:<21}{sa['status']:<7}",
-            f"      Encr: {sa['encryption']}, keysize: {sa['keysize']}, PRF: {sa['prf']}, Hash: {sa['hash']},"
-            f" DH Grp:{sa['dh_group']}, Auth sign: {sa['auth_sign']}, Auth verify: {sa['auth_verify']}",
-            f"      Life/Active Time: {sa['lifetime_s']}/{sa['active_s']} sec",
-        ]
+        lines += format_ikev2_sa(sa)
         if detailed:
             lines += format_ikev2_sa_detail(sa, sa["session_id"])
         lines.append("")
