@@ -39,9 +39,7 @@ def _delete_dynamic_author(ctx: Context, mode: Mode, line: Line, args: dict) -> 
 
 
 def _enter_profile(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("profile name")
-    cur.finish()
+    name = ctx.word(line, args, "profile name")
     profile = ctx.config.ikev2_profiles.get(name) or ctx.add(ctx.config.add_ikev2_profile,
                                                              M.Ikev2Profile(str(name)))
     ctx.touch("ikev2_profiles", profile.name)
@@ -49,9 +47,7 @@ def _enter_profile(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _delete_profile(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("profile name")
-    cur.finish()
+    name = ctx.word(line, args, "profile name")
     ctx.config.remove_ikev2_profile(str(name))
     ctx.touch("ikev2_profiles", str(name))
 
@@ -71,9 +67,7 @@ def _virtual_template(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if "no" in args:
         profile.virtual_template = None
     else:
-        cur = ctx.rest(line, args)
-        number = cur.take("Virtual-Template number")
-        cur.finish()
+        number = ctx.word(line, args, "Virtual-Template number")
         profile.virtual_template = S.integer(number, "Virtual-Template number", 1, 4095)
         ctx.ref(("profile-vt", profile.name), number)
     ctx.touch("ikev2_profiles", profile.name)

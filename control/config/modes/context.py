@@ -141,6 +141,15 @@ class Context:
         """A cursor over the words the registration's tail took; a missing word is at the line's end."""
         return Cursor(list(args.get(REST, ())), 0, len(line.text))
 
+    @classmethod
+    def word(cls, line: Line, args: dict, what: str) -> Tok:
+        """The one word the registration's tail took (a name, a number); a missing or extra word
+        is refused with its caret."""
+        cur = cls.rest(line, args)
+        word = cur.take(what)
+        cur.finish()
+        return word
+
     def push(self, kind: ModeKind, obj: object, block_prompt: str | None = None) -> None:
         self.stack.append(Mode(kind, obj, block_prompt))
 

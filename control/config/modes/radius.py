@@ -65,9 +65,7 @@ def _changed(ctx: Context) -> None:
 # ---- radius server NAME ----
 
 def _enter_server(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("server name")
-    cur.finish()
+    name = ctx.word(line, args, "server name")
     server = ctx.config.radius_servers.get(name) or ctx.add(ctx.config.add_radius_server,
                                                            M.RadiusServer(str(name)))
     _changed(ctx)
@@ -75,9 +73,7 @@ def _enter_server(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _delete_server(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("server name")
-    cur.finish()
+    name = ctx.word(line, args, "server name")
     ctx.config.remove_radius_server(str(name))
     _changed(ctx)
 
@@ -153,9 +149,7 @@ RADIUS_SERVER.add("no", expected("command"), _HELP)
 # ---- aaa group server radius NAME ----
 
 def _enter_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("server group name")
-    cur.finish()
+    name = ctx.word(line, args, "server group name")
     group = ctx.config.radius_groups.get(name) or ctx.add(ctx.config.add_radius_group,
                                                          M.RadiusGroup(str(name)))
     _changed(ctx)
@@ -163,18 +157,14 @@ def _enter_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _delete_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
-    cur = ctx.rest(line, args)
-    name = cur.take("server group name")
-    cur.finish()
+    name = ctx.word(line, args, "server group name")
     ctx.config.remove_radius_group(str(name))
     _changed(ctx)
 
 
 def _server_name(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     group: M.RadiusGroup = mode.obj
-    cur = ctx.rest(line, args)
-    name = cur.take("server name")
-    cur.finish()
+    name = ctx.word(line, args, "server name")
     if "no" in args:
         group.servers = [s for s in group.servers if s != name]
     elif name not in group.servers:
