@@ -291,6 +291,13 @@ class SessionAaa:
         self.accounted[session.id] = accounted
         self._record(accounted, C.START)
 
+    def usage(self, session: Session) -> tuple[int, int, int, int]:
+        """What accounting reports of a session, from the fast path: (input octets, output octets,
+        input packets, output packets) - all its input target received, what its output forwarded."""
+        c = self.device.fp.uidb_counters(session.uidb)
+        return (c.bytes[Direction.IN], c.forwarded_bytes[Direction.OUT],
+                c.packets[Direction.IN], c.forwarded_packets[Direction.OUT])
+
     def _next_interim(self, after_ns: int) -> int | None:
         minutes = self.device.config.accounting_periodic_minutes
         return None if not minutes else after_ns + minutes * NS_PER_MINUTE
@@ -302,8 +309,8 @@ class SessionAaa:
             if not minutes:
                 accounted.next_interim_ns = None
                 continue
-            if accounted.next_interim_ns is None:
-                accounted.next_interim_ns = accounted.session.created_ns + minutes * NS_PER_MINUTE
+            if accounted.next_interim_ns is None:     # periodic configured since the session came up
+                accounted.next_interim_ns = self._next_interim(accounted.session.created_ns)
             if accounted.next_interim_ns <= now:
                 self._record(accounted, C.INTERIM_UPDATE)
                 step = minutes * NS_PER_MINUTE
@@ -318,8 +325,9 @@ class SessionAaa:
             t.local, INSIDE_POOL[session.id], int(self.wall_clock()),
             session_time=(self.device.clock_ns - session.created_ns) // 1_000_000_000)
         if status != C.START:
-            counts = self.device.fp.uidb_counters(session.uidb)
-            record = _with_counts(record, counts, cause)
+            in_octets, out_octets, in_packets, out_packets = self.usage(session)
+            record = replace(record, input_octets=in_octets, output_octets=out_octets, input_packets=in_packets,
+                             output_packets=out_packets, terminate_cause=cause)
         if len(self.pending) >= MAX_PENDING:
             self.accounting.dropped += 1
             if not self._overflow_logged:
@@ -379,9 +387,3 @@ class SessionAaa:
     @property
     def outstanding(self) -> int:
         return len(self.pending) + self._in_flight
-
-
-def _with_counts(record: C.AccountingRecord, counts, cause: int | None) -> C.AccountingRecord:
-    return replace(record, input_octets=counts.bytes[Direction.IN], input_packets=counts.packets[Direction.IN],
-                   output_octets=counts.forwarded_bytes[Direction.OUT],
-                   output_packets=counts.forwarded_packets[Direction.OUT], terminate_cause=cause)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 
-from qfp_model.qfp.tables import Direction
-
 from ..aaa.service import DynamicAuthorService
 from ..aaa.session_aaa import SessionAaa
 from ..config.model import DYNAMIC_AUTHOR_AUTH_TYPE, DYNAMIC_AUTHOR_PORT, DynamicAuthor
@@ -67,11 +65,7 @@ def register(commands, service: DynamicAuthorService, config, session_aaa: Sessi
                  {"sessions": "AAA Session MIB"}, data=sessions_data)
 
     def user_all_data(a: dict) -> list[dict]:
-        def counts(session):
-            c = session_aaa.device.fp.uidb_counters(session.uidb)
-            return (c.bytes[Direction.IN], c.forwarded_bytes[Direction.OUT],
-                    c.packets[Direction.IN], c.forwarded_packets[Direction.OUT])
-        return aaa_show.aaa_user_all_data(list(session_aaa.sessions.values()), counts,
+        return aaa_show.aaa_user_all_data(list(session_aaa.sessions.values()), session_aaa.usage,
                                           config.accounting_periodic_minutes)
 
     commands.add("show aaa user all", lambda a: aaa_show.render_aaa_user_all(user_all_data(a)),
