@@ -39,28 +39,31 @@ def _drive(steps: Generator):
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        while True:
-            try:
-                outcome, error = pending.result(), None
-            except Exception as exc:
-                outcome, error = None, exc
-            try:
-                pending = steps.throw(error) if error else steps.send(outcome)
-            except StopIteration as done:
-                return done.value
+        finished = False
+        while not finished:
+            finished, pending = _resume(steps, pending)     # its result() waits here
+        return pending
 
     async def awaited():
-        nonlocal pending
-        while True:
-            try:
-                outcome, error = await asyncio.wrap_future(pending), None
-            except Exception as exc:
-                outcome, error = None, exc
-            try:
-                pending = steps.throw(error) if error else steps.send(outcome)
-            except StopIteration as done:
-                return done.value
+        finished, value = False, pending
+        while not finished:
+            await asyncio.wait([asyncio.wrap_future(value)])
+            finished, value = _resume(steps, value)
+        return value
     return awaited()
+
+
+def _resume(steps: Generator, future: concurrent.futures.Future) -> tuple[bool, object]:
+    """Hand the generator what `future` gave (its result, or its exception raised there): (True,
+    the generator's return value) when it ends, else (False, the next future it waits on)."""
+    try:
+        outcome, error = future.result(), None
+    except Exception as exc:
+        outcome, error = None, exc
+    try:
+        return False, (steps.throw(error) if error else steps.send(outcome))
+    except StopIteration as done:
+        return True, done.value
 
 
 def register(commands: CommandSet, device: Device, worker: TrafficWorker | None = None,
