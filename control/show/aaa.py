@@ -464,7 +464,7 @@ def aaa_user_all_data(sessions, counts, periodic_minutes: int | None) -> list[di
             "accounting": {"log": 0x18001 if s.accounted else 0x0,
                            "events": ["CALL START"] if s.accounted else [],
                            "update_methods": ["PERIODIC"] if s.accounted and periodic_minutes else [],
-                           "update_interval": periodic_minutes or 0 if s.accounted else 0,
+                           "update_interval": (periodic_minutes or 0) if s.accounted else 0,
                            "outstanding_stop_records": 0, "dynamic_attributes": []},
             "interface": interface,
             "authen": {"service": "NONE", "type": "NONE", "method": "NONE"},
