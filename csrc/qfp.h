@@ -80,7 +80,10 @@ struct qfp_pkt {
 /* ---- verdicts out ---------------------------------------------------------------------------------- */
 enum qfp_action { QFP_FORWARD = 0, QFP_DROP = 1 };
 enum qfp_colour { QFP_CONFORM = 0, QFP_EXCEED = 1, QFP_VIOLATE = 2, QFP_COLOUR_NONE = 3, QFP_COLOUR_COUNT = 3 };
-enum qfp_reason { QFP_REASON_NONE = 0, QFP_REASON_NO_UIDB = 1, QFP_REASON_ACL = 2, QFP_REASON_POLICE = 3 };
+/* QUEUE: its queue was full (tail drop); PRIORITY: a priority queue's conditional policer, under
+ * congestion (docs/fastpath.md, "Queueing"). */
+enum qfp_reason { QFP_REASON_NONE = 0, QFP_REASON_NO_UIDB = 1, QFP_REASON_ACL = 2, QFP_REASON_POLICE = 3,
+                  QFP_REASON_QUEUE = 4, QFP_REASON_PRIORITY = 5 };
 #define QFP_ACE_NONE 0xffffffffu      /* no ACL on the target */
 #define QFP_ACE_IMPLICIT 0xfffffffeu  /* no ACE matched: the implicit deny */
 enum { QFP_CLASS_NONE = 0xffff };     /* no policy on the target (or none at that level) */
@@ -192,7 +195,23 @@ struct qfp_class_cfg {
     uint32_t hw_policer[4];/* all zero: no policer */
     uint32_t police_info;
     int32_t child;         /* child policy handle, or QFP_POLICY_NONE */
+    /* Queueing (docs/fastpath.md, "Queueing"), IOS's defaults applied; all zero: none. */
+    uint64_t shape_cir;       /* `shape average`, bit/s */
+    uint32_t shape_bc;        /* bytes; the shaper's bucket holds bc + be */
+    uint32_t shape_be;
+    uint64_t priority_rate;   /* `priority BPS|percent`: the conditional policer, bit/s */
+    uint32_t priority_burst;  /* its bucket, bytes */
+    uint8_t priority;         /* 0 none, 1 or 2: `priority [level N]` */
+    uint8_t qpad[3];
+    uint64_t bw_min;          /* `bandwidth`, bit/s */
+    uint32_t bw_excess;       /* `bandwidth remaining` weight 1..QFP_EXCESS_WEIGHT_MAX; 0: 1 */
+    uint32_t queue_limit;     /* packets: non-zero exactly for a class that is a queue */
 };
+
+/* What queueing can be given: queue-limit in packets (each holds a 16-byte descriptor), excess
+ * weights (`bandwidth remaining ratio` goes to 1000). Shaper and priority rates lie in
+ * QFP_RATE_MIN..QFP_RATE_MAX, bursts in 1..QFP_BURST_MAX (bc + be included). */
+enum { QFP_QUEUE_LIMIT_MAX = 1 << 20, QFP_EXCESS_WEIGHT_MAX = 1000 };
 
 /* ---- binding ------------------------------------------------------------------------------------- */
 /* A class's counters: what a new binding may start from (to keep counts across a policy edit). */
@@ -231,6 +250,22 @@ struct qfp_uidb_info {
     int32_t policy[QFP_DIR_COUNT];  /* bound policy handle per direction, or QFP_POLICY_NONE */
 };
 
+/* A class state's part in its target's scheduler (docs/fastpath.md, "Queueing", "Read-back"). */
+enum qfp_queue_role { QFP_QROLE_NONE = 0, QFP_QROLE_QUEUE = 1, QFP_QROLE_INNER = 2 };
+
+struct qfp_queue_stats {
+    uint32_t role;            /* enum qfp_queue_role */
+    uint32_t queue_limit;     /* packets, for a queue */
+    uint32_t depth;           /* packets queued now (an inner node: in its queues) */
+    uint32_t depth_max;       /* the most it has held at once */
+    uint64_t out_pkts, out_bytes;          /* left the queue */
+    uint64_t tail_pkts, tail_bytes;        /* tail drops: the queue was full */
+    uint64_t exceed_pkts, exceed_bytes;    /* a priority queue's conditional policer drops */
+    uint64_t delay_sum_ns, delay_max_ns;   /* departure - arrival, over out_pkts */
+    uint64_t jitter_sum_ns;                /* sum of |delay - the previous packet's delay| */
+    int64_t shape_tokens;                  /* the shaper's level, token units; 0 without one */
+};
+
 /* One class of a bound policy instance: its place in the hierarchy, its QFP descriptors and its
  * counters. A target's states come in depth-first order: a class, then its child's classes. */
 struct qfp_class_state_info {
@@ -245,6 +280,7 @@ struct qfp_class_state_info {
     uint32_t policer_id;   /* 0 when the class has no policer */
     struct qfp_class_counters counters;
     uint64_t tokens_c, tokens_e;           /* bucket levels now, in token units (1 byte = 8e9) */
+    struct qfp_queue_stats queue;
 };
 
 /* A UIDB's accounting counters, for RADIUS (docs/fastpath.md, "UIDB accounting counters"), each
@@ -333,8 +369,15 @@ int qfp_uidb_next(struct qfp *fp, uint32_t from, uint32_t *uidb_out);
 /* The bound policy instance's class states; *n_out is the count even when it exceeds cap. */
 int qfp_target_read(struct qfp *fp, uint32_t uidb, uint32_t dir,
                     struct qfp_class_state_info *out, uint32_t cap, uint32_t *n_out);
-/* Zero the bound policy instance's class counters (not its buckets, not the UIDB's accounting). */
+/* Zero the bound policy instance's class counters and its queues' output, drop and delay counts and
+ * maximum depths (not its buckets, not its queued packets, not the UIDB's accounting). */
 int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir);
+/* Run the target's scheduler up to virtual time until_ns with nothing arriving (docs/fastpath.md,
+ * "Queueing"): queued packets leave as they would by then. Like qfp_process(), a data-path call: it
+ * belongs to the thread that runs the UIDB's batches. A target without a scheduler: QFP_OK, nothing. */
+int qfp_target_advance(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t until_ns);
+/* The scheduler's clock (`now`): the virtual time it has run up to; 0 without a scheduler. */
+int qfp_target_clock(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t *now_out);
 /* The UIDB's accounting counters, summed over the thread shards; QFP_ENOENT for a UIDB not in use.
  * Batches are not stopped: read while one of the UIDB's runs, each counter is a value it had during
  * the read, the four not necessarily at the same moment. */

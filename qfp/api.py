@@ -116,6 +116,15 @@ class FastPathAPI(abc.ABC):
         `clear counters` does."""
 
     @abc.abstractmethod
+    def target_advance(self, uidb: int, direction: Direction, until_ns: int) -> None:
+        """Run the target's scheduler up to virtual time `until_ns` with nothing arriving: what is
+        queued leaves as it would by then (docs/fastpath.md, "Queueing"). Nothing without one."""
+
+    @abc.abstractmethod
+    def target_clock(self, uidb: int, direction: Direction) -> int:
+        """The virtual time the target's scheduler has run up to; 0 without a scheduler."""
+
+    @abc.abstractmethod
     def uidb_counters(self, uidb: int) -> UidbCounters:
         """The UIDB's accounting counters (packets and bytes seen and forwarded, per direction),
         for RADIUS accounting; NotFound for a UIDB not in use."""

@@ -43,6 +43,8 @@ FORWARD, DROP = 0, 1
 CONFORM, EXCEED, VIOLATE, COLOUR_NONE = 0, 1, 2, 3
 COLOUR_COUNT = 3    # conform, exceed, violate: the colours a class counts
 REASON_NONE, REASON_NO_UIDB, REASON_ACL, REASON_POLICE = 0, 1, 2, 3
+# Queueing drops (docs/fastpath.md, "Queueing"): a full queue, a priority queue's conditional policer.
+REASON_QUEUE, REASON_PRIORITY = 4, 5
 ACE_NONE, ACE_IMPLICIT = 0xFFFFFFFF, 0xFFFFFFFE
 CLASS_NONE = 0xFFFF
 

@@ -57,6 +57,39 @@ class UidbInfo:
     policy: tuple[int | None, int | None]
 
 
+# QueueStats.role's codes (csrc/qfp.h, enum qfp_queue_role).
+QROLE_NONE, QROLE_QUEUE, QROLE_INNER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """A class state's part in its target's scheduler (struct qfp_queue_stats; docs/fastpath.md,
+    "Queueing"). For an inner node, depth and the counts are summed over its queues."""
+    role: int                     # QROLE_QUEUE or QROLE_INNER
+    queue_limit: int              # packets, for a queue
+    depth: int
+    depth_max: int
+    out_pkts: int
+    out_bytes: int
+    tail_pkts: int
+    tail_bytes: int
+    exceed_pkts: int              # a priority queue's conditional policer's drops
+    exceed_bytes: int
+    delay_sum_ns: int
+    delay_max_ns: int
+    jitter_sum_ns: int
+    shape_tokens: int             # the shaper's level in token units (1 byte = 8e9); 0 without one
+
+    @property
+    def delay_mean_ns(self) -> int:
+        return self.delay_sum_ns // self.out_pkts if self.out_pkts else 0
+
+    @property
+    def jitter_mean_ns(self) -> int:
+        """Mean |delay difference| between consecutive packets out of the queue."""
+        return self.jitter_sum_ns // (self.out_pkts - 1) if self.out_pkts > 1 else 0
+
+
 @dataclass(frozen=True)
 class ClassState:
     """One class of a bound policy instance, in depth-first order (a class, then its child's)."""
@@ -77,6 +110,7 @@ class ClassState:
     colour_bytes: tuple[int, int, int]
     tokens_c: int                          # token units: 1 byte = 8e9
     tokens_e: int
+    queue: QueueStats | None = None        # None: no part in a scheduler
 
     def class_counters(self) -> ClassCounters:
         """The counters a new binding can start from, to keep counts across a policy edit."""
@@ -90,6 +124,7 @@ class ClassState:
             "drop_pkts": self.drop_pkts, "drop_bytes": self.drop_bytes,
             "colour_pkts": self.colour_pkts, "colour_bytes": self.colour_bytes,
             "tokens_c": self.tokens_c, "tokens_e": self.tokens_e,
+            "queue": self.queue,
         }
 
 

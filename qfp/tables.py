@@ -32,6 +32,8 @@ BURST_MAX = (1 << 29) - 1   # bytes
 RATE_MAX = (1 << 37) - 1    # bit/s
 RATE_MIN = 8000             # bit/s, IOS's smallest `police` rate
 HANDLE_MAX = (1 << 31) - 1  # handles are int32 in C, where -1 means "none"
+QUEUE_LIMIT_MAX = 1 << 20   # packets in one queue
+EXCESS_WEIGHT_MAX = 1000    # `bandwidth remaining ratio` goes to 1000
 
 
 class Direction(enum.IntEnum):
@@ -296,6 +298,51 @@ CLASS_DEFAULT = "class-default"
 
 
 @dataclass(frozen=True)
+class Queueing:
+    """A class's queueing actions (docs/fastpath.md, "Queueing"), IOS's defaults and percentages
+    already applied by the control plane: rates in bit/s, bursts in bytes, 0 for absent.
+    `queue_limit` is non-zero exactly when the class is a queue (not when its child policy queues:
+    then it is an inner node of the scheduler, e.g. a parent class-default's `shape`)."""
+    queue_limit: int = 0              # packets
+    shape_cir: int = 0                # `shape average`
+    shape_bc: int = 0                 # the shaper's bucket holds bc + be bytes
+    shape_be: int = 0
+    priority: int = 0                 # 0 none, 1 or 2 (`priority` alone is level 1)
+    priority_rate: int = 0            # `priority BPS|percent`: its conditional policer
+    priority_burst: int = 0
+    bw_min: int = 0                   # `bandwidth`
+    bw_excess: int = 0                # `bandwidth remaining` weight; 0 means the default, 1
+
+    def __post_init__(self) -> None:
+        _check_range("queue-limit", self.queue_limit, 0, QUEUE_LIMIT_MAX)
+        _check_range("priority level", self.priority, 0, 2)
+        _check_range("bandwidth remaining weight", self.bw_excess, 0, EXCESS_WEIGHT_MAX)
+        for what, rate in (("shape rate", self.shape_cir), ("priority rate", self.priority_rate),
+                           ("bandwidth", self.bw_min)):
+            if rate:
+                _check_range(what, rate, RATE_MIN, RATE_MAX)
+        if self.shape_cir:
+            _check_range("shape bc", self.shape_bc, 0, BURST_MAX)
+            _check_range("shape be", self.shape_be, 0, BURST_MAX)
+            _check_range("shape bc + be", self.shape_bc + self.shape_be, 1, BURST_MAX)
+        elif self.shape_bc or self.shape_be:
+            raise TableError("a shaper's bc and be need its rate")
+        if self.priority_rate:
+            if not self.priority:
+                raise TableError("a priority rate needs a priority level")
+            _check_range("priority burst", self.priority_burst, 1, BURST_MAX)
+        elif self.priority_burst:
+            raise TableError("a priority burst needs its rate")
+        if self.priority and (self.bw_min or self.bw_excess):
+            raise TableError("a priority class takes no bandwidth or bandwidth remaining")
+
+    @property
+    def has_action(self) -> bool:
+        """A queueing action of its own: what makes a class a queue or an inner node."""
+        return bool(self.queue_limit or self.shape_cir or self.priority or self.bw_min or self.bw_excess)
+
+
+@dataclass(frozen=True)
 class PolicyClass:
     """One class of a policy-map. `class_map` None is class-default."""
     name: str
@@ -305,6 +352,7 @@ class PolicyClass:
     set_precedence: int | None = None
     police: Policer | None = None
     child: int | None = None          # child policy handle
+    queue: Queueing | None = None     # queueing actions (output only)
 
     def __post_init__(self) -> None:
         check_name("class name", self.name)
@@ -319,6 +367,8 @@ class PolicyClass:
             _check_range("set dscp", self.set_dscp, 0, 63)
         if self.set_precedence is not None:
             _check_range("set precedence", self.set_precedence, 0, 7)
+        if self.queue is not None and not isinstance(self.queue, Queueing):
+            raise TableError(f"class {self.name}: queue is a Queueing value")
 
 
 @dataclass(frozen=True)
