@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tables import ClassCounters, Direction
+from .tables import ClassCounters, Direction, Queueing
 
 # ClassInfo.set_kind's codes (csrc/qfp.h, enum qfp_set_kind; tests/test_c_contract.py checks them).
 SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
@@ -47,6 +47,7 @@ class ClassInfo:
     hw_policer: tuple[int, int, int, int] # all zero: no policer (qfp.policer decodes them)
     police_info: int
     child: int | None                     # child policy handle
+    queue: Queueing | None = None         # as given; None when all its fields are zero
 
 
 @dataclass(frozen=True)
