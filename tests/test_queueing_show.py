@@ -321,3 +321,37 @@ def test_show_policy_map_prints_queueing_as_ios():
     assert parsed["L3VPN_out"]["class"]["class-default"]["cir_bps"] == 468000
     assert parsed["Q"]["class"]["Q4321"] == {"bandwidth_remaining_ratio": 4, "queue_limit_packets": 90}
     assert parsed["leeaf"]["class"]["VOICE"]["priority_levels"] == 1
+
+
+# ---- show platform hardware qfp active feature qos all output all -----------------------------
+
+def test_platform_show_prints_queue_and_schedule_specifics():
+    from qfp_model.qfp.readback import UidbInfo
+    from qfp_model.qfp.show_platform import format_qos_all, qos_all
+
+    config = parse_config(HQOS_LEVEL, "t.cfg").config
+    fp = ReadbackFastPath()
+    fp.bound[(1, T.Direction.OUT)] = Compiler(fp, config).policy_handle("L3VPN_out")
+    fp.counts = {("class-default", "IPP67"): (10, 1000, 2, 3)}
+    fp.uidbs = lambda: [1]
+    fp.uidb_info = lambda uidb: UidbInfo("Virtual-Access1", 77, (None, None), (None, 1))
+    (entry,) = qos_all(fp, T.Direction.OUT)
+    parent, child = entry["policies"]
+    assert parent["classes"][0]["queue"]["role"] == "inner node"
+    assert parent["classes"][0]["schedule"] == {
+        "shape_cir_bps": 468000, "shape_bc_bytes": 234, "shape_be_bytes": 234, "priority_level": 0,
+        "priority_rate_bps": 0, "priority_burst_bytes": 0, "bw_min_bps": 0, "bw_excess_weight": 1}
+    lines = format_qos_all([entry]).splitlines()
+    ipp67 = lines.index("    Class name: IPP67, Policy name: leeaf", lines.index("  Queue specifics:", 40))
+    assert lines[ipp67 + 1:ipp67 + 6] == [
+        "    Queue type: queue, queue limit: 64 packets",
+        "    depth: 2, max depth: 2",
+        "    output stats (paks/octets): 0x000000000000000a, : 0x00000000000003e8",
+        "    tail drop stats (paks/octets): 0x0000000000000003, : 0x000000000000012c",
+        "    b/w exceed drop stats (paks/octets): 0x0000000000000000, : 0x0000000000000000",
+    ]
+    schedule = lines.index("    Class name: IPP67, Policy name: leeaf", lines.index("  Schedule specifics:", 40))
+    assert lines[schedule + 1:schedule + 5] == [
+        "    Shape: none", "    shape tokens: 0", "    Priority level: 0",
+        "    Bandwidth min: 234000 bps, excess weight: 1"]
+    assert "No queue configured" not in lines
