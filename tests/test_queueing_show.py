@@ -355,3 +355,41 @@ def test_platform_show_prints_queue_and_schedule_specifics():
         "    Shape: none", "    shape tokens: 0", "    Priority level: 0",
         "    Bandwidth min: 234000 bps, excess weight: 1"]
     assert "No queue configured" not in lines
+
+
+# ---- end to end, on the C fast path -----------------------------------------------------------
+
+def test_hub_hierarchy_end_to_end_on_the_c_fast_path():
+    """tests/configs/flexvpn-hub.cfg's SPOKE-PARENT (shape average 20000000 over a priority level 1
+    class and a bandwidth remaining percent class): 500 packets at twice the shaper's rate, the
+    show's counts from the C scheduler's read-back, and Genie reading them back."""
+    from fastpaths import native_fastpath_class
+
+    native_fastpath_class()
+    from qfp_model.control.core.device import Device
+    from qfp_model.control.core.traffic import TrafficSpec
+
+    device = Device.from_config_file(Path(__file__).parent / "configs" / "flexvpn-hub.cfg")
+    session = device.session_up("77.1.1.1", "77.1.1.2")
+    result = device.traffic(TrafficSpec("Vi1", T.Direction.OUT, size=1500, rate=40_000_000, packets=500))
+    data = policy_map_interface_data(device.fp, device.config, device.sessions, device.clock_ns, "output")
+    (parent,) = data[0]["service_policies"][0]["classes"]
+    q = parent["queueing"]
+    assert q["role"] == "inner" and q["queue_limit"] == 83            # 50 ms of 20 Mbit/s
+    assert q["shape"] == {"cir_bps": 20_000_000, "bc_bits": 80_000, "be_bits": 80_000,
+                          "target_bps": 20_000_000}
+    # Every packet was either taken by the queue (and is out or still queued) or tail-dropped.
+    assert q["output_packets"] + q["depth"] + q["total_drops"] == 500
+    assert result.forwarded == q["output_packets"] + q["depth"]
+    child = {c["name"]: c for c in parent["service_policy"]["classes"]}
+    assert child["REALTIME"]["queueing"]["priority"]["level"] == 1
+    assert child["BULK"]["queueing"]["bandwidth_remaining"] == {"unit": "percent", "value": 10}
+    assert child["class-default"]["queueing"]["total_drops"] == q["total_drops"]
+    text = render_policy_map_interface(data)
+    parsers = genie_policy_map()
+    parsed = parsers.ShowPolicyMapInterface(device=Mock()).parse(output=genie_text(text))
+    theirs = parsed["Tunnel1"]["service_policy"]["output"]["policy_name"]["SPOKE-PARENT"]["class_map"]
+    assert (theirs["class-default"]["pkts_output"], theirs["class-default"]["total_drops"]) == (
+        q["output_packets"], q["total_drops"])
+    assert theirs["class-default"]["shape_cir_bps"] == 20_000_000
+    assert session.interface == "Virtual-Access1"
