@@ -393,3 +393,12 @@ def test_hub_hierarchy_end_to_end_on_the_c_fast_path():
         q["output_packets"], q["total_drops"])
     assert theirs["class-default"]["shape_cir_bps"] == 20_000_000
     assert session.interface == "Virtual-Access1"
+
+
+def test_unconfigured_class_default_prints_a_blank_line_over_its_queue():
+    text, data = show("class-map match-any V\n match dscp ef\npolicy-map P\n class V\n  bandwidth 50\n", "P")
+    default = data[0]["service_policies"][0]["classes"][-1]
+    assert default["name"] == "class-default" and default["queueing"]["configured"] is False
+    lines = text.splitlines()
+    at = lines.index("      Match: any")
+    assert lines[at + 1:at + 3] == ["", "      queue limit 64 packets"]

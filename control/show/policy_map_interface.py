@@ -162,7 +162,10 @@ def _queueing(state: ClassState, info: ClassInfo, cfg_class) -> dict | None:
         "role": "inner" if inner else "queue",
         # `Queueing` heads a queue the class asked for; the compiler gives class-default's implicit
         # queue a limit too, so the configuration says which it was.
-        "configured": cfg_class.queues if cfg_class is not None else queue.has_action,
+        # (An unconfigured class-default, or a class the configuration no longer has, counts by
+        # what the fast path holds, its limit aside.)
+        "configured": cfg_class.queues if cfg_class is not None else
+        bool(queue.shape_cir or queue.priority or queue.bw_min or queue.bw_excess),
         "queue_limit": limit,
         "depth": stats.depth,
         "total_drops": stats.tail_pkts,
