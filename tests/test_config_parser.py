@@ -220,11 +220,12 @@ def test_real_hub_config_loads_and_lists_unmodeled_once():
     assert cfg.hostname == "asr1k-hub-01"
     assert set(cfg.policy_maps) == {"SPOKE-CHILD", "SPOKE-PARENT", "SPOKE-IN"}
     parent = cfg.policy_maps["SPOKE-PARENT"].classes[0]
-    assert parent.service_policy == "SPOKE-CHILD" and parent.other_lines == ["shape average 20000000"]
+    assert parent.service_policy == "SPOKE-CHILD" and parent.other_lines == []
+    assert parent.shape == M.ShapeConfig(cir=20000000)      # queueing is modeled, not kept
     assert cfg.virtual_templates[10].other_lines[:3] == ["description FlexVPN spokes",
                                                          "vrf forwarding CUSTOMER", "ip unnumbered Loopback100"]
     for command in ("version", "crypto pki certificate", "crypto ikev2 keyring", "router", "banner",
-                    "interface GigabitEthernet", "ip route", "line", "policy-map class: shape"):
+                    "interface GigabitEthernet", "ip route", "line"):
         assert command in result.unmodeled
     assert len(result.unmodeled) == len(set(result.unmodeled))
     banner = next(b for b in cfg.unmodeled_blocks() if b.command == "banner")

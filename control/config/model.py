@@ -204,15 +204,95 @@ def default_burst(rate: int) -> int:
 
 
 @dataclass
+class ShapeConfig:
+    """`shape average BPS [BC [BE]]` (bc and be in bits, as IOS takes them) or `shape average
+    percent P [BC ms] [BE ms]` (a percentage of the parent's shaper, else the interface's bandwidth,
+    and bursts in ms of the resolved rate). None is what was not typed."""
+    cir: int | None = None
+    bc: int | None = None
+    be: int | None = None
+    percent: int | None = None
+    bc_ms: int | None = None
+    be_ms: int | None = None
+
+    def rate(self, reference_bps: int) -> int:
+        """The shaper's rate in bit/s, a percentage taken of `reference_bps`."""
+        if self.percent is None:
+            return self.cir
+        return min(max(reference_bps * self.percent // 100, T.RATE_MIN), T.RATE_MAX)
+
+    def bursts(self, reference_bps: int) -> tuple[int, int]:
+        """(bc, be) in bytes with IOS's defaults: bc = 4 ms of the rate, be = bc."""
+        cir = self.rate(reference_bps)
+        if self.percent is not None:
+            bc = None if self.bc_ms is None else cir * self.bc_ms // 8000
+            be = None if self.be_ms is None else cir * self.be_ms // 8000
+        else:
+            bc = None if self.bc is None else self.bc // 8
+            be = None if self.be is None else self.be // 8
+        bc = max(cir // 2000, 1) if bc is None else bc
+        be = bc if be is None else be
+        return min(bc, T.BURST_MAX), min(be, T.BURST_MAX - min(bc, T.BURST_MAX))
+
+
+@dataclass
+class PriorityConfig:
+    """`priority [level N] [KBPS [BURST] | percent P [BURST]]`: `level` None is plain `priority`
+    (level 1 to the fast path); a rate (kbit/s, or a percentage of the parent's shaper, else the
+    interface's bandwidth) makes its conditional policer, `burst` in bytes."""
+    level: int | None = None
+    kbps: int | None = None
+    percent: int | None = None
+    burst: int | None = None
+
+    def rate(self, reference_bps: int) -> int:
+        """The conditional policer's rate in bit/s; 0 for strict priority with no rate."""
+        if self.kbps is not None:
+            return self.kbps * 1000
+        if self.percent is not None:
+            return min(max(reference_bps * self.percent // 100, T.RATE_MIN), T.RATE_MAX)
+        return 0
+
+
+@dataclass
+class BandwidthConfig:
+    """`bandwidth KBPS` / `bandwidth percent P` (`remaining` False), or `bandwidth remaining
+    ratio R` / `bandwidth remaining percent P` (`remaining` True); `unit` is kbps, percent or
+    ratio."""
+    value: int
+    unit: str
+    remaining: bool = False
+
+    def words(self) -> list[str]:
+        """The line as IOS writes it."""
+        words = ["bandwidth"] + (["remaining"] if self.remaining else [])
+        if self.unit == "kbps":
+            return words + [str(self.value)]
+        return words + [self.unit, str(self.value)]
+
+
+@dataclass
 class PolicyClass:
-    """`class NAME` inside a policy-map. `other_lines` are class lines the device keeps but does not
-    model (queueing: `shape`, `bandwidth`, `priority`, ...), in the order they were typed."""
+    """`class NAME` inside a policy-map. The queueing actions (`shape`, `priority`, `bandwidth`,
+    `bandwidth remaining`, `queue-limit`) are modeled; `other_lines` are class lines the device
+    keeps but does not model (`fair-queue`, `random-detect`, ...), in the order they were typed."""
     name: str
     set_dscp: int | None = None
     set_precedence: int | None = None
     police: PoliceConfig | None = None
     service_policy: str | None = None
     other_lines: list[str] = field(default_factory=list)
+    shape: ShapeConfig | None = None
+    priority: PriorityConfig | None = None
+    bandwidth: BandwidthConfig | None = None
+    bandwidth_remaining: BandwidthConfig | None = None
+    queue_limit: int | None = None          # packets
+
+    @property
+    def queues(self) -> bool:
+        """A queueing action of its own (docs/fastpath.md, "The tree")."""
+        return any(x is not None for x in (self.shape, self.priority, self.bandwidth,
+                                            self.bandwidth_remaining, self.queue_limit))
 
 
 @dataclass
@@ -740,3 +820,25 @@ class RunningConfig:
         users += [f"interface {vt.name}" for vt in self.virtual_templates.values()
                   if pmap_name in (vt.service_policy_in, vt.service_policy_out)]
         return users
+
+    def policy_queues(self, pmap_name: str, seen: tuple[str, ...] = ()) -> bool:
+        """Whether policy-map `pmap_name`, or a child policy below it, has a queueing action: such a
+        policy is output only."""
+        pmap = self.policy_maps.get(pmap_name)
+        if pmap is None or pmap_name in seen:
+            return False
+        return any(c.queues or (c.service_policy is not None
+                                and self.policy_queues(c.service_policy, seen + (pmap_name,)))
+                   for c in pmap.classes)
+
+    def policy_ancestors(self, pmap_name: str) -> set[str]:
+        """`pmap_name` and every policy-map that contains it as a child, at any depth."""
+        found = {pmap_name}
+        changed = True
+        while changed:
+            changed = False
+            for p in self.policy_maps.values():
+                if p.name not in found and any(c.service_policy in found for c in p.classes):
+                    found.add(p.name)
+                    changed = True
+        return found

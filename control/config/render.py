@@ -148,17 +148,57 @@ def policy_map_lines(pmap: M.PolicyMap) -> list[str]:
         lines.append(f" description {pmap.description}")
     for cls in pmap.classes:
         lines.append(f" class {cls.name}")
-        body = list(cls.other_lines)
+        body = queueing_lines(cls) + list(cls.other_lines)
         if cls.set_dscp is not None:
             body.append(f"set dscp {L.dscp_name(cls.set_dscp)}")
         if cls.set_precedence is not None:
             body.append(f"set precedence {cls.set_precedence}")
         if cls.police is not None:
             body += police_lines(cls.police)
-        if cls.service_policy is not None:
+        if cls.service_policy is not None and cls.shape is None:
             body.append(f"service-policy {cls.service_policy}")
         lines += ["  " + line for line in body]
     return lines
+
+
+def queueing_lines(cls: M.PolicyClass) -> list[str]:
+    """A class's queueing actions as IOS writes them, first in the class: priority, bandwidth,
+    bandwidth remaining, shape, queue-limit. IOS writes a child `service-policy` under `shape
+    average`, one column further in; the parser takes it back there."""
+    lines = []
+    if cls.priority is not None:
+        lines.append(" ".join(priority_words(cls.priority)))
+    for bw in (cls.bandwidth, cls.bandwidth_remaining):
+        if bw is not None:
+            lines.append(" ".join(bw.words()))
+    if cls.shape is not None:
+        lines.append(" ".join(shape_words(cls.shape)))
+        if cls.service_policy is not None:
+            lines.append(f" service-policy {cls.service_policy}")
+    if cls.queue_limit is not None:
+        lines.append(f"queue-limit {cls.queue_limit} packets")
+    return lines
+
+
+def priority_words(p: M.PriorityConfig) -> list[str]:
+    words = ["priority"] + ([] if p.level is None else ["level", str(p.level)])
+    if p.percent is not None:
+        words += ["percent", str(p.percent)]
+    elif p.kbps is not None:
+        words.append(str(p.kbps))
+    if p.burst is not None:
+        words.append(str(p.burst))
+    return words
+
+
+def shape_words(sh: M.ShapeConfig) -> list[str]:
+    if sh.percent is not None:
+        words = ["shape", "average", "percent", str(sh.percent)]
+        for ms in (sh.bc_ms, sh.be_ms):
+            if ms is not None:
+                words += [str(ms), "ms"]
+        return words
+    return ["shape", "average", str(sh.cir)] + [str(b) for b in (sh.bc, sh.be) if b is not None]
 
 
 # ---- interfaces, crypto, dynamic authorization ---------------------------------------------------

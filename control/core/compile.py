@@ -120,16 +120,55 @@ class Compiler:
         """Policy-map `name`'s tables; its percent policers take their percentages of
         `reference_bps` (the interface's bandwidth at the top, a parent class's shaper below)."""
         pmap = self.config.policy_maps[name]
+        ordered = pmap.ordered_classes()
+        # A level queues when a class has a queueing action or a child that queues; its classes
+        # then take their places in the scheduler's tree (docs/fastpath.md, "The tree").
+        queues = any(c.queues or self._child_queues(c) for c in ordered)
         classes = []
-        for c in pmap.ordered_classes():
+        for c in ordered:
             classes.append(T.PolicyClass(
                 c.name, self.object_id(c.name),
                 class_map=None if c.name == T.CLASS_DEFAULT else self._class_map(c.name),
                 set_dscp=c.set_dscp, set_precedence=c.set_precedence,
                 police=None if c.police is None else c.police.resolved(reference_bps).to_policer(),
                 child=None if c.service_policy is None else
-                self._child_handle(c.service_policy, shape_rate(c) or reference_bps)))
+                self._child_handle(c.service_policy, shape_rate(c, reference_bps) or reference_bps),
+                queue=self._queueing(c, reference_bps) if queues else None))
         return T.Policy(name, self.policy_id(name), tuple(classes))
+
+    def _child_queues(self, c: M.PolicyClass) -> bool:
+        return c.service_policy is not None and self.config.policy_queues(c.service_policy)
+
+    def _queueing(self, c: M.PolicyClass, reference_bps: int) -> T.Queueing | None:
+        """Class `c`'s queueing in a level that queues, with IOS's defaults (docs/fastpath.md):
+        `reference_bps` is the nearest ancestor's shaper, else the interface's bandwidth, which
+        percentages are taken of and which sizes a queue that has no shaper of its own. A class
+        whose child queues is an inner node (queue_limit 0); class-default and the classes with an
+        action are queues; any other class shares class-default's queue (None)."""
+        inner = self._child_queues(c)
+        if not (c.queues or inner or c.name == T.CLASS_DEFAULT):
+            return None
+        fields: dict = {}
+        if c.shape is not None:
+            fields["shape_cir"] = c.shape.rate(reference_bps)
+            fields["shape_bc"], fields["shape_be"] = c.shape.bursts(reference_bps)
+        if c.priority is not None:
+            fields["priority"] = c.priority.level or 1
+            rate = c.priority.rate(reference_bps)
+            if rate:
+                fields["priority_rate"] = rate
+                fields["priority_burst"] = min(c.priority.burst or max(rate // 40, 1), T.BURST_MAX)
+        if c.bandwidth is not None:
+            bw = c.bandwidth
+            rate = bw.value * 1000 if bw.unit == "kbps" else reference_bps * bw.value // 100
+            fields["bw_min"] = min(max(rate, T.RATE_MIN), T.RATE_MAX)
+        if c.bandwidth_remaining is not None:
+            fields["bw_excess"] = c.bandwidth_remaining.value
+        if not inner:
+            fields["queue_limit"] = c.queue_limit or default_queue_limit(
+                fields.get("shape_cir") or reference_bps)
+        queue = T.Queueing(**fields)
+        return queue if queue != T.Queueing() else None
 
     def _child_handle(self, name: str, reference_bps: int) -> int:
         """A child policy: the shared compile of `name`, unless it (or a policy below it) has
@@ -145,11 +184,16 @@ class Compiler:
         return self._percent_children[key]
 
     def _uses_percent(self, name: str) -> bool:
+        """Whether policy-map `name`'s tables depend on the reference rate its parent gives it:
+        percent policers, and any queueing (percentages, and the default queue-limits that a
+        queue without a shaper of its own takes from its nearest ancestor's)."""
         pmap = self.config.policy_maps.get(name)
         if pmap is None:
             return False
+        if self.config.policy_queues(name):
+            return True
         return any((c.police is not None and c.police.cir_percent is not None)
-                   or (c.service_policy is not None and shape_rate(c) is None
+                   or (c.service_policy is not None and c.shape is None
                        and self._uses_percent(c.service_policy))
                    for c in pmap.ordered_classes())
 
@@ -226,14 +270,16 @@ class Compiler:
                 self._stale.remove(handle)
 
 
-def shape_rate(cls: M.PolicyClass) -> int | None:
-    """The class's `shape average BPS` (kept as typed: the model does not shape), the rate its
-    child policy's percent policers take their percentages of."""
-    for line in cls.other_lines:
-        words = line.split()
-        if words[:2] == ["shape", "average"] and len(words) > 2 and words[2].isdigit():
-            return int(words[2])
-    return None
+def shape_rate(cls: M.PolicyClass, reference_bps: int = VIRTUAL_ACCESS_BANDWIDTH_BPS) -> int | None:
+    """The class's `shape average` rate (a percentage taken of `reference_bps`), the rate its child
+    policy's percentages are taken of; None when it does not shape."""
+    return None if cls.shape is None else cls.shape.rate(reference_bps)
+
+
+def default_queue_limit(rate_bps: int) -> int:
+    """IOS's queue-limit for a queue whose maximum rate is `rate_bps`: 50 ms of it in 1500-byte
+    packets (rate * 0.05 / 8 / 1500), at least 64."""
+    return min(max(64, rate_bps // 240_000), T.QUEUE_LIMIT_MAX)
 
 
 def carried_counters(fp: FastPathAPI, old: list[ClassState], new_handle: int

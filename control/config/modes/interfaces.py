@@ -93,6 +93,10 @@ def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
         name = cur.take("policy-map name")
         cur.finish()
         ctx.need_policy_map(name)
+        if direction == "input" and ctx.config.policy_queues(name):
+            # IOS queues output only: shape, bandwidth, priority and queue-limit refuse input.
+            raise Bad(name, f"policy-map '{name}' has queueing actions (shape, bandwidth, priority, "
+                            "queue-limit): queueing is not supported in the input direction")
         ctx.ref(("vt-policy", vt.number, direction), name)
         setattr(vt, attr, str(name))
     ctx.touch("templates", vt.number)

@@ -1,5 +1,7 @@
 """MQC: `class-map` and its `match` lines, `policy-map` with its classes, `police` (inline or as the
-police sub-mode), `set`, child `service-policy`; queueing lines are kept as typed."""
+police sub-mode), `set`, child `service-policy`, and the queueing actions (`shape average`,
+`priority`, `bandwidth`, `bandwidth remaining`, `queue-limit`); `fair-queue`, `random-detect` and
+`queue-buffers` are kept as typed and listed as not modeled."""
 from __future__ import annotations
 
 from ...grammar.engine import CommandSet
@@ -10,9 +12,14 @@ from .context import COMMON_HELP, Context, Line, Mode, expected, mode_table
 from .kinds import ModeKind
 from .references import cmap_depth, pmap_depth
 
-# Class lines the device keeps verbatim: queueing, which the fast path does not model.
-QUEUEING_COMMANDS = ("shape", "bandwidth", "priority", "queue-limit", "fair-queue", "random-detect",
-                     "queue-buffers")
+# `shape average` takes bc and be in bits; the fast path holds bytes.
+T_BURST_BITS_MAX = M.T.BURST_MAX * 8
+
+# Queueing class lines the model parses into PolicyClass (docs/fastpath.md, "Queueing").
+QUEUEING_COMMANDS = ("shape", "bandwidth", "priority", "queue-limit")
+# Queueing class lines the device keeps verbatim and says it does not model: the fast path has no
+# flow queues, no WRED and no buffer carving, so applying them silently would lie.
+KEPT_QUEUEING_COMMANDS = ("fair-queue", "random-detect", "queue-buffers")
 
 _HELP = {
     **COMMON_HELP,
@@ -22,7 +29,9 @@ _HELP = {
     "service-policy": "Configure Flow Next", "conform-action": "action when rate is less than conform burst",
     "exceed-action": "action when rate is within conform and conform + exceed burst",
     "violate-action": "action when rate is greater than conform + exceed burst",
-    **{word: "Queueing: kept as typed, not modeled" for word in QUEUEING_COMMANDS},
+    "shape": "Traffic Shaping", "bandwidth": "Bandwidth", "priority": "Strict Scheduling Priority for this Class",
+    "queue-limit": "Queue Max Threshold for Tail Drop",
+    **{word: "Queueing: kept as typed, not modeled" for word in KEPT_QUEUEING_COMMANDS},
 }
 
 
@@ -292,18 +301,180 @@ def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
             raise Bad(name, f"policy-map '{pmap.name}' would nest deeper than "
                             f"{M.T.POLICY_DEPTH_MAX} levels")
     ctx.ref(("pmap-child", pmap.name, cls.name), name)
+    if ctx.config.policy_queues(name):
+        _check_direction(ctx, pmap, name)
     cls.service_policy = str(name)
+
+
+def _kept_queueing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    pmap, cls = mode.obj
+    word = next(w for w in KEPT_QUEUEING_COMMANDS if w.replace("-", "_") in args)
+    text = " ".join((word, *args.get("rest", ())))
+    if "no" in args:
+        cls.other_lines = [x for x in cls.other_lines if not x.startswith(text)]
+    else:
+        ctx.note_unmodeled(line, f"policy-map {pmap.name} class {cls.name}")
+        if text not in cls.other_lines:
+            cls.other_lines.append(text)
+    ctx.touch("policy_maps", pmap.name)
+
+
+# ---- queueing actions ----
+# IOS's rules for one class and one policy level (the ASR 1000's QoS configuration guide and the
+# "Distribution of Remaining Bandwidth Using Ratio" and multi-level priority restrictions): what
+# IOS refuses at the line, this refuses at the line, before anything changes.
+
+def _shape(ctx: Context, cur: Cursor, cls: M.PolicyClass) -> M.ShapeConfig:
+    kind = cur.take("average")
+    if kind.lower() != "average":
+        raise Bad(kind, f"shape {kind} is not supported by this model; give `shape average`")
+    if cur.take_if("percent"):
+        percent = S.integer(cur.take("percentage"), "shape percent", 1, 100)
+        bursts = []
+        while not cur.done():
+            value = S.integer(cur.take("burst in ms"), "shape burst ms", 1, 1000)
+            unit = cur.take("ms")
+            if unit.lower() != "ms":
+                raise Bad(unit, "a percent shaper's bursts are given in ms")
+            if len(bursts) == 2:
+                raise Bad(unit, f"unexpected '{unit}'")
+            bursts.append(value)
+        return M.ShapeConfig(percent=percent, bc_ms=bursts[0] if bursts else None,
+                             be_ms=bursts[1] if len(bursts) > 1 else None)
+    cir = S.rate(cur.take("rate in bit/s"), "shape rate")
+    bc = be = None
+    if not cur.done():
+        bc = S.integer(cur.take("bc in bits"), "shape bc", 8, T_BURST_BITS_MAX)
+    if not cur.done():
+        be = S.integer(cur.take("be in bits"), "shape be", 0, T_BURST_BITS_MAX)
+    cur.finish()
+    return M.ShapeConfig(cir=cir, bc=bc, be=be)
+
+
+def _priority(cur: Cursor) -> M.PriorityConfig:
+    level = None
+    if cur.take_if("level"):
+        level = S.integer(cur.take("priority level"), "priority level", 1, 2)
+    prio = M.PriorityConfig(level=level)
+    if cur.take_if("percent"):
+        prio.percent = S.integer(cur.take("percentage"), "priority percent", 1, 100)
+    elif not cur.done():
+        # IOS takes the rate in kbit/s: 8 kbit/s is the fast path's (and IOS's) smallest rate.
+        prio.kbps = S.integer(cur.take("rate in kbps"), "priority kbps", 8, M.T.RATE_MAX // 1000)
+    if not cur.done():
+        if prio.kbps is None and prio.percent is None:
+            raise Bad(cur.peek(), f"unexpected '{cur.peek()}'")
+        prio.burst = S.integer(cur.take("burst in bytes"), "priority burst", 32, M.T.BURST_MAX)
+    cur.finish()
+    return prio
+
+
+def _bandwidth(cur: Cursor) -> M.BandwidthConfig:
+    if cur.take_if("remaining"):
+        unit = cur.take("ratio or percent")
+        if unit.lower() == "ratio":
+            return M.BandwidthConfig(S.integer(cur.take("ratio"), "bandwidth remaining ratio", 1,
+                                               M.T.EXCESS_WEIGHT_MAX), "ratio", remaining=True)
+        if unit.lower() == "percent":
+            return M.BandwidthConfig(S.integer(cur.take("percentage"), "bandwidth remaining percent",
+                                               1, 100), "percent", remaining=True)
+        raise Bad(unit, f"bandwidth remaining '{unit}': give ratio or percent")
+    if cur.take_if("percent"):
+        return M.BandwidthConfig(S.integer(cur.take("percentage"), "bandwidth percent", 1, 100), "percent")
+    return M.BandwidthConfig(S.integer(cur.take("rate in kbps"), "bandwidth kbps", 8, M.T.RATE_MAX // 1000),
+                             "kbps")
+
+
+def _queue_limit(cur: Cursor) -> int:
+    value = S.integer(cur.take("queue limit in packets"), "queue-limit", 1, M.T.QUEUE_LIMIT_MAX)
+    unit = cur.take_if("packets", "bytes", "ms", "us")
+    if unit is not None and unit.lower() != "packets":
+        raise Bad(unit, f"queue-limit in {unit.lower()} is not supported by this model; give packets")
+    cur.finish()
+    return value
+
+
+def _check_class(pmap: M.PolicyMap, cls: M.PolicyClass, tok: Tok) -> None:
+    """IOS's refusals within one class."""
+    if cls.priority is not None and (cls.bandwidth is not None or cls.bandwidth_remaining is not None):
+        raise Bad(tok, f"bandwidth and priority are mutually exclusive in class '{cls.name}'")
+    if cls.bandwidth is not None and cls.bandwidth_remaining is not None:
+        raise Bad(tok, "bandwidth remaining cannot coexist with another bandwidth command in class "
+                       f"'{cls.name}'")
+    if cls.priority is not None and cls.shape is not None:
+        raise Bad(tok, f"shape and priority are mutually exclusive in class '{cls.name}'")
+    if cls.priority is not None and cls.name == M.CLASS_DEFAULT:
+        raise Bad(tok, "priority is not allowed in class-default")
+
+
+def _check_policy(pmap: M.PolicyMap, tok: Tok) -> None:
+    """IOS's refusals across the classes of one policy level."""
+    classes = pmap.classes
+    levels = [c.priority.level for c in classes if c.priority is not None]
+    if None in levels and any(level is not None for level in levels):
+        raise Bad(tok, f"policy-map '{pmap.name}': priority and priority level cannot be mixed in one policy")
+    for level in (1, 2):
+        if levels.count(level) > 1:
+            raise Bad(tok, f"policy-map '{pmap.name}': priority level {level} is already in use by "
+                           "another class")
+    units = {c.bandwidth.unit for c in classes if c.bandwidth is not None}
+    if len(units) > 1:
+        raise Bad(tok, f"policy-map '{pmap.name}': all bandwidths must be in kbps or all in percent")
+    reserved = sum(c.bandwidth.value for c in classes if c.bandwidth is not None and c.bandwidth.unit == "percent")
+    reserved += sum(c.priority.percent for c in classes if c.priority is not None and c.priority.percent)
+    if reserved > 100:
+        raise Bad(tok, f"policy-map '{pmap.name}': sum total of class bandwidths exceeds 100 percent")
+    remaining = sum(c.bandwidth_remaining.value for c in classes
+                    if c.bandwidth_remaining is not None and c.bandwidth_remaining.unit == "percent")
+    if remaining > 100:
+        raise Bad(tok, f"policy-map '{pmap.name}': sum total of bandwidth remaining percent exceeds "
+                       "100 percent")
+    kinds = {c.bandwidth_remaining.unit for c in classes if c.bandwidth_remaining is not None}
+    if len(kinds) > 1:
+        raise Bad(tok, f"policy-map '{pmap.name}': bandwidth remaining ratio and bandwidth remaining "
+                       "percent cannot be mixed in one policy")
+
+
+def _check_direction(ctx: Context, pmap: M.PolicyMap, tok: Tok) -> None:
+    """A queueing action may not reach a policy attached as `service-policy input`."""
+    ancestors = ctx.config.policy_ancestors(pmap.name)
+    for vt in ctx.config.virtual_templates.values():
+        if vt.service_policy_in in ancestors:
+            raise Bad(tok, f"queueing is not supported in the input direction: policy-map "
+                           f"'{vt.service_policy_in}' is attached to {vt.name} as service-policy input")
 
 
 def _queueing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     pmap, cls = mode.obj
     word = next(w for w in QUEUEING_COMMANDS if w.replace("-", "_") in args)
-    text = " ".join((word, *args.get("rest", ())))
-    if "no" in args:
-        cls.other_lines = [x for x in cls.other_lines if not x.startswith(text)]
-    elif text not in cls.other_lines:
-        cls.other_lines.append(text)
+    cur = ctx.rest(line, args)
+    typed = line.tokens[1 if "no" in args else 0]
+    attr = {"shape": "shape", "priority": "priority", "queue-limit": "queue_limit"}.get(word)
+    if word == "bandwidth":
+        attr = "bandwidth_remaining" if (cur.peek() or "").lower() == "remaining" else "bandwidth"
     ctx.touch("policy_maps", pmap.name)
+    if "no" in args:
+        # `no shape average ...`, `no priority ...`: IOS removes the action whatever its arguments.
+        setattr(cls, attr, None)
+        return
+    if word == "shape":
+        value = _shape(ctx, cur, cls)
+    elif word == "priority":
+        value = _priority(cur)
+    elif word == "bandwidth":
+        value = _bandwidth(cur)
+        cur.finish()
+    else:
+        value = _queue_limit(cur)
+    old = getattr(cls, attr)
+    setattr(cls, attr, value)
+    try:
+        _check_class(pmap, cls, typed)
+        _check_policy(pmap, typed)
+        _check_direction(ctx, pmap, typed)
+    except Bad:
+        setattr(cls, attr, old)
+        raise
 
 
 POLICY_CLASS = mode_table()
@@ -311,6 +482,7 @@ POLICY_CLASS.add("[no] police WORD...:rest", _police, _HELP)
 POLICY_CLASS.add("[no] set WORD...:rest", _set, _HELP)
 POLICY_CLASS.add("[no] service-policy WORD...:rest", _service_policy, _HELP)
 POLICY_CLASS.add(f"[no] ({' | '.join(QUEUEING_COMMANDS)}) WORD...:rest", _queueing, _HELP)
+POLICY_CLASS.add(f"[no] ({' | '.join(KEPT_QUEUEING_COMMANDS)}) WORD...:rest", _kept_queueing, _HELP)
 POLICY_CLASS.add("no", expected("command"), _HELP)
 
 
