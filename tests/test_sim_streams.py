@@ -259,3 +259,15 @@ def test_a_bound_holds_or_fails_with_both_ends_shown():
     regress.check_number("x", {"at_least": 1, "at_most": 2}, 1.5)
     with pytest.raises(regress.Mismatch, match=r"^x: expected at most 2 and at least 1, actual 2.5$"):
         regress.check_number("x", {"at_least": 1, "at_most": 2}, 2.5)
+
+
+def test_the_readmes_congestion_transcript_is_what_the_device_prints():
+    readme = (ROOT / "README.md").read_text()
+    transcript = readme.split("```\nshaped-hub#", 1)[1].split("```", 1)[0]
+    headend = Headend.from_config_file(SHAPED)
+    try:
+        for exchange in transcript.split("shaped-hub#"):
+            command, _, printed = exchange.partition("\n")
+            assert headend.execute(command) == printed, command
+    finally:
+        headend.close()

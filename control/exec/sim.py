@@ -226,14 +226,16 @@ def format_traffic(result: TrafficResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fate(result: TrafficResult) -> list[str]:
-    """A stream's counts; its drops by queueing and its queues' delays only where it met a queue."""
+def _fate(result: TrafficResult, colours: bool = True) -> list[str]:
+    """A stream's counts; its drops by queueing and its queues' delays only where it met a queue;
+    its colours unless `colours` is False and no policer coloured it."""
     drops = f"access-list {result.dropped_acl}, police {result.dropped_police}"
     if result.queues or result.dropped_queue or result.dropped_priority:
         drops += f", queue tail {result.dropped_queue}, priority {result.dropped_priority}"
-    lines = [f"  forwarded {result.forwarded}, dropped {result.dropped} ({drops})",
-             f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
-             f"violated {result.colours[P.VIOLATE]}"]
+    lines = [f"  forwarded {result.forwarded}, dropped {result.dropped} ({drops})"]
+    if colours or any(result.colours):
+        lines.append(f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
+                     f"violated {result.colours[P.VIOLATE]}")
     if result.dscp_out:
         marks = ", ".join(f"{dscp} x {count}" for dscp, count in sorted(result.dscp_out.items()))
         lines.append(f"  dscp out: {marks}")
@@ -265,7 +267,7 @@ def format_mix(mix: MixResult) -> str:
             offer = f"{r.flow.size} bytes at {r.flow.rate} bit/s" if r.flow is not None else "nothing"
             lines.append(f"Stream {r.label}: {r.packets} packets {r.direction.ios_name} on {r.interface}, "
                          f"{offer}")
-            lines += _fate(r)
+            lines += _fate(r, colours=False)    # a new form: no line of zeros to keep for old readers
         text = "\n".join(lines) + "\n"
     if mix.queues:
         lines = ["Queues at the run's end (the schedulers ran to it):"]
