@@ -271,3 +271,10 @@ def test_the_readmes_congestion_transcript_is_what_the_device_prints():
             assert headend.execute(command) == printed, command
     finally:
         headend.close()
+
+
+def test_question_mark_offers_stream_and_says_what_a_clause_takes(shaped):
+    offered = dict(shaped.commands.help("sim traffic interface Vi1 output "))
+    assert "concurrent streams" in offered["stream"]
+    after = dict(shaped.commands.help("sim traffic interface Vi1 output duration 5 stream "))
+    assert "then `stream` and the next one's" in after["WORD"]

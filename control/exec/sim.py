@@ -145,7 +145,8 @@ _TRAFFIC_HELP = {
     "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count",
     "stream": "Several concurrent streams, merged in time: each `stream` starts one's own options "
               "(size, rate, dscp, ...; name WORD labels it); the options before the first apply to all",
-    "streams WORD": "Stream options, then `stream` and the next stream's"}
+    "streams WORD...": "This stream's options (name, size, rate, duration or packets, dscp, source, "
+                       "destination, protocol, ports, ...), then `stream` and the next one's"}
 # One `stream` clause of the several-stream form.
 _STREAM = CommandSet(modifiers=False)
 _STREAM.add("stream {name WORD | " + _HEADER_OPTIONS + " | size <20-65535> | rate <1-100000000000> "
