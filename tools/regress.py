@@ -427,9 +427,11 @@ STREAM_KEYS = ("name", "interface", "direction", "size", "rate", *OPTIONS)
 
 def _traffic_spec(spec: dict, where: str) -> TrafficSpec:
     spec = dict(spec)
-    unknown = [key for key in spec if key not in ("interface", "direction", "size", "rate", *OPTIONS)]
+    taken = ("interface", "direction", "size", "rate", *OPTIONS)
+    unknown = [key for key in spec if key not in taken]
     if unknown:
-        raise CaseError(f"{where}option(s) {', '.join(unknown)} unknown")
+        also = "streams, " if where == "traffic: " else ""
+        raise CaseError(f"{where}option(s) {', '.join(unknown)} unknown (it takes {also}{', '.join(taken)})")
     for key in ("interface", "size", "rate"):
         if key not in spec:
             raise CaseError(f"{where}needs {key}")
@@ -445,7 +447,7 @@ def _traffic_spec(spec: dict, where: str) -> TrafficSpec:
 def _stream_specs(spec: dict) -> tuple[list[TrafficSpec], list[str]]:
     """A traffic step's streams: each stream's keys over the step's own."""
     if "streams" not in spec:
-        return [_traffic_spec(spec, "traffic ")], ["1"]
+        return [_traffic_spec(spec, "traffic: ")], ["1"]
     common = {key: value for key, value in spec.items() if key != "streams"}
     streams = spec["streams"]
     if not isinstance(streams, list) or not streams or not all(isinstance(s, dict) for s in streams):
