@@ -69,6 +69,10 @@ struct qfp_qnode {
 
 struct qfp_sched {
     uint64_t now;
+    /* No decision before this time can select a packet: known when the last run stopped, and
+     * lowered by each packet queued since. It spares a backlogged, shaped target's packets the
+     * walk of its tree that would find nothing to send (UINT64_MAX: empty). */
+    uint64_t next_at;
     uint32_t nnodes;                /* the root included, at nodes[0] */
     uint32_t nstates;
     uint32_t *node_of;              /* [state]: its node, or UINT32_MAX */
@@ -183,6 +187,7 @@ int qfp_sched_new(struct qfp *fp, const struct qfp_policy *pol, struct qfp_sched
     }
     memset(s->node_of, 0xff, (size_t)pol->nstates * sizeof *s->node_of);
     s->nstates = pol->nstates;
+    s->next_at = UINT64_MAX;
     s->nnodes = 1;
     node_init(&s->nodes[0], NULL, NULL, UINT32_MAX);
     uint32_t kid_used = 0;
@@ -392,17 +397,37 @@ static void run_to(struct qfp_sched *s, uint64_t t)
 {
     struct qfp_qnode *root = &s->nodes[0];
     uint64_t S = s->now;
+    s->now = t;
+    if (t < s->next_at)
+        return;
     while (root->count) {
         while (root->count && select_at(root, S))
             depart(s, S);
         if (!root->count)
             break;
         uint64_t next = ready_at(root, S);
-        if (next > t || next <= S)   /* next <= S: nothing could ever leave; cannot happen */
-            break;
+        if (next <= S)   /* every blocked path waits for a shaper: cannot happen */
+            next = UINT64_MAX;
+        if (next > t) {
+            s->next_at = next;
+            return;
+        }
         S = next;
     }
-    s->now = t;
+    s->next_at = UINT64_MAX;
+}
+
+/* The earliest time >= t at which a packet just queued in n could leave, as far as the shapers on
+ * its own path say: what its arrival adds to the next decision time. */
+static uint64_t path_ready(struct qfp_qnode *n, uint64_t t)
+{
+    uint64_t at = t;
+    for (; n->q; n = n->parent) {
+        uint64_t own = shaper_ready(n, t);
+        if (own > at)
+            at = own;
+    }
+    return at;
 }
 
 /* ---- per packet ----------------------------------------------------------------------------------- */
@@ -452,6 +477,12 @@ uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_
     if (n->count >= n->q->queue_limit)
         return queue_drop(n, states, length, QFP_REASON_QUEUE);
     enqueue(n, t, length);
+    /* A queue that held packets already was on a backlogged path: next_at has its time. */
+    if (n->count == 1) {
+        uint64_t ready = path_ready(n, t);
+        if (ready < s->next_at)
+            s->next_at = ready;
+    }
     run_to(s, t);
     return QFP_REASON_NONE;
 }
