@@ -20,6 +20,13 @@ between tokens. What the seed does not show, decided here:
   nothing, and IOS does not print a policer object that does not exist.
 - The `cache` / `(cache)` twins print the same values as the words above them: the model keeps one
   copy of each descriptor.
+- Queue and Schedule specifics (the seed shows only `No queue configured`): a class with a part in
+  the target's scheduler (ClassState.queue) prints `Queue type: queue|inner node, queue limit: N
+  packets`, its depth now and at most, output / tail drop / b/w exceed drop stats in the police
+  lines' `(paks/octets)` form, and its delays; Schedule prints what the class was programmed with
+  (ClassInfo.queue: the shaper, its tokens now, the priority level and its policer, the minimum
+  bandwidth and the excess weight, 1 when none was given). A class with no part keeps the seed's
+  lines.
 - Several interfaces print one after another, UIDB ascending, with no blank line between them.
 - The twin also decodes the policer words (qfp.policer) into mode, rates, bursts and actions, and
   carries the fast path's UIDB handle as `uidb`; the text prints only the words, and `UIDB #` is the
@@ -32,8 +39,8 @@ from collections.abc import Iterator, Sequence
 from . import policer as policer_words
 from .api import FastPathAPI
 from .errors import TableError
-from .readback import ClassInfo, ClassState
-from .tables import Direction, PoliceMode
+from .readback import QROLE_INNER, QROLE_QUEUE, ClassInfo, ClassState
+from .tables import Direction, PoliceMode, Queueing
 
 TARGET_NAMES = {Direction.IN: "In", Direction.OUT: "Out"}
 MODE_NAMES = {PoliceMode.ONE_RATE_TWO_COLOUR: "1R2C", PoliceMode.ONE_RATE_THREE_COLOUR: "1R3C",
@@ -122,9 +129,36 @@ def _class(state: ClassState, info: ClassInfo, policy_name: str) -> dict:
         "isqd": list(state.isqd),
         "cache_isqd": list(state.isqd),
         "police": _police(state),
-        "queue": None,
-        "schedule": None,
+        "queue": _queue(state),
+        "schedule": _schedule(state, info),
     }
+
+
+QUEUE_ROLES = {QROLE_QUEUE: "queue", QROLE_INNER: "inner node"}
+
+
+def _queue(state: ClassState) -> dict | None:
+    """The class's queue as the scheduler holds it (ClassState.queue); None: no part in one."""
+    q = state.queue
+    if q is None or q.role not in QUEUE_ROLES:
+        return None
+    return {"role": QUEUE_ROLES[q.role], "queue_limit": q.queue_limit, "depth": q.depth,
+            "depth_max": q.depth_max, "output": {"packets": q.out_pkts, "octets": q.out_bytes},
+            "tail_drops": {"packets": q.tail_pkts, "octets": q.tail_bytes},
+            "exceed_drops": {"packets": q.exceed_pkts, "octets": q.exceed_bytes},
+            "delay_sum_ns": q.delay_sum_ns, "delay_max_ns": q.delay_max_ns,
+            "jitter_sum_ns": q.jitter_sum_ns, "shape_tokens": q.shape_tokens}
+
+
+def _schedule(state: ClassState, info: ClassInfo) -> dict | None:
+    """What the scheduler runs the class with (ClassInfo.queue, as programmed)."""
+    if state.queue is None or state.queue.role not in QUEUE_ROLES:
+        return None
+    q = info.queue or Queueing()
+    return {"shape_cir_bps": q.shape_cir, "shape_bc_bytes": q.shape_bc, "shape_be_bytes": q.shape_be,
+            "priority_level": q.priority, "priority_rate_bps": q.priority_rate,
+            "priority_burst_bytes": q.priority_burst, "bw_min_bps": q.bw_min,
+            "bw_excess_weight": q.bw_excess or 1}
 
 
 def _police(state: ClassState) -> dict | None:
@@ -190,8 +224,8 @@ def format_policy(policy: dict) -> list[str]:
         *_section("PSQD", policy, _psqd_lines, match_index=True),
         *_section("ISQD", policy, _isqd_lines),
         *_section("Police", policy, _police_lines),
-        *_section("Queue", policy, lambda cls: ["No queue configured"]),
-        *_section("Schedule", policy, lambda cls: ["No schedule info (no queue configured)"]),
+        *_section("Queue", policy, _queue_lines),
+        *_section("Schedule", policy, _schedule_lines),
     ]
 
 
@@ -231,6 +265,33 @@ def _police_lines(cls: dict) -> list[str]:
         f"police_info: {_word(police['police_info'])}",
         f"cache police_info: {_word(police['cache_police_info'])}",
     ]
+
+
+def _queue_lines(cls: dict) -> list[str]:
+    q = cls["queue"]
+    if q is None:
+        return ["No queue configured"]
+    lines = [f"Queue type: {q['role']}, queue limit: {q['queue_limit']} packets",
+             f"depth: {q['depth']}, max depth: {q['depth_max']}"]
+    for label, key in (("output", "output"), ("tail drop", "tail_drops"), ("b/w exceed drop", "exceed_drops")):
+        lines.append(f"{label} stats (paks/octets): {_stat(q[key]['packets'])}, : {_stat(q[key]['octets'])}")
+    lines.append(f"delay (ns) sum: {q['delay_sum_ns']}, max: {q['delay_max_ns']}, jitter sum: {q['jitter_sum_ns']}")
+    return lines
+
+
+def _schedule_lines(cls: dict) -> list[str]:
+    sch, q = cls["schedule"], cls["queue"]
+    if sch is None:
+        return ["No schedule info (no queue configured)"]
+    shape = "none" if not sch["shape_cir_bps"] else \
+        f"cir {sch['shape_cir_bps']} bps, bc {sch['shape_bc_bytes']} bytes, be {sch['shape_be_bytes']} bytes"
+    priority = f"Priority level: {sch['priority_level']}"
+    if sch["priority_rate_bps"]:
+        priority += f", rate {sch['priority_rate_bps']} bps, burst {sch['priority_burst_bytes']} bytes"
+    return [f"Shape: {shape}",
+            f"shape tokens: {q['shape_tokens']}",
+            priority,
+            f"Bandwidth min: {sch['bw_min_bps']} bps, excess weight: {sch['bw_excess_weight']}"]
 
 
 def _word(value: int) -> str:

@@ -124,8 +124,8 @@ policy-map TOP
  class class-default
   police cir percent 50
 interface Virtual-Template1 type tunnel
- service-policy input PARENT
- service-policy output TOP
+ service-policy input TOP
+ service-policy output PARENT
 crypto ikev2 profile PROF
  virtual-template 1
 """
@@ -145,18 +145,19 @@ def test_percent_of_the_parent_shaper_else_the_virtual_access_bandwidth(tmp_path
     path.write_text(PERCENT_HUB)
     device = Device.from_config_file(path)
     s = device.session_up("77.1.1.1", "77.1.1.2")
-    assert _policers(device, s.uidb, Direction.IN) == [2_000_000]              # 25% of 8 Mbit/s
-    assert _policers(device, s.uidb, Direction.OUT) == [VIRTUAL_ACCESS_BANDWIDTH_BPS // 2]
-    device.authorize(s, Authorization(policy_in="OTHER-PARENT"))
-    assert _policers(device, s.uidb, Direction.IN) == [500_000]                # 25% of 2 Mbit/s
+    # A shaping parent queues, so it is an output policy (IOS refuses shape in input).
+    assert _policers(device, s.uidb, Direction.OUT) == [2_000_000]             # 25% of 8 Mbit/s
+    assert _policers(device, s.uidb, Direction.IN) == [VIRTUAL_ACCESS_BANDWIDTH_BPS // 2]
+    device.authorize(s, Authorization(policy_out="OTHER-PARENT"))
+    assert _policers(device, s.uidb, Direction.OUT) == [500_000]               # 25% of 2 Mbit/s
     # Editing the child recompiles it for each parent's shaper.
     session = ConfigSession(device.config)
     for line in ("policy-map CHILD", "class class-default", "police cir percent 50"):
         session.feed(line)
     device.apply_changes(session.take_changes())
-    assert _policers(device, s.uidb, Direction.IN) == [1_000_000]
-    device.authorize(s, Authorization(policy_in="PARENT"))
-    assert _policers(device, s.uidb, Direction.IN) == [4_000_000]
+    assert _policers(device, s.uidb, Direction.OUT) == [1_000_000]
+    device.authorize(s, Authorization(policy_out="PARENT"))
+    assert _policers(device, s.uidb, Direction.OUT) == [4_000_000]
 
 
 def test_show_policy_map_prints_a_percent_policer_as_configured(tmp_path):

@@ -319,3 +319,28 @@ policy-map PARENT
     # Its child does not queue, so class-default is itself the queue, sized by its own shaper.
     assert queue_of(parent, "class-default") == T.Queueing(queue_limit=64, shape_cir=2_000_000,
                                                            shape_bc=1000, shape_be=1000)
+
+
+def test_shape_with_child_and_police_sub_mode_round_trips():
+    """The child `service-policy` IOS writes under `shape average` comes before the class's police
+    sub-mode lines, so reading it back never takes it for a police action."""
+    text = CMAPS + """\
+policy-map C
+ class class-default
+  set dscp ef
+policy-map P
+ class class-default
+  police cir 1000000
+   conform-action transmit
+   exceed-action drop
+  shape average 2000000
+  set dscp af11
+  service-policy C
+"""
+    cfg = parse(text).config
+    written = pmap_text(cfg, "P")
+    assert written == ("policy-map P\n class class-default\n  shape average 2000000\n   service-policy C\n"
+                       "  set dscp af11\n  police cir 1000000\n   conform-action transmit\n"
+                       "   exceed-action drop\n")
+    again = parse(CMAPS + pmap_text(cfg, "C") + written).config
+    assert again.policy_maps["P"].classes == cfg.policy_maps["P"].classes

@@ -8,9 +8,12 @@ Layouts:
 - show policy-map: tests/golden/ios-xe/show-policy-map.txt, a documentation example whose lines
   are all indented to its prompt; a device capture (genieparser's IOS XE ShowPolicyMap
   golden_output2, with the device's `Load for` lines) puts `Policy Map` four columns in from the
-  prompt, and the rest four columns per level: `Class` 8, `police` 12, its actions 16. `set` and
-  `service-policy` print at the police line's indent, after it, then the class's kept lines
-  (queueing and the like, which the model does not interpret) as typed. Policy-maps print in
+  prompt, and the rest four columns per level: `Class` 8, `police` 12, its actions 16. The
+  queueing actions print first, in the spellings of IOS XE devices' output (genieparser's
+  ShowPolicyMap test data: `priority level 1 20000 (kb/s)`, `bandwidth 80 (%)`, `bandwidth remaining
+  ratio 100`, `Average Rate Traffic Shaping` / `cir 1000000 (bps)`); `set` and `service-policy`
+  print at the police line's indent, after it, then the class's kept lines (`fair-queue` and the
+  like, which the model does not interpret) as typed, then `queue-limit N packets`. Policy-maps print in
   configuration order, classes in policy order with class-default last only when configured (IOS
   does not print an unconfigured class-default).
 - show class-map: IOS XE's ` Class Map match-any NAME (id N)`, `   Match ...` and a blank line after
@@ -59,7 +62,29 @@ def _policy_class(cls) -> dict:
         qos_set = None
     return {"name": cls.name, "set": qos_set,
             "police": None if cls.police is None else _police(cls.police),
-            "service_policy": cls.service_policy, "other_lines": list(cls.other_lines)}
+            "service_policy": cls.service_policy, "other_lines": list(cls.other_lines),
+            "queueing": _queueing(cls)}
+
+
+def _queueing(cls) -> dict | None:
+    """The queueing actions as configured: percentages stay percentages (their rates depend on
+    where the policy is attached; `show policy-map interface` gives them in bit/s)."""
+    if not cls.queues:
+        return None
+    shape = cls.shape
+    return {
+        "shape": None if shape is None else {
+            "cir_bps": shape.cir, "percent": shape.percent, "bc_bits": shape.bc, "be_bits": shape.be,
+            "bc_ms": shape.bc_ms, "be_ms": shape.be_ms},
+        "priority": None if cls.priority is None else {
+            "level": cls.priority.level, "kbps": cls.priority.kbps, "percent": cls.priority.percent,
+            "burst_bytes": cls.priority.burst},
+        "bandwidth": None if cls.bandwidth is None else {
+            "value": cls.bandwidth.value, "unit": cls.bandwidth.unit},
+        "bandwidth_remaining": None if cls.bandwidth_remaining is None else {
+            "value": cls.bandwidth_remaining.value, "unit": cls.bandwidth_remaining.unit},
+        "queue_limit": cls.queue_limit,
+    }
 
 
 def _police(police) -> dict:
@@ -113,14 +138,60 @@ def format_policy_map(pmap: dict) -> list[str]:
 
 
 def format_policy_class(cls: dict) -> list[str]:
-    lines = []
+    queueing = cls.get("queueing")
+    lines = format_queueing(queueing)
     if cls["set"] is not None:
         lines.append(f"set {cls['set']['kind']} {cls['set']['text']}")
     if cls["police"] is not None:
         lines += format_police(cls["police"])
     if cls["service_policy"] is not None:
         lines.append(f"service-policy {cls['service_policy']}")
-    return lines + cls["other_lines"]
+    lines += cls["other_lines"]
+    if queueing is not None and queueing["queue_limit"] is not None:
+        lines.append(f"queue-limit {queueing['queue_limit']} packets")
+    return lines
+
+
+def format_queueing(q: dict | None) -> list[str]:
+    """IOS's lines for the queueing actions, before the class's other lines (queue-limit goes
+    last, in format_policy_class): `priority [level N] [R (kb/s) | P (%)]`, `bandwidth R (kb/s)` or
+    `P (%)`, `bandwidth remaining ratio R` or `P (%)`, `Average Rate Traffic Shaping` and its `cir`
+    line. Spellings from IOS XE devices' output (genieparser's ShowPolicyMap test data)."""
+    if q is None:
+        return []
+    lines = []
+    p = q["priority"]
+    if p is not None:
+        level = "" if p["level"] is None else f" level {p['level']}"
+        if p["percent"] is not None:
+            line = f"priority{level} {p['percent']} (%)"
+        elif p["kbps"] is not None:
+            line = f"priority{level} {p['kbps']} " + ("(kb/s)" if p["level"] is not None else "(kbps)")
+        else:
+            line = f"priority{level}"
+        if p["burst_bytes"] is not None:
+            line += f" burst {p['burst_bytes']} (Bytes)"
+        lines.append(line)
+    bw = q["bandwidth"]
+    if bw is not None:
+        lines.append(f"bandwidth {bw['value']} " + ("(kb/s)" if bw["unit"] == "kbps" else "(%)"))
+    rem = q["bandwidth_remaining"]
+    if rem is not None:
+        lines.append(f"bandwidth remaining ratio {rem['value']}" if rem["unit"] == "ratio"
+                     else f"bandwidth remaining {rem['value']} (%)")
+    sh = q["shape"]
+    if sh is not None:
+        lines.append("Average Rate Traffic Shaping")
+        if sh["percent"] is not None:
+            line = f"cir {sh['percent']}%"
+            line += "".join(f" {name} {ms} (msec)" for name, ms in (("bc", sh["bc_ms"]), ("be", sh["be_ms"]))
+                            if ms is not None)
+        else:
+            line = f"cir {sh['cir_bps']} (bps)"
+            line += "".join(f" {name} {bits} (bits)" for name, bits in
+                            (("bc", sh["bc_bits"]), ("be", sh["be_bits"])) if bits is not None)
+        lines.append(line)
+    return lines
 
 
 def format_police(police: dict) -> list[str]:

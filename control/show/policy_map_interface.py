@@ -17,6 +17,21 @@ trailing blanks. What that file does not show, decided here:
 - A 1R3C policer prints `cir N bps, bc N bytes, be N bytes` on one line; a 2R3C one prints `pir N bps,
   be N bytes` on a second line; the violated lines print only for three-colour policers.
 
+Queueing follows real IOS XE hierarchical outputs (tests/golden/ios-xe/show-policy-map-interface.
+hqos-*.txt and .priority-levels.txt, line for line): after the Match lines, a queue prints `Queueing`
+(a blank line for class-default's implicit queue), `queue limit N packets`, `(queue depth/total
+drops/no-buffer drops) d/t/0` and `(pkts output/bytes output) p/b` from ClassState.queue (an inner
+node, a shaper over a queueing child, prints its queues' sums and the limit IOS would size it
+with), then `shape (average) cir C, bc B, be E` (bits) and `target shape rate C`, then `bandwidth N
+kbps` / `bandwidth P% (N kbps)` / `bandwidth remaining ratio R` / `bandwidth remaining P%`. Priority
+classes print no queue of their own: each level's priority queues are summed in a `queue stats for
+all priority classes:` block before the level's first class (with `priority level N` when levels
+were typed), and the class prints its policer, then `Priority: Strict|N kbps, burst bytes B|P% (N
+kbps), burst bytes B, b/w exceed drops: D`, a blank line, `Priority Level: N` when typed, then its
+marking (as an ASR 1000 prints a policed priority class). Other classes keep marking before the
+policer. Total drops are the queue's tail drops; no-buffer drops are always 0 (the model's queues
+hold descriptors, never run out of buffers).
+
 The rates: IOS prints a 5-minute exponentially decayed average. The model has virtual time only
 while traffic runs, so each rate here is the mean over the counters' window: bytes counted * 8 over
 the virtual time from when the counters started (the session's bring-up, or the time the device
@@ -31,12 +46,13 @@ from collections.abc import Iterable, Sequence
 from qfp_model.qfp import policer as policer_words
 from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.errors import TableError
-from qfp_model.qfp.readback import SET_DSCP, SET_PREC, ClassState
+from qfp_model.qfp.readback import QROLE_INNER, QROLE_QUEUE, SET_DSCP, SET_PREC, ClassInfo, ClassState
 from qfp_model.qfp.show_platform import MODE_NAMES
-from qfp_model.qfp.tables import CLASS_DEFAULT, Direction, PoliceMode
+from qfp_model.qfp.tables import CLASS_DEFAULT, Direction, PoliceMode, Queueing
 
 from ..config.lexicon import dscp_name
 from ..config.render import action_text
+from ..core.compile import default_queue_limit
 from ._format import format_rate, rate_bps
 from ._mqc import match_text
 
@@ -86,6 +102,7 @@ def _instance(fp: FastPathAPI, config, states: Sequence[ClassState], parent: int
     members = [i for i, s in enumerate(states) if s.parent_state == parent]
     policy = states[members[0]].policy
     infos = fp.policy_classes(policy)
+    policy_name = fp.policy_info(policy).name
     classes = []
     for index in members:
         state = states[index]
@@ -94,6 +111,7 @@ def _instance(fp: FastPathAPI, config, states: Sequence[ClassState], parent: int
         classes.append({
             "name": info.name,
             **_class_map(config, info.name),
+            "queueing": _queueing(state, info, _config_class(config, policy_name, info.name)),
             "packets": state.pkts,
             "bytes": state.bytes,
             "drop_packets": state.drop_pkts,
@@ -104,7 +122,80 @@ def _instance(fp: FastPathAPI, config, states: Sequence[ClassState], parent: int
             "police": _police(state, window),
             "service_policy": _instance(fp, config, states, index, window) if children else None,
         })
-    return {"policy": fp.policy_info(policy).name, "classes": classes}
+    return {"policy": policy_name, "classes": classes, "priority_queues": _priority_queues(classes)}
+
+
+def _config_class(config, policy_name: str, class_name: str):
+    pmap = config.policy_maps.get(policy_name)
+    return None if pmap is None else pmap.get(class_name)
+
+
+def _queueing(state: ClassState, info: ClassInfo, cfg_class) -> dict | None:
+    """A class's part in the scheduler: its queue's (or, for an inner node, its queues') counts
+    from the read-back, its actions as the fast path holds them, and from the configuration only
+    what the fast path does not keep: whether a rate was a percentage, and a priority level typed."""
+    stats, queue = state.queue, info.queue
+    if stats is None or stats.role not in (QROLE_QUEUE, QROLE_INNER):
+        return None
+    queue = queue or Queueing()
+    inner = stats.role == QROLE_INNER
+    # An inner node has no queue of its own; IOS prints the limit it would size one with.
+    limit = default_queue_limit(queue.shape_cir) if inner and queue.shape_cir else stats.queue_limit
+    bandwidth = bandwidth_remaining = priority = None
+    if queue.bw_min:
+        percent = getattr(getattr(cfg_class, "bandwidth", None), "unit", None) == "percent"
+        bandwidth = {"kbps": queue.bw_min // 1000,
+                     "percent": cfg_class.bandwidth.value if percent else None}
+    if queue.bw_excess:
+        unit = getattr(getattr(cfg_class, "bandwidth_remaining", None), "unit", "ratio")
+        bandwidth_remaining = {"unit": unit, "value": queue.bw_excess}
+    if queue.priority:
+        cfg_priority = getattr(cfg_class, "priority", None)
+        priority = {
+            "level": None if cfg_priority is None else cfg_priority.level,
+            "kbps": queue.priority_rate // 1000 if queue.priority_rate else None,
+            "percent": None if cfg_priority is None else cfg_priority.percent,
+            "burst_bytes": queue.priority_burst if queue.priority_rate else None,
+            "exceed_drops": stats.exceed_pkts,
+        }
+    return {
+        "role": "inner" if inner else "queue",
+        # `Queueing` heads a queue the class asked for; the compiler gives class-default's implicit
+        # queue a limit too, so the configuration says which it was.
+        # (An unconfigured class-default, or a class the configuration no longer has, counts by
+        # what the fast path holds, its limit aside.)
+        "configured": cfg_class.queues if cfg_class is not None else
+        bool(queue.shape_cir or queue.priority or queue.bw_min or queue.bw_excess),
+        "queue_limit": limit,
+        "depth": stats.depth,
+        "total_drops": stats.tail_pkts,
+        "no_buffer_drops": 0,
+        "output_packets": stats.out_pkts,
+        "output_bytes": stats.out_bytes,
+        "shape": None if not queue.shape_cir else {
+            "cir_bps": queue.shape_cir, "bc_bits": queue.shape_bc * 8, "be_bits": queue.shape_be * 8,
+            "target_bps": queue.shape_cir},
+        "bandwidth": bandwidth,
+        "bandwidth_remaining": bandwidth_remaining,
+        "priority": priority,
+    }
+
+
+def _priority_queues(classes: list[dict]) -> list[dict]:
+    """IOS XE's `queue stats for all priority classes:` blocks of one policy level: one per
+    priority level in use (the priority classes of a level share one queue on the ASR 1000; here
+    each has its own, and the block sums them), with `priority level N` when levels were typed."""
+    blocks: dict = {}
+    for cls in classes:
+        q = cls["queueing"]
+        if q is None or q["priority"] is None or q["role"] != "queue":
+            continue
+        level = q["priority"]["level"]
+        block = blocks.setdefault(level, {"level": level, "queue_limit": 0, "depth": 0, "total_drops": 0,
+                                          "no_buffer_drops": 0, "output_packets": 0, "output_bytes": 0})
+        for key in ("queue_limit", "depth", "total_drops", "output_packets", "output_bytes"):
+            block[key] += q[key]
+    return [blocks[level] for level in sorted(blocks, key=lambda x: x or 0)]
 
 
 def _class_map(config, name: str) -> dict:
@@ -164,8 +255,72 @@ def format_interface(entry: dict) -> list[str]:
     lines = ["", entry["interface"]]
     for policy in entry["service_policies"]:
         lines += ["", f"  Service-policy {policy['direction']}: {policy['policy']}"]
-        for cls in policy["classes"]:
-            lines += [""] + format_class(cls, 4)
+        lines += format_level(policy, 4)
+    return lines
+
+
+def format_level(policy: dict, indent: int) -> list[str]:
+    """A policy instance's priority queue blocks, then its classes, each after a blank line."""
+    lines = []
+    for block in policy.get("priority_queues", ()):
+        lines += [""] + [" " * indent + line for line in format_priority_queues(block)]
+    for cls in policy["classes"]:
+        lines += [""] + format_class(cls, indent)
+    return lines
+
+
+def format_priority_queues(block: dict) -> list[str]:
+    lines = ["queue stats for all priority classes:", "  Queueing"]
+    if block["level"] is not None:
+        lines.append(f"  priority level {block['level']}")
+    return lines + ["  " + line for line in format_queue_counts(block)]
+
+
+def format_queue_counts(q: dict) -> list[str]:
+    return [f"queue limit {q['queue_limit']} packets",
+            f"(queue depth/total drops/no-buffer drops) {q['depth']}/{q['total_drops']}/{q['no_buffer_drops']}",
+            f"(pkts output/bytes output) {q['output_packets']}/{q['output_bytes']}"]
+
+
+def format_queueing(q: dict | None) -> list[str]:
+    """A class's queue (a priority class's is in its level's priority block instead), shaper and
+    bandwidths. IOS prints `Queueing` over a queue the class configured and a blank line over
+    class-default's implicit one (tests/golden/ios-xe/show-policy-map-interface.hqos-*.txt)."""
+    if q is None:
+        return []
+    lines = []
+    if q["priority"] is None or q["role"] == "inner":
+        lines += ["Queueing" if q["configured"] else ""] + format_queue_counts(q)
+    sh = q["shape"]
+    if sh is not None:
+        lines += [f"shape (average) cir {sh['cir_bps']}, bc {sh['bc_bits']}, be {sh['be_bits']}",
+                  f"target shape rate {sh['target_bps']}"]
+    bw = q["bandwidth"]
+    if bw is not None:
+        lines.append(f"bandwidth {bw['percent']}% ({bw['kbps']} kbps)" if bw["percent"] is not None
+                     else f"bandwidth {bw['kbps']} kbps")
+    rem = q["bandwidth_remaining"]
+    if rem is not None:
+        lines.append(f"bandwidth remaining ratio {rem['value']}" if rem["unit"] == "ratio"
+                     else f"bandwidth remaining {rem['value']}%")
+    return lines
+
+
+def format_priority(q: dict | None) -> list[str]:
+    """`Priority: ...` with its conditional policer's drops, a blank line, and `Priority Level: N`
+    when a level was configured."""
+    if q is None or q["priority"] is None:
+        return []
+    p = q["priority"]
+    if p["kbps"] is None:
+        rate = "Strict"
+    elif p["percent"] is not None:
+        rate = f"{p['percent']}% ({p['kbps']} kbps), burst bytes {p['burst_bytes']}"
+    else:
+        rate = f"{p['kbps']} kbps, burst bytes {p['burst_bytes']}"
+    lines = [f"Priority: {rate}, b/w exceed drops: {p['exceed_drops']}", ""]
+    if p["level"] is not None:
+        lines.append(f"Priority Level: {p['level']}")
     return lines
 
 
@@ -176,16 +331,20 @@ def format_class(cls: dict, indent: int) -> list[str]:
         f"5 minute offered rate {format_rate(cls['offered_rate_bps'])} bps, "
         f"drop rate {format_rate(cls['drop_rate_bps'])} bps",
         *(f"Match: {m}" for m in cls["matches"]),
-        *format_qos_set(cls["qos_set"]),
-        *format_police(cls["police"]),
     ]
+    q = cls.get("queueing")
+    body += format_queueing(q)
+    if q is not None and q["priority"] is not None:
+        # A priority class prints its policer before `Priority:` and its marking after.
+        body += format_police(cls["police"]) + format_priority(q) + format_qos_set(cls["qos_set"])
+    else:
+        body += format_qos_set(cls["qos_set"]) + format_police(cls["police"])
     lines = [f"{pad}Class-map: {cls['name']} ({cls['match_type']})"]
-    lines += [f"{pad}  {line}" for line in body]
+    lines += [f"{pad}  {line}" if line else "" for line in body]
     child = cls["service_policy"]
     if child is not None:
         lines += ["", f"{pad}  Service-policy : {child['policy']}"]
-        for sub in child["classes"]:
-            lines += [""] + format_class(sub, indent + 4)
+        lines += format_level(child, indent + 4)
     return lines
 
 
