@@ -278,3 +278,20 @@ def test_question_mark_offers_stream_and_says_what_a_clause_takes(shaped):
     assert "concurrent streams" in offered["stream"]
     after = dict(shaped.commands.help("sim traffic interface Vi1 output duration 5 stream "))
     assert "then `stream` and the next one's" in after["WORD"]
+
+
+def test_a_replay_through_a_shaped_session_counts_tail_drops_and_leaves_the_queue_run_to_its_end(shaped, tmp_path):
+    scapy = pytest.importorskip("scapy.all")
+    macs = dict(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    # 200 packets of 1500 bytes to the spoke (10.0.0.1) 1 ms apart: 12 Mbit/s into 2 Mbit/s
+    packets = [scapy.Ether(**macs) / scapy.IP(src="192.0.2.9", dst="10.0.0.1") / scapy.UDP(sport=1, dport=2)
+               / scapy.Raw(b"x" * 1472) for _ in range(200)]
+    for i, p in enumerate(packets):
+        p.time = 1000.0 + i / 1000
+    scapy.wrpcap(str(tmp_path / "burst.pcap"), packets)
+    text = shaped.execute(f"sim replay {tmp_path / 'burst.pcap'}")
+    [line] = [line for line in text.splitlines() if line.startswith("Virtual-Access1 output")]
+    forwarded = int(line.split("forwarded ")[1].split(",")[0])
+    assert f"queue tail {200 - forwarded}, priority 0" in line and 0 < forwarded < 200
+    device = shaped.device
+    assert device.fp.target_clock(device.session("Vi1").uidb, Direction.OUT) == device.clock_ns
