@@ -40,7 +40,9 @@ A case file (see examples/ for real ones):
     #                                  dropped_queue: tail drops, dropped_priority: a priority queue's
     #                                  policer, conformed, exceeded, violated): delay_mean_ms,
     #                                  delay_max_ms, jitter_mean_ms of the queue the stream joined
-    #                                  during the run (shared with any stream in the same queue)
+    #                                  during the run (shared with any stream in the same queue; the
+    #                                  maximum is the queue's since counters were cleared: clear them
+    #                                  before a run whose own maximum an at_least must see)
     #   class = { interface = "Vi1", direction = "input", class = "VOICE", conformed_packets = 70 }
     #                                  a class's counters from `show policy-map interface`'s twin;
     #                                  a child class as "PARENT-CLASS/CHILD-CLASS"; a queue's (since
