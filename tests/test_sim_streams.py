@@ -314,3 +314,23 @@ def test_streams_on_two_sessions_each_meet_their_own_sessions_scheduler(shaped):
     assert [q.interface for q in light.queues] == ["Virtual-Access2"]
     for vi in ("Vi1", "Vi2"):
         assert device.fp.target_clock(device.session(vi).uidb, Direction.OUT) == device.clock_ns
+
+
+def test_a_class_with_no_queueing_action_is_reported_in_class_defaults_queue():
+    from qfp_model.control.config import parse_config
+    from qfp_model.control.core.device import Device
+    text = SHAPED.read_text().replace(
+        "class-map match-any VOICE\n", "class-map match-any DATA\n match dscp af21\nclass-map match-any VOICE\n"
+    ).replace(" class class-default\n  bandwidth remaining ratio 1\n",
+              " class DATA\n  set dscp af11\n class class-default\n  bandwidth remaining ratio 1\n")
+    headend = Headend(Device(parse_config(text, "t.cfg").config))
+    try:
+        headend.execute("sim session up remote 198.18.0.1 local 77.1.1.2 template 1")
+        out = headend.execute("sim traffic interface Vi1 output packets 50 stream name data dscp af21 "
+                              "size 1500 rate 4000000 stream name voice dscp ef size 200 rate 64000")
+        assert "dscp out: 10 x 50" in out       # DATA's marking, then class-default's queue (ASR 1000)
+        data = _block(out, "Stream data:")
+        assert data[-1].startswith("  queued in class-default/class-default: ")
+        assert _block(out, "Stream voice:")[-1].startswith("  queued in class-default/VOICE: ")
+    finally:
+        headend.close()
