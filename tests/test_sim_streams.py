@@ -206,8 +206,9 @@ def test_a_served_run_advances_the_scheduler_on_the_worker_thread(shaped):
 
 # ---- regress ----------------------------------------------------------------------------------------
 
-def test_the_streams_regress_case_passes():
-    result = regress.run_case(CASES / "streams-per-stream-and-class.regress.toml")
+@pytest.mark.parametrize("name", ["streams-per-stream-and-class", "priority-exceed"])
+def test_the_streams_regress_cases_pass(name):
+    result = regress.run_case(CASES / f"{name}{regress.SUFFIX}")
     assert result.passed, result.message
 
 
