@@ -122,7 +122,7 @@ def test_the_summary_reports_each_streams_offer_fate_and_queueing(shaped):
     text = shaped.execute(CONGESTION)
     assert text.startswith("Sent 22400 packets in 2 streams in 59.997000 s of virtual time\n")
     voice = _block(text, "Stream voice:")
-    assert voice[0] == "Stream voice: 2400 packets output on Virtual-Access1, 200 bytes at 64000 bit/s"
+    assert voice[0] == "Stream voice: 2400 packets output on Virtual-Access1, 200 bytes at 64000 bit/s, dscp 46"
     assert voice[1] == "  forwarded 2400, dropped 0 (access-list 0, police 0, queue tail 0, priority 0)"
     assert voice[-1].startswith("  queued in class-default/VOICE: delay mean ") and "max 6.000 ms" in voice[-1]
     bulk = _block(text, "Stream bulk:")
@@ -156,8 +156,8 @@ def _seconds(text: str) -> str:
 def test_options_before_the_first_stream_apply_to_every_stream_and_a_stream_overrides_them(shaped):
     text = shaped.execute("sim traffic interface Vi1 output size 100 rate 8000 packets 3 dscp ef "
                           "stream name a stream name b dscp 0 size 200 packets 5")
-    assert "Stream a: 3 packets output on Virtual-Access1, 100 bytes at 8000 bit/s" in text
-    assert "Stream b: 5 packets output on Virtual-Access1, 200 bytes at 8000 bit/s" in text
+    assert "Stream a: 3 packets output on Virtual-Access1, 100 bytes at 8000 bit/s, dscp 46" in text
+    assert "Stream b: 5 packets output on Virtual-Access1, 200 bytes at 8000 bit/s, dscp 0" in text
     assert "dscp out: 46 x 3" in text and "dscp out: 0 x 5" in text
 
 

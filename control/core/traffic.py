@@ -459,6 +459,7 @@ class MixResult:
     queues: list[QueueFigures]
     start_ns: int
     end_ns: int
+    specs: list[TrafficSpec] = field(default_factory=list)     # what each stream offered
 
 
 def class_paths(fp, states: list[ClassState]) -> list[str]:
@@ -572,4 +573,4 @@ def run_streams(device, specs: list[TrafficSpec], labels: list[str] | None = Non
         result.label = label
     queues = [f for f in where.values() if f.out_packets or f.tail_drops or f.priority_drops or f.depth
               or any(f in r.queues for r in results)]
-    return MixResult(results, queues, start, device.clock_ns)
+    return MixResult(results, queues, start, device.clock_ns, list(specs))

@@ -264,10 +264,9 @@ def format_mix(mix: MixResult) -> str:
         seconds = (mix.end_ns - mix.start_ns) / P.NS_PER_S
         lines = [f"Sent {sum(r.packets for r in mix.streams)} packets in {len(mix.streams)} streams "
                  f"in {seconds:.6f} s of virtual time"]
-        for r in mix.streams:
-            offer = f"{r.flow.size} bytes at {r.flow.rate} bit/s" if r.flow is not None else "nothing"
+        for r, spec in zip(mix.streams, mix.specs):
             lines.append(f"Stream {r.label}: {r.packets} packets {r.direction.ios_name} on {r.interface}, "
-                         f"{offer}")
+                         f"{spec.size} bytes at {spec.rate} bit/s, dscp {spec.dscp}")
             lines += _fate(r, colours=False)    # a new form: no line of zeros to keep for old readers
         text = "\n".join(lines) + "\n"
     if mix.queues:
