@@ -335,3 +335,16 @@ def test_a_class_with_no_queueing_action_is_reported_in_class_defaults_queue():
         assert _block(out, "Stream voice:")[-1].startswith("  queued in class-default/VOICE: ")
     finally:
         headend.close()
+
+
+def test_a_session_that_goes_down_during_a_run_ends_it_without_an_error(shaped):
+    device = shaped.device
+    run = run_streams(device, [_spec("ef", 200, 64_000), _spec(0, 1500, 4_000_000)], ["voice", "bulk"])
+    chunk = next(run)
+    device.session_down(device.session("Vi1"))      # as a Disconnect-Request would, between batches
+    try:
+        while True:
+            chunk = run.send(chunk(device.fp.process))
+    except StopIteration as done:
+        mix = done.value
+    assert [r.packets for r in mix.streams] == [2400, 20000] and mix.queues == []

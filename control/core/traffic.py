@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
+from qfp_model.qfp.errors import NotFound
 from qfp_model.qfp.readback import QROLE_NONE, QROLE_QUEUE, ClassState, QueueStats
 from qfp_model.qfp.tables import PROTO_ICMP, PROTO_UDP, Direction
 
@@ -417,7 +418,10 @@ class Advance:
 
     def __call__(self, process) -> tuple[None, int]:
         for uidb, direction in self.targets:
-            self.fp.target_advance(uidb, direction, self.until_ns)
+            try:
+                self.fp.target_advance(uidb, direction, self.until_ns)
+            except NotFound:     # the session went down during the run: nothing left to send
+                pass
         return None, self.until_ns
 
 
@@ -517,7 +521,10 @@ def _figures(interface: str, direction: Direction, path: str, before: QueueStats
 
 
 def _read(fp, uidb: int, direction: Direction) -> tuple[int | None, list[ClassState]]:
-    return fp.uidb_info(uidb).policy[direction], fp.target_read(uidb, direction)
+    try:
+        return fp.uidb_info(uidb).policy[direction], fp.target_read(uidb, direction)
+    except NotFound:         # a session gone down (during a served run): no queues to report
+        return None, []
 
 
 def run_streams(device, specs: list[TrafficSpec], labels: list[str] | None = None) -> TrafficRun:
