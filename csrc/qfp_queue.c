@@ -53,6 +53,7 @@ struct qfp_qnode {
     uint8_t pick_tier;
     uint8_t sel_prio;
     uint8_t has_prev;               /* a packet has left before: jitter has a previous delay */
+    uint8_t shaped_below;           /* a node below it has a shaper: its readiness can be later */
     uint32_t rr;                    /* the child the minimum tier served last */
     int64_t shape;                  /* shaper level, token units */
     uint64_t shape_last;
@@ -164,6 +165,8 @@ static void build(struct qfp_sched *s, const struct qfp_policy *pol, uint32_t ba
         } else {
             build(s, c->child, state + 1, n, kid_used, slot_used);
         }
+        for (struct qfp_qnode *a = parent; a && (n->q->shape_cir || n->shaped_below); a = a->parent)
+            a->shaped_below = 1;
     }
 }
 
@@ -340,7 +343,8 @@ static uint64_t ready_at(struct qfp_qnode *n, uint64_t S)
         if (!c->count)
             continue;
         uint64_t at = shaper_ready(c, S);
-        if (c->nkids) {
+        /* below an unshaped subtree's root, nothing waits longer than the root's own shaper */
+        if (c->shaped_below) {
             uint64_t below = ready_at(c, S);
             if (below > at)
                 at = below;
