@@ -161,6 +161,12 @@ def test_options_before_the_first_stream_apply_to_every_stream_and_a_stream_over
     assert "dscp out: 46 x 3" in text and "dscp out: 0 x 5" in text
 
 
+def test_stream_abbreviates_and_may_be_a_streams_name(shaped):
+    text = shaped.execute("sim traffic interface Vi1 output size 100 rate 8000 packets 3 "
+                          "str name st dscp ef st name stream")
+    assert "Stream st: 3 packets" in text and "Stream stream: 3 packets" in text
+
+
 @pytest.mark.parametrize("words, message", [
     ("duration 1 stream size 100 rate 1000 bogus 5", "stream 1: invalid input at 'bogus'"),
     ("duration 1 stream size 100 rate 1000 stream size 100", "stream 2: give a rate"),

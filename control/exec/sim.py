@@ -167,8 +167,10 @@ def _stream_specs(a: dict, direction: Direction) -> tuple[list[TrafficSpec], lis
     common = {key: value for key, value in a.items() if key not in ("interface", "input", "output", "streams")}
     clauses: list[list[str]] = [[]]
     for word in a["streams"]:
-        # `stream` ends a clause (abbreviated as IOS allows: no clause keyword starts `st`)
-        if len(word) >= 2 and "stream".startswith(word.lower()):
+        # `stream` ends a clause (abbreviated as IOS allows: no clause keyword starts `st`), unless
+        # it is a stream's name (`name stream`): the only value a user may spell freely.
+        named = bool(clauses[-1]) and "name".startswith(clauses[-1][-1].lower())
+        if len(word) >= 2 and "stream".startswith(word.lower()) and not named:
             clauses.append([])
         else:
             clauses[-1].append(str(word))
