@@ -39,6 +39,8 @@ _Static_assert(sizeof(struct qfp_qdesc) == 16, "a queue slot is a 16-byte descri
 
 enum { TIER_NONE, TIER_PRIORITY, TIER_MIN, TIER_EXCESS };
 
+/* Tried: hot fields first in 256-byte, 64-byte-aligned nodes (aligned_alloc). 1 session: 1 ns/pkt
+ * faster; 1024 sessions: 25 ns/pkt slower (the aligned blocks crowded the same cache sets). */
 struct qfp_qnode {
     const struct qfp_qclass *q;     /* NULL for the root */
     struct qfp_qnode *parent;

@@ -370,3 +370,26 @@ def test_excess_weights_and_minimum_share_a_shaped_parent(fp):
     fp.target_advance(uidb, Direction.OUT, 8 * MS * 100)
     m, w = [s.queue.out_pkts for s in fp.target_read(uidb, Direction.OUT)][1:3]
     assert m + w == 102 and abs(m - w) <= 4, (m, w)
+
+
+def test_unactioned_classes_share_class_default_and_policer_levels_add_nothing(fp):
+    """web has no queueing action: its packets count in web and wait in class-default's queue, whose
+    drops count in class-default. A child of policers under a queue adds no node."""
+    from qfp_model.qfp.tables import PoliceMode, Policer
+    marker = fp.policy_create(Policy("marker", 5, (
+        PolicyClass("ef", 1, cmap("ef", 46), set_dscp=0),
+        PolicyClass("class-default", 9, police=Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=10**9, bc=10**6)))))
+    gold = PolicyClass("gold", 2, cmap("gold", 18), child=marker,
+                       queue=Queueing(queue_limit=8, shape_cir=1_000_000, shape_bc=500, shape_be=500))
+    web = PolicyClass("web", 3, cmap("web", 10))
+    uidb = session(fp, flat(Queueing(queue_limit=2, shape_cir=1_000_000, shape_bc=500, shape_be=500), gold, web))
+    verdicts = fp.process(np.concatenate([burst(uidb, 6, dscp=10), burst(uidb, 3, dscp=18)]))
+    assert list(verdicts["reason"][:6]) == [P.REASON_NONE] * 4 + [P.REASON_QUEUE] * 2
+    assert (verdicts["reason"][6:] == P.REASON_NONE).all()
+    states = fp.target_read(uidb, Direction.OUT)
+    by_name = dict(zip(["gold", "ef", "marker-default", "web", "class-default"], states))
+    assert [by_name[n].queue is None for n in by_name] == [False, True, True, True, False]
+    assert (by_name["web"].pkts, by_name["web"].drop_pkts) == (6, 0)
+    assert (by_name["class-default"].pkts, by_name["class-default"].drop_pkts) == (0, 2)
+    assert by_name["class-default"].queue.out_pkts + by_name["class-default"].queue.depth == 4
+    assert by_name["gold"].queue.out_pkts + by_name["gold"].queue.depth == 3
