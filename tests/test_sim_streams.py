@@ -354,3 +354,19 @@ def test_a_session_that_goes_down_during_a_run_ends_it_without_an_error(shaped):
     except StopIteration as done:
         mix = done.value
     assert [r.packets for r in mix.streams] == [2400, 20000] and mix.queues == []
+
+
+def test_a_regress_stream_may_name_its_own_session(tmp_path):
+    path = tmp_path / f"two{regress.SUFFIX}"
+    path.write_text(f'config = "{SHAPED}"\n'
+                    '[[sessions]]\nremote = "198.18.0.1"\ntemplate = 1\n'
+                    '[[sessions]]\nremote = "198.18.0.2"\ntemplate = 1\n'
+                    '[[steps]]\n' + STEP.replace("packets = 5", "duration = 5").format(
+                        '[{ name = "flood", size = 1500, rate = "4m" }, '
+                        '{ name = "light", interface = "Vi2", size = 1500, rate = "1m" }]') + '\n'
+                    '[[steps]]\nresult = { stream = "flood", dropped_queue = { at_least = 1 } }\n'
+                    '[[steps]]\nresult = { stream = "light", dropped = 0, forwarded = 416 }\n'
+                    '[[steps]]\nclass = { interface = "Vi2", direction = "output", '
+                    'class = "class-default/class-default", tail_drops = 0, output_packets = 416 }\n')
+    result = regress.run_case(path)
+    assert result.passed, result.message
