@@ -21,6 +21,8 @@ from .errors import InUse, InvalidTable, NotFound, TableError, TableFull
 from .policer import encode as encode_policer
 from .policer import programmed
 from .readback import (
+    QROLE_INNER,
+    QROLE_NONE,
     SET_DSCP,
     SET_NONE,
     SET_PREC,
@@ -31,6 +33,7 @@ from .readback import (
     UidbCounters,
     UidbInfo,
 )
+from .reference_queue import UNITS_PER_BYTE, Node, Scheduler, has_queueing, level_roles
 from .tables import (
     POLICY_DEPTH_MAX,
     TERMS_MAX,
@@ -47,8 +50,8 @@ from .tables import (
     check_name,
 )
 
-# QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate of R bit/s adds R units per ns.
-UNITS_PER_BYTE = 8_000_000_000
+# UNITS_PER_BYTE, imported above, is QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate
+# of R bit/s adds R units per ns.
 COUNTER_MAX = (1 << 64) - 1
 ISQD_BASE = 0x88000000           # a made-up but stable "address" for isqd[0]
 ISQD_STRIDE = 0x40
@@ -183,6 +186,7 @@ class _Policy:
     nstates: int
     acl_refs: list[int]               # one per access-group term (a slot may appear twice)
     child_refs: list[int]             # one per class that has a child
+    roles: list[int] | None           # per class, its part in a scheduler; None: the level does not queue
     refs: int = 0
 
     def cmap_index(self, cls: PolicyClass) -> int | None:
@@ -293,6 +297,8 @@ class _ClassState:
     policer: PolicerState | None
     policer_id: int
     children: list[_ClassState] = field(default_factory=list)   # the child policy's classes
+    node: Node | None = None          # its queue or inner node in the target's scheduler
+    queue_class: _ClassState | None = None   # whose queue its packets join: its own, or class-default's
     pkts: int = 0
     bytes: int = 0
     drop_pkts: int = 0
@@ -312,6 +318,7 @@ class _Target:
     policy: int | None = None
     states: list[_ClassState] = field(default_factory=list)   # depth-first
     top: list[_ClassState] = field(default_factory=list)      # level-0 classes, in class order
+    scheduler: Scheduler | None = None                         # when the policy queues
 
 
 @dataclass
@@ -338,6 +345,7 @@ class _Walk:
     dscp: int
     colour: int = P.COLOUR_NONE
     cls: list[int] = field(default_factory=lambda: [P.CLASS_NONE, P.CLASS_NONE])
+    states: list[_ClassState] = field(default_factory=list)  # the class it took at each level
 
 
 def _more_severe(a: int, b: int) -> int:
@@ -455,11 +463,13 @@ class ReferenceFastPath(FastPathAPI):
                 child_refs.append(cls.child)
                 depth = max(depth, child.depth + 1)
                 nstates += child.nstates
+        roles = level_roles(policy.classes, [cls.child is not None and self._policies[cls.child].roles
+                                             is not None for cls in policy.classes])
         handle = self._allocate("policy", self._policies)   # a full table is reported first, as C does
         if depth > POLICY_DEPTH_MAX:
             raise InvalidTable(f"policy {policy.name}: hierarchy deeper than {POLICY_DEPTH_MAX} levels")
         self._policies[handle] = _Policy(policy, cmaps, first_term, nterms, depth, nstates,
-                                         acl_refs, child_refs)
+                                         acl_refs, child_refs, roles)
         for slot in acl_refs:
             self._acl_refs[slot] += 1
         for child in child_refs:
@@ -488,7 +498,8 @@ class ReferenceFastPath(FastPathAPI):
             set_kind, set_value = _set_word(cls)
             hw, info = _policer_words(cls.police)
             infos.append(ClassInfo(cls.name, cls.object_id, pol.cmap_index(cls), set_kind,
-                                   set_value, hw, info, cls.child))
+                                   set_value, hw, info, cls.child,
+                                   cls.queue if has_queueing(cls) else None))
         return tuple(infos)
 
     # ---- UIDBs ----
@@ -541,7 +552,9 @@ class ReferenceFastPath(FastPathAPI):
         policy = None if b.policy is None else _handle(b.policy)
         acl = None if b.acl is None else _handle(b.acl)
         if policy is not None:
-            self._policy(policy)
+            if self._policy(policy).roles is not None and b.direction == Direction.IN:
+                raise TableError(f"policy {self._policies[policy].table.name} queues: "
+                                 f"it cannot be bound in the input direction")
         nstates = 0 if policy is None else self._policies[policy].nstates
         if b.counters is not None and len(b.counters) and len(b.counters) != nstates:
             raise InvalidTable(f"{len(b.counters)} starting counters for {nstates} class states")
@@ -556,6 +569,10 @@ class ReferenceFastPath(FastPathAPI):
                 state.pkts, state.bytes = start.pkts, start.bytes
                 state.drop_pkts, state.drop_bytes = start.drop_pkts, start.drop_bytes
                 state.colour_pkts, state.colour_bytes = list(start.colour_pkts), list(start.colour_bytes)
+            if self._policies[policy].roles is not None:
+                root = Node.root()
+                _add_nodes(root, target.top)
+                target.scheduler = Scheduler(root)
         return target
 
     def _instantiate(self, handle: int, level: int, parent: int | None,
@@ -595,9 +612,10 @@ class ReferenceFastPath(FastPathAPI):
     def target_read(self, uidb: int, direction: Direction) -> list[ClassState]:
         d = _direction(direction)
         target = self._target(uidb, d)
-        return [self._read_state(s, d) for s in target.states]
+        now = target.scheduler.now if target.scheduler is not None else 0
+        return [self._read_state(s, d, now) for s in target.states]
 
-    def _read_state(self, s: _ClassState, direction: int) -> ClassState:
+    def _read_state(self, s: _ClassState, direction: int, now: int) -> ClassState:
         pol, cls = s.policy, s.cls
         cmap = pol.cmap_index(cls)
         psqd0 = 0 if cmap is None else pol.first_term[cmap] << 16 | len(cls.class_map.matches)
@@ -617,11 +635,27 @@ class ReferenceFastPath(FastPathAPI):
             parent_state=s.parent_state, psqd=psqd, isqd=isqd, hw_policer=hw, police_info=info,
             policer_id=s.policer_id, pkts=s.pkts, bytes=s.bytes, drop_pkts=s.drop_pkts,
             drop_bytes=s.drop_bytes, colour_pkts=tuple(s.colour_pkts),
-            colour_bytes=tuple(s.colour_bytes), tokens_c=tokens_c, tokens_e=tokens_e)
+            colour_bytes=tuple(s.colour_bytes), tokens_c=tokens_c, tokens_e=tokens_e,
+            queue=s.node.stats(now) if s.node is not None else None)
 
     def target_clear_counters(self, uidb: int, direction: Direction) -> None:
-        for state in self._target(uidb, direction).states:
+        target = self._target(uidb, direction)
+        for state in target.states:
             state.clear_counters()
+        if target.scheduler is not None:
+            target.scheduler.root.clear_counters()
+
+    def target_advance(self, uidb: int, direction: Direction, until_ns: int) -> None:
+        if isinstance(until_ns, bool) or not isinstance(until_ns, (int, np.integer)) \
+                or not 0 <= until_ns <= COUNTER_MAX:
+            raise TableError(f"time {until_ns!r} is outside 0..2^64-1 ns")
+        target = self._target(uidb, direction)
+        if target.scheduler is not None:
+            target.scheduler.advance(int(until_ns))
+
+    def target_clock(self, uidb: int, direction: Direction) -> int:
+        target = self._target(uidb, direction)
+        return target.scheduler.now if target.scheduler is not None else 0
 
     def uidb_counters(self, uidb: int) -> UidbCounters:
         acct = self._uidb(uidb).accounting
@@ -688,13 +722,28 @@ class ReferenceFastPath(FastPathAPI):
         colour, dscp = walk.colour, walk.dscp
         if dropped:
             return verdict(P.DROP, P.REASON_POLICE)
-        return verdict(P.FORWARD, P.REASON_NONE)
+        if target.scheduler is None:
+            return verdict(P.FORWARD, P.REASON_NONE)
+        # Queueing (docs/fastpath.md, "Per packet" under "Queueing"): down the inner nodes to its queue.
+        owner = next(s.queue_class for s in walk.states if s.queue_class is not None)
+        reason = target.scheduler.arrive(owner.node, pkt.ts_ns, pkt.length)
+        if reason == P.REASON_NONE:
+            return verdict(P.FORWARD, P.REASON_NONE)
+        # The queue's class counts the drop, and so does each class above it, as for a child
+        # policy's drop.
+        state = owner
+        while state is not None:
+            state.drop_pkts += 1
+            state.drop_bytes += pkt.length
+            state = None if state.parent_state is None else target.states[state.parent_state]
+        return verdict(P.DROP, reason)
 
     def _run_policy(self, states: list[_ClassState], level: int, pkt: Packet, walk: _Walk) -> bool:
         """One level of docs/fastpath.md's step 3; True when the packet is dropped."""
         state = next(s for s in states if self._class_matches(s.cls, pkt))
         if level < 2:
             walk.cls[level] = state.class_index
+        walk.states.append(state)
         state.pkts += 1
         state.bytes += pkt.length
 
@@ -747,6 +796,23 @@ class ReferenceFastPath(FastPathAPI):
             hit = first_match(aces, pkt)
             return hit is not None and aces[hit].permit
         return self._class_map_matches(m.class_map, pkt)
+
+
+def _add_nodes(parent: Node, states: list[_ClassState]) -> None:
+    """The scheduler's nodes for one policy level that queues, under `parent`: a queue or an inner
+    node per class that is one; a class that is neither shares class-default's queue."""
+    roles = states[0].policy.roles
+    default = states[-1]
+    for s in states:
+        role = roles[s.class_index]
+        if role == QROLE_NONE:
+            s.queue_class = default
+            continue
+        s.node = parent.add(role, s.class_index, s.cls.queue)
+        if role == QROLE_INNER:
+            _add_nodes(s.node, s.children)
+        else:
+            s.queue_class = s
 
 
 def _acl_slots_direct(cmap: ClassMap):

@@ -788,13 +788,13 @@ def test_class_counters_and_clear(fp):
     ef, default = fp.target_read(uidb, OUT)
     assert ef.counters() == {"pkts": 2, "bytes": 2000, "drop_pkts": 1, "drop_bytes": 1000,
                              "colour_pkts": (1, 1, 0), "colour_bytes": (1000, 1000, 0),
-                             "tokens_c": 500 * UNITS, "tokens_e": 0}
+                             "tokens_c": 500 * UNITS, "tokens_e": 0, "queue": None}
     assert (default.pkts, default.bytes, default.drop_pkts) == (2, 192, 0)
     fp.target_clear_counters(uidb, OUT)
     ef, default = fp.target_read(uidb, OUT)
     assert ef.counters() == {"pkts": 0, "bytes": 0, "drop_pkts": 0, "drop_bytes": 0,
                              "colour_pkts": (0, 0, 0), "colour_bytes": (0, 0, 0),
-                             "tokens_c": 500 * UNITS, "tokens_e": 0}
+                             "tokens_c": 500 * UNITS, "tokens_e": 0, "queue": None}
     assert default.pkts == 0
     assert fp.target_read(uidb, IN) == []
 

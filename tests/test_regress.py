@@ -27,7 +27,7 @@ def coa_available() -> bool:
 
 
 needs_coa = pytest.mark.skipif(not coa_available(), reason="the device's CoA listener is not built yet")
-OFFLINE = ["acl-block-subnet", "bulk-2r3c", "voice-1r3c"]
+OFFLINE = ["acl-block-subnet", "bulk-2r3c", "voice-1r3c", "voice-bulk-shaped"]
 
 
 @pytest.mark.parametrize("name", OFFLINE)
@@ -47,7 +47,7 @@ def test_coa_examples_pass_over_udp(name):
 def test_qfp_regress_examples_passes_and_writes_junit(tmp_path, capsys):
     assert cli.main(["regress", str(EXAMPLES), "--junit", str(tmp_path / "j.xml")]) == 0
     suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
-    assert suite.get("tests") == "6" and suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert suite.get("tests") == "7" and suite.get("failures") == "0" and suite.get("errors") == "0"
 
 
 RADIUS_EXAMPLE = EXAMPLES / f"radius-authorize-account{regress.SUFFIX}"
@@ -200,7 +200,8 @@ def test_no_cases_found(tmp_path, capsys):
 def test_pytest_plugin_collects_case_files(tmp_path):
     for name in OFFLINE:
         shutil.copy(EXAMPLES / f"{name}{regress.SUFFIX}", tmp_path)
-    shutil.copy(EXAMPLES / "branch-hub.cfg", tmp_path)
+    for config in EXAMPLES.glob("*.cfg"):       # the configurations the cases name
+        shutil.copy(config, tmp_path)
     shutil.copy(FAILING, tmp_path / f"wrong{regress.SUFFIX}")
     # The plugin named explicitly, autoloading off: the same run whether or not the package's
     # pytest11 entry point is installed.
@@ -209,7 +210,7 @@ def test_pytest_plugin_collects_case_files(tmp_path):
                           "-p", "no:cacheprovider",
                           "-q", "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, env=env)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "3 passed" in run.stdout and "1 failed" in run.stdout
+    assert f"{len(OFFLINE)} passed" in run.stdout and "1 failed" in run.stdout
     assert "step 3: Vi1 input class class-default conformed_packets: expected 10 ±2, actual 68" in run.stdout
 
 

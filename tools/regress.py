@@ -27,11 +27,28 @@ A case file (see examples/ for real ones):
     #   traffic = { interface = "Vi1", direction = "input", size = 1000, rate = "3m",
     #               packets = 2000, destination = "172.16.10.5", protocol = "tcp", ... }
     #                                  sim traffic's options; or replay = { file = "x.pcap", ... }
+    #   traffic = { interface = "Vi1", direction = "output", duration = 60, streams = [
+    #               { name = "voice", size = 200, rate = "64k", dscp = "ef" },
+    #               { name = "bulk", size = 1500, rate = "4m" } ] }
+    #                                  several concurrent streams, merged in time: the keys beside
+    #                                  `streams` apply to every stream, a stream's own override
+    #                                  them (interface and direction too); name defaults to "1", "2"..
     #   result = { forwarded = 100, dropped_police = [900, "2%"], dscp = { ef = 100 } }
-    #                                  the last traffic or replay step's outcome
+    #                                  the last traffic or replay step's outcome, summed over its
+    #                                  streams; with stream = "voice" that stream's alone. Beside the
+    #                                  counts (packets, forwarded, dropped, dropped_acl, dropped_police,
+    #                                  dropped_queue: tail drops, dropped_priority: a priority queue's
+    #                                  policer, conformed, exceeded, violated): delay_mean_ms,
+    #                                  delay_max_ms, jitter_mean_ms of the queue the stream joined
+    #                                  during the run (shared with any stream in the same queue; the
+    #                                  maximum is the queue's since counters were cleared: clear them
+    #                                  before a run whose own maximum an at_least must see)
     #   class = { interface = "Vi1", direction = "input", class = "VOICE", conformed_packets = 70 }
     #                                  a class's counters from `show policy-map interface`'s twin;
-    #                                  a child class as "PARENT-CLASS/CHILD-CLASS"
+    #                                  a child class as "PARENT-CLASS/CHILD-CLASS"; a queue's (since
+    #                                  counters were cleared): output_packets, output_bytes,
+    #                                  tail_drops, priority_drops, queue_depth, queue_depth_max,
+    #                                  delay_mean_ms, delay_max_ms, jitter_mean_ms
     #   ace = { acl = "HUB-IN", seq = 80, matches = 10 }    `show ip access-lists`' twin
     #   policy = { interface = "Vi1", direction = "input", name = "aaa-pol" }
     #                                  what the fast path holds: the platform show's twin
@@ -44,9 +61,10 @@ A case file (see examples/ for real ones):
     #                                  output_octets, input_packets, output_packets, session_time,
     #                                  terminate_cause, user_name (the session may be down by then)
 
-An expected number is N (exact), [N, TOL] with TOL a count or a percentage string ("2%"), or
-{ value = N, tolerance = TOL }. A case stops at its first failing step and reports that difference
-as expected vs actual.
+An expected number is N (exact), [N, TOL] with TOL a count or a percentage string ("2%"),
+{ value = N, tolerance = TOL }, or a bound: { at_most = N }, { at_least = N } or both (a delay is
+usually a bound: "voice waits at most one bulk packet's time"). A case stops at its first failing
+step and reports that difference as expected vs actual.
 
 CoA and Disconnect requests go over UDP to the device's own dynamic-author listener, bound to an
 ephemeral port on 127.0.0.1, from 127.0.0.1 with the key the config gives that client (or the
@@ -67,12 +85,22 @@ from qfp_model.control.core import acl_log
 from qfp_model.control.core.device import Device
 from qfp_model.control.core.replay import replay
 from qfp_model.control.core.sessions import canonical_virtual_access
-from qfp_model.control.core.traffic import OPTIONS, TrafficSpec, dscp_number, run_to_end
+from qfp_model.control.core.traffic import (
+    OPTIONS,
+    MixResult,
+    TrafficResult,
+    TrafficSpec,
+    class_paths,
+    dscp_number,
+    run_streams,
+    run_to_end,
+)
 from qfp_model.control.errors import ControlError
 from qfp_model.control.exec.sim import bring_up, run_now
 from qfp_model.control.files import read_text
 from qfp_model.control.headend import Headend
 from qfp_model.qfp import packets as P
+from qfp_model.qfp.readback import QROLE_QUEUE
 from qfp_model.qfp.tables import Direction
 
 from . import freeradius
@@ -220,7 +248,26 @@ def _tolerance(spec) -> tuple[object, object]:
     return spec, 0
 
 
+BOUNDS = ("at_most", "at_least")
+
+
+def _bounds(what: str, spec: dict, actual) -> None:
+    unknown = set(spec) - set(BOUNDS)
+    if unknown:
+        raise CaseError(f"{what}: a bound takes at_most and at_least, not {', '.join(sorted(unknown))}")
+    for key in BOUNDS:
+        if key in spec and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
+            raise CaseError(f"{what}: {key} is a number, not {spec[key]!r}")
+    shown = " and ".join(f"{key.replace('_', ' ')} {spec[key]}" for key in BOUNDS if key in spec)
+    if actual is None or ("at_most" in spec and actual > spec["at_most"]) \
+            or ("at_least" in spec and actual < spec["at_least"]):
+        raise Mismatch(what, shown, actual)
+
+
 def check_number(what: str, spec, actual) -> None:
+    if isinstance(spec, dict) and "value" not in spec:
+        _bounds(what, spec, actual)
+        return
     expected, tol = _tolerance(spec)
     if isinstance(tol, str) and tol.endswith("%"):
         allowed = abs(expected) * float(tol[:-1]) / 100
@@ -280,10 +327,33 @@ def check_class(headend: Headend, spec: dict) -> None:
         raise Mismatch(f"{interface} {direction} {policy['policy']}", f"class {name}",
                        "classes " + ", ".join(c["name"] for c in policy["classes"]))
     counters = _class_counters(cls)
+    if any(key in QUEUE_KEYS for key in spec):
+        counters.update(_queue_counters(headend, interface, direction, name))
     for key, value in spec.items():
         if key not in counters:
-            raise CaseError(f"class expectation {key!r} is not one of {', '.join(counters)}")
+            raise CaseError(f"class expectation {key!r} is not one of {', '.join([*counters, *QUEUE_KEYS])}")
         check_number(f"{interface} {direction} class {name} {key}", value, counters[key])
+
+
+# A class's queue, as a class step names its figures: the fast path's read-back (QueueStats),
+# counted since the counters were last cleared, like the class's other counters.
+QUEUE_KEYS = ("output_packets", "output_bytes", "tail_drops", "priority_drops", "queue_depth",
+              "queue_depth_max", "delay_mean_ms", "delay_max_ms", "jitter_mean_ms")
+
+
+def _queue_counters(headend: Headend, interface: str, direction: str, name: str) -> dict:
+    device = headend.device
+    session = device.session(interface)
+    states = device.fp.target_read(session.uidb, _direction(direction))
+    paths = class_paths(device.fp, states)
+    q = states[paths.index(name)].queue if name in paths else None
+    if q is None or q.role != QROLE_QUEUE:
+        raise Mismatch(f"{interface} {direction} class {name}", "a queue (shape, priority, bandwidth or "
+                       "queue-limit, or class-default's queue)", "no queue")
+    return {"output_packets": q.out_pkts, "output_bytes": q.out_bytes, "tail_drops": q.tail_pkts,
+            "priority_drops": q.exceed_pkts, "queue_depth": q.depth, "queue_depth_max": q.depth_max,
+            "delay_mean_ms": q.delay_mean_ns / 1e6, "delay_max_ms": q.delay_max_ns / 1e6,
+            "jitter_mean_ms": q.jitter_mean_ns / 1e6}
 
 
 def check_ace(headend: Headend, spec: dict) -> None:
@@ -322,15 +392,30 @@ def check_show(headend: Headend, step: dict) -> None:
 def check_result(last, spec: dict) -> None:
     if last is None:
         raise CaseError("a result step needs a traffic or replay step before it")
+    spec = dict(spec)
+    what = "last traffic"
+    if "stream" in spec:
+        label = str(spec.pop("stream"))
+        streams = last.get("streams", {})
+        if label not in streams:
+            raise CaseError(f"result: the last traffic step has no stream {label!r} "
+                            f"(its streams: {', '.join(streams) or 'none: it was a replay'})")
+        last, what = streams[label], f"stream {label}"
     for key, value in spec.items():
         if key == "dscp":
             for name, count in value.items():
                 dscp = dscp_number(name)
-                check_number(f"packets forwarded with dscp {name}", count, last["dscp_out"].get(dscp, 0))
+                check_number(f"{what}: packets forwarded with dscp {name}", count, last["dscp_out"].get(dscp, 0))
+        elif key in DELAY_KEYS and key not in last:
+            raise CaseError(f"result {key!r}: the last traffic step had several streams; "
+                            "name one (stream = \"NAME\")")
         elif key in last:
-            check_number(f"last traffic {key}", value, last[key])
+            if key in DELAY_KEYS and last[key] is None:
+                raise Mismatch(f"{what} {key}", "a queue's delay", "the stream met no queue")
+            check_number(f"{what} {key}", value, last[key])
         else:
-            raise CaseError(f"result {key!r} is not one of dscp, {', '.join(last)}")
+            keys = [k for k in last if k not in ("dscp_out", "streams")]
+            raise CaseError(f"result {key!r} is not one of stream, dscp, {', '.join(keys)}")
 
 
 # ---- actions ------------------------------------------------------------------------------------
@@ -338,21 +423,95 @@ def _rate(value) -> int:
     return value if isinstance(value, int) else S.bit_rate(value)
 
 
-def run_traffic(device, spec: dict) -> dict:
+DELAY_KEYS = ("delay_mean_ms", "delay_max_ms", "jitter_mean_ms")
+STREAM_KEYS = ("name", "interface", "direction", "size", "rate", *OPTIONS)
+
+
+def _traffic_spec(spec: dict, where: str) -> TrafficSpec:
     spec = dict(spec)
+    taken = ("interface", "direction", "size", "rate", *OPTIONS)
+    unknown = [key for key in spec if key not in taken]
+    if unknown:
+        also = "streams, " if where == "traffic: " else ""
+        raise CaseError(f"{where}option(s) {', '.join(unknown)} unknown (it takes {also}{', '.join(taken)})")
+    for key in ("interface", "size", "rate"):
+        if key not in spec:
+            raise CaseError(f"{where}needs {key}")
     interface = spec.pop("interface")
     direction = _direction(spec.pop("direction", None))
     size, rate = spec.pop("size"), _rate(spec.pop("rate"))
-    unknown = [key for key in spec if key not in OPTIONS]
-    if unknown:
-        raise CaseError(f"traffic option(s) {', '.join(unknown)} unknown")
-    traffic = TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec)
-    # as `sim traffic` runs it: `log` ACEs write their %SEC-6 lines, which a show step may check
-    r = run_to_end(acl_log.logged(device, traffic, device.traffic_run(traffic)), device.fp.process)
-    return {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped_acl + r.dropped_police,
-            "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
-            "conformed": r.colours[P.CONFORM], "exceeded": r.colours[P.EXCEED], "violated": r.colours[P.VIOLATE],
-            "dscp_out": r.dscp_out}
+    try:
+        return TrafficSpec.from_words(interface, direction, size=size, rate=rate, **spec)
+    except ControlError as exc:
+        raise CaseError(f"{where}{exc}") from None
+
+
+def _stream_specs(spec: dict) -> tuple[list[TrafficSpec], list[str]]:
+    """A traffic step's streams: each stream's keys over the step's own."""
+    if "streams" not in spec:
+        return [_traffic_spec(spec, "traffic: ")], ["1"]
+    common = {key: value for key, value in spec.items() if key != "streams"}
+    streams = spec["streams"]
+    if not isinstance(streams, list) or not streams or not all(isinstance(s, dict) for s in streams):
+        raise CaseError("traffic streams is a list of tables, one a stream: "
+                        "streams = [{ name = \"voice\", size = 200, rate = \"64k\" }, ...]")
+    specs, labels = [], []
+    for n, own in enumerate(streams, 1):
+        label = str(own.get("name", n))
+        where = f"traffic stream {n} ({label}): " if "name" in own else f"traffic stream {n}: "
+        unknown = [key for key in own if key not in STREAM_KEYS]
+        if unknown:
+            raise CaseError(f"{where}option(s) {', '.join(unknown)} unknown (a stream takes {', '.join(STREAM_KEYS)})")
+        merged = dict(common)
+        if "packets" in own or "duration" in own:    # a stream's own length replaces the step's
+            merged.pop("packets", None), merged.pop("duration", None)
+        merged.update({key: value for key, value in own.items() if key != "name"})
+        specs.append(_traffic_spec(merged, where))
+        labels.append(label)
+    if len(set(labels)) != len(labels):
+        raise CaseError("traffic streams: two streams have the same name")
+    return specs, labels
+
+
+def _outcome(r: TrafficResult) -> dict:
+    out = {"packets": r.packets, "forwarded": r.forwarded, "dropped": r.dropped,
+           "dropped_acl": r.dropped_acl, "dropped_police": r.dropped_police,
+           "dropped_queue": r.dropped_queue, "dropped_priority": r.dropped_priority,
+           "conformed": r.colours[P.CONFORM], "exceeded": r.colours[P.EXCEED], "violated": r.colours[P.VIOLATE],
+           "dscp_out": dict(r.dscp_out)}
+    # The queue the stream joined: its delays during the run (a stream split over several queues,
+    # which a stream of one flow is not, would take the mean over them and the largest maximum).
+    sent = sum(q.out_packets for q in r.queues)
+    out["delay_mean_ms"] = sum(q.delay_sum_ns for q in r.queues) / sent / 1e6 if sent else None
+    out["delay_max_ms"] = max(q.delay_max_ns for q in r.queues) / 1e6 if r.queues else None
+    pairs = sum(max(q.out_packets - 1, 0) for q in r.queues)
+    out["jitter_mean_ms"] = sum(q.jitter_sum_ns for q in r.queues) / pairs / 1e6 if pairs else (
+        0.0 if r.queues else None)
+    return out
+
+
+def run_traffic(device, spec: dict) -> dict:
+    specs, labels = _stream_specs(spec)
+
+    def run():
+        # as `sim traffic` runs it: `log` ACEs write their %SEC-6 lines, which a show step may check
+        mix = yield from run_streams(device, specs, labels)
+        for one, result in zip(specs, mix.streams):
+            acl_log.record(device, one, result)
+        return mix
+    mix: MixResult = run_to_end(run(), device.fp.process)
+    streams = {r.label: _outcome(r) for r in mix.streams}
+    if len(mix.streams) == 1:
+        total = dict(streams[labels[0]])
+    else:        # the run's sums; delays belong to a stream (result's stream = "NAME")
+        total = {key: sum(s[key] for s in streams.values())
+                 for key in _outcome(mix.streams[0]) if key not in ("dscp_out", *DELAY_KEYS)}
+        total["dscp_out"] = {}
+        for s in streams.values():
+            for dscp, count in s["dscp_out"].items():
+                total["dscp_out"][dscp] = total["dscp_out"].get(dscp, 0) + count
+    total["streams"] = streams
+    return total
 
 
 def run_replay(device, base: Path, spec: dict) -> dict:

@@ -304,9 +304,9 @@ class Device:
         the clock ends at the last packet's departure."""
         return run_to_end(self.traffic_run(spec), self.fp.process)
 
-    def traffic_run(self, spec: TrafficSpec) -> TrafficRun:
-        """traffic() as a run its caller drives (control/core/traffic.py): batch by batch, the
-        clock moving with each, so that a run stopped half-way leaves the device as far as it got."""
+    def stream(self, spec: TrafficSpec) -> Stream:
+        """The packets `spec` describes, through its session: addresses default to the session's
+        inside address on the far side and the hub's host on the near one."""
         session = self.session(spec.interface)
         inside = self.inside_address(session)
         far, near = (inside, HUB_SIDE_HOST) if spec.direction == Direction.IN else (HUB_SIDE_HOST, inside)
@@ -316,8 +316,14 @@ class Device:
             dst=ipaddress.IPv4Address(spec.destination) if spec.destination else near,
             proto=spec.protocol, sport=spec.source_port, dport=spec.destination_port, dscp=spec.dscp,
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
-        stream = Stream(count=spec.packets, **fields) if spec.packets is not None else \
+        return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
+
+    def traffic_run(self, spec: TrafficSpec) -> TrafficRun:
+        """traffic() as a run its caller drives (control/core/traffic.py): batch by batch, the
+        clock moving with each, so that a run stopped half-way leaves the device as far as it got."""
+        session = self.session(spec.interface)
+        stream = self.stream(spec)
         result = TrafficResult(session.interface, spec.direction, start_ns=self.clock_ns)
         for chunk in stream.chunks(self.clock_ns):
             counts, last_ns = yield chunk

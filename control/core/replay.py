@@ -131,6 +131,11 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         verdicts[d] = (rows, work["uidb"], out, work["length"])
     device.clock_ns = max(device.clock_ns, int(ts.max()))
     result.end_ns = device.clock_ns
+    # What a queueing target would have sent by the capture's end has left (docs/fastpath.md,
+    # "Queueing"), as at the end of a `sim traffic` run; here, on the thread that ran the batches.
+    for d, (_rows, uidbs, _out, _length) in verdicts.items():
+        for uidb in np.unique(uidbs).tolist():
+            device.fp.target_advance(uidb, d, device.clock_ns)
     device.clock_moved()
 
     mapped = (uidb_in >= 0) | (uidb_out >= 0)
@@ -174,6 +179,8 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
         "forwarded": int((action == P.FORWARD).sum()),
         "dropped_acl": int((reason == P.REASON_ACL).sum()),
         "dropped_police": int((reason == P.REASON_POLICE).sum()),
+        "dropped_queue": int((reason == P.REASON_QUEUE).sum()),
+        "dropped_priority": int((reason == P.REASON_PRIORITY).sum()),
         "policy": None,
         "classes": [],
         "acl": None,
@@ -216,9 +223,12 @@ def format_replay(result: ReplayResult) -> str:
     if result.dscp_out:
         lines.append("  dscp out: " + ", ".join(f"{d} x {c}" for d, c in sorted(result.dscp_out.items())))
     for t in result.targets:
+        drops = f"access-list {t['dropped_acl']}, police {t['dropped_police']}"
+        if t["dropped_queue"] or t["dropped_priority"]:     # only a queueing target's lines change
+            drops += f", queue tail {t['dropped_queue']}, priority {t['dropped_priority']}"
+        dropped = t["dropped_acl"] + t["dropped_police"] + t["dropped_queue"] + t["dropped_priority"]
         lines.append(f"{t['interface']} {t['direction']}: {t['packets']} packets, forwarded "
-                     f"{t['forwarded']}, dropped {t['dropped_acl'] + t['dropped_police']} "
-                     f"(access-list {t['dropped_acl']}, police {t['dropped_police']})")
+                     f"{t['forwarded']}, dropped {dropped} ({drops})")
         if t["policy"] is not None:
             lines.append(f"  Service-policy {t['policy']}")
             for c in t["classes"]:

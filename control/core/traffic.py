@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qfp_model.qfp import packets as P
+from qfp_model.qfp.errors import NotFound
+from qfp_model.qfp.readback import QROLE_NONE, QROLE_QUEUE, ClassState, QueueStats
 from qfp_model.qfp.tables import PROTO_ICMP, PROTO_UDP, Direction
 
 from ..config import syntax as S
@@ -246,6 +248,22 @@ class TrafficResult:
     ace: int | None = None
     ace_packets: int = 0
     flow: Flow | None = None
+    # Queueing (docs/fastpath.md, "Queueing"): packets a full queue tail-dropped, and packets a
+    # priority queue's conditional policer dropped under congestion.
+    dropped_queue: int = 0
+    dropped_priority: int = 0
+    # The class path each packet that reached the queueing stage took, as (cls, child_cls) -> how
+    # many: what says which queue a stream's packets joined (queue_of), since a verdict has no
+    # departure time of its own.
+    paths: dict[tuple[int, int], int] = field(default_factory=dict)
+    # What a run of several streams calls this one (`name` in a regress case; else `N`).
+    label: str = ""
+    # The queues this stream's packets joined, as the run saw them (QueueFigures; run_streams).
+    queues: list = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return self.dropped_acl + self.dropped_police + self.dropped_queue + self.dropped_priority
 
     def add(self, verdicts: np.ndarray) -> None:
         if verdicts.size and verdicts["ace"][0] != P.ACE_NONE:
@@ -257,15 +275,33 @@ class TrafficResult:
         self.packets += verdicts.size
         forwarded = verdicts["action"] == P.FORWARD
         self.forwarded += int(forwarded.sum())
-        reasons = np.bincount(verdicts["reason"], minlength=max(P.REASON_ACL, P.REASON_POLICE) + 1)
+        reasons = np.bincount(verdicts["reason"], minlength=P.REASON_PRIORITY + 1)
         self.dropped_acl += int(reasons[P.REASON_ACL])
         self.dropped_police += int(reasons[P.REASON_POLICE])
+        self.dropped_queue += int(reasons[P.REASON_QUEUE])
+        self.dropped_priority += int(reasons[P.REASON_PRIORITY])
+        self._add_paths(verdicts, forwarded | (verdicts["reason"] == P.REASON_QUEUE)
+                        | (verdicts["reason"] == P.REASON_PRIORITY))
         colours = np.bincount(verdicts["colour"], minlength=P.COLOUR_NONE + 1)
         for c in range(P.COLOUR_COUNT):
             self.colours[c] += int(colours[c])
         marks = np.bincount(verdicts["dscp"][forwarded], minlength=64)
         for value in np.flatnonzero(marks).tolist():
             self.dscp_out[value] = self.dscp_out.get(value, 0) + int(marks[value])
+
+    def _add_paths(self, verdicts: np.ndarray, reached: np.ndarray) -> None:
+        keys = (verdicts["cls"][reached].astype(np.uint32) << 16) | verdicts["child_cls"][reached]
+        keys = keys[verdicts["cls"][reached] != P.CLASS_NONE]
+        if not keys.size:
+            return
+        # A stream is one flow and almost always takes one path: count it without sorting.
+        if (keys == keys[0]).all():
+            values, counts = [int(keys[0])], [int(keys.size)]
+        else:
+            values, counts = (a.tolist() for a in np.unique(keys, return_counts=True))
+        for key, count in zip(values, counts):
+            path = (key >> 16, key & 0xFFFF)
+            self.paths[path] = self.paths.get(path, 0) + count
 
     def merge(self, other: TrafficResult) -> None:
         """Add a chunk's counts (Chunk.__call__) to the run's."""
@@ -280,6 +316,10 @@ class TrafficResult:
         self.forwarded += other.forwarded
         self.dropped_acl += other.dropped_acl
         self.dropped_police += other.dropped_police
+        self.dropped_queue += other.dropped_queue
+        self.dropped_priority += other.dropped_priority
+        for path, count in other.paths.items():
+            self.paths[path] = self.paths.get(path, 0) + count
         for c in range(P.COLOUR_COUNT):
             self.colours[c] += other.colours[c]
         for value, count in other.dscp_out.items():
@@ -307,3 +347,237 @@ def run_to_end(run: TrafficRun, process: Callable[[np.ndarray], np.ndarray]) -> 
             chunk = run.send(chunk(process))
     except StopIteration as done:
         return done.value
+
+
+# ---- several streams at once, and what queueing did to them ---------------------------------------
+# Users make congestion the way they would with a traffic generator: voice plus bulk, each stream
+# at its own rate, size and DSCP. The streams of a run are merged by timestamp into one
+# time-ordered packet sequence (ties in the order the streams were given), because a scheduler
+# sees arrivals in time order: sending the streams one after the other would show the second
+# stream a device the first had already left.
+
+@dataclass(frozen=True)
+class MixedChunk:
+    """Consecutive packets of several streams, merged by time: pieces are (stream index, Chunk).
+    Made, processed and counted in one call, like a Chunk, so that a worker thread runs it whole."""
+    pieces: tuple[tuple[int, Chunk], ...]
+
+    def __call__(self, process: Callable[[np.ndarray], np.ndarray]) -> tuple[dict[int, TrafficResult], int]:
+        """Each stream's counts (by stream index) and the time the chunk's last packet left."""
+        parts = [chunk.batch() for _, chunk in self.pieces]
+        batch = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        which = np.repeat(np.array([i for i, _ in self.pieces]), [part.size for part in parts])
+        if len(parts) > 1:
+            # stable: packets at the same instant go in the order the streams were given
+            order = np.argsort(batch["ts_ns"], kind="stable")
+            batch, which = batch[order], which[order]
+        verdicts = process(batch)
+        counts = {}
+        for i, chunk in self.pieces:
+            s = chunk.stream
+            mine = verdicts if len(parts) == 1 else verdicts[which == i]
+            result = TrafficResult(interface="", direction=s.direction)
+            result.add(mine)
+            result.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, chunk.t0)
+            counts[i] = result
+        return counts, int(batch["ts_ns"][-1])
+
+
+def interleaved(streams: list[Stream], t0: int, batch: int = BATCH) -> Iterator[MixedChunk]:
+    """The streams, all starting at t0, as MixedChunks in time order: each chunk holds every packet
+    that leaves in a window of virtual time, the window sized for about `batch` packets."""
+    flows = [Flow(0, 0, 0, 0, 0, s.size, s.rate, t0) for s in streams]
+    sent = [0] * len(streams)
+    t = t0
+    while True:
+        left = [i for i, s in enumerate(streams) if sent[i] < s.count]
+        if not left:
+            return
+        pps = sum(streams[i].rate / (streams[i].size * 8) for i in left)
+        # At least past the next packet due, so that a window never comes back empty (a slow
+        # stream left alone after a fast one ended would otherwise take millions of empty windows).
+        due = min(flows[i].time_of(sent[i]) for i in left)
+        t = max(t + max(1, int(batch * P.NS_PER_S / pps)), due + 1)
+        pieces = []
+        for i in left:
+            upto = min(streams[i].count, flows[i].sent_before(t))
+            if upto > sent[i]:
+                pieces.append((i, Chunk(streams[i], t0, sent[i], upto - sent[i])))
+                sent[i] = upto
+        yield MixedChunk(tuple(pieces))
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Work for whoever runs the batches: the schedulers of `targets` ((uidb, direction) pairs) run
+    up to `until_ns`, so that what would have left by a run's end has left. It runs where batches
+    run (the worker thread of a served device), as the fast path asks of target_advance."""
+    fp: object
+    targets: tuple[tuple[int, Direction], ...]
+    until_ns: int
+
+    def __call__(self, process) -> tuple[None, int]:
+        for uidb, direction in self.targets:
+            try:
+                self.fp.target_advance(uidb, direction, self.until_ns)
+            except NotFound:     # the session went down during the run: nothing left to send
+                pass
+        return None, self.until_ns
+
+
+@dataclass(frozen=True, eq=False)     # two queues that did the same are still two
+class QueueFigures:
+    """What one queue (a class of a session's scheduler) did during a run: the change in its
+    read-back (qfp.readback.QueueStats) from the run's start to its end, read after the scheduler
+    ran to the end. Delays are of the packets that left during the run."""
+    interface: str
+    direction: Direction
+    path: str                 # "class-default/VOICE": the class and its parents, as regress names it
+    out_packets: int
+    out_bytes: int
+    tail_drops: int
+    priority_drops: int       # a priority queue's conditional policer's (bw_exceed)
+    delay_sum_ns: int
+    delay_max_ns: int
+    # The read-back keeps one maximum since the counters were cleared: when it did not grow during
+    # the run and earlier packets had left, the run's own maximum is only known to be at most it.
+    max_exact: bool
+    jitter_sum_ns: int
+    depth: int                # still queued at the run's end
+    queue_limit: int
+
+    @property
+    def delay_mean_ns(self) -> int:
+        return self.delay_sum_ns // self.out_packets if self.out_packets else 0
+
+    @property
+    def jitter_mean_ns(self) -> int:
+        return self.jitter_sum_ns // (self.out_packets - 1) if self.out_packets > 1 else 0
+
+
+@dataclass
+class MixResult:
+    """A run of one or more streams: each stream's fate (in the order given) and the queues they
+    joined."""
+    streams: list[TrafficResult]
+    queues: list[QueueFigures]
+    start_ns: int
+    end_ns: int
+    specs: list[TrafficSpec] = field(default_factory=list)     # what each stream offered
+
+
+def class_paths(fp, states: list[ClassState]) -> list[str]:
+    """Each class state's name with its parents', `PARENT/CHILD`, in read-back order."""
+    names: dict[int, list[str]] = {}
+    paths: list[str] = []
+    for s in states:
+        if s.policy not in names:
+            names[s.policy] = [c.name for c in fp.policy_classes(s.policy)]
+        name = names[s.policy][s.class_index]
+        paths.append(name if s.parent_state is None else f"{paths[s.parent_state]}/{name}")
+    return paths
+
+
+def queue_of(states: list[ClassState], paths: list[str], cls: int, child_cls: int) -> int | None:
+    """The index of the class state whose queue a packet classified (cls, child_cls) joined, or None
+    when it met no queue. The tree's rules (docs/fastpath.md, "The tree"): an inner node's packets
+    go on down; a class with no queueing action in a level that queues shares its class-default's
+    queue; a level that does not queue leaves them in the queue above."""
+    level, parent, found = 0, None, None
+    for index in (cls, child_cls):
+        if index == P.CLASS_NONE:
+            break
+        siblings = [i for i, s in enumerate(states) if s.parent_state == parent and s.level == level]
+        here = next((i for i in siblings if states[i].class_index == index), None)
+        if here is None:
+            break
+        if not any(states[i].queue is not None and states[i].queue.role != QROLE_NONE for i in siblings):
+            break       # this level does not queue: the packet stays where it was
+        role = states[here].queue.role if states[here].queue is not None else QROLE_NONE
+        if role == QROLE_NONE:
+            default = next((i for i in siblings if paths[i].rsplit("/", 1)[-1] == "class-default"), None)
+            queue = states[default].queue if default is not None else None
+            return default if queue is not None and queue.role == QROLE_QUEUE else found
+        found = here
+        if role == QROLE_QUEUE:
+            return here
+        level, parent = level + 1, here
+    return found
+
+
+def _figures(interface: str, direction: Direction, path: str, before: QueueStats | None,
+             after: QueueStats) -> QueueFigures:
+    if before is None or after.out_pkts < before.out_pkts:     # a fresh instance, or counters cleared
+        before = QueueStats(after.role, after.queue_limit, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    grew = after.delay_max_ns > before.delay_max_ns
+    return QueueFigures(
+        interface, direction, path,
+        out_packets=after.out_pkts - before.out_pkts, out_bytes=after.out_bytes - before.out_bytes,
+        tail_drops=after.tail_pkts - before.tail_pkts, priority_drops=after.exceed_pkts - before.exceed_pkts,
+        delay_sum_ns=after.delay_sum_ns - before.delay_sum_ns, delay_max_ns=after.delay_max_ns,
+        max_exact=grew or before.out_pkts == 0 or after.out_pkts == before.out_pkts,
+        jitter_sum_ns=after.jitter_sum_ns - before.jitter_sum_ns, depth=after.depth,
+        queue_limit=after.queue_limit)
+
+
+def _read(fp, uidb: int, direction: Direction) -> tuple[int | None, list[ClassState]]:
+    try:
+        return fp.uidb_info(uidb).policy[direction], fp.target_read(uidb, direction)
+    except NotFound:         # a session gone down (during a served run): no queues to report
+        return None, []
+
+
+def run_streams(device, specs: list[TrafficSpec], labels: list[str] | None = None) -> TrafficRun:
+    """A run of several streams at once through the device's sessions (`device` is a
+    core.device.Device), merged in time from the device's clock on; when the packets are sent,
+    the schedulers of the targets involved run to the run's end, and the result says what each
+    queue the streams joined did. One stream is sent as Device.traffic_run sends it."""
+    if not specs:
+        raise ControlError("a run needs at least one stream")
+    labels = labels or [str(n) for n in range(1, len(specs) + 1)]
+    streams = [device.stream(spec) for spec in specs]    # every spec checked before a packet goes
+    sessions = [device.session(spec.interface) for spec in specs]
+    targets: dict[tuple[int, Direction], str] = {}
+    for session, spec in zip(sessions, specs):
+        targets.setdefault((session.uidb, spec.direction), session.interface)
+    before = {target: _read(device.fp, *target) for target in targets}
+    start = device.clock_ns
+    if len(specs) == 1:
+        results = [(yield from device.traffic_run(specs[0]))]
+    else:
+        results = [TrafficResult(s.interface, spec.direction, start_ns=start) for s, spec in zip(sessions, specs)]
+        for chunk in interleaved(streams, start):
+            counts, last_ns = yield chunk
+            for i, count in counts.items():
+                results[i].merge(count)
+            device.clock_ns = max(device.clock_ns, last_ns)
+        for result in results:
+            result.end_ns = device.clock_ns
+        device.clock_moved()
+    yield Advance(device.fp, tuple(targets), device.clock_ns)
+    where: dict[tuple[int, Direction, int], QueueFigures] = {}
+    for (uidb, direction), interface in targets.items():
+        policy, states = _read(device.fp, uidb, direction)
+        old_policy, old_states = before[(uidb, direction)]
+        if policy != old_policy or len(old_states) != len(states):
+            old_states = []          # rebound during the run: a fresh instance, counted from zero
+        paths = class_paths(device.fp, states)
+        for i, state in enumerate(states):
+            if state.queue is None or state.queue.role != QROLE_QUEUE:
+                continue
+            prior = old_states[i].queue if old_states and old_states[i].queue is not None else None
+            figures = _figures(interface, direction, paths[i], prior, state.queue)
+            where[(uidb, direction, i)] = figures
+        for session, spec, result in zip(sessions, specs, results):
+            if (session.uidb, spec.direction) != (uidb, direction):
+                continue
+            for cls, child in result.paths:
+                i = queue_of(states, paths, cls, child)
+                figures = where.get((uidb, direction, i)) if i is not None else None
+                if figures is not None and figures not in result.queues:
+                    result.queues.append(figures)
+    for result, label in zip(results, labels):
+        result.label = label
+    queues = [f for f in where.values() if f.out_packets or f.tail_drops or f.priority_drops or f.depth
+              or any(f in r.queues for r in results)]
+    return MixResult(results, queues, start, device.clock_ns, list(specs))

@@ -17,15 +17,15 @@ from ..core import acl_log
 from ..core.device import Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session, SessionTuple
-from ..core.traffic import OPTIONS, TrafficResult, TrafficSpec, run_to_end
+from ..core.traffic import OPTIONS, MixResult, QueueFigures, TrafficResult, TrafficSpec, run_streams, run_to_end
 from ..core.worker import TrafficWorker
 from ..errors import ControlError
 from ..files import read_text
-from ..grammar.engine import CommandSet
+from ..grammar.engine import CommandSet, InvalidInput
 
 
 async def _formatted(running) -> str:
-    return format_traffic(await running)
+    return format_mix(await running)
 
 
 def _drive(steps: Generator):
@@ -98,31 +98,24 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
                   "file WORD": "File name"})
 
     def traffic(a: dict):
-        fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
-        options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
-        spec = TrafficSpec.from_words(a["interface"], _direction(a), size=a["size"], rate=a["rate"],
-                                      fragment=fragment, **options)
-        # The run, and when it ends the %SEC-6-IPACCESSLOG lines of the ACEs with `log` it matched.
-        run = acl_log.logged(device, spec, device.traffic_run(spec))
-        if worker is None or not worker.serving:
-            return format_traffic(run_to_end(run, device.fp.process))
-        return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
+        return _start(device, worker, [_spec(a["interface"], _direction(a), a)])
+
+    def streams(a: dict):
+        specs, labels = _stream_specs(a, _direction(a))
+        return _start(device, worker, specs, labels)
 
     commands.add(
-        "sim traffic interface IFNAME:interface (input|output) {source A.B.C.D | destination A.B.C.D "
-        "| protocol WORD | source-port <0-65535> | destination-port <0-65535> | dscp WORD | flags WORD "
-        "| icmp-type <0-255> | icmp-code <0-255> | fragment (first|non-initial) | size! <20-65535> "
-        "| rate! <1-100000000000> "
-        "| (duration <1-86400> | packets <1-100000000>)!}",
-        traffic,
-        {"traffic": "Send simulated traffic through a session", "source": "Source address",
-         "destination": "Destination address", "protocol": "IP protocol, by name or number",
-         "source-port": "L4 source port", "destination-port": "L4 destination port",
-         "dscp": "DSCP, by name or number", "flags": "TCP flags, e.g. syn,ack",
-         "icmp-type": "ICMP message type (protocol icmp)", "icmp-code": "ICMP message code",
-         "fragment": "Send fragments", "first": "Initial fragments",
-         "non-initial": "Non-initial fragments", "size": "Packet size, bytes (L3)",
-         "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count"})
+        "sim traffic interface IFNAME:interface (input|output) {" + _HEADER_OPTIONS + " | size! <20-65535> "
+        "| rate! <1-100000000000> | (duration <1-86400> | packets <1-100000000>)!}",
+        traffic, _TRAFFIC_HELP)
+    # Several streams at once: what comes before the first `stream` applies to every stream (a
+    # duration, a destination), each `stream` clause then gives one stream's own options and may
+    # override those. The clauses are read by _STREAM's grammar, so each is refused as precisely
+    # as the one-stream form is.
+    commands.add(
+        "sim traffic interface IFNAME:interface (input|output) {" + _HEADER_OPTIONS + " | size <20-65535> "
+        "| rate <1-100000000000> | (duration <1-86400> | packets <1-100000000>)} stream WORD...:streams",
+        streams, _TRAFFIC_HELP)
 
     def replay_capture(a: dict) -> str:
         return format_replay(replay(device, a["file"], interface=a.get("interface"), direction=_direction(a)))
@@ -137,21 +130,156 @@ def _direction(args: dict) -> Direction:
     return Direction.OUT if args.get("output") else Direction.IN
 
 
+# What a stream's packets carry, shared by the one-stream form and each `stream` clause.
+_HEADER_OPTIONS = ("source A.B.C.D | destination A.B.C.D | protocol WORD | source-port <0-65535> "
+                   "| destination-port <0-65535> | dscp WORD | flags WORD | icmp-type <0-255> "
+                   "| icmp-code <0-255> | fragment (first|non-initial)")
+_TRAFFIC_HELP = {
+    "traffic": "Send simulated traffic through a session", "source": "Source address",
+    "destination": "Destination address", "protocol": "IP protocol, by name or number",
+    "source-port": "L4 source port", "destination-port": "L4 destination port",
+    "dscp": "DSCP, by name or number", "flags": "TCP flags, e.g. syn,ack",
+    "icmp-type": "ICMP message type (protocol icmp)", "icmp-code": "ICMP message code",
+    "fragment": "Send fragments", "first": "Initial fragments",
+    "non-initial": "Non-initial fragments", "size": "Packet size, bytes (L3)",
+    "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count",
+    "stream": "Several concurrent streams, merged in time: each `stream` starts one's own options "
+              "(size, rate, dscp, ...; name WORD labels it); the options before the first apply to all",
+    "streams WORD...": "This stream's options (name, size, rate, duration or packets, dscp, source, "
+                       "destination, protocol, ports, ...), then `stream` and the next one's"}
+# One `stream` clause of the several-stream form.
+_STREAM = CommandSet(modifiers=False)
+_STREAM.add("stream {name WORD | " + _HEADER_OPTIONS + " | size <20-65535> | rate <1-100000000000> "
+            "| (duration <1-86400> | packets <1-100000000>)}", lambda a: "", _TRAFFIC_HELP)
+_LENGTH = ("duration", "packets")
+
+
+def _spec(interface: str, direction: Direction, a: dict) -> TrafficSpec:
+    fragment = "first" if a.get("first") else "non-initial" if a.get("non_initial") else None
+    options = {key: a[key] for key in OPTIONS if key in a and key != "fragment"}
+    return TrafficSpec.from_words(interface, direction, size=a["size"], rate=a["rate"],
+                                  fragment=fragment, **options)
+
+
+def _stream_specs(a: dict, direction: Direction) -> tuple[list[TrafficSpec], list[str]]:
+    """The specs of `sim traffic ... stream ... stream ...`: each clause's options over the ones
+    before the first clause."""
+    common = {key: value for key, value in a.items() if key not in ("interface", "input", "output", "streams")}
+    clauses: list[list[str]] = [[]]
+    for word in a["streams"]:
+        # `stream` ends a clause (abbreviated as IOS allows: no clause keyword starts `st`), unless
+        # it is a stream's name (`name stream`): the only value a user may spell freely.
+        named = bool(clauses[-1]) and "name".startswith(clauses[-1][-1].lower())
+        if len(word) >= 2 and "stream".startswith(word.lower()) and not named:
+            clauses.append([])
+        else:
+            clauses[-1].append(str(word))
+    specs, labels = [], []
+    for n, words in enumerate(clauses, 1):
+        line = " ".join(["stream", *words])
+        try:
+            own = _STREAM.resolve(line)[1]
+        except InvalidInput as exc:
+            # The caret would point into a line the user did not type: name the word instead.
+            raise ControlError(f"stream {n}: invalid input at '{line[exc.column:].split()[0]}'") from None
+        except ControlError as exc:
+            raise ControlError(f"stream {n}: {exc}") from None
+        own.pop("stream", None)
+        merged = dict(common)
+        if any(key in own for key in _LENGTH):
+            for key in _LENGTH:
+                merged.pop(key, None)
+        if own.get("first") or own.get("non_initial"):
+            merged.pop("first", None), merged.pop("non_initial", None)
+        merged.update(own)
+        for key in ("size", "rate"):
+            if key not in merged:
+                raise ControlError(f"stream {n}: give a {key} (in the stream, or before the first stream for all)")
+        if not any(key in merged for key in _LENGTH):
+            raise ControlError(f"stream {n}: give a duration or a packet count (in the stream, or before "
+                               "the first stream for all)")
+        specs.append(_spec(a["interface"], direction, merged))
+        labels.append(str(merged.get("name", n)))
+    if len(set(labels)) != len(labels):
+        raise ControlError("two streams have the same name")
+    return specs, labels
+
+
+def _streams_run(device: Device, specs: list[TrafficSpec], labels: list[str] | None = None):
+    """The run, and when it ends the %SEC-6-IPACCESSLOG lines of the ACEs with `log` each stream
+    matched."""
+    mix = yield from run_streams(device, specs, labels)
+    for spec, result in zip(specs, mix.streams):
+        acl_log.record(device, spec, result)
+    return mix
+
+
+def _start(device: Device, worker: TrafficWorker | None, specs: list[TrafficSpec],
+           labels: list[str] | None = None):
+    run = _streams_run(device, specs, labels)
+    if worker is None or not worker.serving:
+        return format_mix(run_to_end(run, device.fp.process))
+    return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
+
+
 def format_traffic(result: TrafficResult) -> str:
     seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
-    dropped = result.dropped_acl + result.dropped_police
-    lines = [
-        f"Sent {result.packets} packets {result.direction.ios_name} on {result.interface} "
-        f"in {seconds:.6f} s of virtual time",
-        f"  forwarded {result.forwarded}, dropped {dropped} "
-        f"(access-list {result.dropped_acl}, police {result.dropped_police})",
-        f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
-        f"violated {result.colours[P.VIOLATE]}",
-    ]
+    lines = [f"Sent {result.packets} packets {result.direction.ios_name} on {result.interface} "
+             f"in {seconds:.6f} s of virtual time", *_fate(result)]
+    return "\n".join(lines) + "\n"
+
+
+def _fate(result: TrafficResult, colours: bool = True) -> list[str]:
+    """A stream's counts; its drops by queueing and its queues' delays only where it met a queue;
+    its colours unless `colours` is False and no policer coloured it."""
+    drops = f"access-list {result.dropped_acl}, police {result.dropped_police}"
+    if result.queues or result.dropped_queue or result.dropped_priority:
+        drops += f", queue tail {result.dropped_queue}, priority {result.dropped_priority}"
+    lines = [f"  forwarded {result.forwarded}, dropped {result.dropped} ({drops})"]
+    if colours or any(result.colours):
+        lines.append(f"  conformed {result.colours[P.CONFORM]}, exceeded {result.colours[P.EXCEED]}, "
+                     f"violated {result.colours[P.VIOLATE]}")
     if result.dscp_out:
         marks = ", ".join(f"{dscp} x {count}" for dscp, count in sorted(result.dscp_out.items()))
         lines.append(f"  dscp out: {marks}")
-    return "\n".join(lines) + "\n"
+    for q in result.queues:
+        lines.append(f"  queued in {q.path}: " + _delays(q))
+    return lines
+
+
+def _ms(ns: int) -> str:
+    return f"{ns / 1e6:.3f} ms"
+
+
+def _delays(q: QueueFigures) -> str:
+    bound = "" if q.max_exact else "<= "
+    return (f"delay mean {_ms(q.delay_mean_ns)}, max {bound}{_ms(q.delay_max_ns)}, "
+            f"jitter mean {_ms(q.jitter_mean_ns)}")
+
+
+def format_mix(mix: MixResult) -> str:
+    """What `sim traffic` prints: one stream as it always has (with its queueing where it met a
+    queue); several, each stream's offer and fate, then each queue they joined."""
+    if len(mix.streams) == 1:
+        text = format_traffic(mix.streams[0])
+    else:
+        seconds = (mix.end_ns - mix.start_ns) / P.NS_PER_S
+        lines = [f"Sent {sum(r.packets for r in mix.streams)} packets in {len(mix.streams)} streams "
+                 f"in {seconds:.6f} s of virtual time"]
+        for r, spec in zip(mix.streams, mix.specs):
+            lines.append(f"Stream {r.label}: {r.packets} packets {r.direction.ios_name} on {r.interface}, "
+                         f"{spec.size} bytes at {spec.rate} bit/s, dscp {spec.dscp}")
+            lines += _fate(r, colours=False)    # a new form: no line of zeros to keep for old readers
+        text = "\n".join(lines) + "\n"
+    if mix.queues:
+        lines = ["Queues at the run's end (the schedulers ran to it):"]
+        for q in mix.queues:
+            lines.append(f"  {q.interface} {q.direction.ios_name} {q.path}: out {q.out_packets} packets, "
+                         f"{q.out_bytes} bytes; tail drops {q.tail_drops}, priority drops "
+                         f"{q.priority_drops}; depth {q.depth}/{q.queue_limit}")
+            lines.append("    " + _delays(q))
+        text += "\n".join(lines) + "\n"
+    return text
 
 
 def load_sessions(commands: CommandSet, device: Device, path: Path,
