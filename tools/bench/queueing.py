@@ -1,7 +1,8 @@
 """`qfp bench queueing`: our per-packet cost to queue and schedule, beside DPDK's rte_sched on the
 same hierarchy and the same packets (peers/sched_peer.c, driven by peers/dpdk_sched.py).
 
-The hierarchy, N sessions (16 and 1,024; --quick: 4 and 16) under one output port:
+The hierarchy, N sessions (16 and 1,024; --quick: 4 and 16, a few thousand packets, to show it
+runs rather than to quote) under one output port:
 
     ours (one output target per session)          rte_sched (one port, one subport, N pipes)
     parent class-default: shape average 2 Mbit/s  pipe token bucket: 2 Mbit/s, 2,000 bytes
@@ -88,7 +89,7 @@ WEIGHTS = (4, 2, 1)                   # BR1, BR2, class-default
 CLASS_DSCP = (46, 26, 18, 0)          # PRIO, BR1, BR2, class-default
 OFFERED = {"uniform": 1.5, "sweep": 1.1}
 PACKETS_PER_SESSION = 300             # enough for a 64-packet queue to fill and drop at 1.5x
-MIN_PACKETS = 20_000
+MIN_PACKETS, QUICK_MIN_PACKETS = 20_000, 1_000
 ROUNDS, QUICK_ROUNDS = 7, 3
 DESCRIPTOR_BYTES = 16                 # docs/fastpath.md: a queue holds (arrival time, length)
 QNODE_BYTES, SCHED_HEADER_BYTES = 240, 40   # sizeof struct qfp_qnode, struct qfp_sched (qfp_queue.c)
@@ -232,9 +233,9 @@ def spread(values: list[float]) -> dict:
 
 
 # ---- the scenario ----------------------------------------------------------------------------------
-def measure_point(sessions: int, pattern: str, rounds: int, batch_size: int, packets: int | None = None,
+def measure_point(sessions: int, pattern: str, rounds: int, batch_size: int, packets: int,
                   *, require_peer: bool = False) -> dict:
-    n = packets or max(MIN_PACKETS, PACKETS_PER_SESSION * sessions)
+    n = packets
     rec = traffic(pattern, sessions, n)
     ours = Ours(sessions, rec, batch_size)
     why = dpdk.available()
@@ -300,9 +301,9 @@ def measure_point(sessions: int, pattern: str, rounds: int, batch_size: int, pac
 def scenario_queueing(opts, progress, *, require_peer: bool = False) -> list[dict]:
     counts = QUICK_SESSION_COUNTS if opts.quick else SESSION_COUNTS
     rounds = QUICK_ROUNDS if opts.quick else ROUNDS
-    packets = getattr(opts, "queueing_packets", None)
     rows = []
     for sessions in counts:
+        packets = max(QUICK_MIN_PACKETS if opts.quick else MIN_PACKETS, PACKETS_PER_SESSION * sessions)
         for pattern in PATTERNS:
             row = measure_point(sessions, pattern, rounds, opts.batch, packets, require_peer=require_peer)
             rows.append(row)
