@@ -9,7 +9,7 @@ answers what it measured, so that the caller can interleave its own rounds with 
                                         weights=(4, 2, 1))) as peer:
         for _ in range(7):
             ours = time_ours()
-            theirs = peer.round()["ns_per_packet"]
+            theirs = peer.round()["ns_per_packet"]      # or round(poll_us=1000): see sched_peer.c
 
 `records` is a RECORD array (session index, class 0-3, length, virtual arrival time); how virtual
 time reaches rte_sched, which reads the TSC itself, is sched_peer.c's header comment.
@@ -92,12 +92,13 @@ class SchedPeer:
         self.info = self._answer("starting")
         return self
 
-    def round(self) -> dict:
-        """A fresh port replays the whole sequence; what the program measured (see sched_peer.c)."""
+    def round(self, poll_us: int = 0) -> dict:
+        """A fresh port replays the whole sequence, dequeuing after every burst (poll_us 0) or once
+        poll_us of virtual time has passed; what the program measured (see sched_peer.c)."""
         if self._proc is None:
             raise PeerError("the rte_sched peer is not running")
         try:
-            self._proc.stdin.write("round\n")
+            self._proc.stdin.write(f"round {int(poll_us)}\n")
             self._proc.stdin.flush()
         except BrokenPipeError:
             pass   # _answer reports the program's own reason

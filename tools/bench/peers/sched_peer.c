@@ -13,8 +13,12 @@
  *   budget=NS    real ns allowed per packet when virtual time is mapped onto the TSC (below)
  *   tc_period=MS the TC credit period, ms of virtual time
  *
- * Then, for each line "round" on stdin: a fresh port (every pipe configured, queues empty) replays
- * every packet, BURST at a time, and one JSON line on stdout says what it measured. EOF ends.
+ * Then, for each line "round POLL_US" on stdin: a fresh port (every pipe configured, queues empty)
+ * replays every packet, BURST at a time, and one JSON line on stdout says what it measured. EOF ends.
+ * POLL_US 0 dequeues after every enqueued burst; a positive POLL_US dequeues only once that many
+ * virtual us have passed since the last dequeue (and after the last burst): how often rte_sched is
+ * asked decides much of its cost, since a dequeue call walks the active pipes until it has a burst
+ * or has been round them all.
  *
  * Time. rte_sched has no clock of its own to set: rte_sched_port_dequeue() reads the TSC itself
  * (rte_get_tsc_cycles(), inlined into librte_sched, so it cannot be interposed). Virtual time is
@@ -22,7 +26,7 @@
  * replay takes `budget` real ns per packet, and every rate rte_sched is given is the virtual rate
  * times k: its shapers then earn, per real ns, what ours earn per k virtual ns. Each burst is
  * enqueued once the TSC has reached its last packet's mapped arrival (the harness spins until then,
- * outside the timed region), then dequeued until a call returns less than a burst. Only the
+ * outside the timed region), then (see POLL_US) dequeued until a call returns less than a burst. Only the
  * rte_sched_port_enqueue() and rte_sched_port_dequeue() calls are timed; making mbufs, writing
  * their tree path and freeing what left are not. A burst that starts more than one burst's worth
  * of virtual time late is counted `late`: then rte_sched saw time in bigger steps than planned.
@@ -265,7 +269,7 @@ struct round_result {
 };
 
 static void run_round(const struct config *c, struct setup *s, struct rte_mempool *pool,
-                      const struct sched_rec *pkts, size_t n, struct round_result *r)
+                      const struct sched_rec *pkts, size_t n, uint64_t poll_ns, struct round_result *r)
 {
     memset(r, 0, sizeof *r);
     struct rte_sched_port *port = make_port(s, c->pipes);
@@ -275,6 +279,7 @@ static void run_round(const struct config *c, struct setup *s, struct rte_mempoo
     uint64_t cycles_enq = 0, cycles_deq = 0, deq_max = 0, late_max = 0;
     const uint64_t ts0 = pkts[0].ts_ns;
     const uint64_t tsc0 = rte_rdtsc();
+    uint64_t last_poll = ts0;
     for (size_t off = 0; off < n; off += BURST) {
         uint32_t len = (uint32_t)(n - off < BURST ? n - off : BURST);
         uint64_t last_ts = pkts[off + len - 1].ts_ns;
@@ -304,6 +309,9 @@ static void run_round(const struct config *c, struct setup *s, struct rte_mempoo
         r->enqueued += (uint64_t)rte_sched_port_enqueue(port, in, len);
         uint64_t t1 = rte_rdtsc();
         cycles_enq += t1 - t0;
+        if (poll_ns && last_ts - last_poll < poll_ns && off + len < n)
+            continue;
+        last_poll = last_ts;
         for (;;) {
             t0 = rte_rdtsc();
             int got = rte_sched_port_dequeue(port, out, BURST);
@@ -390,14 +398,18 @@ int main(int argc, char **argv)
 
     char line[64];
     while (fgets(line, sizeof line, stdin)) {
-        if (strcmp(line, "round\n") != 0)
+        char *end;
+        if (strncmp(line, "round ", 6) != 0)
             die("unknown command %s", line);
+        unsigned long long poll_us = strtoull(line + 6, &end, 10);
+        if (end == line + 6 || *end != '\n' || poll_us > 10000000ull)
+            die("round %s: POLL_US is a count of virtual us", line + 6);
         struct rte_mempool *pool = rte_pktmbuf_pool_create("qfp_sched_mbufs", pool_n, 256, 0, 0,
                                                            (int)rte_socket_id());
         if (!pool)
             die("rte_pktmbuf_pool_create(%u): %s", pool_n, rte_strerror(rte_errno));
         struct round_result r;
-        run_round(&c, &s, pool, pkts, n, &r);
+        run_round(&c, &s, pool, pkts, n, (uint64_t)poll_us * 1000u, &r);
         rte_mempool_free(pool);
         printf("{\"enqueue_ns\":%.1f,\"dequeue_ns\":%.1f,\"ns_per_packet\":%.3f,"
                "\"enqueued\":%" PRIu64 ",\"dequeued\":%" PRIu64 ",\"dequeue_calls\":%" PRIu64
