@@ -37,7 +37,7 @@ RECORD = np.dtype([("ts_ns", "<u8"), ("pipe", "<u4"), ("length", "<u2"), ("cls",
 EAL_ARGS = [a if a != "2048" else "512" for a in dpdk.EAL_ARGS]
 
 # Real ns per packet the replay is paced at first (sched_peer.c, "Time"); when rte_sched cannot keep
-# that pace, the peer is started again slower (see SchedPeer.calibrate).
+# that pace, the peer is started again slower (see calibrated() below).
 BUDGET_NS = 1000
 LATE_FRACTION_MAX = 0.05
 ROUND_TIMEOUT = 600   # seconds
