@@ -26,8 +26,8 @@
  * replay takes `budget` real ns per packet, and every rate rte_sched is given is the virtual rate
  * times k: its shapers then earn, per real ns, what ours earn per k virtual ns. Each burst is
  * enqueued once the TSC has reached its last packet's mapped arrival (the harness spins until then,
- * outside the timed region), then (see POLL_US) dequeued until a call returns less than a burst. Only the
- * rte_sched_port_enqueue() and rte_sched_port_dequeue() calls are timed; making mbufs, writing
+ * outside the timed region), then (see POLL_US) dequeued until a call returns less than a burst.
+ * Only the rte_sched_port_enqueue() and rte_sched_port_dequeue() calls are timed; making mbufs, writing
  * their tree path and freeing what left are not. A burst that starts more than one burst's worth
  * of virtual time late is counted `late`: then rte_sched saw time in bigger steps than planned.
  *
