@@ -21,7 +21,8 @@
     cores           packets/s of two threads on disjoint UIDB sets over one thread; goal: >= 1.8
 
 Beside the goals, not judged (no goal is set for it yet): queueing.py's figures, our shapers, queues
-and scheduler per packet beside DPDK rte_sched (figures["queueing"] in --json).
+and scheduler per packet beside DPDK rte_sched (figures["queueing"] in --json); those are medians
+over interleaved rounds with their spread, not best-of.
 
 Without DPDK (pkg-config libdpdk) the peer columns say why they are empty and those goals are not
 judged; `--peers` then fails, plain `qfp bench goals` does not. Timings are best-of-rounds on a
