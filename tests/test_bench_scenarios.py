@@ -4,11 +4,14 @@ asserted."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from qfp_model.tools import cli
+from qfp_model.tools.bench import queueing
 from qfp_model.tools.bench import scenarios as B
+from qfp_model.tools.bench.peers import dpdk
 
 
 def test_scale_acl_has_the_size_asked_and_ends_in_permit_any():
@@ -32,11 +35,13 @@ def test_quick_run_writes_json_with_every_scenario(tmp_path, capsys):
             assert "skipped" in r or (r["value"] == B.AAA_QUICK_SESSIONS and r["stops_all_answered"]
                                       and r["accepts"] == r["value"] and r["accounting_requests"] >= 2 * r["value"])
             continue
+        if r["scenario"] == "queueing":
+            continue   # test_queueing_scenario checks its rows
         assert r["fastpath_pps"] > 0 and r["numpy_ns_per_packet"] > 0
         assert r["numpy_over_c"] == pytest.approx(r["numpy_ns_per_packet"] / r["fastpath_ns_per_packet"])
     assert [r["value"] for r in rows if r["scenario"] == "acl-scale"] == list(B.QUICK["acl-scale"])
     assert [r["value"] for r in rows if r["scenario"] == "sessions"] == list(B.QUICK["sessions"])
-    assert "numpy/C" in out.out and "7/7" in out.err      # the table, and the progress line's end
+    assert "numpy/C" in out.out and "11/11" in out.err    # the table, and the progress line's end
 
 
 def test_one_named_scenario_and_plot(tmp_path, capsys):
@@ -87,6 +92,7 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     if data["peer_missing"] is None:
         assert all(f["mismatches"] == 0 and f["dpdk_ns"] > 0 for f in acl)
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
+    assert len(data["figures"]["queueing"]) == queueing.points(quick=True)
     assert "goal" in capsys.readouterr().out
 
 
@@ -96,3 +102,39 @@ def test_peers_insists_on_dpdk(monkeypatch, capsys):
     monkeypatch.setattr(bench_goals, "load_peer", lambda: (None, "libdpdk is not installed"))
     assert cli.main(["bench", "--peers", "--quick"]) == 2
     assert "libdpdk is not installed" in capsys.readouterr().err
+
+
+def test_queueing_scenario(tmp_path, capsys):
+    """`qfp bench queueing --quick`: every point has our medians and spreads, and what went through
+    ours adds up (a packet is queued or tail-dropped; a queued one has left or is still queued);
+    beside it rte_sched's on the same packets, where DPDK is installed (CI requires it there:
+    QFP_REQUIRE_PEERS=1). Never judged on speed."""
+    path = tmp_path / "queueing.json"
+    assert cli.main(["bench", "queueing", "--quick", "--batch", "512", "--json", str(path)]) == 0
+    rows = json.loads(path.read_text())["results"]
+    assert [(r["value"], r["pattern"]) for r in rows] == [
+        (n, p) for n in queueing.QUICK_SESSION_COUNTS for p in queueing.PATTERNS]
+    for r in rows:
+        assert r["scenario"] == "queueing" and r["packets"] > 0
+        for key in ("ours_ns", "ours_plain_ns", "ours_queueing_ns"):
+            s = r[key]
+            assert s["rounds"] == queueing.QUICK_ROUNDS and s["min"] <= s["q1"] <= s["median"] <= s["q3"] <= s["max"]
+        ours = r["ours"]
+        assert ours["queued"] + ours["tail_drops"] == r["packets"]
+        assert ours["sent"] + ours["left_queued"] == ours["queued"] and ours["sent"] == sum(ours["sent_by_class"])
+        assert r["ours_state_bytes_per_session"] >= 4 * queueing.QUEUE_LIMIT * queueing.DESCRIPTOR_BYTES
+    assert "ours queueing" in capsys.readouterr().out
+    reason = dpdk.available()
+    if reason is not None:
+        if os.environ.get("QFP_REQUIRE_PEERS") == "1":
+            pytest.fail(f"QFP_REQUIRE_PEERS=1 but the rte_sched peer cannot be built: {reason}")
+        assert all(r["peer_missing"] == reason for r in rows)
+        pytest.skip(f"ours measured; rte_sched not: {reason}")
+    for r in rows:
+        assert r["peer_missing"] is None and r["rte_sched_state_bytes_per_session"] > 0
+        for who, ratio in (("rte_sched", "ratio"), ("rte_sched_1ms", "ratio_1ms")):
+            peer = r[who]
+            assert r[f"{who}_ns"]["rounds"] == queueing.QUICK_ROUNDS
+            assert r[f"{who}_ns"]["median"] > 0 and r[ratio]["median"] > 0
+            assert peer["queued"] + peer["tail_drops"] == r["packets"] and peer["sent"] <= peer["queued"]
+            assert peer["sent"] == sum(peer["sent_by_class"]) and peer["bursts"] > 0

@@ -57,7 +57,8 @@ def test_sdist_holds_the_sources_tests_and_their_data(tmp_path):
     for name in ("csrc/qfp.h", "qfp/qfp.h", "tests/conftest.py", "tests/golden/qos-all-input-all.txt",
                  "tests/configs/flexvpn-hub.cfg", "tests/regress/wrong-expectation.toml",
                  "examples/seed-coa.regress.toml", "bench/conftest.py", "docs/fastpath.md",
-                 "control/config/default.cfg", "control/radius/dictionary", "tools/bench/peers/dpdk_peer.c"):
+                 "control/config/default.cfg", "control/radius/dictionary", "tools/bench/peers/dpdk_peer.c",
+                 "tools/bench/peers/sched_peer.c"):
         assert name in members
     with tarfile.open(sdist) as tar:
         pkg_info = tar.extractfile(f"{top}PKG-INFO").read().decode()

@@ -20,6 +20,10 @@
                     unanswered
     cores           packets/s of two threads on disjoint UIDB sets over one thread; goal: >= 1.8
 
+Beside the goals, not judged (no goal is set for it yet): queueing.py's figures, our shapers, queues
+and scheduler per packet beside DPDK rte_sched (figures["queueing"] in --json); those are medians
+over interleaved rounds with their spread, not best-of.
+
 Without DPDK (pkg-config libdpdk) the peer columns say why they are empty and those goals are not
 judged; `--peers` then fails, plain `qfp bench goals` does not. Timings are best-of-rounds on a
 machine that may be doing other things: run on an idle one for figures to quote.
@@ -52,6 +56,7 @@ from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, Poli
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
+from . import queueing
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
@@ -533,6 +538,8 @@ def format_report(report: Report) -> str:
             lines.append(f"{f['aces']:>7,} {f['ours_ns']:>8.1f} {f.get('dpdk_ns', float('nan')):>8.1f} "
                          f"{f.get('dpdk_best', '-'):>10} {algos.get('scalar') or float('nan'):>8.1f} "
                          f"{f['numpy_ns']:>10,.0f} {f['compile_s'] * 1e3:>6.1f}ms {f['table_bytes']:>10,}")
+    if report.figures.get("queueing"):
+        lines += ["", queueing.format_rows(report.figures["queueing"])]
     if report.peer_missing:
         lines.append(f"(no DPDK peer: {report.peer_missing})")
     return "\n".join(lines)
@@ -548,7 +555,7 @@ def run(args, require_peer: bool) -> int:
     sizes = QUICK_ACL_SIZES if quick else ACL_SIZES
     rounds = 3 if quick else 7
     packets = 50_000 if quick else 400_000
-    progress = Progress(len(sizes) + 6)
+    progress = Progress(len(sizes) + 6 + queueing.points(quick))
     start = time.perf_counter()
     # Each goal starts from a collected heap: what one left behind must not cost the next (the
     # CoA server's garbage collections walk every live object).
@@ -559,7 +566,8 @@ def run(args, require_peer: bool) -> int:
                     lambda: sessions_goals(report, 20_000 if quick else 1_000_000, progress),
                     lambda: coa_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
                     lambda: coa_served_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
-                    lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress)):
+                    lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress),
+                    lambda: report.figures.update(queueing=queueing.scenario_queueing(args, progress))):
         gc.collect()
         measure()
     progress.close()

@@ -6,6 +6,9 @@
     coa         CoA requests per second over loopback UDP while traffic runs
     aaa         sessions brought up per second with authorization and accounting against a private
                 FreeRADIUS (10,000 sessions; --quick 1,000), then all torn down, every Stop answered
+    queueing    per-packet cost of our shapers, queues and scheduler beside DPDK's rte_sched on the
+                same hierarchy and packets, 16 and 1,024 sessions (queueing.py; rte_sched where
+                libdpdk-dev is installed)
 
 Each point is timed on the C fast path and on the numpy baseline (qfp.baseline) programmed with the
 same tables and fed the same batch in this process, after checking that both give the same verdicts,
@@ -32,11 +35,12 @@ from qfp_model.qfp.tables import PROTO_TCP, PROTO_UDP, Ace, Direction, PortMatch
 from .. import freeradius
 from ..coa_client import CoaEndpoint
 from ..json_output import report_stream, write_json
+from . import queueing
 from .baseline import NumpyBaseline
 from .progress import Progress, rss_bytes
 from .workloads import advance, ip, mixed_policies, seed_session, time_process
 
-SCENARIOS = ("seed", "acl-scale", "sessions", "coa", "aaa")
+SCENARIOS = ("seed", "acl-scale", "sessions", "coa", "aaa", "queueing")
 AAA_SESSIONS, AAA_QUICK_SESSIONS = 10_000, 1_000
 ACL_SIZES = (10, 100, 1_000, 10_000)
 SESSION_COUNTS = (1_000, 10_000, 100_000, 1_000_000)
@@ -277,6 +281,8 @@ def scenario_aaa(opts, progress) -> list[dict]:
 
 # ---- reporting --------------------------------------------------------------------------------------
 def format_rows(rows: list[dict]) -> str:
+    queued = [r for r in rows if r["scenario"] == "queueing"]
+    rows = [r for r in rows if r["scenario"] != "queueing"]
     lines = [f"{'scenario':<10} {'point':>12} {'C packets/s':>14} {'C ns/pkt':>9} {'numpy ns/pkt':>13} "
              f"{'numpy/C':>8} {'bytes/session':>14}"]
     for r in rows:
@@ -302,6 +308,8 @@ def format_rows(rows: list[dict]) -> str:
         lines.append(f"{r['scenario']:<10} {point:>12} {r['fastpath_pps']:>14,.0f} "
                      f"{r['fastpath_ns_per_packet']:>9,.1f} {r['numpy_ns_per_packet']:>13,.1f} "
                      f"{r['numpy_over_c']:>8,.1f} {'' if mem is None else f'{mem:,.0f}':>14}{note}")
+    if queued:   # a table of its own: its columns are ours and rte_sched's, not C and numpy
+        lines += ["", queueing.format_rows(queued)]
     return "\n".join(lines)
 
 
@@ -337,7 +345,8 @@ def run(args) -> int:
         return 2
     args.points = QUICK if args.quick else {}
     total = sum(len(args.points.get(n, ACL_SIZES if n == "acl-scale" else SESSION_COUNTS))
-                if n in ("acl-scale", "sessions") else 1 for n in names)
+                if n in ("acl-scale", "sessions") else queueing.points(args.quick) if n == "queueing" else 1
+                for n in names)
     progress = Progress(total)
     rows: list[dict] = []
     start = time.perf_counter()
@@ -353,6 +362,8 @@ def run(args) -> int:
             rows += scenario_coa(args, progress)
         elif name == "aaa":
             rows += scenario_aaa(args, progress)
+        elif name == "queueing":
+            rows += queueing.scenario_queueing(args, progress)
     progress.close()
     report = report_stream(args.json)
     print(format_rows(rows), file=report)

@@ -104,12 +104,19 @@ def available() -> str | None:
 def build(build_dir: Path | None = None) -> Path:
     """The compiled peer program, built into build_dir (default: default_build_dir()) unless a
     binary newer than dpdk_peer.c and csrc/qfp.h is already there."""
+    return build_program(SOURCE, BINARY_NAME, build_dir)
+
+
+def build_program(source: Path, name: str, build_dir: Path | None = None) -> Path:
+    """`source` (a peer program beside this module) compiled against libdpdk as build_dir/name,
+    unless a binary newer than it and csrc/qfp.h is already there (dpdk_sched.py builds its
+    rte_sched peer the same way)."""
     reason = available()
     if reason is not None:
         raise PeerError(f"cannot build the DPDK peer: {reason}")
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir()
-    binary = build_dir / BINARY_NAME
-    newest_input = max(SOURCE.stat().st_mtime_ns, (INCLUDE_DIR / "qfp.h").stat().st_mtime_ns)
+    binary = build_dir / name
+    newest_input = max(source.stat().st_mtime_ns, (INCLUDE_DIR / "qfp.h").stat().st_mtime_ns)
     if binary.exists() and binary.stat().st_mtime_ns > newest_input:
         return binary
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -117,8 +124,8 @@ def build(build_dir: Path | None = None) -> Path:
     if flags.returncode != 0:
         raise PeerError(f"pkg-config --cflags --libs libdpdk failed:\n{flags.stderr}")
     # Compile to a temporary name and rename, so an interrupted build never looks up to date.
-    partial = build_dir / f".{BINARY_NAME}.{os.getpid()}.tmp"
-    command = [_compiler(), *CFLAGS, "-o", str(partial), str(SOURCE), f"-I{INCLUDE_DIR}", *shlex.split(flags.stdout)]
+    partial = build_dir / f".{name}.{os.getpid()}.tmp"
+    command = [_compiler(), *CFLAGS, "-o", str(partial), str(source), f"-I{INCLUDE_DIR}", *shlex.split(flags.stdout)]
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=_unsanitized_env())
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
