@@ -276,6 +276,15 @@ static uint64_t shaper_ready(struct qfp_qnode *n, uint64_t S)
 /* ---- selecting ------------------------------------------------------------------------------------- */
 static int select_at(struct qfp_qnode *n, uint64_t S);
 
+/* Tags and virtual times wrap at 2^64 (some 190 million 1500-byte packets of one weight-1 child):
+ * compared by their difference, they order correctly for as long as the tags of one node's
+ * children lie within 2^63 of each other and of its virtual time, which only a child idle while
+ * its siblings sent exabytes could break. The reference's unbounded integers never wrap. */
+static inline int tag_before(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) < 0;
+}
+
 /* Can child c give a packet at S, and at which priority level is the packet it would give? */
 static int kid_ready(struct qfp_qnode *c, uint64_t S, uint8_t *prio)
 {
@@ -299,7 +308,7 @@ static int select_at(struct qfp_qnode *n, uint64_t S)
     uint32_t pri = UINT32_MAX, min = UINT32_MAX, ex = UINT32_MAX;
     uint8_t pri_level = 3;
     uint32_t min_dist = UINT32_MAX;
-    uint64_t ex_tag = UINT64_MAX;
+    uint64_t ex_tag = 0;
     for (uint32_t i = 0; i < n->nkids; i++) {
         struct qfp_qnode *c = n->kids[i];
         uint8_t prio = 0;
@@ -321,7 +330,7 @@ static int select_at(struct qfp_qnode *n, uint64_t S)
             if (dist < min_dist)
                 min = i, min_dist = dist;
         }
-        if (c->tag < ex_tag)
+        if (ex == UINT32_MAX || tag_before(c->tag, ex_tag))
             ex = i, ex_tag = c->tag;
     }
     if (pri != UINT32_MAX)
@@ -461,7 +470,7 @@ static void enqueue(struct qfp_qnode *n, uint64_t t, uint16_t length)
     n->ring[slot].length = length;
     for (struct qfp_qnode *a = n; a; a = a->parent) {
         if (!a->count && a->parent)   /* newly backlogged: start-time fair queueing's tag */
-            a->tag = a->tag > a->parent->vtime ? a->tag : a->parent->vtime;
+            a->tag = tag_before(a->tag, a->parent->vtime) ? a->parent->vtime : a->tag;
         if (++a->count > a->depth_max)
             a->depth_max = a->count;
     }

@@ -130,6 +130,24 @@ def test_an_unknown_name_or_bad_value_is_naked_407_and_nothing_applies(hub, avpa
     assert device.session("Vi1").aaa.acl_in is None
 
 
+def test_a_queueing_policy_as_input_is_naked_407_and_nothing_applies(hub):
+    """IOS queues output only: a CoA naming a shaped policy-map for input is refused, not an
+    internal error, and the session keeps what it had; the same policy as output applies."""
+    headend, service = hub
+    device = headend.device
+    for line in ("configure terminal", "policy-map SHAPED", "class class-default",
+                 "shape average 2000000", "end"):
+        headend.execute(line)
+    avpair = "ip:sub-qos-policy-in=SHAPED"
+    reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}", avpair]))
+    assert reply.code == P.COA_NAK and error_cause(reply) == "Invalid-Attribute-Value"
+    assert reply["Cisco-AVPair"] == [avpair]
+    assert device.session("Vi1").aaa.policy_in is None
+    reply = send(service, request([f"audit-session-id={SEED_AUDIT_ID}", "ip:sub-qos-policy-out=SHAPED"]))
+    assert reply.code == P.COA_ACK
+    assert device.session("Vi1").aaa.policy_out == "SHAPED"
+
+
 def test_unknown_session_is_503_and_no_identification_is_402(hub):
     _, service = hub
     other = "L2L44D010102ZO2L44D010109ZI1F401F4ZO2"

@@ -87,7 +87,7 @@ class Ikev2CoaComponent:
             self.device.authorize(session, changes)
         except AuthorizationError as exc:
             named = tuple(a for a in sources if exc.name in a.text)
-            raise PeerNak(407, f"{exc.kind} {exc.name} is not configured", named[-1:]) from None
+            raise PeerNak(407, str(exc), named[-1:]) from None
         return True
 
     # ---- which session ----

@@ -52,10 +52,11 @@ HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
 
 
 class AuthorizationError(ControlError):
-    """An authorization change that names something the configuration does not define."""
+    """An authorization change that names something the configuration does not define, or a
+    policy-map it cannot apply where it names it (`why`, after the name)."""
 
-    def __init__(self, kind: str, name: str):
-        super().__init__(f"{kind} {name} is not configured")
+    def __init__(self, kind: str, name: str, why: str = "is not configured"):
+        super().__init__(f"{kind} {name} {why}")
         self.kind = kind
         self.name = name
 
@@ -230,10 +231,14 @@ class Device:
 
     # ---- authorization: the API the CoA component calls ----
     def check_names(self, changes: Authorization) -> None:
-        """AuthorizationError naming the first policy-map or ACL in `changes` the configuration lacks."""
+        """AuthorizationError naming the first policy-map or ACL in `changes` the configuration
+        lacks, or an input policy-map that queues (IOS queues output only, as the fast path does)."""
         for kind, name in (("policy-map", changes.policy_in), ("policy-map", changes.policy_out)):
             if name not in (None, REMOVED) and name not in self.config.policy_maps:
                 raise AuthorizationError(kind, name)
+        if changes.policy_in not in (None, REMOVED) and self.config.policy_queues(changes.policy_in):
+            raise AuthorizationError("policy-map", changes.policy_in,
+                                     "has queueing actions: queueing is not supported in the input direction")
         for name in (changes.acl_in, changes.acl_out):
             if name not in (None, REMOVED) and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
