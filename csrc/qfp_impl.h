@@ -193,8 +193,27 @@ struct qfp_police_profile {
 struct qfp;
 struct qfp_policy;
 
+/* A class's part in the scheduler (qfp_queue.c), compiled when the policy is created so that a
+ * packet never divides: rates and sizes in token units, fill times clamped, reciprocals made. A
+ * class of a queueing level with no queueing action of its own shares class-default's queue. */
+enum { QFP_QROLE_SHARED = 3 };
+
+struct qfp_qclass {
+    uint8_t role;                           /* enum qfp_queue_role, or QFP_QROLE_SHARED */
+    uint8_t priority;                       /* 0, 1 or 2 */
+    uint32_t queue_limit;
+    uint64_t shape_cir;                     /* bit/s = token units per ns; 0: no shaper */
+    int64_t shape_max;                      /* (bc + be) * 8e9 */
+    uint64_t shape_dt_full;                 /* ns after which a refill certainly fills it */
+    unsigned __int128 shape_recip;          /* floor(2^88 / cir) + 1: ceil(d / cir) by a multiply */
+    uint64_t pri_rate, pri_size, pri_dt_full;   /* the conditional policer; rate 0: none */
+    uint64_t bw_min, meter_dt_full;         /* the minimum meter; 0: none */
+    uint64_t excess_step;                   /* floor(65536000 / weight), per byte */
+};
+
 struct qfp_pclass {
     struct qfp_class_cfg cfg;               /* as given, for read-back */
+    struct qfp_qclass q;
     int16_t set_dscp;                       /* DSCP the class's `set` writes, -1 for none */
     uint8_t has_police;
     struct qfp_police_profile police;
@@ -247,6 +266,7 @@ struct qfp_policy {
     struct qfp_class_logic *logic;          /* NULL: over QFP_LOGIC_MAX terms or class-maps */
     uint32_t nstates;                       /* its classes' states and their children's, depth-first */
     uint32_t depth;
+    uint8_t queues;                         /* this level queues (docs/fastpath.md, "The tree") */
     uint32_t refs;
     int32_t handle;
 };
@@ -272,10 +292,13 @@ struct qfp_retired {
 /* A bind publishes a new target without stopping batches (qfp_uidb_bind): a batch that entered
  * before the target's epoch `born` still sees `prev`, what the slot held before. A replaced target
  * is retired, and freed once no batch older than its successor's birth is left (qfp_reclaim). */
+struct qfp_sched;
+
 struct qfp_target {
     int32_t acl_slot;                       /* QFP_ACL_NONE for none */
     uint32_t nstates;
     const struct qfp_policy *policy;        /* NULL for none */
+    struct qfp_sched *sched;                /* NULL unless the policy queues (qfp_queue.c) */
     uint64_t born;                          /* the epoch from which batches see this target */
     const struct qfp_target *prev;          /* for batches before `born`; dangles, unread, after */
     struct qfp_retired retired;
@@ -406,5 +429,19 @@ void qfp_policy_free_all(struct qfp *fp);
 /* qfp_police.c */
 int qfp_police_profile(struct qfp *fp, const struct qfp_class_cfg *cfg, struct qfp_police_profile *out);
 void qfp_police_state_init(const struct qfp_police_profile *prof, struct qfp_cstate *st);
+
+/* qfp_queue.c: the scheduler of an output target whose policy queues (docs/fastpath.md,
+ * "Queueing"). Compiled per class at policy creation, instantiated at bind, run per packet. */
+int qfp_queue_compile(struct qfp *fp, struct qfp_policy *pol);
+int qfp_sched_new(struct qfp *fp, const struct qfp_policy *pol, struct qfp_sched **out);
+void qfp_sched_free(struct qfp_sched *s);
+/* The packet's way through its queue (the state index of it in the target): QFP_REASON_NONE
+ * when queued, else QFP_REASON_QUEUE or QFP_REASON_PRIORITY, the drop counted. */
+uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state,
+                         uint64_t ts, uint16_t length);
+void qfp_sched_advance(struct qfp_sched *s, uint64_t until_ns);
+uint64_t qfp_sched_clock(const struct qfp_sched *s);
+void qfp_sched_read(const struct qfp_sched *s, uint32_t state, struct qfp_queue_stats *out);
+void qfp_sched_clear(struct qfp_sched *s);
 
 #endif

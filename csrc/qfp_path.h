@@ -1,5 +1,6 @@
 /*
- * qfp_path.h - the per-packet path: UIDB lookup, ACL, classification, policing, marking.
+ * qfp_path.h - the per-packet path: UIDB lookup, ACL, classification, policing, marking, and the
+ * hand-over to the target's scheduler (qfp_queue.c) of a packet its policy queues.
  *
  * A template, not a header: each qfp_path_<isa>.c defines QFP_PATH_SIMD and QFP_PATH(name) and
  * includes it once, so that the same code is compiled for every instruction set the fast path can
@@ -501,7 +502,21 @@ struct walk {
     uint8_t dscp;            /* as marked so far */
     uint8_t colour;          /* most severe so far, QFP_COLOUR_NONE before any policer */
     uint16_t cls[2];         /* class matched at levels 0 and 1 */
+    struct qfp_cstate *states;  /* the target's, which `queue` indexes */
+    int32_t queue;           /* the state of the packet's queue, -1 while it has none */
 };
+
+/* Where a queueing level puts the packet (docs/fastpath.md, "The tree"): its class's queue, or
+ * class-default's for a class with no queueing action; an inner node leaves it to its child's
+ * level, and a level that does not queue to its parent's class. */
+static inline void queue_record(const struct qfp_policy *pol, const struct qfp_pclass *c,
+                                const struct qfp_cstate *st, const struct qfp_cstate *base, struct walk *w)
+{
+    if (c->q.role == QFP_QROLE_QUEUE)
+        w->queue = (int32_t)(st - w->states);
+    else if (c->q.role == QFP_QROLE_SHARED)
+        w->queue = (int32_t)(&base[pol->classes[pol->nclasses - 1].state] - w->states);
+}
 
 /* Runs one level of the hierarchy; returns QFP_DROP or QFP_FORWARD. Depth <= QFP_POLICY_DEPTH_MAX. */
 static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct qfp_cstate *base,
@@ -516,6 +531,8 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
     st->c.bytes += w->p->length;
     if (c->set_dscp >= 0)
         w->dscp = (uint8_t)c->set_dscp;
+    if (pol->queues)
+        queue_record(pol, c, st, base, w);
     if (c->child && run_policy(fp, c->child, st + 1, level + 1, w) == QFP_DROP)
         goto drop;
     if (c->has_police) {
@@ -586,12 +603,21 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
             .dscp = p->dscp,
             .colour = QFP_COLOUR_NONE,
             .cls = {QFP_CLASS_NONE, QFP_CLASS_NONE},
+            .queue = -1,
         };
         /* The target is const to readers, but its per-class state is theirs to update. */
         struct qfp_cstate *states = ((struct qfp_target *)t)->states;
+        w.states = states;
         if (run_policy(fp, t->policy, states, 0, &w) == QFP_DROP) {
             v->action = QFP_DROP;
             v->reason = QFP_REASON_POLICE;
+        } else if (w.queue >= 0 && t->sched) {
+            /* Policed and marked, the packet reaches its queue, which may yet drop it. */
+            uint8_t reason = qfp_sched_packet(t->sched, states, (uint32_t)w.queue, p->ts_ns, p->length);
+            if (reason != QFP_REASON_NONE) {
+                v->action = QFP_DROP;
+                v->reason = reason;
+            }
         }
         v->cls = w.cls[0];
         v->child_cls = w.cls[1];

@@ -171,6 +171,39 @@ static int check_matches(struct qfp *fp, const struct qfp_cmap *cmaps, uint32_t 
     return QFP_OK;
 }
 
+/* The ranges of a class's queueing words (csrc/qfp.h): what any class may carry, wherever it is. */
+static int check_queue_ranges(struct qfp *fp, const struct qfp_class_cfg *c)
+{
+    if (c->shape_cir && (c->shape_cir < QFP_RATE_MIN || c->shape_cir > QFP_RATE_MAX))
+        return qfp_fail(fp, QFP_EINVAL, "class %s: shape rate %llu bit/s is outside %llu..%llu", c->name,
+                        (unsigned long long)c->shape_cir, QFP_RATE_MIN, QFP_RATE_MAX);
+    uint64_t burst = (uint64_t)c->shape_bc + c->shape_be;
+    if (c->shape_cir ? burst < 1 || burst > QFP_BURST_MAX : burst != 0)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: shaper bc + be %llu bytes (1..%u, and only with a rate)",
+                        c->name, (unsigned long long)burst, QFP_BURST_MAX);
+    if (c->priority > 2)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: priority level %u is not 1 or 2", c->name, c->priority);
+    if (c->priority_rate && (!c->priority || c->priority_rate < QFP_RATE_MIN || c->priority_rate > QFP_RATE_MAX))
+        return qfp_fail(fp, QFP_EINVAL, "class %s: priority rate %llu bit/s (%llu..%llu, and only with priority)",
+                        c->name, (unsigned long long)c->priority_rate, QFP_RATE_MIN, QFP_RATE_MAX);
+    if (c->priority_rate ? c->priority_burst < 1 || c->priority_burst > QFP_BURST_MAX : c->priority_burst != 0)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: priority burst %u bytes (1..%u, and only with a rate)",
+                        c->name, c->priority_burst, QFP_BURST_MAX);
+    if (c->bw_min && (c->bw_min < QFP_RATE_MIN || c->bw_min > QFP_RATE_MAX))
+        return qfp_fail(fp, QFP_EINVAL, "class %s: bandwidth %llu bit/s is outside %llu..%llu", c->name,
+                        (unsigned long long)c->bw_min, QFP_RATE_MIN, QFP_RATE_MAX);
+    if (c->bw_excess > QFP_EXCESS_WEIGHT_MAX)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: bandwidth remaining %u is above %d", c->name,
+                        c->bw_excess, QFP_EXCESS_WEIGHT_MAX);
+    if (c->queue_limit > QFP_QUEUE_LIMIT_MAX)
+        return qfp_fail(fp, QFP_EINVAL, "class %s: queue-limit %u packets is above %d", c->name,
+                        c->queue_limit, QFP_QUEUE_LIMIT_MAX);
+    if (c->priority && (c->bw_min || c->bw_excess))
+        return qfp_fail(fp, QFP_EINVAL, "class %s: priority takes no bandwidth or bandwidth remaining",
+                        c->name);
+    return QFP_OK;
+}
+
 static int check_class(struct qfp *fp, const struct qfp_class_cfg *c, uint32_t i, uint32_t nclasses,
                        uint32_t ncmaps)
 {
@@ -189,6 +222,50 @@ static int check_class(struct qfp *fp, const struct qfp_class_cfg *c, uint32_t i
     if (c->child != QFP_POLICY_NONE &&
         (c->child < 0 || (uint32_t)c->child >= fp->max_policies || !fp->policies[c->child]))
         return qfp_fail(fp, QFP_ENOENT, "class %s: no child policy with handle %d", c->name, c->child);
+    return check_queue_ranges(fp, c);
+}
+
+static int has_queue_action(const struct qfp_class_cfg *c)
+{
+    return c->queue_limit || c->shape_cir || c->priority || c->bw_min || c->bw_excess;
+}
+
+/* Each class's part in the scheduler (docs/fastpath.md, "The tree"), and the checks that need it:
+ * queue_limit is non-zero exactly for queues, priority is a queue's, and the classes with no
+ * queueing action of their own have a queue to share. Children are built already. */
+static int queue_roles(struct qfp *fp, struct qfp_policy *pol)
+{
+    for (uint32_t i = 0; i < pol->nclasses; i++) {
+        const struct qfp_pclass *c = &pol->classes[i];
+        if (has_queue_action(&c->cfg) || (c->child && c->child->queues))
+            pol->queues = 1;
+    }
+    const uint32_t last = pol->nclasses - 1;
+    int shared = 0;
+    for (uint32_t i = 0; i < pol->nclasses; i++) {
+        struct qfp_pclass *c = &pol->classes[i];
+        const struct qfp_class_cfg *cfg = &c->cfg;
+        if (!pol->queues)
+            c->q.role = QFP_QROLE_NONE;
+        else if (c->child && c->child->queues)
+            c->q.role = QFP_QROLE_INNER;
+        else if (has_queue_action(cfg) || i == last)
+            c->q.role = QFP_QROLE_QUEUE;
+        else
+            c->q.role = QFP_QROLE_SHARED, shared = 1;
+        if (c->q.role == QFP_QROLE_QUEUE && !cfg->queue_limit)
+            return qfp_fail(fp, QFP_EINVAL, "class %s: a queue needs a queue-limit (packets)", cfg->name);
+        if (c->q.role == QFP_QROLE_INNER && cfg->queue_limit)
+            return qfp_fail(fp, QFP_EINVAL, "class %s: its child policy queues, so it has no queue-limit",
+                            cfg->name);
+        if (c->q.role == QFP_QROLE_INNER && cfg->priority)
+            return qfp_fail(fp, QFP_EINVAL, "class %s: priority belongs to a queue, and its child policy queues",
+                            cfg->name);
+    }
+    if (shared && pol->classes[last].q.role != QFP_QROLE_QUEUE)
+        return qfp_fail(fp, QFP_EINVAL,
+                        "class %s: classes with no queueing action share its queue, but its child policy queues",
+                        pol->classes[last].cfg.name);
     return QFP_OK;
 }
 
@@ -249,6 +326,13 @@ static int policy_build(struct qfp *fp, const char *name, uint32_t policy_id,
         policy_free(pol);
         return qfp_fail(fp, QFP_EINVAL, "policy %s: hierarchy deeper than %d levels", name,
                         QFP_POLICY_DEPTH_MAX);
+    }
+    int rc = queue_roles(fp, pol);
+    if (rc == QFP_OK)
+        rc = qfp_queue_compile(fp, pol);
+    if (rc != QFP_OK) {
+        policy_free(pol);
+        return rc;
     }
     *out = pol;
     return QFP_OK;

@@ -50,6 +50,7 @@ static void target_free(struct qfp *fp, struct qfp_target *t)
     qfp_acl_unref(fp, t->acl_slot);
     if (t->policy)
         qfp_policy_unref(fp, t->policy);
+    qfp_sched_free(t->sched);
     free(t);
 }
 
@@ -175,14 +176,27 @@ static int target_new(struct qfp *fp, const struct qfp_binding *b, struct qfp_ta
     if (b->ncounters && b->ncounters != nstates)
         return qfp_fail(fp, QFP_EINVAL, "%u starting counters for %u class states", b->ncounters,
                         nstates);
+    if (pol && pol->queues && b->dir == QFP_DIR_IN)
+        return qfp_fail(fp, QFP_EINVAL, "policy %s queues (shape, bandwidth, priority or queue-limit): "
+                        "output only, as IOS refuses it in an input policy", pol->name);
+    struct qfp_sched *sched = NULL;
+    if (pol && pol->queues) {
+        int rc = qfp_sched_new(fp, pol, &sched);
+        if (rc != QFP_OK)
+            return rc;
+    }
     int rc = qfp_acl_ref(fp, b->acl_slot);
-    if (rc != QFP_OK)
+    if (rc != QFP_OK) {
+        qfp_sched_free(sched);
         return rc;
+    }
     struct qfp_target *t = calloc(1, sizeof *t + (size_t)nstates * sizeof t->states[0]);
     if (!t) {
         qfp_acl_unref(fp, b->acl_slot);
+        qfp_sched_free(sched);
         return qfp_fail(fp, QFP_ENOMEM, "no memory for a target of %u class states", nstates);
     }
+    t->sched = sched;
     t->acl_slot = b->acl_slot;
     t->policy = pol;
     t->nstates = nstates;
@@ -307,6 +321,7 @@ static void states_read(const struct qfp_target *t, const struct qfp_policy *pol
             o->counters = st->c;
             o->tokens_c = st->tc;
             o->tokens_e = st->te;
+            qfp_sched_read(t->sched, index, &o->queue);
         }
         if (c->child)
             states_read(t, c->child, st + 1, level + 1, (int32_t)index, out, cap);
@@ -346,10 +361,43 @@ int qfp_target_clear_counters(struct qfp *fp, uint32_t uidb, uint32_t dir)
         /* Counters only: the buckets keep their level, as on the device. */
         for (uint32_t i = 0; i < t->nstates; i++)
             memset(&t->states[i].c, 0, sizeof t->states[i].c);
+        if (t->sched)
+            qfp_sched_clear(t->sched);
         qfp_gate_open(fp);
     }
     qfp_ctl_unlock(fp);
     return rc;
+}
+
+/* ---- the scheduler's clock ----------------------------------------------------------------------
+ * Data-path calls, like a batch: they enter the gate (so that a bind's old target outlives them)
+ * and take no control lock (so that a control operation never stalls them). */
+static int sched_call(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t until_ns, uint64_t *now_out)
+{
+    if (dir >= QFP_DIR_COUNT)
+        return qfp_fail(fp, QFP_EINVAL, "direction %u is neither in (0) nor out (1)", dir);
+    const uint64_t epoch = qfp_gate_enter(fp);
+    const struct qfp_target *t = qfp_target_at(fp, uidb, dir, epoch);
+    if (t && t->sched) {
+        if (now_out)
+            *now_out = qfp_sched_clock(t->sched);
+        else
+            qfp_sched_advance(t->sched, until_ns);
+    } else if (t && now_out) {
+        *now_out = 0;
+    }
+    qfp_gate_exit(fp, epoch);
+    return t ? QFP_OK : qfp_fail(fp, QFP_ENOENT, "UIDB %u is not in use", uidb);
+}
+
+int qfp_target_advance(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t until_ns)
+{
+    return sched_call(fp, uidb, dir, until_ns, NULL);
+}
+
+int qfp_target_clock(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t *now_out)
+{
+    return sched_call(fp, uidb, dir, 0, now_out);
 }
 
 /* ---- accounting ----------------------------------------------------------------------------------- */

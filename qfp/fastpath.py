@@ -16,8 +16,9 @@ from . import policer as policer_words
 from ._fastpath import ffi, lib
 from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
-from .readback import AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, UidbCounters, UidbInfo
-from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, check_name
+from .readback import (QROLE_NONE, AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, QueueStats,
+                       UidbCounters, UidbInfo)
+from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, Queueing, check_name
 
 _STATUS_ERRORS = {
     lib.QFP_ENOMEM: errors.OutOfMemory,
@@ -177,6 +178,22 @@ def _fill_term(c, match: Match, cmap_index: dict[ClassMap, int]) -> None:
         c.ref = cmap_index[match.class_map]
 
 
+# Queueing's fields are struct qfp_class_cfg's, name for name.
+_QUEUEING_FIELDS = ("queue_limit", "shape_cir", "shape_bc", "shape_be", "priority", "priority_rate",
+                    "priority_burst", "bw_min", "bw_excess")
+
+
+def _fill_queueing(c, queue: Queueing) -> None:
+    for name in _QUEUEING_FIELDS:
+        setattr(c, name, getattr(queue, name))
+
+
+def _queueing(cfg) -> Queueing | None:
+    """A class's queueing as C holds it; None when it has none."""
+    values = {name: getattr(cfg, name) for name in _QUEUEING_FIELDS}
+    return Queueing(**values) if any(values.values()) else None
+
+
 def _compile_policy(policy: Policy):
     if not isinstance(policy, Policy):
         raise errors.TableError(f"policy_create takes a Policy, not {type(policy).__name__}")
@@ -208,6 +225,8 @@ def _compile_policy(policy: Policy):
             c.hw_policer = list(words.hw)
             c.police_info = words.police_info
         c.child = lib.QFP_POLICY_NONE if cls.child is None else cls.child
+        if cls.queue is not None:
+            _fill_queueing(c, cls.queue)
     return c_classes, len(policy.classes), c_cmaps, len(cmaps), c_terms, nterms
 
 
@@ -338,7 +357,7 @@ class FastPath(FastPathAPI):
                 cmap=_optional(cfg.cmap, lib.QFP_CMAP_DEFAULT),
                 set_kind=cfg.set_kind, set_value=cfg.set_value,
                 hw_policer=tuple(cfg.hw_policer), police_info=cfg.police_info,
-                child=_optional(cfg.child, lib.QFP_POLICY_NONE)))
+                child=_optional(cfg.child, lib.QFP_POLICY_NONE), queue=_queueing(cfg)))
         return tuple(classes)
 
     # ---- UIDBs ----
@@ -404,6 +423,16 @@ class FastPath(FastPathAPI):
     def target_clear_counters(self, uidb, direction) -> None:
         self._check(lib.qfp_target_clear_counters(self._fp, _u32(uidb), Direction.of(direction)))
 
+    def target_advance(self, uidb, direction, until_ns) -> None:
+        if not isinstance(until_ns, (int, np.integer)) or not 0 <= until_ns < 1 << 64:
+            raise errors.TableError(f"{until_ns!r} is not a time in ns (0..2^64-1)")
+        self._check(lib.qfp_target_advance(self._fp, _u32(uidb), Direction.of(direction), int(until_ns)))
+
+    def target_clock(self, uidb, direction) -> int:
+        now = ffi.new("uint64_t *")
+        self._check(lib.qfp_target_clock(self._fp, _u32(uidb), Direction.of(direction), now))
+        return now[0]
+
     def uidb_counters(self, uidb) -> UidbCounters:
         out = ffi.new("struct qfp_uidb_counters *")
         self._check(lib.qfp_uidb_counters(self._fp, _u32(uidb), out))
@@ -455,7 +484,17 @@ def _class_state(c) -> ClassState:
         pkts=c.counters.pkts, bytes=c.counters.bytes,
         drop_pkts=c.counters.drop_pkts, drop_bytes=c.counters.drop_bytes,
         colour_pkts=tuple(c.counters.colour_pkts), colour_bytes=tuple(c.counters.colour_bytes),
-        tokens_c=c.tokens_c, tokens_e=c.tokens_e)
+        tokens_c=c.tokens_c, tokens_e=c.tokens_e, queue=_queue_stats(c.queue))
+
+
+def _queue_stats(q) -> QueueStats | None:
+    if q.role == QROLE_NONE:
+        return None
+    return QueueStats(
+        role=q.role, queue_limit=q.queue_limit, depth=q.depth, depth_max=q.depth_max,
+        out_pkts=q.out_pkts, out_bytes=q.out_bytes, tail_pkts=q.tail_pkts, tail_bytes=q.tail_bytes,
+        exceed_pkts=q.exceed_pkts, exceed_bytes=q.exceed_bytes, delay_sum_ns=q.delay_sum_ns,
+        delay_max_ns=q.delay_max_ns, jitter_sum_ns=q.jitter_sum_ns, shape_tokens=q.shape_tokens)
 
 
 def _u32(value) -> int:

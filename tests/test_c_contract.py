@@ -21,6 +21,8 @@ CONSTANTS = [
     ("QFP_RATE_MIN", T.RATE_MIN),
     ("QFP_RATE_MAX", T.RATE_MAX),
     ("QFP_BURST_MAX", T.BURST_MAX),
+    ("QFP_QUEUE_LIMIT_MAX", T.QUEUE_LIMIT_MAX),
+    ("QFP_EXCESS_WEIGHT_MAX", T.EXCESS_WEIGHT_MAX),
     # directions (qfp.tables.Direction)
     ("QFP_DIR_IN", T.Direction.IN),
     ("QFP_DIR_OUT", T.Direction.OUT),
@@ -38,6 +40,10 @@ CONSTANTS = [
     ("QFP_PI_CODE_BITS", policer.PI_CODE_BITS),
     ("QFP_PI_VALUE_SHIFT", policer.PI_VALUE_SHIFT),
     ("QFP_PI_VALUE_BITS", policer.PI_VALUE_BITS),
+    # queue roles (qfp.readback)
+    ("QFP_QROLE_NONE", readback.QROLE_NONE),
+    ("QFP_QROLE_QUEUE", readback.QROLE_QUEUE),
+    ("QFP_QROLE_INNER", readback.QROLE_INNER),
     # set kinds (qfp.readback)
     ("QFP_SET_NONE", readback.SET_NONE),
     ("QFP_SET_DSCP", readback.SET_DSCP),
@@ -66,6 +72,8 @@ CONSTANTS = [
     ("QFP_REASON_NO_UIDB", P.REASON_NO_UIDB),
     ("QFP_REASON_ACL", P.REASON_ACL),
     ("QFP_REASON_POLICE", P.REASON_POLICE),
+    ("QFP_REASON_QUEUE", P.REASON_QUEUE),
+    ("QFP_REASON_PRIORITY", P.REASON_PRIORITY),
     ("QFP_ACE_NONE", P.ACE_NONE),
     ("QFP_ACE_IMPLICIT", P.ACE_IMPLICIT),
     ("QFP_CLASS_NONE", P.CLASS_NONE),
@@ -96,3 +104,12 @@ def test_uidb_counters_struct_is_what_uidb_counters_reads():
     for _, field in fields:
         assert field.type == ffi.typeof(f"uint64_t[{lib.QFP_DIR_COUNT}]")
     assert ffi.sizeof("struct qfp_uidb_counters") == 4 * 8 * lib.QFP_DIR_COUNT
+
+
+def test_queue_stats_struct_is_what_queue_stats_reads():
+    """struct qfp_queue_stats: QueueStats's fields, in its order; and struct qfp_class_cfg carries
+    every Queueing field under its own name."""
+    fields = [name for name, _ in ffi.typeof("struct qfp_queue_stats").fields]
+    assert fields == list(readback.QueueStats.__dataclass_fields__)
+    cfg_fields = {name for name, _ in ffi.typeof("struct qfp_class_cfg").fields}
+    assert set(T.Queueing.__dataclass_fields__) <= cfg_fields
