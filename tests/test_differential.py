@@ -614,7 +614,7 @@ def queueing_policies(draw, acl_slots: list[int], children: list[tuple[int, bool
             set_dscp=draw(dscps) if mark == "dscp" else None,
             set_precedence=draw(st.integers(0, 7)) if mark == "prec" else None,
             police=draw(st.one_of(st.none(), st.none(), policers())), child=child, queue=queue))
-    if draw(st.integers(0, 15)) == 0:
+    if draw(st.integers(0, 15)) == 7:     # not 0: hypothesis draws its small values often
         # A rule broken: a queue without its queue-limit, priority on an inner node, ...
         victim = draw(st.integers(0, len(classes) - 1))
         c = classes[victim]
