@@ -39,6 +39,8 @@ _Static_assert(sizeof(struct qfp_qdesc) == 16, "a queue slot is a 16-byte descri
 
 enum { TIER_NONE, TIER_PRIORITY, TIER_MIN, TIER_EXCESS };
 
+/* Tried: hot fields first in 256-byte, 64-byte-aligned nodes (aligned_alloc). 1 session: 1 ns/pkt
+ * faster; 1024 sessions: 25 ns/pkt slower (the aligned blocks crowded the same cache sets). */
 struct qfp_qnode {
     const struct qfp_qclass *q;     /* NULL for the root */
     struct qfp_qnode *parent;
@@ -53,6 +55,7 @@ struct qfp_qnode {
     uint8_t pick_tier;
     uint8_t sel_prio;
     uint8_t has_prev;               /* a packet has left before: jitter has a previous delay */
+    uint8_t shaped_below;           /* a node below it has a shaper: its readiness can be later */
     uint32_t rr;                    /* the child the minimum tier served last */
     int64_t shape;                  /* shaper level, token units */
     uint64_t shape_last;
@@ -69,6 +72,10 @@ struct qfp_qnode {
 
 struct qfp_sched {
     uint64_t now;
+    /* No decision before this time can select a packet: known when the last run stopped, and
+     * lowered by each packet queued since. It spares a backlogged, shaped target's packets the
+     * walk of its tree that would find nothing to send (UINT64_MAX: empty). */
+    uint64_t next_at;
     uint32_t nnodes;                /* the root included, at nodes[0] */
     uint32_t nstates;
     uint32_t *node_of;              /* [state]: its node, or UINT32_MAX */
@@ -160,6 +167,8 @@ static void build(struct qfp_sched *s, const struct qfp_policy *pol, uint32_t ba
         } else {
             build(s, c->child, state + 1, n, kid_used, slot_used);
         }
+        for (struct qfp_qnode *a = parent; a && (n->q->shape_cir || n->shaped_below); a = a->parent)
+            a->shaped_below = 1;
     }
 }
 
@@ -183,6 +192,7 @@ int qfp_sched_new(struct qfp *fp, const struct qfp_policy *pol, struct qfp_sched
     }
     memset(s->node_of, 0xff, (size_t)pol->nstates * sizeof *s->node_of);
     s->nstates = pol->nstates;
+    s->next_at = UINT64_MAX;
     s->nnodes = 1;
     node_init(&s->nodes[0], NULL, NULL, UINT32_MAX);
     uint32_t kid_used = 0;
@@ -335,7 +345,8 @@ static uint64_t ready_at(struct qfp_qnode *n, uint64_t S)
         if (!c->count)
             continue;
         uint64_t at = shaper_ready(c, S);
-        if (c->nkids) {
+        /* below an unshaped subtree's root, nothing waits longer than the root's own shaper */
+        if (c->shaped_below) {
             uint64_t below = ready_at(c, S);
             if (below > at)
                 at = below;
@@ -392,17 +403,37 @@ static void run_to(struct qfp_sched *s, uint64_t t)
 {
     struct qfp_qnode *root = &s->nodes[0];
     uint64_t S = s->now;
+    s->now = t;
+    if (t < s->next_at)
+        return;
     while (root->count) {
         while (root->count && select_at(root, S))
             depart(s, S);
         if (!root->count)
             break;
         uint64_t next = ready_at(root, S);
-        if (next > t || next <= S)   /* next <= S: nothing could ever leave; cannot happen */
-            break;
+        if (next <= S)   /* every blocked path waits for a shaper: cannot happen */
+            next = UINT64_MAX;
+        if (next > t) {
+            s->next_at = next;
+            return;
+        }
         S = next;
     }
-    s->now = t;
+    s->next_at = UINT64_MAX;
+}
+
+/* The earliest time >= t at which a packet just queued in n could leave, as far as the shapers on
+ * its own path say: what its arrival adds to the next decision time. */
+static uint64_t path_ready(struct qfp_qnode *n, uint64_t t)
+{
+    uint64_t at = t;
+    for (; n->q; n = n->parent) {
+        uint64_t own = shaper_ready(n, t);
+        if (own > at)
+            at = own;
+    }
+    return at;
 }
 
 /* ---- per packet ----------------------------------------------------------------------------------- */
@@ -452,6 +483,12 @@ uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_
     if (n->count >= n->q->queue_limit)
         return queue_drop(n, states, length, QFP_REASON_QUEUE);
     enqueue(n, t, length);
+    /* A queue that held packets already was on a backlogged path: next_at has its time. */
+    if (n->count == 1) {
+        uint64_t ready = path_ready(n, t);
+        if (ready < s->next_at)
+            s->next_at = ready;
+    }
     run_to(s, t);
     return QFP_REASON_NONE;
 }

@@ -16,8 +16,17 @@ from . import policer as policer_words
 from ._fastpath import ffi, lib
 from .api import MAX_ACLS, MAX_POLICIES, MAX_UIDBS, FastPathAPI, check_table_sizes
 from .packets import PACKET_DTYPE, VERDICT_DTYPE, check_batch, check_shape
-from .readback import (QROLE_NONE, AclCounters, AclStats, ClassInfo, ClassState, PolicyInfo, QueueStats,
-                       UidbCounters, UidbInfo)
+from .readback import (
+    QROLE_NONE,
+    AclCounters,
+    AclStats,
+    ClassInfo,
+    ClassState,
+    PolicyInfo,
+    QueueStats,
+    UidbCounters,
+    UidbInfo,
+)
 from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, Queueing, check_name
 
 _STATUS_ERRORS = {

@@ -292,3 +292,104 @@ def test_memory_per_session(fp, capsys):
     with capsys.disabled():
         print(f"\n  queueing session (3 nodes, 2 x 64-packet queues): {per_session:.0f} bytes RSS each")
     assert per_session < 16 * 1024
+
+
+# ---- invariants under random traffic ---------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_random_traffic_keeps_the_books(fp, seed):
+    """Whatever arrives: every packet forwarded is in a queue or has left, each queue drop has its
+    reason, nothing leaves faster than the parent's shaper allows, and a long enough advance empties
+    every queue."""
+    rng = np.random.default_rng(seed)
+    rate = int(rng.choice([64_000, 1_000_000, 2_000_000]))
+    limit = int(rng.integers(1, 40))
+    prate = int(rng.choice([0, 64_000]))
+    voice = PolicyClass("voice", 1, cmap("voice", 46), queue=Queueing(
+        queue_limit=limit, priority=int(rng.integers(1, 3)), priority_rate=prate,
+        priority_burst=prate // 40 if prate else 0))
+    gold = PolicyClass("gold", 2, cmap("gold", 18), queue=Queueing(
+        queue_limit=limit, bw_min=int(rng.integers(8000, rate + 1)), shape_cir=rate // 2,
+        shape_bc=rate // 4000 + 1, shape_be=0))
+    silver = PolicyClass("silver", 3, cmap("silver", 10), queue=Queueing(
+        queue_limit=limit, bw_excess=int(rng.integers(0, 1001))))
+    web = PolicyClass("web", 4, cmap("web", 26))   # shares class-default's queue
+    child = fp.policy_create(flat(Queueing(queue_limit=limit, bw_excess=3), voice, gold, silver, web,
+                                  name="child"))
+    bc = rate // 2000
+    parent = Policy("parent", 2, (PolicyClass("class-default", 9, child=child, queue=Queueing(
+        shape_cir=rate, shape_bc=bc, shape_be=bc)),))
+    uidb = session(fp, parent)
+    n = 3000
+    batch = burst(uidb, n)
+    batch["dscp"] = rng.choice([0, 10, 18, 26, 46], size=n)
+    batch["length"] = rng.integers(40, 1501, size=n)
+    batch["ts_ns"] = np.sort(rng.integers(0, 3000 * 1500 * 8 * 10**9 // rate // 2, size=n))
+    verdicts = np.concatenate([fp.process(batch[i:i + 97]) for i in range(0, n, 97)])
+    states = fp.target_read(uidb, Direction.OUT)
+    queues = [s.queue for s in states if s.queue is not None and s.queue.role == QROLE_QUEUE]
+    top = states[0].queue
+    forwarded = verdicts["action"] == P.FORWARD
+    assert sum(q.out_pkts + q.depth for q in queues) == forwarded.sum() == top.out_pkts + top.depth
+    assert sum(q.tail_pkts for q in queues) == (verdicts["reason"] == P.REASON_QUEUE).sum()
+    assert sum(q.exceed_pkts for q in queues) == (verdicts["reason"] == P.REASON_PRIORITY).sum()
+    now = fp.target_clock(uidb, Direction.OUT)
+    assert now == int(batch["ts_ns"].max())
+    assert top.out_bytes * 8 * 10**9 <= (2 * bc + 1500) * 8 * 10**9 + rate * now
+    assert all(q.depth <= limit for q in queues)
+    fp.target_advance(uidb, Direction.OUT, now + 10**12)
+    states = fp.target_read(uidb, Direction.OUT)
+    assert states[0].queue.depth == 0
+    assert states[0].queue.out_bytes == int(batch["length"][forwarded].sum())
+
+
+def shaped_over(fp, *classes: PolicyClass, uidb_ifh: int) -> int:
+    """A 1 Mbit/s parent shaper (a 1000-byte bucket) over a child of these classes and class-default."""
+    handle = fp.policy_create(flat(Queueing(queue_limit=200), *classes, name=f"child{uidb_ifh}"))
+    parent = fp.policy_create(Policy(f"parent{uidb_ifh}", 3, (PolicyClass("class-default", 9, child=handle,
+                                     queue=Queueing(shape_cir=1_000_000, shape_bc=500, shape_be=500)),)))
+    uidb = fp.uidb_create(uidb_ifh, f"Virtual-Access2.{uidb_ifh}")
+    fp.bind(uidb, Direction.OUT, policy=parent)
+    return uidb
+
+
+def test_excess_weights_and_minimum_share_a_shaped_parent(fp):
+    """bandwidth remaining ratio 1 : 3, both backlogged behind a 1 Mbit/s shaper: 1 : 3 of what leaves;
+    a minimum of half the rate gets its half against a weight of 1000."""
+    uidb = shaped_over(fp, PolicyClass("a", 1, cmap("a", 10), queue=Queueing(queue_limit=200, bw_excess=1)),
+                       PolicyClass("b", 2, cmap("b", 18), queue=Queueing(queue_limit=200, bw_excess=3)),
+                       uidb_ifh=1)
+    fp.process(np.concatenate([burst(uidb, 150, dscp=10), burst(uidb, 150, dscp=18)]))
+    fp.target_advance(uidb, Direction.OUT, 8 * MS * 100)   # 8 ms a packet: 100 more after the bucket's 2
+    out = [s.queue.out_pkts for s in fp.target_read(uidb, Direction.OUT)][1:3]
+    assert sum(out) == 102 and abs(out[1] - 3 * out[0]) <= 4, out
+
+    uidb = shaped_over(fp, PolicyClass("m", 1, cmap("m", 10), queue=Queueing(queue_limit=200, bw_min=500_000)),
+                       PolicyClass("w", 2, cmap("w", 18), queue=Queueing(queue_limit=200, bw_excess=1000)),
+                       uidb_ifh=2)
+    fp.process(np.concatenate([burst(uidb, 150, dscp=10), burst(uidb, 150, dscp=18)]))
+    fp.target_advance(uidb, Direction.OUT, 8 * MS * 100)
+    m, w = [s.queue.out_pkts for s in fp.target_read(uidb, Direction.OUT)][1:3]
+    assert m + w == 102 and abs(m - w) <= 4, (m, w)
+
+
+def test_unactioned_classes_share_class_default_and_policer_levels_add_nothing(fp):
+    """web has no queueing action: its packets count in web and wait in class-default's queue, whose
+    drops count in class-default. A child of policers under a queue adds no node."""
+    from qfp_model.qfp.tables import PoliceMode, Policer
+    marker = fp.policy_create(Policy("marker", 5, (
+        PolicyClass("ef", 1, cmap("ef", 46), set_dscp=0),
+        PolicyClass("class-default", 9, police=Policer(PoliceMode.ONE_RATE_TWO_COLOUR, cir=10**9, bc=10**6)))))
+    gold = PolicyClass("gold", 2, cmap("gold", 18), child=marker,
+                       queue=Queueing(queue_limit=8, shape_cir=1_000_000, shape_bc=500, shape_be=500))
+    web = PolicyClass("web", 3, cmap("web", 10))
+    uidb = session(fp, flat(Queueing(queue_limit=2, shape_cir=1_000_000, shape_bc=500, shape_be=500), gold, web))
+    verdicts = fp.process(np.concatenate([burst(uidb, 6, dscp=10), burst(uidb, 3, dscp=18)]))
+    assert list(verdicts["reason"][:6]) == [P.REASON_NONE] * 4 + [P.REASON_QUEUE] * 2
+    assert (verdicts["reason"][6:] == P.REASON_NONE).all()
+    states = fp.target_read(uidb, Direction.OUT)
+    by_name = dict(zip(["gold", "ef", "marker-default", "web", "class-default"], states))
+    assert [by_name[n].queue is None for n in by_name] == [False, True, True, True, False]
+    assert (by_name["web"].pkts, by_name["web"].drop_pkts) == (6, 0)
+    assert (by_name["class-default"].pkts, by_name["class-default"].drop_pkts) == (0, 2)
+    assert by_name["class-default"].queue.out_pkts + by_name["class-default"].queue.depth == 4
+    assert by_name["gold"].queue.out_pkts + by_name["gold"].queue.depth == 3
