@@ -525,8 +525,8 @@ def _exists(read, handle) -> bool:
 # ---- queueing --------------------------------------------------------------------------------------
 # Rates at the scale of the traffic below (hundreds of kbit/s to tens of Mbit/s offered), so that
 # shapers delay, queues fill and overflow, priority buckets run dry and every tier serves.
-queue_rates = st.one_of(st.integers(RATE_MIN, 20_000_000), st.sampled_from([64_000, 1_000_000,
-                                                                            8_000_000, 999_999_999]))
+queue_rates = st.one_of(st.integers(RATE_MIN, 20_000_000), st.sampled_from([
+    64_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000, 999_999_999]))
 EXCESS_WEIGHTS = [0, 1, 2, 3, 7, 10, 100, 1000]
 
 
@@ -539,7 +539,8 @@ def queue_limits(draw) -> int:
 def shapers(draw) -> dict:
     if draw(st.integers(0, 2)) == 0:
         return {}
-    bc, be = draw(st.integers(0, 6000)), draw(st.sampled_from([0, 0, 1, 1500, 3000]))
+    bc = draw(st.one_of(st.integers(0, 6000), st.sampled_from([1000, 1500, 3000])))
+    be = draw(st.sampled_from([0, 0, 1, 1500, 3000]))
     return dict(shape_cir=draw(queue_rates), shape_bc=max(bc, 1) if not be else bc, shape_be=be)
 
 
@@ -636,13 +637,16 @@ def queue_traffic(draw, uidbs: int, start_ns: int = 0, max_size: int = 60) -> np
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     gap = draw(st.sampled_from([0, 1_000, 100_000, 1_000_000, 5_000_000]))
     p_back = draw(st.sampled_from([0.0, 0.0, 0.05]))
-    lengths = draw(st.sampled_from(["any", "small", "large"]))
-    times, ts = [], start_ns
+    lengths = draw(st.sampled_from(["any", "small", "large", "grid"]))
+    # "grid": 1000-byte packets every whole quarter ms, so that arrivals fall on the very ns at which
+    # round-numbered shapers (1000 bytes a ms at 8 Mbit/s) become ready.
+    step = 250_000 if lengths == "grid" else 1
+    times, ts = [], start_ns - start_ns % step
     for u in rng.random(n):
         if u < p_back:
-            ts = max(0, ts - int(rng.integers(1, 10_000_000)))
+            ts = max(0, ts - step * int(rng.integers(1, 10_000_000 // step)))
         else:
-            ts += int(rng.integers(0, gap, endpoint=True))
+            ts += step * int(rng.integers(0, gap // step, endpoint=True))
         times.append(ts)
     batch = P.empty_batch(n)
     batch["ts_ns"] = times
@@ -650,7 +654,7 @@ def queue_traffic(draw, uidbs: int, start_ns: int = 0, max_size: int = 60) -> np
     batch["dir"] = np.where(rng.random(n) < 0.9, int(Direction.OUT), int(Direction.IN))
     batch["length"] = {"any": rng.integers(40, 1500, n, endpoint=True),
                        "small": rng.integers(40, 200, n, endpoint=True),
-                       "large": np.full(n, 1500)}[lengths]
+                       "large": np.full(n, 1500), "grid": np.full(n, 1000)}[lengths]
     batch["src"] = rng.choice(np.array(ADDRESSES, dtype=np.uint64), n)
     batch["dst"] = rng.choice(np.array(ADDRESSES, dtype=np.uint64), n)
     batch["proto"] = rng.choice(PROTOCOLS, n)
