@@ -463,11 +463,11 @@ class ReferenceFastPath(FastPathAPI):
                 child_refs.append(cls.child)
                 depth = max(depth, child.depth + 1)
                 nstates += child.nstates
-        roles = level_roles(policy.classes, [cls.child is not None and self._policies[cls.child].roles
-                                             is not None for cls in policy.classes])
         handle = self._allocate("policy", self._policies)   # a full table is reported first, as C does
         if depth > POLICY_DEPTH_MAX:
             raise InvalidTable(f"policy {policy.name}: hierarchy deeper than {POLICY_DEPTH_MAX} levels")
+        roles = level_roles(policy.classes, [cls.child is not None and self._policies[cls.child].roles
+                                             is not None for cls in policy.classes])
         self._policies[handle] = _Policy(policy, cmaps, first_term, nterms, depth, nstates,
                                          acl_refs, child_refs, roles)
         for slot in acl_refs:
@@ -552,12 +552,13 @@ class ReferenceFastPath(FastPathAPI):
         policy = None if b.policy is None else _handle(b.policy)
         acl = None if b.acl is None else _handle(b.acl)
         if policy is not None:
-            if self._policy(policy).roles is not None and b.direction == Direction.IN:
-                raise TableError(f"policy {self._policies[policy].table.name} queues: "
-                                 f"it cannot be bound in the input direction")
+            self._policy(policy)
         nstates = 0 if policy is None else self._policies[policy].nstates
         if b.counters is not None and len(b.counters) and len(b.counters) != nstates:
             raise InvalidTable(f"{len(b.counters)} starting counters for {nstates} class states")
+        if policy is not None and self._policies[policy].roles is not None and b.direction == Direction.IN:
+            raise InvalidTable(f"policy {self._policies[policy].table.name} queues: output only, as "
+                               f"IOS refuses it in an input policy")
         if acl is not None:
             self._acl(acl)
             self._acl_refs[acl] += 1

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import packets as P
-from .errors import TableError
+from .errors import InvalidTable
 from .readback import QROLE_INNER, QROLE_NONE, QROLE_QUEUE, QueueStats
 from .tables import CLASS_DEFAULT, PolicyClass, Queueing
 
@@ -39,8 +39,9 @@ def has_queueing(cls: PolicyClass) -> bool:
 def level_roles(classes: Sequence[PolicyClass], child_queues: Sequence[bool]) -> list[int] | None:
     """Each class's role in one policy level (docs/fastpath.md, "The tree"), or None when the level
     does not queue. `child_queues[i]`: class i has a child policy that queues. QROLE_NONE in a level
-    that queues means the class shares class-default's queue. Raises TableError, naming the class,
-    for a level the fast path refuses."""
+    that queues means the class shares class-default's queue. Raises InvalidTable (C's QFP_EINVAL),
+    naming the class, for a level the fast path refuses: the first class that breaks a rule, in
+    class order, then class-default if classes share its queue and it is not one."""
     if not any(has_queueing(c) or q for c, q in zip(classes, child_queues)):
         return None
     roles = []
@@ -54,14 +55,15 @@ def level_roles(classes: Sequence[PolicyClass], child_queues: Sequence[bool]) ->
     for cls, role in zip(classes, roles):
         q = cls.queue or Queueing()
         if role == QROLE_QUEUE and not q.queue_limit:
-            raise TableError(f"class {cls.name}: a queue needs a queue-limit")
-        if role != QROLE_QUEUE and q.queue_limit:
-            raise TableError(f"class {cls.name}: only a queue has a queue-limit")
+            raise InvalidTable(f"class {cls.name}: a queue needs a queue-limit (packets)")
+        if role == QROLE_INNER and q.queue_limit:
+            raise InvalidTable(f"class {cls.name}: its child policy queues, so it has no queue-limit")
         if role == QROLE_INNER and q.priority:
-            raise TableError(f"class {cls.name}: priority on a class whose child policy queues")
-        if role == QROLE_NONE and roles[-1] != QROLE_QUEUE:
-            raise TableError(f"class {cls.name}: shares class-default's queue, but class-default "
-                             f"is not a queue")
+            raise InvalidTable(f"class {cls.name}: priority belongs to a queue, and its child "
+                               f"policy queues")
+    if QROLE_NONE in roles and roles[-1] != QROLE_QUEUE:
+        raise InvalidTable(f"class {classes[-1].name}: classes with no queueing action share its "
+                           f"queue, but its child policy queues")
     return roles
 
 
@@ -164,7 +166,6 @@ class QueueCounts:
     delay_sum: int = 0
     delay_max: int = 0
     jitter_sum: int = 0
-    last_delay: int = 0     # the previous packet's, for the jitter (only when out_pkts > 0)
 
 
 @dataclass(eq=False)
@@ -183,6 +184,8 @@ class Node:
     packets: deque = field(default_factory=deque)   # a queue's (arrival, length) descriptors
     held: int = 0                      # packets queued in this subtree
     counts: QueueCounts = field(default_factory=QueueCounts)
+    last_delay: int | None = None      # a queue's previous packet's delay (None: none out yet);
+                                       # `clear counters` keeps it
     # As a parent: its virtual time and the child its minimum tier served last.
     vtime: int = 0
     last_minimum: int = -1
@@ -350,9 +353,9 @@ class Scheduler:
         self.root.held -= 1
         counts = queue.counts
         delay = t - arrival
-        if counts.out_pkts:
-            counts.jitter_sum += abs(delay - counts.last_delay)
-        counts.last_delay = delay
+        if queue.last_delay is not None:
+            counts.jitter_sum += abs(delay - queue.last_delay)
+        queue.last_delay = delay
         counts.out_pkts += 1
         counts.out_bytes += length
         counts.delay_sum += delay

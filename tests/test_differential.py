@@ -6,8 +6,11 @@ made on both implementations; handles, exceptions, verdicts, ACL counters, per-c
 works from the table values and the C side from their compiled form, so this also checks the
 compilation (qfp/fastpath.py).
 
+Queueing policies (shapers, priority, bandwidth, queue limits, 1-3 levels) run on streams that congest
+them; every class state's queue read-back and each target's scheduler clock must agree too.
+
 Budget: tests/conftest.py's profiles ("dev" by default, QFP_HYPOTHESIS_PROFILE=ci in CI, where the
-tests here run 2500 cases each, 15,000 in all)."""
+tests here run 2500 cases each, 20,000 in all)."""
 from __future__ import annotations
 
 import ipaddress
@@ -43,6 +46,7 @@ from qfp_model.qfp.tables import (
     PolicyClass,
     PortMatch,
     PortOp,
+    Queueing,
     precedence_dscps,
 )
 
@@ -293,6 +297,7 @@ class Both:
                 # Read-back words too; isqd[0] is an address in C and fake in the model.
                 strip = [(s.policy, s.level, s.class_index, s.parent_state, s.psqd, s.isqd[1:],
                           s.hw_policer, s.police_info, s.policer_id) for s in ref]
+                self.call("target_clock", uidb, d)
                 for fp in self.cs:
                     c = fp.target_read(uidb, d)
                     assert [s.counters() for s in ref] == [s.counters() for s in c], (uidb, d, fp.simd)
@@ -515,3 +520,219 @@ def _exists(read, handle) -> bool:
         return True
     except QfpError:
         return False
+
+
+# ---- queueing --------------------------------------------------------------------------------------
+# Rates at the scale of the traffic below (hundreds of kbit/s to tens of Mbit/s offered), so that
+# shapers delay, queues fill and overflow, priority buckets run dry and every tier serves.
+queue_rates = st.one_of(st.integers(RATE_MIN, 20_000_000), st.sampled_from([
+    64_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000, 999_999_999]))
+EXCESS_WEIGHTS = [0, 1, 2, 3, 7, 10, 100, 1000]
+
+
+@st.composite
+def queue_limits(draw) -> int:
+    return draw(st.one_of(st.integers(1, 8), st.sampled_from([16, 64, 1000])))
+
+
+@st.composite
+def shapers(draw) -> dict:
+    if draw(st.integers(0, 2)) == 0:
+        return {}
+    bc = draw(st.one_of(st.integers(0, 6000), st.sampled_from([1000, 1500, 3000])))
+    be = draw(st.sampled_from([0, 0, 1, 1500, 3000]))
+    return dict(shape_cir=draw(queue_rates), shape_bc=max(bc, 1) if not be else bc, shape_be=be)
+
+
+@st.composite
+def bandwidths(draw) -> dict:
+    kind = draw(st.sampled_from(["none", "min", "excess", "both"]))
+    q = {}
+    if kind in ("min", "both"):
+        q["bw_min"] = draw(queue_rates)
+    if kind in ("excess", "both"):
+        q["bw_excess"] = draw(st.sampled_from(EXCESS_WEIGHTS))
+    return q
+
+
+@st.composite
+def queue_actions(draw) -> Queueing:
+    """A queue: a queue-limit, and a shaper, priority (level 1 or 2, with or without its
+    conditional policer) or bandwidth, or none of them."""
+    q = dict(queue_limit=draw(queue_limits()), **draw(shapers()))
+    priority = draw(st.sampled_from([0, 0, 1, 2]))
+    if priority:
+        q["priority"] = priority
+        if draw(st.booleans()):
+            q["priority_rate"] = draw(queue_rates)
+            q["priority_burst"] = draw(st.integers(1, 6000))
+    else:
+        q.update(draw(bandwidths()))
+    return Queueing(**q)
+
+
+@st.composite
+def inner_actions(draw) -> Queueing | None:
+    """An inner node's: a shaper (the usual parent), bandwidth, or nothing."""
+    q = {**draw(shapers()), **draw(bandwidths())}
+    return Queueing(**q) if q else draw(st.sampled_from([None, Queueing()]))
+
+
+@st.composite
+def queueing_policies(draw, acl_slots: list[int], children: list[tuple[int, bool]],
+                      name: str) -> Policy:
+    """A policy level that queues. `children`: (handle, whether it queues) of the policies a class
+    may take as its child. A class is an inner node (its child queues), a queue, or one that shares
+    class-default's queue; now and then the level breaks one of the rules, which both must refuse."""
+    pool: list[ClassMap] = []
+    classes = []
+    nclasses = draw(st.integers(0, 4))
+    queueing_children = [h for h, queues in children if queues]
+    plain_children = [h for h, queues in children if not queues]
+    shares = False
+    for i in range(nclasses + 1):
+        is_default = i == nclasses
+        role = draw(st.sampled_from(["queue", "queue", "shared"] + ["inner"] * bool(queueing_children)))
+        if is_default and shares and role == "inner":
+            role = "queue"
+        if is_default and role == "shared":
+            role = "queue"
+        child, queue = None, None
+        if role == "inner":
+            child = draw(st.sampled_from(queueing_children))
+            queue = draw(inner_actions())
+        else:
+            # A child that does not queue (policers, marking) adds nothing to the tree.
+            if plain_children and draw(st.integers(0, 2)) == 0:
+                child = draw(st.sampled_from(plain_children))
+            if role == "queue":
+                queue = draw(queue_actions())
+            shares |= role == "shared"
+        mark = draw(st.sampled_from(["none", "none", "dscp", "prec"]))
+        classes.append(PolicyClass(
+            CLASS_DEFAULT if is_default else f"c{i}", 1000 + i,
+            None if is_default else draw(class_maps(acl_slots, pool)),
+            set_dscp=draw(dscps) if mark == "dscp" else None,
+            set_precedence=draw(st.integers(0, 7)) if mark == "prec" else None,
+            police=draw(st.one_of(st.none(), st.none(), policers())), child=child, queue=queue))
+    if draw(st.integers(0, 15)) == 7:     # not 0: hypothesis draws its small values often
+        # A rule broken: a queue without its queue-limit, priority on an inner node, ...
+        victim = draw(st.integers(0, len(classes) - 1))
+        c = classes[victim]
+        q = c.queue or Queueing()
+        broken = Queueing(**{**q.__dict__, "queue_limit": 0 if q.queue_limit else 5,
+                             "bw_min": 0, "bw_excess": 0, "priority": 1, "priority_rate": 0,
+                             "priority_burst": 0})
+        classes[victim] = PolicyClass(c.name, c.object_id, c.class_map, c.set_dscp, c.set_precedence,
+                                      c.police, c.child, broken)
+    return Policy(name, draw(st.integers(0, 0xFFFFFFFF)), tuple(classes))
+
+
+@st.composite
+def queue_traffic(draw, uidbs: int, start_ns: int = 0, max_size: int = 60) -> np.ndarray:
+    """Output packets for UIDBs 0..uidbs-1 with timestamps that mostly increase, at rates from a
+    trickle to far beyond the shapers (then queues fill and tail-drop); now and then one stamped
+    in the past, which reaches its queue at the scheduler's clock."""
+    n = draw(st.integers(0, max_size))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    gap = draw(st.sampled_from([0, 1_000, 100_000, 1_000_000, 5_000_000]))
+    p_back = draw(st.sampled_from([0.0, 0.0, 0.05]))
+    lengths = draw(st.sampled_from(["any", "small", "large", "grid"]))
+    # "grid": 1000-byte packets every whole quarter ms, so that arrivals fall on the very ns at which
+    # round-numbered shapers (1000 bytes a ms at 8 Mbit/s) become ready.
+    step = 250_000 if lengths == "grid" else 1
+    times, ts = [], start_ns - start_ns % step
+    for u in rng.random(n):
+        if u < p_back:
+            ts = max(0, ts - step * int(rng.integers(1, 10_000_000 // step)))
+        else:
+            ts += step * int(rng.integers(0, gap // step, endpoint=True))
+        times.append(ts)
+    batch = P.empty_batch(n)
+    batch["ts_ns"] = times
+    batch["uidb"] = rng.integers(0, uidbs, n) if uidbs else 0
+    batch["dir"] = np.where(rng.random(n) < 0.9, int(Direction.OUT), int(Direction.IN))
+    batch["length"] = {"any": rng.integers(40, 1500, n, endpoint=True),
+                       "small": rng.integers(40, 200, n, endpoint=True),
+                       "large": np.full(n, 1500), "grid": np.full(n, 1000)}[lengths]
+    batch["src"] = rng.choice(np.array(ADDRESSES, dtype=np.uint64), n)
+    batch["dst"] = rng.choice(np.array(ADDRESSES, dtype=np.uint64), n)
+    batch["proto"] = rng.choice(PROTOCOLS, n)
+    batch["sport"] = rng.choice(PORTS, n)
+    batch["dport"] = rng.choice(PORTS, n)
+    batch["dscp"] = rng.choice(DSCPS, n)
+    return batch
+
+
+def queueing_hierarchy(data, both: Both, slots: list[int]) -> list[int]:
+    """1-3 levels of queueing policies (each level's children from the one below), with plain
+    policies among them; the handles of the ones both created."""
+    children: list[tuple[int, bool]] = []
+    plain = both.call("policy_create", data.draw(policies(slots, [], "plain")))
+    if plain is not None:
+        children.append((plain, False))
+    tops = []
+    for level in range(data.draw(st.integers(1, 3))):
+        handle = both.call("policy_create", data.draw(queueing_policies(slots, children, f"q{level}")))
+        if handle is not None:
+            children.append((handle, True))
+            tops.append(handle)
+    for handle, _ in children:
+        both.call("policy_classes", handle)
+        both.call("policy_info", handle)
+    return tops or ([plain] if plain is not None else [])
+
+
+@given(data=st.data())
+def test_queueing(data):
+    """Queueing policies at 1-3 levels on a few UIDBs, streams that congest them, the scheduler run
+    on by target_advance between batches (sometimes to a time already past), counters cleared and
+    targets rebound: verdicts, class states with their queues, and clocks, on every ISA."""
+    both = Both()
+    slots = [both.call("acl_create", data.draw(acls)) for _ in range(data.draw(st.integers(0, 2)))]
+    handles = queueing_hierarchy(data, both, slots)
+    uidbs = [both.call("uidb_create", 100 + i, f"Virtual-Access{i + 1}")
+             for i in range(data.draw(st.integers(1, 2)))]
+    handle_or_none = st.one_of(st.none(), st.sampled_from(handles)) if handles else st.none()
+    for uidb in uidbs:
+        both.call("bind", uidb, Direction.OUT, policy=data.draw(handle_or_none))
+        if data.draw(st.integers(0, 3)) == 0:
+            both.call("bind", uidb, Direction.IN, policy=data.draw(handle_or_none))  # refused if it queues
+    ts = 0
+    for _ in range(data.draw(st.integers(1, 4))):
+        batch = data.draw(queue_traffic(uidbs=max(uidbs) + 1, start_ns=ts))
+        ts = int(batch["ts_ns"].max(initial=ts))
+        both.call("process", batch)
+        both.compare_state(slots, uidbs)
+        change = data.draw(st.sampled_from(["none", "advance", "advance", "past", "clear", "rebind"]))
+        uidb, d = data.draw(st.sampled_from(uidbs)), data.draw(directions)
+        if change == "advance":
+            ts += data.draw(st.sampled_from([0, 1, 1_000_000, 50_000_000, 3_000_000_000]))
+            both.call("target_advance", uidb, d, ts)
+        elif change == "past":
+            both.call("target_advance", uidb, d, max(0, ts - 1_000_000))
+        elif change == "clear":
+            both.call("target_clear_counters", uidb, d)
+        elif change == "rebind":
+            both.call("bind", uidb, d, policy=data.draw(handle_or_none))
+        both.compare_state(slots, uidbs)
+
+
+@given(data=st.data())
+def test_queueing_one_long_stream(data):
+    """One UIDB, one queueing hierarchy, a long stream in several batches with time running on
+    between them: queues built up and drained, bucket for bucket."""
+    both = Both()
+    handles = queueing_hierarchy(data, both, [])
+    uidb = both.call("uidb_create", 14, "Virtual-Access1")
+    both.call("bind", uidb, Direction.OUT, policy=data.draw(st.sampled_from(handles)))
+    ts = 0
+    for _ in range(data.draw(st.integers(1, 3))):
+        batch = data.draw(queue_traffic(uidbs=1, start_ns=ts, max_size=BATCH_MAX))
+        batch["dir"] = Direction.OUT
+        ts = int(batch["ts_ns"].max(initial=ts))
+        both.call("process", batch)
+        both.compare_state([], [uidb])
+        ts += data.draw(st.sampled_from([0, 100_000, 10_000_000]))
+        both.call("target_advance", uidb, Direction.OUT, ts)
+        both.compare_state([], [uidb])
