@@ -29,6 +29,12 @@
 #define QFP_DEFICIT_MAX (1ull << 49)
 #define QFP_RECIP_SHIFT 88
 #define QFP_EXCESS_SCALE 65536000ull
+/* The minimum meter saves at most one Ethernet MTU of credit: enough that a backlogged class loses
+ * none between its parent's decisions (which come at least once per packet the parent sends, and a
+ * packet's worth of credit at the class's rate is less than the packet), little enough that a class
+ * back from idle jumps the excess tier by at most one packet. */
+#define QFP_METER_BYTES 1500ull
+#define QFP_METER_MAX ((int64_t)(QFP_METER_BYTES * QFP_UNITS_PER_BYTE))
 
 struct qfp_qdesc {
     uint64_t arrival;
@@ -59,7 +65,7 @@ struct qfp_qnode {
     uint32_t rr;                    /* the child the minimum tier served last */
     int64_t shape;                  /* shaper level, token units */
     uint64_t shape_last;
-    int64_t meter;                  /* minimum meter level, <= 0 */
+    int64_t meter;                  /* minimum meter level, <= QFP_METER_MAX */
     uint64_t meter_last;
     uint64_t tag;                   /* excess tier: start tag, as a child */
     uint64_t vtime;                 /* excess tier: virtual time, as a parent */
@@ -107,7 +113,7 @@ int qfp_queue_compile(struct qfp *fp, struct qfp_policy *pol)
         }
         if (cfg->bw_min) {
             q->bw_min = cfg->bw_min;
-            q->meter_dt_full = QFP_DEFICIT_MAX / q->bw_min + 1;
+            q->meter_dt_full = ((uint64_t)QFP_METER_MAX + QFP_DEFICIT_MAX) / q->bw_min + 1;
         }
         q->excess_step = QFP_EXCESS_SCALE / (cfg->bw_excess ? cfg->bw_excess : 1);
     }
@@ -237,10 +243,10 @@ static int64_t meter_at(struct qfp_qnode *n, uint64_t S)
         uint64_t dt = S - n->meter_last;
         n->meter_last = S;
         if (dt >= n->q->meter_dt_full) {
-            n->meter = 0;
+            n->meter = QFP_METER_MAX;
         } else {
             int64_t level = n->meter + (int64_t)(dt * n->q->bw_min);
-            n->meter = level > 0 ? 0 : level;
+            n->meter = level > QFP_METER_MAX ? QFP_METER_MAX : level;
         }
     }
     return n->meter;

@@ -110,16 +110,19 @@ class Shaper:
         return min(self.size, self.level + (t - self.last) * self.cir)
 
 
+METER_BYTES = 1500     # the minimum meter's size: one Ethernet MTU of credit
+
+
 @dataclass
 class Meter:
-    """`bandwidth`: a bucket of size 0 at the minimum rate, starting at 0; it saves no credit."""
+    """`bandwidth`: a bucket at the minimum rate holding one MTU (METER_BYTES), starting at 0."""
     rate: int
     level: int = 0
     last: int = 0
 
     def refill(self, t: int) -> None:
         if t > self.last:
-            self.level = min(0, self.level + (t - self.last) * self.rate)
+            self.level = min(METER_BYTES * UNITS_PER_BYTE, self.level + (t - self.last) * self.rate)
             self.last = t
 
     def ready(self, t: int) -> bool:

@@ -311,21 +311,22 @@ def test_bandwidth_minimum_is_honoured(fp, divisor):
     assert minimum.out_pkts >= n // divisor
 
 
-def test_bandwidth_minimum_credit_between_decisions_is_lost(fp):
-    # Parent 8 Mbit/s, 1000-byte packets: decisions at 0, 0, 1, 2, ... ms (D_k). c0 has bandwidth
-    # 4.8 Mbit/s: its meter, at -8e12 after a packet, is back at 0 after 1.67 ms, but the parent
-    # next looks at 2 ms (and the size-0 meter keeps nothing above 0), so the minimum tier serves
-    # c0 at 0, 2, 4, ..., 300 ms: 151 packets. The second decision at 0 ms goes to the excess tier,
-    # where c0 and class-default tie at tag 0 and c0 comes first in class order; after that c0's
-    # tag (1000 x 65536000) stays above class-default's (150 x 1000 x 65536) and class-default
-    # takes every other decision. So 152 for c0 (4.05 Mbit/s, not 4.8) and 150 for class-default.
+def test_bandwidth_minimum_keeps_credit_between_decisions(fp):
+    # Parent 8 Mbit/s, 1000-byte packets: decisions at 0, 0, 1, 2, ... 300 ms (302 departures). c0
+    # has bandwidth 4.8 Mbit/s: its meter gains 4.8e12 units a ms and a packet costs 8e12, so it
+    # is >= 0 at k ms after floor(0.6 k) + 1 minimum-tier services (the credit gained between
+    # decisions is kept: never more than 4.8e12 < the 1500-byte cap): 181 by 300 ms. The second
+    # decision at 0 ms goes to the excess tier, where c0 and class-default tie at tag 0 and c0
+    # comes first; after that c0's tag (1000 x 65536000) stays above class-default's (at most
+    # 120 x 1000 x 65536), so class-default takes the excess tier: 182 for c0 (4.85 Mbit/s, at
+    # least its 4.8) and 120 for class-default.
     child = three_tier_child(Queueing(queue_limit=1000, bw_min=4_800_000),
                              Queueing(queue_limit=1000, bw_excess=1000))
     uidb = bound(fp, shaped(fp, child, 8_000_000, 1000))
     saturate(fp, uidb, 2, 400)
     fp.target_advance(uidb, OUT, 300 * MS)
     _, minimum, excess = queue_stats(fp, uidb)
-    assert (minimum.out_pkts, excess.out_pkts) == (152, 150)
+    assert (minimum.out_pkts, excess.out_pkts) == (182, 120)
 
 
 # ---- batches, advance, binds ---------------------------------------------------------------------------
