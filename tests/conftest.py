@@ -1,7 +1,7 @@
 """Shared test setup: hypothesis profiles and the fixture that runs a test on every fast path.
 
-QFP_HYPOTHESIS_PROFILE=ci gives the differential tests their full CI budget; the default profile
-keeps a dev run quick. QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
+QFP_HYPOTHESIS_PROFILE=ci gives the differential tests their full CI budget (`sanitized`, a
+smaller one, is the sanitizer stage's); the default profile keeps a dev run quick. QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
 from __future__ import annotations
 
 import os
@@ -17,6 +17,9 @@ _COMMON = dict(deadline=None, print_blob=True,
 settings.register_profile("dev", max_examples=200, **_COMMON)
 # Derandomized so a CI failure reproduces from the log; no example database on ephemeral runners.
 settings.register_profile("ci", max_examples=2500, derandomize=True, database=None, **_COMMON)
+# CI's sanitizer stage: the same derandomized cases, fewer of them. It hunts memory errors, which
+# the first cases of a test find as well as the last, and runs every test at ASan's pace.
+settings.register_profile("sanitized", max_examples=600, derandomize=True, database=None, **_COMMON)
 # Fresh random cases, many of them: for a nightly job or a bug hunt, not for every push.
 settings.register_profile("explore", max_examples=10_000, **_COMMON)
 settings.load_profile(os.environ.get("QFP_HYPOTHESIS_PROFILE", "dev"))
