@@ -1,7 +1,8 @@
 """Shared test setup: hypothesis profiles and the fixture that runs a test on every fast path.
 
 QFP_HYPOTHESIS_PROFILE=ci gives the differential tests their full CI budget (`sanitized`, a
-smaller one, is the sanitizer stage's); the default profile keeps a dev run quick. QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
+smaller one, is the sanitizer stage's); the default profile keeps a dev run quick.
+QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
 from __future__ import annotations
 
 import os
