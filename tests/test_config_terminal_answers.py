@@ -211,3 +211,23 @@ def test_no_under_a_kept_block_removes_the_line(term):
     term.execute("no auto-summary")                    # nothing to remove: a line of its own
     assert " no auto-summary\n" in term.execute("do show running-config | section router ospf")
     _round_trips(term)
+
+
+def test_a_single_valued_line_of_a_kept_block_replaces_its_value_in_place(term):
+    term.execute("line vty 0 4")
+    term.execute("exec-timeout 5 0")
+    term.execute("exec-timeout 10 0")
+    assert term.execute("do show running-config | section line vty") == (
+        "line vty 0 4\n access-class 1 in\n transport input ssh\n exec-timeout 10 0\n")
+    term.execute("transport input none")
+    term.execute("no exec-timeout 99 0")
+    assert term.execute("do show running-config | section line vty") == (
+        "line vty 0 4\n access-class 1 in\n transport input none\n")
+    _round_trips(term)
+
+
+def test_a_block_with_entries_of_its_own_keeps_each_entrys_lines(term):
+    for line in ["key chain K", "key 1", "key-string one", "key 2", "key-string two"]:
+        term.execute(line)
+    assert term.execute("do show running-config | section key chain") == (
+        "key chain K\n key 1\n key-string one\n key 2\n key-string two\n")

@@ -104,6 +104,26 @@ BLOCK_OWN_WORDS = {
     "ip ssh pubkey-chain": ("username",),
     "service-template": ("vlan",),
 }
+# Single-valued sub-commands of kept blocks, by block: a new value replaces the old line in place,
+# and `no` of one removes it whatever value it names, as interface settings do
+# (interface_lines.py). Only blocks without sub-modes of their own are listed: a block keeps its
+# lines flat, so under `key chain` (key 1, key-string, key 2, key-string) or a keyring's peers a
+# second `key-string` or `description` is another entry's, not a new value. From IOS XE's
+# command references for each sub-mode.
+BLOCK_SINGLE_VALUED = {key: tuple(tuple(w.split()) for w in words.split("|")) for key, words in {
+    "line": "exec-timeout|session-timeout|absolute-timeout|transport input|transport output|"
+            "transport preferred|privilege level|password|login|stopbits|length|width|history size|"
+            "escape-character|location|logging synchronous",
+    "crypto isakmp policy": "encryption|hash|authentication|group|lifetime",
+    "crypto ikev2 proposal": "encryption|integrity|group|prf",
+    "crypto pki trustpoint": "enrollment|revocation-check|subject-name|rsakeypair|fqdn|serial-number|ip-address",
+    "crypto ipsec profile": "set transform-set|set ikev2-profile|set pfs",
+    "crypto ipsec transform-set": "mode",
+    "router ospf": "router-id|auto-cost",
+    "redundancy": "mode",
+    "ip vrf": "rd",
+    "tacacs server": "address ipv4|key|timeout",
+}.items()}
 # First words of the global commands (kept or modeled): `no` of any other word is IOS's
 # `% Invalid input` at that word, not a line to keep.
 KNOWN_WORDS = frozenset(UNMODELED_COMMANDS) | {"hostname", "access-list", "ip"}
@@ -153,6 +173,18 @@ def _block_own_line(ctx: Context, line: Line) -> bool:
     word = line.tokens[0].lower()
     return any(tuple(header[:len(key.split())]) == tuple(key.split()) and word in words
                for key, words in BLOCK_OWN_WORDS.items())
+
+
+def _block_setting(header: str, text: str) -> tuple[str, ...] | None:
+    """The single-valued setting of kept block `header` that a line (or its `no` form) sets."""
+    head = [w.lower() for w in header.split()]
+    words = [w.lower() for w in text.split()]
+    if words[:1] == ["no"]:
+        words = words[1:]
+    for block, keys in BLOCK_SINGLE_VALUED.items():
+        if head[:len(block.split())] == block.split():
+            return next((k for k in keys if tuple(words[:len(k)]) == k), None)
+    return None
 
 
 def single_valued(text: str) -> tuple[str, ...] | None:
@@ -296,8 +328,17 @@ def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
         # IOS's usual meaning: `no X` removes the block's lines that start with X (else it is a
         # line of its own, `no auto-summary`); a line the block has already is not added twice.
         body = [x[1:] for x in mode.obj.lines[1:]]
-        text = line.text.strip()
-        if line.tokens[0].lower() == "no":
+        text = " ".join(line.text.split())
+        key = _block_setting(header, text)
+        if key is not None:
+            at = next((i for i, x in enumerate(body) if _block_setting(header, x) == key), None)
+            if line.tokens[0].lower() == "no":
+                body = body[:at] + body[at + 1:] if at is not None else body + [text] * (text not in body)
+            elif at is not None:
+                body[at] = text
+            else:
+                body.append(text)
+        elif line.tokens[0].lower() == "no":
             kept = [x for x in body if not x.strip().startswith(text[2:].strip())]
             body = kept if len(kept) < len(body) else body + [text] * (text not in body)
         elif text not in body:
