@@ -69,7 +69,8 @@ SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
 # logging, SSH, source interfaces, SNMP identity, clock, login policy). A `*` stands for a name
 # the command is keyed by (`username NAME ...` replaces that user's line). Commands that add
 # entries (`ntp server`, `logging host`, `ip route`, `snmp-server community`) are not here, nor
-# per-VRF forms such as `logging source-interface X vrf V`.
+# per-VRF forms such as `logging source-interface X vrf V`; `enable secret level N` is taken as the
+# same setting as `enable secret` (the model's logins know level 15 only).
 SINGLE_VALUED = tuple(tuple(key.split()) for key in """
     ip domain name|ip domain-name|ip domain lookup source-interface|ip default-gateway|
     ip ssh version|ip ssh time-out|ip ssh authentication-retries|ip ssh source-interface|
@@ -160,7 +161,9 @@ def _no_aaa_new_model(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     if not ctx.file_mode and (_interface_line(ctx, line) or _block_own_line(ctx, line)):
-        return False      # the open interface keeps it: `ip tcp adjust-mss` is not global `ip tcp`
+        # the open interface or block keeps it: `ip tcp adjust-mss` is not global `ip tcp`,
+        # `logging synchronous` under `line vty` is not global `logging`
+        return False
     open_block(ctx, line)
     return None
 
