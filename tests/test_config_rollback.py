@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qfp_model.control.config import ConfigSession, RunningConfig, model as M, render_running_config
+from qfp_model.control.config import ConfigSession, RunningConfig, render_running_config
+from qfp_model.control.config import model as M
 from qfp_model.control.config.modes.kinds import ModeKind
 from qfp_model.control.config.rollback import Checkpoint
 from qfp_model.control.errors import ConfigError
-
 from test_config_corpus import MODES, corpus_lines, default_config
 
 # Lines that change something before a later token is refused, and lines that are fine, to mix.
