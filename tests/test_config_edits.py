@@ -5,6 +5,7 @@ import pytest
 
 from qfp_model.control.config import interface_lines, type7
 from qfp_model.control.headend import Headend
+from qfp_model.qfp import tables as T
 
 
 @pytest.fixture
@@ -105,3 +106,59 @@ def test_a_line_no_interface_has_is_refused_in_the_template_with_its_caret(term,
         term.execute(line)
     assert info.value.column == column
     assert line not in term.device.config.virtual_templates[1].other_lines
+
+
+def _refused(term, line):
+    from qfp_model.control.exec.terminal import ConfigLineRefused
+    with pytest.raises(ConfigLineRefused) as info:
+        term.execute(line)
+    return info.value
+
+
+@pytest.mark.parametrize("line", ["no 20", "no 20 permit udp any range 16384 32767 any",
+                                  "no permit udp any range 16384 32767 any"])
+def test_no_of_an_ace_removes_the_entry_by_its_text_or_its_number(term, line):
+    term.execute("ip access-list extended HUB-OUT")
+    assert term.execute(line) == ""
+    assert [e.seq for e in term.device.config.access_lists["HUB-OUT"].aces()] == [10, 30]
+    assert term.prompt() == "flexvpn-hub(config-ext-nacl)#"
+
+
+def test_no_of_a_numbered_ace_with_a_bad_word_is_refused_where_it_is(term):
+    term.execute("ip access-list extended HUB-OUT")
+    error = _refused(term, "no 20 permit udp any range 16384 99999 any")
+    assert error.column == len("no 20 permit udp any range 16384 ")
+    assert term.device.config.access_lists["HUB-OUT"].entry(20) is not None
+
+
+def test_no_access_list_n_with_an_entry_deletes_the_list_as_ios_does(term):
+    term.execute("access-list 150 permit ip any any")
+    term.execute("access-list 150 deny udp any any")
+    assert term.execute("no access-list 150 deny udp any any") == ""
+    assert "150" not in term.device.config.access_lists
+
+
+@pytest.mark.parametrize("no_lines", [
+    ["no conform-action set-dscp-transmit ef", "no exceed-action set-dscp-transmit af11",
+     "no violate-action drop"],
+    ["no conform-action", "no exceed-action", "no violate-action"],
+])
+def test_no_of_a_police_action_gives_back_the_default(term, no_lines):
+    for line in ["policy-map pol", "class class-default", "police cir 64000",
+                 "conform-action set-dscp-transmit ef", "exceed-action set-dscp-transmit af11",
+                 "violate-action drop"]:
+        term.execute(line)
+    for line in no_lines:
+        assert term.execute(line) == ""
+    police = term.device.config.policy_maps["pol"].get("class-default").police
+    assert (police.conform, police.exceed, police.violate) == (None, None, None)
+    policer = police.to_policer()
+    assert (policer.conform, policer.exceed) == (T.TRANSMIT, T.DROP)
+    assert "-action" not in section(term, "policy-map pol$")
+    assert term.prompt() == "flexvpn-hub(config-pmap-c-police)#"
+
+
+def test_no_of_a_police_action_with_a_bad_action_is_refused(term):
+    for line in ["policy-map pol", "class class-default", "police cir 64000", "exceed-action drop"]:
+        term.execute(line)
+    assert _refused(term, "no exceed-action bogus").column == len("no exceed-action ")

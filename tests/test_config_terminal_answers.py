@@ -133,3 +133,101 @@ def test_no_of_every_other_running_config_line_is_taken():
         except ConfigError as error:
             refused.append((modes, line, error.reason))
     assert refused == []
+
+
+def _round_trips(term):
+    from qfp_model.control.config import parse_config
+    text = render_running_config(term.device.config)
+    assert render_running_config(parse_config(text, "running-config").config) == text
+
+
+@pytest.mark.parametrize("line, column", [("no foo bar", 3), ("no ip foo 1", 6), ("no xyzzy", 3)])
+def test_no_of_an_unknown_global_command_is_invalid_input_at_its_word(term, line, column):
+    with pytest.raises(ConfigLineRefused) as info:
+        term.execute(line)
+    assert info.value.column == column
+    assert line not in term.execute("do show running-config")
+
+
+def test_no_of_a_kept_one_liner_removes_it_and_no_of_hostname_takes_a_name(term):
+    term.execute("snmp-server community x RO")
+    assert term.execute("no snmp-server community x RO") == ""
+    assert "snmp-server community x" not in term.execute("do show running-config")
+    assert term.execute("no hostname flexvpn-hub") == ""
+    assert term.prompt() == "Router(config)#"
+
+
+@pytest.mark.parametrize("first, second, key", [
+    ("ip domain name x.example", "ip domain name y.example", "ip domain name"),
+    ("ntp source GigabitEthernet1", "ntp source Loopback0", "ntp source"),
+    ("logging buffered 10000", "logging buffered 64000 informational", "logging buffered"),
+    ("username ops privilege 15 secret 0 one", "username ops secret 0 two", "username ops"),
+])
+def test_a_single_valued_global_command_replaces_its_old_value_in_place(term, first, second, key):
+    term.execute(first)
+    term.execute("ip host spoke1 10.0.0.1")          # a line after it, where IOS's order puts it
+    at = term.execute("do show running-config").splitlines().index(first)
+    term.execute(second)
+    lines = term.execute("do show running-config").splitlines()
+    assert [x for x in lines if x.startswith(key)] == [second]
+    assert lines.index(second) == at
+    assert term.execute(f"no {key}") == ""
+    assert not any(x.startswith(key) for x in term.execute("do show running-config").splitlines())
+    _round_trips(term)
+
+
+def test_commands_that_add_entries_are_not_replaced(term):
+    term.execute("ntp server 192.0.2.1")
+    term.execute("username second privilege 1 secret 0 x")
+    running = term.execute("do show running-config")
+    assert "ntp server 10.106.210.176\n" in running and "ntp server 192.0.2.1\n" in running
+    assert "username admin " in running and "username second " in running
+
+
+def test_lines_typed_under_a_kept_block_stay_in_it(term):
+    term.execute("line vty 0 4")
+    for line in ["logging synchronous", "password 7 0822455D0A16", "login local", "privilege level 15",
+                 "transport input ssh"]:
+        term.execute(line)
+        assert term.prompt() == "flexvpn-hub(config-line)#", line
+    term.execute("ntp server 192.0.2.7")               # not a line command: global, as on IOS
+    assert term.prompt() == "flexvpn-hub(config)#"
+    text = term.execute("do show running-config | section line vty")
+    assert text == ("line vty 0 4\n access-class 1 in\n transport input ssh\n logging synchronous\n"
+                    " password 7 0822455D0A16\n login local\n privilege level 15\n")
+    running = term.execute("do show running-config")
+    assert "\nlogging synchronous" not in running and "\nntp server 192.0.2.7\n" in running
+    _round_trips(term)
+
+
+def test_no_under_a_kept_block_removes_the_line(term):
+    term.execute("router ospf 1")
+    term.execute("network 10.0.0.0 0.255.255.255 area 0")
+    term.execute("mpls ldp autoconfig")
+    term.execute("passive-interface default")
+    assert term.execute("no network 10.0.0.0 0.255.255.255 area 0") == ""
+    assert term.execute("do show running-config | section router ospf") == (
+        "router ospf 1\n mpls ldp autoconfig\n passive-interface default\n")
+    term.execute("no auto-summary")                    # nothing to remove: a line of its own
+    assert " no auto-summary\n" in term.execute("do show running-config | section router ospf")
+    _round_trips(term)
+
+
+def test_a_single_valued_line_of_a_kept_block_replaces_its_value_in_place(term):
+    term.execute("line vty 0 4")
+    term.execute("exec-timeout 5 0")
+    term.execute("exec-timeout 10 0")
+    assert term.execute("do show running-config | section line vty") == (
+        "line vty 0 4\n access-class 1 in\n transport input ssh\n exec-timeout 10 0\n")
+    term.execute("transport input none")
+    term.execute("no exec-timeout 99 0")
+    assert term.execute("do show running-config | section line vty") == (
+        "line vty 0 4\n access-class 1 in\n transport input none\n")
+    _round_trips(term)
+
+
+def test_a_block_with_entries_of_its_own_keeps_each_entrys_lines(term):
+    for line in ["key chain K", "key 1", "key-string one", "key 2", "key-string two"]:
+        term.execute(line)
+    assert term.execute("do show running-config | section key chain") == (
+        "key chain K\n key 1\n key-string one\n key 2\n key-string two\n")

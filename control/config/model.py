@@ -48,14 +48,18 @@ def numbered_kind(name: str) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class AclEntry:
     """One line of an ACL: an ACE (with its sequence number and `log`/`log-input`), or a remark,
-    which has no sequence number and stays where it was written."""
+    which has no sequence number and stays where it was written. Frozen, as its ACE is: an edit
+    replaces an entry, so a copy of an ACL is a copy of its list (parser's rollback, changes)."""
     seq: int | None
     ace: T.Ace | None = None
     log: str | None = None           # "log" or "log-input"
     remark: str | None = None
+
+    def __deepcopy__(self, memo: dict) -> AclEntry:
+        return self
 
 
 @dataclass
@@ -448,10 +452,15 @@ class MethodList:
     record: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unmodeled:
-    """A block the device recognises but does not model, kept verbatim (its lines as written)."""
+    """A block the device recognises but does not model, kept verbatim (its lines as written).
+    Frozen: a block that gains a line is replaced (RunningConfig.replace_unmodeled), so the
+    layout, which holds the blocks, is copied by copying its list."""
     lines: tuple[str, ...]
+
+    def __deepcopy__(self, memo: dict) -> Unmodeled:
+        return self
 
     @property
     def command(self) -> str:

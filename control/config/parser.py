@@ -7,7 +7,6 @@ the referencing line. In `configure terminal` they must exist when typed, as on 
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError, ControlError
@@ -16,6 +15,7 @@ from .modes.context import Changes
 from .modes.kinds import ModeKind
 from .modes.machine import Machine, table
 from .modes.references import resolve
+from .rollback import Checkpoint
 
 # Ctrl-Z, which IOS reads as `end` in every configuration mode.
 CTRL_Z = "\x1a"
@@ -132,12 +132,16 @@ class ConfigSession:
         if line.strip().lower() == "exit" and not m.stack:
             m.ended = True
             return
-        snapshot = copy.deepcopy((self.config.__dict__, m.stack, m.changes))
+        # What the line can touch, copied before it runs (rollback.py), so that a refused line
+        # leaves no half-applied change; the config object the device holds stays the same.
+        checkpoint = Checkpoint(self.config, m.stack, m.changes,
+                                {"refs": m.refs, "banner": m.banner, "ended": m.ended})
         try:
             m.feed(line.strip(), self._lines)
-        except ConfigError:
-            # Roll back whatever the line did, keeping the config object the device holds.
-            state, m.stack, m.changes = snapshot
-            self.config.__dict__.update(state)
+        except BaseException:
+            checkpoint.restore()
+            m.stack, m.changes = checkpoint.stack, checkpoint.changes
+            m.refs, m.banner, m.ended = (checkpoint.extra[k] for k in ("refs", "banner", "ended"))
             m.notes = []
             raise
+        checkpoint.commit()

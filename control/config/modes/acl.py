@@ -89,9 +89,20 @@ def _delete_named(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _delete_numbered(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    """`no access-list N`, and `no access-list N permit|deny|remark ...`: IOS deletes the whole list
+    either way (its configuration guides warn of it; single entries go by `no SEQ` in `ip
+    access-list extended N`). The words after the number are read, so a bad one is refused."""
     cur = ctx.rest(line, args)
     name = cur.take("access-list number")
-    cur.finish()
+    kind = M.numbered_kind(name)
+    if kind is None:
+        raise Bad(name, f"bad access-list number '{name}'")
+    action = cur.take_if("permit", "deny", "remark")
+    if action is None:
+        cur.finish()
+    elif action.lower() != "remark":      # a remark's words are free text
+        _ace(cur, action.lower() == "permit", kind == "extended", 0)
+        cur.finish()
     _delete(ctx, str(name))
 
 
@@ -138,9 +149,15 @@ def _not_an_entry(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _no_sequence(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    """`no 20`, or `no 20 permit ...` as `show running-config` prints the entry: IOS removes the
+    entry by its number (the words after it are read, so a bad one is refused, not compared)."""
     acl: M.AccessList = mode.obj
     tok = args["seq"]
-    ctx.rest(line, args).finish()
+    cur = ctx.rest(line, args)
+    action = cur.take_if("permit", "deny")
+    if action is not None:
+        _ace(cur, action.lower() == "permit", acl.extended, 0)
+    cur.finish()
     entry = acl.entry(int(tok))
     if entry is None:
         raise Bad(tok, f"no entry {tok} in access-list '{acl.name}'")

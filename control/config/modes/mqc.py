@@ -494,8 +494,12 @@ def _action(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     typed = line.tokens[1 if "no" in args else 0]
     colour = typed if typed.lower() == name else Tok(name, typed.col)   # messages name it as typed
     cur = ctx.rest(line, args)
-    action = None if "no" in args else S.police_action(cur, colour)
+    action = S.police_action(cur, colour) if "no" not in args or not cur.done() else None
     cur.finish()
+    if "no" in args:
+        # `no conform-action [ACTION]`, with or without the action as printed: back to IOS's
+        # default for the colour (transmit, drop, the exceed action), as the model's None is.
+        action = None
     setattr(cls.police, name.split("-")[0], action)
     cls.police.inline_actions = False
     ctx.touch("policy_maps", pmap.name)

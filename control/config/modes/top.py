@@ -62,6 +62,73 @@ SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
     multilink bundle-name|ip sla responder|mpls ldp|cts role-based|ip nat pool|monitor session|
     ip ssh pubkey-chain|crypto pki server|crypto pki profile|crypto ca trustpoint|scheduler
     """.replace("\n", "").split("|") if key.strip())
+# Single-valued global commands the device keeps: IOS XE holds one of each, so a new one replaces
+# the old line in place, and `no` of it removes it whatever value it names. Chosen from IOS XE's
+# command references as the kept one-liners that take one value (or one set of options) rather
+# than adding an entry: the everyday management lines of a hub configuration (domain, NTP,
+# logging, SSH, source interfaces, SNMP identity, clock, login policy). A `*` stands for a name
+# the command is keyed by (`username NAME ...` replaces that user's line). Commands that add
+# entries (`ntp server`, `logging host`, `ip route`, `snmp-server community`) are not here, nor
+# per-VRF forms such as `logging source-interface X vrf V`; `enable secret level N` is taken as the
+# same setting as `enable secret` (the model's logins know level 15 only).
+SINGLE_VALUED = tuple(tuple(key.split()) for key in """
+    ip domain name|ip domain-name|ip domain lookup source-interface|ip default-gateway|
+    ip ssh version|ip ssh time-out|ip ssh authentication-retries|ip ssh source-interface|
+    ip tftp source-interface|ip ftp source-interface|ip radius source-interface|
+    ip tacacs source-interface|ip http authentication|ip http port|ip http secure-port|
+    ip http client source-interface|ntp source|ntp master|logging buffered|logging console|
+    logging monitor|logging trap|logging facility|logging origin-id|logging rate-limit|
+    clock timezone|clock summer-time|snmp-server location|snmp-server contact|
+    snmp-server chassis-id|snmp-server trap-source|enable secret|enable password|
+    service timestamps debug|service timestamps log|login block-for|login on-failure|
+    login on-success|spanning-tree mode|vtp mode|vtp domain|license boot level|username *|
+    """.replace("\n", "").split("|") if key.strip())
+
+# Sub-commands of kept blocks whose first word is also a kept global command: typed under such a
+# block in `configure terminal` they are the block's (IOS tries the sub-mode first), where global
+# mode would take them and leave the block (`logging synchronous` under `line vty`). Only the
+# words that collide matter: any other word a block does not model is the block's already. From
+# IOS XE's command references for each sub-mode.
+BLOCK_OWN_WORDS = {
+    "line": ("logging", "password", "login", "privilege", "ipv6", "vrf"),
+    "key chain": ("key",),
+    "crypto isakmp policy": ("authentication",),
+    "crypto isakmp profile": ("vrf",),
+    "crypto pki trustpoint": ("vrf", "password"),
+    "crypto ikev2 authorization": ("banner",),
+    "crypto gdoi": ("identity",),
+    "router": ("mpls", "bfd"),
+    "archive": ("logging",),
+    "event manager applet": ("event",),
+    "flow exporter": ("template",),
+    "tacacs server": ("key",),
+    "ip ssh pubkey-chain": ("username",),
+    "service-template": ("vlan",),
+}
+# Single-valued sub-commands of kept blocks, by block: a new value replaces the old line in place,
+# and `no` of one removes it whatever value it names, as interface settings do
+# (interface_lines.py). Only blocks without sub-modes of their own are listed: a block keeps its
+# lines flat, so under `key chain` (key 1, key-string, key 2, key-string) or a keyring's peers a
+# second `key-string` or `description` is another entry's, not a new value. From IOS XE's
+# command references for each sub-mode.
+BLOCK_SINGLE_VALUED = {key: tuple(tuple(w.split()) for w in words.split("|")) for key, words in {
+    "line": "exec-timeout|session-timeout|absolute-timeout|transport input|transport output|"
+            "transport preferred|privilege level|password|login|stopbits|length|width|history size|"
+            "escape-character|location|logging synchronous",
+    "crypto isakmp policy": "encryption|hash|authentication|group|lifetime",
+    "crypto ikev2 proposal": "encryption|integrity|group|prf",
+    "crypto pki trustpoint": "enrollment|revocation-check|subject-name|rsakeypair|fqdn|serial-number|ip-address",
+    "crypto ipsec profile": "set transform-set|set ikev2-profile|set pfs",
+    "crypto ipsec transform-set": "mode",
+    "router ospf": "router-id|auto-cost",
+    "redundancy": "mode",
+    "ip vrf": "rd",
+    "tacacs server": "address ipv4|key|timeout",
+}.items()}
+# First words of the global commands (kept or modeled): `no` of any other word is IOS's
+# `% Invalid input` at that word, not a line to keep.
+KNOWN_WORDS = frozenset(UNMODELED_COMMANDS) | {"hostname", "access-list", "ip"}
+KNOWN_IP_WORDS = frozenset(UNMODELED_IP_COMMANDS) | {"access-list"}
 _HELP = {
     **COMMON_HELP,
     "hostname": "Set system's network name", "aaa": "Authentication, Authorization and Accounting.",
@@ -93,9 +160,61 @@ def _no_aaa_new_model(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _block(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
-    if not ctx.file_mode and _interface_line(ctx, line):
-        return False      # the open interface keeps it: `ip tcp adjust-mss` is not global `ip tcp`
+    if not ctx.file_mode and (_interface_line(ctx, line) or _block_own_line(ctx, line)):
+        # the open interface or block keeps it: `ip tcp adjust-mss` is not global `ip tcp`,
+        # `logging synchronous` under `line vty` is not global `logging`
+        return False
     open_block(ctx, line)
+    return None
+
+
+def _block_own_line(ctx: Context, line: Line) -> bool:
+    """Whether the innermost open mode is a kept block that has the line's command (BLOCK_OWN_WORDS)."""
+    if not ctx.open_modes or ctx.open_modes[-1].kind is not ModeKind.BLOCK:
+        return False
+    header = [w.lower() for w in ctx.open_modes[-1].obj.lines[0].split()]
+    word = line.tokens[0].lower()
+    return any(tuple(header[:len(key.split())]) == tuple(key.split()) and word in words
+               for key, words in BLOCK_OWN_WORDS.items())
+
+
+def _block_setting(header: str, text: str) -> tuple[str, ...] | None:
+    """The single-valued setting of kept block `header` that a line (or its `no` form) sets."""
+    head = [w.lower() for w in header.split()]
+    words = [w.lower() for w in text.split()]
+    if words[:1] == ["no"]:
+        words = words[1:]
+    for block, keys in BLOCK_SINGLE_VALUED.items():
+        if head[:len(block.split())] == block.split():
+            return next((k for k in keys if tuple(words[:len(k)]) == k), None)
+    return None
+
+
+def single_valued(text: str) -> tuple[str, ...] | None:
+    """The single-valued global command a line (or its `no` form) sets, as the words that key it."""
+    words = text.split()
+    if words[:1] and words[0].lower() == "no":
+        words = words[1:]
+    for key in SINGLE_VALUED:
+        if len(words) >= len(key) and all(k == "*" or k == w.lower() for k, w in zip(key, words)):
+            return tuple(w if k == "*" else k for k, w in zip(key, words))
+    return None
+
+
+def _one_liners(ctx: Context, key: tuple[str, ...]) -> list[M.Unmodeled]:
+    """The kept one-line global commands that set `key`, or its `no` form."""
+    return [b for b in ctx.config.unmodeled_blocks()
+            if len(b.lines) == 1 and single_valued(b.lines[0]) == key]
+
+
+def _unknown_word(line: Line):
+    """The word of `no X` that global mode does not know (IOS's caret goes there), else None."""
+    words = line.tokens[1:]
+    first = words[0].lower()
+    if not any(k.startswith(first) for k in KNOWN_WORDS):
+        return words[0]
+    if first == "ip" and len(words) > 1 and not any(k.startswith(words[1].lower()) for k in KNOWN_IP_WORDS):
+        return words[1]
     return None
 
 
@@ -130,6 +249,17 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
         if in_interface and _interface_line(ctx, line) or not in_interface and any(
                 m.kind.keeps_lines for m in ctx.open_modes):
             return False
+    unknown = _unknown_word(line)
+    if unknown is not None:
+        raise Bad(unknown, f"unknown command '{unknown}'")
+    key = single_valued(line.text)
+    if not ctx.file_mode and key is not None:
+        # `no ip domain name [x]`: the setting goes, whatever value it had or names.
+        olds = _one_liners(ctx, key)
+        for old in olds:
+            ctx.config.remove_unmodeled(old)
+        if olds:
+            return None
     open_block(ctx, line)
     return None
 
@@ -144,8 +274,15 @@ def open_block(ctx: Context, line: Line) -> None:
         block = M.Unmodeled((header,))
         existing = None if ctx.file_mode else next(
             (b for b in ctx.config.unmodeled_blocks() if b.lines[0] == header), None)
+        key = None if ctx.file_mode or existing is not None else single_valued(header)
+        olds = [] if key is None else _one_liners(ctx, key)
         if existing is not None:
             block = existing
+        elif olds:
+            # a new value of a single-valued command takes the old line's place
+            ctx.config.replace_unmodeled(olds[0], block)
+            for old in olds[1:]:
+                ctx.config.remove_unmodeled(old)
         else:
             ctx.config.add_unmodeled(block, append=ctx.file_mode)
     if not ctx.file_mode and not opens_mode(header):
@@ -191,7 +328,27 @@ def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
         interface_lines.edit(body, line.text)
         new = M.Unmodeled((header, *(" " + x for x in body)))
     else:
-        new = M.Unmodeled(mode.obj.lines + (" " + line.text.strip(),))
+        # IOS's usual meaning: `no X` removes the block's lines that start with X (else it is a
+        # line of its own, `no auto-summary`); a line the block has already is not added twice.
+        body = [x[1:] for x in mode.obj.lines[1:]]
+        text = " ".join(line.text.split())
+        key = _block_setting(header, text)
+        if key is not None:
+            at = next((i for i, x in enumerate(body) if _block_setting(header, x) == key), None)
+            if line.tokens[0].lower() == "no":
+                body = body[:at] + body[at + 1:] if at is not None else body + [text] * (text not in body)
+            elif at is not None:
+                body[at] = text
+            else:
+                body.append(text)
+        elif line.tokens[0].lower() == "no":
+            kept = [x for x in body if not x.strip().startswith(text[2:].strip())]
+            body = kept if len(kept) < len(body) else body + [text] * (text not in body)
+        elif text not in body:
+            body.append(text)
+        new = M.Unmodeled((header, *(" " + x for x in body)))
+    if new == mode.obj:
+        return
     ctx.config.replace_unmodeled(mode.obj, new)
     mode.obj = new
 
@@ -205,6 +362,7 @@ def register_global(table: CommandSet) -> None:
     (`interface`, `class-map` ...) also open blocks kept verbatim when the object is not one modeled."""
     table.add("hostname WORD...:rest", _hostname, {**_HELP, "rest WORD...": "This system's network name"})
     table.add("no hostname", _no_hostname, _HELP)
+    table.add("no hostname WORD...:rest", _no_hostname, _HELP)
     table.add("aaa new-model WORD...:rest", _aaa_new_model, _HELP)
     table.add("no aaa new-model", _no_aaa_new_model, _HELP)
     table.add(f"({' | '.join(UNMODELED_COMMANDS)}) WORD...:rest", _block, _HELP)
