@@ -187,12 +187,53 @@ def test_a_bad_ssh_option_or_a_taken_port_is_refused(tmp_path):
     assert not (tmp_path / "q.sock").exists()   # the control socket started first is gone again
 
 
-def test_a_vty_access_class_is_said_to_be_unapplied(tmp_path):
+def test_only_a_second_vty_blocks_access_class_is_said_to_be_unapplied(tmp_path):
     config = parse_config(_config(tmp_path).read_text()).config
-    assert ssh.unapplied(config) == [
-        "%SSH-4-NOTMODELED: line vty 0 4: 'access-class 1 in' is not applied to SSH logins; "
-        "bind --ssh to an address only those it admits can reach"]
+    assert ssh.unapplied(config) == []
     assert ssh.vty_lines(config) == 21
+    text = _config(tmp_path).read_text().replace("line vty 5 20\n", "line vty 5 20\n access-class MGMT in\n")
+    assert ssh.unapplied(parse_config(text).config) == [
+        "%SSH-4-NOTMODELED: line vty 5 20: 'access-class MGMT in' is not applied to SSH logins; "
+        "line vty 0 4's lines are"]
+
+
+def _with_vty(tmp_path, vty: str, acls: str = ""):
+    text = _config(tmp_path).read_text().replace("line vty 0 4\n access-class 1 in\n transport input ssh\n",
+                                                  "line vty 0 4\n" + vty)
+    return parse_config(text.replace("!\nradius server", acls + "!\nradius server", 1)).config
+
+
+@pytest.mark.parametrize("vty, acls, client, admitted", [
+    (" access-class 1 in\n", "", "127.0.0.1", True),             # access-list 1 permit 127.0.0.1
+    (" access-class 1 in\n", "", "127.0.0.2", False),            # the implicit deny
+    (" access-class MGMT in\n", "", "10.106.210.9", True),        # 10 permit 10.106.210.0 0.0.0.255
+    (" access-class MGMT in vrf-also\n", "", "10.106.211.9", False),
+    (" access-class NOPE in\n", "", "192.0.2.1", True),           # an ACL that does not exist admits all
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 deny tcp host 192.0.2.1 any eq 22\n"
+     " 20 permit tcp any any eq 22\n", "192.0.2.1", False),      # an extended ACL: the first match decides
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 deny tcp host 192.0.2.1 any eq 22\n"
+     " 20 permit tcp any any eq 22\n", "192.0.2.2", True),
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 permit tcp any any eq telnet\n",
+     "192.0.2.2", False),                                         # SSH is port 22 to the vty, whatever --ssh is
+    (" transport input none\n", "", "127.0.0.1", False),
+    (" transport input telnet\n", "", "127.0.0.1", False),
+    (" transport input all\n", "", "127.0.0.1", True),
+    (" transport input telnet ssh\n", "", "127.0.0.1", True),
+])
+def test_the_vty_access_class_and_transport_decide_who_connects(tmp_path, vty, acls, client, admitted):
+    assert login.vty_admits(_with_vty(tmp_path, vty, acls), client, "127.0.0.1") is admitted
+
+
+def test_a_client_the_access_class_denies_is_reset_before_ssh(device):
+    """access-list 1 permits 127.0.0.1 only: 127.0.0.2 (the same host, another loopback address)
+    gets a reset where it expects the server's version; 127.0.0.1 logs in after it."""
+    async def attempt(source):
+        async with asyncssh.connect("127.0.0.1", device.port, local_addr=(source, 0), username="admin",
+                                    password="hashcat", known_hosts=None, client_keys=None, agent_path=None):
+            return True
+    with pytest.raises((ConnectionResetError, asyncssh.ConnectionLost)):
+        asyncio.run(attempt("127.0.0.2"))
+    assert asyncio.run(attempt("127.0.0.1"))
 
 
 # -- Netmiko ---------------------------------------------------------------------------------------

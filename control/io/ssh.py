@@ -7,6 +7,8 @@ session is the device's: each gets a Terminal of its own at its user's privilege
 (control/exec/vty.py) does the echo, editing, `?`, Tab and paging. An `exec` request (`ssh host
 show ip access-lists`) runs its one command and ends.
 
+A connection from an address the first `line vty` block's `access-class ACL in` denies, or to
+vty lines whose `transport input` leaves out ssh, is reset before SSH starts, as IOS does.
 Logins are checked against the configuration's `username` lines as they are when the client
 logs in (control/aaa/login.py); the hashing runs off the loop, so a scrypt check (type 9) does
 not hold up other sessions. As on IOS, there are as many concurrent sessions as `line vty`
@@ -17,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
+import struct
 
 import asyncssh
 
@@ -32,15 +36,15 @@ DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration na
 
 
 def unapplied(config) -> list[str]:
-    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say."""
+    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say: the
+    access-class of a `line vty` block after the first (the model applies the first block's)."""
     notices = []
-    for block in config.unmodeled_blocks():
-        if block.lines[0].split()[:2] != ["line", "vty"]:
-            continue
+    blocks = [b for b in config.unmodeled_blocks() if b.lines[0].split()[:2] == ["line", "vty"]]
+    for block in blocks[1:]:
         for line in block.lines[1:]:
             if line.split()[:1] == ["access-class"]:
                 notices.append(f"%SSH-4-NOTMODELED: {block.lines[0].strip()}: '{line.strip()}' is not applied "
-                               "to SSH logins; bind --ssh to an address only those it admits can reach")
+                               f"to SSH logins; {blocks[0].lines[0].strip()}'s lines are")
     return notices
 
 
@@ -54,6 +58,17 @@ def vty_lines(config) -> int:
             last = int(words[3]) if len(words) > 3 else first
             total += max(0, last - first + 1)
     return total or DEFAULT_VTY_LINES
+
+
+def refuse(conn: asyncssh.SSHServerConnection) -> None:
+    """IOS refuses a connection its vty `access-class` (or `transport input`) denies before any SSH
+    is spoken: the client sees its connection reset, not a version string, a banner or a password
+    prompt. Lingering 0 makes the close a TCP reset; asyncssh has not sent its version yet (it does
+    after connection_made), and aborting now means it never does."""
+    sock = conn.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.abort()
 
 
 class SshUnavailable(ControlError):
@@ -87,6 +102,10 @@ class _Connection(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         self.server.connections.add(conn)
+        client = conn.get_extra_info("peername")[0]
+        local = conn.get_extra_info("sockname")[0]
+        if not login.vty_admits(self.server.target.device.config, client, local):
+            refuse(conn)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self.conn)
