@@ -46,6 +46,17 @@ username seven privilege 15 password 7 {type7.encode("seven-pw")}
 enable secret 8 {CISCO_DOC_8}
 """
 ADMIN = ("admin", "hashcat")
+BANNERS = """\
+banner exec ^C
+Exec banner for $(hostname)
+^C
+banner login ^C
+*** Authorised access only ***
+^C
+banner motd ^C
+Maintenance tonight 22:00 UTC
+^C
+"""
 
 
 def _config(tmp_path: Path, exec_timeout: str | None = None) -> Path:
@@ -56,6 +67,7 @@ def _config(tmp_path: Path, exec_timeout: str | None = None) -> Path:
     if exec_timeout:
         vty += f" exec-timeout {exec_timeout}\n"
     text = text.replace("line vty 0 4\n access-class 1 in\n", vty)
+    text = text.replace("line con 0\n", BANNERS + "!\nline con 0\n", 1)
     more = " transport input ssh\nline vty 5 20\n transport input ssh\n!\n"
     text = text.replace(" transport input ssh\n!\n", more, 1)
     path = tmp_path / "ssh.cfg"
@@ -419,6 +431,27 @@ def test_more_paging_help_and_tab_like_the_console(device):
         await term.expect(r"\r\nflexvpn-hub#show $")
         term.close()
     asyncio.run(session())
+
+
+def test_the_login_banner_before_the_password_and_motd_then_exec_after(device):
+    class Client(asyncssh.SSHClient):
+        seen: list[str] = []
+
+        def auth_banner_received(self, msg: str, lang: str) -> None:
+            self.seen.append(msg)
+
+    async def session():
+        conn, _ = await asyncssh.create_connection(Client, "127.0.0.1", device.port, username="admin",
+                                                   password="hashcat", known_hosts=None, client_keys=None,
+                                                   agent_path=None)
+        proc = await conn.create_process(term_type="vt100", term_size=(80, 24))
+        term = Term(conn, proc)
+        shown = await term.expect("flexvpn-hub#$")
+        term.close()
+        return shown
+    shown = asyncio.run(session())
+    assert Client.seen == ["\r\n*** Authorised access only ***\r\n"]
+    assert shown == "\r\nMaintenance tonight 22:00 UTC\r\n\r\nExec banner for flexvpn-hub\r\nflexvpn-hub#"
 
 
 def test_an_exec_request_runs_one_command(device):

@@ -14,6 +14,7 @@ from ..core.device import Device
 from ..errors import ConfigError, ExecError
 from ..grammar.engine import CommandSet, InvalidInput
 from ..grammar.tokens import tokenize
+from . import banners
 from . import line as line_commands
 
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z.\n"
@@ -37,10 +38,13 @@ class Terminal:
         self.line = line_commands.LineSettings()
         self.enable_attempt: line_commands.EnableAttempt | None = None   # `Password: ` is next
         self.closed = False    # `exit` or `logout` from exec mode: the session ends
+        self.banner_entry: banners.BannerEntry | None = None   # a banner's text lines are next
 
     def prompt(self) -> str:
         if self.enable_attempt is not None:
             return line_commands.PASSWORD_PROMPT
+        if self.banner_entry is not None:
+            return ""   # IOS prompts for none of a banner's lines
         suffix = "" if self.config_session is None else self.config_session.prompt_suffix
         return f"{self.device.hostname}{suffix}{'#' if self.privilege > 1 else '>'}"
 
@@ -48,6 +52,11 @@ class Terminal:
     def wants_secret(self) -> bool:
         """Whether the next line is a password, not to be echoed or kept in history."""
         return self.enable_attempt is not None
+
+    @property
+    def takes_blank_lines(self) -> bool:
+        """Whether an empty line means something: a password, or a line of a banner's text."""
+        return self.enable_attempt is not None or self.banner_entry is not None
 
     def execute(self, line: str) -> str | Awaitable[str]:
         """The line's output; an awaitable of it when the command's work goes on elsewhere (a
@@ -116,9 +125,44 @@ class Terminal:
             return None, None
 
     def _configure(self, line: str) -> str:
+        if self.banner_entry is not None:
+            return self._banner_line(line)
         stripped = line.strip()
         if stripped.lower().startswith("do "):
             return self._exec(stripped[3:])
+        header = banners.split_header(stripped)
+        if header is not None:
+            return self._banner(line, *header)
+        notes = self._configure_parsed(line)
+        if self.config_session.ended:
+            self.config_session = None
+        return notes
+
+    def _banner(self, line: str, kind: str, delimiter: str, rest: str) -> str:
+        """A `banner` line: the parser takes it as any global command (leaving a sub-mode, its
+        notice), then the banner is the terminal's to take to its delimiter (banners.py)."""
+        before = {id(b) for b in self.device.config.unmodeled_blocks()}
+        self._configure_parsed(line)   # its kept-not-modeled notice is not IOS's answer; the prompt below is
+        block = next((b for b in self.device.config.unmodeled_blocks() if id(b) not in before), None)
+        self.banner_entry = banners.BannerEntry(kind, delimiter, block)
+        if delimiter in rest:   # all on one line
+            return self._banner_line(rest)
+        self.banner_entry.text.append(rest)
+        return banners.prompt_for_text(delimiter)
+
+    def _banner_line(self, line: str) -> str:
+        """A line of a banner's text; the one holding the delimiter ends it (IOS ignores what
+        follows the delimiter on that line)."""
+        entry = self.banner_entry
+        end = line.find(entry.delimiter)
+        entry.text.append(line if end < 0 else line[:end])
+        if end < 0:
+            return ""
+        banners.store(self.device.config, entry)
+        self.banner_entry = None
+        return ""
+
+    def _configure_parsed(self, line: str) -> str:
         session = self.config_session
         try:
             session.feed(line)
@@ -128,6 +172,4 @@ class Terminal:
             changes = session.take_changes()
             if changes:
                 self.device.apply_changes(changes)
-        if session.ended:
-            self.config_session = None
         return "".join(note + "\n" for note in session.notes)

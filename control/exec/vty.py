@@ -90,7 +90,7 @@ class Vty:
     async def run_line(self, line: str) -> None:
         """One line, as if typed: its output, or IOS's refusal, paged."""
         prompt = self.terminal.prompt()
-        if not line.strip() and not self.terminal.wants_secret:
+        if not line.strip() and not self.terminal.takes_blank_lines:
             return
         try:
             output = self.terminal.execute(line)
@@ -157,6 +157,9 @@ class Vty:
                 if self.terminal.config_session is not None:
                     await self.run_line("end")
                 return None
+            elif key in "?\t" and self.terminal.takes_blank_lines:
+                buffer += key   # a banner's text: `?` and Tab are characters of it
+                self.channel.write(key)
             elif key == "?":
                 buffer = self._help(prompt, buffer)
             elif key == "\t":

@@ -9,6 +9,8 @@ show ip access-lists`) runs its one command and ends.
 
 A connection from an address the first `line vty` block's `access-class ACL in` denies, or to
 vty lines whose `transport input` leaves out ssh, is reset before SSH starts, as IOS does.
+`banner login` goes out as SSH's authentication banner, before the password is asked for;
+`banner motd` and `banner exec` when an interactive exec starts (control/exec/banners.py).
 Logins are checked against the configuration's `username` lines as they are when the client
 logs in (control/aaa/login.py); the hashing runs off the loop, so a scrypt check (type 9) does
 not hold up other sessions. As on IOS, there are as many concurrent sessions as `line vty`
@@ -26,6 +28,7 @@ import asyncssh
 
 from ..aaa import login
 from ..errors import ControlError
+from ..exec import banners
 from ..exec.vty import Vty
 from .host_key import load_or_create
 
@@ -111,6 +114,10 @@ class _Connection(asyncssh.SSHServer):
         self.server.connections.discard(self.conn)
 
     def begin_auth(self, username: str) -> bool:
+        # IOS sends `banner login` as SSH's authentication banner: shown before the password prompt
+        text = banners.shown(self.server.target.device.config, ("login",))
+        if text:
+            self.conn.send_auth_banner(text.replace("\n", "\r\n"))
         return True
 
     def password_auth_supported(self) -> bool:
@@ -195,6 +202,9 @@ class SshServer:
                     terminal.line.length = 0   # one command's output to a program: nobody to press space
                     await vty.run_line(process.command)
                 else:
+                    # an exec starts: IOS prints the motd banner, then the exec banner, then the prompt
+                    shown = banners.shown(self.target.device.config, ("motd", "exec"))
+                    process.stdout.write(shown.replace("\n", "\r\n"))
                     await vty.run()
                 process.exit(0)
             finally:
