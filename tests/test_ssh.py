@@ -454,6 +454,23 @@ def test_the_login_banner_before_the_password_and_motd_then_exec_after(device):
     assert shown == "\r\nMaintenance tonight 22:00 UTC\r\n\r\nExec banner for flexvpn-hub\r\nflexvpn-hub#"
 
 
+def test_clear_counters_asks_to_confirm_on_a_vty(device):
+    async def session():
+        term = await Term.open(device.port)
+        await term.expect("flexvpn-hub#$")
+        term.send("clear counters\r")
+        await term.expect(r'Clear "show interface" counters on all interfaces \[confirm\]$')
+        term.send("\r")
+        await term.expect("flexvpn-hub#$")
+        term.send("show logging | include CLEAR\r")
+        logged = await term.expect("flexvpn-hub#$")
+        term.close()
+        return logged
+    logged = asyncio.run(session())
+    assert re.search(r"%CLEAR-5-COUNTERS: Clear counter on all interfaces by admin on vty\d+ \(127\.0\.0\.1\)",
+                     logged)
+
+
 def test_an_exec_request_runs_one_command(device):
     async def run():
         async with asyncssh.connect("127.0.0.1", device.port, username="plain", password="plain-pw",

@@ -124,9 +124,14 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          lambda d, a: interfaces.render_ip_interface_brief(d),
          {"ip": "IP information", "interface": "IP interface status and configuration",
           "brief": "Brief summary of IP status and configuration"})
+    def interfaces_rows(name: str | None):
+        return interfaces.interfaces_data(device.fp, device.config, list(device.sessions), device.clock_ns,
+                                          device.counters_cleared_at, device.uidb_baselines, name)
+    show("show interfaces",
+         lambda a: interfaces_rows(None), lambda d, a: interfaces.render_interfaces(d),
+         {"interfaces": "Interface status and configuration"})
     show("show interfaces IFNAME:interface",
-         lambda a: interfaces.interface_data(device.fp, device.config, device.session(a["interface"]),
-                                             device.clock_ns),
+         lambda a: interfaces_rows(device.interface_name(a["interface"]))[0],
          lambda d, a: interfaces.render_interface(d),
          {"interfaces": "Interface status and configuration"})
     show("show version", lambda a: version.version_data(device.config, device.hostname, device.clock_ns),

@@ -88,8 +88,9 @@ class Shell:
                 except KeyboardInterrupt:   # IOS drops the line being typed and prompts again
                     self._write("\n")
                     continue
-                # a password, or a banner's text (no prompt at all): taken as typed, `?` and all
-                text = prompt in (PASSWORD_PROMPT, "")
+                # a password, a banner's text (no prompt at all), a `[confirm]`'s answer: taken
+                # as typed, `?` and all, an empty line included
+                text = prompt in (PASSWORD_PROMPT, "") or prompt.endswith("[confirm]")
                 if "?" in line and not text:
                     self._question(prompt, line)
                     continue

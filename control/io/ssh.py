@@ -196,6 +196,9 @@ class SshServer:
             try:
                 privilege = process.get_extra_info("privilege", login.DEFAULT_PRIVILEGE)
                 terminal = self.target.open_terminal(privilege=privilege, remote=True)
+                peer = process.get_extra_info("peername")
+                terminal.who = (f"{process.get_extra_info('username')} on vty{self.sessions - 1}"
+                                + (f" ({peer[0]})" if peer else ""))
                 vty = Vty(terminal, _ProcessChannel(process),
                           idle_timeout=lambda: login.vty_exec_timeout(self.target.device.config))
                 if process.command is not None:
