@@ -98,8 +98,8 @@ class Terminal:
             if command.syntax == CLEAR_COUNTERS:
                 return self._clear_counters(args.get("interface"))
             handler = line_commands.HANDLERS.get(command.syntax)
-            if handler is not None:
-                return handler(self, args)
+            if handler is not None:   # the command acts on this terminal; a pipe still filters it
+                return self.commands.execute(line, {command.syntax: lambda a: handler(self, a)})
         return self.commands.execute(line)
 
     def _clear_counters(self, name: str | None) -> str:
@@ -160,8 +160,10 @@ class Terminal:
         return command.data(args)
 
     def _resolve_quietly(self, line: str):
+        """The command of a line, its output modifier aside (a pipe changes neither who may run
+        it nor whose line it acts on); None where it does not parse (execute says why)."""
         try:
-            return self.commands.resolve(line)
+            return self.commands.resolve(line, modifier=True)
         except ExecError:
             return None, None
 
