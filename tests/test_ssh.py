@@ -471,6 +471,18 @@ def test_clear_counters_asks_to_confirm_on_a_vty(device):
                      logged)
 
 
+def test_show_terminal_names_the_vty_and_its_terminal_type(device):
+    async def session():
+        term = await Term.open(device.port)
+        await term.expect("flexvpn-hub#$")
+        term.send("terminal width 132\rshow terminal | include Line|Length\r")
+        shown = await term.expect(r"Length: .*\r\nflexvpn-hub#$")
+        term.close()
+        return shown
+    shown = asyncio.run(session())
+    assert re.search(r'Line \d+, Location: "", Type: "VT100"\r\nLength: 24 lines, Width: 132 columns', shown)
+
+
 def test_an_exec_request_runs_one_command(device):
     async def run():
         async with asyncssh.connect("127.0.0.1", device.port, username="plain", password="plain-pw",

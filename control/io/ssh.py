@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration names no other
+VTY_LINE_BASE = 2       # an ASR 1000's absolute number of vty 0 (after con 0 and aux 0)
 
 
 def unapplied(config) -> list[str]:
@@ -139,6 +140,7 @@ class SshServer:
         self.host, self.port = host, port
         self.host_key_path = host_key_path
         self.sessions = 0
+        self.lines_in_use: set[int] = set()   # vty numbers: a session takes the lowest free one
         self.notices: list[str] = []   # what start-up must tell the operator
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -193,12 +195,18 @@ class SshServer:
                 process.exit(1)
                 return
             self.sessions += 1
+            vty_number = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)
+            self.lines_in_use.add(vty_number)
             try:
                 privilege = process.get_extra_info("privilege", login.DEFAULT_PRIVILEGE)
                 terminal = self.target.open_terminal(privilege=privilege, remote=True)
                 peer = process.get_extra_info("peername")
-                terminal.who = (f"{process.get_extra_info('username')} on vty{self.sessions - 1}"
+                terminal.who = (f"{process.get_extra_info('username')} on vty{vty_number}"
                                 + (f" ({peer[0]})" if peer else ""))
+                # IOS XE numbers lines absolutely: con 0 is 0, aux 0 is 1, vty 0 is 2
+                terminal.line.number = VTY_LINE_BASE + vty_number
+                terminal.line.type = (process.get_terminal_type() or "").upper()
+                terminal.line.opened_at = self.target.device.wall_clock()
                 vty = Vty(terminal, _ProcessChannel(process),
                           idle_timeout=lambda: login.vty_exec_timeout(self.target.device.config))
                 if process.command is not None:
@@ -212,6 +220,7 @@ class SshServer:
                 process.exit(0)
             finally:
                 self.sessions -= 1
+                self.lines_in_use.discard(vty_number)
         except asyncio.CancelledError:
             process.exit(0)
         except (ConnectionError, asyncssh.Error):
