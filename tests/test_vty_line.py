@@ -10,7 +10,6 @@ from pathlib import Path
 from qfp_model.control.core.device import Device
 from qfp_model.control.exec.vty import ERASE_MORE, MORE, Vty
 from qfp_model.control.headend import Headend
-
 from test_show_everyday import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "ios-xe" / "show-terminal.vty.txt"
