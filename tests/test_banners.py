@@ -50,3 +50,10 @@ def test_no_exec_banner_on_the_vty_lines_silences_motd_and_exec():
     assert banners.shown(config, ("motd", "exec")) == ""
     config, _, _ = _typed("banner exec $x$", "banner motd $y$", "line vty 0 4", "no motd-banner")
     assert banners.shown(config, ("motd", "exec")) == "x\n"
+
+
+def test_banners_print_together_before_the_lines_in_ios_order():
+    config, _, _ = _typed("banner motd #", "motd", "#", "banner exec $x$", "banner login %l%")
+    running = render_running_config(config)
+    assert "\ncontrol-plane\n!\nbanner exec ^Cx^C\nbanner login ^Cl^C\nbanner motd ^C\nmotd\n^C\n!\nline con 0\n" \
+        in running
