@@ -57,3 +57,10 @@ def test_banners_print_together_before_the_lines_in_ios_order():
     running = render_running_config(config)
     assert "\ncontrol-plane\n!\nbanner exec ^Cx^C\nbanner login ^Cl^C\nbanner motd ^C\nmotd\n^C\n!\nline con 0\n" \
         in running
+
+
+def test_no_banner_removes_it():
+    config, _, outputs = _typed("banner motd #", "motd", "#", "banner exec $x$", "no banner motd", "no banner exec")
+    assert outputs[-2:] == ["", ""]
+    assert banners.banner(config, "motd") is None and banners.banner(config, "exec") is None
+    assert "banner" not in render_running_config(config)

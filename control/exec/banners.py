@@ -108,6 +108,17 @@ def store(config: M.RunningConfig, entry: BannerEntry) -> None:
         config.add_unmodeled(new)
 
 
+def remove(config: M.RunningConfig, line: str) -> bool:
+    """`no banner [KIND]` (KIND motd when not named, as IOS reads it): whether it was one."""
+    words = line.lower().split()
+    if words[:2] != ["no", "banner"]:
+        return False
+    kind = words[2] if len(words) > 2 and words[2] in KINDS else "motd"
+    for block in banner_blocks(config, kind):
+        config.remove_unmodeled(block)
+    return True
+
+
 def prompt_for_text(delimiter: str) -> str:
     return f"Enter TEXT message.  End with the character '{delimiter}'.\n"
 

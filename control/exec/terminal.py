@@ -176,6 +176,8 @@ class Terminal:
         header = banners.split_header(stripped)
         if header is not None:
             return self._banner(line, *header)
+        if banners.remove(self.device.config, stripped):
+            return ""
         notes = self._configure_parsed(line)
         if self.config_session.ended:
             self.config_session = None
