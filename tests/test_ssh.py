@@ -247,6 +247,13 @@ def test_a_client_the_access_class_denies_is_reset_before_ssh(device):
         asyncio.run(attempt("127.0.0.2"))
     assert asyncio.run(attempt("127.0.0.1"))
 
+    async def acl():
+        async with asyncssh.connect("127.0.0.1", device.port, username="plain", password="plain-pw",
+                                    known_hosts=None, client_keys=None, agent_path=None) as conn:
+            return (await conn.run("show ip access-lists 1")).stdout
+    # as on IOS, the entry that admitted a vty connection counts it (the implicit deny shows nothing)
+    assert re.search(r"\r\n    20 permit 127\.0\.0\.1 \(\d+ matches\)\r\n", asyncio.run(acl()))
+
 
 # -- Netmiko ---------------------------------------------------------------------------------------
 

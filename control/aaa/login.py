@@ -157,23 +157,30 @@ def vty_transports(config: RunningConfig) -> set[str]:
 
 
 def vty_admits(config: RunningConfig, client: str, local: str | None = None) -> bool:
-    """Whether an SSH connection from `client` to `local` may have a vty: `transport input` names
-    ssh, and the `access-class` ACL's first matching entry for a TCP SYN from the client to the
-    device's port 22 permits it. As on IOS, an access-class naming an ACL that does not exist
-    admits everyone, and an ACL's implicit last entry denies."""
+    """Whether an SSH connection from `client` to `local` may have a vty (vty_decision)."""
+    return vty_decision(config, client, local)[0]
+
+
+def vty_decision(config: RunningConfig, client: str, local: str | None = None) -> tuple[bool, str | None, int | None]:
+    """(admitted, the access-class ACL, the sequence number of its entry that decided). Admitted
+    when `transport input` names ssh and the `access-class` ACL's first matching entry for a TCP
+    SYN from the client to the device's port 22 permits it. As on IOS, an access-class naming an
+    ACL that does not exist admits everyone, and an ACL's implicit last entry denies (no entry)."""
     if "ssh" not in vty_transports(config):
-        return False
+        return False, None, None
     name = vty_access_class(config)
     acl = config.access_lists.get(name) if name is not None else None
     if acl is None:
-        return True
+        return True, None, None
     try:
         src = int(ipaddress.IPv4Address(client))
         dst = int(ipaddress.IPv4Address(local)) if local else 0
     except ipaddress.AddressValueError:
-        return False   # an IPv6 client: an IPv4 access-class has no entry for it (IOS: ipv6 access-class)
+        return False, name, None   # an IPv6 client: an IPv4 access-class has no entry for it (IOS: ipv6 access-class)
     packet = Packet(ts_ns=0, uidb=0, src=src, dst=dst, sport=0, dport=SSH_PORT, length=60, dir=0,
                     proto=PROTO_TCP, dscp=0, tcp_flags=TCP_SYN, frag=FRAG_NONE, family=FAMILY_IPV4)
-    aces = [entry.ace for entry in acl.aces()]
-    index = first_match(aces, packet)
-    return index is not None and aces[index].permit
+    entries = acl.aces()
+    index = first_match([entry.ace for entry in entries], packet)
+    if index is None:
+        return False, name, None
+    return entries[index].ace.permit, name, entries[index].seq

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -90,6 +90,9 @@ class Device:
         self.counters_cleared_ns: dict[str, int] = {}
         self.counters_cleared_all_ns: int | None = None
         self.uidb_baselines: dict[str, UidbCounters] = {}
+        # ACL entries the control plane matched, not the fast path: a vty access-class deciding an
+        # SSH connection. `show access-lists` adds them to the fast path's matches, as IOS counts both.
+        self.local_acl_hits: Counter[tuple[str, int]] = Counter()
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -395,6 +398,8 @@ class Device:
         for acl, slot in slots.items():
             if name is None or acl == name:
                 self.fp.acl_clear_counters(slot)
+        for key in [k for k in self.local_acl_hits if name is None or k[0] == name]:
+            del self.local_acl_hits[key]
         return ""
 
     def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:

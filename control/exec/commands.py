@@ -81,12 +81,12 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          {"class-map": "Show QoS Class Map", "name WORD": "class-map name"})
     show("show ip access-lists [WORD:name]",
          lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
-                                                  a.get("name")),
+                                                  a.get("name"), device.local_acl_hits),
          lambda d, a: access_lists.render_access_lists(d),
          {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
     show("show access-lists [WORD:name]",
          lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
-                                                  a.get("name")),
+                                                  a.get("name"), device.local_acl_hits),
          lambda d, a: access_lists.render_access_lists(d),
          {"access-lists": "List access lists", "name WORD": "ACL name"})
     show("show crypto session [detail]",

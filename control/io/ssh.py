@@ -108,7 +108,11 @@ class _Connection(asyncssh.SSHServer):
         self.server.connections.add(conn)
         client = conn.get_extra_info("peername")[0]
         local = conn.get_extra_info("sockname")[0]
-        if not login.vty_admits(self.server.target.device.config, client, local):
+        device = self.server.target.device
+        admitted, acl, seq = login.vty_decision(device.config, client, local)
+        if seq is not None:   # IOS counts the entry that decided in `show access-lists`
+            device.local_acl_hits[(acl, seq)] += 1
+        if not admitted:
             refuse(conn)
 
     def connection_lost(self, exc: Exception | None) -> None:
