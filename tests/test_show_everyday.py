@@ -398,3 +398,12 @@ def test_show_crypto_ipsec_sa(hub):
         "Virtual-Access1-head-0", "vpn-crypto-map").splitlines()
     first = reference.splitlines()
     assert shape(ours[1:3] + ours[4:]) == shape(first[:2] + first[3:48]) + [""]
+
+
+def test_control_plane_acl_matches_add_to_the_fast_paths_and_clear_with_them(hub):
+    """A vty access-class's matches (control/io/ssh.py counts them on the device) show in
+    `show access-lists` beside the fast path's and go with `clear ip access-list counters`."""
+    hub.device.local_acl_hits[("1", 20)] += 3
+    assert "    20 permit 127.0.0.1 (3 matches)\n" in hub.execute("show access-lists 1")
+    hub.execute("clear ip access-list counters 1")
+    assert "    20 permit 127.0.0.1\n" in hub.execute("show access-lists 1")
