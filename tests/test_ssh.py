@@ -288,6 +288,15 @@ def test_netmiko_with_a_privilege_1_user_enters_enable_mode(device):
         assert "Standard IP access list 1" in conn.send_command("show ip access-lists 1")
 
 
+def test_netmiko_answers_clear_counters_confirm(device):
+    with _netmiko(device) as conn:
+        asked = conn.send_command("clear counters", expect_string=r"\[confirm\]")
+        assert 'Clear "show interface" counters on all interfaces [confirm]' in asked
+        conn.send_command_timing("\n")
+        assert conn.find_prompt() == "flexvpn-hub#"
+        assert "Clear counter on all interfaces by admin on vty" in conn.send_command("show logging")
+
+
 def test_a_wrong_password_is_refused(device):
     from netmiko.exceptions import NetmikoAuthenticationException
     with pytest.raises(NetmikoAuthenticationException):
