@@ -192,6 +192,88 @@ def test_show_interfaces_virtual_access_counts_from_the_fast_path(hub):
     assert parsed["type"] == "Virtual Access interface" and parsed["line_protocol"] == "up"
 
 
+def _layout(lines):
+    """Lines with what differs between devices normalised: numbers, addresses, MACs, media, times."""
+    out = []
+    for line in lines:
+        line = re.sub(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}", "MAC", line.rstrip())
+        line = re.sub(r"media type is \S+", "media type is M", line)
+        line = re.sub(r"\d+d\d+h|\d\d:\d\d:\d\d", "T", line)
+        out.append(re.sub(r"\d+", "N", line))
+    return out
+
+
+def _section(text: str, name: str) -> list[str]:
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{name} is "))
+    end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return lines[at:end]
+
+
+def test_show_interfaces_prints_every_interface_in_ios_xe_layouts(hub):
+    text = hub.execute("show interfaces")
+    names = [line.split()[0] for line in text.splitlines() if not line.startswith(" ")]
+    assert names == ["GigabitEthernet1", "GigabitEthernet2", "Loopback0", "Loopback1",
+                     "Virtual-Access1", "Virtual-Template1"]
+    golden = (IOS_XE / "show-interfaces.csr.txt").read_text().replace("\n Keepalive", "\n  Keepalive")
+    # GigabitEthernet1 has an address and a description where the golden's is unnumbered
+    ours = [line for line in _section(text, "GigabitEthernet1") if "Description" not in line]
+    theirs = _section(golden, "GigabitEthernet3")
+    assert _layout(ours) == _layout([line.replace("Interface is unnumbered. Using address of Loopback0 "
+                                                  "(192.168.154.1)", "Internet address is 77.1.1.2/24")
+                                     .replace("output 00:00:27", "output never")
+                                     .replace("GigabitEthernet3", "GigabitEthernet1") for line in theirs])
+    assert _layout(_section(text, "Loopback0")) == _layout(
+        [line.replace("Last input 1d02h", "Last input never").replace("counters 1d04h", "counters never")
+         for line in _section(golden, "Loopback0")])
+    parsed = parse("show_interface", "ShowInterfaces", text)
+    assert sorted(parsed) == sorted(names)
+    assert parsed["GigabitEthernet1"]["ipv4"] == {"77.1.1.2/24": {"ip": "77.1.1.2", "prefix_length": "24"}}
+    assert parsed["GigabitEthernet1"]["description"] == "WAN"
+    assert parsed["Loopback0"]["type"] == "Loopback" and parsed["Loopback0"]["mtu"] == 1514
+    vt = parsed["Virtual-Template1"]
+    assert (vt["type"], vt["enabled"], vt["line_protocol"]) == ("Virtual Template interface", True, "down")
+    assert vt["tunnel_source_ip"] == "77.1.1.2" and vt["tunnel_source_interface"] == "GigabitEthernet1"
+    assert parsed["Virtual-Access1"]["counters"]["in_pkts"] == 10
+    one = hub.execute("show interfaces lo1")
+    assert one == "".join(line + "\n" for line in _section(text, "Loopback1"))
+    assert "Interface is unnumbered. Using address of Loopback1 (10.0.0.1)" in _section(text, "Virtual-Template1")[2]
+    with pytest.raises(ExecError, match="GigabitEthernet9 does not exist"):
+        hub.execute("show interfaces Gi9")
+
+
+def test_clear_counters_asks_then_zeroes_what_show_interfaces_prints(hub):
+    terminal = hub.open_terminal(remote=True)   # a vty asks; the console clears at once (scripts)
+    assert terminal.execute("clear counters") == ""
+    assert terminal.prompt() == 'Clear "show interface" counters on all interfaces [confirm]'
+    assert terminal.execute("n") == "" and terminal.prompt() == "flexvpn-hub#"   # not confirmed: nothing
+    assert hub.show_data("show interfaces Vi1")["input_packets"] == 10
+    terminal.execute("clear counters")
+    terminal.execute("")   # Return confirms
+    twin = hub.show_data("show interfaces Vi1")
+    assert (twin["input_packets"], twin["output_packets"], twin["output_drops"]) == (0, 0, 0)
+    assert twin["last_clearing"] == "00:00:00"
+    # the fast path's own counters (RADIUS accounting's) are untouched
+    assert hub.device.fp.uidb_counters(hub.device.session("Vi1").uidb).packets[Direction.IN] == 10
+    hub.device.clock_ns += 90 * S
+    hub.device.traffic(TrafficSpec("Vi1", Direction.IN, size=100, rate=80_000, packets=3))
+    text = terminal.execute("show interfaces Virtual-Access1")
+    assert '  Last clearing of "show interface" counters 00:01:30' in text
+    assert "     3 packets input, 300 bytes, 0 no buffer" in text
+    assert parse("show_interface", "ShowInterfaces", text)["Virtual-Access1"]["counters"]["in_pkts"] == 3
+    terminal.execute("clear counters Loopback0")
+    assert terminal.prompt() == 'Clear "show interface" counters on this interface [confirm]'
+    terminal.execute("y")
+    hub.device.clock_ns += 5 * S
+    data = {row["interface"]: row["last_clearing"] for row in hub.show_data("show interfaces")}
+    assert data["Loopback0"] == "00:00:05" and data["Loopback1"] == "00:01:35"
+    assert "%CLEAR-5-COUNTERS: Clear counter on interface Loopback0 by console" in hub.execute("show logging")
+    with pytest.raises(ExecError, match="GigabitEthernet9 does not exist"):
+        terminal.execute("clear counters Gi9")
+    hub.execute("clear counters Vi1")   # the console (and a script through it): no question
+    assert hub.prompt() == "flexvpn-hub#" and hub.show_data("show interfaces Vi1")["last_clearing"] == "00:00:00"
+
+
 def test_show_running_config_interface(hub):
     text = hub.execute("show running-config interface Loopback1")
     assert text == ("Building configuration...\n\nCurrent configuration : 87 bytes\n!\n"
@@ -316,3 +398,12 @@ def test_show_crypto_ipsec_sa(hub):
         "Virtual-Access1-head-0", "vpn-crypto-map").splitlines()
     first = reference.splitlines()
     assert shape(ours[1:3] + ours[4:]) == shape(first[:2] + first[3:48]) + [""]
+
+
+def test_control_plane_acl_matches_add_to_the_fast_paths_and_clear_with_them(hub):
+    """A vty access-class's matches (control/io/ssh.py counts them on the device) show in
+    `show access-lists` beside the fast path's and go with `clear ip access-list counters`."""
+    hub.device.local_acl_hits[("1", 20)] += 3
+    assert "    20 permit 127.0.0.1 (3 matches)\n" in hub.execute("show access-lists 1")
+    hub.execute("clear ip access-list counters 1")
+    assert "    20 permit 127.0.0.1\n" in hub.execute("show access-lists 1")

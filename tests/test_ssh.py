@@ -46,6 +46,17 @@ username seven privilege 15 password 7 {type7.encode("seven-pw")}
 enable secret 8 {CISCO_DOC_8}
 """
 ADMIN = ("admin", "hashcat")
+BANNERS = """\
+banner exec ^C
+Exec banner for $(hostname)
+^C
+banner login ^C
+*** Authorised access only ***
+^C
+banner motd ^C
+Maintenance tonight 22:00 UTC
+^C
+"""
 
 
 def _config(tmp_path: Path, exec_timeout: str | None = None) -> Path:
@@ -56,6 +67,7 @@ def _config(tmp_path: Path, exec_timeout: str | None = None) -> Path:
     if exec_timeout:
         vty += f" exec-timeout {exec_timeout}\n"
     text = text.replace("line vty 0 4\n access-class 1 in\n", vty)
+    text = text.replace("line con 0\n", BANNERS + "!\nline con 0\n", 1)
     more = " transport input ssh\nline vty 5 20\n transport input ssh\n!\n"
     text = text.replace(" transport input ssh\n!\n", more, 1)
     path = tmp_path / "ssh.cfg"
@@ -187,12 +199,60 @@ def test_a_bad_ssh_option_or_a_taken_port_is_refused(tmp_path):
     assert not (tmp_path / "q.sock").exists()   # the control socket started first is gone again
 
 
-def test_a_vty_access_class_is_said_to_be_unapplied(tmp_path):
+def test_only_a_second_vty_blocks_access_class_is_said_to_be_unapplied(tmp_path):
     config = parse_config(_config(tmp_path).read_text()).config
-    assert ssh.unapplied(config) == [
-        "%SSH-4-NOTMODELED: line vty 0 4: 'access-class 1 in' is not applied to SSH logins; "
-        "bind --ssh to an address only those it admits can reach"]
+    assert ssh.unapplied(config) == []
     assert ssh.vty_lines(config) == 21
+    text = _config(tmp_path).read_text().replace("line vty 5 20\n", "line vty 5 20\n access-class MGMT in\n")
+    assert ssh.unapplied(parse_config(text).config) == [
+        "%SSH-4-NOTMODELED: line vty 5 20: 'access-class MGMT in' is not applied to SSH logins; "
+        "line vty 0 4's lines are"]
+
+
+def _with_vty(tmp_path, vty: str, acls: str = ""):
+    text = _config(tmp_path).read_text().replace("line vty 0 4\n access-class 1 in\n transport input ssh\n",
+                                                  "line vty 0 4\n" + vty)
+    return parse_config(text.replace("!\nradius server", acls + "!\nradius server", 1)).config
+
+
+@pytest.mark.parametrize("vty, acls, client, admitted", [
+    (" access-class 1 in\n", "", "127.0.0.1", True),             # access-list 1 permit 127.0.0.1
+    (" access-class 1 in\n", "", "127.0.0.2", False),            # the implicit deny
+    (" access-class MGMT in\n", "", "10.106.210.9", True),        # 10 permit 10.106.210.0 0.0.0.255
+    (" access-class MGMT in vrf-also\n", "", "10.106.211.9", False),
+    (" access-class NOPE in\n", "", "192.0.2.1", True),           # an ACL that does not exist admits all
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 deny tcp host 192.0.2.1 any eq 22\n"
+     " 20 permit tcp any any eq 22\n", "192.0.2.1", False),      # an extended ACL: the first match decides
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 deny tcp host 192.0.2.1 any eq 22\n"
+     " 20 permit tcp any any eq 22\n", "192.0.2.2", True),
+    (" access-class VTY in\n", "ip access-list extended VTY\n 10 permit tcp any any eq telnet\n",
+     "192.0.2.2", False),                                         # SSH is port 22 to the vty, whatever --ssh is
+    (" transport input none\n", "", "127.0.0.1", False),
+    (" transport input telnet\n", "", "127.0.0.1", False),
+    (" transport input all\n", "", "127.0.0.1", True),
+    (" transport input telnet ssh\n", "", "127.0.0.1", True),
+])
+def test_the_vty_access_class_and_transport_decide_who_connects(tmp_path, vty, acls, client, admitted):
+    assert login.vty_admits(_with_vty(tmp_path, vty, acls), client, "127.0.0.1") is admitted
+
+
+def test_a_client_the_access_class_denies_is_reset_before_ssh(device):
+    """access-list 1 permits 127.0.0.1 only: 127.0.0.2 (the same host, another loopback address)
+    gets a reset where it expects the server's version; 127.0.0.1 logs in after it."""
+    async def attempt(source):
+        async with asyncssh.connect("127.0.0.1", device.port, local_addr=(source, 0), username="admin",
+                                    password="hashcat", known_hosts=None, client_keys=None, agent_path=None):
+            return True
+    with pytest.raises((ConnectionResetError, asyncssh.ConnectionLost)):
+        asyncio.run(attempt("127.0.0.2"))
+    assert asyncio.run(attempt("127.0.0.1"))
+
+    async def acl():
+        async with asyncssh.connect("127.0.0.1", device.port, username="plain", password="plain-pw",
+                                    known_hosts=None, client_keys=None, agent_path=None) as conn:
+            return (await conn.run("show ip access-lists 1")).stdout
+    # as on IOS, the entry that admitted a vty connection counts it (the implicit deny shows nothing)
+    assert re.search(r"\r\n    20 permit 127\.0\.0\.1 \(\d+ matches\)\r\n", asyncio.run(acl()))
 
 
 # -- Netmiko ---------------------------------------------------------------------------------------
@@ -226,6 +286,15 @@ def test_netmiko_with_a_privilege_1_user_enters_enable_mode(device):
         conn.enable()
         assert conn.find_prompt() == "flexvpn-hub#"
         assert "Standard IP access list 1" in conn.send_command("show ip access-lists 1")
+
+
+def test_netmiko_answers_clear_counters_confirm(device):
+    with _netmiko(device) as conn:
+        asked = conn.send_command("clear counters", expect_string=r"\[confirm\]")
+        assert 'Clear "show interface" counters on all interfaces [confirm]' in asked
+        conn.send_command_timing("\n")
+        assert conn.find_prompt() == "flexvpn-hub#"
+        assert "Clear counter on all interfaces by admin on vty" in conn.send_command("show logging")
 
 
 def test_a_wrong_password_is_refused(device):
@@ -378,6 +447,56 @@ def test_more_paging_help_and_tab_like_the_console(device):
         await term.expect(r"\r\nflexvpn-hub#show $")
         term.close()
     asyncio.run(session())
+
+
+def test_the_login_banner_before_the_password_and_motd_then_exec_after(device):
+    class Client(asyncssh.SSHClient):
+        seen: list[str] = []
+
+        def auth_banner_received(self, msg: str, lang: str) -> None:
+            self.seen.append(msg)
+
+    async def session():
+        conn, _ = await asyncssh.create_connection(Client, "127.0.0.1", device.port, username="admin",
+                                                   password="hashcat", known_hosts=None, client_keys=None,
+                                                   agent_path=None)
+        proc = await conn.create_process(term_type="vt100", term_size=(80, 24))
+        term = Term(conn, proc)
+        shown = await term.expect("flexvpn-hub#$")
+        term.close()
+        return shown
+    shown = asyncio.run(session())
+    assert Client.seen == ["\r\n*** Authorised access only ***\r\n"]
+    assert shown == "\r\nMaintenance tonight 22:00 UTC\r\n\r\nExec banner for flexvpn-hub\r\nflexvpn-hub#"
+
+
+def test_clear_counters_asks_to_confirm_on_a_vty(device):
+    async def session():
+        term = await Term.open(device.port)
+        await term.expect("flexvpn-hub#$")
+        term.send("clear counters\r")
+        await term.expect(r'Clear "show interface" counters on all interfaces \[confirm\]$')
+        term.send("\r")
+        await term.expect("flexvpn-hub#$")
+        term.send("show logging | include CLEAR\r")
+        logged = await term.expect("flexvpn-hub#$")
+        term.close()
+        return logged
+    logged = asyncio.run(session())
+    assert re.search(r"%CLEAR-5-COUNTERS: Clear counter on all interfaces by admin on vty\d+ \(127\.0\.0\.1\)",
+                     logged)
+
+
+def test_show_terminal_names_the_vty_and_its_terminal_type(device):
+    async def session():
+        term = await Term.open(device.port)
+        await term.expect("flexvpn-hub#$")
+        term.send("terminal width 132\rshow terminal | include Line|Length\r")
+        shown = await term.expect(r"Length: .*\r\nflexvpn-hub#$")
+        term.close()
+        return shown
+    shown = asyncio.run(session())
+    assert re.search(r'Line \d+, Location: "", Type: "VT100"\r\nLength: 24 lines, Width: 132 columns', shown)
 
 
 def test_an_exec_request_runs_one_command(device):

@@ -9,8 +9,13 @@ matches, and says so in the device log.
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from qfp_model.qfp.packets import FAMILY_IPV4, FRAG_NONE, TCP_SYN
+from qfp_model.qfp.reference import Packet, first_match
+from qfp_model.qfp.tables import PROTO_TCP
 
 from ..config.model import RunningConfig
 from . import secrets
@@ -116,3 +121,66 @@ def vty_exec_timeout(config: RunningConfig) -> float | None:
                 return float(seconds) if seconds else None
         break
     return DEFAULT_EXEC_TIMEOUT
+
+
+# ---- who may reach a vty: `access-class` and `transport input` ----------------------------------
+
+SSH_PORT = 22   # the port IOS's vty sees an SSH client on, whatever port `--ssh` listens on
+
+
+def _first_vty_lines(config: RunningConfig) -> list[list[str]]:
+    """The words of the first `line vty` block's lines: IOS offers an SSH client line 0 first, and
+    the model keeps one set of vty settings (the others' lines are kept, not consulted)."""
+    for block in config.unmodeled_blocks():
+        if block.lines[0].split()[:2] == ["line", "vty"]:
+            return [line.split() for line in block.lines[1:]]
+    return []
+
+
+def vty_access_class(config: RunningConfig) -> str | None:
+    """The ACL of the vty lines' `access-class NAME in [vrf-also]`, or None."""
+    for words in _first_vty_lines(config):
+        if words[:1] == ["access-class"] and len(words) >= 3 and words[2] == "in":
+            return words[1]
+    return None
+
+
+def vty_transports(config: RunningConfig) -> set[str]:
+    """The protocols `transport input` admits on the vty lines (`all` is every one, `none` none).
+    Without the line the model admits SSH: the default has moved between releases (`all` on
+    classic IOS, `ssh` on recent IOS XE), and both let an SSH client in."""
+    for words in _first_vty_lines(config):
+        if words[:2] == ["transport", "input"]:
+            chosen = set(words[2:])
+            return {"ssh", "telnet"} if "all" in chosen else chosen - {"none"}
+    return {"ssh", "telnet"}
+
+
+def vty_admits(config: RunningConfig, client: str, local: str | None = None) -> bool:
+    """Whether an SSH connection from `client` to `local` may have a vty (vty_decision)."""
+    return vty_decision(config, client, local)[0]
+
+
+def vty_decision(config: RunningConfig, client: str, local: str | None = None) -> tuple[bool, str | None, int | None]:
+    """(admitted, the access-class ACL, the sequence number of its entry that decided). Admitted
+    when `transport input` names ssh and the `access-class` ACL's first matching entry for a TCP
+    SYN from the client to the device's port 22 permits it. As on IOS, an access-class naming an
+    ACL that does not exist admits everyone, and an ACL's implicit last entry denies (no entry)."""
+    if "ssh" not in vty_transports(config):
+        return False, None, None
+    name = vty_access_class(config)
+    acl = config.access_lists.get(name) if name is not None else None
+    if acl is None:
+        return True, None, None
+    try:
+        src = int(ipaddress.IPv4Address(client))
+        dst = int(ipaddress.IPv4Address(local)) if local else 0
+    except ipaddress.AddressValueError:
+        return False, name, None   # an IPv6 client: an IPv4 access-class has no entry for it (IOS: ipv6 access-class)
+    packet = Packet(ts_ns=0, uidb=0, src=src, dst=dst, sport=0, dport=SSH_PORT, length=60, dir=0,
+                    proto=PROTO_TCP, dscp=0, tcp_flags=TCP_SYN, frag=FRAG_NONE, family=FAMILY_IPV4)
+    entries = acl.aces()
+    index = first_match([entry.ace for entry in entries], packet)
+    if index is None:
+        return False, name, None
+    return entries[index].ace.permit, name, entries[index].seq

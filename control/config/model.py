@@ -513,6 +513,9 @@ SECTION_RANK = {
     RADIUS_DEAD_CRITERIA: 23.51, RADIUS_DEADTIME: 23.52, RADIUS_TIMEOUT_LINE: 23.53,
     RADIUS_RETRANSMIT_LINE: 23.54, "radius": 24, RADIUS_SERVER: 24, "control-plane": 25,
     "line": 26, "ntp": 27, "end": 30,
+    # banners go between control-plane and the lines, in IOS's order of their kinds
+    "banner": 25.5, "banner exec": 25.51, "banner incoming": 25.52, "banner login": 25.53,
+    "banner motd": 25.54, "banner prompt-timeout": 25.55, "banner slip-ppp": 25.56,
 }
 
 

@@ -400,7 +400,8 @@ def running_config_body(config: M.RunningConfig) -> str:
         section = _section(kind, name)
         if section == "end":
             continue
-        if previous is not None and (section != previous or _stands_alone(section)):
+        # each stands-alone block has its `!`, except banners, which IOS prints one after another
+        if previous is not None and (section != previous or (_stands_alone(section) and section != "banner")):
             out.append("!")
         out += _item_lines(config, kind, name)
         previous = section

@@ -12,16 +12,18 @@ import ipaddress
 import logging
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qfp_model.qfp.api import FastPathAPI
+from qfp_model.qfp.readback import UidbCounters
 from qfp_model.qfp.tables import Binding, Direction
 
 from .. import config as cfg
 from ..errors import ControlError
 from ..files import read_text
+from ..grammar.interfaces import normalise_interface
 from .compile import Compiler, UnknownName, carried_counters
 from .sessions import (
     REMOVED,
@@ -81,6 +83,16 @@ class Device:
         # with event "up", "down" (before the session's counters go) or "clock" (session None).
         # Accounting (control/aaa/session_aaa.py) is one; an observer must not raise.
         self.observers: list[Callable[[str, Session | None, str | None], None]] = []
+        # `clear counters`: when each interface's `show interface` counters were last cleared
+        # (virtual time; None until they are), and what a Virtual-Access's UIDB counters stood at
+        # then. The fast path never zeroes those (RADIUS accounting reports them whole), so
+        # `show interfaces` prints them less this baseline.
+        self.counters_cleared_ns: dict[str, int] = {}
+        self.counters_cleared_all_ns: int | None = None
+        self.uidb_baselines: dict[str, UidbCounters] = {}
+        # ACL entries the control plane matched, not the fast path: a vty access-class deciding an
+        # SSH connection. `show access-lists` adds them to the fast path's matches, as IOS counts both.
+        self.local_acl_hits: Counter[tuple[str, int]] = Counter()
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -212,6 +224,9 @@ class Device:
         self.fp.uidb_delete(session.uidb)
         self.sessions.remove(session)
         self.compiler.collect()
+        # the next clone of this name is a new interface: its counters were never cleared
+        self.counters_cleared_ns.pop(session.interface, None)
+        self.uidb_baselines.pop(session.interface, None)
         self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {session.interface}, "
                  "changed state to down")
 
@@ -338,14 +353,43 @@ class Device:
         self.clock_moved()
         return result
 
-    def clear_counters(self, interface: str | None = None) -> str:
-        """Zero the policy counters of one session's interface, or of every session's."""
-        sessions = [self.session(interface)] if interface else list(self.sessions)
+    def clear_counters(self, interface: str | None = None, by: str = "console") -> str:
+        """`clear counters [INTERFACE]` once confirmed: the `show interface` counters of one
+        interface or of all (a baseline for a Virtual-Access's UIDB counters, the time of
+        clearing for every one), and the policy counters of the sessions' interfaces."""
+        if interface is None:
+            sessions = list(self.sessions)
+            self.counters_cleared_all_ns = self.clock_ns
+            self.counters_cleared_ns.clear()
+        else:
+            interface = self.interface_name(interface)
+            sessions = [s for s in self.sessions if s.interface == interface]
+            self.counters_cleared_ns[interface] = self.clock_ns
         for session in sessions:
+            self.uidb_baselines[session.interface] = self.fp.uidb_counters(session.uidb)
             for direction in Direction:
                 self.fp.target_clear_counters(session.uidb, direction)
                 session.counters_since_ns[direction] = self.clock_ns
+        where = "all interfaces" if interface is None else f"interface {interface}"
+        self.log(f"%CLEAR-5-COUNTERS: Clear counter on {where} by {by}")
         return ""
+
+    def counters_cleared_at(self, interface: str) -> int | None:
+        """When `clear counters` last reached this interface (virtual ns), or None: never."""
+        times = [t for t in (self.counters_cleared_ns.get(interface), self.counters_cleared_all_ns)
+                 if t is not None]
+        return max(times) if times else None
+
+    def interface_name(self, name: str) -> str:
+        """An interface of the configuration or a session's, by its full name (`Gi1`, `vi1`
+        expanded); a ControlError for one the device does not have."""
+        full = normalise_interface(name) or name
+        configured = [b.lines[0].split()[1] for b in self.config.unmodeled_blocks()
+                      if b.lines[0].split()[:1] == ["interface"] and len(b.lines[0].split()) > 1]
+        configured += [vt.name for vt in self.config.virtual_templates.values()]
+        if full in configured or any(s.interface == full for s in self.sessions):
+            return full
+        raise ControlError(f"interface {name} does not exist")
 
     def clear_acl_counters(self, name: str | None = None) -> str:
         slots = self.compiler.acl_slots()
@@ -354,6 +398,8 @@ class Device:
         for acl, slot in slots.items():
             if name is None or acl == name:
                 self.fp.acl_clear_counters(slot)
+        for key in [k for k in self.local_acl_hits if name is None or k[0] == name]:
+            del self.local_acl_hits[key]
         return ""
 
     def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:

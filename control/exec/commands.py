@@ -81,12 +81,12 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          {"class-map": "Show QoS Class Map", "name WORD": "class-map name"})
     show("show ip access-lists [WORD:name]",
          lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
-                                                  a.get("name")),
+                                                  a.get("name"), device.local_acl_hits),
          lambda d, a: access_lists.render_access_lists(d),
          {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
     show("show access-lists [WORD:name]",
          lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
-                                                  a.get("name")),
+                                                  a.get("name"), device.local_acl_hits),
          lambda d, a: access_lists.render_access_lists(d),
          {"access-lists": "List access lists", "name WORD": "ACL name"})
     show("show crypto session [detail]",
@@ -124,9 +124,14 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          lambda d, a: interfaces.render_ip_interface_brief(d),
          {"ip": "IP information", "interface": "IP interface status and configuration",
           "brief": "Brief summary of IP status and configuration"})
+    def interfaces_rows(name: str | None):
+        return interfaces.interfaces_data(device.fp, device.config, list(device.sessions), device.clock_ns,
+                                          device.counters_cleared_at, device.uidb_baselines, name)
+    show("show interfaces",
+         lambda a: interfaces_rows(None), lambda d, a: interfaces.render_interfaces(d),
+         {"interfaces": "Interface status and configuration"})
     show("show interfaces IFNAME:interface",
-         lambda a: interfaces.interface_data(device.fp, device.config, device.session(a["interface"]),
-                                             device.clock_ns),
+         lambda a: interfaces_rows(device.interface_name(a["interface"]))[0],
          lambda d, a: interfaces.render_interface(d),
          {"interfaces": "Interface status and configuration"})
     show("show version", lambda a: version.version_data(device.config, device.hostname, device.clock_ns),

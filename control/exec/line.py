@@ -17,9 +17,11 @@ from ..aaa import login
 from ..core.device import Device
 from ..errors import ExecError
 from ..grammar.engine import CommandSet
+from ..show._format import format_uptime
 
 DEFAULT_LENGTH = 24   # IOS's vty default; `terminal length 0` pages no more
 DEFAULT_WIDTH = 80
+HISTORY_SIZE = 20     # the lines a vty recalls (vty.py keeps as many)
 ENABLE_TRIES = 3      # IOS asks three times, then says `% Bad secrets`
 PASSWORD_PROMPT = "Password: "
 
@@ -31,8 +33,13 @@ PRIVILEGED_SHOW = ("running-config",)
 
 @dataclass
 class LineSettings:
+    """One user's line. `width` is the screen's, which IOS uses to count the rows a long output
+    line takes when it pages (control/exec/vty.py); 0 counts every line as one row."""
     length: int = DEFAULT_LENGTH
     width: int = DEFAULT_WIDTH
+    number: int = 0                # IOS's absolute line number: 0 the console, 2 on the first vty
+    type: str = ""                 # the terminal type an SSH client asked for, as IOS prints it
+    opened_at: float | None = None  # wall time of the session's start
 
 
 @dataclass
@@ -60,6 +67,55 @@ def _terminal_length(terminal: Terminal, args: dict) -> str:
 def _terminal_width(terminal: Terminal, args: dict) -> str:
     terminal.line.width = args["width"]
     return ""
+
+
+def _show_terminal(terminal: Terminal, args: dict) -> str:
+    """IOS XE's `show terminal` for a vty (tests/golden/ios-xe/show-terminal.vty.txt): the lines
+    that say something about this line, and IOS's fixed text for what the model has no notion of
+    (modems, special characters, dispatch)."""
+    line = terminal.line
+    now = terminal.device.wall_clock()
+    since = int(now - line.opened_at) if line.opened_at is not None else 0
+    remote = terminal.remote
+    config = terminal.device.config
+    idle = login.vty_exec_timeout(config) if remote else None   # the console's never ends here
+    if idle is None:
+        timeouts = "                never         never                        none     not set"
+    else:
+        timeouts = f"               {format_uptime(int(idle))}        never                        none     not set"
+    transports = " ".join(sorted(login.vty_transports(config))) or "none"
+    return "\n".join([
+        f'Line {line.number}, Location: "", Type: "{line.type}"',
+        f"Length: {line.length} lines, Width: {line.width} columns",
+        "Baud rate (TX/RX) is 9600/9600" + ("" if remote else ", no parity, 1 stopbits, 8 databits"),
+        "Status: PSI Enabled, Ready, Active, " + ("No Exit Banner, " if remote else "") + "Automore On",
+        "Capabilities: none",
+        "Modem state: Ready",
+        "Special Chars: Escape  Hold  Stop  Start  Disconnect  Activation",
+        "                ^^x    none   -     -       none         ",
+        "Timeouts:      Idle EXEC    Idle Session   Modem Answer  Session   Dispatch",
+        timeouts,
+        "                            Idle Session Disconnect Warning",
+        "                              never ",
+        "                            Login-sequence User Response",
+        "                             00:00:30",
+        "                            Autoselect Initial Wait",
+        "                              not set ",
+        "Modem type is unknown.",
+        "Session limit is not set.",
+        f"Time since activation: {format_uptime(since)}",
+        "Editing is enabled.",
+        f"History is enabled, history size is {HISTORY_SIZE}.",
+        "DNS resolution in show commands is enabled",
+        "Full user help is disabled",
+        f"Allowed input transports are {transports if remote else 'none'}.",
+        "Allowed output transports are telnet ssh.",
+        "Preferred transport is telnet.",
+        "Shell: disabled",
+        "Shell trace: off",
+        "No output characters are padded",
+        "No special data dispatching characters",
+    ]) + "\n"
 
 
 def _enable(terminal: Terminal, args: dict) -> str:
@@ -108,6 +164,7 @@ TerminalHandler = Callable[[Terminal, dict], str]
 HANDLERS: dict[str, TerminalHandler] = {
     "terminal length <0-512>:length": _terminal_length,
     "terminal width <0-512>:width": _terminal_width,
+    "show terminal": _show_terminal,
     "enable [<0-15>:level]": _enable,
     "disable [<0-15>:level]": _disable,
     "exit": _leave,
@@ -121,6 +178,8 @@ HELP = {
     "disable": "Turn off privileged commands",
     "exit": "Exit from the EXEC", "logout": "Exit from the EXEC",
 }
+# a keyword's help is its registration's: `show terminal`'s `terminal` is not `terminal length`'s
+SHOW_HELP = {"terminal": "Display terminal configuration parameters"}
 
 
 def _needs_terminal(args: dict) -> str:
@@ -129,7 +188,7 @@ def _needs_terminal(args: dict) -> str:
 
 def register(commands: CommandSet) -> None:
     for syntax in HANDLERS:
-        commands.add(syntax, _needs_terminal, HELP)
+        commands.add(syntax, _needs_terminal, SHOW_HELP if syntax.startswith("show ") else HELP)
 
 
 def privileged(words: list[str]) -> int | None:

@@ -88,14 +88,17 @@ class Shell:
                 except KeyboardInterrupt:   # IOS drops the line being typed and prompts again
                     self._write("\n")
                     continue
-                if "?" in line and prompt != PASSWORD_PROMPT:
+                # a password, a banner's text (no prompt at all), a `[confirm]`'s answer: taken
+                # as typed, `?` and all, an empty line included
+                text = prompt in (PASSWORD_PROMPT, "") or prompt.endswith("[confirm]")
+                if "?" in line and not text:
                     self._question(prompt, line)
                     continue
-                if not line.strip() and prompt != PASSWORD_PROMPT:
+                if not line.strip() and not text:
                     continue
                 if readline is not None and prompt != PASSWORD_PROMPT:
                     readline.add_history(line)
-                if line.strip().lower() in LEAVE_WORDS and not self._in_config_mode(prompt):
+                if line.strip().lower() in LEAVE_WORDS and not self._in_config_mode(prompt) and not text:
                     return 0
                 self._execute(prompt, line)
         except ConnectionError as exc:

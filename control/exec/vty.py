@@ -90,7 +90,7 @@ class Vty:
     async def run_line(self, line: str) -> None:
         """One line, as if typed: its output, or IOS's refusal, paged."""
         prompt = self.terminal.prompt()
-        if not line.strip() and not self.terminal.wants_secret:
+        if not line.strip() and not self.terminal.takes_blank_lines:
             return
         try:
             output = self.terminal.execute(line)
@@ -105,15 +105,19 @@ class Vty:
             await self._page(output if output.endswith("\n") else output + "\n")
 
     async def _page(self, text: str) -> None:
-        lines = text.split("\n")[:-1]
+        """`--More--` every `terminal length` - 1 screen rows. IOS inserts no line breaks of its
+        own, but it counts the rows a line longer than `terminal width` wraps to on the screen,
+        so that a page never scrolls off it; the pause may then come inside a long line, whose
+        rest follows the `--More--`. Width 0 counts each line as one row."""
+        rows = self._rows(text.split("\n")[:-1])
         length = self.terminal.line.length
         shown = 0
-        room = length - 1 if length > 0 else len(lines)
-        while shown < len(lines):
-            chunk = lines[shown:shown + room]
-            self._write("".join(f"{row}\n" for row in chunk))
+        room = length - 1 if length > 0 else len(rows)
+        while shown < len(rows):
+            chunk = rows[shown:shown + room]
+            self._write("".join(row + ("\n" if ends else "") for row, ends in chunk))
             shown += len(chunk)
-            if shown >= len(lines):
+            if shown >= len(rows):
                 return
             self.channel.write(MORE)
             key = await self._key()
@@ -123,7 +127,21 @@ class Vty:
             elif key in "\r\n":
                 room = 1
             else:
+                if not chunk[-1][1]:
+                    self._write("\n")   # quitting inside a long line: the prompt starts a line of its own
                 return
+
+    def _rows(self, lines: list[str]) -> list[tuple[str, bool]]:
+        """The screen rows of these lines at the terminal's width: (text, whether a line ends there)."""
+        width = self.terminal.line.width
+        rows = []
+        for line in lines:
+            if width <= 0 or len(line) <= width:
+                rows.append((line, True))
+                continue
+            pieces = [line[at:at + width] for at in range(0, len(line), width)]
+            rows += [(piece, i == len(pieces) - 1) for i, piece in enumerate(pieces)]
+        return rows
 
     async def _read_line(self) -> str | None:
         """The next line typed after the prompt; None when it was dropped (Ctrl-C, Ctrl-Z)."""
@@ -157,6 +175,9 @@ class Vty:
                 if self.terminal.config_session is not None:
                     await self.run_line("end")
                 return None
+            elif key in "?\t" and self.terminal.takes_blank_lines:
+                buffer += key   # a banner's text: `?` and Tab are characters of it
+                self.channel.write(key)
             elif key == "?":
                 buffer = self._help(prompt, buffer)
             elif key == "\t":

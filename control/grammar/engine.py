@@ -88,10 +88,12 @@ class CommandSet:
 
     # -- the three operations a terminal needs ------------------------------------------------------
 
-    def execute(self, line: str) -> str | Awaitable[str]:
+    def execute(self, line: str, handlers: dict[str, Handler] | None = None) -> str | Awaitable[str]:
         """Run one exec line, output modifier included; raises ExecError with IOS's message. A
         handler whose work goes on elsewhere (a served device's `sim traffic`) returns an
-        awaitable, and so does this, with the modifier and the errors applied when it is done."""
+        awaitable, and so does this, with the modifier and the errors applied when it is done.
+        `handlers` stand in for the registered ones of those syntaxes: a terminal runs the
+        commands on its own line (`show terminal`) so, pipes and all."""
         tokens, pipe = self._split(line)
         if not tokens:
             if pipe is None:
@@ -104,17 +106,18 @@ class CommandSet:
             pattern = regex(modifier_args["regex"])
         filtered = (lambda text: text) if pipe is None else \
             (lambda text: _filtered(modifier.handler, pattern, text))
+        handler = (handlers or {}).get(command.syntax, command.handler)
         with _refusals():
-            output = command.handler(args) or ""
+            output = handler(args) or ""
         if inspect.isawaitable(output):
             return _later(output, filtered)
         return filtered(output)
 
-    def resolve(self, line: str) -> tuple[Command, dict]:
-        """The command a whole line names and its arguments, without running it (no output
-        modifier allowed); raises ExecError as execute() would."""
+    def resolve(self, line: str, *, modifier: bool = False) -> tuple[Command, dict]:
+        """The command a whole line names and its arguments, without running it (an output
+        modifier is refused, or with `modifier` ignored); raises ExecError as execute() would."""
         tokens, pipe = self._split(line)
-        if pipe is not None:
+        if pipe is not None and not modifier:
             raise InvalidInput(line, pipe[0].col)
         if not tokens:
             raise IncompleteCommand()

@@ -7,6 +7,10 @@ session is the device's: each gets a Terminal of its own at its user's privilege
 (control/exec/vty.py) does the echo, editing, `?`, Tab and paging. An `exec` request (`ssh host
 show ip access-lists`) runs its one command and ends.
 
+A connection from an address the first `line vty` block's `access-class ACL in` denies, or to
+vty lines whose `transport input` leaves out ssh, is reset before SSH starts, as IOS does.
+`banner login` goes out as SSH's authentication banner, before the password is asked for;
+`banner motd` and `banner exec` when an interactive exec starts (control/exec/banners.py).
 Logins are checked against the configuration's `username` lines as they are when the client
 logs in (control/aaa/login.py); the hashing runs off the loop, so a scrypt check (type 9) does
 not hold up other sessions. As on IOS, there are as many concurrent sessions as `line vty`
@@ -17,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
+import struct
 
 import asyncssh
 
 from ..aaa import login
 from ..errors import ControlError
+from ..exec import banners
 from ..exec.vty import Vty
 from .host_key import load_or_create
 
@@ -29,18 +36,19 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration names no other
+VTY_LINE_BASE = 2       # an ASR 1000's absolute number of vty 0 (after con 0 and aux 0)
 
 
 def unapplied(config) -> list[str]:
-    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say."""
+    """What the `line vty` blocks ask for that these sessions do not do, for start-up to say: the
+    access-class of a `line vty` block after the first (the model applies the first block's)."""
     notices = []
-    for block in config.unmodeled_blocks():
-        if block.lines[0].split()[:2] != ["line", "vty"]:
-            continue
+    blocks = [b for b in config.unmodeled_blocks() if b.lines[0].split()[:2] == ["line", "vty"]]
+    for block in blocks[1:]:
         for line in block.lines[1:]:
             if line.split()[:1] == ["access-class"]:
                 notices.append(f"%SSH-4-NOTMODELED: {block.lines[0].strip()}: '{line.strip()}' is not applied "
-                               "to SSH logins; bind --ssh to an address only those it admits can reach")
+                               f"to SSH logins; {blocks[0].lines[0].strip()}'s lines are")
     return notices
 
 
@@ -54,6 +62,17 @@ def vty_lines(config) -> int:
             last = int(words[3]) if len(words) > 3 else first
             total += max(0, last - first + 1)
     return total or DEFAULT_VTY_LINES
+
+
+def refuse(conn: asyncssh.SSHServerConnection) -> None:
+    """IOS refuses a connection its vty `access-class` (or `transport input`) denies before any SSH
+    is spoken: the client sees its connection reset, not a version string, a banner or a password
+    prompt. Lingering 0 makes the close a TCP reset; asyncssh has not sent its version yet (it does
+    after connection_made), and aborting now means it never does."""
+    sock = conn.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.abort()
 
 
 class SshUnavailable(ControlError):
@@ -87,11 +106,23 @@ class _Connection(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         self.server.connections.add(conn)
+        client = conn.get_extra_info("peername")[0]
+        local = conn.get_extra_info("sockname")[0]
+        device = self.server.target.device
+        admitted, acl, seq = login.vty_decision(device.config, client, local)
+        if seq is not None:   # IOS counts the entry that decided in `show access-lists`
+            device.local_acl_hits[(acl, seq)] += 1
+        if not admitted:
+            refuse(conn)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self.conn)
 
     def begin_auth(self, username: str) -> bool:
+        # IOS sends `banner login` as SSH's authentication banner: shown before the password prompt
+        text = banners.shown(self.server.target.device.config, ("login",))
+        if text:
+            self.conn.send_auth_banner(text.replace("\n", "\r\n"))
         return True
 
     def password_auth_supported(self) -> bool:
@@ -113,6 +144,7 @@ class SshServer:
         self.host, self.port = host, port
         self.host_key_path = host_key_path
         self.sessions = 0
+        self.lines_in_use: set[int] = set()   # vty numbers: a session takes the lowest free one
         self.notices: list[str] = []   # what start-up must tell the operator
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -167,19 +199,32 @@ class SshServer:
                 process.exit(1)
                 return
             self.sessions += 1
+            vty_number = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)
+            self.lines_in_use.add(vty_number)
             try:
                 privilege = process.get_extra_info("privilege", login.DEFAULT_PRIVILEGE)
                 terminal = self.target.open_terminal(privilege=privilege, remote=True)
+                peer = process.get_extra_info("peername")
+                terminal.who = (f"{process.get_extra_info('username')} on vty{vty_number}"
+                                + (f" ({peer[0]})" if peer else ""))
+                # IOS XE numbers lines absolutely: con 0 is 0, aux 0 is 1, vty 0 is 2
+                terminal.line.number = VTY_LINE_BASE + vty_number
+                terminal.line.type = (process.get_terminal_type() or "").upper()
+                terminal.line.opened_at = self.target.device.wall_clock()
                 vty = Vty(terminal, _ProcessChannel(process),
                           idle_timeout=lambda: login.vty_exec_timeout(self.target.device.config))
                 if process.command is not None:
                     terminal.line.length = 0   # one command's output to a program: nobody to press space
                     await vty.run_line(process.command)
                 else:
+                    # an exec starts: IOS prints the motd banner, then the exec banner, then the prompt
+                    shown = banners.shown(self.target.device.config, ("motd", "exec"))
+                    process.stdout.write(shown.replace("\n", "\r\n"))
                     await vty.run()
                 process.exit(0)
             finally:
                 self.sessions -= 1
+                self.lines_in_use.discard(vty_number)
         except asyncio.CancelledError:
             process.exit(0)
         except (ConnectionError, asyncssh.Error):

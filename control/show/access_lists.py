@@ -22,10 +22,12 @@ from ..config.syntax import dotted
 # ---- gathering --------------------------------------------------------------------------------
 
 def access_lists_data(fp: FastPathAPI, config, slots: Mapping[str, int],
-                      name: str | None = None) -> list[dict]:
+                      name: str | None = None, local_hits: Mapping[tuple[str, int], int] | None = None) -> list[dict]:
     """Every ACL of `config` in configuration order, or `name` alone; [] for a name that is not
     configured, which IOS answers with no output. `slots` maps ACL names to their fast-path slots
-    (Compiler.acl_slots())."""
+    (Compiler.acl_slots()); `local_hits` are the matches of the control plane's own uses of an
+    ACL (a vty access-class), by (name, sequence number), added to the fast path's."""
+    local_hits = local_hits or {}
     entries = []
     for acl in config.access_lists.values():
         if name is not None and acl.name != name:
@@ -35,7 +37,8 @@ def access_lists_data(fp: FastPathAPI, config, slots: Mapping[str, int],
         entries.append({
             "name": acl.name,
             "type": "Extended" if acl.extended else "Standard",
-            "entries": [{"seq": e.seq, "text": entry_text(e, acl.extended), "matches": hit}
+            "entries": [{"seq": e.seq, "text": entry_text(e, acl.extended),
+                         "matches": hit + local_hits.get((acl.name, e.seq), 0)}
                         for e, hit in zip(aces, hits)],
         })
     return entries
