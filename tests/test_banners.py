@@ -64,3 +64,15 @@ def test_no_banner_removes_it():
     assert outputs[-2:] == ["", ""]
     assert banners.banner(config, "motd") is None and banners.banner(config, "exec") is None
     assert "banner" not in render_running_config(config)
+
+
+def test_shown_banners_are_not_listed_as_not_modeled_and_the_others_are():
+    # motd, login and exec are shown by the vty, so keeping them is modelling them; IOS's other
+    # kinds are kept verbatim and nothing shows them: those stay listed.
+    shown = parse_config("banner motd ^C\nhello\n^C\nbanner exec #x#\nbanner login #y#\nend\n")
+    assert shown.errors == [] and shown.unmodeled == []
+    assert len(shown.config.unmodeled_blocks()) == 3     # all kept, in running-config
+    other = parse_config("banner incoming #y#\nend\n")
+    assert other.unmodeled == ["banner"]
+    _, terminal, outputs = _typed("banner login #hi#", "banner slip-ppp #z#", "end")
+    assert outputs[0] == "" and outputs[1] == "%PARSER-6-NOTMODELED: kept but not modeled: banner slip-ppp #z#\n"

@@ -275,6 +275,18 @@ class BandwidthConfig:
         return words + [self.unit, str(self.value)]
 
 
+# The banners the vty shell shows (control/exec/banners.py): kept verbatim like any block, but
+# acted on, so not listed as not modeled. `banner incoming|prompt-timeout|slip-ppp` are not shown.
+SHOWN_BANNERS = ("motd", "login", "exec")
+UNSHOWN_BANNERS = ("incoming", "prompt-timeout", "slip-ppp")
+
+
+def shown_banner(header: str) -> bool:
+    """Whether a kept line is a banner the shell shows (`banner ^C...` with no kind is motd)."""
+    words = header.lower().split()
+    return len(words) >= 2 and words[0] == "banner" and words[1] not in UNSHOWN_BANNERS
+
+
 @dataclass
 class PolicyClass:
     """`class NAME` inside a policy-map. The queueing actions (`shape`, `priority`, `bandwidth`,
@@ -745,7 +757,7 @@ class RunningConfig:
         seen: dict[str, None] = {}
         for kind, name in self.layout:
             if kind == UNMODELED:
-                if name.command not in ("end",):
+                if name.command not in ("end",) and not shown_banner(name.lines[0]):
                     seen[name.command] = None
             elif kind == TEMPLATE:
                 for line in self.virtual_templates[name].other_lines:

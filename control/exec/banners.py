@@ -12,7 +12,8 @@ ends the text with a line break.
 Typing one is the terminal's business rather than the parser's, since it is a dialogue: IOS
 answers `Enter TEXT message.  End with the character '#'.` and takes lines, none of them a
 command, until one holds the delimiter. The parser still sees the `banner` line itself, so that
-the mode changes and the notice are those of any other global command.
+the mode changes are those of any other global command; the banners shown here (motd, login,
+exec) are not noted as not modeled, the others are.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..config import model as M
 
-KINDS = ("motd", "login", "exec", "incoming", "prompt-timeout", "slip-ppp")
+KINDS = M.SHOWN_BANNERS + M.UNSHOWN_BANNERS
 STORED_DELIMITER = "^C"
 
 

@@ -184,16 +184,17 @@ class Terminal:
         return notes
 
     def _banner(self, line: str, kind: str, delimiter: str, rest: str) -> str:
-        """A `banner` line: the parser takes it as any global command (leaving a sub-mode, its
-        notice), then the banner is the terminal's to take to its delimiter (banners.py)."""
+        """A `banner` line: the parser takes it as any global command (leaving a sub-mode; a
+        banner no vty shows is noted as not modeled), then the banner is the terminal's to take to
+        its delimiter (banners.py)."""
         before = {id(b) for b in self.device.config.unmodeled_blocks()}
-        self._configure_parsed(line)   # its kept-not-modeled notice is not IOS's answer; the prompt below is
+        notes = self._configure_parsed(line)
         block = next((b for b in self.device.config.unmodeled_blocks() if id(b) not in before), None)
         self.banner_entry = banners.BannerEntry(kind, delimiter, block)
         if delimiter in rest:   # all on one line
-            return self._banner_line(rest)
+            return notes + self._banner_line(rest)
         self.banner_entry.text.append(rest)
-        return banners.prompt_for_text(delimiter)
+        return notes + banners.prompt_for_text(delimiter)
 
     def _banner_line(self, line: str) -> str:
         """A line of a banner's text; the one holding the delimiter ends it (IOS ignores what

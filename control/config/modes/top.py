@@ -267,7 +267,8 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
 def open_block(ctx: Context, line: Line) -> None:
     """Keep a top-level command the device does not model, and take its indented lines."""
     header = line.text.strip()
-    ctx.note_unmodeled(line)
+    if not M.shown_banner(header):
+        ctx.note_unmodeled(line)
     if line.tokens[0].lower() == "banner":
         block = _banner_block(ctx, line)
     else:
