@@ -99,7 +99,7 @@ SEEDS = {
     }, {None: ((32, 0.35, {0: 0.9, 32: 0.1}), (48, 0.12, {16: 0.3, 24: 0.4, 32: 0.3}), (56, 0.1, {24: 0.5, 32: 0.5}),
                (64, 0.15, {32: 1.0}), (24, 0.1, {0: 0.7, 24: 0.3}), (16, 0.05, {0: 0.5, 16: 0.5}),
                (40, 0.08, {8: 0.25, 16: 0.25, 24: 0.25, 32: 0.25}), (0, 0.05, {0: 1.0}))},
-        _AR, _EM, corr=0.7, nest=6),
+        _AR, _EM, corr=0.3, nest=6),
     "ipc": Seed("ipc", {
         None: (0.15, {(WC, WC): 1.0}),
         PROTO_ICMP: (0.08, {(WC, WC): 1.0}),
@@ -233,17 +233,23 @@ def rules(family: str, n: int, seed: int = 0) -> list[Rule]:
             return out
         proto = protos[int(rng.choice(len(protos), p=p_proto))]
         classes = _pick(rng, params.protocols[proto][1])
-        src_len, dst_len = _lengths(rng, params, classes)
-        rule = Rule(proto, src_pool.draw(src_len), src_len, dst_pool.draw(dst_len), dst_len,
-                    _ports(rng, params, classes[0]), _ports(rng, params, classes[1]))
+        # A covered draw is drawn again with the same protocol and port classes, so that dropping
+        # covered rules does not skew those shares (broad `ip` rules cover TCP ones far more often
+        # than the reverse).
+        for _attempt in range(32):
+            src_len, dst_len = _lengths(rng, params, classes)
+            rule = Rule(proto, src_pool.draw(src_len), src_len, dst_pool.draw(dst_len), dst_len,
+                        _ports(rng, params, classes[0]), _ports(rng, params, classes[1]))
+            broad = rule.src_len + rule.dst_len == 0 and (0, 65535) in (rule.sport, rule.dport)
+            if not broad and not covered.covers(rule):
+                covered.add(rule)
+                out.append(rule)
+                break
         # Keep no rule that an earlier one covers: under first match it could never match. And no
-        # protocol-wide catch-all (`tcp any any`): the seeds give them a few per mille, which in a
-        # generated order would leave everything after them for that protocol dead, where a real
-        # list has them last (the ACL's implicit deny plays that part here).
-        broad = rule.src_len + rule.dst_len == 0 and rule.sport == (0, 65535) and rule.dport == (0, 65535)
-        if not broad and not covered.covers(rule):
-            covered.add(rule)
-            out.append(rule)
+        # `any any` rule with a port side left open (`tcp any any`, `tcp any any eq 25`; the
+        # ports family's `any any range A B range C D` stay): the seeds give them a few per cent,
+        # which in a generated order would leave every later rule of that protocol (and port)
+        # dead, where a real list has them last (the ACL's implicit deny plays that part here).
     raise ValueError(f"family {family} gave only {len(out)} rules that no earlier one covers")
 
 

@@ -15,11 +15,14 @@ process, round by round beside rte_acl's.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,22 +111,25 @@ def available() -> str | None:
 
 
 def build(build_dir: Path | None = None) -> Path:
-    """The compiled peer program, built into build_dir (default: default_build_dir()) unless a
-    binary newer than dpdk_peer.c and csrc/qfp.h is already there."""
+    """The compiled peer program, built into build_dir (default: default_build_dir()) unless one
+    built from this dpdk_peer.c and csrc/qfp.h is already there."""
     return build_program(SOURCE, BINARY_NAME, build_dir)
 
 
 def build_program(source: Path, name: str, build_dir: Path | None = None) -> Path:
-    """`source` (a peer program beside this module) compiled against libdpdk as build_dir/name,
-    unless a binary newer than it and csrc/qfp.h is already there (dpdk_sched.py builds its
+    """`source` (a peer program beside this module) compiled against libdpdk as
+    build_dir/name-DIGEST (DIGEST: of the source and csrc/qfp.h), unless that is already there (dpdk_sched.py builds its
     rte_sched peer the same way)."""
     reason = available()
     if reason is not None:
         raise PeerError(f"cannot build the DPDK peer: {reason}")
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir()
-    binary = build_dir / name
-    newest_input = max(source.stat().st_mtime_ns, (INCLUDE_DIR / "qfp.h").stat().st_mtime_ns)
-    if binary.exists() and binary.stat().st_mtime_ns > newest_input:
+    # Named by the content it is built from, not checked by mtime: the cache is shared by every
+    # checkout of this project on the machine (worktrees, CI clones), and one with an older peer
+    # source would otherwise replace the binary under another's feet.
+    digest = hashlib.sha256(source.read_bytes() + (INCLUDE_DIR / "qfp.h").read_bytes()).hexdigest()[:16]
+    binary = build_dir / f"{name}-{digest}"
+    if binary.exists():
         return binary
     build_dir.mkdir(parents=True, exist_ok=True)
     flags = _pkg_config("--cflags", "--libs", "libdpdk")
@@ -144,7 +150,6 @@ def build_program(source: Path, name: str, build_dir: Path | None = None) -> Pat
 def _libpython() -> str:
     """The libpython our extension module expects its interpreter to provide (the peer loads it
     before the extension), or "" for a statically linked interpreter."""
-    import sysconfig
     name = sysconfig.get_config_var("LDLIBRARY") or ""
     libdir = sysconfig.get_config_var("LIBDIR") or ""
     path = Path(libdir) / name
@@ -176,9 +181,10 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
                    "--", *(EAL_ARGS if eal_args is None else eal_args)]
         env = _unsanitized_env()
         if ours:
-            from qfp_model.qfp import _fastpath
             from qfp_model.qfp.fastpath import ACL_METHODS
-            env["QFP_PEER_OURS"] = str(Path(_fastpath.__file__).resolve())
+            # The extension module fastpath.py loaded (imported above): the peer loads the same file.
+            extension = sys.modules["qfp_model.qfp._fastpath"]
+            env["QFP_PEER_OURS"] = str(Path(extension.__file__).resolve())
             env["QFP_PEER_LIBPYTHON"] = _libpython()
             env["QFP_PEER_METHODS"] = ",".join(f"{m}={int(ACL_METHODS[m])}" for m in ours)
         try:
