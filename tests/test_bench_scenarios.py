@@ -9,7 +9,7 @@ import os
 import pytest
 
 from qfp_model.tools import cli
-from qfp_model.tools.bench import queueing
+from qfp_model.tools.bench import classbench_bench, queueing
 from qfp_model.tools.bench import scenarios as B
 from qfp_model.tools.bench.peers import dpdk
 
@@ -91,6 +91,9 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     assert [f["aces"] for f in acl] == list(bench_goals.QUICK_ACL_SIZES)
     if data["peer_missing"] is None:
         assert all(f["mismatches"] == 0 and f["dpdk_ns"] > 0 for f in acl)
+        rows = data["figures"]["classbench"]   # the field's rule sets, one trace kind when quick
+        assert [(r["family"], r["trace"]) for r in rows] == [(f, "rule") for f in classbench_bench.cb.FAMILIES]
+        assert all(classbench_bench.mismatch_total(r) == 0 for r in rows)
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
     assert len(data["figures"]["queueing"]) == queueing.points(quick=True)
     assert "goal" in capsys.readouterr().out

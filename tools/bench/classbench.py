@@ -13,8 +13,11 @@ The method, as ClassBench's db_generator applies a seed's parameter file:
      of it: the length distributions are per port-class pair, as in the parameter files' `-wc_em`...
      sections;
   4. addresses: prefixes nest and share their upper bits (the seeds' -snest/-sskew/-pcorr trees). We
-     keep their effect, not their trees: a new prefix extends the upper bits of an earlier one with
-     probability `corr`, so prefixes nest, up to `nest` deep per address.
+     keep their effect, not their trees: with probability `corr` a new prefix shares at least half
+     the upper bits of a recent one, so prefixes nest and cluster. (`nest`, the seeds' -snest
+     threshold, is recorded but not enforced: a simplification.)
+  5. unlike a plain draw, no rule that an earlier one covers is kept (it could never match), and no
+     `any any` rule with a port side open: see rules().
 The families' figures follow the shapes of the published seeds (acl1, fw1, ipc1) in condensed form:
 acl is nearly all TCP to an exact destination port with /32-ish hosts on both sides; fw has many
 `any` sources, more protocols and arbitrary ranges; ipc mixes LO/HI classes and medium prefixes. Two
@@ -79,6 +82,8 @@ _HOSTS = ((64, 0.49, {32: 1.0}), (63, 0.05, {31: 0.6, 32: 0.4}), (56, 0.12, {32:
           (55, 0.1, {23: 0.95, 31: 0.05}), (54, 0.09, {23: 0.1, 32: 0.9}), (52, 0.03, {30: 1.0}),
           (39, 0.05, {23: 1.0}), (24, 0.04, {23: 1.0}), (8, 0.02, {0: 0.5, 8: 0.5}), (0, 0.01, {0: 1.0}))
 
+_RANGE_PAIRS = {(AR, AR): 0.5, (WC, AR): 0.15, (AR, WC): 0.15, (HI, AR): 0.1, (AR, HI): 0.05, (LO, AR): 0.05}
+
 SEEDS = {
     "acl": Seed("acl", {
         None: (0.085, {(WC, WC): 1.0}),
@@ -112,8 +117,8 @@ SEEDS = {
                (0, 0.05, {0: 1.0}))},
         _AR, _EM, corr=0.5, nest=4),
     "ports": Seed("ports", {
-        PROTO_TCP: (0.6, {(AR, AR): 0.5, (WC, AR): 0.15, (AR, WC): 0.15, (HI, AR): 0.1, (AR, HI): 0.05, (LO, AR): 0.05}),
-        PROTO_UDP: (0.4, {(AR, AR): 0.5, (WC, AR): 0.15, (AR, WC): 0.15, (HI, AR): 0.1, (AR, HI): 0.05, (LO, AR): 0.05}),
+        PROTO_TCP: (0.6, _RANGE_PAIRS),
+        PROTO_UDP: (0.4, _RANGE_PAIRS),
     }, {None: ((0, 0.6, {0: 1.0}), (8, 0.1, {0: 0.5, 8: 0.5}), (16, 0.1, {0: 0.5, 16: 0.5}),
                (24, 0.1, {0: 0.5, 24: 0.5}), (32, 0.1, {0: 0.5, 32: 0.5}))},
         _AR_WIDE, _EM, corr=0.8, nest=8),

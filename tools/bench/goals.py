@@ -56,8 +56,7 @@ from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, Poli
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
-from . import queueing
-from . import classbench_bench
+from . import classbench, classbench_bench, queueing
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
@@ -573,6 +572,7 @@ def run(args, require_peer: bool) -> int:
                     # per family x size x trace; not judged here until the lookup work lands.
                     lambda: peer is not None and report.figures.update(classbench=classbench_bench.rows(
                         sizes=classbench_bench.QUICK_SIZES if quick else classbench_bench.SIZES,
+                        traces=("rule",) if quick else classbench.TRACES,
                         packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9))):
         gc.collect()
         measure()
