@@ -9,7 +9,7 @@ import os
 import pytest
 
 from qfp_model.tools import cli
-from qfp_model.tools.bench import queueing
+from qfp_model.tools.bench import classbench_bench, queueing
 from qfp_model.tools.bench import scenarios as B
 from qfp_model.tools.bench.peers import dpdk
 
@@ -91,6 +91,9 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     assert [f["aces"] for f in acl] == list(bench_goals.QUICK_ACL_SIZES)
     if data["peer_missing"] is None:
         assert all(f["mismatches"] == 0 and f["dpdk_ns"] > 0 for f in acl)
+        rows = data["figures"]["classbench"]   # the field's rule sets, one trace kind when quick
+        assert [(r["family"], r["trace"]) for r in rows] == [(f, "rule") for f in classbench_bench.cb.FAMILIES]
+        assert all(classbench_bench.mismatch_total(r) == 0 for r in rows)
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
     assert len(data["figures"]["queueing"]) == queueing.points(quick=True)
     assert "goal" in capsys.readouterr().out
@@ -138,3 +141,25 @@ def test_queueing_scenario(tmp_path, capsys):
             assert r[f"{who}_ns"]["median"] > 0 and r[ratio]["median"] > 0
             assert peer["queued"] + peer["tail_drops"] == r["packets"] and peer["sent"] <= peer["queued"]
             assert peer["sent"] == sum(peer["sent_by_class"]) and peer["bursts"] > 0
+
+
+def test_classbench_beside_rte_acl(tmp_path, monkeypatch, capsys):
+    """`qfp bench classbench` at a tiny size: a row per family x trace, our methods and rte_acl's
+    side by side, medians inside their quartiles, and no mismatch anywhere. Timings never asserted."""
+    if dpdk.available() is not None:
+        pytest.skip(dpdk.available())
+    from qfp_model.tools.bench import classbench as cb
+    from qfp_model.tools.bench import classbench_bench as CB
+    monkeypatch.setattr(CB, "QUICK_SIZES", (40,))
+    path = tmp_path / "cb.json"
+    assert cli.main(["bench", "classbench", "--quick", "--json", str(path)]) == 0
+    rows = json.loads(path.read_text())["classbench"]
+    assert [(r["family"], r["trace"]) for r in rows] == [(f, t) for f in cb.FAMILIES for t in cb.TRACES]
+    for r in rows:
+        assert r["rules"] == 40 and r["aces"] == 40 + 2 * r["split"]
+        assert CB.mismatch_total(r) == 0, r["mismatches"]
+        assert set(r["ours"]) == {"auto", "tree", "bitvector", "hybrid", "scan"}
+        for fig in list(r["ours"].values()) + [{"ns": r["rte_acl"]["ns"], "iqr": r["rte_acl"]["iqr"]}]:
+            assert fig["iqr"][0] <= fig["ns"] <= fig["iqr"][1]
+        assert r["rte_acl"]["bytes"] > 0 and r["rte_acl"]["build_ms"] > 0 and r["ours"]["auto"]["build_ms"] >= 0
+    assert "rte_acl best" in capsys.readouterr().out

@@ -151,6 +151,24 @@ def test_hand_written_acl(peer, final):
     assert set(result.meter) == {"srtcm", "trtcm"} and all(v > 0 for v in result.meter.values())
 
 
+def test_medians_with_spread_and_ours_in_the_same_process(peer):
+    """Every figure is a median of interleaved rounds with its quartiles (no best pass), and our
+    methods, loaded into the peer, answer what rte_acl answers."""
+    aces = list(ACES) + [Ace(False)]
+    batch, _ = hand_batch()
+    result = dpdk.run(aces, batch, repeat=5, binary=peer, ours=("auto", "scan", "tree", "bitvector"))
+    assert result.rounds == 5
+    for name, ns in result.algorithms.items():
+        if ns is not None:
+            q1, q3 = result.iqr[name]
+            assert q1 <= ns <= q3
+    assert set(result.ours) == {"auto", "scan", "tree", "bitvector"}
+    for name, fig in result.ours.items():
+        assert fig["mismatches"] == 0 and fig["first_mismatch"] == -1, name
+        assert fig["iqr"][0] <= fig["ns"] <= fig["iqr"][1] and fig["build_ms"] >= 0
+    assert result.acl_bytes > 0
+
+
 def random_aces(rng: np.random.Generator, n: int) -> list[Ace]:
     """ACEs rte_acl can carry: random prefixes and non-contiguous wildcards, port operators, dscp.
     Every ACE names a source or a destination, so that no early `any any` hides the rest."""

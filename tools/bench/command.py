@@ -3,6 +3,7 @@
     qfp bench                     the workload table (table.py)
     qfp bench SCENARIO... / --json / --plot / --quick    the named scenarios (scenarios.py)
     qfp bench goals / --peers     the line-rate goals, beside DPDK with --peers (goals.py)
+    qfp bench classbench          ClassBench-style rule sets beside rte_acl (classbench_bench.py)
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import argparse
 import importlib
 
 from ..arguments import positive
-from . import goals, scenarios, table
+from . import classbench_bench, goals, scenarios, table
 from .scenarios import SCENARIOS
 
 
@@ -21,7 +22,8 @@ def add_arguments(p) -> None:
     p.add_argument("--no-reference", action="store_true", help="skip the slow pure-Python reference model")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help=f"named scenarios: {', '.join(SCENARIOS)} or all (default: the workload table); "
-                        "goals: the line-rate goals (see --peers)")
+                        "goals: the line-rate goals (see --peers); classbench: ClassBench-style rule sets beside "
+                        "DPDK rte_acl")
     p.add_argument("--json", metavar="FILE",
                    help="run the scenarios (all unless named) and write their figures as JSON "
                         "(`-`: to stdout, the table to stderr)")
@@ -38,6 +40,8 @@ def wanted(args) -> bool:
 
 
 def run(args, fast_path_class) -> int:
+    if args.scenarios == ["classbench"]:
+        return classbench_bench.run(args)
     if args.peers or args.scenarios == ["goals"]:
         return goals.run(args, require_peer=args.peers)
     if wanted(args):

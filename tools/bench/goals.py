@@ -56,7 +56,7 @@ from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, Poli
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
-from . import queueing
+from . import classbench, classbench_bench, queueing
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
 from .peers import dpdk
@@ -567,7 +567,13 @@ def run(args, require_peer: bool) -> int:
                     lambda: coa_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
                     lambda: coa_served_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
                     lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress),
-                    lambda: report.figures.update(queueing=queueing.scenario_queueing(args, progress))):
+                    lambda: report.figures.update(queueing=queueing.scenario_queueing(args, progress)),
+                    # The field's rule sets beside rte_acl (classbench_bench.py): figures, one row
+                    # per family x size x trace; not judged here until the lookup work lands.
+                    lambda: peer is not None and report.figures.update(classbench=classbench_bench.rows(
+                        sizes=classbench_bench.QUICK_SIZES if quick else classbench_bench.SIZES,
+                        traces=("rule",) if quick else classbench.TRACES,
+                        packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9))):
         gc.collect()
         measure()
     progress.close()

@@ -3,21 +3,26 @@
 Optional: it needs a C compiler and DPDK's development files (Debian's libdpdk-dev) found through
 pkg-config. `available()` says whether they are there; `build()` compiles the peer program once (and
 again only when its source or csrc/qfp.h changes); `run()` hands it an ACL and a packet batch and
-returns rte_acl's first-match answers and its timings.
+returns rte_acl's first-match answers and its timings: medians of interleaved rounds with their
+interquartile range (never a best pass), and with `ours=` our own lookup's methods timed in the same
+process, round by round beside rte_acl's.
 
     from qfp_model.tools.bench.peers import dpdk
     if dpdk.available() is None:
         result = dpdk.run(aces, batch)
         assert (result.ace == fp.acl_classify(slot, batch)).all()
-        print(result.best, result.best_ns, result.meter)
+        print(result.best, result.best_ns, result.iqr[result.best], result.meter)
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,12 +70,16 @@ class PeerResult:
     naces: int
     packets: int
     build_ms: float
-    algorithms: dict          # classify algorithm -> best ns per packet, None where unavailable
-    best: str                 # the fastest algorithm
+    algorithms: dict          # classify algorithm -> median ns per packet, None where unavailable
+    best: str                 # the algorithm with the lowest median
     best_ns: float
     meter: dict               # "srtcm" / "trtcm" -> ns per packet
     ace: np.ndarray           # uint32 per packet: first matching ACE, naces for none
     rules: int = 0            # rte_acl rules the ACEs became (a neq port makes two)
+    iqr: dict | None = None   # classify algorithm -> (first quartile, third quartile) ns per packet
+    rounds: int = 0
+    acl_bytes: int = 0        # DPDK heap the rte_acl build holds (its rules and runtime tables)
+    ours: dict | None = None  # our method -> {ns, iqr, build_ms, bytes, mismatches, first_mismatch, ...}
 
 
 def _compiler() -> str | None:
@@ -102,22 +111,25 @@ def available() -> str | None:
 
 
 def build(build_dir: Path | None = None) -> Path:
-    """The compiled peer program, built into build_dir (default: default_build_dir()) unless a
-    binary newer than dpdk_peer.c and csrc/qfp.h is already there."""
+    """The compiled peer program, built into build_dir (default: default_build_dir()) unless one
+    built from this dpdk_peer.c and csrc/qfp.h is already there."""
     return build_program(SOURCE, BINARY_NAME, build_dir)
 
 
 def build_program(source: Path, name: str, build_dir: Path | None = None) -> Path:
-    """`source` (a peer program beside this module) compiled against libdpdk as build_dir/name,
-    unless a binary newer than it and csrc/qfp.h is already there (dpdk_sched.py builds its
+    """`source` (a peer program beside this module) compiled against libdpdk as
+    build_dir/name-DIGEST (DIGEST: of the source and csrc/qfp.h), unless that is already there (dpdk_sched.py builds its
     rte_sched peer the same way)."""
     reason = available()
     if reason is not None:
         raise PeerError(f"cannot build the DPDK peer: {reason}")
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir()
-    binary = build_dir / name
-    newest_input = max(source.stat().st_mtime_ns, (INCLUDE_DIR / "qfp.h").stat().st_mtime_ns)
-    if binary.exists() and binary.stat().st_mtime_ns > newest_input:
+    # Named by the content it is built from, not checked by mtime: the cache is shared by every
+    # checkout of this project on the machine (worktrees, CI clones), and one with an older peer
+    # source would otherwise replace the binary under another's feet.
+    digest = hashlib.sha256(source.read_bytes() + (INCLUDE_DIR / "qfp.h").read_bytes()).hexdigest()[:16]
+    binary = build_dir / f"{name}-{digest}"
+    if binary.exists():
         return binary
     build_dir.mkdir(parents=True, exist_ok=True)
     flags = _pkg_config("--cflags", "--libs", "libdpdk")
@@ -135,11 +147,24 @@ def build_program(source: Path, name: str, build_dir: Path | None = None) -> Pat
     return binary
 
 
+def _libpython() -> str:
+    """The libpython our extension module expects its interpreter to provide (the peer loads it
+    before the extension), or "" for a statically linked interpreter."""
+    name = sysconfig.get_config_var("LDLIBRARY") or ""
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    path = Path(libdir) / name
+    if name.endswith(".so") and not path.exists():
+        return ""
+    return str(path) if name.endswith((".so", ".so.1.0")) or ".so." in name else ""
+
+
 def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
-        eal_args: list[str] | None = None) -> PeerResult:
-    """Classify `batch` against `aces` with rte_acl (every algorithm, best of `repeat` passes each)
-    and time rte_meter over the batch. Raises PeerError when the program fails, including when an
-    ACE cannot be expressed in rte_acl (established, fragments)."""
+        eal_args: list[str] | None = None, ours: tuple[str, ...] = ()) -> PeerResult:
+    """Classify `batch` against `aces` with rte_acl (every algorithm, `repeat` interleaved rounds,
+    medians and quartiles) and time rte_meter over the batch. `ours`: our ACL methods
+    (qfp.fastpath.ACL_METHODS names) to build and time in the same process, interleaved with
+    rte_acl's rounds, their answers checked against rte_acl's. Raises PeerError when the program
+    fails, including when an ACE cannot be expressed in rte_acl (established, fragments)."""
     from qfp_model.qfp.fastpath import compiled_aces  # the C extension, loaded on first use
 
     check_shape(batch)
@@ -155,6 +180,13 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
         command = [str(binary), str(rules_path), str(packets_path), str(results_path), str(repeat),
                    "--", *(EAL_ARGS if eal_args is None else eal_args)]
         env = _unsanitized_env()
+        if ours:
+            from qfp_model.qfp.fastpath import ACL_METHODS
+            # The extension module fastpath.py loaded (imported above): the peer loads the same file.
+            extension = sys.modules["qfp_model.qfp._fastpath"]
+            env["QFP_PEER_OURS"] = str(Path(extension.__file__).resolve())
+            env["QFP_PEER_LIBPYTHON"] = _libpython()
+            env["QFP_PEER_METHODS"] = ",".join(f"{m}={int(ACL_METHODS[m])}" for m in ours)
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                                   check=False, stdin=subprocess.DEVNULL, env=env)
@@ -179,7 +211,10 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
             build_ms=float(report["build_ms"]), algorithms=algorithms, best=best,
             best_ns=float(algorithms[best]),
             meter={str(k): (None if v is None else float(v)) for k, v in report["meter"].items()},
-            ace=ace, rules=int(report.get("rules", 0)))
+            ace=ace, rules=int(report.get("rules", 0)),
+            iqr={str(k): (float(v[0]), float(v[1])) for k, v in report.get("iqr", {}).items()},
+            rounds=int(report.get("rounds", repeat)), acl_bytes=int(report.get("acl_bytes", 0)),
+            ours={str(k): dict(v) for k, v in report.get("ours", {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PeerError(f"the DPDK peer's report {done.stdout.strip()!r} lacks {exc}:\n"
                         f"{done.stderr}") from exc

@@ -7,14 +7,24 @@
  *   PACKETS.bin  struct qfp_pkt[], native byte order
  *   RESULTS.bin  written: one uint32 per packet, the index of the first ACE the packet matches, or
  *                the number of ACEs when it matches none (what qfp_acl_classify() answers)
- *   REPEAT       timed passes per measurement; the best pass is reported
+ *   REPEAT       rounds: each round times one pass of every classifier in turn (interleaved, so
+ *                that a noisy neighbour slows all of them alike); the median round and the
+ *                interquartile range are reported, never the best pass
  *
  * The ACEs become rte_acl rules (first match = highest priority), built once, and every classify
  * algorithm this DPDK offers classifies all packets in bursts of BURST, REPEAT times; each algorithm's
  * answers must equal the scalar one's. rte_meter's srTCM and trTCM colour-blind checks are timed on
  * one meter each over the packets' lengths and arrival times.
  *
- * stdout: one JSON object on one line (ns per packet; null for an algorithm this machine lacks).
+ * Our own lookup, in this same process and interleaved with rte_acl's rounds, when the environment
+ * names the built binding: QFP_PEER_OURS (the qfp_model.qfp._fastpath extension), QFP_PEER_LIBPYTHON
+ * (the libpython it links against: the extension leaves Python's symbols for the interpreter to
+ * provide, so it is loaded first) and QFP_PEER_METHODS ("auto=0,tree=2,..."; enum qfp_acl_method).
+ * Each method's ACL is built (timed) and its answers must equal rte_acl's scalar ones: mismatches
+ * are counted, not fatal, so that a run reports them precisely.
+ *
+ * stdout: one JSON object on one line (ns per packet, medians; null for an algorithm this machine
+ * lacks).
  * stderr: diagnostics. Exit status 0 on success, 2 when an ACE cannot be expressed in rte_acl
  * (established, fragments), 1 on any other failure.
  *
@@ -22,6 +32,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -36,6 +47,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_meter.h>
 
 #include "qfp.h"   /* the fast path's contract, installed with qfp_model.qfp */
@@ -92,6 +104,70 @@ static const struct {
 enum { NUM_ALGS = sizeof algorithms / sizeof algorithms[0] };
 
 static int eal_up;
+
+static _Noreturn void die(int status, const char *fmt, ...);
+
+/* ---- our lookup, loaded from the binding ---- */
+struct ours {
+    int (*create)(uint32_t, uint32_t, uint32_t, struct qfp **);
+    void (*destroy)(struct qfp *);
+    int (*set_method)(struct qfp *, uint32_t, uint32_t);
+    int (*acl_create)(struct qfp *, const struct qfp_ace *, uint32_t, const uint64_t *, uint32_t *);
+    int (*classify)(struct qfp *, uint32_t, const struct qfp_pkt *, uint32_t *, size_t);
+    int (*stats)(struct qfp *, uint32_t, struct qfp_acl_stats *);
+};
+enum { MAX_OURS = 8 };
+
+static int load_ours(struct ours *o)
+{
+    const char *so = getenv("QFP_PEER_OURS"), *py = getenv("QFP_PEER_LIBPYTHON");
+    if (!so || !*so)
+        return 0;
+    if (py && *py && !dlopen(py, RTLD_NOW | RTLD_GLOBAL))
+        die(1, "%s: %s", py, dlerror());
+    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        die(1, "%s: %s", so, dlerror());
+    void *f[6] = {dlsym(h, "qfp_create"), dlsym(h, "qfp_destroy"), dlsym(h, "qfp_set_acl_method"),
+                  dlsym(h, "qfp_acl_create"), dlsym(h, "qfp_acl_classify"), dlsym(h, "qfp_acl_stats")};
+    for (int i = 0; i < 6; i++)
+        if (!f[i])
+            die(1, "%s lacks a qfp_* entry point (%d)", so, i);
+    /* (Object to function pointers through memcpy: ISO C has no cast between them.) */
+    memcpy(&o->create, &f[0], sizeof f[0]);
+    memcpy(&o->destroy, &f[1], sizeof f[1]);
+    memcpy(&o->set_method, &f[2], sizeof f[2]);
+    memcpy(&o->acl_create, &f[3], sizeof f[3]);
+    memcpy(&o->classify, &f[4], sizeof f[4]);
+    memcpy(&o->stats, &f[5], sizeof f[5]);
+    return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of n sorted samples, interpolated between the two nearest ranks. */
+static double quantile(const double *sorted, long n, double q)
+{
+    double pos = q * (double)(n - 1);
+    long lo = (long)pos;
+    if (lo + 1 >= n)
+        return sorted[n - 1];
+    return sorted[lo] + (pos - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+/* Median and quartiles of `n` per-pass times, as ns per packet. */
+static void summarize(double *samples, long n, size_t npkts, double out[3])
+{
+    qsort(samples, (size_t)n, sizeof *samples, cmp_double);
+    double per = npkts ? (double)npkts : 1;
+    out[0] = quantile(samples, n, 0.5) / per;
+    out[1] = quantile(samples, n, 0.25) / per;
+    out[2] = quantile(samples, n, 0.75) / per;
+}
 
 static _Noreturn void die(int status, const char *fmt, ...)
 {
@@ -321,8 +397,13 @@ int main(int argc, char **argv)
         r->field[F_DPORT].mask_range.u16 = 65535;
         nbuilt = 1;
     }
+    struct rte_malloc_socket_stats heap0, heap1;
+    rte_malloc_get_socket_stats((int)rte_socket_id(), &heap0);
     struct rte_acl_ctx *ctx = build_ctx(rules, nbuilt);
     double build_ms = (now_ns() - t0 + translate_ns) / 1e6;
+    /* rte_acl keeps its rules and its runtime tables on the DPDK heap: what the build added. */
+    rte_malloc_get_socket_stats((int)rte_socket_id(), &heap1);
+    size_t acl_bytes = heap1.heap_allocsz_bytes - heap0.heap_allocsz_bytes;
     fprintf(stderr, "dpdk_peer: %" PRIu32 " ACEs -> %" PRIu32 " rules, built in %.1f ms\n", naces,
             nrules, build_ms);
 
@@ -346,38 +427,114 @@ int main(int argc, char **argv)
         data[i] = (const uint8_t *)&in[i];
     }
 
-    /* ---- rte_acl, algorithm by algorithm ---- */
-    double alg_ns[NUM_ALGS];
-    int best = -1;
+    /* ---- rte_acl's algorithms and our methods, interleaved round by round ---- */
+    int alg_ok[NUM_ALGS];
     for (int a = 0; a < NUM_ALGS; a++) {
-        alg_ns[a] = -1;
         int rc = rte_acl_set_ctx_classify(ctx, algorithms[a].alg);
+        alg_ok[a] = rc == 0;
         if (rc != 0) {
             fprintf(stderr, "dpdk_peer: %s: unavailable (%s)\n", algorithms[a].name, strerror(-rc));
             if (a == 0)
                 die(1, "the scalar algorithm is unavailable");
-            continue;
         }
-        uint32_t *out = a == 0 ? scalar_res : res;
-        double best_pass = -1;
-        for (long r = 0; r < repeat; r++) {
+    }
+    struct ours o;
+    int have_ours = load_ours(&o);
+    int nours = 0;
+    char our_name[MAX_OURS][32];
+    struct qfp *our_fp[MAX_OURS];
+    uint32_t our_slot[MAX_OURS];
+    double our_build_ms[MAX_OURS];
+    struct qfp_acl_stats our_st[MAX_OURS];
+    if (have_ours) {
+        const char *spec = getenv("QFP_PEER_METHODS");
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", spec && *spec ? spec : "auto=0");
+        for (char *tok = strtok(buf, ","); tok && nours < MAX_OURS; tok = strtok(NULL, ",")) {
+            char *eq = strchr(tok, '=');
+            if (!eq)
+                die(1, "QFP_PEER_METHODS item %s is not name=code", tok);
+            *eq = '\0';
+            snprintf(our_name[nours], sizeof our_name[nours], "%s", tok);
+            if (o.create(1, 1, 1, &our_fp[nours]) != 0)
+                die(1, "qfp_create failed");
+            if (o.set_method(our_fp[nours], (uint32_t)strtoul(eq + 1, NULL, 10), 0) != 0)
+                die(1, "qfp_set_acl_method %s refused", eq + 1);
+            double b0 = now_ns();
+            if (o.acl_create(our_fp[nours], aces, naces, NULL, &our_slot[nours]) != 0)
+                die(1, "qfp_acl_create (%s) failed", tok);
+            our_build_ms[nours] = (now_ns() - b0) / 1e6;
+            o.stats(our_fp[nours], our_slot[nours], &our_st[nours]);
+            nours++;
+        }
+    }
+    double *samples = calloc((size_t)(NUM_ALGS + MAX_OURS) * (size_t)repeat, sizeof *samples);
+    uint32_t *ours_res = calloc(npkts ? npkts : 1, sizeof *ours_res);
+    if (!samples || !ours_res)
+        die(1, "out of memory");
+    for (long r = 0; r < repeat; r++) {
+        for (int a = 0; a < NUM_ALGS; a++) {
+            if (!alg_ok[a])
+                continue;
+            rte_acl_set_ctx_classify(ctx, algorithms[a].alg);
+            uint32_t *out = a == 0 ? scalar_res : res;
             double s = now_ns();
             classify_all(ctx, data, out, npkts);
-            double pass = now_ns() - s;
-            if (best_pass < 0 || pass < best_pass)
-                best_pass = pass;
-        }
-        if (a != 0) {
-            for (size_t i = 0; i < npkts; i++) {
-                if (res[i] != scalar_res[i])
-                    die(1, "%s answers userdata %" PRIu32 " for packet %zu, scalar %" PRIu32,
-                        algorithms[a].name, res[i], i, scalar_res[i]);
+            samples[(size_t)a * (size_t)repeat + (size_t)r] = now_ns() - s;
+            if (a != 0 && r == 0) {
+                for (size_t i = 0; i < npkts; i++) {
+                    if (res[i] != scalar_res[i])
+                        die(1, "%s answers userdata %" PRIu32 " for packet %zu, scalar %" PRIu32,
+                            algorithms[a].name, res[i], i, scalar_res[i]);
+                }
             }
         }
-        alg_ns[a] = npkts ? best_pass / (double)npkts : 0;
-        fprintf(stderr, "dpdk_peer: %s: %.2f ns/packet\n", algorithms[a].name, alg_ns[a]);
+        for (int m = 0; m < nours; m++) {
+            double s = now_ns();
+            if (npkts && o.classify(our_fp[m], our_slot[m], pkts, ours_res, npkts) != 0)
+                die(1, "qfp_acl_classify (%s) failed", our_name[m]);
+            samples[(size_t)(NUM_ALGS + m) * (size_t)repeat + (size_t)r] = now_ns() - s;
+        }
+    }
+    double alg_ns[NUM_ALGS], alg_q[NUM_ALGS][2];
+    int best = -1;
+    for (int a = 0; a < NUM_ALGS; a++) {
+        alg_ns[a] = alg_q[a][0] = alg_q[a][1] = -1;
+        if (!alg_ok[a])
+            continue;
+        double sm[3];
+        summarize(&samples[(size_t)a * (size_t)repeat], repeat, npkts, sm);
+        alg_ns[a] = sm[0];
+        alg_q[a][0] = sm[1];
+        alg_q[a][1] = sm[2];
+        fprintf(stderr, "dpdk_peer: %s: %.2f ns/packet [%.2f, %.2f]\n", algorithms[a].name, sm[0],
+                sm[1], sm[2]);
         if (best < 0 || alg_ns[a] < alg_ns[best])
             best = a;
+    }
+    double our_sm[MAX_OURS][3];
+    uint64_t our_mismatch[MAX_OURS];
+    long first_mismatch[MAX_OURS];
+    for (int m = 0; m < nours; m++) {
+        summarize(&samples[(size_t)(NUM_ALGS + m) * (size_t)repeat], repeat, npkts, our_sm[m]);
+        /* Answers once more, outside the timing, against rte_acl's scalar ones. */
+        if (npkts)
+            o.classify(our_fp[m], our_slot[m], pkts, ours_res, npkts);
+        our_mismatch[m] = 0;
+        first_mismatch[m] = -1;
+        for (size_t i = 0; i < npkts; i++) {
+            uint32_t u = scalar_res[i];
+            uint32_t want = (u == 0 || u > naces) ? naces : u - 1;
+            if (ours_res[i] != want) {
+                if (!our_mismatch[m]++)
+                    first_mismatch[m] = (long)i;
+            }
+        }
+        if (our_mismatch[m])
+            fprintf(stderr, "dpdk_peer: ours/%s: %" PRIu64 " mismatches, first packet %ld: ACE %" PRIu32
+                    ", rte_acl ACE %" PRIu32 "\n", our_name[m], our_mismatch[m], first_mismatch[m],
+                    ours_res[first_mismatch[m]], scalar_res[first_mismatch[m]] == 0 ? naces
+                    : scalar_res[first_mismatch[m]] - 1);
     }
     for (size_t i = 0; i < npkts; i++) {
         uint32_t u = scalar_res[i];
@@ -405,7 +562,9 @@ int main(int argc, char **argv)
         die(1, "rte_meter_srtcm_profile_config failed");
     if (rte_meter_trtcm_profile_config(&tprof, &tp) != 0)
         die(1, "rte_meter_trtcm_profile_config failed");
-    double srtcm_best = -1, trtcm_best = -1;
+    double *msamples = calloc(2 * (size_t)repeat, sizeof *msamples);
+    if (!msamples)
+        die(1, "out of memory");
     uint64_t scolours[3] = {0}, tcolours[3] = {0};
     for (long r = 0; r < repeat; r++) {
         struct rte_meter_srtcm sm;
@@ -416,9 +575,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < npkts; i++)
             counts[rte_meter_srtcm_color_blind_check(&sm, &sprof, base + cycles[i],
                                                      pkts[i].length)]++;
-        double pass = now_ns() - s;
-        if (srtcm_best < 0 || pass < srtcm_best)
-            srtcm_best = pass;
+        msamples[r] = now_ns() - s;
         memcpy(scolours, counts, sizeof counts);
     }
     for (long r = 0; r < repeat; r++) {
@@ -430,13 +587,14 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < npkts; i++)
             counts[rte_meter_trtcm_color_blind_check(&tm, &tprof, base + cycles[i],
                                                      pkts[i].length)]++;
-        double pass = now_ns() - s;
-        if (trtcm_best < 0 || pass < trtcm_best)
-            trtcm_best = pass;
+        msamples[repeat + r] = now_ns() - s;
         memcpy(tcolours, counts, sizeof counts);
     }
-    double srtcm_ns = npkts ? srtcm_best / (double)npkts : 0;
-    double trtcm_ns = npkts ? trtcm_best / (double)npkts : 0;
+    double msm[3];
+    summarize(msamples, repeat, npkts, msm);
+    double srtcm_ns = msm[0];
+    summarize(msamples + repeat, repeat, npkts, msm);
+    double trtcm_ns = msm[0];
     fprintf(stderr, "dpdk_peer: tsc %" PRIu64 " Hz; srtcm green/yellow/red %" PRIu64 "/%" PRIu64
             "/%" PRIu64 ", trtcm %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n", hz, scolours[0],
             scolours[1], scolours[2], tcolours[0], tcolours[1], tcolours[2]);
@@ -448,6 +606,21 @@ int main(int argc, char **argv)
         printf("%s\"%s\":", a ? "," : "", algorithms[a].name);
         json_ns(alg_ns[a]);
     }
+    fputs("},\"iqr\":{", stdout);
+    for (int a = 0, first = 1; a < NUM_ALGS; a++) {
+        if (!alg_ok[a])
+            continue;
+        printf("%s\"%s\":[%.3f,%.3f]", first ? "" : ",", algorithms[a].name, alg_q[a][0], alg_q[a][1]);
+        first = 0;
+    }
+    printf("},\"rounds\":%ld,\"acl_bytes\":%zu,\"ours\":{", repeat, acl_bytes);
+    for (int m = 0; m < nours; m++)
+        printf("%s\"%s\":{\"ns\":%.3f,\"iqr\":[%.3f,%.3f],\"build_ms\":%.3f,\"bytes\":%" PRIu64
+               ",\"method\":%" PRIu32 ",\"leaf_max\":%" PRIu32 ",\"depth_max\":%" PRIu32
+               ",\"mismatches\":%" PRIu64 ",\"first_mismatch\":%ld}", m ? "," : "", our_name[m],
+               our_sm[m][0], our_sm[m][1], our_sm[m][2], our_build_ms[m], our_st[m].bytes,
+               our_st[m].method, our_st[m].leaf_max, our_st[m].depth_max, our_mismatch[m],
+               first_mismatch[m]);
     printf("},\"best\":\"%s\",\"meter\":{\"srtcm\":", algorithms[best].name);
     json_ns(srtcm_ns);
     fputs(",\"trtcm\":", stdout);
@@ -456,6 +629,11 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     rte_acl_free(ctx);
+    for (int m = 0; m < nours; m++)
+        o.destroy(our_fp[m]);
+    free(samples);
+    free(ours_res);
+    free(msamples);
     free(cycles);
     free(res);
     free(scalar_res);
