@@ -25,8 +25,9 @@ and scheduler per packet beside DPDK rte_sched (figures["queueing"] in --json); 
 over interleaved rounds with their spread, not best-of.
 
 Without DPDK (pkg-config libdpdk) the peer columns say why they are empty and those goals are not
-judged; `--peers` then fails, plain `qfp bench goals` does not. Timings are best-of-rounds on a
-machine that may be doing other things: run on an idle one for figures to quote.
+judged; `--peers` then fails, plain `qfp bench goals` does not. Timings are medians of rounds (rte_acl's
+of rounds interleaved in its peer), on a machine that may be doing other things: run on an idle one
+for figures to quote.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import gc
 import ipaddress
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -111,18 +113,19 @@ def load_peer():
 
 
 # ---- timing --------------------------------------------------------------------------------------------
-def best_seconds(fn, rounds: int, before=None) -> float:
-    """The fastest of `rounds` calls: on a shared machine the minimum is the least disturbed.
+def median_seconds(fn, rounds: int, before=None) -> float:
+    """The median of `rounds` timed calls after one untimed warm-up: the house's figure (a minimum
+    would report the luckiest round, not what a run costs; rte_acl's side is a median too).
     `before`, if given, runs ahead of each call, untimed (moving a batch on in time, say)."""
     fn()
-    best = float("inf")
+    times = []
     for _ in range(rounds):
         if before is not None:
             before()
         t0 = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 # ---- the goals ------------------------------------------------------------------------------------------
@@ -140,19 +143,19 @@ def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) 
         compile_s = time.perf_counter() - t0
         stats = fp.acl_stats(slot)
         out = np.empty(batch.size, np.uint32)
-        ours_ns[n] = best_seconds(partial(fp.acl_classify, slot, batch, out), rounds) / batch.size * 1e9
+        ours_ns[n] = median_seconds(partial(fp.acl_classify, slot, batch, out), rounds) / batch.size * 1e9
         if simd != "portable":
             # The same ACL on the plain-C path: what the CPU's vectors buy, with the same answers.
             plain = FastPath(max_uidbs=16, simd="portable")
             pslot = plain.acl_create(aces)
             pout = np.empty_like(out)
-            portable_ns[n] = best_seconds(partial(plain.acl_classify, pslot, batch, pout), rounds) / batch.size * 1e9
+            portable_ns[n] = median_seconds(partial(plain.acl_classify, pslot, batch, pout), rounds) / batch.size * 1e9
             if not np.array_equal(pout, out):
                 raise RuntimeError(f"the portable and {simd} paths disagree at {n} ACEs")
         numpy = NumpyBaseline()
         sample = batch[:max(1, min(batch.size, 2_000_000 // n))]
         nslot = numpy.acl_create(aces)
-        numpy_ns = best_seconds(partial(numpy.acl_classify, nslot, sample), 1) / sample.size * 1e9
+        numpy_ns = median_seconds(partial(numpy.acl_classify, nslot, sample), 1) / sample.size * 1e9
         fig = {"aces": n, "ours_ns": ours_ns[n], "numpy_ns": numpy_ns, "compile_s": compile_s,
                "table_bytes": stats.bytes, "method": stats.method, "depth_max": stats.depth_max,
                "leaf_max": stats.leaf_max, "simd": simd, "portable_ns": portable_ns.get(n)}
@@ -216,7 +219,7 @@ def pipeline_goal(report: Report, peer, sessions: int, packets: int, rounds: int
     out = fp.process(batch)
     # Each round is new traffic to the policers; moving the batch on is the harness's work, not
     # the pipeline's, and rte_acl's timing has none either.
-    ns = best_seconds(lambda: fp.process(batch, out), rounds, before=lambda: advance(batch)) / batch.size * 1e9
+    ns = median_seconds(lambda: fp.process(batch, out), rounds, before=lambda: advance(batch)) / batch.size * 1e9
     acl_fig = next((f for f in report.figures.get("acl", []) if f["aces"] == 1_000 and "dpdk_ns" in f), None)
     dpdk_ns = acl_fig["dpdk_ns"] if acl_fig else None
     report.figures["pipeline"] = {"sessions": sessions, "ns_per_packet": ns, "pps": 1e9 / ns,
@@ -251,7 +254,7 @@ def policer_goals(report: Report, packets: int, rounds: int, progress) -> None:
                 advance(batch)
                 fp.process(batch, out)
 
-            costs.append(best_seconds(run, rounds) / packets * 1e9)
+            costs.append(median_seconds(run, rounds) / packets * 1e9)
         ours = max(costs[0] - costs[1], 0.0)
         kind = "1R3C" if peer_name == "srtcm" else "2R3C"
         theirs = meter.get(peer_name) if meter else None
@@ -561,7 +564,7 @@ def run(args, require_peer: bool) -> int:
     # CoA server's garbage collections walk every live object).
     for measure in (lambda: acl_goals(report, peer, sizes, packets, rounds, progress),
                     lambda: pipeline_goal(report, peer, 1_000 if not quick else 100, packets, rounds, progress),
-                    # a difference of two timings: more rounds, for a steadier minimum
+                    # a difference of two timings: more rounds, for a steadier median
                     lambda: policer_goals(report, packets, 3 * rounds, progress),
                     lambda: sessions_goals(report, 20_000 if quick else 1_000_000, progress),
                     lambda: coa_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
