@@ -266,6 +266,21 @@ def _counter_lines(d: dict, ethernet: bool) -> list[str]:
     return lines
 
 
+def _tunnel_lines(d: dict) -> list[str]:
+    """The tunnel's transport lines, the same for a Virtual-Template and the Virtual-Access cloned
+    from it, with its IPsec profile when it has one."""
+    lines = [
+        "  Tunnel protocol/transport IPSEC/IP",
+        "  Tunnel TTL 255",
+        "  Tunnel transport MTU 1438 bytes",
+        "  Tunnel transmit bandwidth 8000 (kbps)",
+        "  Tunnel receive bandwidth 8000 (kbps)",
+    ]
+    if d["ipsec_profile"]:
+        lines.append(f"  Tunnel protection via IPSec (profile \"{d['ipsec_profile']}\")")
+    return lines
+
+
 def _address_line(d: dict) -> list[str]:
     if d.get("unnumbered"):
         u = d["unnumbered"]
@@ -319,15 +334,7 @@ def render_interface(d: dict) -> str:
             t = d["tunnel_source"]
             lines.append(f"  Tunnel source {t['address']} ({t['interface']})" if t["address"]
                          else f"  Tunnel source {t['interface']}")
-        lines += [
-            "  Tunnel protocol/transport IPSEC/IP",
-            "  Tunnel TTL 255",
-            "  Tunnel transport MTU 1438 bytes",
-            "  Tunnel transmit bandwidth 8000 (kbps)",
-            "  Tunnel receive bandwidth 8000 (kbps)",
-        ]
-        if d["ipsec_profile"]:
-            lines.append(f"  Tunnel protection via IPSec (profile \"{d['ipsec_profile']}\")")
+        lines += _tunnel_lines(d)
     else:
         lines += [
             "  MTU 9922 bytes, BW 100 Kbit/sec, DLY 50000 usec, ",
@@ -341,14 +348,8 @@ def render_interface(d: dict) -> str:
             "  Keepalive not set",
             "  Tunnel linestate evaluation up",
             f"  Tunnel source {d['source']}, destination {d['destination']}",
-            "  Tunnel protocol/transport IPSEC/IP",
-            "  Tunnel TTL 255",
-            "  Tunnel transport MTU 1438 bytes",
-            "  Tunnel transmit bandwidth 8000 (kbps)",
-            "  Tunnel receive bandwidth 8000 (kbps)",
+            *_tunnel_lines(d),
         ]
-        if d["ipsec_profile"]:
-            lines.append(f"  Tunnel protection via IPSec (profile \"{d['ipsec_profile']}\")")
     lines += [
         "  Last input never, output never, output hang never",
         f"  Last clearing of \"show interface\" counters {d['last_clearing']}",
