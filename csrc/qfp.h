@@ -52,31 +52,42 @@ enum {
 /* ---- packets in ------------------------------------------------------------------------------------ */
 enum qfp_dir { QFP_DIR_IN = 0, QFP_DIR_OUT = 1, QFP_DIR_COUNT };
 enum qfp_frag { QFP_FRAG_NONE = 0, QFP_FRAG_INITIAL = 1, QFP_FRAG_NONINITIAL = 2, QFP_FRAG_COUNT };
-enum qfp_family { QFP_FAMILY_IPV4 = 4 };   /* 6 is reserved for the IPv6 extension */
+enum qfp_family { QFP_FAMILY_IPV4 = 4, QFP_FAMILY_IPV6 = 6 };
+/* IPv6 extension headers a packet carried (before its upper-layer header). */
+enum { QFP_EXT_ROUTING = 0x01, QFP_EXT_FRAGMENT = 0x02, QFP_EXT_HOP_BY_HOP = 0x04, QFP_EXT_DEST_OPTS = 0x08 };
 enum {
     QFP_TCP_FIN = 0x01, QFP_TCP_SYN = 0x02, QFP_TCP_RST = 0x04,
     QFP_TCP_PSH = 0x08, QFP_TCP_ACK = 0x10, QFP_TCP_URG = 0x20
 };
 
-/* One packet header, 32 bytes; qfp/packets.py mirrors it as a numpy dtype and checks the offsets
- * against offsetof() at import. Addresses are host-order integers. For a non-initial fragment the
+/* One packet header, 64 bytes (a cache line); qfp/packets.py mirrors it as a numpy dtype and checks
+ * the offsets against offsetof() at import. Addresses are host-order integers. An IPv4 packet uses
+ * the first 32 bytes' `src` and `dst`; an IPv6 packet's addresses are four 32-bit words, most
+ * significant first: word 0 in `src` (`dst`), words 1-3 in `src_low` (`dst_low`), so the IPv4 fields
+ * keep their offsets and the IPv4 path never reads the second half. For a non-initial fragment the
  * ports and TCP flags are not present in the packet and are ignored. */
 struct qfp_pkt {
     uint64_t ts_ns;      /* arrival time, ns of virtual time; drives the policers */
     uint32_t uidb;       /* UIDB of the Virtual-Access interface */
-    uint32_t src;        /* IPv4 source */
-    uint32_t dst;        /* IPv4 destination */
-    uint16_t sport;      /* L4 source port (TCP, UDP, SCTP) */
-    uint16_t dport;      /* L4 destination port */
+    uint32_t src;        /* IPv4 source; IPv6: the source's word 0 */
+    uint32_t dst;        /* IPv4 destination; IPv6: the destination's word 0 */
+    uint16_t sport;      /* L4 source port (TCP, UDP, SCTP); ICMP type */
+    uint16_t dport;      /* L4 destination port; ICMP code */
     uint16_t length;     /* L3 length in bytes: what policers and byte counters count */
     uint8_t dir;         /* enum qfp_dir */
-    uint8_t proto;       /* IP protocol number */
+    uint8_t proto;       /* IP protocol number; IPv6: the upper-layer header after any extensions */
     uint8_t dscp;        /* 0..63 */
     uint8_t tcp_flags;   /* QFP_TCP_* */
     uint8_t frag;        /* enum qfp_frag */
     uint8_t family;      /* enum qfp_family */
+    uint32_t src_low[3]; /* IPv6: the source's words 1-3 */
+    uint32_t dst_low[3]; /* IPv6: the destination's words 1-3 */
+    uint32_t flow_label; /* IPv6 flow label, 20 bits */
+    uint8_t ttl;         /* IPv4 TTL, IPv6 hop limit */
+    uint8_t ecn;         /* the ToS / traffic class byte's low two bits */
+    uint8_t ext;         /* IPv6 extension headers seen, QFP_EXT_* */
+    uint8_t trace;       /* nonzero: record this packet's path (qfp_trace_*) */
 };
-
 /* ---- verdicts out ---------------------------------------------------------------------------------- */
 enum qfp_action { QFP_FORWARD = 0, QFP_DROP = 1 };
 enum qfp_colour { QFP_CONFORM = 0, QFP_EXCEED = 1, QFP_VIOLATE = 2, QFP_COLOUR_NONE = 3, QFP_COLOUR_COUNT = 3 };

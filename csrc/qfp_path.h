@@ -676,8 +676,8 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
 {
     const struct qfp_acl_bitvec *bv = acl->bitvec;
     const char *base = (const char *)pkts;
-    _Static_assert(sizeof(struct qfp_pkt) == 32, "the gathers step 32 bytes a packet");
-    const __m256i at = _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224);
+    _Static_assert(sizeof(struct qfp_pkt) == 64, "the gathers step 64 bytes a packet");
+    const __m256i at = _mm256_setr_epi32(0, 64, 128, 192, 256, 320, 384, 448);
 #define FIELD32(off) _mm256_i32gather_epi32((const int *)(base + (off)), at, 1)
     const __m256i src = FIELD32(offsetof(struct qfp_pkt, src));
     const __m256i dst = FIELD32(offsetof(struct qfp_pkt, dst));

@@ -23,6 +23,13 @@ PACKET_DTYPE = np.dtype([
     ("tcp_flags", "u1"),
     ("frag", "u1"),
     ("family", "u1"),
+    ("src_low", "<u4", (3,)),
+    ("dst_low", "<u4", (3,)),
+    ("flow_label", "<u4"),
+    ("ttl", "u1"),
+    ("ecn", "u1"),
+    ("ext", "u1"),
+    ("trace", "u1"),
 ])
 
 VERDICT_DTYPE = np.dtype([

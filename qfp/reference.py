@@ -76,6 +76,13 @@ class Packet:
     tcp_flags: int
     frag: int
     family: int
+    src_low: Sequence[int] = (0, 0, 0)   # IPv6: the source's words 1-3 (a row's tolist(): a list)
+    dst_low: Sequence[int] = (0, 0, 0)
+    flow_label: int = 0
+    ttl: int = 0
+    ecn: int = 0
+    ext: int = 0
+    trace: int = 0
 
 
 assert tuple(Packet.__dataclass_fields__) == P.PACKET_DTYPE.names

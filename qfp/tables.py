@@ -20,6 +20,9 @@ PROTO_TCP = 6
 PROTO_UDP = 17
 PROTO_SCTP = 132
 PORT_PROTOCOLS = frozenset({PROTO_TCP, PROTO_UDP, PROTO_SCTP})
+PROTO_ICMPV6 = 58
+# IPv6 extension headers a packet carried, the record's `ext` bits (csrc/qfp.h QFP_EXT_*).
+EXT_ROUTING, EXT_FRAGMENT, EXT_HOP_BY_HOP, EXT_DEST_OPTS = 0x01, 0x02, 0x04, 0x08
 
 # csrc/qfp.h's limits. This module (and the reference model over it) must work without the C
 # extension, so the numbers are repeated here; tests/test_c_contract.py holds each to C's value.
@@ -183,6 +186,68 @@ class Ace:
             _check_range("dscp", self.dscp, 0, 63)
         if self.precedence is not None:
             _check_range("precedence", self.precedence, 0, 7)
+
+    @property
+    def has_l4(self) -> bool:
+        return (self.sport is not None or self.dport is not None or self.established
+                or self.icmp_type is not None)
+
+
+@dataclass(frozen=True)
+class Ace6:
+    """One IPv6 ACE (`ipv6 access-list`). An ACL is IPv4 or IPv6 by its ACEs' type; it never
+    matches a packet of the other family.
+
+    Addresses are 128-bit host-order integers with prefix lengths (IPv6 ACLs have no wildcards).
+    `proto` None is `ipv6` (any upper-layer protocol). `ext` asks for IPv6 extension headers the
+    packet must have carried (EXT_* bits: `routing`, `hbh`, `dest-option`); `fragments` is the
+    IPv4 keyword's meaning, a non-initial fragment. ICMPv6 type and code ride in the port fields as
+    ICMP's do."""
+    permit: bool
+    proto: int | None = None
+    src: int = 0
+    src_len: int = 0
+    dst: int = 0
+    dst_len: int = 0
+    sport: PortMatch | None = None
+    dport: PortMatch | None = None
+    dscp: int | None = None
+    flow_label: int | None = None
+    established: bool = False
+    fragments: bool = False
+    ext: int = 0
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.proto is not None:
+            _check_range("protocol", self.proto, 0, 255)
+        for what, addr, length in (("source", self.src, self.src_len),
+                                   ("destination", self.dst, self.dst_len)):
+            _check_range(f"{what} prefix length", length, 0, 128)
+            _check_range(what, addr, 0, (1 << 128) - 1)
+            if addr & ((1 << (128 - length)) - 1):
+                raise TableError(f"{what} {addr:#x} has bits set past its /{length}")
+        if self.icmp_type is not None or self.icmp_code is not None:
+            if self.proto != PROTO_ICMPV6:
+                raise TableError("an ICMPv6 message type needs protocol icmp")
+            if self.icmp_type is None:
+                raise TableError("an ICMPv6 code needs an ICMPv6 type")
+            _check_range("icmp type", self.icmp_type, 0, 255)
+            if self.icmp_code is not None:
+                _check_range("icmp code", self.icmp_code, 0, 255)
+        if (self.sport or self.dport) and self.proto not in PORT_PROTOCOLS:
+            raise TableError("port operators need protocol tcp, udp or sctp")
+        if self.established and self.proto != PROTO_TCP:
+            raise TableError("established needs protocol tcp")
+        if self.fragments and self.has_l4:
+            raise TableError("fragments cannot be combined with ports or established")
+        if self.dscp is not None:
+            _check_range("dscp", self.dscp, 0, 63)
+        if self.flow_label is not None:
+            _check_range("flow-label", self.flow_label, 0, (1 << 20) - 1)
+        _check_range("extension headers", self.ext,
+                     0, EXT_ROUTING | EXT_FRAGMENT | EXT_HOP_BY_HOP | EXT_DEST_OPTS)
 
     @property
     def has_l4(self) -> bool:
@@ -410,12 +475,15 @@ class ClassCounters:
 
 @dataclass(frozen=True)
 class Binding:
-    """One direction's new binding: an ACL slot and a fresh instance of a policy, its class
-    counters starting from `counters` (one per class state, depth-first) when given."""
+    """One direction's new binding: an IPv4 ACL slot, an IPv6 ACL slot (`acl6`, an ACL of Ace6) and
+    a fresh instance of a policy, its class counters starting from `counters` (one per class state,
+    depth-first) when given. A packet meets the ACL of its own family; with none for its family it
+    passes unfiltered, as on IOS (`ip access-group` does not filter IPv6)."""
     direction: Direction
     acl: int | None = None
     policy: int | None = None
     counters: tuple[ClassCounters, ...] | None = None
+    acl6: int | None = None
 
     def __post_init__(self) -> None:
         if self.counters is not None and not all(isinstance(c, ClassCounters) for c in self.counters):

@@ -52,7 +52,7 @@
 
 #include "qfp.h"   /* the fast path's contract, installed with qfp_model.qfp */
 
-_Static_assert(sizeof(struct qfp_pkt) == 32, "struct qfp_pkt is 32 bytes");
+_Static_assert(sizeof(struct qfp_pkt) == 64, "struct qfp_pkt is 64 bytes");
 _Static_assert(sizeof(struct qfp_ace) == 32, "struct qfp_ace is 32 bytes");
 
 enum { BURST = 256 };
