@@ -64,6 +64,8 @@ void qfp_acl_free(struct qfp_acl *acl)
         return;
     qfp_acl_index_free(acl->index);
     qfp_acl_bitvec_free(acl->bitvec);
+    for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)
+        qfp_acl_bitvec_free(acl->bitvec6[k]);
     free(acl->scan);
     free(acl->aces);
     free(acl->aces6);
@@ -103,7 +105,51 @@ static int scan_build(struct qfp_acl *acl)
     return QFP_OK;
 }
 
-/* An IPv6 ACL is scanned in order (qfp_path.h, acl6_lookup): no table beyond its ACEs. */
+/* Projection k of an IPv6 ACE (qfp_impl.h, QFP_ACL6_PROJECTIONS): an IPv4 ACE over address word k. */
+static struct qfp_ace ace6_projection(const struct qfp_ace6 *a, int k)
+{
+    struct qfp_ace p = {
+        .src_val = a->src_val[k], .src_mask = a->src_mask[k], .dst_val = a->dst_val[k],
+        .dst_mask = a->dst_mask[k], .sport_hi = 0xffff, .dport_hi = 0xffff,
+    };
+    if (k == 0) {
+        p.sport_lo = a->sport_lo, p.sport_hi = a->sport_hi, p.dport_lo = a->dport_lo, p.dport_hi = a->dport_hi;
+        p.proto_val = a->proto_val, p.proto_mask = a->proto_mask;
+        p.dscp_val = a->dscp_val, p.dscp_mask = a->dscp_mask;
+        p.flags = a->flags;
+    } else if (k == 3) {
+        p.proto_val = p.proto_mask = a->ext;   /* every header the ACE names */
+        if (a->flow_mask) {
+            p.sport_lo = p.sport_hi = (uint16_t)(a->flow_val >> 4);
+            p.dport_lo = p.dport_hi = (uint16_t)(a->flow_val & 0xf);
+            p.flags = QFP_ACE_L4;
+        }
+    }
+    return p;
+}
+
+/* Bit vectors over the four projections; QFP_ENOMEM leaves the ACL to the scan, always right. */
+static int acl6_bitvec_build(struct qfp_acl *acl)
+{
+    struct qfp_ace *proj = malloc((acl->naces ? acl->naces : 1) * sizeof *proj);
+    int rc = proj ? QFP_OK : QFP_ENOMEM;
+    for (int k = 0; rc == QFP_OK && k < QFP_ACL6_PROJECTIONS; k++) {
+        for (uint32_t i = 0; i < acl->naces; i++)
+            proj[i] = ace6_projection(&acl->aces6[i], k);
+        rc = qfp_acl_bitvec_build(proj, acl->naces, &acl->bitvec6[k]);
+    }
+    free(proj);
+    if (rc != QFP_OK)
+        for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++) {
+            qfp_acl_bitvec_free(acl->bitvec6[k]);
+            acl->bitvec6[k] = NULL;
+        }
+    return rc;
+}
+
+/* An IPv6 ACL is scanned in order below QFP_ACL_INDEX_MIN ACEs (or when the scan is forced), and
+ * looked up through bit vectors from there (or when any other method is forced: they are IPv6's
+ * only other method). */
 static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
@@ -116,7 +162,10 @@ static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t nace
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
     if (naces)
         memcpy(acl->aces6, aces, naces * sizeof *aces);
-    acl->method = QFP_ACL_SCAN;
+    uint32_t method = fp->acl_method;
+    if (method == QFP_ACL_AUTO)
+        method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : QFP_ACL_BITVEC;
+    acl->method = method != QFP_ACL_SCAN && acl6_bitvec_build(acl) == QFP_OK ? QFP_ACL_BITVEC : QFP_ACL_SCAN;
     return QFP_OK;
 }
 
@@ -316,6 +365,8 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         out->family = acl->family;
         if (acl->bitvec)
             out->bytes += acl->bitvec->bytes;
+        for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)
+            out->bytes += acl->bitvec6[k] ? acl->bitvec6[k]->bytes : 0;
     }
     qfp_ctl_unlock(fp);
     return rc;

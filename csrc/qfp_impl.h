@@ -146,6 +146,14 @@ struct qfp_scan_block {
     _Alignas(64) uint32_t col[QFP_SCAN_COLUMNS][QFP_SCAN_LANES];
 };
 
+/* An IPv6 ACL's bit vectors (qfp_acl.c, acl6_build): its ACEs projected onto four IPv4-shaped ACLs
+ * whose conditions together are the IPv6 ACE's, each compiled by qfp_acl_bitvec_build unchanged.
+ * Projection k holds address word k of each address; 0 also the protocol, DSCP, ports (ICMPv6
+ * type and code) and flags; 3 the extension headers, as a protocol mask, and the flow label, split
+ * into the ports (its top 16 bits, its low 4). A packet is projected likewise (qfp_path.h), and the
+ * AND of the four sets' vectors (48 rows) leaves the ACEs that match on every field. */
+enum { QFP_ACL6_PROJECTIONS = 4 };
+
 struct qfp_acl {
     uint32_t naces;
     uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
@@ -155,6 +163,7 @@ struct qfp_acl {
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
     struct qfp_scan_block *scan;    /* for QFP_ACL_SCAN: a block per 16 ACEs, the last padded */
+    struct qfp_acl_bitvec *bitvec6[QFP_ACL6_PROJECTIONS];   /* an IPv6 ACL's, for QFP_ACL_BITVEC */
     /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
      * deny at [naces] (an IPv6 ACL: then nd-na, nd-ns); rows are `stride` counters apart, a whole
      * number of cache lines. */

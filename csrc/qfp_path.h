@@ -360,14 +360,64 @@ static inline int ace6_match(const struct qfp_ace6 *a, const struct qfp_pkt *p)
     return 1;
 }
 
+/* The packet's four projections (qfp_impl.h, QFP_ACL6_PROJECTIONS), as the bit vectors' keys. */
+static inline void acl6_keys(const struct qfp_pkt *p, struct qfp_pkt key[QFP_ACL6_PROJECTIONS])
+{
+    key[0] = (struct qfp_pkt){.src = p->src, .dst = p->dst, .proto = p->proto, .dscp = p->dscp,
+                              .tcp_flags = p->tcp_flags, .sport = p->sport, .dport = p->dport};
+    key[1] = (struct qfp_pkt){.src = p->src_low[0], .dst = p->dst_low[0]};
+    key[2] = (struct qfp_pkt){.src = p->src_low[1], .dst = p->dst_low[1]};
+    key[3] = (struct qfp_pkt){.src = p->src_low[2], .dst = p->dst_low[2], .proto = p->ext,
+                              .sport = (uint16_t)(p->flow_label >> 4), .dport = (uint16_t)(p->flow_label & 0xf)};
+}
+
+/* The first ACE whose four projections all match: the AND of 48 rows, a word at a time, or for
+ * long ACLs their summaries first (as acl_bitvec_lookup). Not for non-initial fragments. */
+static inline uint32_t acl6_bitvec_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    struct qfp_pkt key[QFP_ACL6_PROJECTIONS];
+    acl6_keys(p, key);
+    const uint64_t *v[QFP_ACL6_PROJECTIONS][12];
+    for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)
+        bitvec_rows(acl->bitvec6[k], &key[k], v[k]);
+    const struct qfp_acl_bitvec *bv = acl->bitvec6[0];   /* all four have its shape */
+    const uint32_t nsum = bv->summary_words;
+#define AND48(i) (AND12(v[0], i) & AND12(v[1], i) & AND12(v[2], i) & AND12(v[3], i))
+    if (!nsum) {
+        for (uint32_t w = 0; w < bv->words; w++) {
+            uint64_t m = AND48(w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+        return acl->naces;
+    }
+    for (uint32_t s = 0; s < nsum; s++) {
+        for (uint64_t live = AND48(s); live; live &= live - 1) {
+            uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(live);
+            uint64_t m = AND48(nsum + w);
+            if (m)
+                return w * 64 + (uint32_t)__builtin_ctzll(m);
+        }
+    }
+#undef AND48
+    return acl->naces;
+}
+
 /* The first ACE the IPv6 packet matches; past the ACEs, IOS's implicit entries by their counter's
  * index: naces + 1 for `permit icmp any any nd-na`, naces + 2 for nd-ns, naces for the deny. ND is
  * never fragmented (RFC 6980), so a non-initial fragment meets only the deny. */
 static inline uint32_t acl6_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
-    for (uint32_t i = 0; i < acl->naces; i++)
-        if (ace6_match(&acl->aces6[i], p))
-            return i;
+    uint32_t hit = acl->naces;
+    if (acl->bitvec6[0] && p->frag != QFP_FRAG_NONINITIAL) {
+        hit = acl6_bitvec_lookup(acl, p);
+    } else {
+        for (uint32_t i = 0; i < acl->naces; i++)
+            if (ace6_match(&acl->aces6[i], p))
+                return i;
+    }
+    if (hit < acl->naces)
+        return hit;
     if (p->proto == QFP_PROTO_ICMPV6 && p->frag != QFP_FRAG_NONINITIAL) {
         if (p->sport == QFP_ICMP6_ND_NA)
             return acl->naces + QFP_ACL6_IMPLICIT_ND_NA;

@@ -12,6 +12,7 @@ import pytest
 from fastpaths import native_fastpath_class
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.errors import InvalidTable, TableError
+from qfp_model.qfp.reference import ReferenceFastPath
 from qfp_model.qfp.tables import (
     EXT_DEST_OPTS,
     EXT_HOP_BY_HOP,
@@ -28,6 +29,17 @@ from qfp_model.qfp.tables import (
     Policy,
     PolicyClass,
 )
+
+
+@pytest.fixture(params=["reference", "native", "native-bitvector"])
+def fp(request):
+    """The reference, and C with IPv6 ACLs scanned (short ones, as AUTO builds them) and looked up
+    through the bit vectors over their projections (forced), so every exact case runs on both."""
+    if request.param == "reference":
+        return ReferenceFastPath()
+    method = "bitvector" if request.param == "native-bitvector" else "auto"
+    return native_fastpath_class()(acl_method=method)
+
 
 NET = int(IPv6Address("2001:db8:1234:5678:9abc:def0:1357:9bdf"))
 ND_NS, ND_NA = 135, 136
