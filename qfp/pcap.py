@@ -6,14 +6,15 @@ Reading is split so that no Python code runs per record:
    chain by length and cannot be walked any other way, checks the chain and returns the offsets;
 2. numpy gathers each record's header fields (captured length, timestamp, interface) from those
    offsets, and a Python loop reads the few pcapng interface descriptions;
-3. numpy gathers the link-layer and IPv4 header fields of every frame at once
-   (np.frombuffer over the whole file, fancy indexing on offset arrays).
+3. numpy gathers the link-layer fields of every frame at once (np.frombuffer over the whole file,
+   fancy indexing on offset arrays), and qfp/pcap_l3.py the IPv4 and IPv6 headers' the same way.
 
 Link types: Ethernet (1) with 802.1Q / 802.1ad tags (one or two, QinQ), raw IP (101, and 12 as
-OpenBSD numbers it; 228 IPv4), Linux cooked capture (113 SLL, 276 SLL2). Frames that do not carry an
-IPv4 header are counted by reason and skipped. Each row's `length` is the IP total length, as the
-fast path polices L3 bytes; its ports are those of TCP, UDP or SCTP when the L4 header is there
-(not in a non-initial fragment, not cut off by the snap length).
+OpenBSD numbers it; 228 IPv4, 229 IPv6), Linux cooked capture (113 SLL, 276 SLL2). Frames that do
+not carry an IPv4 or IPv6 header are counted by reason and skipped. Each row's `length` is the L3
+length, as the fast path polices L3 bytes; its ports are those of TCP, UDP or SCTP when the L4
+header is there (not in a non-initial fragment, not cut off by the snap length). IPv6 rows have
+family 6, their extension headers walked (qfp/pcap_l3.py says how).
 
 A truncated or corrupt capture raises CaptureError naming the byte offset of the bad record, and
 carrying the Capture of every record before it, so a caller can still report what was read.
@@ -33,19 +34,23 @@ import numpy as np
 from . import packets as P
 from ._fastpath import ffi, lib
 from .errors import QfpError
+from .pcap_l3 import PORT_PROTOCOLS, byte_rows, decode_ipv4, decode_ipv6, fields
+
+__all__ = ["PORT_PROTOCOLS", "Capture", "CaptureError", "CaptureWriteError", "parse", "read", "write"]
 
 LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = 101
 LINKTYPE_RAW_OPENBSD = 12      # DLT_RAW's number on OpenBSD; libpcap maps it to 101
 LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
 LINKTYPE_LINUX_SLL = 113
 LINKTYPE_LINUX_SLL2 = 276
 SUPPORTED_LINKTYPES = (LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_RAW_OPENBSD, LINKTYPE_IPV4,
-                       LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2)
+                       LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2)
 
 ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_IPV6 = 0x86DD
 VLAN_ETHERTYPES = (0x8100, 0x88A8, 0x9100)   # 802.1Q, 802.1ad, the pre-standard QinQ outer tag
-PORT_PROTOCOLS = (6, 17, 132)                # TCP, UDP, SCTP: the first four L4 bytes are ports
 
 MAX_FRAME = lib.QFP_CAPTURE_FRAME_MAX   # a longer captured length is corrupt (csrc/qfp.h says why)
 
@@ -57,7 +62,8 @@ _BLOCK_IDB, _BLOCK_PB, _BLOCK_SPB, _BLOCK_EPB = 1, 2, 3, 6
 _OPT_IF_TSRESOL, _OPT_IF_TSOFFSET = 9, 14
 _U64 = 1 << 64
 
-SKIP_REASONS = ("not IPv4", "link type not supported", "IPv4 header cut off", "bad IPv4 header")
+SKIP_REASONS = ("not IP", "link type not supported", "IPv4 header cut off", "bad IPv4 header",
+                "IPv6 header cut off", "bad IPv6 header")
 
 
 class CaptureWriteError(QfpError, ValueError):
@@ -176,7 +182,7 @@ def _parse_pcap(data: bytes, magic: int) -> Capture:
     at = rec_off[:walk.n].astype(np.int64)
     raw = np.frombuffer(data, dtype=np.uint8)
     # Record headers need not be 4-aligned: gather their bytes, then view them as words.
-    hdr = _rows(raw, at, lib.QFP_PCAP_RECORD_HEADER_LEN).view(np.dtype(order + "u4"))
+    hdr = byte_rows(raw, at, lib.QFP_PCAP_RECORD_HEADER_LEN).view(np.dtype(order + "u4"))
     ticks_ns = np.uint64(P.NS_PER_S // ticks)
     records = _Records(offset=at + lib.QFP_PCAP_RECORD_HEADER_LEN, caplen=hdr[:, 2].astype(np.int64),
                        ts_ns=hdr[:, 0].astype(np.uint64) * np.uint64(P.NS_PER_S) + hdr[:, 1] * ticks_ns,
@@ -246,7 +252,7 @@ def _parse_pcapng(data: bytes) -> Capture:
     # drops count where the EPB's 32-bit id is) and simple (SPB: original length, then the frame).
     pk = np.flatnonzero(np.isin(btype, (_BLOCK_EPB, _BLOCK_PB, _BLOCK_SPB)))
     p_off, p_len, p_big, p_type = off[pk], blen[pk], big[pk], btype[pk]
-    words = _rows(np.frombuffer(data, dtype=np.uint8), p_off + 8, 20).view("<u4")
+    words = byte_rows(np.frombuffer(data, dtype=np.uint8), p_off + 8, 20).view("<u4")
     words[p_big] = words[p_big].byteswap()
     is_spb, is_pb = p_type == _BLOCK_SPB, p_type == _BLOCK_PB
     ifid = np.where(is_pb, np.where(p_big, words[:, 0] >> 16, words[:, 0] & 0xFFFF), words[:, 0])
@@ -335,37 +341,8 @@ def _interface_options(data: bytes, off: int, end: int, order: str, interface: _
 
 
 # ---- the vectorised decode ---------------------------------------------------------------------
-_IPV4_HEADER = np.dtype([("vihl", "u1"), ("tos", "u1"), ("total", ">u2"), ("id", ">u2"),
-                         ("frag", ">u2"), ("ttl", "u1"), ("proto", "u1"), ("checksum", ">u2"),
-                         ("src", ">u4"), ("dst", ">u4")])
-_L4_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
-                       ("offset", "u1"), ("flags", "u1")])
 _ETHERTYPES = np.dtype([("type", ">u2"), ("tci1", ">u2"), ("type1", ">u2"), ("tci2", ">u2"),
                         ("type2", ">u2")])
-
-
-def _rows(raw: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """The `width` bytes at each offset in `at`, as a contiguous (n, width) uint8 array: one row
-    copy each through a sliding-window view, which is far cheaper than a gather per byte. Bytes past
-    the end of the buffer read as zero; the caller masks the rows whose offsets were not in their
-    frame. (Clipping a late offset back into the buffer instead would read a short last frame's
-    header from bytes before it: a capture ending in a bare UDP header gave its IP addresses as
-    ports.)"""
-    base = max(raw.size - width, 0)
-    tail = np.concatenate([raw[base:], np.zeros(width, np.uint8)])   # at most 2 * width bytes
-    if raw.size < width:
-        raw = tail
-    window = np.lib.stride_tricks.sliding_window_view(raw, width)
-    out = window[np.clip(at, 0, raw.size - width)]
-    late = at > base
-    if late.any():
-        tail_window = np.lib.stride_tricks.sliding_window_view(tail, width)
-        out[late] = tail_window[np.clip(at[late] - base, 0, tail_window.shape[0] - 1)]
-    return out
-
-
-def _fields(raw: np.ndarray, at: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return _rows(raw, at, dtype.itemsize).view(dtype)[:, 0]
 
 
 def _decode(data: bytes, records: _Records, fmt: str) -> Capture:
@@ -379,95 +356,82 @@ def _decode(data: bytes, records: _Records, fmt: str) -> Capture:
     linktype = np.asarray(records.linktype, dtype=np.int64)
     end = start + caplen
 
-    # Link layer: where the IPv4 header starts, and whether the frame says it carries IPv4.
+    # Link layer: where the IP header starts, and which family the frame says it carries.
     ip = np.full(n, -1, dtype=np.int64)
-    is_ipv4 = np.zeros(n, dtype=bool)
+    family = np.zeros(n, dtype=np.uint8)
     known = np.isin(linktype, SUPPORTED_LINKTYPES)
 
-    raw_ip = np.isin(linktype, (LINKTYPE_RAW, LINKTYPE_RAW_OPENBSD, LINKTYPE_IPV4))
+    # Raw IP: the version nibble says (a bad one is counted as a bad IPv4 header); 228 and 229
+    # are one family each.
+    raw_ip = np.isin(linktype, (LINKTYPE_RAW, LINKTYPE_RAW_OPENBSD, LINKTYPE_IPV4, LINKTYPE_IPV6))
     if raw_ip.any():
         ip[raw_ip] = start[raw_ip]
-        is_ipv4 |= raw_ip   # the version nibble is checked with the rest of the header below
+        nibble = np.where(caplen > 0, byte_rows(raw, start, 1)[:, 0] >> 4, 0)
+        six = (linktype == LINKTYPE_IPV6) | ((linktype != LINKTYPE_IPV4) & (nibble == 6))
+        family[raw_ip] = np.where(six, P.FAMILY_IPV6, P.FAMILY_IPV4)[raw_ip]
 
     for lt, type_at, header in ((LINKTYPE_ETHERNET, 12, 14), (LINKTYPE_LINUX_SLL, 14, 16),
                                 (LINKTYPE_LINUX_SLL2, 0, 20)):
-        rows = np.flatnonzero(linktype == lt)
-        if not rows.size:
+        frames = np.flatnonzero(linktype == lt)
+        if not frames.size:
             continue
-        at = start[rows] + type_at
-        after = start[rows] + header
-        row_end = end[rows]
-        ok = at + 2 <= row_end
+        at = start[frames] + type_at
+        after = start[frames] + header
+        frame_end = end[frames]
+        ok = at + 2 <= frame_end
         # Two tags at most (802.1Q, or QinQ's outer and inner): read the type and both tags' types.
-        types = _fields(raw, at, _ETHERTYPES)
+        types = fields(raw, at, _ETHERTYPES)
         ethertype = np.where(ok, types["type"], 0)
         if lt == LINKTYPE_ETHERNET:
             for tag, inner in ((4, "type1"), (8, "type2")):
-                tagged = ok & np.isin(ethertype, VLAN_ETHERTYPES) & (at + tag + 2 <= row_end)
+                tagged = ok & np.isin(ethertype, VLAN_ETHERTYPES) & (at + tag + 2 <= frame_end)
                 after = np.where(tagged, after + 4, after)
                 ethertype = np.where(tagged, types[inner], ethertype)
-        hit = ok & (ethertype == ETHERTYPE_IPV4)
-        ip[rows[hit]] = after[hit]
-        is_ipv4[rows[hit]] = True
+        for ethertype_ip, fam in ((ETHERTYPE_IPV4, P.FAMILY_IPV4), (ETHERTYPE_IPV6, P.FAMILY_IPV6)):
+            hit = ok & (ethertype == ethertype_ip)
+            ip[frames[hit]] = after[hit]
+            family[frames[hit]] = fam
 
     skipped["link type not supported"] += int((~known).sum())
-    skipped["not IPv4"] += int((known & ~is_ipv4).sum())
+    skipped["not IP"] += int((known & (family == 0)).sum())
 
-    # IPv4: a whole 20-byte header at least, version 4, a sane IHL and total length.
-    has_header = is_ipv4 & (ip + 20 <= end)
-    skipped["IPv4 header cut off"] += int((is_ipv4 & ~has_header).sum())
-    rows = np.flatnonzero(has_header)
-    h = _fields(raw, ip[rows], _IPV4_HEADER)
-    ihl = (h["vihl"] & 0x0F).astype(np.int64) * 4
-    total = h["total"]
-    good = (h["vihl"] >> 4 == 4) & (ihl >= 20) & (total >= ihl)
-    bad_v4 = int((~good).sum())
-    if bad_v4:
-        rows, h, ihl, total = rows[good], h[good], ihl[good], total[good]
-        skipped["bad IPv4 header"] += bad_v4
-    ip = ip[rows]
-
-    batch = P.empty_batch(rows.size)
-    batch["ts_ns"] = np.asarray(records.ts_ns, dtype=np.uint64)[rows]
-    batch["dscp"] = h["tos"] >> 2
-    batch["length"] = total
-    frag_word = h["frag"]
-    noninitial = (frag_word & 0x1FFF) != 0
-    batch["frag"] = np.where(noninitial, P.FRAG_NONINITIAL,
-                             np.where(frag_word & 0x2000, P.FRAG_INITIAL, P.FRAG_NONE))
-    proto = h["proto"]
-    batch["proto"] = proto
-    batch["src"] = h["src"]
-    batch["dst"] = h["dst"]
-    l4 = ip + ihl
-    row_end = end[rows]
-    ports = np.isin(proto, PORT_PROTOCOLS) & ~noninitial & (l4 + 4 <= row_end)
-    tcp = (proto == 6) & ~noninitial & (l4 + 14 <= row_end)
-    l4h = _fields(raw, l4, _L4_HEADER)
-    batch["sport"] = np.where(ports, l4h["sport"], 0)
-    batch["dport"] = np.where(ports, l4h["dport"], 0)
-    # ICMP's type and code (its first two bytes) ride in the port fields, where ACEs with an ICMP
-    # message look for them (docs/fastpath.md, "ACE matching").
-    icmp = (proto == 1) & ~noninitial & (l4 + 2 <= row_end)
-    batch["sport"] = np.where(icmp, l4h["sport"] >> 8, batch["sport"])
-    batch["dport"] = np.where(icmp, l4h["sport"] & 0xFF, batch["dport"])
-    batch["tcp_flags"] = np.where(tcp, l4h["flags"] & 0x3F, 0)
-    return Capture(batch, data, frame_offset=start[rows], frame_length=caplen[rows], ip_offset=ip,
-                   linktype=linktype[rows].astype(np.uint16), frames=n,
+    # Each family's headers (qfp/pcap_l3.py), then the rows back in frame order.
+    parts = []
+    for fam, decode in ((P.FAMILY_IPV4, decode_ipv4), (P.FAMILY_IPV6, decode_ipv6)):
+        frames = np.flatnonzero(family == fam)
+        parts.append(decode(raw, frames, ip[frames], end[frames], skipped))
+    order = np.argsort(np.concatenate([kept for _, kept in parts]), kind="stable")
+    batch = np.concatenate([b for b, _ in parts])[order]
+    kept = np.concatenate([k for _, k in parts])[order]
+    batch["ts_ns"] = np.asarray(records.ts_ns, dtype=np.uint64)[kept]
+    return Capture(np.ascontiguousarray(batch), data, frame_offset=start[kept], frame_length=caplen[kept],
+                   ip_offset=ip[kept], linktype=linktype[kept].astype(np.uint16), frames=n,
                    skipped=Counter({k: v for k, v in skipped.items() if v}), format=fmt)
 
 
 # ---- writing -------------------------------------------------------------------------------------
+def _mark_ipv6(buf: np.ndarray, ip: np.ndarray, dscp: np.ndarray) -> None:
+    """Set the DSCP of the IPv6 headers at `ip`: the traffic class's upper six bits, which straddle
+    the header's first two bytes (ECN kept; IPv6 has no header checksum)."""
+    traffic_class = (buf[ip] & 0x0F).astype(np.uint32) << 4 | buf[ip + 1] >> 4
+    traffic_class = np.asarray(dscp, dtype=np.uint32) << 2 | (traffic_class & 3)
+    buf[ip] = (buf[ip] & 0xF0) | traffic_class >> 4
+    buf[ip + 1] = (buf[ip + 1] & 0x0F) | (traffic_class & 0x0F) << 4
+
+
 def write(path: str | Path, capture: Capture, rows: np.ndarray, dscp: np.ndarray | None = None) -> int:
     """Write capture rows `rows` (indices into capture.batch) to a classic pcap file with nanosecond
-    timestamps; with `dscp` (one per row in `rows`), each packet's TOS byte carries that DSCP (ECN
-    bits kept) and its IPv4 header checksum is updated to match (RFC 1624). Frames keep their link
-    layer when the rows share one link type; otherwise each is written from its IPv4 header on, as
-    raw IP. Returns the number of packets written."""
+    timestamps; with `dscp` (one per row in `rows`), each packet carries that DSCP (ECN bits kept):
+    an IPv4 packet in its TOS byte, its header checksum updated to match (RFC 1624), an IPv6 packet
+    in its traffic class. Frames keep their link layer when the rows share one link type; otherwise
+    each is written from its IP header on, as raw IP. Returns the number of packets written."""
     rows = np.asarray(rows, dtype=np.int64)
     buf = np.frombuffer(capture.data, dtype=np.uint8).copy()
-    ip = capture.ip_offset[rows]
     if dscp is not None and rows.size:
+        six = capture.batch["family"][rows] == P.FAMILY_IPV6
+        _mark_ipv6(buf, capture.ip_offset[rows[six]], np.asarray(dscp)[six])
+        rows_v4, dscp = rows[~six], np.asarray(dscp)[~six]
+        ip = capture.ip_offset[rows_v4]
         old_word = buf[ip].astype(np.uint32) << 8 | buf[ip + 1]
         new_tos = (np.asarray(dscp, dtype=np.uint32) << 2) | (buf[ip + 1] & 3)
         new_word = buf[ip].astype(np.uint32) << 8 | new_tos
@@ -480,6 +444,7 @@ def write(path: str | Path, capture: Capture, rows: np.ndarray, dscp: np.ndarray
         buf[ip + 1] = new_tos
         buf[ip + 10] = checksum >> 8
         buf[ip + 11] = checksum & 0xFF
+    ip = capture.ip_offset[rows]
     linktypes = np.unique(capture.linktype[rows]) if rows.size else np.array([LINKTYPE_RAW])
     keep_link = linktypes.size == 1
     linktype = int(linktypes[0]) if keep_link else LINKTYPE_RAW

@@ -24,6 +24,7 @@ from scapy.all import (  # noqa: E402
     Dot1AD,
     Dot1Q,
     Ether,
+    IPv6,
     Raw,
     fragment,
     rdpcap,
@@ -64,7 +65,7 @@ def mixed_frames():
 def check_mixed(capture: pcap.Capture) -> None:
     b = capture.batch
     assert capture.frames == 4 and len(capture) == 3
-    assert capture.skipped == {"not IPv4": 1}
+    assert capture.skipped == {"not IP": 1}
     assert b["src"].tolist() == [ip_of("10.0.0.1"), ip_of("10.0.0.2"), ip_of("10.0.0.3")]
     assert b["dst"][0] == ip_of("192.0.2.1")
     assert b["proto"].tolist() == [17, 6, 132]
@@ -100,18 +101,27 @@ def test_scapy_pcap_and_pcapng(tmp_path):
 
 @pytest.mark.parametrize("linktype", [101, 12, 228])
 def test_raw_ip_linktypes(linktype):
-    frames = [bytes(IP(src="10.1.1.1", dst="10.2.2.2") / UDP(sport=5, dport=6)), b"\x60" + bytes(39)]
+    """Raw IP: the version nibble says the family (228 is IPv4's alone: an IPv6 header there is a
+    bad IPv4 one)."""
+    frames = [bytes(IP(src="10.1.1.1", dst="10.2.2.2") / UDP(sport=5, dport=6)),
+              bytes(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=7, dport=8))]
     capture = pcap.parse(classic(frames, linktype=linktype))
-    assert len(capture) == 1 and capture.batch["sport"][0] == 5
-    assert capture.skipped == {"bad IPv4 header": 1}     # an IPv6 packet on a raw-IP link
+    if linktype == 228:
+        assert len(capture) == 1 and capture.batch["sport"][0] == 5
+        assert capture.skipped == {"bad IPv4 header": 1}
+    else:
+        assert capture.batch["sport"].tolist() == [5, 7] and not capture.skipped
+        assert capture.batch["family"].tolist() == [P.FAMILY_IPV4, P.FAMILY_IPV6]
 
 
 def test_linux_cooked_capture():
     frames = [bytes(CookedLinux(proto=0x0800) / IP(src="10.9.9.9", dst="10.8.8.8") / TCP(dport=22)),
-              bytes(CookedLinux(proto=0x86DD) / Raw(bytes(40)))]
+              bytes(CookedLinux(proto=0x86DD) / Raw(bytes(40))),      # version 0: not IPv6
+              bytes(CookedLinux(proto=0x86DD) / IPv6(src="2001:db8::9", dst="2001:db8::8") / TCP(dport=23)),
+              bytes(CookedLinux(proto=0x0806) / Raw(bytes(28)))]     # ARP
     capture = pcap.parse(classic(frames, linktype=113))
-    assert len(capture) == 1 and capture.batch["dport"][0] == 22
-    assert capture.skipped == {"not IPv4": 1}
+    assert capture.batch["dport"].tolist() == [22, 23]
+    assert capture.skipped == {"bad IPv6 header": 1, "not IP": 1}
 
 
 def test_unsupported_link_type_is_counted():

@@ -173,9 +173,9 @@ def test_pcapng_interfaces_are_per_section_and_obsolete_packet_blocks_read():
             + shb(">") + idb(">", options=tsoffset) + epb(0, 7, order=">")
             + block(3, struct.pack(">I", len(FRAME)) + FRAME, ">"))
     capture = pcap.parse(data)
-    # The PB names the first section's interface 1 (Ethernet), so its raw IP frame is not IPv4;
+    # The PB names the first section's interface 1 (Ethernet), so its raw IP frame is not IP;
     # the second section's interface 0 is raw IP again.
-    assert capture.frames == 3 and capture.skipped == {"not IPv4": 1}
+    assert capture.frames == 3 and capture.skipped == {"not IP": 1}
     assert capture.linktype.tolist() == [101, 101]
     assert capture.batch["ts_ns"].tolist() == [100 * 10**9 + 7000] * 2   # us plus the offset; the SPB keeps it
     pb0 = block(2, struct.pack("<HHIIII", 0, 99, 1, 3, len(FRAME), len(FRAME)) + FRAME)

@@ -107,7 +107,8 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
             addresses, uidbs = addresses[order], uidbs[order]
             for column, target in (("src", uidb_in), ("dst", uidb_out)):
                 pos = np.clip(np.searchsorted(addresses, batch[column]), 0, addresses.size - 1)
-                hit = addresses[pos] == batch[column]
+                # Inside addresses are IPv4's: an IPv6 packet's `src`/`dst` is only its word 0.
+                hit = (addresses[pos] == batch[column]) & (batch["family"] == P.FAMILY_IPV4)
                 target[hit] = uidbs[pos[hit]]
         sessions = {s.uidb: s for s in device.sessions}
 
