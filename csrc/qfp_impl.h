@@ -308,7 +308,6 @@ struct qfp_sched;
 
 struct qfp_target {
     int32_t acl_slot;                       /* IPv4 ACL, QFP_ACL_NONE for none */
-    int32_t acl6_slot;                      /* IPv6 ACL, QFP_ACL_NONE for none */
     uint32_t nstates;
     const struct qfp_policy *policy;        /* NULL for none */
     struct qfp_sched *sched;                /* NULL unless the policy queues (qfp_queue.c) */
@@ -316,6 +315,8 @@ struct qfp_target {
     const struct qfp_target *prev;          /* for batches before `born`; dangles, unread, after */
     struct qfp_retired retired;
     uint8_t dir;
+    int32_t acl6_slot;                      /* IPv6 ACL, QFP_ACL_NONE for none: in what was padding,
+                                               so that the IPv4 path's lines stay where they were */
     struct qfp_cstate states[];
 };
 
