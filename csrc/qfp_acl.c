@@ -90,7 +90,8 @@ static int scan_build(struct qfp_acl *acl)
         COL(QFP_SCAN_SRC_VAL) = a ? a->src_val : 0;
         COL(QFP_SCAN_DST_MASK) = a ? a->dst_mask : 0;
         COL(QFP_SCAN_DST_VAL) = a ? a->dst_val : 0;
-        COL(QFP_SCAN_MISC_MASK) = (a ? a->proto_mask | a->dscp_mask << 8 : 0) | est | never;
+        /* QFP_SCAN_NOT_IPV4 in the mask, never in the value: no packet of another family holds */
+        COL(QFP_SCAN_MISC_MASK) = (a ? a->proto_mask | a->dscp_mask << 8 : 0) | est | never | QFP_SCAN_NOT_IPV4;
         COL(QFP_SCAN_MISC_VAL) = (a ? a->proto_val | a->dscp_val << 8 : 0) | est | never;
         /* ACEs without L4 conditions say 0-65535, not negated (ace_check), so they hold on any port. */
         COL(QFP_SCAN_SPORT_LO) = a ? a->sport_lo : 0;

@@ -233,6 +233,7 @@ int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_
                 set_bit(BITS(QFP_BV_PROTO, v), i);
             /* v = dscp | ack_or_rst << 6: the DSCP condition, and `established` */
             uint32_t dscp = v & 63, ack_or_rst = v >> 6 & 1;
+            /* v >= 128 is a packet not IPv4's (qfp_path.h, bitvec_rows): no ACE holds there */
             if (v < 128 && ((dscp ^ a->dscp_val) & a->dscp_mask) == 0 &&
                 (!(a->flags & QFP_ACE_ESTABLISHED) || ack_or_rst))
                 set_bit(BITS(QFP_BV_MISC, v), i);

@@ -133,7 +133,7 @@ struct qfp_acl_bitvec {
  * a lane per ACE, so that one vector instruction tests a packet against 16 ACEs (AVX-512) or 8
  * (AVX2), every column of a block at a fixed offset from it; the plain-C scan tests one ACE without
  * a branch. An address is (key & mask) == val; protocol, DSCP and `established` share one word,
- * misc = proto | dscp << 8 | ack-or-rst << 16; a port is out of range when below lo or above hi,
+ * misc = proto | dscp << 8 | ack-or-rst << 16 | (family ^ 4) << 17; a port is out of range when below lo or above hi,
  * and the ACE holds on it when out ^ keep is all ones (keep: ~0, or 0 for neq). */
 enum { QFP_SCAN_SRC_MASK, QFP_SCAN_SRC_VAL, QFP_SCAN_DST_MASK, QFP_SCAN_DST_VAL, QFP_SCAN_MISC_MASK,
        QFP_SCAN_MISC_VAL, QFP_SCAN_SPORT_LO, QFP_SCAN_SPORT_HI, QFP_SCAN_SPORT_KEEP, QFP_SCAN_DPORT_LO,
@@ -141,6 +141,9 @@ enum { QFP_SCAN_SRC_MASK, QFP_SCAN_SRC_VAL, QFP_SCAN_DST_MASK, QFP_SCAN_DST_VAL,
 #define QFP_SCAN_LANES_LOG2 4
 #define QFP_SCAN_LANES (1u << QFP_SCAN_LANES_LOG2)   /* a column of a block: one 64-byte line */
 #define QFP_SCAN_NEVER (1u << 24)       /* a misc bit no packet has: padding, `fragments` ACEs */
+/* A misc bit every non-IPv4 packet has and no ACE accepts: an IPv4 ACL matches no IPv6 packet at
+ * the cost of an OR. The bit vectors do the same with bit 7 of their misc index (qfp_path.h). */
+#define QFP_SCAN_NOT_IPV4 (7u << 17)       /* (family ^ 4) << 17: 0 for IPv4, never 0 else */
 
 struct qfp_scan_block {
     _Alignas(64) uint32_t col[QFP_SCAN_COLUMNS][QFP_SCAN_LANES];
