@@ -38,21 +38,19 @@ static inline int ace_l3_match(const struct qfp_ace *a, const struct qfp_pkt *p)
              ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val));
 }
 
+/* Past its L3 conditions, does an ACE (IPv4's or IPv6's: `a` either struct, by its shared field
+ * names) match packet p, which is not a non-initial fragment? */
+#define ACE_REST_MATCH(a, p)                                                                          \
+    (!((a)->flags & QFP_ACE_FRAGMENTS) &&                                                             \
+     (!((a)->flags & QFP_ACE_L4) ||                                                                   \
+      (port_ok((p)->sport, (a)->sport_lo, (a)->sport_hi, !!((a)->flags & QFP_ACE_SPORT_NEG)) &&       \
+       port_ok((p)->dport, (a)->dport_lo, (a)->dport_hi, !!((a)->flags & QFP_ACE_DPORT_NEG)) &&       \
+       (!((a)->flags & QFP_ACE_ESTABLISHED) || ack_or_rst(p)))))
+
 /* Does ACE a match packet p, which is not a non-initial fragment? */
 static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
 {
-    if (!ace_l3_match(a, p))
-        return 0;
-    if (a->flags & QFP_ACE_FRAGMENTS)
-        return 0;
-    if (a->flags & QFP_ACE_L4) {
-        if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
-            !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
-            return 0;
-        if ((a->flags & QFP_ACE_ESTABLISHED) && !ack_or_rst(p))
-            return 0;
-    }
-    return 1;
+    return ace_l3_match(a, p) && ACE_REST_MATCH(a, p);
 }
 
 /* A non-initial fragment has no L4 header: IOS lets a permit with L4 conditions match on its L3
@@ -355,18 +353,9 @@ static inline int ace6_match(const struct qfp_ace6 *a, const struct qfp_pkt *p)
 {
     if (!ace6_l3_match(a, p))
         return 0;
-    if (p->frag == QFP_FRAG_NONINITIAL)
+    if (p->frag == QFP_FRAG_NONINITIAL)   /* IPv4's rule (ace_match_noninitial) */
         return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
-    if (a->flags & QFP_ACE_FRAGMENTS)
-        return 0;
-    if (a->flags & QFP_ACE_L4) {
-        if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
-            !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
-            return 0;
-        if ((a->flags & QFP_ACE_ESTABLISHED) && !ack_or_rst(p))
-            return 0;
-    }
-    return 1;
+    return ACE_REST_MATCH(a, p);
 }
 
 /* The packet's four projections (qfp_impl.h, QFP_ACL6_PROJECTIONS), as the bit vectors' keys. */
