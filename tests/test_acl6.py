@@ -328,6 +328,11 @@ def test_addresses_go_in_and_come_back():
     one = P.packet(src=IPv6Address("2001:db8::7"), dst=IPv6Address("2001:db8::8"))
     assert int(one["family"][0]) == P.FAMILY_IPV6
     assert P.address(one[0], "dst") == IPv6Address("2001:db8::8")
+    words = np.array([[0x20010DB8, 0, 0, 9], [0xFE800000, 0, 0, 1], [1, 2, 3, 4]], dtype=np.uint32)
+    P.set_address(batch, "dst", words)
+    assert P.address(batch[:2], "dst") == [IPv6Address("2001:db8::9"), IPv6Address("fe80::1")]
+    with pytest.raises(TableError):
+        P.set_address(batch, "dst", words[:2])
     with pytest.raises(TableError):
         P.set_address(batch, "ttl", 1)
     with pytest.raises(TableError):
