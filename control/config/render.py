@@ -12,6 +12,7 @@ from qfp_model.qfp import tables as T
 from . import lexicon as L
 from . import model as M
 from . import type7
+from .ipv6_syntax import ace6_text
 from .syntax import dotted
 
 # ---- access lists ------------------------------------------------------------------------------
@@ -68,6 +69,16 @@ def access_list_lines(acl: M.AccessList) -> list[str]:
     for e in acl.entries:
         lines.append(f" remark {e.remark}" if e.ace is None
                      else f" {e.seq} {ace_text(e.ace, acl.extended, e.log)}")
+    return lines
+
+
+def ipv6_access_list_lines(acl: M.AccessList) -> list[str]:
+    """IOS XE prints every IPv6 entry with `sequence N` before it (the show command puts it
+    after); remarks as IPv4's."""
+    lines = [f"ipv6 access-list {acl.name}"]
+    for e in acl.entries:
+        lines.append(f" remark {e.remark}" if e.ace is None
+                     else f" sequence {e.seq} {ace6_text(e.ace, e.log)}")
     return lines
 
 
@@ -211,6 +222,11 @@ def template_lines(vt: M.VirtualTemplate) -> list[str]:
               ((vt.access_group_in, "in"), (vt.access_group_out, "out")) if name]
     last_ip = max((i for i, line in enumerate(body) if line.startswith("ip ")), default=-1)
     body[last_ip + 1:last_ip + 1] = groups
+    # `ipv6 traffic-filter` likewise after the last `ipv6` line, else after the `ip` ones.
+    filters = [f"ipv6 traffic-filter {name} {d}" for name, d in
+               ((vt.traffic_filter_in, "in"), (vt.traffic_filter_out, "out")) if name]
+    last_v6 = max((i for i, line in enumerate(body) if line.startswith(("ipv6 ", "ip "))), default=-1)
+    body[last_v6 + 1:last_v6 + 1] = filters
     body += [f"service-policy {d} {name}" for name, d in
              ((vt.service_policy_in, T.Direction.IN.ios_name),
               (vt.service_policy_out, T.Direction.OUT.ios_name)) if name]
@@ -347,6 +363,8 @@ def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
         return dynamic_author_lines(config.dynamic_author, config.password_encryption)
     if kind == M.ACL:
         return access_list_lines(config.access_lists[name])
+    if kind == M.IPV6_ACL:
+        return ipv6_access_list_lines(config.ipv6_access_lists[name])
     if kind == M.CLASS_MAP:
         return class_map_lines(config.class_maps[name])
     if kind == M.POLICY_MAP:

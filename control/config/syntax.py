@@ -179,7 +179,7 @@ def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
     return ANY if wildcard == ANY[1] else (addr, wildcard)    # IOS reads `A 255.255.255.255` as any
 
 
-def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
+def port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     op_tok = cur.take_if("eq", "neq", "lt", "gt", "range")
     if op_tok is None:
         return None
@@ -223,9 +223,9 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     proto_tok = cur.take("protocol")
     proto = protocol(proto_tok)
     src, src_wc = endpoint(cur)
-    sport = _port_match(cur, proto)
+    sport = port_match(cur, proto)
     dst, dst_wc = endpoint(cur)
-    dport = _port_match(cur, proto)
+    dport = port_match(cur, proto)
     fields: dict = {}
     if proto == T.PROTO_ICMP:
         fields.update(_icmp_message(cur))

@@ -179,7 +179,8 @@ class Device:
     def _template_authorization(self, number: int) -> Authorization:
         vt = self.config.virtual_templates[number]
         return Authorization(vt.service_policy_in, vt.service_policy_out,
-                             vt.access_group_in, vt.access_group_out)
+                             vt.access_group_in, vt.access_group_out,
+                             vt.traffic_filter_in, vt.traffic_filter_out)
 
     def session_up(self, remote: str | ipaddress.IPv4Address, local: str | ipaddress.IPv4Address, *,
                    remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
@@ -257,6 +258,9 @@ class Device:
         for name in (changes.acl_in, changes.acl_out):
             if name not in (None, REMOVED) and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
+        for name in (changes.acl6_in, changes.acl6_out):
+            if name not in (None, REMOVED) and name not in self.config.ipv6_access_lists:
+                raise AuthorizationError("ipv6 access-list", name)
 
     def authorize(self, session: Session, changes: Authorization) -> None:
         """Apply AAA authorization changes (the non-None fields of `changes`) to one session,
@@ -264,8 +268,8 @@ class Device:
         Raises AuthorizationError naming the first unknown name, with nothing applied."""
         self.check_names(changes)
         aaa = changes.over(session.aaa)
-        touched = {Direction.IN} if changes.policy_in is not None or changes.acl_in is not None else set()
-        if changes.policy_out is not None or changes.acl_out is not None:
+        touched = {Direction.IN} if {changes.policy_in, changes.acl_in, changes.acl6_in} != {None} else set()
+        if {changes.policy_out, changes.acl_out, changes.acl6_out} != {None}:
             touched.add(Direction.OUT)
         if touched:     # interface lines alone change the derived config, not the fast path
             self._bind(session, aaa.over(session.inherited).resolved(), carry=False, directions=touched)
@@ -277,8 +281,9 @@ class Device:
         """Bind the session's targets in `directions` to what `auth` names, in one publish; a
         direction whose counters are not carried restarts its rate window."""
         bindings = []
-        for direction, policy_name, acl_name in ((Direction.IN, auth.policy_in, auth.acl_in),
-                                                 (Direction.OUT, auth.policy_out, auth.acl_out)):
+        for direction, policy_name, acl_name, acl6_name in (
+                (Direction.IN, auth.policy_in, auth.acl_in, auth.acl6_in),
+                (Direction.OUT, auth.policy_out, auth.acl_out, auth.acl6_out)):
             if direction not in directions:
                 continue
             try:
@@ -288,7 +293,8 @@ class Device:
             counters = None
             if carry and policy is not None:
                 counters = carried_counters(self.fp, self.fp.target_read(session.uidb, direction), policy)
-            bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters))
+            bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters,
+                                    acl6=self.compiler.filter6_slot(acl6_name)))
         self.fp.bind_many(session.uidb, bindings)
         if not carry:
             for b in bindings:
@@ -301,8 +307,11 @@ class Device:
         or whose template changed, rebound atomically and its class counters kept."""
         for name in changes.acls:
             self.compiler.refresh_acl(name, changes.old_acl_entries.get(name))
+        for name in changes.acls6:
+            self.compiler.refresh_acl6(name, changes.old_acl6_entries.get(name))
         affected = set(changes.policy_maps)
-        for cmap in changes.class_maps:
+        for cmap in changes.class_maps | self.compiler.class_maps_seeing_new_families(
+                changes.acls | changes.acls6):
             affected |= self.compiler.users_of_class_map(cmap)
         recompiled = self.compiler.recompile(affected)
         for session in list(self.sessions):
@@ -312,7 +321,8 @@ class Device:
             if (session.template in changes.templates
                     or {auth.policy_in, auth.policy_out} & recompiled
                     # An ACL that came into or went out of existence changes the filter binding.
-                    or {auth.acl_in, auth.acl_out} & changes.acls):
+                    or {auth.acl_in, auth.acl_out} & changes.acls
+                    or {auth.acl6_in, auth.acl6_out} & changes.acls6):
                 self._bind(session, auth, carry=True)
         self.compiler.collect()
         if changes.dynamic_author:

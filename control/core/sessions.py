@@ -79,6 +79,8 @@ class Authorization:
     policy_out: str | None = None
     acl_in: str | None = None
     acl_out: str | None = None
+    acl6_in: str | None = None      # `ipv6 traffic-filter`, `ipv6:inacl`
+    acl6_out: str | None = None
     interface_lines: tuple[str, ...] = ()
 
     def over(self, base: Authorization) -> Authorization:
@@ -93,7 +95,7 @@ class Authorization:
                              interface_lines=self.interface_lines)
 
     def _fields(self) -> tuple[str | None, ...]:
-        return self.policy_in, self.policy_out, self.acl_in, self.acl_out
+        return self.policy_in, self.policy_out, self.acl_in, self.acl_out, self.acl6_in, self.acl6_out
 
 
 @dataclass
