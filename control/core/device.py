@@ -412,6 +412,15 @@ class Device:
             del self.local_acl_hits[key]
         return ""
 
+    def clear_acl6_counters(self, name: str | None = None) -> str:
+        """`clear ipv6 access-list [NAME]`: the IPv6 lists' entry counters."""
+        if name is not None and name not in self.config.ipv6_access_lists:
+            raise ControlError(f"ipv6 access-list {name} is not configured")
+        for acl, slot in self.compiler.acl6_slots().items():
+            if name is None or acl == name:
+                self.fp.acl_clear_counters(slot)
+        return ""
+
     def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:
         """Tear down every session, or those to one peer, as `clear crypto session` does."""
         sessions = list(self.sessions) if remote is None else \

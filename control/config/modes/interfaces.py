@@ -106,7 +106,7 @@ def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     """`ip access-group NAME in|out`, and `ipv6 traffic-filter NAME in|out` (the IPv6 list)."""
     vt: M.VirtualTemplate = mode.obj
-    ipv6 = "traffic-filter" in args
+    ipv6 = "traffic_filter" in args
     negate = "no" in args
     cur = ctx.rest(line, args)
     name = cur.take("access-list name")
