@@ -97,6 +97,10 @@ enum qfp_reason { QFP_REASON_NONE = 0, QFP_REASON_NO_UIDB = 1, QFP_REASON_ACL = 
                   QFP_REASON_QUEUE = 4, QFP_REASON_PRIORITY = 5 };
 #define QFP_ACE_NONE 0xffffffffu      /* no ACL on the target */
 #define QFP_ACE_IMPLICIT 0xfffffffeu  /* no ACE matched: the implicit deny */
+/* An IPv6 ACL's implicit permits, which IOS puts before its implicit deny (docs/fastpath.md, "IPv6"):
+ * QFP_ACE_IMPLICIT - k for the implicit entry k places after the ACL's end, as its counter sits. */
+#define QFP_ACE_IMPLICIT_ND_NA 0xfffffffdu  /* `permit icmp any any nd-na` */
+#define QFP_ACE_IMPLICIT_ND_NS 0xfffffffcu  /* `permit icmp any any nd-ns` */
 enum { QFP_CLASS_NONE = 0xffff };     /* no policy on the target (or none at that level) */
 
 struct qfp_verdict {
@@ -131,6 +135,29 @@ struct qfp_ace {
     uint8_t flags;                  /* QFP_ACE_* */
     uint8_t pad[3];
 };
+
+/* An IPv6 ACE: struct qfp_ace's conditions over four address words each (prefixes become masks, so
+ * the per-packet test is the same mask-and-compare, without a loop over bits), plus the flow label
+ * and the extension headers. A separate struct, not a family field in struct qfp_ace, so that the
+ * IPv4 ACE stays the 28 bytes every IPv4 lookup method (scan columns, bit vectors, tree) is built
+ * from, and an ACL's family is its ACEs' type, as in Python (tables.Ace, tables.Ace6). */
+struct qfp_ace6 {
+    uint32_t src_val[4], src_mask[4];   /* word 0 is the most significant, as in struct qfp_pkt */
+    uint32_t dst_val[4], dst_mask[4];
+    uint32_t flow_val, flow_mask;       /* mask 0xfffff for `flow-label`, else 0 */
+    uint16_t sport_lo, sport_hi;        /* inclusive; ICMPv6 type as ICMP's (docs/fastpath.md) */
+    uint16_t dport_lo, dport_hi;        /* ICMPv6 code */
+    uint8_t proto_val, proto_mask;      /* mask 0xff for one upper-layer protocol, 0 for `ipv6` */
+    uint8_t dscp_val, dscp_mask;        /* 0x3f for `dscp`, else 0 */
+    uint8_t flags;                      /* QFP_ACE_*, with struct qfp_ace's meaning */
+    uint8_t ext;                        /* QFP_EXT_* the packet must all have carried */
+    uint8_t pad[2];
+};
+/* The ICMPv6 messages of IOS's implicit IPv6 entries, and an IPv6 ACL's counters after its ACEs':
+ * the implicit deny at [naces] (as IPv4's), then nd-na, then nd-ns. */
+enum { QFP_PROTO_ICMPV6 = 58, QFP_ICMP6_ND_NS = 135, QFP_ICMP6_ND_NA = 136 };
+enum { QFP_ACL6_IMPLICIT_DENY = 0, QFP_ACL6_IMPLICIT_ND_NA = 1, QFP_ACL6_IMPLICIT_ND_NS = 2,
+       QFP_ACL6_IMPLICIT_COUNT = 3 };
 
 /* ---- classification and policies -------------------------------------------------------------- */
 enum qfp_term_kind {
@@ -233,13 +260,16 @@ struct qfp_class_counters {
     uint64_t colour_bytes[QFP_COLOUR_COUNT];
 };
 
-/* One direction's new binding: an ACL slot and a fresh instance of a policy. */
+/* One direction's new binding: an IPv4 ACL slot, an IPv6 ACL slot and a fresh instance of a policy.
+ * A packet meets the ACL of its family; with none of its family it passes (docs/fastpath.md, "IPv6").
+ * Note that a zeroed struct names slot 0 in both: set acl6_slot to QFP_ACL_NONE when there is none. */
 struct qfp_binding {
     uint32_t dir;                               /* enum qfp_dir */
-    int32_t acl_slot;                           /* or QFP_ACL_NONE */
+    int32_t acl_slot;                           /* an IPv4 ACL, or QFP_ACL_NONE */
     int32_t policy;                             /* or QFP_POLICY_NONE */
     uint32_t ncounters;                         /* 0, or the instance's class state count */
     const struct qfp_class_counters *counters;  /* starting counters per class state, depth-first */
+    int32_t acl6_slot;                          /* an IPv6 ACL, or QFP_ACL_NONE */
 };
 
 /* ---- read-back --------------------------------------------------------------------------------- */
@@ -259,6 +289,7 @@ struct qfp_uidb_info {
     uint32_t ifh;          /* QFP interface handle */
     int32_t acl[QFP_DIR_COUNT];     /* bound ACL slot per direction, or QFP_ACL_NONE */
     int32_t policy[QFP_DIR_COUNT];  /* bound policy handle per direction, or QFP_POLICY_NONE */
+    int32_t acl6[QFP_DIR_COUNT];    /* bound IPv6 ACL slot per direction, or QFP_ACL_NONE */
 };
 
 /* A class state's part in its target's scheduler (docs/fastpath.md, "Queueing", "Read-back"). */
@@ -318,10 +349,20 @@ int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
                    const uint64_t *hits, uint32_t *slot_out);
 int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
                     const uint64_t *hits);
+/* The same for an IPv6 ACL (docs/fastpath.md, "IPv6"). Replacing keeps a slot's family: an IPv4
+ * ACL's slot refuses IPv6 ACEs and the other way round (QFP_EINVAL), since targets and policies
+ * were bound to it as one family. */
+int qfp_acl_create6(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces,
+                    const uint64_t *hits, uint32_t *slot_out);
+int qfp_acl_replace6(struct qfp *fp, uint32_t slot, const struct qfp_ace6 *aces, uint32_t naces,
+                     const uint64_t *hits);
 int qfp_acl_delete(struct qfp *fp, uint32_t slot);
 /* Per-ACE match counters; *naces_out is the ACL's length even when it exceeds cap. */
 int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap,
                      uint32_t *naces_out, uint64_t *implicit_deny_out);
+/* An IPv6 ACL's implicit permits' counters, out[QFP_ACL6_IMPLICIT_ND_NA] and [..._ND_NS] (and the
+ * deny's at [..._DENY]); all 0 for an IPv4 ACL. */
+int qfp_acl_implicit_counters(struct qfp *fp, uint32_t slot, uint64_t *out);
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
 
 /* How an ACL is looked up; every method finds the same first match. QFP_ACL_AUTO picks by length:
@@ -353,11 +394,14 @@ struct qfp_acl_stats {
     uint32_t depth_max;   /* the tree's deepest leaf, wild branches counted as levels */
     uint32_t leaf_max;    /* the most ACEs one tree leaf makes a lookup scan */
     uint64_t bytes;       /* the tree's or the bit vectors' tables */
+    uint32_t family;      /* enum qfp_family: what its ACEs are */
 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 
 /* First-match lookup alone, for benchmarks and cross-checks: ace_out[i] is the index of the first
- * ACE of the ACL in `slot` that pkts[i] matches, or the ACL's length for none. Counts nothing. */
+ * ACE of the ACL in `slot` that pkts[i] matches, or the ACL's length for none (and for a packet of
+ * the other family); for an IPv6 ACL, length + 1 or + 2 for its implicit nd-na or nd-ns permit
+ * (their counters' indexes). Counts nothing. */
 int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, uint32_t *ace_out,
                      size_t n);
 
@@ -394,8 +438,8 @@ int qfp_target_clock(struct qfp *fp, uint32_t uidb, uint32_t dir, uint64_t *now_
  * the read, the four not necessarily at the same moment. */
 int qfp_uidb_counters(struct qfp *fp, uint32_t uidb, struct qfp_uidb_counters *out);
 
-/* Checks the fields qfp_process() trusts (dir, frag, dscp, family); QFP_EINVAL with *bad_out the
- * index of the first packet out of range. */
+/* Checks the fields qfp_process() trusts (dir, frag, dscp, family: 4 or 6; a batch may mix them);
+ * QFP_EINVAL with *bad_out the index of the first packet out of range. */
 int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out);
 
 /* What control operations cost the packet path: batches that had to wait at the gate while a

@@ -32,7 +32,26 @@ static int ace_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
     return QFP_OK;
 }
 
-/* Every shard's row, the implicit deny included. */
+/* struct qfp_ace6's own conditions; the port and flag rules are ace_check's, on a struct qfp_ace
+ * carrying the same ports, flags, protocol and DSCP (ace6_common). */
+static int ace6_check(struct qfp *fp, const struct qfp_ace6 *a, uint32_t i)
+{
+    for (int w = 0; w < 4; w++)
+        if ((a->src_val[w] & ~a->src_mask[w]) || (a->dst_val[w] & ~a->dst_mask[w]))
+            return qfp_fail(fp, QFP_EINVAL, "ACE %u: an address has bits outside its prefix", i);
+    if ((a->flow_val & ~a->flow_mask) || (a->flow_mask & ~0xfffffu))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: flow label or its mask is wider than 20 bits", i);
+    if (a->ext & ~(QFP_EXT_ROUTING | QFP_EXT_FRAGMENT | QFP_EXT_HOP_BY_HOP | QFP_EXT_DEST_OPTS))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: unknown extension header bits 0x%x", i, a->ext);
+    const struct qfp_ace common = {
+        .sport_lo = a->sport_lo, .sport_hi = a->sport_hi, .dport_lo = a->dport_lo, .dport_hi = a->dport_hi,
+        .proto_val = a->proto_val, .proto_mask = a->proto_mask, .dscp_val = a->dscp_val,
+        .dscp_mask = a->dscp_mask, .flags = a->flags,
+    };
+    return ace_check(fp, &common, i);
+}
+
+/* Every shard's row, the implicit entries included. */
 static void acl_counters_zero(struct qfp_acl *acl)
 {
     for (size_t i = 0; i < (size_t)acl->stride * QFP_COUNTER_SHARDS; i++)
@@ -47,6 +66,7 @@ void qfp_acl_free(struct qfp_acl *acl)
     qfp_acl_bitvec_free(acl->bitvec);
     free(acl->scan);
     free(acl->aces);
+    free(acl->aces6);
     free(acl->hits);
     free(acl);
 }
@@ -83,33 +103,34 @@ static int scan_build(struct qfp_acl *acl)
     return QFP_OK;
 }
 
-int qfp_acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
-                  struct qfp_acl **out)
+/* An IPv6 ACL is scanned in order (qfp_path.h, acl6_lookup): no table beyond its ACEs. */
+static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl *acl)
+{
+    for (uint32_t i = 0; i < naces; i++) {
+        int rc = ace6_check(fp, &aces[i], i);
+        if (rc != QFP_OK)
+            return rc;
+    }
+    acl->aces6 = malloc((naces ? naces : 1) * sizeof *acl->aces6);
+    if (!acl->aces6)
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
+    if (naces)
+        memcpy(acl->aces6, aces, naces * sizeof *aces);
+    acl->method = QFP_ACL_SCAN;
+    return QFP_OK;
+}
+
+static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
         int rc = ace_check(fp, &aces[i], i);
         if (rc != QFP_OK)
             return rc;
     }
-    struct qfp_acl *acl = calloc(1, sizeof *acl);
     /* Never a zero-size allocation: an empty ACL is legal (it denies everything). */
-    size_t n = naces ? naces : 1;
-    /* A row per shard: the ACEs and the implicit deny, rounded up to whole 64-byte lines. */
-    uint32_t stride = (naces + 1 + 7) & ~7u;
-    if (acl) {
-        acl->aces = malloc(n * sizeof *acl->aces);
-        acl->hits = aligned_alloc(64, (size_t)stride * QFP_COUNTER_SHARDS * sizeof *acl->hits);
-        acl->stride = stride;
-    }
-    if (!acl || !acl->aces || !acl->hits) {
-        if (acl) {
-            free(acl->aces);
-            free(acl->hits);
-        }
-        free(acl);
+    acl->aces = malloc((naces ? naces : 1) * sizeof *acl->aces);
+    if (!acl->aces)
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
-    }
-    acl->naces = naces;
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
     uint32_t method = fp->acl_method;
@@ -128,11 +149,34 @@ int qfp_acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, co
         acl->bitvec = NULL, acl->index = NULL;
         method = QFP_ACL_SCAN;
     }
-    if (method == QFP_ACL_SCAN && scan_build(acl) != QFP_OK) {
-        qfp_acl_free(acl);
+    if (method == QFP_ACL_SCAN && scan_build(acl) != QFP_OK)
+        return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
+    acl->method = method;
+    return QFP_OK;
+}
+
+int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces, const uint64_t *hits,
+                  struct qfp_acl **out)
+{
+    struct qfp_acl *acl = calloc(1, sizeof *acl);
+    /* A row per shard: the ACEs and the implicit entries (IPv4: the deny; IPv6: the deny and the
+     * two ND permits), rounded up to whole 64-byte lines. */
+    uint32_t implicit = family == QFP_FAMILY_IPV6 ? QFP_ACL6_IMPLICIT_COUNT : 1;
+    uint32_t stride = (naces + implicit + 7) & ~7u;
+    if (acl)
+        acl->hits = aligned_alloc(64, (size_t)stride * QFP_COUNTER_SHARDS * sizeof *acl->hits);
+    if (!acl || !acl->hits) {
+        free(acl);
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
     }
-    acl->method = method;
+    acl->stride = stride;
+    acl->naces = naces;
+    acl->family = family;
+    int rc = family == QFP_FAMILY_IPV6 ? acl6_build(fp, aces, naces, acl) : acl4_build(fp, aces, naces, acl);
+    if (rc != QFP_OK) {
+        qfp_acl_free(acl);
+        return rc;
+    }
     acl_counters_zero(acl);
     for (uint32_t i = 0; hits && i < naces; i++)
         qfp_counter_set(&acl->hits[i], hits[i]);   /* into shard 0: reads sum the shards */
@@ -147,8 +191,8 @@ int qfp_acl_slot_check(struct qfp *fp, uint32_t slot)
     return QFP_OK;
 }
 
-int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
-                   const uint64_t *hits, uint32_t *slot_out)
+static int acl_create(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces,
+                      const uint64_t *hits, uint32_t *slot_out)
 {
     qfp_ctl_lock(fp);
     uint32_t slot = 0;
@@ -156,7 +200,7 @@ int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
         slot++;
     struct qfp_acl *acl = NULL;
     int rc = slot == fp->max_acls ? qfp_fail(fp, QFP_EFULL, "all %u ACL slots are in use", fp->max_acls)
-                                  : qfp_acl_build(fp, aces, naces, hits, &acl);
+                                  : qfp_acl_build(fp, family, aces, naces, hits, &acl);
     if (rc == QFP_OK) {
         /* Nothing can name a free slot, so no batch can see it: no need to close the gate. */
         fp->acls[slot].acl = acl;
@@ -165,6 +209,18 @@ int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
     }
     qfp_ctl_unlock(fp);
     return rc;
+}
+
+int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
+                   const uint64_t *hits, uint32_t *slot_out)
+{
+    return acl_create(fp, QFP_FAMILY_IPV4, aces, naces, hits, slot_out);
+}
+
+int qfp_acl_create6(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces,
+                    const uint64_t *hits, uint32_t *slot_out)
+{
+    return acl_create(fp, QFP_FAMILY_IPV6, aces, naces, hits, slot_out);
 }
 
 int qfp_acl_delete(struct qfp *fp, uint32_t slot)
@@ -206,6 +262,22 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
     return rc;
 }
 
+int qfp_acl_implicit_counters(struct qfp *fp, uint32_t slot, uint64_t *out)
+{
+    qfp_ctl_lock(fp);
+    int rc = qfp_acl_slot_check(fp, slot);
+    if (rc == QFP_OK) {
+        const struct qfp_acl *acl = fp->acls[slot].acl;
+        uint32_t n = acl->family == QFP_FAMILY_IPV6 ? QFP_ACL6_IMPLICIT_COUNT : 1;
+        qfp_gate_close(fp);
+        for (uint32_t k = 0; k < QFP_ACL6_IMPLICIT_COUNT; k++)
+            out[k] = k < n ? qfp_acl_hits(acl, acl->naces + k) : 0;
+        qfp_gate_open(fp);
+    }
+    qfp_ctl_unlock(fp);
+    return rc;
+}
+
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot)
 {
     qfp_ctl_lock(fp);
@@ -241,6 +313,7 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         qfp_acl_index_stats(acl->index, out);
         out->naces = acl->naces;
         out->method = acl->method;
+        out->family = acl->family;
         if (acl->bitvec)
             out->bytes += acl->bitvec->bytes;
     }
@@ -256,6 +329,16 @@ int qfp_acl_ref(struct qfp *fp, int32_t slot)
     if (slot < 0 || (uint32_t)slot >= fp->max_acls || !fp->acls[slot].acl)
         return qfp_fail(fp, QFP_ENOENT, "no ACL in slot %d", slot);
     fp->acls[slot].refs++;
+    return QFP_OK;
+}
+
+int qfp_acl_family_check(struct qfp *fp, int32_t slot, uint32_t family, const char *what)
+{
+    if (slot == QFP_ACL_NONE || slot < 0 || (uint32_t)slot >= fp->max_acls || !fp->acls[slot].acl)
+        return QFP_OK;   /* qfp_acl_ref words the missing slot */
+    if (fp->acls[slot].acl->family != family)
+        return qfp_fail(fp, QFP_EINVAL, "%s: ACL slot %d holds an IPv%u ACL, not IPv%u", what, slot,
+                        fp->acls[slot].acl->family, family);
     return QFP_OK;
 }
 

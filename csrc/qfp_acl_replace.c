@@ -16,14 +16,18 @@ static int policy_names_acl(const struct qfp_policy *pol, uint32_t slot)
     return 0;
 }
 
-int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
-                    const uint64_t *hits)
+/* A slot keeps its family: the targets and policies that name it were bound to it as one. */
+static int acl_replace(struct qfp *fp, uint32_t slot, uint32_t family, const void *aces, uint32_t naces,
+                       const uint64_t *hits)
 {
     qfp_ctl_lock(fp);
     struct qfp_acl *acl = NULL;
     int rc = qfp_acl_slot_check(fp, slot);
+    if (rc == QFP_OK && fp->acls[slot].acl->family != family)
+        rc = qfp_fail(fp, QFP_EINVAL, "ACL slot %u holds an IPv%u ACL: it cannot take IPv%u ACEs", slot,
+                      fp->acls[slot].acl->family, family);
     if (rc == QFP_OK)
-        rc = qfp_acl_build(fp, aces, naces, hits, &acl);
+        rc = qfp_acl_build(fp, family, aces, naces, hits, &acl);
     struct qfp_term_bits **bits = NULL;
     if (rc == QFP_OK && fp->acls[slot].refs) {
         /* The policies whose access-group terms name this ACL answer them from bits built over
@@ -59,4 +63,16 @@ int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, u
     free(bits);
     qfp_ctl_unlock(fp);
     return rc;
+}
+
+int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
+                    const uint64_t *hits)
+{
+    return acl_replace(fp, slot, QFP_FAMILY_IPV4, aces, naces, hits);
+}
+
+int qfp_acl_replace6(struct qfp *fp, uint32_t slot, const struct qfp_ace6 *aces, uint32_t naces,
+                     const uint64_t *hits)
+{
+    return acl_replace(fp, slot, QFP_FAMILY_IPV6, aces, naces, hits);
 }

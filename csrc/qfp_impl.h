@@ -149,12 +149,15 @@ struct qfp_scan_block {
 struct qfp_acl {
     uint32_t naces;
     uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
-    struct qfp_ace *aces;       /* read-only once published */
+    uint32_t family;            /* enum qfp_family: aces (IPv4) or aces6 (IPv6) holds its ACEs */
+    struct qfp_ace *aces;       /* read-only once published; NULL for an IPv6 ACL */
+    struct qfp_ace6 *aces6;     /* an IPv6 ACL's, scanned in order; NULL for an IPv4 ACL */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
     struct qfp_scan_block *scan;    /* for QFP_ACL_SCAN: a block per 16 ACEs, the last padded */
     /* Run-time state, written by batches: per shard a row of packets per ACE, then the implicit
-     * deny at [naces]; rows are `stride` counters apart, a whole number of cache lines. */
+     * deny at [naces] (an IPv6 ACL: then nd-na, nd-ns); rows are `stride` counters apart, a whole
+     * number of cache lines. */
     qfp_counter *hits;
     uint32_t stride;
 };
@@ -295,7 +298,8 @@ struct qfp_retired {
 struct qfp_sched;
 
 struct qfp_target {
-    int32_t acl_slot;                       /* QFP_ACL_NONE for none */
+    int32_t acl_slot;                       /* IPv4 ACL, QFP_ACL_NONE for none */
+    int32_t acl6_slot;                      /* IPv6 ACL, QFP_ACL_NONE for none */
     uint32_t nstates;
     const struct qfp_policy *policy;        /* NULL for none */
     struct qfp_sched *sched;                /* NULL unless the policy queues (qfp_queue.c) */
@@ -397,11 +401,14 @@ QFP_PATH_DECLARE(avx512)
 #undef QFP_PATH_DECLARE
 
 /* qfp_acl.c */
-int qfp_acl_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const uint64_t *hits,
+/* `aces` is struct qfp_ace[] for family QFP_FAMILY_IPV4, struct qfp_ace6[] for QFP_FAMILY_IPV6. */
+int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces, const uint64_t *hits,
                   struct qfp_acl **out);
 void qfp_acl_free(struct qfp_acl *acl);
 int qfp_acl_slot_check(struct qfp *fp, uint32_t slot);   /* a slot that holds an ACL */
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */
+/* Check that the slot (or QFP_ACL_NONE) holds an ACL of `family`; `what` names it in the message. */
+int qfp_acl_family_check(struct qfp *fp, int32_t slot, uint32_t family, const char *what);
 void qfp_acl_unref(struct qfp *fp, int32_t slot);
 void qfp_acl_free_all(struct qfp *fp);
 

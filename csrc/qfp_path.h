@@ -326,6 +326,75 @@ static inline uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pk
     return acl_scan_lookup(acl, p);
 }
 
+/* ---- IPv6 ACLs (docs/fastpath.md, "IPv6") ------------------------------------------------------------
+ * Scanned in order. An ACE's L3 test is one OR of mask-and-compares over every word it looks at,
+ * without a branch; the fragment and L4 rules are IPv4's (ace_match, ace_match_noninitial). */
+static inline int ace6_l3_match(const struct qfp_ace6 *a, const struct qfp_pkt *p)
+{
+    uint32_t miss = ((p->src & a->src_mask[0]) ^ a->src_val[0]) | ((p->dst & a->dst_mask[0]) ^ a->dst_val[0]);
+    for (int w = 1; w < 4; w++)
+        miss |= ((p->src_low[w - 1] & a->src_mask[w]) ^ a->src_val[w]) |
+                ((p->dst_low[w - 1] & a->dst_mask[w]) ^ a->dst_val[w]);
+    miss |= ((p->flow_label & a->flow_mask) ^ a->flow_val) |
+            ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) |
+            ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val) |
+            ((uint32_t)(p->ext & a->ext) ^ a->ext);   /* every header the ACE names */
+    return !miss;
+}
+
+static inline int ace6_match(const struct qfp_ace6 *a, const struct qfp_pkt *p)
+{
+    if (!ace6_l3_match(a, p))
+        return 0;
+    if (p->frag == QFP_FRAG_NONINITIAL)
+        return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
+    if (a->flags & QFP_ACE_FRAGMENTS)
+        return 0;
+    if (a->flags & QFP_ACE_L4) {
+        if (!port_ok(p->sport, a->sport_lo, a->sport_hi, !!(a->flags & QFP_ACE_SPORT_NEG)) ||
+            !port_ok(p->dport, a->dport_lo, a->dport_hi, !!(a->flags & QFP_ACE_DPORT_NEG)))
+            return 0;
+        if ((a->flags & QFP_ACE_ESTABLISHED) && !ack_or_rst(p))
+            return 0;
+    }
+    return 1;
+}
+
+/* The first ACE the IPv6 packet matches; past the ACEs, IOS's implicit entries by their counter's
+ * index: naces + 1 for `permit icmp any any nd-na`, naces + 2 for nd-ns, naces for the deny. ND is
+ * never fragmented (RFC 6980), so a non-initial fragment meets only the deny. */
+static inline uint32_t acl6_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    for (uint32_t i = 0; i < acl->naces; i++)
+        if (ace6_match(&acl->aces6[i], p))
+            return i;
+    if (p->proto == QFP_PROTO_ICMPV6 && p->frag != QFP_FRAG_NONINITIAL) {
+        if (p->sport == QFP_ICMP6_ND_NA)
+            return acl->naces + QFP_ACL6_IMPLICIT_ND_NA;
+        if (p->sport == QFP_ICMP6_ND_NS)
+            return acl->naces + QFP_ACL6_IMPLICIT_ND_NS;
+    }
+    return acl->naces;
+}
+
+/* Either family's ACL against either family's packet: an ACL never matches the other family's. */
+static inline uint32_t acl_lookup_any(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    if (acl->family != p->family)
+        return acl->naces;
+    return acl->family == QFP_FAMILY_IPV6 ? acl6_lookup(acl, p) : acl_lookup(acl, p);
+}
+
+/* Does the entry a lookup found permit? Past the ACEs: the implicit deny at naces, an IPv6 ACL's
+ * ND permits after it. */
+static inline int acl_hit_permits(const struct qfp_acl *acl, uint32_t hit)
+{
+    if (hit >= acl->naces)
+        return hit > acl->naces;
+    uint8_t flags = acl->family == QFP_FAMILY_IPV6 ? acl->aces6[hit].flags : acl->aces[hit].flags;
+    return flags & QFP_ACE_PERMIT;
+}
+
 /* ---- classification ------------------------------------------------------------------------------ */
 /* The first word of a bit-vector set's AND for a packet: every match, when there are at most 64 ACEs. */
 static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struct qfp_pkt *p)
@@ -367,7 +436,7 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
             break;
         case QFP_TERM_ACL: {
             const struct qfp_term_bits *tb = pol->term_bits;
-            if (tb && p->frag != QFP_FRAG_NONINITIAL) {
+            if (tb && p->frag != QFP_FRAG_NONINITIAL && p->family == QFP_FAMILY_IPV4) {
                 if (!memo->known) {
                     memo->matches = bitvec_word0(tb->bv, p);
                     memo->known = 1;
@@ -376,8 +445,7 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
                 break;
             }
             const struct qfp_acl *acl = fp->acls[t->ref].acl;
-            uint32_t hit = acl_lookup(acl, p);
-            m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
+            m = acl_hit_permits(acl, acl_lookup_any(acl, p));
             break;
         }
         default: /* QFP_TERM_CLASSMAP */
@@ -425,8 +493,10 @@ static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *p
                                 const struct qfp_pkt *p)
 {
     const struct qfp_class_logic *lg = pol->logic;
-    /* Access-group terms need the term bits, which non-initial fragments cannot use. */
-    if (lg && (!lg->acl_terms || (pol->term_bits && p->frag != QFP_FRAG_NONINITIAL)))
+    /* Access-group terms need the term bits, which non-initial fragments and IPv6 packets (the
+     * bits are over IPv4 ACEs) cannot use. */
+    if (lg && (!lg->acl_terms || (pol->term_bits && p->frag != QFP_FRAG_NONINITIAL &&
+                                  p->family == QFP_FAMILY_IPV4)))
         return classify_by_logic(pol, lg, p);
     struct term_memo memo = {0, 0};
     uint32_t last = pol->nclasses - 1;   /* class-default */
@@ -578,10 +648,13 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
         v->reason = QFP_REASON_NO_UIDB;
         return;
     }
-    if (t->acl_slot != QFP_ACL_NONE) {
-        struct qfp_acl *acl = fp->acls[t->acl_slot].acl;
-        uint32_t hit = acl_lookup(acl, p);
-        /* The implicit deny's counter sits at [naces] of the row. */
+    /* The ACL of the packet's family (docs/fastpath.md, "IPv6"). */
+    const int v4 = p->family == QFP_FAMILY_IPV4;
+    const int32_t slot = v4 ? t->acl_slot : t->acl6_slot;
+    if (slot != QFP_ACL_NONE) {
+        struct qfp_acl *acl = fp->acls[slot].acl;
+        uint32_t hit = v4 ? acl_lookup(acl, p) : acl6_lookup(acl, p);
+        /* The implicit entries' counters sit from [naces] of the row, in the order of their index. */
         qfp_counter_bump_in(&acl->hits[(size_t)shard * acl->stride + hit], shard);
         if (hit == acl->naces) {
             v->ace = QFP_ACE_IMPLICIT;
@@ -589,8 +662,9 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
             v->reason = QFP_REASON_ACL;
             return;
         }
-        v->ace = hit;
-        if (!(acl->aces[hit].flags & QFP_ACE_PERMIT)) {
+        /* IPv6's implicit ND permits: QFP_ACE_IMPLICIT - 1 and - 2 (qfp.h). */
+        v->ace = hit < acl->naces ? hit : QFP_ACE_IMPLICIT - (hit - acl->naces);
+        if (!acl_hit_permits(acl, hit)) {
             v->action = QFP_DROP;
             v->reason = QFP_REASON_ACL;
             return;
@@ -752,6 +826,11 @@ static void bitvec_classify8(const struct qfp_acl *acl, const struct qfp_pkt *pk
 void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkts, uint32_t *ace_out, size_t n)
 {
     size_t i = 0;
+    if (acl->family == QFP_FAMILY_IPV6) {
+        for (; i < n; i++)
+            ace_out[i] = acl_lookup_any(acl, &pkts[i]);
+        return;
+    }
 #if QFP_PATH_SIMD == QFP_ISA_AVX512
     const struct qfp_acl_bitvec *bv = acl->bitvec;
     /* Four-word vectors would take 48 gathers per 8 packets: measured slower than one packet at a
@@ -763,4 +842,9 @@ void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkt
 #endif
     for (; i < n; i++)
         ace_out[i] = acl_lookup(acl, &pkts[i]);
+    /* An IPv4 ACL matches no IPv6 packet; the methods above read only IPv4's fields, so they are
+     * told here rather than in every one of them. */
+    for (i = 0; i < n; i++)
+        if (pkts[i].family != QFP_FAMILY_IPV4)
+            ace_out[i] = acl->naces;
 }

@@ -33,7 +33,8 @@ struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp
         if (k < nplaced)
             continue;
         const struct qfp_acl *a = (int32_t)t->ref == slot ? acl : fp->acls[t->ref].acl;
-        if (total + a->naces > QFP_TERM_BITS_MAX)
+        /* Bit vectors are IPv4's: a policy that names an IPv6 ACL looks each term up. */
+        if (a->family != QFP_FAMILY_IPV4 || total + a->naces > QFP_TERM_BITS_MAX)
             return NULL;
         placed_slot[k] = (int32_t)t->ref, placed_at[k] = total, placed_n[k] = a->naces, nplaced++;
         for (uint32_t j = 0; j < a->naces; j++, total++) {

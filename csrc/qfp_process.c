@@ -9,7 +9,7 @@ int qfp_batch_check(const struct qfp_pkt *pkts, size_t n, size_t *bad_out)
     for (size_t i = 0; i < n; i++) {
         const struct qfp_pkt *p = &pkts[i];
         if (p->dir >= QFP_DIR_COUNT || p->frag >= QFP_FRAG_COUNT || p->dscp > 63 ||
-            p->family != QFP_FAMILY_IPV4) {
+            (p->family != QFP_FAMILY_IPV4 && p->family != QFP_FAMILY_IPV6)) {
             *bad_out = i;
             return QFP_EINVAL;
         }

@@ -25,6 +25,7 @@ int qfp_create(uint32_t max_uidbs, uint32_t max_acls, uint32_t max_policies, str
     fp->max_acls = max_acls;
     fp->max_policies = max_policies;
     fp->empty_target.acl_slot = QFP_ACL_NONE;
+    fp->empty_target.acl6_slot = QFP_ACL_NONE;
     /* calloc leaves untouched pages unmapped, so a large UIDB capacity costs only what is used. */
     fp->targets = calloc((size_t)max_uidbs * QFP_DIR_COUNT, sizeof *fp->targets);
     fp->uidbs = calloc(max_uidbs, sizeof *fp->uidbs);
@@ -48,6 +49,7 @@ static void target_free(struct qfp *fp, struct qfp_target *t)
     if (!t || t == &fp->empty_target)
         return;
     qfp_acl_unref(fp, t->acl_slot);
+    qfp_acl_unref(fp, t->acl6_slot);
     if (t->policy)
         qfp_policy_unref(fp, t->policy);
     qfp_sched_free(t->sched);
@@ -185,7 +187,12 @@ static int target_new(struct qfp *fp, const struct qfp_binding *b, struct qfp_ta
         if (rc != QFP_OK)
             return rc;
     }
-    int rc = qfp_acl_ref(fp, b->acl_slot);
+    int rc = qfp_acl_family_check(fp, b->acl_slot, QFP_FAMILY_IPV4, "acl");
+    if (rc == QFP_OK)
+        rc = qfp_acl_family_check(fp, b->acl6_slot, QFP_FAMILY_IPV6, "acl6");
+    if (rc == QFP_OK && (rc = qfp_acl_ref(fp, b->acl_slot)) == QFP_OK &&
+        (rc = qfp_acl_ref(fp, b->acl6_slot)) != QFP_OK)
+        qfp_acl_unref(fp, b->acl_slot);
     if (rc != QFP_OK) {
         qfp_sched_free(sched);
         return rc;
@@ -193,11 +200,13 @@ static int target_new(struct qfp *fp, const struct qfp_binding *b, struct qfp_ta
     struct qfp_target *t = calloc(1, sizeof *t + (size_t)nstates * sizeof t->states[0]);
     if (!t) {
         qfp_acl_unref(fp, b->acl_slot);
+        qfp_acl_unref(fp, b->acl6_slot);
         qfp_sched_free(sched);
         return qfp_fail(fp, QFP_ENOMEM, "no memory for a target of %u class states", nstates);
     }
     t->sched = sched;
     t->acl_slot = b->acl_slot;
+    t->acl6_slot = b->acl6_slot;
     t->policy = pol;
     t->nstates = nstates;
     t->dir = (uint8_t)b->dir;
@@ -264,6 +273,7 @@ int qfp_uidb_info(struct qfp *fp, uint32_t uidb, struct qfp_uidb_info *out)
         for (int d = 0; d < QFP_DIR_COUNT; d++) {
             const struct qfp_target *t = fp->targets[(size_t)uidb * 2 + d];
             out->acl[d] = t->acl_slot;
+            out->acl6[d] = t->acl6_slot;
             out->policy[d] = t->policy ? t->policy->handle : QFP_POLICY_NONE;
         }
     }

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import TableError
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbCounters, UidbInfo
-from .tables import Ace, Binding, Direction, Policy
+from .tables import Ace, Ace6, Binding, Direction, Policy
 
 # Table sizes every implementation takes by default, and the largest any takes.
 MAX_UIDBS = 1 << 20
@@ -43,12 +43,17 @@ class FastPathAPI(abc.ABC):
 
     # ---- ACLs: slots holding an ordered ACE list and its per-ACE counters ----
     @abc.abstractmethod
-    def acl_create(self, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> int:
-        """A new ACL slot; `hits` seeds its per-ACE counters (e.g. carried over from an edit)."""
+    def acl_create(self, aces: Sequence[Ace] | Sequence[Ace6], hits: Sequence[int] | None = None,
+                   family: int | None = None) -> int:
+        """A new ACL slot; `hits` seeds its per-ACE counters (e.g. carried over from an edit). The
+        ACL is IPv4 for Ace values, IPv6 for Ace6 (docs/fastpath.md, "IPv6"); a mix is a
+        TableError; an empty one is `family` (4 or 6; default 4)."""
 
     @abc.abstractmethod
-    def acl_replace(self, slot: int, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> None:
-        """New ACEs in an existing slot, atomically for every target and policy that names it."""
+    def acl_replace(self, slot: int, aces: Sequence[Ace] | Sequence[Ace6], hits: Sequence[int] | None = None,
+                    family: int | None = None) -> None:
+        """New ACEs in an existing slot, atomically for every target and policy that names it. The
+        slot keeps its family: the other family's ACEs are InvalidTable."""
 
     @abc.abstractmethod
     def acl_delete(self, slot: int) -> None:
@@ -63,7 +68,8 @@ class FastPathAPI(abc.ABC):
     @abc.abstractmethod
     def acl_classify(self, slot: int, batch: np.ndarray) -> np.ndarray:
         """First-match lookup alone: per packet, the index of the first ACE it matches in the
-        ACL in `slot`, or the ACL's length for none. Counts nothing."""
+        ACL in `slot`, or the ACL's length for none (and for a packet of the other family); an IPv6
+        ACL's implicit nd-na and nd-ns permits are length + 1 and + 2. Counts nothing."""
 
     # ---- policies: immutable compiled policy-maps ----
     @abc.abstractmethod
@@ -90,9 +96,9 @@ class FastPathAPI(abc.ABC):
 
     @abc.abstractmethod
     def bind(self, uidb: int, direction: Direction, acl: int | None = None,
-             policy: int | None = None) -> None:
-        """Give the target a new ACL and a fresh policy instance (buckets full, counters zero),
-        atomically with respect to packet batches."""
+             policy: int | None = None, acl6: int | None = None) -> None:
+        """Give the target a new IPv4 ACL (`acl`), IPv6 ACL (`acl6`) and a fresh policy instance
+        (buckets full, counters zero), atomically with respect to packet batches."""
 
     @abc.abstractmethod
     def bind_many(self, uidb: int, bindings: Sequence[Binding]) -> None:

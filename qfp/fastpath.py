@@ -27,7 +27,7 @@ from .readback import (
     UidbCounters,
     UidbInfo,
 )
-from .tables import Ace, Binding, ClassMap, Direction, Match, Policy, Queueing, check_name
+from .tables import Ace, Ace6, Binding, ClassMap, Direction, Match, Policy, Queueing, acl_family, check_name
 
 _STATUS_ERRORS = {
     lib.QFP_ENOMEM: errors.OutOfMemory,
@@ -76,12 +76,33 @@ def _fill_ace(c, ace: Ace) -> None:
     c.src_val = ace.src & c.src_mask
     c.dst_mask = ~ace.dst_wildcard & 0xFFFFFFFF
     c.dst_val = ace.dst & c.dst_mask
+    if ace.precedence is not None:
+        c.dscp_val, c.dscp_mask = ace.precedence << 3, 0x38
+    _fill_ace_common(c, ace)
+
+
+def _prefix_words(address: int, length: int) -> tuple[list[int], list[int]]:
+    """A 128-bit prefix as four (value, mask) words, most significant first (struct qfp_ace6)."""
+    mask = ((1 << length) - 1) << (128 - length)
+    words = [(address >> shift & 0xFFFFFFFF, mask >> shift & 0xFFFFFFFF) for shift in (96, 64, 32, 0)]
+    return [v for v, _ in words], [m for _, m in words]
+
+
+def _fill_ace6(c, ace: Ace6) -> None:
+    c.src_val, c.src_mask = _prefix_words(ace.src, ace.src_len)
+    c.dst_val, c.dst_mask = _prefix_words(ace.dst, ace.dst_len)
+    if ace.flow_label is not None:
+        c.flow_val, c.flow_mask = ace.flow_label, 0xFFFFF
+    c.ext = ace.ext
+    _fill_ace_common(c, ace)
+
+
+def _fill_ace_common(c, ace: Ace | Ace6) -> None:
+    """What struct qfp_ace and struct qfp_ace6 share: protocol, DSCP, ports or ICMP message, flags."""
     if ace.proto is not None:
         c.proto_val, c.proto_mask = ace.proto, 0xFF
     if ace.dscp is not None:
         c.dscp_val, c.dscp_mask = ace.dscp, 0x3F
-    elif ace.precedence is not None:
-        c.dscp_val, c.dscp_mask = ace.precedence << 3, 0x38
     flags = lib.QFP_ACE_PERMIT if ace.permit else 0
     c.sport_lo, c.sport_hi, c.dport_lo, c.dport_hi = 0, 0xFFFF, 0, 0xFFFF
     if ace.sport is not None:
@@ -104,14 +125,17 @@ def _fill_ace(c, ace: Ace) -> None:
     c.flags = flags
 
 
-def _compile_aces(aces: Sequence[Ace], hits: Sequence[int] | None):
+# An ACL's family (tables.acl_family) to the C struct and filler of its ACEs.
+_ACE_TYPES = {4: ("struct qfp_ace[]", _fill_ace), 6: ("struct qfp_ace6[]", _fill_ace6)}
+
+
+def _compile_aces(aces: Sequence[Ace | Ace6], hits: Sequence[int] | None, family: int | None = None):
     aces = list(aces)
-    for ace in aces:
-        if not isinstance(ace, Ace):
-            raise errors.TableError(f"an ACL holds Ace values, not {type(ace).__name__}")
-    c_aces = ffi.new("struct qfp_ace[]", max(len(aces), 1))
+    family = acl_family(aces, family)
+    ctype, fill = _ACE_TYPES[family]
+    c_aces = ffi.new(ctype, max(len(aces), 1))
     for c, ace in zip(c_aces, aces):
-        _fill_ace(c, ace)
+        fill(c, ace)
     c_hits = ffi.NULL
     if hits is not None:
         hits = list(hits)
@@ -120,7 +144,7 @@ def _compile_aces(aces: Sequence[Ace], hits: Sequence[int] | None):
         if any(not 0 <= h < 1 << 64 for h in hits):
             raise errors.TableError("an ACE counter is outside 0..2^64-1")
         c_hits = ffi.new("uint64_t[]", hits or [0])
-    return c_aces, len(aces), c_hits
+    return family, c_aces, len(aces), c_hits
 
 
 # How ACLs are looked up (csrc/qfp.h, enum qfp_acl_method): "auto" scans ACLs shorter than
@@ -153,7 +177,7 @@ def simd_supported() -> list[str]:
 def compiled_aces(aces: Sequence[Ace]) -> bytes:
     """ACEs as the C fast path holds them (struct qfp_ace[], native byte order): for programs
     outside the package that classify the same rules, such as bench/peers."""
-    c_aces, n, _ = _compile_aces(aces, None)
+    _, c_aces, n, _ = _compile_aces(aces, None, 4)
     return bytes(ffi.buffer(c_aces, n * ffi.sizeof("struct qfp_ace")))
 
 
@@ -292,15 +316,20 @@ class FastPath(FastPathAPI):
             raise _STATUS_ERRORS.get(status, errors.FastPathError)(message, status)
 
     # ---- ACLs ----
-    def acl_create(self, aces, hits=None) -> int:
-        c_aces, n, c_hits = _compile_aces(aces, hits)
+    def acl_create(self, aces, hits=None, family=None) -> int:
+        family, c_aces, n, c_hits = _compile_aces(aces, hits, family)
         slot = ffi.new("uint32_t *")
-        self._check(lib.qfp_acl_create(self._fp, c_aces, n, c_hits, slot))
+        create = lib.qfp_acl_create6 if family == 6 else lib.qfp_acl_create
+        self._check(create(self._fp, c_aces, n, c_hits, slot))
         return slot[0]
 
-    def acl_replace(self, slot, aces, hits=None) -> None:
-        c_aces, n, c_hits = _compile_aces(aces, hits)
-        self._check(lib.qfp_acl_replace(self._fp, _u32(slot), c_aces, n, c_hits))
+    def acl_replace(self, slot, aces, hits=None, family=None) -> None:
+        aces = list(aces)
+        if not aces and family is None:
+            family = self.acl_stats(slot).family   # an empty list keeps the slot's family
+        family, c_aces, n, c_hits = _compile_aces(aces, hits, family)
+        replace = lib.qfp_acl_replace6 if family == 6 else lib.qfp_acl_replace
+        self._check(replace(self._fp, _u32(slot), c_aces, n, c_hits))
 
     def acl_delete(self, slot) -> None:
         self._check(lib.qfp_acl_delete(self._fp, _u32(slot)))
@@ -313,9 +342,13 @@ class FastPath(FastPathAPI):
         while True:
             self._check(lib.qfp_acl_counters(self._fp, _u32(slot), hits, cap, n, implicit))
             if n[0] <= cap:
-                return AclCounters(tuple(hits[0:n[0]]), implicit[0])
+                break
             cap = n[0]
             hits = ffi.new("uint64_t[]", cap)
+        implicit6 = ffi.new("uint64_t[]", lib.QFP_ACL6_IMPLICIT_COUNT)
+        self._check(lib.qfp_acl_implicit_counters(self._fp, _u32(slot), implicit6))
+        return AclCounters(tuple(hits[0:n[0]]), implicit[0], implicit_nd_na=implicit6[lib.QFP_ACL6_IMPLICIT_ND_NA],
+                           implicit_nd_ns=implicit6[lib.QFP_ACL6_IMPLICIT_ND_NS])
 
     def acl_clear_counters(self, slot) -> None:
         self._check(lib.qfp_acl_clear_counters(self._fp, _u32(slot)))
@@ -323,7 +356,8 @@ class FastPath(FastPathAPI):
     def acl_stats(self, slot) -> AclStats:
         st = ffi.new("struct qfp_acl_stats *")
         self._check(lib.qfp_acl_stats(self._fp, _u32(slot), st))
-        return AclStats(st.naces, ACL_METHOD_NAMES[st.method], st.cuts, st.depth_max, st.leaf_max, st.bytes)
+        return AclStats(st.naces, ACL_METHOD_NAMES[st.method], st.cuts, st.depth_max, st.leaf_max, st.bytes,
+                        st.family)
 
     def acl_classify(self, slot, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         self._checked_batch(batch)
@@ -380,8 +414,8 @@ class FastPath(FastPathAPI):
     def uidb_delete(self, uidb) -> None:
         self._check(lib.qfp_uidb_delete(self._fp, _u32(uidb)))
 
-    def bind(self, uidb, direction, acl=None, policy=None) -> None:
-        self.bind_many(uidb, [Binding(Direction.of(direction), acl, policy)])
+    def bind(self, uidb, direction, acl=None, policy=None, acl6=None) -> None:
+        self.bind_many(uidb, [Binding(Direction.of(direction), acl, policy, acl6=acl6)])
 
     def bind_many(self, uidb, bindings) -> None:
         bindings = list(bindings)
@@ -392,6 +426,7 @@ class FastPath(FastPathAPI):
                 raise errors.TableError(f"bind_many takes Binding values, not {type(b).__name__}")
             c.dir = Direction.of(b.direction)
             c.acl_slot = lib.QFP_ACL_NONE if b.acl is None else _i32(b.acl)
+            c.acl6_slot = lib.QFP_ACL_NONE if b.acl6 is None else _i32(b.acl6)
             c.policy = lib.QFP_POLICY_NONE if b.policy is None else _i32(b.policy)
             if b.counters is not None:
                 counters = ffi.new("struct qfp_class_counters[]", max(len(b.counters), 1))
@@ -409,7 +444,8 @@ class FastPath(FastPathAPI):
         return UidbInfo(
             ifname=_name(info.ifname), ifh=info.ifh,
             acl=tuple(_optional(a, lib.QFP_ACL_NONE) for a in info.acl),
-            policy=tuple(_optional(p, lib.QFP_POLICY_NONE) for p in info.policy))
+            policy=tuple(_optional(p, lib.QFP_POLICY_NONE) for p in info.policy),
+            acl6=tuple(_optional(a, lib.QFP_ACL_NONE) for a in info.acl6))
 
     def uidbs(self) -> list[int]:
         found = []

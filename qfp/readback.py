@@ -13,6 +13,10 @@ SET_NONE, SET_DSCP, SET_PREC = 0, 1, 2
 class AclCounters:
     hits: tuple[int, ...]        # per ACE, in ACL order
     implicit_deny: int
+    # An IPv6 ACL's implicit `permit icmp any any nd-na` and `nd-ns` (docs/fastpath.md, "IPv6");
+    # always 0 for an IPv4 ACL.
+    implicit_nd_na: int = 0
+    implicit_nd_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class AclStats:
     depth_max: int      # the deepest leaf, wild branches counted as levels
     leaf_max: int       # the most ACEs one leaf makes a lookup scan
     bytes: int          # the tree's or the bit vectors' tables
+    family: int = 4     # 4 or 6: what its ACEs are (tables.Ace or tables.Ace6)
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,9 @@ class ClassInfo:
 class UidbInfo:
     ifname: str
     ifh: int
-    acl: tuple[int | None, int | None]       # per direction (in, out)
+    acl: tuple[int | None, int | None]       # per direction (in, out): the IPv4 ACL
     policy: tuple[int | None, int | None]
+    acl6: tuple[int | None, int | None] = (None, None)   # per direction: the IPv6 ACL
 
 
 # QueueStats.role's codes (csrc/qfp.h, enum qfp_queue_role).

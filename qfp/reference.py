@@ -33,11 +33,13 @@ from .readback import (
     UidbCounters,
     UidbInfo,
 )
+from .reference_acl6 import IMPLICIT_ND_NA, IMPLICIT_ND_NS, lookup6
 from .reference_queue import UNITS_PER_BYTE, Node, Scheduler, has_queueing, level_roles
 from .tables import (
     POLICY_DEPTH_MAX,
     TERMS_MAX,
     Ace,
+    Ace6,
     Binding,
     ClassMap,
     Direction,
@@ -47,6 +49,7 @@ from .tables import (
     Policer,
     Policy,
     PolicyClass,
+    acl_family,
     check_name,
 )
 
@@ -152,11 +155,44 @@ def first_match(aces: Sequence[Ace], pkt: Packet) -> int | None:
     return None
 
 
+def _address(pkt: Packet, which: str) -> int:
+    """An IPv6 packet's 128-bit address: word 0 in src/dst, words 1-3 in src_low/dst_low."""
+    word0, low = (pkt.src, pkt.src_low) if which == "src" else (pkt.dst, pkt.dst_low)
+    return word0 << 96 | low[0] << 64 | low[1] << 32 | low[2]
+
+
 @dataclass
 class _Acl:
-    aces: tuple[Ace, ...]
+    aces: tuple[Ace, ...] | tuple[Ace6, ...]
     hits: list[int]
+    family: int = P.FAMILY_IPV4
     implicit_deny: int = 0
+    implicit_nd_na: int = 0      # an IPv6 ACL's implicit ND permits (docs/fastpath.md, "IPv6")
+    implicit_nd_ns: int = 0
+
+    def lookup(self, pkt: Packet) -> int:
+        """The entry that decides the packet: an ACE's index, or past the end the implicit entry's
+        (len: the deny; IPv6: len + 1 nd-na, len + 2 nd-ns). A packet of the other family: len."""
+        if pkt.family != self.family:
+            return len(self.aces)
+        if self.family == P.FAMILY_IPV6:
+            return lookup6(self.aces, pkt, _address(pkt, "src"), _address(pkt, "dst"))
+        hit = first_match(self.aces, pkt)
+        return len(self.aces) if hit is None else hit
+
+    def permits(self, hit: int) -> bool:
+        return self.aces[hit].permit if hit < len(self.aces) else hit > len(self.aces)
+
+    def count(self, hit: int) -> None:
+        n = len(self.aces)
+        if hit < n:
+            self.hits[hit] += 1
+        elif hit == n:
+            self.implicit_deny += 1
+        elif hit == n + IMPLICIT_ND_NA:
+            self.implicit_nd_na += 1
+        else:
+            self.implicit_nd_ns += 1
 
 
 # ---- policies ------------------------------------------------------------------------------------
@@ -323,6 +359,7 @@ class _ClassState:
 class _Target:
     acl: int | None = None
     policy: int | None = None
+    acl6: int | None = None
     states: list[_ClassState] = field(default_factory=list)   # depth-first
     top: list[_ClassState] = field(default_factory=list)      # level-0 classes, in class order
     scheduler: Scheduler | None = None                         # when the policy queues
@@ -410,17 +447,26 @@ class ReferenceFastPath(FastPathAPI):
         return n
 
     # ---- ACLs ----
-    def acl_create(self, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> int:
-        acl = _new_acl(aces, hits)
+    def acl_create(self, aces: Sequence[Ace] | Sequence[Ace6], hits: Sequence[int] | None = None,
+                   family: int | None = None) -> int:
+        acl = _new_acl(aces, hits, family)
         slot = self._allocate("acl", self._acls)
         self._acls[slot] = acl
         self._acl_refs[slot] = 0
         return slot
 
-    def acl_replace(self, slot: int, aces: Sequence[Ace], hits: Sequence[int] | None = None) -> None:
-        self._acl(slot)
-        # New ACEs, new counters: `hits` carries the per-ACE ones over, the implicit deny restarts.
-        self._acls[slot] = _new_acl(aces, hits)
+    def acl_replace(self, slot: int, aces: Sequence[Ace] | Sequence[Ace6], hits: Sequence[int] | None = None,
+                    family: int | None = None) -> None:
+        aces = tuple(aces)
+        if not aces and family is None:
+            family = self._acl(slot).family   # an empty list keeps the slot's family
+        acl = _new_acl(aces, hits, family)
+        old = self._acl(slot)
+        if acl.family != old.family:
+            raise InvalidTable(f"ACL slot {slot} holds an IPv{old.family} ACL: it cannot take "
+                               f"IPv{acl.family} ACEs")
+        # New ACEs, new counters: `hits` carries the per-ACE ones over, the implicit ones restart.
+        self._acls[slot] = acl
 
     def acl_delete(self, slot: int) -> None:
         self._acl(slot)
@@ -431,18 +477,17 @@ class ReferenceFastPath(FastPathAPI):
 
     def acl_counters(self, slot: int) -> AclCounters:
         acl = self._acl(slot)
-        return AclCounters(tuple(acl.hits), acl.implicit_deny)
+        return AclCounters(tuple(acl.hits), acl.implicit_deny, acl.implicit_nd_na, acl.implicit_nd_ns)
 
     def acl_clear_counters(self, slot: int) -> None:
         acl = self._acl(slot)
         acl.hits = [0] * len(acl.aces)
-        acl.implicit_deny = 0
+        acl.implicit_deny = acl.implicit_nd_na = acl.implicit_nd_ns = 0
 
     def acl_classify(self, slot: int, batch: np.ndarray) -> np.ndarray:
-        aces = self._acl(slot).aces
+        acl = self._acl(slot)
         P.check_batch(batch)
-        found = (first_match(aces, Packet(*row)) for row in batch.tolist())
-        return np.fromiter((len(aces) if hit is None else hit for hit in found), np.uint32, batch.size)
+        return np.fromiter((acl.lookup(Packet(*row)) for row in batch.tolist()), np.uint32, batch.size)
 
     # ---- policies ----
     def policy_create(self, policy: Policy) -> int:
@@ -525,8 +570,8 @@ class ReferenceFastPath(FastPathAPI):
         del self._uidbs[uidb]
 
     def bind(self, uidb: int, direction: Direction, acl: int | None = None,
-             policy: int | None = None) -> None:
-        self.bind_many(uidb, [Binding(_direction(direction), acl, policy)])
+             policy: int | None = None, acl6: int | None = None) -> None:
+        self.bind_many(uidb, [Binding(_direction(direction), acl, policy, acl6=acl6)])
 
     def bind_many(self, uidb: int, bindings: Sequence[Binding]) -> None:
         """Each binding is checked and instantiated in turn (policer ids count up as they are
@@ -558,6 +603,7 @@ class ReferenceFastPath(FastPathAPI):
         """A target for one binding, with its references taken (C's target_new, check for check)."""
         policy = None if b.policy is None else _handle(b.policy)
         acl = None if b.acl is None else _handle(b.acl)
+        acl6 = None if b.acl6 is None else _handle(b.acl6)
         if policy is not None:
             self._policy(policy)
         nstates = 0 if policy is None else self._policies[policy].nstates
@@ -566,10 +612,18 @@ class ReferenceFastPath(FastPathAPI):
         if policy is not None and self._policies[policy].roles is not None and b.direction == Direction.IN:
             raise InvalidTable(f"policy {self._policies[policy].table.name} queues: output only, as "
                                f"IOS refuses it in an input policy")
-        if acl is not None:
-            self._acl(acl)
-            self._acl_refs[acl] += 1
-        target = _Target(acl=acl, policy=policy)
+        # Each slot must hold an ACL of its family (a missing one is NotFound, after these checks).
+        for what, slot, family in (("acl", acl, P.FAMILY_IPV4), ("acl6", acl6, P.FAMILY_IPV6)):
+            if slot in self._acls and self._acls[slot].family != family:
+                raise InvalidTable(f"{what}: ACL slot {slot} holds an IPv{self._acls[slot].family} ACL, "
+                                   f"not IPv{family}")
+        for slot in (acl, acl6):
+            if slot is not None:
+                self._acl(slot)
+        for slot in (acl, acl6):
+            if slot is not None:
+                self._acl_refs[slot] += 1
+        target = _Target(acl=acl, policy=policy, acl6=acl6)
         if policy is not None:
             self._policies[policy].refs += 1
             target.top = self._instantiate(policy, 0, None, target.states)
@@ -604,15 +658,16 @@ class ReferenceFastPath(FastPathAPI):
         return level_states
 
     def _release(self, target: _Target) -> None:
-        if target.acl is not None:
-            self._acl_refs[target.acl] -= 1
+        for slot in (target.acl, target.acl6):
+            if slot is not None:
+                self._acl_refs[slot] -= 1
         if target.policy is not None:
             self._policies[target.policy].refs -= 1
 
     def uidb_info(self, uidb: int) -> UidbInfo:
         u = self._uidb(uidb)
         return UidbInfo(u.ifname, u.ifh, tuple(t.acl for t in u.targets),
-                        tuple(t.policy for t in u.targets))
+                        tuple(t.policy for t in u.targets), tuple(t.acl6 for t in u.targets))
 
     def uidbs(self) -> list[int]:
         return sorted(self._uidbs)
@@ -710,16 +765,16 @@ class ReferenceFastPath(FastPathAPI):
             return verdict(P.DROP, P.REASON_NO_UIDB)
         target = uidb.targets[pkt.dir]
 
-        if target.acl is not None:
-            acl = self._acls[target.acl]
-            hit = first_match(acl.aces, pkt)
-            if hit is None:
-                acl.implicit_deny += 1
-                ace = P.ACE_IMPLICIT
-                return verdict(P.DROP, P.REASON_ACL)
-            acl.hits[hit] += 1
-            ace = hit
-            if not acl.aces[hit].permit:
+        # The ACL of the packet's family (docs/fastpath.md, "IPv6"); none of it: no filter.
+        slot = target.acl6 if pkt.family == P.FAMILY_IPV6 else target.acl
+        if slot is not None:
+            acl = self._acls[slot]
+            hit = acl.lookup(pkt)
+            acl.count(hit)
+            n = len(acl.aces)
+            ace = hit if hit < n else {n: P.ACE_IMPLICIT, n + IMPLICIT_ND_NA: P.ACE_IMPLICIT_ND_NA,
+                                       n + IMPLICIT_ND_NS: P.ACE_IMPLICIT_ND_NS}[hit]
+            if not acl.permits(hit):
                 return verdict(P.DROP, P.REASON_ACL)
 
         if target.policy is None:
@@ -800,9 +855,8 @@ class ReferenceFastPath(FastPathAPI):
         if m.kind == "dscp":
             return pkt.dscp in m.dscp
         if m.kind == "access-group":
-            aces = self._acls[m.acl].aces
-            hit = first_match(aces, pkt)
-            return hit is not None and aces[hit].permit
+            acl = self._acls[m.acl]
+            return acl.permits(acl.lookup(pkt))
         return self._class_map_matches(m.class_map, pkt)
 
 
@@ -841,11 +895,9 @@ def _direction(direction) -> int:
     return int(Direction.of(direction))
 
 
-def _new_acl(aces: Sequence[Ace], hits: Sequence[int] | None) -> _Acl:
+def _new_acl(aces: Sequence[Ace] | Sequence[Ace6], hits: Sequence[int] | None, family: int | None = None) -> _Acl:
     aces = tuple(aces)
-    for ace in aces:
-        if not isinstance(ace, Ace):
-            raise TableError(f"{ace!r} is not a qfp.tables.Ace")
+    family = acl_family(aces, family)
     if hits is None:
         hits = [0] * len(aces)
     else:
@@ -854,4 +906,4 @@ def _new_acl(aces: Sequence[Ace], hits: Sequence[int] | None) -> _Acl:
             raise TableError(f"{len(hits)} hit counters for {len(aces)} ACEs")
         if any(not 0 <= h <= COUNTER_MAX for h in hits):
             raise TableError("a hit counter is outside 0..2^64-1")
-    return _Acl(aces, hits)
+    return _Acl(aces, hits, family)

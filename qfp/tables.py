@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import TableError
@@ -253,6 +254,28 @@ class Ace6:
     def has_l4(self) -> bool:
         return (self.sport is not None or self.dport is not None or self.established
                 or self.icmp_type is not None)
+
+
+# An ACL's family by its ACEs' type (docs/fastpath.md, "IPv6").
+ACE_TYPES = {4: Ace, 6: Ace6}
+
+
+def acl_family(aces: Sequence[Ace | Ace6], family: int | None = None) -> int:
+    """4 or 6: the family of an ACL of `aces`, by their type; an empty one is `family` (default 4).
+    TableError for a list that mixes Ace and Ace6, or holds anything else, or contradicts `family`."""
+    found = set()
+    for ace in aces:
+        kind = next((f for f, t in ACE_TYPES.items() if isinstance(ace, t)), None)
+        if kind is None:
+            raise TableError(f"an ACL holds Ace or Ace6 values, not {type(ace).__name__}")
+        found.add(kind)
+    if len(found) > 1:
+        raise TableError("an ACL is IPv4 (Ace) or IPv6 (Ace6), not both")
+    if family is not None and family not in ACE_TYPES:
+        raise TableError(f"ACL family {family!r} is neither 4 nor 6")
+    if found and family is not None and found != {family}:
+        raise TableError(f"IPv{found.pop()} ACEs for an IPv{family} ACL")
+    return found.pop() if found else family or 4
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ layouts. This file is where every such copy is checked; a new one belongs in the
 import pytest
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp import policer, readback, reference
+from qfp_model.qfp import policer, readback, reference, reference_acl6
 from qfp_model.qfp import tables as T
 from qfp_model.qfp._fastpath import ffi, lib
 from qfp_model.qfp.fastpath import LAYOUTS, check_layout
@@ -50,6 +50,19 @@ CONSTANTS = [
     ("QFP_SET_PREC", readback.SET_PREC),
     # packets in (qfp.packets)
     ("QFP_FAMILY_IPV4", P.FAMILY_IPV4),
+    ("QFP_FAMILY_IPV6", P.FAMILY_IPV6),
+    # IPv6 (qfp.tables, qfp.reference_acl6): extension headers, ICMPv6 and the implicit entries
+    ("QFP_EXT_ROUTING", T.EXT_ROUTING),
+    ("QFP_EXT_FRAGMENT", T.EXT_FRAGMENT),
+    ("QFP_EXT_HOP_BY_HOP", T.EXT_HOP_BY_HOP),
+    ("QFP_EXT_DEST_OPTS", T.EXT_DEST_OPTS),
+    ("QFP_PROTO_ICMPV6", T.PROTO_ICMPV6),
+    ("QFP_ICMP6_ND_NS", reference_acl6.ICMP6_ND_NS),
+    ("QFP_ICMP6_ND_NA", reference_acl6.ICMP6_ND_NA),
+    ("QFP_ACL6_IMPLICIT_DENY", reference_acl6.IMPLICIT_DENY),
+    ("QFP_ACL6_IMPLICIT_ND_NA", reference_acl6.IMPLICIT_ND_NA),
+    ("QFP_ACL6_IMPLICIT_ND_NS", reference_acl6.IMPLICIT_ND_NS),
+    ("QFP_ACL6_IMPLICIT_COUNT", reference_acl6.IMPLICIT_ND_NS + 1),
     ("QFP_FRAG_NONE", P.FRAG_NONE),
     ("QFP_FRAG_INITIAL", P.FRAG_INITIAL),
     ("QFP_FRAG_NONINITIAL", P.FRAG_NONINITIAL),
@@ -76,6 +89,8 @@ CONSTANTS = [
     ("QFP_REASON_PRIORITY", P.REASON_PRIORITY),
     ("QFP_ACE_NONE", P.ACE_NONE),
     ("QFP_ACE_IMPLICIT", P.ACE_IMPLICIT),
+    ("QFP_ACE_IMPLICIT_ND_NA", P.ACE_IMPLICIT_ND_NA),
+    ("QFP_ACE_IMPLICIT_ND_NS", P.ACE_IMPLICIT_ND_NS),
     ("QFP_CLASS_NONE", P.CLASS_NONE),
     # token units (qfp.reference)
     ("QFP_UNITS_PER_BYTE", reference.UNITS_PER_BYTE),
@@ -113,3 +128,19 @@ def test_queue_stats_struct_is_what_queue_stats_reads():
     assert fields == list(readback.QueueStats.__dataclass_fields__)
     cfg_fields = {name for name, _ in ffi.typeof("struct qfp_class_cfg").fields}
     assert set(T.Queueing.__dataclass_fields__) <= cfg_fields
+
+
+def test_ace6_struct_holds_every_condition_of_an_ace6():
+    """struct qfp_ace6: four address words per address, most significant first as in the packet
+    record, and the flow label and extension headers Ace6 adds to Ace's conditions."""
+    fields = dict(ffi.typeof("struct qfp_ace6").fields)
+    for name in ("src_val", "src_mask", "dst_val", "dst_mask"):
+        assert fields[name].type == ffi.typeof("uint32_t[4]")
+    assert {"flow_val", "flow_mask", "ext", "flags", "sport_lo", "dport_hi"} <= set(fields)
+
+
+def test_binding_and_uidb_info_carry_an_ipv6_acl_per_direction():
+    assert "acl6_slot" in dict(ffi.typeof("struct qfp_binding").fields)
+    assert dict(ffi.typeof("struct qfp_uidb_info").fields)["acl6"].type == ffi.typeof(
+        f"int32_t[{lib.QFP_DIR_COUNT}]")
+    assert "family" in dict(ffi.typeof("struct qfp_acl_stats").fields)
