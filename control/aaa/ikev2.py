@@ -150,7 +150,7 @@ class Ikev2CoaComponent:
             return [session] if session is not None and acct_session_id(session) == a.text.upper() else []
         if a.type == P.CALLING_STATION_ID:
             try:
-                return sessions.by_remote(ipaddress.IPv4Address(a.text.strip()))
+                return sessions.by_remote(ipaddress.ip_address(a.text.strip()))
             except ValueError:
                 return []
         # Framed-IP-Address: the inside pool hands session n its n-th address.

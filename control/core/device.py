@@ -27,6 +27,7 @@ from ..grammar.interfaces import normalise_interface
 from .compile import Compiler, UnknownName, carried_counters
 from .sessions import (
     REMOVED,
+    Address,
     Authorization,
     Session,
     SessionError,
@@ -51,6 +52,10 @@ DYNAMIC_AUTHOR_CHANGED = "dynamic-author"
 INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 # The far end of simulated traffic: a host behind the hub (TEST-NET-1).
 HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
+# Inside IPv6 prefixes, as `ipv6 local pool` with /64 assignments would hand them (session n gets the
+# n-th /64 and ::1 in it), and an IPv6 host behind the hub; both from the documentation range.
+INSIDE_POOL6 = ipaddress.IPv6Network("2001:db8:1000::/36")
+HUB_SIDE_HOST6 = ipaddress.IPv6Address("2001:db8:2::1")
 
 
 class AuthorizationError(ControlError):
@@ -182,7 +187,7 @@ class Device:
                              vt.access_group_in, vt.access_group_out,
                              vt.traffic_filter_in, vt.traffic_filter_out)
 
-    def session_up(self, remote: str | ipaddress.IPv4Address, local: str | ipaddress.IPv4Address, *,
+    def session_up(self, remote: str | Address, local: str | Address, *,
                    remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
                    identity: str | None = None, template: int | None = None,
                    aaa: Authorization | None = None) -> Session:
@@ -190,8 +195,11 @@ class Device:
         interface handle and a UIDB) and bind what the template's lines name, overridden by `aaa`
         (what authorization at session start returned). An `aaa` naming something the
         configuration lacks raises AuthorizationError, and no session comes up."""
-        tuple_ = SessionTuple(ipaddress.IPv4Address(local), ipaddress.IPv4Address(remote),
-                              local_port, remote_port, fvrf, ivrf)
+        try:
+            local, remote = ipaddress.ip_address(local), ipaddress.ip_address(remote)
+        except ValueError as exc:
+            raise SessionError(str(exc)) from None
+        tuple_ = SessionTuple(local, remote, local_port, remote_port, fvrf, ivrf)
         number = self._template(template)
         inherited = self._template_authorization(number)
         for kind, name in (("policy-map", inherited.policy_in), ("policy-map", inherited.policy_out)):
@@ -205,7 +213,9 @@ class Device:
         except Exception:
             self.sessions.release(interface)
             raise
-        session = Session(sid, tuple_, identity or str(tuple_.remote), number, interface, ifh, uidb,
+        # An IPv6 peer's IKE identity (ID_IPV6_ADDR) as IOS prints addresses: upper case.
+        default_identity = str(tuple_.remote).upper() if tuple_.family == 6 else str(tuple_.remote)
+        session = Session(sid, tuple_, identity or default_identity, number, interface, ifh, uidb,
                           self.clock_ns, inherited, aaa)
         try:
             self._bind(session, session.effective(), carry=False)
@@ -236,6 +246,12 @@ class Device:
 
     def inside_address(self, session: Session) -> ipaddress.IPv4Address:
         return INSIDE_POOL[session.id]
+
+    def inside_prefix6(self, session: Session) -> ipaddress.IPv6Network:
+        return ipaddress.IPv6Network((int(INSIDE_POOL6.network_address) + (session.id << 64), 64))
+
+    def inside_address6(self, session: Session) -> ipaddress.IPv6Address:
+        return self.inside_prefix6(session).network_address + 1
 
     def _notify(self, event: str, session: Session | None, cause: str | None = None) -> None:
         for observer in self.observers:
@@ -338,12 +354,19 @@ class Device:
         """The packets `spec` describes, through its session: addresses default to the session's
         inside address on the far side and the hub's host on the near one."""
         session = self.session(spec.interface)
-        inside = self.inside_address(session)
-        far, near = (inside, HUB_SIDE_HOST) if spec.direction == Direction.IN else (HUB_SIDE_HOST, inside)
+        src, dst = (_address(text, what) for text, what in ((spec.source, "source"),
+                                                             (spec.destination, "destination")))
+        # The family is the addresses': an IPv6 source or destination makes an IPv6 stream, whose
+        # other end defaults to the session's inside IPv6 address or the hub's IPv6 host.
+        v6 = any(a is not None and a.version == 6 for a in (src, dst))
+        if src is not None and dst is not None and src.version != dst.version:
+            raise ControlError(f"source {src} and destination {dst} are of different IP families")
+        inside, hub = (self.inside_address6(session), HUB_SIDE_HOST6) if v6 else \
+            (self.inside_address(session), HUB_SIDE_HOST)
+        far, near = (inside, hub) if spec.direction == Direction.IN else (hub, inside)
         fields = dict(
             uidb=session.uidb, direction=spec.direction,
-            src=ipaddress.IPv4Address(spec.source) if spec.source else far,
-            dst=ipaddress.IPv4Address(spec.destination) if spec.destination else near,
+            src=src if src is not None else far, dst=dst if dst is not None else near,
             proto=spec.protocol, sport=spec.source_port, dport=spec.destination_port, dscp=spec.dscp,
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
@@ -424,7 +447,16 @@ class Device:
     def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:
         """Tear down every session, or those to one peer, as `clear crypto session` does."""
         sessions = list(self.sessions) if remote is None else \
-            self.sessions.by_remote(ipaddress.IPv4Address(remote))
+            self.sessions.by_remote(ipaddress.ip_address(remote))
         for session in sessions:
             self.session_down(session, "admin-reset")
         return ""
+
+
+def _address(text: str | None, what: str) -> Address | None:
+    if not text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise ControlError(f"{what} '{text}' is not an IPv4 or IPv6 address") from None

@@ -50,7 +50,7 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
     """The exec command set over `device` (show, clear, sim, configure), `coa` (debug and show
     of RADIUS dynamic authorization) and `session_aaa` (authorization at session start and
     accounting); `sim traffic` runs on `worker` while the device is served."""
-    commands = CommandSet(KEYWORD_HELP)
+    commands = CommandSet(KEYWORD_HELP, types=sim.TYPES)
 
     def show(syntax: str, data, render, help: dict) -> None:
         """A show command: `data(args)` gathers its twin, `render(twin, args)` prints it."""
@@ -165,10 +165,10 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
                  lambda a: device.clear_acl6_counters(a.get("name")),
                  {"ipv6": "IPv6", "access-list": "Clear IPv6 access list match counters",
                   "counters": "Clear IPv6 access list counters", "name WORD": "IPv6 access list name"})
-    commands.add("clear crypto session [remote A.B.C.D]",
+    commands.add("clear crypto session [remote ADDR]",
                  lambda a: device.clear_crypto_session(a.get("remote")),
                  {"crypto": "Encryption module", "session": "Clear crypto sessions (tunnels)",
-                  "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})
+                  "remote": "Remote IKE peer", "remote ADDR": "IP address of the remote peer"})
 
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)
