@@ -158,7 +158,8 @@ def first_match(aces: Sequence[Ace], pkt: Packet) -> int | None:
 def _address(pkt: Packet, which: str) -> int:
     """An IPv6 packet's 128-bit address: word 0 in src/dst, words 1-3 in src_low/dst_low."""
     word0, low = (pkt.src, pkt.src_low) if which == "src" else (pkt.dst, pkt.dst_low)
-    return word0 << 96 | low[0] << 64 | low[1] << 32 | low[2]
+    w1, w2, w3 = (int(w) for w in low)   # a batch row's tolist() may leave them numpy integers
+    return word0 << 96 | w1 << 64 | w2 << 32 | w3
 
 
 @dataclass
