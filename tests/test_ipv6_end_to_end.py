@@ -16,6 +16,7 @@ from qfp_model.control.radius import packet as P
 from qfp_model.qfp.tables import PROTO_TCP, PROTO_UDP, Direction
 
 SOURCE = ("127.0.0.1", 40000)
+WEB6 = "2001:db8:9::1"
 V6_CONFIG = [
     "ipv6 access-list V6-IN",
     " permit tcp any any eq www",
@@ -77,7 +78,7 @@ def test_an_edit_keeps_counters_by_sequence_and_applies_at_once(hub):
     headend, terminal = hub
     device = headend.device
     device.session_up("2001:db8::1", "2001:db8::2")
-    send(device, protocol=PROTO_TCP, destination_port=80)
+    send(device, protocol=PROTO_TCP, destination_port=80, destination="2001:db8:9::1")
     for line in ("configure terminal", "ipv6 access-list V6-IN", "sequence 5 deny tcp any any eq www", "end"):
         terminal.execute(line)
     assert send(device, protocol=PROTO_TCP, destination_port=80, destination="2001:db8:9::1").dropped_acl == 4
@@ -97,7 +98,7 @@ def test_coa_ipv6_inacl_binds_the_list_and_bad_ones_are_naked(hub):
     session = device.session_up("2001:db8::1", "2001:db8::2")
     assert coa(headend, session, "ipv6:inacl=V6-ALT").code == P.COA_ACK
     assert device.session("Vi1").effective().acl6_in == "V6-ALT"
-    assert send(device, protocol=PROTO_TCP, destination_port=80).dropped_acl == 4
+    assert send(device, protocol=PROTO_TCP, destination_port=80, destination=WEB6).dropped_acl == 4
     reply = coa(headend, session, "ipv6:outacl=NO-SUCH")
     assert (reply.code, error_cause(reply)) == (P.COA_NAK, "Invalid-Attribute-Value")
     reply = coa(headend, session, "ipv6:inacl#1=permit ipv6 any any")
@@ -112,7 +113,7 @@ def test_coa_ipv6_inacl_binds_the_list_and_bad_ones_are_naked(hub):
     assert device.session("Vi1").effective().acl6_out == "V6-IN"
     assert "ipv6 traffic-filter V6-IN out" in headend.execute("show derived-config interface Virtual-Access1")
     assert coa(headend, session, "ip:interface-config=no ipv6 traffic-filter in").code == P.COA_ACK
-    assert send(device, protocol=PROTO_TCP, destination_port=80).dropped_acl == 0
+    assert send(device, protocol=PROTO_TCP, destination_port=80, destination=WEB6).dropped_acl == 0
 
 
 def test_ipv6_session_audit_session_id_round_trips_and_identifies_it(hub):
