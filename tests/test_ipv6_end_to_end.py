@@ -165,6 +165,9 @@ def test_class_map_matches_an_ipv6_list_and_a_shared_name_matches_each_family(hu
     assert sip6.dscp_out == {0: 4}
     assert sip4.dscp_out == {34: 4}         # the IPv4 list of the same name, for IPv4 packets
     assert web4.dscp_out == {0: 4}
+    # show policy-map interface counts IPv6 packets in their class as it counts IPv4 ones
+    classes = headend.show_data("show policy-map interface Vi1 input")[0]["service_policies"][0]["classes"]
+    assert [(c["name"], c["packets"]) for c in classes] == [("WEB-CLASS", 8), ("class-default", 8)]
     # deleting the IPv4 list leaves the class to the IPv6 one: the policy is recompiled
     for line in ("configure terminal", "no ip access-list extended WEB", "end"):
         terminal.execute(line)
