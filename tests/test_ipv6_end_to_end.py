@@ -173,3 +173,27 @@ def test_class_map_matches_an_ipv6_list_and_a_shared_name_matches_each_family(hu
         terminal.execute(line)
     assert send(device, protocol=PROTO_UDP, destination_port=5060).dscp_out == {0: 4}
     assert send(device, protocol=PROTO_TCP, destination_port=80, destination="2001:db8:9::1").dscp_out == {34: 4}
+
+
+def test_icmp_in_an_ipv6_stream_is_icmpv6_and_meets_icmp_entries(hub):
+    headend, terminal = hub
+    for line in ("configure terminal", "ipv6 access-list V6-IN", "sequence 5 deny icmp any any echo-request",
+                 "sequence 6 permit icmp any any echo-reply", "end"):
+        terminal.execute(line)
+    device = headend.device
+    device.session_up("2001:db8::1", "2001:db8::2")
+    assert send(device, protocol=1, destination=WEB6).dropped_acl == 4
+    assert send(device, protocol=1, icmp_type=129, destination=WEB6).forwarded == 4
+    entries = headend.show_data("show ipv6 access-list V6-IN")[0]["entries"]
+    assert [(e["seq"], e["matches"]) for e in entries[:2]] == [(5, 4), (6, 4)]
+
+
+def test_log_on_an_ipv6_entry_is_said_to_be_not_modeled(hub):
+    headend, terminal = hub
+    terminal.execute("configure terminal")
+    terminal.execute("ipv6 access-list V6-IN")
+    out = terminal.execute("permit ipv6 any any log")
+    assert out == ("%PARSER-6-NOTMODELED: kept but not modeled: ipv6 access-list: permit ipv6 any any log\n")
+    terminal.execute("end")
+    assert "ipv6 access-list: log" in terminal.execute("show parser not-modeled")
+    assert " sequence 40 permit ipv6 any any log\n" in terminal.execute("show running-config")

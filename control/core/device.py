@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.readback import UidbCounters
-from qfp_model.qfp.tables import Binding, Direction
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_ICMPV6, Binding, Direction
 
 from .. import config as cfg
 from ..errors import ControlError
@@ -56,6 +56,7 @@ HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
 # n-th /64 and ::1 in it), and an IPv6 host behind the hub; both from the documentation range.
 INSIDE_POOL6 = ipaddress.IPv6Network("2001:db8:1000::/36")
 HUB_SIDE_HOST6 = ipaddress.IPv6Address("2001:db8:2::1")
+ICMPV6_ECHO_REQUEST = 128
 
 
 class AuthorizationError(ControlError):
@@ -364,10 +365,15 @@ class Device:
         inside, hub = (self.inside_address6(session), HUB_SIDE_HOST6) if v6 else \
             (self.inside_address(session), HUB_SIDE_HOST)
         far, near = (inside, hub) if spec.direction == Direction.IN else (hub, inside)
+        proto, sport = spec.protocol, spec.source_port
+        if v6 and proto == PROTO_ICMP:
+            # `protocol icmp` in an IPv6 stream is ICMPv6, as in an IPv6 ACL; its default message
+            # is echo-request's number there.
+            proto, sport = PROTO_ICMPV6, ICMPV6_ECHO_REQUEST if spec.icmp_type is None else sport
         fields = dict(
             uidb=session.uidb, direction=spec.direction,
             src=src if src is not None else far, dst=dst if dst is not None else near,
-            proto=spec.protocol, sport=spec.source_port, dport=spec.destination_port, dscp=spec.dscp,
+            proto=proto, sport=sport, dport=spec.destination_port, dscp=spec.dscp,
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)

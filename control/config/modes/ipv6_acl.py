@@ -25,7 +25,6 @@ _ACE_HELP = {**_HELP, "rest WORD...": "The entry: protocol, source, destination,
 # Global `ipv6 access-list` commands that are not a list's name.
 _NOT_NAMES = frozenset({"log-update", "cache", "role-based", "fqdn", "match-local-traffic"})
 SEQ_MAX = 4294967295
-NOT_MODELED_LOG = "log on an IPv6 entry is kept but not modeled (no %IPV6_ACL log lines)"
 
 
 def _enter(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
@@ -83,8 +82,8 @@ def _entry(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
         if acl.entry(trailing) is not None:
             raise Bad(cur.tokens[-1], f"duplicate sequence number {trailing}")
         seq = trailing
-    if log:
-        ctx.notes.append(f"{NOT_MODELED_LOG}: {line.text.strip()}")
+    if log:     # kept and printed back, but no %IPV6_ACL log lines are made
+        ctx.note_unmodeled(line, "ipv6 access-list")
     ctx.touch_acl6(acl.name)
     acl.insert(M.AclEntry(seq if seq is not None else acl.next_seq(), ace, log))
 
