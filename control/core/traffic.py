@@ -148,6 +148,11 @@ class Stream:
     rate: int             # bit/s
     count: int            # packets
 
+    @property
+    def family(self) -> int:
+        """6 for IPv6 addresses; an IPv4Address or a plain int (32 bits) is IPv4."""
+        return 6 if isinstance(self.src, ipaddress.IPv6Address) else 4
+
     def __post_init__(self) -> None:
         if not 20 <= self.size <= 65535:
             raise ControlError(f"size {self.size} is outside 20..65535 bytes")
@@ -189,7 +194,7 @@ class Chunk:
 
     def batch(self) -> np.ndarray:
         s = self.stream
-        v6 = s.src.version == 6
+        v6 = s.family == 6
         batch = P.constant_rate_batch(self.n, length=s.size, rate=s.rate, t0=self.t0, first=self.first,
                                       uidb=s.uidb, dir=int(s.direction),
                                       src=0 if v6 else int(s.src), dst=0 if v6 else int(s.dst),
@@ -209,7 +214,7 @@ class Chunk:
         counts.add(process(batch))
         s = self.stream
         counts.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, self.t0,
-                           s.src.version)
+                           s.family)
         return counts, int(batch["ts_ns"][-1])
 
 
@@ -389,7 +394,7 @@ class MixedChunk:
             result = TrafficResult(interface="", direction=s.direction)
             result.add(mine)
             result.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, chunk.t0,
-                               s.src.version)
+                               s.family)
             counts[i] = result
         return counts, int(batch["ts_ns"][-1])
 
