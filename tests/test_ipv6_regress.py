@@ -2,6 +2,8 @@
 (`ace = {..., ipv6 = true}`), passing, and failing with its difference when an expectation is off."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from qfp_model.tools import regress
 
 CASE = '''
@@ -56,3 +58,42 @@ def test_ipv6_case_passes(tmp_path):
 def test_ipv6_case_fails_with_its_difference(tmp_path):
     result = regress.run_case(write(tmp_path, 9))
     assert not result.passed and "expected 9, actual 10" in result.message
+
+
+RADIUS_CASE = '''
+config = "hub.cfg"
+[radius]
+secret = "radius-key"
+[radius.users."gold.example.net"]
+avpairs = ["ipv6:inacl=V6-SPOKE"]
+[radius.users."bad.example.net"]
+avpairs = ["ipv6:inacl=NO-SUCH-LIST"]
+
+[[sessions]]
+remote = "2001:db8::1"
+identity = "gold.example.net"
+[[sessions]]
+remote = "2001:db8::9"
+identity = "bad.example.net"
+expect = "refused"
+
+[[steps]]
+traffic = { interface = "Vi1", size = 100, rate = "8k", packets = 5, destination = "2001:db8:2::1", protocol = "udp" }
+[[steps]]
+result = { dropped_acl = 5 }
+[[steps]]
+traffic = { interface = "Vi1", size = 100, rate = "8k", packets = 5, destination = "2001:db8:2::1", protocol = "tcp" }
+[[steps]]
+result = { forwarded = 5 }
+'''
+
+
+def test_access_accept_binds_ipv6_inacl_and_refuses_an_unknown_list(tmp_path):
+    """The Access-Accept at session start follows the CoA rules: the list binds, an unknown one
+    makes the Accept unusable and the session is refused."""
+    hub = (Path(__file__).parent.parent / "examples" / "radius-hub.cfg").read_text()
+    (tmp_path / "hub.cfg").write_text(hub + "ipv6 access-list V6-SPOKE\n permit tcp any any\n")
+    path = tmp_path / f"radius6{regress.SUFFIX}"
+    path.write_text(RADIUS_CASE)
+    result = regress.run_case(path)
+    assert result.passed, result.message
