@@ -20,7 +20,7 @@ from qfp_model.qfp import tables as T
 from qfp_model.qfp.errors import TableError
 
 from . import lexicon as L
-from .syntax import Bad, Cursor, Tok, dscp, integer, port_match
+from .syntax import Bad, Cursor, Tok, dscp, integer, port_match, port_words
 
 UNSUPPORTED_ACE6_OPTIONS = frozenset({
     "time-range", "mobility", "mobility-type", "routing-type", "dest-option-type",
@@ -158,20 +158,11 @@ def ipv6_ace(cur: Cursor, permit: bool) -> tuple[T.Ace6, str | None, int | None]
     return ace, log, seq
 
 
-def _ports(match: T.PortMatch | None, proto: int | None) -> list[str]:
-    if match is None:
-        return []
-    words = [match.op.value, L.port_name(proto, match.port)]
-    if match.port_hi is not None:
-        words.append(L.port_name(proto, match.port_hi))
-    return words
-
-
 def ace6_text(ace: T.Ace6, log: str | None = None) -> str:
     """An IPv6 entry as IOS prints it, without its sequence number."""
     words = ["permit" if ace.permit else "deny", L.ipv6_protocol_name(ace.proto),
-             endpoint6_text(ace.src, ace.src_len), *_ports(ace.sport, ace.proto),
-             endpoint6_text(ace.dst, ace.dst_len), *_ports(ace.dport, ace.proto)]
+             endpoint6_text(ace.src, ace.src_len), *port_words(ace.sport, ace.proto),
+             endpoint6_text(ace.dst, ace.dst_len), *port_words(ace.dport, ace.proto)]
     if ace.icmp_type is not None:
         words += L.icmpv6_words(ace.icmp_type, ace.icmp_code)
     if ace.ext & T.EXT_DEST_OPTS:

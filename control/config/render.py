@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import model as M
 from . import type7
 from .ipv6_syntax import ace6_text
-from .syntax import dotted
+from .syntax import dotted, port_words
 
 # ---- access lists ------------------------------------------------------------------------------
 
@@ -25,15 +25,6 @@ def _endpoint(addr: int, wildcard: int, standard: bool = False) -> str:
     return f"{dotted(addr)} {dotted(wildcard)}"
 
 
-def _ports(match: T.PortMatch | None, proto: int | None) -> list[str]:
-    if match is None:
-        return []
-    words = [match.op.value, L.port_name(proto, match.port)]
-    if match.port_hi is not None:
-        words.append(L.port_name(proto, match.port_hi))
-    return words
-
-
 def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
     """An ACE as IOS prints it after its sequence number: `permit tcp any host 10.1.1.1 eq www`."""
     words = ["permit" if ace.permit else "deny"]
@@ -41,8 +32,8 @@ def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
         words.append(_endpoint(ace.src, ace.src_wildcard, standard=True))
     else:
         words += [L.protocol_name(ace.proto), _endpoint(ace.src, ace.src_wildcard),
-                  *_ports(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
-                  *_ports(ace.dport, ace.proto)]
+                  *port_words(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
+                  *port_words(ace.dport, ace.proto)]
         if ace.icmp_type is not None:
             words += L.icmp_words(ace.icmp_type, ace.icmp_code)
         if ace.established:

@@ -198,6 +198,16 @@ def port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     return match
 
 
+def port_words(match: T.PortMatch | None, proto: int | None) -> list[str]:
+    """A port match as IOS prints it, with its port names: `eq www`, `range 1000 2000`."""
+    if match is None:
+        return []
+    words = [match.op.value, L.port_name(proto, match.port)]
+    if match.port_hi is not None:
+        words.append(L.port_name(proto, match.port_hi))
+    return words
+
+
 def _icmp_message(cur: Cursor) -> dict:
     """`TYPE [CODE]` (numbers 0..255) or a message name, right after an ICMP ACE's destination."""
     tok = cur.peek()

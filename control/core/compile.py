@@ -66,8 +66,8 @@ class Compiler:
         return self._policy_ids.setdefault(policy_name, FIRST_POLICY_ID + len(self._policy_ids))
 
     # ---- ACLs ----
-    def _aces(self, name: str) -> list[T.Ace]:
-        acl = self.config.access_lists.get(name)
+    def _aces(self, name: str, ipv6: bool = False) -> list[T.Ace] | list[T.Ace6]:
+        acl = self.config.acl_named(name, ipv6)
         return [] if acl is None else [e.ace for e in acl.entries if e.ace is not None]
 
     def acl_slot(self, name: str) -> int:
@@ -87,15 +87,11 @@ class Compiler:
         return dict(self._acl_slots)
 
     # ---- IPv6 ACLs ----
-    def _aces6(self, name: str) -> list[T.Ace6]:
-        acl = self.config.ipv6_access_lists.get(name)
-        return [] if acl is None else [e.ace for e in acl.entries if e.ace is not None]
-
     def acl6_slot(self, name: str) -> int:
         """The slot holding IPv6 ACL `name`, made on first use (empty but IPv6 while undefined,
         so that a later definition replaces it in place)."""
         if name not in self._acl6_slots:
-            self._acl6_slots[name] = self.fp.acl_create(self._aces6(name), family=6)
+            self._acl6_slots[name] = self.fp.acl_create(self._aces(name, ipv6=True), family=6)
         return self._acl6_slots[name]
 
     def filter6_slot(self, name: str | None) -> int | None:
@@ -109,18 +105,9 @@ class Compiler:
         return dict(self._acl6_slots)
 
     def refresh_acl6(self, name: str, old_entries: Iterable | None = None) -> None:
-        """refresh_acl for IPv6 list `name`."""
-        if name not in self._acl6_slots:
-            return
-        slot = self._acl6_slots[name]
-        entries = [e for e in (self.config.ipv6_access_lists[name].entries
-                               if name in self.config.ipv6_access_lists else []) if e.ace is not None]
-        hits_by_seq = {}
-        if old_entries is not None:
-            old = [e for e in old_entries if e.ace is not None]
-            hits_by_seq = dict(zip((e.seq for e in old), self.fp.acl_counters(slot).hits))
-        self.fp.acl_replace(slot, [e.ace for e in entries],
-                            hits=[hits_by_seq.get(e.seq, 0) for e in entries])
+        """refresh_acl for IPv6 list `name` (its slot stays IPv6 when the list is emptied or deleted)."""
+        if name in self._acl6_slots:
+            self._replace(self._acl6_slots[name], self.config.acl_named(name, ipv6=True), old_entries)
 
     def _families(self, name: str) -> tuple[bool, bool]:
         return name in self.config.access_lists, name in self.config.ipv6_access_lists
@@ -151,10 +138,10 @@ class Compiler:
     def refresh_acl(self, name: str, old_entries: Iterable | None = None) -> None:
         """Push ACL `name` as configured now, keeping each surviving ACE's counter by its
         sequence number (`old_entries` are the entries the slot was compiled from)."""
-        if name not in self._acl_slots:
-            return
-        slot = self._acl_slots[name]
-        acl = self.config.access_lists.get(name)
+        if name in self._acl_slots:
+            self._replace(self._acl_slots[name], self.config.acl_named(name, ipv6=False), old_entries)
+
+    def _replace(self, slot: int, acl: M.AccessList | None, old_entries: Iterable | None) -> None:
         entries = [] if acl is None else [e for e in acl.entries if e.ace is not None]
         hits_by_seq = {}
         if old_entries is not None:
