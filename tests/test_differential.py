@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from fastpaths import native_fastpath_class, simd_levels
@@ -28,14 +28,20 @@ from qfp_model.qfp.reference import ReferenceFastPath
 from qfp_model.qfp.tables import (
     BURST_MAX,
     CLASS_DEFAULT,
+    EXT_DEST_OPTS,
+    EXT_FRAGMENT,
+    EXT_HOP_BY_HOP,
+    EXT_ROUTING,
     PORT_PROTOCOLS,
     PROTO_ICMP,
+    PROTO_ICMPV6,
     PROTO_SCTP,
     PROTO_TCP,
     PROTO_UDP,
     RATE_MAX,
     RATE_MIN,
     Ace,
+    Ace6,
     ClassMap,
     Direction,
     Match,
@@ -736,3 +742,170 @@ def test_queueing_one_long_stream(data):
         ts += data.draw(st.sampled_from([0, 100_000, 10_000_000]))
         both.call("target_advance", uidb, Direction.OUT, ts)
         both.compare_state([], [uidb])
+
+
+# ---- IPv6 (docs/fastpath.md, "IPv6") ------------------------------------------------------------------
+# Addresses that share prefixes at several lengths, so that random prefixes and packets meet.
+ADDRESSES6 = [int(ipaddress.IPv6Address(a)) for a in (
+    "2001:db8::1", "2001:db8::2", "2001:db8:0:1::1", "2001:db8:1::1", "2001:db8:1:0:8000::1",
+    "fe80::1", "fe80::1:0:0:1", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
+PREFIX_LENGTHS = [0, 1, 16, 31, 32, 33, 48, 64, 65, 96, 112, 127, 128]
+PROTOCOLS6 = [PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMPV6, 47]
+# ICMPv6: unreachable, too big, echo request and reply, router solicitation, ND's NS and NA.
+ICMP6_NUMBERS = [0, 1, 2, 4, 128, 129, 133, 135, 136]
+FLOW_LABELS = [0, 1, 0xABCDE, 0xFFFFF]
+icmp6_numbers = st.one_of(st.sampled_from(ICMP6_NUMBERS), st.integers(0, 255))
+
+
+@st.composite
+def aces6(draw) -> Ace6:
+    proto = draw(st.one_of(st.none(), st.sampled_from(PROTOCOLS6)))
+    fields = dict(permit=draw(st.booleans()), proto=proto)
+    for side in ("src", "dst"):
+        if draw(st.booleans()):      # half the time `any`
+            length = draw(st.sampled_from(PREFIX_LENGTHS))
+            address = draw(st.one_of(st.sampled_from(ADDRESSES6), st.integers(0, (1 << 128) - 1)))
+            fields[side] = address >> (128 - length) << (128 - length) if length else 0
+            fields[f"{side}_len"] = length
+    if proto in PORT_PROTOCOLS:
+        fields["sport"] = draw(st.one_of(st.none(), st.none(), port_matches()))
+        fields["dport"] = draw(st.one_of(st.none(), port_matches()))
+    if proto == PROTO_TCP:
+        fields["established"] = draw(st.integers(0, 3)) == 0
+    if proto == PROTO_ICMPV6 and draw(st.booleans()):
+        fields["icmp_type"] = draw(icmp6_numbers)
+        fields["icmp_code"] = draw(st.one_of(st.none(), icmp6_numbers))
+    if draw(st.integers(0, 3)) == 0:
+        fields["dscp"] = draw(dscps)
+    if draw(st.integers(0, 3)) == 0:
+        fields["flow_label"] = draw(st.sampled_from(FLOW_LABELS))
+    if draw(st.integers(0, 3)) == 0:
+        fields["ext"] = draw(st.integers(1, EXT_ALL))
+    has_l4 = (fields.get("sport") or fields.get("dport") or fields.get("established")
+              or fields.get("icmp_type") is not None)
+    if not has_l4:
+        fields["fragments"] = draw(st.integers(0, 4)) == 0
+    return Ace6(**fields)
+
+
+EXT_ALL = EXT_ROUTING | EXT_FRAGMENT | EXT_HOP_BY_HOP | EXT_DEST_OPTS
+acls6 = st.lists(aces6(), max_size=8)
+# The IPv6 tests' share of a profile's budget: a tenth (at least 100 cases), so that in CI each
+# costs seconds, not minutes; the IPv4 tests above keep exercising everything the two share.
+IPV6_BUDGET = settings(max_examples=max(100, settings().max_examples // 10))
+
+
+@st.composite
+def mixed_batches(draw, uidbs: int, max_size: int = 100) -> np.ndarray:
+    """packet_batches with some packets made IPv6: addresses from ADDRESSES6 (or any 128 bits),
+    ICMPv6 messages (ND's among them), flow labels and extension headers."""
+    batch = draw(packet_batches(uidbs=uidbs, max_size=max_size))
+    n = batch.size
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    share = draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))
+    six = rng.random(n) < share
+    for side in ("src", "dst"):
+        pool = [ADDRESSES6[i] for i in rng.integers(0, len(ADDRESSES6), n)]
+        wild = [int.from_bytes(rng.bytes(16), "big") for _ in range(n)]
+        values = [p if rng.random() < 0.85 else w for p, w in zip(pool, wild)]
+        words = np.array([[v >> 96, v >> 64 & 0xFFFFFFFF, v >> 32 & 0xFFFFFFFF, v & 0xFFFFFFFF]
+                          for v in values], dtype=np.uint64).reshape(n, 4).astype(np.uint32)
+        batch[side] = np.where(six, words[:, 0], batch[side])
+        batch[f"{side}_low"] = np.where(six[:, None], words[:, 1:], 0)
+    batch["family"] = np.where(six, P.FAMILY_IPV6, P.FAMILY_IPV4)
+    icmp6 = six & (rng.random(n) < 0.3)
+    batch["proto"] = np.where(icmp6, PROTO_ICMPV6, batch["proto"])
+    batch["sport"] = np.where(icmp6, rng.choice(ICMP6_NUMBERS, n), batch["sport"])
+    batch["dport"] = np.where(icmp6, rng.choice([0, 1, 4], n), batch["dport"])
+    batch["flow_label"] = np.where(six, rng.choice(FLOW_LABELS, n), 0)
+    batch["ext"] = np.where(six & (rng.random(n) < 0.3), rng.integers(0, EXT_ALL, n, endpoint=True), 0)
+    return batch
+
+
+def _same_classify(both: Both, slot: int, batch: np.ndarray) -> None:
+    expected = both.ref.acl_classify(slot, batch)
+    for fp in both.cs:
+        got = fp.acl_classify(slot, batch)
+        bad = np.flatnonzero(expected != got)
+        assert bad.size == 0, (f"{fp.simd}: packet {bad[0]}: "
+                               f"{dict(zip(P.PACKET_DTYPE.names, batch[bad[0]].tolist()))} first matches "
+                               f"{expected[bad[0]]} in the reference, {got[bad[0]]} in C")
+
+
+@IPV6_BUDGET
+@given(acl4=acls, acl6=acls6, data=st.data())
+def test_ipv6_acl_filtering(acl4, acl6, data):
+    """An IPv4 and an IPv6 ACL on the same targets (or one of them, or none), mixed batches: the
+    ACL of each packet's family decides, with IOS's implicit IPv6 entries; then the IPv6 ACL is
+    replaced and its counters cleared."""
+    both = Both()
+    hits = data.draw(st.one_of(st.none(), st.lists(st.integers(0, 1 << 40), min_size=len(acl6),
+                                                  max_size=len(acl6))))
+    slot4 = both.call("acl_create", acl4)
+    slot6 = both.call("acl_create", acl6, hits, family=6)
+    uidb = both.call("uidb_create", 14, "Virtual-Access1")
+    for d in Direction:
+        both.call("bind", uidb, d, acl=data.draw(st.sampled_from([None, slot4])),
+                  acl6=data.draw(st.sampled_from([None, slot6, slot6])))
+    batch = data.draw(mixed_batches(uidbs=1, max_size=BATCH_MAX))
+    both.call("process", batch)
+    both.compare_state([slot4, slot6], [uidb])
+    _same_classify(both, slot4, batch)
+    _same_classify(both, slot6, batch)
+    both.call("acl_replace", slot6, data.draw(acls6))
+    if data.draw(st.booleans()):
+        both.call("acl_clear_counters", slot6)
+    both.call("process", batch)
+    both.compare_state([slot4, slot6], [uidb])
+    # Misuse, refused alike: a slot of the wrong family, ACEs of the wrong family.
+    both.call("bind", uidb, Direction.IN, acl=slot6)
+    both.call("bind", uidb, Direction.IN, acl6=slot4)
+    both.call("acl_replace", slot4, data.draw(acls6.filter(bool)))
+
+
+@IPV6_BUDGET
+@given(acl4=indexed_acls, acl6=acls6, data=st.data())
+def test_ipv6_packets_through_every_ipv4_lookup_method(acl4, acl6, data):
+    """No IPv4 lookup method (scan, tree, bit vectors, hybrid, auto, on every ISA) lets an IPv6
+    packet match an IPv4 ACL, in process() and acl_classify() alike; IPv6 ACLs beside them scan."""
+    batch = data.draw(mixed_batches(uidbs=1, max_size=BATCH_MAX))
+    ref = ReferenceFastPath(max_uidbs=64, max_acls=64, max_policies=64)
+    slot4, slot6 = ref.acl_create(acl4), ref.acl_create(acl6, family=6)
+    uidb = ref.uidb_create(14, "Virtual-Access1")
+    ref.bind(uidb, Direction.IN, acl=slot4, acl6=slot6)
+    expected = (ref.process(batch.copy()), ref.acl_classify(slot4, batch), ref.acl_classify(slot6, batch),
+                ref.acl_counters(slot4), ref.acl_counters(slot6))
+    for (method, head), simd in itertools.product(LOOKUP_METHODS, simd_levels()):
+        note(f"method {method}, {simd}")
+        c = native_fastpath_class()(max_uidbs=64, max_acls=64, max_policies=64, acl_method=method,
+                                    acl_bitvec_head=head, simd=simd)
+        assert (c.acl_create(acl4), c.acl_create(acl6, family=6)) == (slot4, slot6)
+        assert c.acl_stats(slot6).method == "scan"
+        c.uidb_create(14, "Virtual-Access1")
+        c.bind(uidb, Direction.IN, acl=slot4, acl6=slot6)
+        assert_verdicts_equal(batch, expected[0], c.process(batch.copy()), simd)
+        assert np.array_equal(c.acl_classify(slot4, batch), expected[1]), (method, simd)
+        assert np.array_equal(c.acl_classify(slot6, batch), expected[2]), (method, simd)
+        assert (c.acl_counters(slot4), c.acl_counters(slot6)) == expected[3:]
+
+
+@IPV6_BUDGET
+@given(data=st.data())
+def test_ipv6_classification_and_policing(data):
+    """Policies whose access-groups name IPv4 and IPv6 ACLs, with policers and marking, on mixed
+    batches: an access-group holds only for its family, dscp for both."""
+    both = Both()
+    # Now and then IPv4 ACLs alone: their terms are then answered from IPv4 bit vectors, which
+    # an IPv6 packet must not be looked up in.
+    slots = [both.call("acl_create", data.draw(acls)) for _ in range(data.draw(st.integers(1, 2)))]
+    slots6 = [both.call("acl_create", data.draw(acls6), family=6)
+              for _ in range(data.draw(st.integers(0, 2)))]
+    slots += slots6
+    children = []
+    if data.draw(st.booleans()):
+        children.append(both.call("policy_create", data.draw(policies(slots, [], "child"))))
+    parent = both.call("policy_create", data.draw(policies(slots, children, "p")))
+    uidb = both.call("uidb_create", 14, "Virtual-Access1")
+    both.call("bind", uidb, Direction.IN, policy=parent, acl6=data.draw(st.sampled_from([None, *slots6])))
+    both.call("process", data.draw(mixed_batches(uidbs=1, max_size=100)))
+    both.compare_state(slots, [uidb])
