@@ -197,3 +197,28 @@ def test_log_on_an_ipv6_entry_is_said_to_be_not_modeled(hub):
     terminal.execute("end")
     assert "ipv6 access-list: log" in terminal.execute("show parser not-modeled")
     assert " sequence 40 permit ipv6 any any log\n" in terminal.execute("show running-config")
+
+
+def test_replay_maps_ipv6_packets_to_sessions_by_their_inside_64(hub):
+    """A capture's IPv6 packets go to the session whose inside /64 holds their address (the pcap
+    reader's IPv6 is the fast path's; the batch here is what it hands over)."""
+    import numpy as np
+
+    from qfp_model.control.core.replay import replay_capture
+    from qfp_model.qfp import packets as P
+    from qfp_model.qfp.pcap import Capture
+
+    headend, _ = hub
+    device = headend.device
+    session = device.session_up("2001:db8::1", "2001:db8::2")
+    inside = device.inside_prefix6(session)
+    assert inside == ipaddress.IPv6Network("2001:db8:1000:1::/64")
+    rows = [P.packet(src=inside.network_address + 77, dst=ipaddress.IPv6Address("2001:db8:2::1"),
+                     proto=PROTO_UDP, dport=53, length=100, ts_ns=i) for i in range(3)]
+    rows.append(P.packet(src=ipaddress.IPv6Address("2001:db8:1000:2::5"), dst=ipaddress.IPv6Address("2001:db8:2::1"),
+                         proto=PROTO_TCP, dport=80, length=100, ts_ns=3))
+    capture = Capture(np.concatenate(rows), frames=4)
+    result = replay_capture(device, capture)
+    assert result.unmapped == 1                       # no session has 2001:db8:1000:2::/64
+    assert (result.forwarded, result.dropped) == (0, 3)     # V6-IN denies udp 53
+    assert headend.show_data("show ipv6 access-list V6-IN")[0]["entries"][1]["matches"] == 3
