@@ -19,7 +19,7 @@ def term():
 
 @pytest.mark.parametrize("line, prompt", [
     ("object-group network OG1", "(config-object-group)"),
-    ("ipv6 access-list V6", "(config-ipv6-acl)"),
+    ("ipv6 access-list log-update threshold 10", "(config)"),
     ("ip access-list resequence T 100 10", "(config)"),
     ("ip domain name x", "(config)"),
     ("snmp-server community x RO", "(config)"),

@@ -7,8 +7,8 @@ A case file (see examples/ for real ones):
     config = "hub.cfg"                 # a path beside the case file; or config_text = '''...'''
                                        # (neither: the embedded FlexVPN hub)
     [[sessions]]                       # sim session up's arguments; session n is Virtual-Accessn,
-    remote = "77.1.1.1"                # inside address 10.0.0.n
-    local = "77.1.1.2"
+    remote = "77.1.1.1"                # inside address 10.0.0.n; IPv6 ends ("2001:db8::1") make a
+    local = "77.1.1.2"                 # session over IPv6 (local default: 2001:db8::2)
     identity = "spoke1"                # who it authorizes as, where its profile asks RADIUS;
     expect = "up"                      # or "refused" (Access-Reject, an unusable Accept)
 
@@ -49,7 +49,8 @@ A case file (see examples/ for real ones):
     #                                  counters were cleared): output_packets, output_bytes,
     #                                  tail_drops, priority_drops, queue_depth, queue_depth_max,
     #                                  delay_mean_ms, delay_max_ms, jitter_mean_ms
-    #   ace = { acl = "HUB-IN", seq = 80, matches = 10 }    `show ip access-lists`' twin
+    #   ace = { acl = "HUB-IN", seq = 80, matches = 10 }    `show ip access-lists`' twin;
+    #                                  ipv6 = true: `show ipv6 access-list`'s (an `ipv6 access-list`)
     #   policy = { interface = "Vi1", direction = "input", name = "aaa-pol" }
     #                                  what the fast path holds: the platform show's twin
     #   show = "show ...", contains = ["line", ...], lacks = ["line", ...]
@@ -117,6 +118,7 @@ else:   # tomllib is 3.11's; tomli is the same parser for 3.10 (a dependency the
 SUFFIX = ".regress.toml"
 COA_CLIENT = "127.0.0.1"
 DEFAULT_LOCAL = "77.1.1.2"     # a session's local address when the case gives none: the seed's hub
+DEFAULT_LOCAL6 = "2001:db8::2"  # the same for a session whose remote end is IPv6
 COUNTERS = ("packets", "bytes", "drop_packets", "drop_bytes")
 COLOURS = ("conformed", "exceeded", "violated")
 # Steps whose body is text (or either); the others' bodies are tables.
@@ -358,7 +360,7 @@ def _queue_counters(headend: Headend, interface: str, direction: str, name: str)
 
 def check_ace(headend: Headend, spec: dict) -> None:
     acl = spec["acl"]
-    twin = headend.show_data(f"show ip access-lists {acl}")
+    twin = headend.show_data(f"show {'ipv6 access-list' if spec.get('ipv6') else 'ip access-lists'} {acl}")
     if not twin:
         raise Mismatch(f"access-list {acl}", "configured", "not configured")
     entry = next((e for e in twin[0]["entries"] if e["seq"] == spec["seq"]), None)
@@ -602,7 +604,8 @@ class CaseRunner:
         return CaseResult(name, str(self.path), True, time.perf_counter() - start, notes=self.notes)
 
     def session_up(self, n: int, spec: dict) -> None:
-        args = {"local": DEFAULT_LOCAL, **{k: v for k, v in spec.items() if k != "expect"}}
+        local = DEFAULT_LOCAL6 if ":" in str(spec.get("remote", "")) else DEFAULT_LOCAL
+        args = {"local": local, **{k: v for k, v in spec.items() if k != "expect"}}
         expect = spec.get("expect", "up")
         try:
             run_now(bring_up(self.device, self.headend.aaa, [args]))

@@ -22,6 +22,10 @@ What may change (DESIGN.md's seven AV pairs, the seed's list); anything else -> 
   ip:sub-policy-In, ip:sub-qos-policy-in     the input policy-map
   ip:sub-policy-Out, ip:sub-qos-policy-out   the output policy-map
   ipsec:inacl, ipsec:outacl                  the input / output ACL
+  ipv6:inacl, ipv6:outacl                    the input / output IPv6 ACL (`ipv6 access-list NAME`),
+                        beside the IPv4 one; Cisco's per-user form `ipv6:inacl#N=ENTRY` (entries
+                        in the attribute, a list the device makes) is not modeled -> NAK 401
+  ip:interface-config=ipv6 traffic-filter NAME in|out   the same IPv6 ACLs, as a template line
 AV pair names are matched without regard to case (ISE and FreeRADIUS users spell them both ways).
 Later attributes win for the same target (the seed sets the input policy twice). A name the
 configuration lacks -> NAK 407, nothing applied. Otherwise one Device.authorize call, which
@@ -54,11 +58,13 @@ TARGET_OF = {
     "ip:sub-policy-in": "policy_in", "ip:sub-qos-policy-in": "policy_in",
     "ip:sub-policy-out": "policy_out", "ip:sub-qos-policy-out": "policy_out",
     "ipsec:inacl": "acl_in", "ipsec:outacl": "acl_out",
+    "ipv6:inacl": "acl6_in", "ipv6:outacl": "acl6_out",
 }
 INTERFACE_CONFIG = "ip:interface-config"
 _SERVICE_POLICY = re.compile(r"(no )?service-policy (?:type qos )?(input|output)(?: (\S+))?", re.I)
 _SERVICE_POLICY_ANY = re.compile(r"(no )?service-policy\b", re.I)
 _ACCESS_GROUP = re.compile(r"(no )?ip access-group (\S+)(?: (in|out))?", re.I)
+_TRAFFIC_FILTER = re.compile(r"(no )?ipv6 traffic-filter (\S+)(?: (in|out))?", re.I)
 _NAME = re.compile(r"\S+")
 IDENTIFYING = (P.USER_NAME, P.ACCT_SESSION_ID, P.CALLING_STATION_ID, P.FRAMED_IP_ADDRESS)
 
@@ -144,7 +150,7 @@ class Ikev2CoaComponent:
             return [session] if session is not None and acct_session_id(session) == a.text.upper() else []
         if a.type == P.CALLING_STATION_ID:
             try:
-                return sessions.by_remote(ipaddress.IPv4Address(a.text.strip()))
+                return sessions.by_remote(ipaddress.ip_address(a.text.strip()))
             except ValueError:
                 return []
         # Framed-IP-Address: the inside pool hands session n its n-th address.
@@ -222,10 +228,10 @@ def _interface_config(a: Attribute, value: str) -> tuple[str, object]:
         # A policy the session would have to run (`type control`): kept without acting on it
         # would be a CoA-ACK that changed nothing the peer asked for.
         raise PeerNak(407, f"ip:interface-config {value!r}: only QoS service-policies are modeled", (a,))
-    m = _ACCESS_GROUP.fullmatch(line)
+    m = _ACCESS_GROUP.fullmatch(line) or _TRAFFIC_FILTER.fullmatch(line)
     if m:
         name, direction = (m[2], m[3]) if m[3] else (None, m[2])
-        target = "acl_in" if direction.lower() == "in" else "acl_out"
+        target = ("acl6_" if m.re is _TRAFFIC_FILTER else "acl_") + direction.lower()
         if m[1]:
             return target, REMOVED
         if name is None:

@@ -51,6 +51,28 @@ ICMP_MESSAGES = {
     "traceroute": (30, None), "ttl-exceeded": (11, 0), "unreachable": (3, None),
 }
 
+# IPv6 ACEs' protocol keywords (`permit ?` in `ipv6 access-list` on IOS XE): `ipv6` is any protocol,
+# `icmp` is ICMPv6 and `hbh` the hop-by-hop header's number.
+IPV6_PROTOCOLS = {
+    "ahp": 51, "esp": 50, "hbh": 0, "icmp": 58, "pcp": 108, "sctp": 132, "tcp": 6, "udp": 17,
+}
+
+# ICMPv6 messages by name, as `permit icmp any any ?` lists them in an IPv6 ACL on IOS XE: (type,
+# code), code None for every code of the type (RFC 4443, 4861, 2710, 2894 numbers). `unreachable`
+# is accepted as destination-unreachable's other name; IOS prints the longer one.
+ICMPV6_MESSAGES = {
+    "beyond-scope": (1, 2), "destination-unreachable": (1, None), "echo-reply": (129, None),
+    "echo-request": (128, None), "header": (4, 0), "hop-limit": (3, 0), "mld-query": (130, None),
+    "mld-reduction": (132, None), "mld-report": (131, None), "nd-na": (136, None),
+    "nd-ns": (135, None), "next-header": (4, 1), "no-admin": (1, 1), "no-route": (1, 0),
+    "packet-too-big": (2, None), "parameter-option": (4, 2), "parameter-problem": (4, None),
+    "port-unreachable": (1, 4), "reassembly-timeout": (3, 1), "redirect": (137, None),
+    "renum-command": (138, 0), "renum-result": (138, 1), "renum-seq-number": (138, 255),
+    "router-advertisement": (134, None), "router-renumbering": (138, None),
+    "router-solicitation": (133, None), "time-exceeded": (3, None),
+}
+ICMPV6_ALIASES = {"unreachable": (1, None)}
+
 DSCP = {
     "default": 0, "cs1": 8, "af11": 10, "af12": 12, "af13": 14, "cs2": 16, "af21": 18, "af22": 20,
     "af23": 22, "cs3": 24, "af31": 26, "af32": 28, "af33": 30, "cs4": 32, "af41": 34, "af42": 36,
@@ -71,6 +93,8 @@ def _reverse(table: dict[str, int]) -> dict[int, str]:
 _PROTOCOL_NAMES = _reverse(PROTOCOLS)
 _PORT_NAMES = {proto: _reverse(table) for proto, table in PORT_NAMES.items()}
 _ICMP_NAMES = {message: name for name, message in ICMP_MESSAGES.items()}
+_IPV6_PROTOCOL_NAMES = _reverse(IPV6_PROTOCOLS)
+_ICMPV6_NAMES = {message: name for name, message in ICMPV6_MESSAGES.items()}
 _DSCP_NAMES = _reverse(DSCP)
 _PRECEDENCE_NAMES = _reverse(PRECEDENCE)
 
@@ -90,6 +114,20 @@ def icmp_words(icmp_type: int, icmp_code: int | None) -> list[str]:
     """An ACE's ICMP message as IOS prints it: the name of exactly that type and code, else the
     numbers."""
     name = _ICMP_NAMES.get((icmp_type, icmp_code))
+    if name is not None:
+        return [name]
+    return [str(icmp_type)] + ([] if icmp_code is None else [str(icmp_code)])
+
+
+def ipv6_protocol_name(proto: int | None) -> str:
+    """`ipv6` for any protocol, else IOS's IPv6 ACL keyword, else the number."""
+    if proto is None:
+        return "ipv6"
+    return _IPV6_PROTOCOL_NAMES.get(proto, str(proto))
+
+
+def icmpv6_words(icmp_type: int, icmp_code: int | None) -> list[str]:
+    name = _ICMPV6_NAMES.get((icmp_type, icmp_code))
     if name is not None:
         return [name]
     return [str(icmp_type)] + ([] if icmp_code is None else [str(icmp_code)])

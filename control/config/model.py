@@ -54,7 +54,7 @@ class AclEntry:
     which has no sequence number and stays where it was written. Frozen, as its ACE is: an edit
     replaces an entry, so a copy of an ACL is a copy of its list (parser's rollback, changes)."""
     seq: int | None
-    ace: T.Ace | None = None
+    ace: T.Ace | T.Ace6 | None = None
     log: str | None = None           # "log" or "log-input"
     remark: str | None = None
 
@@ -64,10 +64,13 @@ class AclEntry:
 
 @dataclass
 class AccessList:
-    """`ip access-list extended|standard NAME` or `access-list N ...`: entries in sequence order."""
+    """`ip access-list extended|standard NAME` or `access-list N ...`: entries in sequence order.
+    `ipv6`: an `ipv6 access-list NAME` (extended, its ACEs T.Ace6), in a namespace of its own: IOS
+    lets an IPv4 and an IPv6 list share a name."""
     name: str
     extended: bool
     entries: list[AclEntry] = field(default_factory=list)
+    ipv6: bool = False
 
     @property
     def numbered(self) -> bool:
@@ -349,6 +352,9 @@ class VirtualTemplate:
     access_group_in: str | None = None
     access_group_out: str | None = None
     other_lines: list[str] = field(default_factory=list)
+    # `ipv6 traffic-filter NAME in|out`: the IPv6 ACLs, beside `ip access-group`'s IPv4 ones.
+    traffic_filter_in: str | None = None
+    traffic_filter_out: str | None = None
 
     @property
     def name(self) -> str:
@@ -499,6 +505,7 @@ def command_key(line: str) -> str:
 HOSTNAME, AAA_NEW_MODEL, DYNAMIC_AUTHOR = "hostname", "aaa new-model", "dynamic-author"
 ACL, CLASS_MAP, POLICY_MAP, TEMPLATE, IKEV2_PROFILE = (
     "access-list", "class-map", "policy-map", "interface", "ikev2-profile")
+IPV6_ACL = "ipv6 access-list"
 RADIUS_SERVER, RADIUS_GROUP = "radius server", "aaa group server radius"
 AUTHORIZATION_NETWORK, ACCOUNTING_NETWORK = "aaa authorization network", "aaa accounting network"
 ACCOUNTING_UPDATE = "aaa accounting update"
@@ -521,7 +528,7 @@ SECTION_RANK = {
     "dynamic-author": 7, "aaa session-id": 7.5, "crypto pki": 10, "license": 11, "username": 12,
     "redundancy": 13,
     "crypto ikev2": 14, "ikev2-profile": 15, "class-map": 16, "policy-map": 17, "crypto ipsec": 18,
-    "interface": 19, "ip route": 21, "access-list": 22, "radius-server": 23.5,
+    "interface": 19, "ip route": 21, "access-list": 22, IPV6_ACL: 22.5, "radius-server": 23.5,
     RADIUS_DEAD_CRITERIA: 23.51, RADIUS_DEADTIME: 23.52, RADIUS_TIMEOUT_LINE: 23.53,
     RADIUS_RETRANSMIT_LINE: 23.54, "radius": 24, RADIUS_SERVER: 24, "control-plane": 25,
     "line": 26, "ntp": 27, "end": 30,
@@ -550,6 +557,7 @@ class RunningConfig:
     aaa_new_model: bool = False
     dynamic_author: DynamicAuthor | None = None
     access_lists: dict[str, AccessList] = field(default_factory=dict)
+    ipv6_access_lists: dict[str, AccessList] = field(default_factory=dict)
     class_maps: dict[str, ClassMap] = field(default_factory=dict)
     policy_maps: dict[str, PolicyMap] = field(default_factory=dict)
     virtual_templates: dict[int, VirtualTemplate] = field(default_factory=dict)
@@ -709,6 +717,18 @@ class RunningConfig:
         self.access_lists.pop(name, None)
         self._unplace(ACL, name)
 
+    def add_ipv6_access_list(self, acl: AccessList, append: bool = False) -> AccessList:
+        self.ipv6_access_lists[acl.name] = acl
+        self._place(IPV6_ACL, acl.name, append)
+        return acl
+
+    def remove_ipv6_access_list(self, name: str) -> None:
+        self.ipv6_access_lists.pop(name, None)
+        self._unplace(IPV6_ACL, name)
+
+    def acl_named(self, name: str, ipv6: bool) -> AccessList | None:
+        return (self.ipv6_access_lists if ipv6 else self.access_lists).get(name)
+
     def add_class_map(self, cmap: ClassMap, append: bool = False) -> ClassMap:
         self.class_maps[cmap.name] = cmap
         self._place(CLASS_MAP, cmap.name, append)
@@ -771,6 +791,10 @@ class RunningConfig:
             elif kind == RADIUS_GROUP:
                 for line in self.radius_groups[name].other_lines:
                     seen["aaa group server radius: " + command_key(line)] = None
+            elif kind == IPV6_ACL:
+                for e in self.ipv6_access_lists[name].aces():
+                    if e.log:
+                        seen[f"ipv6 access-list: {e.log}"] = None
             elif kind == POLICY_MAP:
                 for cls in self.policy_maps[name].classes:
                     for line in cls.other_lines:
@@ -778,7 +802,8 @@ class RunningConfig:
         return list(seen)
 
     def acl_references(self) -> list[tuple[str, str]]:
-        """(ACL name, who names it) for every ACL a class-map or template names."""
+        """(ACL name, who names it) for every ACL a class-map or template names (`ipv6
+        traffic-filter` as `interface NAME ipv6`)."""
         refs = []
         for cmap in self.class_maps.values():
             refs += [(m.name, f"class-map {cmap.name}") for m in cmap.matches
@@ -786,12 +811,21 @@ class RunningConfig:
         for vt in self.virtual_templates.values():
             refs += [(name, f"interface {vt.name}")
                      for name in (vt.access_group_in, vt.access_group_out) if name]
+            refs += [(name, f"interface {vt.name} ipv6")
+                     for name in (vt.traffic_filter_in, vt.traffic_filter_out) if name]
         return refs
 
     def undefined_acls(self) -> list[tuple[str, str]]:
         """ACLs that are named but not defined: IOS accepts them (a filter that permits all, a
-        match that never matches); the device warns."""
-        return [(name, who) for name, who in self.acl_references() if name not in self.access_lists]
+        match that never matches); the device warns. A class-map's `match access-group name X` is
+        met by an IPv4 or an IPv6 list X; a traffic-filter only by an IPv6 one."""
+        def defined(name: str, who: str) -> bool:
+            if who.endswith(" ipv6"):
+                return name in self.ipv6_access_lists
+            if who.startswith("class-map"):
+                return name in self.access_lists or name in self.ipv6_access_lists
+            return name in self.access_lists
+        return [(name, who) for name, who in self.acl_references() if not defined(name, who)]
 
     def aaa_references(self) -> list[tuple[str, str, str]]:
         """(kind, name, who names it) for every RADIUS server a group names, every server group a

@@ -12,7 +12,8 @@ from qfp_model.qfp import tables as T
 from . import lexicon as L
 from . import model as M
 from . import type7
-from .syntax import dotted
+from .ipv6_syntax import ace6_text
+from .syntax import dotted, port_words
 
 # ---- access lists ------------------------------------------------------------------------------
 
@@ -24,15 +25,6 @@ def _endpoint(addr: int, wildcard: int, standard: bool = False) -> str:
     return f"{dotted(addr)} {dotted(wildcard)}"
 
 
-def _ports(match: T.PortMatch | None, proto: int | None) -> list[str]:
-    if match is None:
-        return []
-    words = [match.op.value, L.port_name(proto, match.port)]
-    if match.port_hi is not None:
-        words.append(L.port_name(proto, match.port_hi))
-    return words
-
-
 def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
     """An ACE as IOS prints it after its sequence number: `permit tcp any host 10.1.1.1 eq www`."""
     words = ["permit" if ace.permit else "deny"]
@@ -40,8 +32,8 @@ def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
         words.append(_endpoint(ace.src, ace.src_wildcard, standard=True))
     else:
         words += [L.protocol_name(ace.proto), _endpoint(ace.src, ace.src_wildcard),
-                  *_ports(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
-                  *_ports(ace.dport, ace.proto)]
+                  *port_words(ace.sport, ace.proto), _endpoint(ace.dst, ace.dst_wildcard),
+                  *port_words(ace.dport, ace.proto)]
         if ace.icmp_type is not None:
             words += L.icmp_words(ace.icmp_type, ace.icmp_code)
         if ace.established:
@@ -68,6 +60,16 @@ def access_list_lines(acl: M.AccessList) -> list[str]:
     for e in acl.entries:
         lines.append(f" remark {e.remark}" if e.ace is None
                      else f" {e.seq} {ace_text(e.ace, acl.extended, e.log)}")
+    return lines
+
+
+def ipv6_access_list_lines(acl: M.AccessList) -> list[str]:
+    """IOS XE prints every IPv6 entry with `sequence N` before it (the show command puts it
+    after); remarks as IPv4's."""
+    lines = [f"ipv6 access-list {acl.name}"]
+    for e in acl.entries:
+        lines.append(f" remark {e.remark}" if e.ace is None
+                     else f" sequence {e.seq} {ace6_text(e.ace, e.log)}")
     return lines
 
 
@@ -211,6 +213,11 @@ def template_lines(vt: M.VirtualTemplate) -> list[str]:
               ((vt.access_group_in, "in"), (vt.access_group_out, "out")) if name]
     last_ip = max((i for i, line in enumerate(body) if line.startswith("ip ")), default=-1)
     body[last_ip + 1:last_ip + 1] = groups
+    # `ipv6 traffic-filter` likewise after the last `ipv6` line, else after the `ip` ones.
+    filters = [f"ipv6 traffic-filter {name} {d}" for name, d in
+               ((vt.traffic_filter_in, "in"), (vt.traffic_filter_out, "out")) if name]
+    last_v6 = max((i for i, line in enumerate(body) if line.startswith(("ipv6 ", "ip "))), default=-1)
+    body[last_v6 + 1:last_v6 + 1] = filters
     body += [f"service-policy {d} {name}" for name, d in
              ((vt.service_policy_in, T.Direction.IN.ios_name),
               (vt.service_policy_out, T.Direction.OUT.ios_name)) if name]
@@ -347,6 +354,8 @@ def _item_lines(config: M.RunningConfig, kind: str, name) -> list[str]:
         return dynamic_author_lines(config.dynamic_author, config.password_encryption)
     if kind == M.ACL:
         return access_list_lines(config.access_lists[name])
+    if kind == M.IPV6_ACL:
+        return ipv6_access_list_lines(config.ipv6_access_lists[name])
     if kind == M.CLASS_MAP:
         return class_map_lines(config.class_maps[name])
     if kind == M.POLICY_MAP:

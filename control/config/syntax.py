@@ -179,7 +179,7 @@ def endpoint(cur: Cursor, standard: bool = False) -> tuple[int, int]:
     return ANY if wildcard == ANY[1] else (addr, wildcard)    # IOS reads `A 255.255.255.255` as any
 
 
-def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
+def port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     op_tok = cur.take_if("eq", "neq", "lt", "gt", "range")
     if op_tok is None:
         return None
@@ -196,6 +196,16 @@ def _port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     if op is not T.PortOp.RANGE and _is_port(cur.peek(), proto) and not _DOTTED.fullmatch(cur.peek()):
         raise Bad(cur.peek(), f"more than one port after '{op_tok}' is not supported by this model")
     return match
+
+
+def port_words(match: T.PortMatch | None, proto: int | None) -> list[str]:
+    """A port match as IOS prints it, with its port names: `eq www`, `range 1000 2000`."""
+    if match is None:
+        return []
+    words = [match.op.value, L.port_name(proto, match.port)]
+    if match.port_hi is not None:
+        words.append(L.port_name(proto, match.port_hi))
+    return words
 
 
 def _icmp_message(cur: Cursor) -> dict:
@@ -223,9 +233,9 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     proto_tok = cur.take("protocol")
     proto = protocol(proto_tok)
     src, src_wc = endpoint(cur)
-    sport = _port_match(cur, proto)
+    sport = port_match(cur, proto)
     dst, dst_wc = endpoint(cur)
-    dport = _port_match(cur, proto)
+    dport = port_match(cur, proto)
     fields: dict = {}
     if proto == T.PROTO_ICMP:
         fields.update(_icmp_message(cur))

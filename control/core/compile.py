@@ -45,6 +45,9 @@ class Compiler:
         self.fp = fp
         self.config = config
         self._acl_slots: dict[str, int] = {}
+        self._acl6_slots: dict[str, int] = {}        # IPv6 lists: a namespace of their own
+        # The families each `match access-group name X` was compiled for, by X: (IPv4, IPv6).
+        self._match_families: dict[str, tuple[bool, bool]] = {}
         self._policies: dict[str, int] = {}          # policy-map name -> current handle
         self._stale: list[int] = []                  # handles replaced by a recompile
         # Child policies with percent policers, compiled once per reference rate (the parent
@@ -63,8 +66,8 @@ class Compiler:
         return self._policy_ids.setdefault(policy_name, FIRST_POLICY_ID + len(self._policy_ids))
 
     # ---- ACLs ----
-    def _aces(self, name: str) -> list[T.Ace]:
-        acl = self.config.access_lists.get(name)
+    def _aces(self, name: str, ipv6: bool = False) -> list[T.Ace] | list[T.Ace6]:
+        acl = self.config.acl_named(name, ipv6)
         return [] if acl is None else [e.ace for e in acl.entries if e.ace is not None]
 
     def acl_slot(self, name: str) -> int:
@@ -83,13 +86,62 @@ class Compiler:
     def acl_slots(self) -> dict[str, int]:
         return dict(self._acl_slots)
 
+    # ---- IPv6 ACLs ----
+    def acl6_slot(self, name: str) -> int:
+        """The slot holding IPv6 ACL `name`, made on first use (empty but IPv6 while undefined,
+        so that a later definition replaces it in place)."""
+        if name not in self._acl6_slots:
+            self._acl6_slots[name] = self.fp.acl_create(self._aces(name, ipv6=True), family=6)
+        return self._acl6_slots[name]
+
+    def filter6_slot(self, name: str | None) -> int | None:
+        """The slot for `ipv6 traffic-filter NAME`; None for none or an undefined list (IOS
+        filters nothing then)."""
+        if name is None or name not in self.config.ipv6_access_lists:
+            return None
+        return self.acl6_slot(name)
+
+    def acl6_slots(self) -> dict[str, int]:
+        return dict(self._acl6_slots)
+
+    def refresh_acl6(self, name: str, old_entries: Iterable | None = None) -> None:
+        """refresh_acl for IPv6 list `name` (its slot stays IPv6 when the list is emptied or deleted)."""
+        if name in self._acl6_slots:
+            self._replace(self._acl6_slots[name], self.config.acl_named(name, ipv6=True), old_entries)
+
+    def _families(self, name: str) -> tuple[bool, bool]:
+        return name in self.config.access_lists, name in self.config.ipv6_access_lists
+
+    def _access_group(self, m: M.MatchStatement) -> T.Match:
+        """`match access-group name X`: IOS XE's command has no family keyword, so X is the IPv4
+        list, the IPv6 list, or, when both exist, both, each for its own family (docs/design.md,
+        "IPv6"): a nested match-any of the two, since an ACL never matches the other family."""
+        v4, v6 = self._match_families[m.name] = self._families(m.name)
+        if v6 and not v4:
+            return T.Match("access-group", negate=m.negate, acl=self.acl6_slot(m.name))
+        if not v6:
+            return T.Match("access-group", negate=m.negate, acl=self.acl_slot(m.name))
+        both = T.ClassMap(m.name, match_all=False, matches=(
+            T.Match("access-group", acl=self.acl_slot(m.name)),
+            T.Match("access-group", acl=self.acl6_slot(m.name))))
+        return T.Match("class-map", negate=m.negate, class_map=both)
+
+    def class_maps_seeing_new_families(self, names: Iterable[str]) -> set[str]:
+        """Class-maps whose compiled `match access-group name X` for an X in `names` no longer
+        names the lists that exist (an IPv6 list X made or deleted beside an IPv4 one): they must
+        be recompiled, where an edit inside a list only replaces its slot."""
+        stale = {n for n in names if n in self._match_families
+                 and self._match_families[n] != self._families(n)}
+        return {c.name for c in self.config.class_maps.values()
+                if any(m.kind == "access-group" and m.name in stale for m in c.matches)}
+
     def refresh_acl(self, name: str, old_entries: Iterable | None = None) -> None:
         """Push ACL `name` as configured now, keeping each surviving ACE's counter by its
         sequence number (`old_entries` are the entries the slot was compiled from)."""
-        if name not in self._acl_slots:
-            return
-        slot = self._acl_slots[name]
-        acl = self.config.access_lists.get(name)
+        if name in self._acl_slots:
+            self._replace(self._acl_slots[name], self.config.acl_named(name, ipv6=False), old_entries)
+
+    def _replace(self, slot: int, acl: M.AccessList | None, old_entries: Iterable | None) -> None:
         entries = [] if acl is None else [e for e in acl.entries if e.ace is not None]
         hits_by_seq = {}
         if old_entries is not None:
@@ -113,7 +165,7 @@ class Compiler:
             values = frozenset().union(*(T.precedence_dscps(p) for p in m.values))
             return T.Match("dscp", negate=m.negate, dscp=values)
         if m.kind == "access-group":
-            return T.Match("access-group", negate=m.negate, acl=self.acl_slot(m.name))
+            return self._access_group(m)
         return T.Match("class-map", negate=m.negate, class_map=self._class_map(m.name, seen))
 
     def _table(self, name: str, reference_bps: int = VIRTUAL_ACCESS_BANDWIDTH_BPS) -> T.Policy:

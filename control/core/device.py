@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.readback import UidbCounters
-from qfp_model.qfp.tables import Binding, Direction
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_ICMPV6, Binding, Direction
 
 from .. import config as cfg
 from ..errors import ControlError
@@ -27,6 +27,7 @@ from ..grammar.interfaces import normalise_interface
 from .compile import Compiler, UnknownName, carried_counters
 from .sessions import (
     REMOVED,
+    Address,
     Authorization,
     Session,
     SessionError,
@@ -51,6 +52,11 @@ DYNAMIC_AUTHOR_CHANGED = "dynamic-author"
 INSIDE_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 # The far end of simulated traffic: a host behind the hub (TEST-NET-1).
 HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
+# Inside IPv6 prefixes, as `ipv6 local pool` with /64 assignments would hand them (session n gets the
+# n-th /64 and ::1 in it), and an IPv6 host behind the hub; both from the documentation range.
+INSIDE_POOL6 = ipaddress.IPv6Network("2001:db8:1000::/36")
+HUB_SIDE_HOST6 = ipaddress.IPv6Address("2001:db8:2::1")
+ICMPV6_ECHO_REQUEST = 128
 
 
 class AuthorizationError(ControlError):
@@ -179,9 +185,10 @@ class Device:
     def _template_authorization(self, number: int) -> Authorization:
         vt = self.config.virtual_templates[number]
         return Authorization(vt.service_policy_in, vt.service_policy_out,
-                             vt.access_group_in, vt.access_group_out)
+                             vt.access_group_in, vt.access_group_out,
+                             vt.traffic_filter_in, vt.traffic_filter_out)
 
-    def session_up(self, remote: str | ipaddress.IPv4Address, local: str | ipaddress.IPv4Address, *,
+    def session_up(self, remote: str | Address, local: str | Address, *,
                    remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
                    identity: str | None = None, template: int | None = None,
                    aaa: Authorization | None = None) -> Session:
@@ -189,8 +196,11 @@ class Device:
         interface handle and a UIDB) and bind what the template's lines name, overridden by `aaa`
         (what authorization at session start returned). An `aaa` naming something the
         configuration lacks raises AuthorizationError, and no session comes up."""
-        tuple_ = SessionTuple(ipaddress.IPv4Address(local), ipaddress.IPv4Address(remote),
-                              local_port, remote_port, fvrf, ivrf)
+        try:
+            local, remote = ipaddress.ip_address(local), ipaddress.ip_address(remote)
+        except ValueError as exc:
+            raise SessionError(str(exc)) from None
+        tuple_ = SessionTuple(local, remote, local_port, remote_port, fvrf, ivrf)
         number = self._template(template)
         inherited = self._template_authorization(number)
         for kind, name in (("policy-map", inherited.policy_in), ("policy-map", inherited.policy_out)):
@@ -204,7 +214,9 @@ class Device:
         except Exception:
             self.sessions.release(interface)
             raise
-        session = Session(sid, tuple_, identity or str(tuple_.remote), number, interface, ifh, uidb,
+        # An IPv6 peer's IKE identity (ID_IPV6_ADDR) as IOS prints addresses: upper case.
+        default_identity = str(tuple_.remote).upper() if tuple_.family == 6 else str(tuple_.remote)
+        session = Session(sid, tuple_, identity or default_identity, number, interface, ifh, uidb,
                           self.clock_ns, inherited, aaa)
         try:
             self._bind(session, session.effective(), carry=False)
@@ -236,6 +248,12 @@ class Device:
     def inside_address(self, session: Session) -> ipaddress.IPv4Address:
         return INSIDE_POOL[session.id]
 
+    def inside_prefix6(self, session: Session) -> ipaddress.IPv6Network:
+        return ipaddress.IPv6Network((int(INSIDE_POOL6.network_address) + (session.id << 64), 64))
+
+    def inside_address6(self, session: Session) -> ipaddress.IPv6Address:
+        return self.inside_prefix6(session).network_address + 1
+
     def _notify(self, event: str, session: Session | None, cause: str | None = None) -> None:
         for observer in self.observers:
             observer(event, session, cause)
@@ -257,6 +275,9 @@ class Device:
         for name in (changes.acl_in, changes.acl_out):
             if name not in (None, REMOVED) and name not in self.config.access_lists:
                 raise AuthorizationError("access-list", name)
+        for name in (changes.acl6_in, changes.acl6_out):
+            if name not in (None, REMOVED) and name not in self.config.ipv6_access_lists:
+                raise AuthorizationError("ipv6 access-list", name)
 
     def authorize(self, session: Session, changes: Authorization) -> None:
         """Apply AAA authorization changes (the non-None fields of `changes`) to one session,
@@ -264,8 +285,8 @@ class Device:
         Raises AuthorizationError naming the first unknown name, with nothing applied."""
         self.check_names(changes)
         aaa = changes.over(session.aaa)
-        touched = {Direction.IN} if changes.policy_in is not None or changes.acl_in is not None else set()
-        if changes.policy_out is not None or changes.acl_out is not None:
+        touched = {Direction.IN} if {changes.policy_in, changes.acl_in, changes.acl6_in} != {None} else set()
+        if {changes.policy_out, changes.acl_out, changes.acl6_out} != {None}:
             touched.add(Direction.OUT)
         if touched:     # interface lines alone change the derived config, not the fast path
             self._bind(session, aaa.over(session.inherited).resolved(), carry=False, directions=touched)
@@ -277,8 +298,9 @@ class Device:
         """Bind the session's targets in `directions` to what `auth` names, in one publish; a
         direction whose counters are not carried restarts its rate window."""
         bindings = []
-        for direction, policy_name, acl_name in ((Direction.IN, auth.policy_in, auth.acl_in),
-                                                 (Direction.OUT, auth.policy_out, auth.acl_out)):
+        for direction, policy_name, acl_name, acl6_name in (
+                (Direction.IN, auth.policy_in, auth.acl_in, auth.acl6_in),
+                (Direction.OUT, auth.policy_out, auth.acl_out, auth.acl6_out)):
             if direction not in directions:
                 continue
             try:
@@ -288,7 +310,8 @@ class Device:
             counters = None
             if carry and policy is not None:
                 counters = carried_counters(self.fp, self.fp.target_read(session.uidb, direction), policy)
-            bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters))
+            bindings.append(Binding(direction, self.compiler.filter_slot(acl_name), policy, counters,
+                                    acl6=self.compiler.filter6_slot(acl6_name)))
         self.fp.bind_many(session.uidb, bindings)
         if not carry:
             for b in bindings:
@@ -301,8 +324,11 @@ class Device:
         or whose template changed, rebound atomically and its class counters kept."""
         for name in changes.acls:
             self.compiler.refresh_acl(name, changes.old_acl_entries.get(name))
+        for name in changes.acls6:
+            self.compiler.refresh_acl6(name, changes.old_acl6_entries.get(name))
         affected = set(changes.policy_maps)
-        for cmap in changes.class_maps:
+        for cmap in changes.class_maps | self.compiler.class_maps_seeing_new_families(
+                changes.acls | changes.acls6):
             affected |= self.compiler.users_of_class_map(cmap)
         recompiled = self.compiler.recompile(affected)
         for session in list(self.sessions):
@@ -312,7 +338,8 @@ class Device:
             if (session.template in changes.templates
                     or {auth.policy_in, auth.policy_out} & recompiled
                     # An ACL that came into or went out of existence changes the filter binding.
-                    or {auth.acl_in, auth.acl_out} & changes.acls):
+                    or {auth.acl_in, auth.acl_out} & changes.acls
+                    or {auth.acl6_in, auth.acl6_out} & changes.acls6):
                 self._bind(session, auth, carry=True)
         self.compiler.collect()
         if changes.dynamic_author:
@@ -328,13 +355,25 @@ class Device:
         """The packets `spec` describes, through its session: addresses default to the session's
         inside address on the far side and the hub's host on the near one."""
         session = self.session(spec.interface)
-        inside = self.inside_address(session)
-        far, near = (inside, HUB_SIDE_HOST) if spec.direction == Direction.IN else (HUB_SIDE_HOST, inside)
+        src, dst = (_address(text, what) for text, what in ((spec.source, "source"),
+                                                             (spec.destination, "destination")))
+        # The family is the addresses': an IPv6 source or destination makes an IPv6 stream, whose
+        # other end defaults to the session's inside IPv6 address or the hub's IPv6 host.
+        v6 = any(a is not None and a.version == 6 for a in (src, dst))
+        if src is not None and dst is not None and src.version != dst.version:
+            raise ControlError(f"source {src} and destination {dst} are of different IP families")
+        inside, hub = (self.inside_address6(session), HUB_SIDE_HOST6) if v6 else \
+            (self.inside_address(session), HUB_SIDE_HOST)
+        far, near = (inside, hub) if spec.direction == Direction.IN else (hub, inside)
+        proto, sport = spec.protocol, spec.source_port
+        if v6 and proto == PROTO_ICMP:
+            # `protocol icmp` in an IPv6 stream is ICMPv6, as in an IPv6 ACL; its default message
+            # is echo-request's number there.
+            proto, sport = PROTO_ICMPV6, ICMPV6_ECHO_REQUEST if spec.icmp_type is None else sport
         fields = dict(
             uidb=session.uidb, direction=spec.direction,
-            src=ipaddress.IPv4Address(spec.source) if spec.source else far,
-            dst=ipaddress.IPv4Address(spec.destination) if spec.destination else near,
-            proto=spec.protocol, sport=spec.source_port, dport=spec.destination_port, dscp=spec.dscp,
+            src=src if src is not None else far, dst=dst if dst is not None else near,
+            proto=proto, sport=sport, dport=spec.destination_port, dscp=spec.dscp,
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
@@ -402,10 +441,28 @@ class Device:
             del self.local_acl_hits[key]
         return ""
 
+    def clear_acl6_counters(self, name: str | None = None) -> str:
+        """`clear ipv6 access-list [NAME]`: the IPv6 lists' entry counters."""
+        if name is not None and name not in self.config.ipv6_access_lists:
+            raise ControlError(f"ipv6 access-list {name} is not configured")
+        for acl, slot in self.compiler.acl6_slots().items():
+            if name is None or acl == name:
+                self.fp.acl_clear_counters(slot)
+        return ""
+
     def clear_crypto_session(self, remote: ipaddress.IPv4Address | None = None) -> str:
         """Tear down every session, or those to one peer, as `clear crypto session` does."""
         sessions = list(self.sessions) if remote is None else \
-            self.sessions.by_remote(ipaddress.IPv4Address(remote))
+            self.sessions.by_remote(ipaddress.ip_address(remote))
         for session in sessions:
             self.session_down(session, "admin-reset")
         return ""
+
+
+def _address(text: str | None, what: str) -> Address | None:
+    if not text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise ControlError(f"{what} '{text}' is not an IPv4 or IPv6 address") from None

@@ -99,17 +99,15 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         sessions[session.uidb] = session
         (uidb_in if Direction(direction) == Direction.IN else uidb_out)[:] = session.uidb
     else:
-        inside = {int(device.inside_address(s)): s for s in device.sessions}
-        if inside:
-            addresses = np.fromiter(inside, dtype=np.uint32, count=len(inside))
-            uidbs = np.array([s.uidb for s in inside.values()], dtype=np.int64)
-            order = np.argsort(addresses)
-            addresses, uidbs = addresses[order], uidbs[order]
-            for column, target in (("src", uidb_in), ("dst", uidb_out)):
-                pos = np.clip(np.searchsorted(addresses, batch[column]), 0, addresses.size - 1)
-                # Inside addresses are IPv4's: an IPv6 packet's `src`/`dst` is only its word 0.
-                hit = (addresses[pos] == batch[column]) & (batch["family"] == P.FAMILY_IPV4)
-                target[hit] = uidbs[pos[hit]]
+        # A session's IPv4 packets carry its inside address; its IPv6 ones an address in its
+        # inside /64, found by the address's upper 64 bits (word 0 and the first low word).
+        v6 = batch["family"] == P.FAMILY_IPV6
+        inside = {int(device.inside_address(s)): s.uidb for s in device.sessions}
+        inside6 = {int(device.inside_prefix6(s).network_address) >> 64: s.uidb for s in device.sessions}
+        for column, target in (("src", uidb_in), ("dst", uidb_out)):
+            upper = batch[column].astype(np.uint64) << np.uint64(32) | batch[f"{column}_low"][:, 0].astype(np.uint64)
+            _assign(target, inside, batch[column].astype(np.uint64), ~v6)
+            _assign(target, inside6, upper, v6)
         sessions = {s.uidb: s for s in device.sessions}
 
     dropped = np.zeros(n, dtype=bool)
@@ -248,3 +246,16 @@ def format_replay(result: ReplayResult) -> str:
     if result.write_error:
         lines.append(f"% {result.write_error}")
     return "\n".join(lines) + "\n"
+
+
+def _assign(target: np.ndarray, uidb_by_key: dict[int, int], keys: np.ndarray, rows: np.ndarray) -> None:
+    """target[i] = the UIDB whose key is keys[i], for the rows selected that have one."""
+    if not uidb_by_key:
+        return
+    known = np.fromiter(uidb_by_key, dtype=np.uint64, count=len(uidb_by_key))
+    uidbs = np.fromiter(uidb_by_key.values(), dtype=np.int64, count=len(uidb_by_key))
+    order = np.argsort(known)
+    known, uidbs = known[order], uidbs[order]
+    pos = np.clip(np.searchsorted(known, keys), 0, known.size - 1)
+    hit = rows & (known[pos] == keys)
+    target[hit] = uidbs[pos[hit]]

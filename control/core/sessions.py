@@ -6,6 +6,15 @@ The audit-session-id encodes the session's 6-tuple reversibly (DESIGN.md):
 
 so 77.1.1.2/500 <-> 77.1.1.1/500 with VRF ids 2 is `L2L44D010102ZO2L44D010101ZI1F401F4ZO2`, the seed's
 own example. The letters Z, O, I and L are not hex digits, so the fields can be split back apart.
+
+IPv6 transport: no IOS output with an IPv6 session's audit-session-id was found (Cisco's documents
+and the public outputs searched show IPv4 ones only), so the encoding is ours. We read the seed's
+`L4` before each address as "4 bytes follow" in hex, the way its other fields are hex, and write an
+IPv6 address as `L10` and its 32 hex digits:
+
+    L2L10{local:032X}ZO{fvrf:X}L10{remote:032X}ZI{ports:X}ZO{ivrf:X}
+
+Both ends of a session are of one family (IKE runs over one).
 """
 from __future__ import annotations
 
@@ -24,6 +33,10 @@ FIRST_VIRTUAL_ACCESS_IFH = 14
 _AUDIT_ID = re.compile(
     r"L2L4(?P<local>[0-9A-F]{8})ZO(?P<fvrf>[0-9A-F]+)L4(?P<remote>[0-9A-F]{8})"
     r"ZI(?P<ports>[0-9A-F]{1,8})ZO(?P<ivrf>[0-9A-F]+)")
+_AUDIT_ID6 = re.compile(
+    r"L2L10(?P<local>[0-9A-F]{32})ZO(?P<fvrf>[0-9A-F]+)L10(?P<remote>[0-9A-F]{32})"
+    r"ZI(?P<ports>[0-9A-F]{1,8})ZO(?P<ivrf>[0-9A-F]+)")
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class SessionError(ControlError):
@@ -33,14 +46,16 @@ class SessionError(ControlError):
 @dataclass(frozen=True)
 class SessionTuple:
     """What identifies an IKEv2 SA: both ends, their IKE ports, the front-door and inside VRFs."""
-    local: ipaddress.IPv4Address
-    remote: ipaddress.IPv4Address
+    local: Address
+    remote: Address
     local_port: int = IKE_PORT
     remote_port: int = IKE_PORT
     fvrf: int = 0
     ivrf: int = 0
 
     def __post_init__(self) -> None:
+        if self.local.version != self.remote.version:
+            raise SessionError(f"local {self.local} and remote {self.remote} are of different IP families")
         for what, port in (("local port", self.local_port), ("remote port", self.remote_port)):
             if not 0 <= port <= 0xFFFF:
                 raise SessionError(f"{what} {port} is outside 0..65535")
@@ -48,18 +63,25 @@ class SessionTuple:
             if not 0 <= vrf <= 0xFFFFFFFF:
                 raise SessionError(f"{what} {vrf} is outside 0..4294967295")
 
+    @property
+    def family(self) -> int:
+        return self.local.version
+
     def audit_session_id(self) -> str:
-        return (f"L2L4{int(self.local):08X}ZO{self.fvrf:X}L4{int(self.remote):08X}"
+        tag, width = ("L10", 32) if self.family == 6 else ("L4", 8)
+        return (f"L2{tag}{int(self.local):0{width}X}ZO{self.fvrf:X}{tag}{int(self.remote):0{width}X}"
                 f"ZI{self.local_port << 16 | self.remote_port:X}ZO{self.ivrf:X}")
 
     @classmethod
     def from_audit_session_id(cls, text: str) -> SessionTuple:
         m = _AUDIT_ID.fullmatch(text)
+        address = ipaddress.IPv4Address
+        if not m:
+            m, address = _AUDIT_ID6.fullmatch(text), ipaddress.IPv6Address
         if not m:
             raise SessionError(f"{text!r} is not an audit-session-id this headend issues")
         ports = int(m["ports"], 16)
-        return cls(local=ipaddress.IPv4Address(int(m["local"], 16)),
-                   remote=ipaddress.IPv4Address(int(m["remote"], 16)),
+        return cls(local=address(int(m["local"], 16)), remote=address(int(m["remote"], 16)),
                    local_port=ports >> 16, remote_port=ports & 0xFFFF,
                    fvrf=int(m["fvrf"], 16), ivrf=int(m["ivrf"], 16))
 
@@ -79,6 +101,8 @@ class Authorization:
     policy_out: str | None = None
     acl_in: str | None = None
     acl_out: str | None = None
+    acl6_in: str | None = None      # `ipv6 traffic-filter`, `ipv6:inacl`
+    acl6_out: str | None = None
     interface_lines: tuple[str, ...] = ()
 
     def over(self, base: Authorization) -> Authorization:
@@ -93,7 +117,7 @@ class Authorization:
                              interface_lines=self.interface_lines)
 
     def _fields(self) -> tuple[str | None, ...]:
-        return self.policy_in, self.policy_out, self.acl_in, self.acl_out
+        return self.policy_in, self.policy_out, self.acl_in, self.acl_out, self.acl6_in, self.acl6_out
 
 
 @dataclass
@@ -208,7 +232,7 @@ class SessionTable:
         sorted walk of iteration: a CoA with 10,000 sessions up must not scan them."""
         return self._by_id.get(session_id)
 
-    def by_remote(self, remote: ipaddress.IPv4Address) -> list[Session]:
+    def by_remote(self, remote: Address) -> list[Session]:
         return [s for s in self if s.tuple.remote == remote]
 
 

@@ -136,8 +136,8 @@ class TrafficSpec:
 class Stream:
     uidb: int
     direction: Direction
-    src: ipaddress.IPv4Address
-    dst: ipaddress.IPv4Address
+    src: ipaddress.IPv4Address | ipaddress.IPv6Address     # both of one family: the packets'
+    dst: ipaddress.IPv4Address | ipaddress.IPv6Address
     proto: int
     sport: int
     dport: int
@@ -147,6 +147,11 @@ class Stream:
     size: int             # bytes, L3
     rate: int             # bit/s
     count: int            # packets
+
+    @property
+    def family(self) -> int:
+        """6 for IPv6 addresses; an IPv4Address or a plain int (32 bits) is IPv4."""
+        return 6 if isinstance(self.src, ipaddress.IPv6Address) else 4
 
     def __post_init__(self) -> None:
         if not 20 <= self.size <= 65535:
@@ -189,10 +194,18 @@ class Chunk:
 
     def batch(self) -> np.ndarray:
         s = self.stream
-        return P.constant_rate_batch(self.n, length=s.size, rate=s.rate, t0=self.t0, first=self.first,
-                                     uidb=s.uidb, dir=int(s.direction), src=int(s.src), dst=int(s.dst),
-                                     proto=s.proto, sport=s.sport, dport=s.dport, dscp=s.dscp,
-                                     tcp_flags=s.tcp_flags, frag=s.frag)
+        v6 = s.family == 6
+        batch = P.constant_rate_batch(self.n, length=s.size, rate=s.rate, t0=self.t0, first=self.first,
+                                      uidb=s.uidb, dir=int(s.direction),
+                                      src=0 if v6 else int(s.src), dst=0 if v6 else int(s.dst),
+                                      proto=s.proto, sport=s.sport, dport=s.dport, dscp=s.dscp,
+                                      tcp_flags=s.tcp_flags, frag=s.frag)
+        if v6:    # one address for every packet: its four words assigned at once
+            batch["family"] = P.FAMILY_IPV6
+            for field, low, value in (("src", "src_low", int(s.src)), ("dst", "dst_low", int(s.dst))):
+                batch[field] = value >> 96
+                batch[low] = (value >> 64 & 0xFFFFFFFF, value >> 32 & 0xFFFFFFFF, value & 0xFFFFFFFF)
+        return batch
 
     def __call__(self, process: Callable[[np.ndarray], np.ndarray]) -> tuple[TrafficResult, int]:
         """This chunk's counts, and the time its last packet left (ns)."""
@@ -200,7 +213,8 @@ class Chunk:
         counts = TrafficResult(interface="", direction=self.stream.direction)
         counts.add(process(batch))
         s = self.stream
-        counts.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, self.t0)
+        counts.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, self.t0,
+                           s.family)
         return counts, int(batch["ts_ns"][-1])
 
 
@@ -216,6 +230,7 @@ class Flow:
     size: int
     rate: int
     t0: int
+    family: int = 4       # 6: src and dst are 128-bit
 
     def sent_before(self, t_ns: int) -> int:
         """How many of the stream's packets left before t_ns (uncapped: the caller caps at the
@@ -378,7 +393,8 @@ class MixedChunk:
             mine = verdicts if len(parts) == 1 else verdicts[which == i]
             result = TrafficResult(interface="", direction=s.direction)
             result.add(mine)
-            result.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, chunk.t0)
+            result.flow = Flow(int(s.src), int(s.dst), s.proto, s.sport, s.dport, s.size, s.rate, chunk.t0,
+                               s.family)
             counts[i] = result
         return counts, int(batch["ts_ns"][-1])
 

@@ -18,6 +18,7 @@ from ..show import (
     crypto_sa,
     derived_config,
     interfaces,
+    ipv6_access_lists,
     policy_map,
     policy_map_interface,
     system,
@@ -49,7 +50,7 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
     """The exec command set over `device` (show, clear, sim, configure), `coa` (debug and show
     of RADIUS dynamic authorization) and `session_aaa` (authorization at session start and
     accounting); `sim traffic` runs on `worker` while the device is served."""
-    commands = CommandSet(KEYWORD_HELP)
+    commands = CommandSet(KEYWORD_HELP, types=sim.TYPES)
 
     def show(syntax: str, data, render, help: dict) -> None:
         """A show command: `data(args)` gathers its twin, `render(twin, args)` prints it."""
@@ -84,9 +85,16 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
                                                   a.get("name"), device.local_acl_hits),
          lambda d, a: access_lists.render_access_lists(d),
          {"ip": "IP information", "access-lists": "List IP access lists", "name WORD": "Access list name"})
+    show("show ipv6 access-list [WORD:name]",
+         lambda a: ipv6_access_lists.ipv6_access_lists_data(device.fp, device.config,
+                                                            device.compiler.acl6_slots(), a.get("name")),
+         lambda d, a: ipv6_access_lists.render_ipv6_access_lists(d),
+         {"ipv6": "IPv6 information", "access-list": "Summary of access lists", "name WORD": "ACL name"})
     show("show access-lists [WORD:name]",
          lambda a: access_lists.access_lists_data(device.fp, device.config, device.compiler.acl_slots(),
-                                                  a.get("name"), device.local_acl_hits),
+                                                  a.get("name"), device.local_acl_hits)
+         + ipv6_access_lists.ipv6_access_lists_data(device.fp, device.config,
+                                                    device.compiler.acl6_slots(), a.get("name")),
          lambda d, a: access_lists.render_access_lists(d),
          {"access-lists": "List access lists", "name WORD": "ACL name"})
     show("show crypto session [detail]",
@@ -149,10 +157,18 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
                  lambda a: device.clear_acl_counters(a.get("name")),
                  {"access-list": "Clear access list statistical information",
                   "counters": "Clear access list counters", "name WORD": "Access list name"})
-    commands.add("clear crypto session [remote A.B.C.D]",
+    commands.add("clear ipv6 access-list [WORD:name]",
+                 lambda a: device.clear_acl6_counters(a.get("name")),
+                 {"ipv6": "IPv6", "access-list": "Clear IPv6 access list match counters",
+                  "name WORD": "IPv6 access list name"})
+    commands.add("clear ipv6 access-list counters [WORD:name]",
+                 lambda a: device.clear_acl6_counters(a.get("name")),
+                 {"ipv6": "IPv6", "access-list": "Clear IPv6 access list match counters",
+                  "counters": "Clear IPv6 access list counters", "name WORD": "IPv6 access list name"})
+    commands.add("clear crypto session [remote ADDR]",
                  lambda a: device.clear_crypto_session(a.get("remote")),
                  {"crypto": "Encryption module", "session": "Clear crypto sessions (tunnels)",
-                  "remote": "Remote IKE peer", "remote A.B.C.D": "IP address of the remote peer"})
+                  "remote": "Remote IKE peer", "remote ADDR": "IP address of the remote peer"})
 
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)

@@ -21,7 +21,19 @@ from ..core.traffic import OPTIONS, MixResult, QueueFigures, TrafficResult, Traf
 from ..core.worker import TrafficWorker
 from ..errors import ControlError
 from ..files import read_text
-from ..grammar.engine import CommandSet, InvalidInput
+from ..grammar.engine import CommandSet, InvalidInput, ParamType
+
+
+def _ip_address(token: str):
+    try:
+        return ipaddress.ip_address(str(token))
+    except ValueError:
+        return None
+
+
+# Session ends and stream addresses are either family: the addresses choose it.
+IP_ADDRESS = ParamType("A.B.C.D|X:X:X:X::X", "IPv4 or IPv6 address", _ip_address)
+TYPES = {"ADDR": IP_ADDRESS}
 
 
 async def _formatted(running) -> str:
@@ -82,7 +94,7 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
         return _drive(run())
 
     commands.add(
-        "sim session up remote A.B.C.D {remote-port <0-65535> | local! A.B.C.D | local-port <0-65535> "
+        "sim session up remote ADDR {remote-port <0-65535> | local! ADDR | local-port <0-65535> "
         "| fvrf-id <0-4294967295> | ivrf-id <0-4294967295> | identity WORD | template <1-4095>}",
         session_up,
         {"session": "Bring IKEv2 sessions up or down", "up": "Bring a session up",
@@ -131,7 +143,7 @@ def _direction(args: dict) -> Direction:
 
 
 # What a stream's packets carry, shared by the one-stream form and each `stream` clause.
-_HEADER_OPTIONS = ("source A.B.C.D | destination A.B.C.D | protocol WORD | source-port <0-65535> "
+_HEADER_OPTIONS = ("source ADDR | destination ADDR | protocol WORD | source-port <0-65535> "
                    "| destination-port <0-65535> | dscp WORD | flags WORD | icmp-type <0-255> "
                    "| icmp-code <0-255> | fragment (first|non-initial)")
 _TRAFFIC_HELP = {
@@ -148,7 +160,7 @@ _TRAFFIC_HELP = {
     "streams WORD...": "This stream's options (name, size, rate, duration or packets, dscp, source, "
                        "destination, protocol, ports, ...), then `stream` and the next one's"}
 # One `stream` clause of the several-stream form.
-_STREAM = CommandSet(modifiers=False)
+_STREAM = CommandSet(modifiers=False, types=TYPES)
 _STREAM.add("stream {name WORD | " + _HEADER_OPTIONS + " | size <20-65535> | rate <1-100000000000> "
             "| (duration <1-86400> | packets <1-100000000>)}", lambda a: "", _TRAFFIC_HELP)
 _LENGTH = ("duration", "packets")
@@ -344,7 +356,7 @@ def bring_up(device: Device, aaa: SessionAaa | None, many: list[Mapping],
 
 
 def _tuple(a: Mapping) -> SessionTuple:
-    return SessionTuple(ipaddress.IPv4Address(a["local"]), ipaddress.IPv4Address(a["remote"]),
+    return SessionTuple(ipaddress.ip_address(a["local"]), ipaddress.ip_address(a["remote"]),
                         a.get("local_port", 500), a.get("remote_port", 500),
                         _either(a, "fvrf_id", "fvrf"), _either(a, "ivrf_id", "ivrf"))
 

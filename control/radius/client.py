@@ -109,6 +109,12 @@ class AccountingRecord:
     terminate_cause: int | None = None     # Stop only
 
 
+def nas_address_attribute(address) -> str:
+    """RFC 2865's NAS-IP-Address holds IPv4 only; a headend reached over IPv6 sends RFC 3162's
+    NAS-IPv6-Address instead."""
+    return "NAS-IPv6-Address" if address.version == 6 else "NAS-IP-Address"
+
+
 def access_request(subject: AccessSubject, identifier: int, secret: bytes,
                    authenticator: bytes | None = None) -> Request:
     packet = pyrad_packet.AuthPacket(ACCESS_REQUEST, identifier, secret, authenticator, dict=DICTIONARY,
@@ -116,7 +122,7 @@ def access_request(subject: AccessSubject, identifier: int, secret: bytes,
     packet["User-Name"] = subject.user_name
     packet["User-Password"] = packet.PwCrypt(AUTHORIZATION_PASSWORD)
     packet["Calling-Station-Id"] = str(subject.calling_station)
-    packet["NAS-IP-Address"] = str(subject.nas_ip)
+    packet[nas_address_attribute(subject.nas_ip)] = str(subject.nas_ip)
     packet["NAS-Port-Type"] = NAS_PORT_TYPE_VIRTUAL
     packet["Cisco-AVPair"] = f"audit-session-id={subject.audit_session_id}"
     data = packet.RequestPacket()
@@ -131,7 +137,7 @@ def accounting_request(record: AccountingRecord, identifier: int, secret: bytes,
     packet["Acct-Session-Id"] = record.session_id
     packet["User-Name"] = record.user_name
     packet["Calling-Station-Id"] = str(record.calling_station)
-    packet["NAS-IP-Address"] = str(record.nas_ip)
+    packet[nas_address_attribute(record.nas_ip)] = str(record.nas_ip)
     packet["NAS-Port-Type"] = NAS_PORT_TYPE_VIRTUAL
     packet["Framed-IP-Address"] = str(record.framed_ip)
     packet["Cisco-AVPair"] = f"audit-session-id={record.audit_session_id}"

@@ -1,4 +1,4 @@
-"""Small formatters shared by the show commands: rates and durations."""
+"""Small formatters shared by the show commands: rates, durations and addresses."""
 from __future__ import annotations
 
 from qfp_model.qfp.packets import NS_PER_S
@@ -30,3 +30,9 @@ def format_uptime(seconds: int) -> str:
 def format_hms(seconds: int) -> str:
     """`hh:mm:ss`, hours unbounded (lifetimes)."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def ip_text(address) -> str:
+    """An address as IOS prints it: IPv6 compressed in upper case (`2001:DB8::1`)."""
+    text = str(address)
+    return text.upper() if ":" in text else text

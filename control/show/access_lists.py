@@ -18,6 +18,7 @@ from qfp_model.qfp.api import FastPathAPI
 
 from ..config.render import ace_text
 from ..config.syntax import dotted
+from .ipv6_access_lists import IPV6, format_ipv6_access_list
 
 # ---- gathering --------------------------------------------------------------------------------
 
@@ -59,10 +60,14 @@ def entry_text(entry, extended: bool) -> str:
 # ---- formatting -------------------------------------------------------------------------------
 
 def render_access_lists(data: Sequence[dict]) -> str:
+    """IPv4 lists, then (`show access-lists`) the IPv6 ones in their own layout, as IOS XE prints
+    them (tests/golden/ios-xe/show-access-lists.ipv6.txt)."""
     return "".join(line + "\n" for acl in data for line in format_access_list(acl))
 
 
 def format_access_list(acl: dict) -> list[str]:
+    if acl["type"] == IPV6:
+        return format_ipv6_access_list(acl)
     return [f"{acl['type']} IP access list {acl['name']}", *map(format_entry, acl["entries"])]
 
 

@@ -28,6 +28,13 @@ way for every session so the output stays deterministic:
   to the ACL, not to the session).
 
 The audit-session-id is in the twins; IOS prints it in none of these commands, so the text does not.
+
+IPv6 peers (`"family": 6` in the twins): addresses in upper case; `show crypto session` splits the
+IKEv2 SA line after the local address (tests/golden/ios-xe/show-crypto-session-detail.ipv6.txt);
+`show crypto ikev2 session` lists them under the IPv6 header in IOS XE's IPv6 layout (Local and
+Remote on lines of their own, the child SA's selectors with `->`:
+tests/golden/ios-xe/show-crypto-ikev2-session.ipv6.txt). The child SA and the IPsec flow stay
+IPv4 any-to-any: the inside is the template's (`tunnel mode ipsec ipv4`, IPv4 over IPv6 in FlexVPN).
 """
 from __future__ import annotations
 
@@ -38,7 +45,7 @@ from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
-from ._format import format_hms, format_uptime
+from ._format import format_hms, format_uptime, ip_text
 from .crypto_config import ikev2_proposal, local_identity, vrf_name
 
 IKE_LIFETIME_S = 86400
@@ -109,7 +116,8 @@ def crypto_session_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: i
             "profile": _profile(config, session.template),
             "uptime_s": uptime,
             "status": "UP-ACTIVE",
-            "peer": str(t.remote),
+            "family": t.family,
+            "peer": ip_text(t.remote),
             "peer_port": t.remote_port,
             "fvrf": vrf_name(config, t.fvrf, "(none)"),
             "ivrf": vrf_name(config, t.ivrf, "(none)"),
@@ -117,8 +125,8 @@ def crypto_session_data(fp: FastPathAPI, config, sessions: Iterable, clock_ns: i
             "desc": "(none)",
             "session_id": session.id,
             "audit_session_id": session.audit_session_id,
-            "ike_sa": {"version": "IKEv2", "local": str(t.local), "local_port": t.local_port,
-                       "remote": str(t.remote), "remote_port": t.remote_port, "status": "Active",
+            "ike_sa": {"version": "IKEv2", "local": ip_text(t.local), "local_port": t.local_port,
+                       "remote": ip_text(t.remote), "remote_port": t.remote_port, "status": "Active",
                        "capabilities": CAPABILITIES, "connid": session.id,
                        "lifetime_s": _remaining(IKE_LIFETIME_S, uptime)},
             "ipsec_flow": {
@@ -141,6 +149,7 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
         t = session.tuple
         entries.append({
             "session_id": session.id,
+            "family": t.family,
             "status": "UP-ACTIVE",
             "ike_count": 1,
             "child_count": 1,
@@ -148,8 +157,9 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
             "interface": session.interface,
             "sa": {
                 "tunnel_id": session.id,
-                "local": str(t.local), "local_port": t.local_port,
-                "remote": str(t.remote), "remote_port": t.remote_port,
+                "family": t.family,
+                "local": ip_text(t.local), "local_port": t.local_port,
+                "remote": ip_text(t.remote), "remote_port": t.remote_port,
                 "fvrf": vrf_name(config, t.fvrf, "none"), "ivrf": vrf_name(config, t.ivrf, "none"),
                 "status": "READY",
                 **proposal, **AUTHENTICATION,
@@ -159,7 +169,7 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
                 "status_description": "Negotiation done",
                 "local_spi": _spi(session, "ike-local", 8),
                 "remote_spi": _spi(session, "ike-remote", 8),
-                "local_id": local_identity(_profile_of(config, session.template), str(t.local)),
+                "local_id": local_identity(_profile_of(config, session.template), ip_text(t.local)),
                 "remote_id": session.identity,
                 "initiator": False,
             },
@@ -195,11 +205,11 @@ def format_crypto_session(entry: dict, detail: bool) -> list[str]:
     lines += [f"Session status: {entry['status']}", peer]
     if detail:
         lines += [f"      Phase1_id: {entry['phase1_id']}", f"      Desc: {entry['desc']}"]
-    lines += [
-        f"  Session ID: {entry['session_id']}",
-        f"  {ike['version']} SA: local {ike['local']}/{ike['local_port']}"
-        f" remote {ike['remote']}/{ike['remote_port']} {ike['status']}",
-    ]
+    lines.append(f"  Session ID: {entry['session_id']}")
+    local = f"  {ike['version']} SA: local {ike['local']}/{ike['local_port']}"
+    remote = f"remote {ike['remote']}/{ike['remote_port']} {ike['status']}"
+    # IPv6 addresses do not fit one line: IOS puts the remote end under the local one.
+    lines += [local, f"          {remote}"] if entry.get("family") == 6 else [f"{local} {remote}"]
     if detail:
         lines.append(f"          Capabilities:{ike['capabilities']} connid:{ike['connid']}"
                      f" lifetime:{format_hms(ike['lifetime_s'])}")
@@ -223,9 +233,15 @@ def render_ikev2_session(data: Sequence[dict], detailed: bool = False) -> str:
         return ""
     lines = ["IPv4 Crypto IKEv2 Session ", ""]
     for entry in data:
-        lines += format_ikev2_session(entry, detailed)
-    # Every device prints the IPv6 table's header, empty here: the model's sessions are IPv4.
+        if entry.get("family") != 6:
+            lines += format_ikev2_session(entry, detailed)
+    # Every device prints the IPv6 table's header, empty when no session is over IPv6.
     lines.append("IPv6 Crypto IKEv2 Session")
+    v6 = [entry for entry in data if entry.get("family") == 6]
+    if v6:
+        lines.append("")
+    for entry in v6:
+        lines += format_ikev2_session(entry, detailed)
     return "".join(line + "\n" for line in lines)
 
 
@@ -237,6 +253,14 @@ def format_ikev2_session(entry: dict, detailed: bool) -> list[str]:
         "",
         *format_ikev2_sa(sa),
     ]
+    if sa.get("family") == 6:
+        if detailed:
+            lines += format_ikev2_sa_detail(sa, entry["session_id"])
+        else:
+            lines += format_ikev2_sa_ids(sa, entry["session_id"])
+        for child in entry["children"]:
+            lines += (format_child_sa_detail(child) if detailed else format_child_sa_detail(child)[:4]) + [""]
+        return lines
     if detailed:
         lines += format_ikev2_sa_detail(sa, entry["session_id"])
         for child in entry["children"]:
@@ -250,6 +274,8 @@ def format_ikev2_session(entry: dict, detailed: bool) -> list[str]:
 def format_ikev2_sa(sa: dict) -> list[str]:
     """An IKEv2 SA's table row and its transform and lifetime lines, as both `show crypto ikev2
     session` and `show crypto ikev2 sa` print them."""
+    if sa.get("family") == 6:
+        return format_ikev2_sa6(sa)
     return [
         f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}{'Status':<7}",
         f"{sa['tunnel_id']:<10}{sa['local'] + '/' + str(sa['local_port']):<22}"
@@ -259,6 +285,26 @@ def format_ikev2_sa(sa: dict) -> list[str]:
         f" DH Grp:{sa['dh_group']}, Auth sign: {sa['auth_sign']}, Auth verify: {sa['auth_verify']}",
         f"      Life/Active Time: {sa['lifetime_s']}/{sa['active_s']} sec",
     ]
+
+
+def format_ikev2_sa6(sa: dict) -> list[str]:
+    """An IPv6 IKEv2 SA: the addresses are too long for the IPv4 table, so IOS XE prints them on
+    lines of their own under a narrower header."""
+    return [
+        f"{'Tunnel-id':<13}{'fvrf/ivrf':<23}Status",
+        f"{sa['tunnel_id']:<11}{sa['fvrf'] + '/' + sa['ivrf']:<22}{sa['status']}",
+        f"Local  {sa['local']}/{sa['local_port']}",
+        f"Remote  {sa['remote']}/{sa['remote_port']}",
+        f"      Encr: {sa['encryption']}, keysize: {sa['keysize']}, PRF: {sa['prf']}, Hash: {sa['hash']},"
+        f" DH Grp:{sa['dh_group']}, Auth sign: {sa['auth_sign']}, Auth verify: {sa['auth_verify']}",
+        f"      Life/Active Time: {sa['lifetime_s']}/{sa['active_s']} sec",
+    ]
+
+
+def format_ikev2_sa_ids(sa: dict, session_id: int) -> list[str]:
+    """The CE id and SPI lines the IPv6 layout prints without `detailed`."""
+    return [f"      CE id: {sa['ce_id']}, Session-id: {session_id}",
+            f"      Local spi: {sa['local_spi']:016X}       Remote spi: {sa['remote_spi']:016X}"]
 
 
 def format_ikev2_sa_detail(sa: dict, session_id: int) -> list[str]:

@@ -36,13 +36,19 @@ def ikev2_sa_data(ikev2_sessions: Sequence[dict]) -> list[dict]:
 
 def render_ikev2_sa(data: Sequence[dict], detailed: bool = False) -> str:
     lines = ["IPv4 Crypto IKEv2 SA ", ""]
-    for sa in data:
-        lines += format_ikev2_sa(sa)
-        if detailed:
-            lines += format_ikev2_sa_detail(sa, sa["session_id"])
-        lines.append("")
+    for sa in (sa for sa in data if sa.get("family") != 6):
+        lines += _ikev2_sa_lines(sa, detailed)
     lines += [" IPv6 Crypto IKEv2 SA ", ""]
+    for sa in (sa for sa in data if sa.get("family") == 6):
+        lines += _ikev2_sa_lines(sa, detailed)
     return "".join(line + "\n" for line in lines)
+
+
+def _ikev2_sa_lines(sa: dict, detailed: bool) -> list[str]:
+    lines = format_ikev2_sa(sa)
+    if detailed:
+        lines += format_ikev2_sa_detail(sa, sa["session_id"])
+    return lines + [""]
 
 
 # ---- show crypto ipsec sa -------------------------------------------------------------------------
@@ -94,7 +100,7 @@ def ipsec_sa_data(config, crypto_sessions: Sequence[dict], ikev2_sessions: Seque
         sa = {"transform": transform(config, vt_lines), "settings": "Tunnel",
               "life_kb": KB_LIFETIME, "life_s": flow["inbound"]["life_s"]}
         entries.append({
-            "interface": session.interface, "crypto_map_tag": tag,
+            "interface": session.interface, "crypto_map_tag": tag, "family": session.tuple.family,
             "local": crypto["ike_sa"]["local"], "remote": crypto["peer"], "remote_port": crypto["peer_port"],
             "protected_vrf": crypto["ivrf"],
             "encaps": flow["outbound"]["packets"], "decaps": flow["inbound"]["packets"],
@@ -127,8 +133,7 @@ def render_ipsec_sa(data: Sequence[dict]) -> str:
             "    #pkts not decompressed: 0, #pkts decompress failed: 0",
             "    #send errors 0, #recv errors 0",
             "",
-            f"     local crypto endpt.: {e['local']}, remote crypto endpt.: {e['remote']}",
-            f"     plaintext mtu {PLAINTEXT_MTU}, path mtu 1500, ip mtu 1500, ip mtu idb {e['mtu_idb'] or 'none'}",
+            *_endpoints(e),
             f"     current outbound spi: 0x{outbound:X}({outbound})",
             "     PFS (Y/N): N, DH group: none",
         ]
@@ -138,6 +143,17 @@ def render_ipsec_sa(data: Sequence[dict]) -> str:
                 lines += format_esp_sa(sa, e["crypto_map_tag"])
             lines += ["", f"     {direction} ah sas:", "", f"     {direction} pcp sas:"]
     return "".join(line + "\n" for line in lines + [""]) if data else ""
+
+
+def _endpoints(e: dict) -> list[str]:
+    """IPv6 ends do not share a line, and their MTUs are `ipv6 mtu` (tests/golden/ios-xe/
+    show-crypto-ipsec-sa.ipv6.txt)."""
+    idb = e["mtu_idb"] or "none"
+    if e.get("family") == 6:
+        return [f"     local crypto endpt.: {e['local']},", f"     remote crypto endpt.: {e['remote']}",
+                f"     plaintext mtu {PLAINTEXT_MTU}, path mtu 1500, ipv6 mtu 1500, ipv6 mtu idb {idb}"]
+    return [f"     local crypto endpt.: {e['local']}, remote crypto endpt.: {e['remote']}",
+            f"     plaintext mtu {PLAINTEXT_MTU}, path mtu 1500, ip mtu 1500, ip mtu idb {idb}"]
 
 
 def format_esp_sa(sa: dict, tag: str) -> list[str]:

@@ -32,7 +32,8 @@ def derived_config_data(config, session) -> dict:
         interface_lines.edit(other, line)
     effective = dataclasses.replace(
         vt, service_policy_in=auth.policy_in, service_policy_out=auth.policy_out,
-        access_group_in=auth.acl_in, access_group_out=auth.acl_out, other_lines=other)
+        access_group_in=auth.acl_in, access_group_out=auth.acl_out,
+        traffic_filter_in=auth.acl6_in, traffic_filter_out=auth.acl6_out, other_lines=other)
     lines = [line.removeprefix(" ") for line in template_lines(effective)[1:]]
     anchor = _last_index(lines, "tunnel mode")
     if anchor is None:

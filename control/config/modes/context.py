@@ -63,9 +63,12 @@ class Changes:
     aaa: bool = False
     hostname: bool = False
     old_acl_entries: dict[str, list[M.AclEntry]] = field(default_factory=dict)
+    # IPv6 lists apart: IOS lets an IPv4 and an IPv6 list share a name.
+    acls6: set[str] = field(default_factory=set)
+    old_acl6_entries: dict[str, list[M.AclEntry]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.acls or self.class_maps or self.policy_maps or self.templates
+        return bool(self.acls or self.acls6 or self.class_maps or self.policy_maps or self.templates
                     or self.ikev2_profiles or self.dynamic_author or self.aaa or self.hostname)
 
 
@@ -167,6 +170,12 @@ class Context:
         acl = self.config.access_lists.get(name)
         if name not in self.changes.old_acl_entries:
             self.changes.old_acl_entries[name] = copy.deepcopy(acl.entries) if acl else []
+
+    def touch_acl6(self, name: str) -> None:
+        self.changes.acls6.add(name)
+        acl = self.config.ipv6_access_lists.get(name)
+        if name not in self.changes.old_acl6_entries:
+            self.changes.old_acl6_entries[name] = copy.deepcopy(acl.entries) if acl else []
 
     def need_class_map(self, name: Tok, where: str) -> None:
         if not self.file_mode and name not in self.config.class_maps:

@@ -16,7 +16,8 @@ _HELP = {
     "interface": "Select an interface to configure", "service-policy": "Configure QoS Service Policy",
     "input": "Assign policy-map to the input of an interface",
     "output": "Assign policy-map to the output of an interface", "ip": "Interface Internet Protocol config commands",
-    "access-group": "Specify access control for packets",
+    "access-group": "Specify access control for packets", "ipv6": "IPv6 interface subcommands",
+    "traffic-filter": "Access control list for packets",
 }
 
 
@@ -103,7 +104,9 @@ def _service_policy(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
 
 
 def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
+    """`ip access-group NAME in|out`, and `ipv6 traffic-filter NAME in|out` (the IPv6 list)."""
     vt: M.VirtualTemplate = mode.obj
+    ipv6 = "traffic_filter" in args
     negate = "no" in args
     cur = ctx.rest(line, args)
     name = cur.take("access-list name")
@@ -114,11 +117,11 @@ def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     if direction.lower() not in ("in", "out"):
         raise Bad(direction, f"'{direction}' is not in or out")
     cur.finish()
-    attr = "access_group_in" if direction.lower() == "in" else "access_group_out"
+    attr = ("traffic_filter_" if ipv6 else "access_group_") + direction.lower()
     if negate:
         setattr(vt, attr, None)
     else:
-        ctx.ref(("acl", "interface", vt.name, str(name)), name)
+        ctx.ref(("acl", "interface", vt.name + (" ipv6" if ipv6 else ""), str(name)), name)
         setattr(vt, attr, str(name))
     ctx.touch("templates", vt.number)
 
@@ -149,3 +152,4 @@ TABLE.add("[no] service-policy (input | output) WORD...:rest", _service_policy, 
 TABLE.add("[no] service-policy type qos (input | output) WORD...:rest", _service_policy,
           {**_HELP, "type": "Configure CPL Service Policy", "qos": "QoS service policy"})
 TABLE.add("[no] ip access-group WORD...:rest", _access_group, _HELP)
+TABLE.add("[no] ipv6 traffic-filter WORD...:rest", _access_group, _HELP)

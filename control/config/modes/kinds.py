@@ -8,6 +8,7 @@ class ModeKind(Enum):
     GLOBAL = "config"
     ACL_EXTENDED = "config-ext-nacl"
     ACL_STANDARD = "config-std-nacl"
+    IPV6_ACL = "config-ipv6-acl"
     CLASS_MAP = "config-cmap"
     POLICY_MAP = "config-pmap"
     POLICY_CLASS = "config-pmap-c"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...errors import ExecError
 from ...grammar.engine import CommandSet
 from ..syntax import Bad, tokenize
-from . import aaa, acl, interfaces, mqc, radius, top
+from . import aaa, acl, interfaces, ipv6_acl, mqc, radius, top
 from .context import Context, Line, Mode, mode_table
 from .kinds import ModeKind
 
@@ -21,7 +21,7 @@ HEADER_PREFIXES = ("Building configuration", "Current configuration")
 
 def _global_table() -> CommandSet:
     table = mode_table()
-    for register in (acl.register_global, mqc.register_global, interfaces.register_global,
+    for register in (acl.register_global, ipv6_acl.register_global, mqc.register_global, interfaces.register_global,
                      aaa.register_global, radius.register_global, top.register_global):
         register(table)
     return table
@@ -31,6 +31,7 @@ TABLES: dict[ModeKind, CommandSet] = {
     ModeKind.GLOBAL: _global_table(),
     ModeKind.ACL_EXTENDED: acl.TABLE,
     ModeKind.ACL_STANDARD: acl.TABLE,
+    ModeKind.IPV6_ACL: ipv6_acl.TABLE,
     ModeKind.CLASS_MAP: mqc.CLASS_MAP,
     ModeKind.POLICY_MAP: mqc.POLICY_MAP,
     ModeKind.POLICY_CLASS: mqc.POLICY_CLASS,

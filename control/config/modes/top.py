@@ -48,8 +48,8 @@ BLOCK_PROMPTS = {
 # line each, and a line typed after one of them is global again, as on IOS (`ntp server` has no mode).
 SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
     interface|line|router|ipv6 router|control-plane|redundancy|vrf definition|ip vrf|object-group|
-    ipv6 access-list|ip access-list standard|ip access-list extended|ip access-list role-based|
-    ip access-list logging|crypto ikev2 keyring|crypto ikev2 proposal|crypto ikev2 policy|
+    ipv6 access-list role-based|ipv6 access-list fqdn|ip access-list standard|ip access-list extended|
+    ip access-list role-based|ip access-list logging|crypto ikev2 keyring|crypto ikev2 proposal|crypto ikev2 policy|
     crypto ikev2 authorization|crypto ikev2 client|crypto ikev2 name-mangler|crypto ipsec transform-set|
     crypto ipsec profile|crypto pki trustpoint|crypto pki certificate|crypto isakmp policy|
     crypto isakmp profile|crypto keyring|crypto map|crypto gdoi|aaa group server|aaa server radius|
