@@ -133,8 +133,15 @@ trace = true
 remote = "77.1.1.1"
 local = "77.1.1.2"
 [[steps]]
-traffic = { interface = "Vi1", direction = "input", size = 1000, rate = "8m", packets = 300,
-            destination = "172.16.10.5", protocol = "tcp", destination_port = 80 }
+[steps.traffic]
+interface = "Vi1"
+direction = "input"
+size = 1000
+rate = "8m"
+packets = 300
+destination = "172.16.10.5"
+protocol = "tcp"
+destination_port = 80
 [[steps]]
 result = { forwarded = 300 }
 """
@@ -160,8 +167,8 @@ def test_regress_prints_the_trace_beside_the_difference(tmp_path: Path, capsys):
 def test_regress_trace_in_a_step_and_its_type(tmp_path: Path, capsys):
     from qfp_model.tools import regress
     case = tmp_path / "traced.regress.toml"
-    case.write_text(FAILING.replace("trace = true\n", "").replace('destination_port = 80 }',
-                                                                  'destination_port = 80, trace = true }'))
+    case.write_text(FAILING.replace("trace = true\n", "").replace("destination_port = 80\n",
+                                                                  "destination_port = 80\ntrace = true\n"))
     regress.main([case])
     assert "State     : DROP" in capsys.readouterr().out
     case.write_text(FAILING.replace("trace = true", 'trace = "yes"'))
