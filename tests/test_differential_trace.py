@@ -8,7 +8,7 @@ colour, action and DSCP, queue depth, departure, verdict) and the statistics mus
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qfp_model.qfp.tables import Direction
@@ -22,6 +22,10 @@ from test_differential import (
     queue_traffic,
     queueing_hierarchy,
 )
+
+# A few seconds of CI: each case runs every ISA and the reference (about 30 ms); the profile's
+# budget (tests/conftest.py) is for the main differential tests.
+BUDGET = settings(max_examples=max(50, settings.default.max_examples // 25))
 
 
 def traced(data, batch: np.ndarray) -> np.ndarray:
@@ -42,6 +46,7 @@ def compare(both: Both) -> None:
     both.call("trace_stats")
 
 
+@BUDGET
 @given(data=st.data())
 def test_trace_scenario(data):
     """ACLs and hierarchical policies both ways on a few UIDBs; traced packets among the rest."""
@@ -76,6 +81,7 @@ def test_trace_scenario(data):
         compare(both)
 
 
+@BUDGET
 @given(data=st.data())
 def test_trace_queueing(data):
     """Queueing hierarchies under congestion: depths at arrival, tail and priority drops, and the
