@@ -163,3 +163,30 @@ def test_queue_depth_and_departure(fp):
     fp.target_advance(u, Direction.OUT, 10**9)
     # 100 bytes at 80 kbit/s is 10 ms of the shaper
     assert [r.depart_ns for r in fp.trace_read()] == [0, 0, 10_000_000, 20_000_000, 30_000_000, None]
+
+
+def test_threads_tracing_at_once_lose_no_record():
+    """Batches of different UIDBs on several threads reserve slots at once: every traced packet
+    is counted and recorded once, none twice."""
+    import threading
+    fp = native_fastpath_class()(max_uidbs=8, max_acls=8, max_policies=8)
+    uidbs = [fp.uidb_create(i, f"Virtual-Access{i + 1}") for i in range(4)]
+    fp.trace_config(T.TRACE_MAX)
+    per_thread = 2000
+
+    def send(u):
+        for k in range(per_thread // 100):
+            b = batch(u, 100, t0=k * 100_000)
+            b["src"] = u
+            b["sport"] = np.arange(100) + 100 * k
+            fp.process(b)
+    threads = [threading.Thread(target=send, args=(u,)) for u in uidbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats, records = fp.trace_stats(), fp.trace_read()
+    assert stats.matched == stats.traced == stats.forward == len(records) == 4 * per_thread
+    assert sorted(r.number for r in records) == list(range(4 * per_thread))
+    seen = {(r.field("src"), r.field("sport")) for r in records}
+    assert len(seen) == 4 * per_thread
