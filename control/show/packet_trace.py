@@ -90,7 +90,8 @@ def _acl_feature(device, record: TraceRecord) -> dict | None:
         entry = _acl_entry(device, name, ace)
         permit = record.outcome("reason") != P.REASON_ACL
         lines += [("Entry", entry or f"entry {ace}"), ("Action", "PERMIT" if permit else "DROP")]
-    return {"name": f"IPV4_{'INPUT' if inbound else 'OUTPUT'}_ACL", "lines": lines}
+    version = 6 if record.field("family") == 6 else 4
+    return {"name": f"IPV{version}_{'INPUT' if inbound else 'OUTPUT'}_ACL", "lines": lines}
 
 
 def _bound_acl(device, record: TraceRecord) -> str | None:
