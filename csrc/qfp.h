@@ -502,4 +502,60 @@ int qfp_pcapng_walk(const uint8_t *data, size_t len, uint64_t *block_off, uint32
                     uint32_t *block_len, uint8_t *big_endian, size_t cap,
                     struct qfp_capture_walk *out);
 
+/* ---- packet trace (docs/fastpath.md, "Packet trace") ------------------------------------------------
+ * A packet whose record has `trace` set, processed while a trace buffer is configured, is recorded:
+ * its header, each step of its path, its verdict and, when it joined a queue, the time it left.
+ * Untraced packets pay one byte test. The buffer holds `capacity` records: it stops when full, or
+ * with `circular` keeps the newest. Records are written by the batches that trace them (any number
+ * of threads at once, each into a slot it reserved); a departure is written by the thread that runs
+ * the UIDB's scheduler; configuring, reading and clearing close the batch gate. */
+enum { QFP_TRACE_MIN = 16, QFP_TRACE_MAX = 8192 };   /* IOS's `debug platform packet-trace packet N` */
+#define QFP_TRACE_NOT_SENT 0xffffffffffffffffull      /* depart_ns: not (yet) sent by a scheduler */
+enum { QFP_TRACE_NO_QUEUE = 0xffffffff };             /* queue_state: it reached no queue */
+enum { QFP_TRACE_NO_TERM = 0xffff };                  /* term: class-default, matched by no term */
+enum { QFP_TRACE_REASONS = 8 };                       /* enum qfp_reason values counted by statistics */
+
+/* One policy level the packet went through, in hierarchy order. */
+struct qfp_trace_level {
+    int32_t policy;         /* policy handle */
+    uint16_t cls;           /* class index in it */
+    uint16_t term;          /* the first `match` of the class's class-map (its place in the class-map)
+                               that held, or QFP_TRACE_NO_TERM */
+    uint8_t colour;         /* the class's policer's colour, or QFP_COLOUR_NONE (no policer, or the
+                               packet was dropped below it first) */
+    uint8_t police_action;  /* enum qfp_police_action the colour took, QFP_PA_DEFAULT resolved; 0: none */
+    uint8_t dscp_in;        /* DSCP as the level got the packet */
+    uint8_t dscp_out;       /* as it left the level (its `set`, its child's and its policer's marking) */
+};
+
+struct qfp_trace_rec {
+    uint64_t number;        /* packet number: traced packets since the buffer was configured or cleared */
+    uint64_t depart_ns;     /* virtual time its scheduler sent it, or QFP_TRACE_NOT_SENT */
+    struct qfp_pkt pkt;     /* the packet as it arrived (ts_ns is its arrival) */
+    struct qfp_verdict verdict;
+    uint32_t nlevels;       /* policy levels in `level` */
+    uint32_t queue_state;   /* class state of the queue it reached, or QFP_TRACE_NO_QUEUE */
+    uint32_t queue_depth;   /* packets in that queue when it reached it, itself not counted */
+    struct qfp_trace_level level[QFP_POLICY_DEPTH_MAX];
+    uint32_t pad;
+};
+
+struct qfp_trace_stats {
+    uint64_t matched;       /* packets with `trace` set, recorded or not */
+    uint64_t traced;        /* recorded */
+    uint64_t forward;       /* of the matched: forwarded */
+    uint64_t drop[QFP_TRACE_REASONS];   /* of the matched: dropped, by enum qfp_reason */
+    uint32_t capacity;      /* 0: no buffer configured */
+    uint32_t circular;
+};
+
+/* Configure a buffer of `capacity` records (QFP_TRACE_MIN..QFP_TRACE_MAX; 0 removes it), emptied,
+ * statistics zeroed. */
+int qfp_trace_config(struct qfp *fp, uint32_t capacity, int circular);
+/* The records, oldest first; *n_out is the count held even when it exceeds cap. */
+int qfp_trace_read(struct qfp *fp, struct qfp_trace_rec *out, uint32_t cap, uint32_t *n_out);
+int qfp_trace_stats(struct qfp *fp, struct qfp_trace_stats *out);
+/* Empty the buffer and zero the statistics, keeping the configuration. */
+int qfp_trace_clear(struct qfp *fp);
+
 #endif

@@ -376,6 +376,7 @@ struct qfp {
     uint32_t next_policer;                  /* policer instances created so far */
     struct qfp_target empty_target;         /* bound to an in-use UIDB with nothing configured */
     char errmsg[QFP_ERRMSG_MAX];
+    struct qfp_trace *trace;                /* the packet trace's buffer (qfp_trace.c); NULL: none */
 };
 
 /* qfp_ctl.c */
@@ -463,5 +464,18 @@ void qfp_sched_advance(struct qfp_sched *s, uint64_t until_ns);
 uint64_t qfp_sched_clock(const struct qfp_sched *s);
 void qfp_sched_read(const struct qfp_sched *s, uint32_t state, struct qfp_queue_stats *out);
 void qfp_sched_clear(struct qfp_sched *s);
+/* qfp_sched_packet for a traced packet: `mark` (qfp_trace_mark) rides in its descriptor to its
+ * departure, and *depth_out is what its queue held when it reached it. */
+uint8_t qfp_sched_packet_traced(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state,
+                                uint64_t ts, uint16_t length, uint32_t mark, uint32_t *depth_out);
+
+/* qfp_trace.c: the packet path's calls for a packet that asks to be traced (qfp.h, "packet trace").
+ * begin reserves and fills the record's header (NULL: no buffer, or a full one that stops); end
+ * writes the verdict and counts the packet in the statistics. */
+struct qfp_trace_rec *qfp_trace_begin(struct qfp *fp, const struct qfp_pkt *p);
+void qfp_trace_end(struct qfp *fp, struct qfp_trace_rec *rec, const struct qfp_verdict *v);
+uint32_t qfp_trace_mark(const struct qfp *fp, const struct qfp_trace_rec *rec);
+void qfp_trace_departed(struct qfp *fp, uint32_t mark, uint64_t t);
+void qfp_trace_free(struct qfp *fp);
 
 #endif

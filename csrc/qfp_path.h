@@ -632,7 +632,58 @@ struct walk {
     uint16_t cls[2];         /* class matched at levels 0 and 1 */
     struct qfp_cstate *states;  /* the target's, which `queue` indexes */
     int32_t queue;           /* the state of the packet's queue, -1 while it has none */
+    struct qfp_trace_rec *rec;  /* a traced packet's record, else NULL */
 };
+
+/* ---- a traced packet's why (qfp.h, "packet trace"): run for traced packets only --------------------- */
+/* The first `match` of class c's class-map that holds for the packet, or QFP_TRACE_NO_TERM. */
+static uint16_t trace_term(const struct qfp *fp, const struct qfp_policy *pol, const struct qfp_pclass *c,
+                           const struct qfp_pkt *p)
+{
+    if (c->cfg.cmap == QFP_CMAP_DEFAULT)
+        return QFP_TRACE_NO_TERM;
+    const struct qfp_cmap *cm = &pol->cmaps[c->cfg.cmap];
+    for (uint32_t i = 0; i < cm->nterms; i++) {
+        const struct qfp_term *t = &pol->terms[cm->first_term + i];
+        struct term_memo memo = {0, 0};
+        int m;
+        switch (t->kind) {
+        case QFP_TERM_ANY:
+            m = 1;
+            break;
+        case QFP_TERM_DSCP:
+            m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
+            break;
+        case QFP_TERM_ACL: {
+            const struct qfp_acl *acl = fp->acls[t->ref].acl;
+            uint32_t hit = acl_lookup(acl, p);
+            m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
+            break;
+        }
+        default:
+            m = cmap_match(fp, pol, t->ref, p, &memo);
+            break;
+        }
+        if (m ^ t->negate)
+            return (uint16_t)i;
+    }
+    return QFP_TRACE_NO_TERM;
+}
+
+static struct qfp_trace_level *trace_level(const struct qfp *fp, const struct qfp_policy *pol,
+                                           const struct qfp_pclass *c, uint32_t level, struct walk *w)
+{
+    if (level >= QFP_POLICY_DEPTH_MAX)
+        return NULL;
+    struct qfp_trace_level *tl = &w->rec->level[level];
+    tl->policy = pol->handle;
+    tl->cls = (uint16_t)(c - pol->classes);
+    tl->term = trace_term(fp, pol, c, w->p);
+    tl->colour = QFP_COLOUR_NONE;
+    tl->dscp_in = tl->dscp_out = w->dscp;
+    w->rec->nlevels = level + 1;
+    return tl;
+}
 
 /* Where a queueing level puts the packet (docs/fastpath.md, "The tree"): its class's queue, or
  * class-default's for a class with no queueing action; an inner node leaves it to its child's
@@ -653,6 +704,7 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
     uint32_t ci = classify(fp, pol, w->p);
     const struct qfp_pclass *c = &pol->classes[ci];
     struct qfp_cstate *st = &base[c->state];
+    struct qfp_trace_level *tl = w->rec ? trace_level(fp, pol, c, level, w) : NULL;
     if (level < 2)
         w->cls[level] = (uint16_t)ci;
     st->c.pkts++;
@@ -669,6 +721,12 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
         st->c.colour_bytes[colour] += w->p->length;
         if (w->colour == QFP_COLOUR_NONE || colour > w->colour)
             w->colour = colour;
+        if (tl) {
+            static const uint8_t taken[] = {[QFP_PACT_TRANSMIT] = QFP_PA_TRANSMIT,
+                                            [QFP_PACT_DROP] = QFP_PA_DROP, [QFP_PACT_MARK] = QFP_PA_SET_DSCP};
+            tl->colour = colour;
+            tl->police_action = taken[c->police.act[colour]];
+        }
         switch (c->police.act[colour]) {
         case QFP_PACT_DROP:
             goto drop;
@@ -679,10 +737,14 @@ static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct
             break;
         }
     }
+    if (tl)
+        tl->dscp_out = w->dscp;
     return QFP_FORWARD;
 drop:
     st->c.drop_pkts++;
     st->c.drop_bytes += w->p->length;
+    if (tl)
+        tl->dscp_out = w->dscp;
     return QFP_DROP;
 }
 
@@ -690,8 +752,11 @@ drop:
 #ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 4
 #endif
-static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct qfp_verdict *v,
-                               uint32_t shard, uint64_t epoch)
+/* rec: a traced packet's record, else NULL; called with a constant NULL for every other packet, so
+ * that their copy of this path has no trace in it. */
+static inline __attribute__((always_inline)) void process_one(struct qfp *fp, const struct qfp_pkt *p,
+                                                              struct qfp_verdict *v, uint32_t shard,
+                                                              uint64_t epoch, struct qfp_trace_rec *rec)
 {
     v->ace = QFP_ACE_NONE;
     v->cls = v->child_cls = QFP_CLASS_NONE;
@@ -737,6 +802,7 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
             .colour = QFP_COLOUR_NONE,
             .cls = {QFP_CLASS_NONE, QFP_CLASS_NONE},
             .queue = -1,
+            .rec = rec,
         };
         /* The target is const to readers, but its per-class state is theirs to update. */
         struct qfp_cstate *states = ((struct qfp_target *)t)->states;
@@ -746,7 +812,14 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
             v->reason = QFP_REASON_POLICE;
         } else if (w.queue >= 0 && t->sched) {
             /* Policed and marked, the packet reaches its queue, which may yet drop it. */
-            uint8_t reason = qfp_sched_packet(t->sched, states, (uint32_t)w.queue, p->ts_ns, p->length);
+            uint8_t reason;
+            if (rec) {
+                rec->queue_state = (uint32_t)w.queue;
+                reason = qfp_sched_packet_traced(t->sched, states, (uint32_t)w.queue, p->ts_ns, p->length,
+                                                 qfp_trace_mark(fp, rec), &rec->queue_depth);
+            } else {
+                reason = qfp_sched_packet(t->sched, states, (uint32_t)w.queue, p->ts_ns, p->length);
+            }
             if (reason != QFP_REASON_NONE) {
                 v->action = QFP_DROP;
                 v->reason = reason;
@@ -757,6 +830,16 @@ static inline void process_one(struct qfp *fp, const struct qfp_pkt *p, struct q
         v->colour = w.colour;
         v->dscp = w.dscp;
     }
+}
+
+/* A packet that asks to be traced: the same path, recorded (qfp_trace.c). */
+static __attribute__((noinline, cold)) void process_traced(struct qfp *fp, const struct qfp_pkt *p,
+                                                           struct qfp_verdict *v, uint32_t shard,
+                                                           uint64_t epoch)
+{
+    struct qfp_trace_rec *rec = qfp_trace_begin(fp, p);
+    process_one(fp, p, v, shard, epoch, rec);
+    qfp_trace_end(fp, rec, v);
 }
 
 /* ---- accounting --------------------------------------------------------------------------------
@@ -793,7 +876,10 @@ void QFP_PATH(process)(struct qfp *fp, const struct qfp_pkt *pkts, struct qfp_ve
                 __builtin_prefetch(__atomic_load_n(&fp->targets[(size_t)q->uidb * 2 + (q->dir & 1)],
                                                    __ATOMIC_RELAXED));
         }
-        process_one(fp, &pkts[i], &verdicts[i], shard, epoch);
+        if (__builtin_expect(pkts[i].trace != 0, 0))
+            process_traced(fp, &pkts[i], &verdicts[i], shard, epoch);
+        else
+            process_one(fp, &pkts[i], &verdicts[i], shard, epoch, NULL);
         account(fp, &pkts[i], &verdicts[i], shard);
     }
 }

@@ -39,7 +39,8 @@
 struct qfp_qdesc {
     uint64_t arrival;
     uint16_t length;
-    uint16_t pad[3];
+    uint16_t pad;
+    uint32_t trace;   /* a traced packet's mark (qfp_trace.c), else 0 */
 };
 _Static_assert(sizeof(struct qfp_qdesc) == 16, "a queue slot is a 16-byte descriptor");
 
@@ -77,6 +78,7 @@ struct qfp_qnode {
 };
 
 struct qfp_sched {
+    struct qfp *fp;                 /* whose trace a traced packet's departure is written to */
     uint64_t now;
     /* No decision before this time can select a packet: known when the last run stopped, and
      * lowered by each packet queued since. It spares a backlogged, shaped target's packets the
@@ -197,6 +199,7 @@ int qfp_sched_new(struct qfp *fp, const struct qfp_policy *pol, struct qfp_sched
                         pol->name, (unsigned long long)slots);
     }
     memset(s->node_of, 0xff, (size_t)pol->nstates * sizeof *s->node_of);
+    s->fp = fp;
     s->nstates = pol->nstates;
     s->next_at = UINT64_MAX;
     s->nnodes = 1;
@@ -410,6 +413,8 @@ static void depart(struct qfp_sched *s, uint64_t S)
         st->jitter_sum_ns += delay > leaf->prev_delay ? delay - leaf->prev_delay : leaf->prev_delay - delay;
     leaf->prev_delay = delay;
     leaf->has_prev = 1;
+    if (__builtin_expect(d->trace != 0, 0))
+        qfp_trace_departed(s->fp, d->trace, S);
 }
 
 /* Decide from now up to t: every packet selectable at a decision time leaves at it; between them
@@ -467,13 +472,14 @@ static uint8_t queue_drop(struct qfp_qnode *n, struct qfp_cstate *states, uint16
     return reason;
 }
 
-static void enqueue(struct qfp_qnode *n, uint64_t t, uint16_t length)
+static void enqueue(struct qfp_qnode *n, uint64_t t, uint16_t length, uint32_t mark)
 {
     uint32_t slot = n->head + n->count;
     if (slot >= n->q->queue_limit)
         slot -= n->q->queue_limit;
     n->ring[slot].arrival = t;
     n->ring[slot].length = length;
+    n->ring[slot].trace = mark;
     for (struct qfp_qnode *a = n; a; a = a->parent) {
         if (!a->count && a->parent)   /* newly backlogged: start-time fair queueing's tag */
             a->tag = tag_before(a->tag, a->parent->vtime) ? a->parent->vtime : a->tag;
@@ -482,12 +488,15 @@ static void enqueue(struct qfp_qnode *n, uint64_t t, uint16_t length)
     }
 }
 
-uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state,
-                         uint64_t ts, uint16_t length)
+static inline __attribute__((always_inline)) uint8_t
+sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state, uint64_t ts,
+             uint16_t length, uint32_t mark, uint32_t *depth_out)
 {
     struct qfp_qnode *n = &s->nodes[s->node_of[queue_state]];
     const uint64_t t = ts > s->now ? ts : s->now;
     run_to(s, t);
+    if (depth_out)
+        *depth_out = n->count;
     if (n->q->pri_rate && n->parent->count) {
         const uint64_t cost = (uint64_t)length * QFP_UNITS_PER_BYTE;
         priority_refill(n, t);
@@ -497,7 +506,7 @@ uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_
     }
     if (n->count >= n->q->queue_limit)
         return queue_drop(n, states, length, QFP_REASON_QUEUE);
-    enqueue(n, t, length);
+    enqueue(n, t, length, mark);
     /* A queue that held packets already was on a backlogged path: next_at has its time. */
     if (n->count == 1) {
         uint64_t ready = path_ready(n, t);
@@ -506,6 +515,18 @@ uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_
     }
     run_to(s, t);
     return QFP_REASON_NONE;
+}
+
+uint8_t qfp_sched_packet(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state,
+                         uint64_t ts, uint16_t length)
+{
+    return sched_packet(s, states, queue_state, ts, length, 0, NULL);
+}
+
+uint8_t qfp_sched_packet_traced(struct qfp_sched *s, struct qfp_cstate *states, uint32_t queue_state,
+                                uint64_t ts, uint16_t length, uint32_t mark, uint32_t *depth_out)
+{
+    return sched_packet(s, states, queue_state, ts, length, mark, depth_out);
 }
 
 void qfp_sched_advance(struct qfp_sched *s, uint64_t until_ns)

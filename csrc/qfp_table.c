@@ -67,6 +67,7 @@ void qfp_destroy(struct qfp *fp)
         return;
     fp->quiet = atomic_load(&fp->epoch);   /* no batch may run now */
     qfp_reclaim(fp, 0);
+    qfp_trace_free(fp);
     if (fp->targets)
         for (size_t i = 0; i < (size_t)fp->max_uidbs * QFP_DIR_COUNT; i++)
             target_free(fp, fp->targets[i]);

@@ -23,6 +23,7 @@ SOURCES = [
     "csrc/qfp_policy.c",
     "csrc/qfp_police.c",
     "csrc/qfp_queue.c",
+    "csrc/qfp_trace.c",
     "csrc/qfp_process.c",
     "csrc/qfp_path_portable.c",
     "csrc/qfp_path_avx2.c",

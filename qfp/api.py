@@ -13,6 +13,7 @@ import numpy as np
 from .errors import TableError
 from .readback import AclCounters, ClassInfo, ClassState, PolicyInfo, UidbCounters, UidbInfo
 from .tables import Ace, Ace6, Binding, Direction, Policy
+from .trace import TraceRecord, TraceStats
 
 # Table sizes every implementation takes by default, and the largest any takes.
 MAX_UIDBS = 1 << 20
@@ -140,3 +141,21 @@ class FastPathAPI(abc.ABC):
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Verdicts (qfp.packets.VERDICT_DTYPE) for a batch (qfp.packets.PACKET_DTYPE), in order;
         `out` may be given to reuse an array of the same length."""
+
+    # ---- the packet trace (docs/fastpath.md, "Packet trace") ----
+    @abc.abstractmethod
+    def trace_config(self, capacity: int, circular: bool = False) -> None:
+        """A trace buffer of `capacity` records (qfp.trace.TRACE_MIN..TRACE_MAX; 0 removes it),
+        empty, statistics zeroed. Packets whose `trace` byte is set are recorded while one is
+        configured; it stops when full, or with `circular` keeps the newest."""
+
+    @abc.abstractmethod
+    def trace_read(self) -> list[TraceRecord]:
+        """The records, oldest first."""
+
+    @abc.abstractmethod
+    def trace_stats(self) -> TraceStats: ...
+
+    @abc.abstractmethod
+    def trace_clear(self) -> None:
+        """Empty the buffer and zero the statistics; the configuration stays."""

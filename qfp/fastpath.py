@@ -28,6 +28,7 @@ from .readback import (
     UidbInfo,
 )
 from .tables import Ace, Ace6, Binding, ClassMap, Direction, Match, Policy, Queueing, acl_family, check_name
+from .trace import NO_QUEUE, NOT_SENT, TraceRecord, TraceStats, check_capacity, level_of, plain_row
 
 _STATUS_ERRORS = {
     lib.QFP_ENOMEM: errors.OutOfMemory,
@@ -518,6 +519,40 @@ class FastPath(FastPathAPI):
             check_batch(batch[bad[0]:bad[0] + 1], first=bad[0])
             raise errors.TableError(f"packet {bad[0]} has a field out of range")
         return pkts
+
+    # ---- the packet trace ----
+    def trace_config(self, capacity, circular: bool = False) -> None:
+        self._check(lib.qfp_trace_config(self._fp, check_capacity(capacity), int(bool(circular))))
+
+    def trace_read(self) -> list[TraceRecord]:
+        n = ffi.new("uint32_t *")
+        self._check(lib.qfp_trace_read(self._fp, ffi.NULL, 0, n))
+        while True:
+            cap = n[0]
+            out = ffi.new("struct qfp_trace_rec[]", max(cap, 1))
+            self._check(lib.qfp_trace_read(self._fp, out, cap, n))
+            if n[0] <= cap:
+                return [_trace_record(out[i]) for i in range(n[0])]
+
+    def trace_stats(self) -> TraceStats:
+        st = ffi.new("struct qfp_trace_stats *")
+        self._check(lib.qfp_trace_stats(self._fp, st))
+        return TraceStats(matched=st.matched, traced=st.traced, forward=st.forward, drops=tuple(st.drop),
+                          capacity=st.capacity, circular=bool(st.circular))
+
+    def trace_clear(self) -> None:
+        self._check(lib.qfp_trace_clear(self._fp))
+
+
+def _trace_record(r) -> TraceRecord:
+    pkt = np.frombuffer(ffi.buffer(ffi.addressof(r, "pkt"), PACKET_DTYPE.itemsize), dtype=PACKET_DTYPE)
+    verdict = np.frombuffer(ffi.buffer(ffi.addressof(r, "verdict"), VERDICT_DTYPE.itemsize), dtype=VERDICT_DTYPE)
+    return TraceRecord(
+        number=r.number, packet=plain_row(pkt[0].tolist()), verdict=tuple(verdict[0].tolist()),
+        levels=tuple(level_of(lv.policy, lv.cls, lv.term, lv.colour, lv.police_action, lv.dscp_in, lv.dscp_out)
+                     for lv in list(r.level)[:r.nlevels]),
+        queue_state=None if r.queue_state == NO_QUEUE else r.queue_state,
+        queue_depth=r.queue_depth, depart_ns=None if r.depart_ns == NOT_SENT else r.depart_ns)
 
 
 def _class_state(c) -> ClassState:

@@ -35,6 +35,7 @@ from .readback import (
 )
 from .reference_acl6 import IMPLICIT_ND_NA, IMPLICIT_ND_NS, lookup6
 from .reference_queue import UNITS_PER_BYTE, Node, Scheduler, has_queueing, level_roles
+from .reference_trace import RecordDraft, ReferenceTrace
 from .tables import (
     POLICY_DEPTH_MAX,
     TERMS_MAX,
@@ -52,6 +53,7 @@ from .tables import (
     acl_family,
     check_name,
 )
+from .trace import TraceRecord, TraceStats, plain_row
 
 # UNITS_PER_BYTE, imported above, is QFP_UNITS_PER_BYTE (tests/test_c_contract.py checks it): a rate
 # of R bit/s adds R units per ns.
@@ -391,6 +393,7 @@ class _Walk:
     colour: int = P.COLOUR_NONE
     cls: list[int] = field(default_factory=lambda: [P.CLASS_NONE, P.CLASS_NONE])
     states: list[_ClassState] = field(default_factory=list)  # the class it took at each level
+    trace: RecordDraft | None = None  # a traced packet's record (qfp.reference_trace)
 
 
 def _more_severe(a: int, b: int) -> int:
@@ -420,6 +423,7 @@ class ReferenceFastPath(FastPathAPI):
         self._uidbs: dict[int, _Uidb] = {}
         self._policers_created = 0
         self._states_created = 0
+        self._trace = ReferenceTrace()
 
     # ---- lookups that raise ----
     def _acl(self, slot) -> _Acl:
@@ -727,6 +731,19 @@ class ReferenceFastPath(FastPathAPI):
                             forwarded_packets=tuple(a.forwarded_packets for a in acct),
                             forwarded_bytes=tuple(a.forwarded_bytes for a in acct))
 
+    # ---- the packet trace (qfp.reference_trace) ----
+    def trace_config(self, capacity, circular: bool = False) -> None:
+        self._trace.config(capacity, circular)
+
+    def trace_read(self) -> list[TraceRecord]:
+        return self._trace.read()
+
+    def trace_stats(self) -> TraceStats:
+        return self._trace.stats()
+
+    def trace_clear(self) -> None:
+        self._trace.clear()
+
     # ---- packets ----
     def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         P.check_batch(batch)
@@ -737,7 +754,12 @@ class ReferenceFastPath(FastPathAPI):
             raise TableError("out must be a VERDICT_DTYPE array as long as the batch")
         for i, row in enumerate(batch.tolist()):
             pkt = Packet(*row)
-            out[i] = verdict = self._process_one(pkt)
+            if pkt.trace:
+                draft = self._trace.begin(plain_row(row))
+                out[i] = verdict = self._process_one(pkt, draft)
+                self._trace.end(draft, verdict)
+            else:
+                out[i] = verdict = self._process_one(pkt)
             self._account(pkt, verdict)
         return out
 
@@ -754,7 +776,7 @@ class ReferenceFastPath(FastPathAPI):
             acct.forwarded_packets += 1
             acct.forwarded_bytes += pkt.length
 
-    def _process_one(self, pkt: Packet) -> tuple:
+    def _process_one(self, pkt: Packet, trace: RecordDraft | None = None) -> tuple:
         ace, cls, child_cls = P.ACE_NONE, P.CLASS_NONE, P.CLASS_NONE
         colour, dscp = P.COLOUR_NONE, pkt.dscp
 
@@ -780,7 +802,7 @@ class ReferenceFastPath(FastPathAPI):
 
         if target.policy is None:
             return verdict(P.FORWARD, P.REASON_NONE)
-        walk = _Walk(dscp=pkt.dscp)
+        walk = _Walk(dscp=pkt.dscp, trace=trace)
         dropped = self._run_policy(target.top, 0, pkt, walk)
         cls, child_cls = walk.cls
         colour, dscp = walk.colour, walk.dscp
@@ -790,7 +812,9 @@ class ReferenceFastPath(FastPathAPI):
             return verdict(P.FORWARD, P.REASON_NONE)
         # Queueing (docs/fastpath.md, "Per packet" under "Queueing"): down the inner nodes to its queue.
         owner = next(s.queue_class for s in walk.states if s.queue_class is not None)
-        reason = target.scheduler.arrive(owner.node, pkt.ts_ns, pkt.length)
+        if trace is not None:
+            trace.queue_state = target.states.index(owner)
+        reason = target.scheduler.arrive(owner.node, pkt.ts_ns, pkt.length, trace)
         if reason == P.REASON_NONE:
             return verdict(P.FORWARD, P.REASON_NONE)
         # The queue's class counts the drop, and so does each class above it, as for a child
@@ -810,6 +834,8 @@ class ReferenceFastPath(FastPathAPI):
         walk.states.append(state)
         state.pkts += 1
         state.bytes += pkt.length
+        traced = walk.trace and walk.trace.level(state.policy_handle, state.class_index,
+                                                 self._first_term(state.cls, pkt), walk.dscp)
 
         set_kind, set_value = _set_word(state.cls)
         if set_kind == SET_DSCP:
@@ -826,6 +852,8 @@ class ReferenceFastPath(FastPathAPI):
             state.colour_bytes[colour] += pkt.length
             walk.colour = _more_severe(walk.colour, colour)
             action = state.policer.action(colour)
+            if traced:
+                traced.policed(colour, action)
             if action.kind == "drop":
                 dropped = True
             elif action.kind == "set-dscp-transmit":
@@ -835,6 +863,8 @@ class ReferenceFastPath(FastPathAPI):
         if dropped:
             state.drop_pkts += 1
             state.drop_bytes += pkt.length
+        if traced:
+            traced.dscp_out = walk.dscp
         return dropped
 
     # ---- classification ----
@@ -842,6 +872,13 @@ class ReferenceFastPath(FastPathAPI):
         if cls.class_map is None:       # class-default
             return True
         return self._class_map_matches(cls.class_map, pkt)
+
+    def _first_term(self, cls: PolicyClass, pkt: Packet) -> int | None:
+        """A traced packet's why: the first `match` of the class's class-map that holds."""
+        if cls.class_map is None:
+            return None
+        return next((i for i, m in enumerate(cls.class_map.matches)
+                     if self._term_matches(m, pkt) != m.negate), None)
 
     def _class_map_matches(self, cmap: ClassMap, pkt: Packet) -> bool:
         if not cmap.matches:

@@ -258,11 +258,14 @@ class Scheduler:
         self.now = 0
 
     # ---- per packet: docs/fastpath.md, "Per packet", steps 1-5 ----
-    def arrive(self, queue: Node, ts: int, length: int) -> int:
+    def arrive(self, queue: Node, ts: int, length: int, trace=None) -> int:
         """A packet the policy forwards reaches `queue`; its reason: REASON_NONE when queued (it
-        will leave), REASON_PRIORITY or REASON_QUEUE when dropped."""
+        will leave), REASON_PRIORITY or REASON_QUEUE when dropped. `trace`, a traced packet's
+        record (qfp.reference_trace), learns the queue's depth and, at its departure, the time."""
         t = max(ts, self.now)
         self.run(t)                                                        # 1
+        if trace is not None:
+            trace.queue_depth = len(queue.packets)
         if queue.policer is not None and queue.parent.held:                # 2: congestion
             if not queue.policer.admit(t, length):
                 queue.counts.exceed_pkts += 1
@@ -272,7 +275,7 @@ class Scheduler:
             queue.counts.tail_pkts += 1
             queue.counts.tail_bytes += length
             return P.REASON_QUEUE
-        queue.packets.append((t, length))                                  # 4
+        queue.packets.append((t, length, trace))                           # 4
         node = queue
         while node is not self.root:
             if not node.held:     # it becomes backlogged: its excess tag catches up
@@ -341,7 +344,9 @@ class Scheduler:
     def depart(self, path: list[Step], t: int) -> None:
         """The head of the selected queue leaves at t: every node on its way is charged."""
         queue = path[-1].child
-        arrival, length = queue.packets.popleft()
+        arrival, length, trace = queue.packets.popleft()
+        if trace is not None:
+            trace.departed(t)
         for step in path:
             child = step.child
             if step.tier == TIER_MINIMUM:

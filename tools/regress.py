@@ -62,6 +62,12 @@ A case file (see examples/ for real ones):
     #                                  output_octets, input_packets, output_packets, session_time,
     #                                  terminate_cause, user_name (the session may be down by then)
 
+`trace = true` (in the case, for every traffic and replay step, or in one such step's table) records
+the step's packets with the packet trace (the first 8192; docs/fastpath.md, "Packet trace"): when a
+later expectation fails, the difference is printed with the trace of packets that explain it (the
+dropped ones when drops or forwards differ, else the first), as `show platform packet-trace packet N`
+prints them, and the trace statistics.
+
 An expected number is N (exact), [N, TOL] with TOL a count or a percentage string ("2%"),
 { value = N, tolerance = TOL }, or a bound: { at_most = N }, { at_least = N } or both (a delay is
 usually a bound: "voice waits at most one bulk packet's time"). A case stops at its first failing
@@ -109,6 +115,7 @@ from .builtin_radius import BuiltinRadius
 from .coa_client import CoaEndpoint, error_cause_number
 from .exit_status import FAILED, OK, USAGE
 from .freeradius import FreeRadius, Reply
+from .regress_trace import TracedStep
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -157,6 +164,7 @@ class CaseResult:
     error: bool = False              # the case could not run (as opposed to a failed expectation)
     log: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # what the run stood on that a reader must know
+    trace: str = ""                  # the packet trace beside a failed expectation (`trace = true`)
 
     def line(self) -> str:
         status = "PASS" if self.passed else ("ERROR" if self.error else "FAIL")
@@ -166,6 +174,8 @@ class CaseResult:
         if not self.passed:
             where = f"step {self.step}: " if self.step else ""
             text += f"\n    {where}{self.message}"
+            if self.trace:
+                text += "\n" + "".join(f"      {line}\n" for line in self.trace.splitlines()).rstrip("\n")
         return text
 
 
@@ -187,13 +197,16 @@ def load_case(path: Path) -> dict:
         case = tomllib.loads(read_text(path, "regression case"))
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"{path}: {exc}") from None
-    unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret", "radius"}
+    unknown = set(case) - {"name", "description", "config", "config_text", "sessions", "steps", "secret", "radius",
+                           "trace"}
     if unknown:
         raise CaseError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     for what, items in (("sessions", case.get("sessions", [])), ("steps", case.get("steps", []))):
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise CaseError(f"{path}: {what} is a list of tables ([[{what}]])")
     _check_radius_table(path, case.get("radius"))
+    if not isinstance(case.get("trace", False), bool):
+        raise CaseError(f"{path}: trace is true or false")
     for n, s in enumerate(case.get("sessions", []), 1):
         if s.get("expect", "up") not in SESSION_EXPECT:
             raise CaseError(f"{path}: session {n}: expect is one of {', '.join(SESSION_EXPECT)}, not {s['expect']!r}")
@@ -501,7 +514,7 @@ def run_traffic(device, spec: dict) -> dict:
         for one, result in zip(specs, mix.streams):
             acl_log.record(device, one, result)
         return mix
-    mix: MixResult = run_to_end(run(), device.fp.process)
+    mix: MixResult = run_to_end(run(), device.process)
     streams = {r.label: _outcome(r) for r in mix.streams}
     if len(mix.streams) == 1:
         total = dict(streams[labels[0]])
@@ -538,6 +551,7 @@ class CaseRunner:
         self.last = None
         self.radius = None
         self.notes: list[str] = []
+        self.traced = TracedStep()
         # each Virtual-Access's audit-session-id, kept after it goes down (accounting steps)
         self.audit_ids: dict[str, str] = {}
         self.device.observers.append(self._note_session)
@@ -591,7 +605,7 @@ class CaseRunner:
                 self.step(step)
         except Mismatch as exc:
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no, str(exc),
-                              notes=self.notes)
+                              notes=self.notes, trace=self.traced.explain(self.device, exc))
         except (ControlError, KeyError, ValueError, OSError) as exc:
             message = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             return CaseResult(name, str(self.path), False, time.perf_counter() - start, step_no,
@@ -621,10 +635,19 @@ class CaseRunner:
         body = step[kind]
         if kind in ("coa", "disconnect"):
             self.request(kind, body)
-        elif kind == "traffic":
-            self.last = run_traffic(self.device, body)
-        elif kind == "replay":
-            self.last = run_replay(self.device, self.path.parent, body)
+        elif kind in ("traffic", "replay"):
+            tracing = self.case.get("trace", False)
+            if isinstance(body, dict) and "trace" in body:
+                body = dict(body)
+                tracing = body.pop("trace")
+                if not isinstance(tracing, bool):
+                    raise CaseError(f"{kind}: trace is true or false")
+            self.traced.start(self.device, tracing)
+            try:
+                self.last = run_traffic(self.device, body) if kind == "traffic" else \
+                    run_replay(self.device, self.path.parent, body)
+            finally:
+                self.traced.stop(self.device)
         elif kind == "result":
             check_result(self.last, body)
         elif kind == "class":

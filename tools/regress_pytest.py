@@ -47,7 +47,8 @@ class RegressItem(pytest.Item):
         result = self.runner.run_case(self.path)
         if not result.passed:
             where = f"step {result.step}: " if result.step else ""
-            raise RegressFailure(f"{result.name}\n    {where}{result.message}")
+            trace = "".join(f"\n      {line}" for line in result.trace.splitlines())
+            raise RegressFailure(f"{result.name}\n    {where}{result.message}{trace}")
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, RegressFailure):

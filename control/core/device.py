@@ -16,6 +16,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.readback import UidbCounters
 from qfp_model.qfp.tables import PROTO_ICMP, PROTO_ICMPV6, Binding, Direction
@@ -25,6 +27,7 @@ from ..errors import ControlError
 from ..files import read_text
 from ..grammar.interfaces import normalise_interface
 from .compile import Compiler, UnknownName, carried_counters
+from .packet_trace import PacketTrace
 from .sessions import (
     REMOVED,
     Address,
@@ -99,6 +102,8 @@ class Device:
         # ACL entries the control plane matched, not the fast path: a vty access-class deciding an
         # SSH connection. `show access-lists` adds them to the fast path's matches, as IOS counts both.
         self.local_acl_hits: Counter[tuple[str, int]] = Counter()
+        # `debug platform condition` and `debug platform packet-trace` (control/core/packet_trace.py).
+        self.packet_trace = PacketTrace()
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -346,10 +351,16 @@ class Device:
             self._notify(DYNAMIC_AUTHOR_CHANGED, None)
 
     # ---- traffic ----
+    def process(self, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The fast path's process(), after the packet-trace conditions have marked the packets
+        they select: every batch the device sends goes through here."""
+        self.packet_trace.mark(self, batch)
+        return self.fp.process(batch, out)
+
     def traffic(self, spec: TrafficSpec) -> TrafficResult:
         """Run a constant-rate stream through a session's target, from the device's clock on;
         the clock ends at the last packet's departure."""
-        return run_to_end(self.traffic_run(spec), self.fp.process)
+        return run_to_end(self.traffic_run(spec), self.process)
 
     def stream(self, spec: TrafficSpec) -> Stream:
         """The packets `spec` describes, through its session: addresses default to the session's

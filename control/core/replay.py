@@ -124,7 +124,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         work["dscp"] = dscp[rows]    # an output leg sees the input leg's marking
         out = np.empty(rows.size, dtype=P.VERDICT_DTYPE)
         for lo in range(0, rows.size, BATCH):
-            device.fp.process(work[lo:lo + BATCH], out[lo:lo + BATCH])
+            device.process(work[lo:lo + BATCH], out[lo:lo + BATCH])
         dropped[rows] |= out["action"] == P.DROP
         dscp[rows] = np.where(out["action"] == P.FORWARD, out["dscp"], dscp[rows])
         verdicts[d] = (rows, work["uidb"], out, work["length"])

@@ -21,16 +21,25 @@ from ..show import system
 DEBUG_ON = {RADIUS: "Radius protocol debugging is on", COA: "AAA CoA debugging is on"}
 
 
-def register(commands, service: DynamicAuthorService, config, session_aaa: SessionAaa | None = None) -> None:
+def register(commands, service: DynamicAuthorService, config, session_aaa: SessionAaa | None = None,
+             platform=None) -> None:
     """The commands over `service`; `config` is the running configuration whose dynamic-author
-    settings the show command prints; `session_aaa`'s servers and sessions for `show aaa ...`."""
+    settings the show command prints; `session_aaa`'s servers and sessions for `show aaa ...`;
+    `platform` (control/exec/packet_trace.py's PlatformDebug) takes its part in `undebug all` and
+    `show debugging`."""
     def debug(facility: str) -> str:
         service.debug.add(facility)
         return DEBUG_ON[facility] + "\n"
 
     def undebug(a: dict) -> str:
         service.debug.clear()
+        if platform is not None:
+            platform.undebug()
         return "All possible debugging has been turned off\n"
+
+    def debugging(a: dict) -> str:
+        text = system.render_debugging(system.debugging_data(service.debug, DEBUG_ON))
+        return text + (platform.debugging_text() if platform is not None else "")
 
     commands.add("debug radius", lambda a: debug(RADIUS),
                  {"debug": "Debugging functions (see also 'undebug')", "radius": "RADIUS protocol"})
@@ -39,8 +48,7 @@ def register(commands, service: DynamicAuthorService, config, session_aaa: Sessi
     commands.add("undebug all", undebug,
                  {"undebug": "Disable debugging functions (see also 'debug')", "all": "Disable all debugging"})
     commands.add("no debug all", undebug, {"no": "Negate a command", "all": "Disable all debugging"})
-    commands.add("show debugging",
-                 lambda a: system.render_debugging(system.debugging_data(service.debug, DEBUG_ON)),
+    commands.add("show debugging", debugging,
                  {"debugging": "State of each debugging option"},
                  data=lambda a: system.debugging_data(service.debug, DEBUG_ON))
     commands.add("show aaa server radius dynamic-author",

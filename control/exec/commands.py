@@ -24,7 +24,7 @@ from ..show import (
     system,
     version,
 )
-from . import aaa, config_notes, line, sim
+from . import aaa, config_notes, line, packet_trace, sim
 
 KEYWORD_HELP = {
     "show": "Show running system information",
@@ -172,7 +172,8 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
 
     commands.add("configure terminal", lambda a: "", {})
     sim.register(commands, device, worker, session_aaa)
-    aaa.register(commands, coa, device.config, session_aaa)
+    aaa.register(commands, coa, device.config, session_aaa, packet_trace.PlatformDebug(device))
+    packet_trace.register(commands, device)
     line.register(commands)
     config_notes.register(commands, device.config)
     return commands

@@ -230,8 +230,8 @@ def _start(device: Device, worker: TrafficWorker | None, specs: list[TrafficSpec
            labels: list[str] | None = None):
     run = _streams_run(device, specs, labels)
     if worker is None or not worker.serving:
-        return format_mix(run_to_end(run, device.fp.process))
-    return _formatted(worker.run(run, device.fp.process))   # awaited by whoever serves the CLI
+        return format_mix(run_to_end(run, device.process))
+    return _formatted(worker.run(run, device.process))   # awaited by whoever serves the CLI
 
 
 def format_traffic(result: TrafficResult) -> str:
