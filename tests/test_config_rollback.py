@@ -45,7 +45,7 @@ def _lookup(config: M.RunningConfig, obj) -> object:
         return (config.policy_maps.get(pmap.name),
                 next((c for c in config.policy_maps[pmap.name].classes if c is cls), None))
     if isinstance(obj, M.AccessList):
-        return config.access_lists.get(obj.name)
+        return (config.ipv6_access_lists if obj.ipv6 else config.access_lists).get(obj.name)
     if isinstance(obj, M.ClassMap):
         return config.class_maps.get(obj.name)
     if isinstance(obj, M.PolicyMap):
