@@ -33,6 +33,7 @@ from .readback import (
     UidbCounters,
     UidbInfo,
 )
+from .reference_ace_rest import rest_matches
 from .reference_acl6 import IMPLICIT_ND_NA, IMPLICIT_ND_NS, lookup6
 from .reference_queue import UNITS_PER_BYTE, Node, Scheduler, has_queueing, level_roles
 from .reference_trace import RecordDraft, ReferenceTrace
@@ -117,37 +118,11 @@ def _l3_matches(ace: Ace, pkt: Packet) -> bool:
     return True
 
 
-def _l4_matches(ace: Ace, pkt: Packet) -> bool:
-    if ace.sport is not None and not ace.sport.matches(pkt.sport):
-        return False
-    if ace.dport is not None and not ace.dport.matches(pkt.dport):
-        return False
-    if ace.established and not pkt.tcp_flags & (P.TCP_ACK | P.TCP_RST):
-        return False
-    # An ICMP packet's type and code ride in its port fields (docs/fastpath.md, "ACE matching").
-    if ace.icmp_type is not None and pkt.sport != ace.icmp_type:
-        return False
-    if ace.icmp_code is not None and pkt.dport != ace.icmp_code:
-        return False
-    return True
-
-
 def ace_matches(ace: Ace, pkt: Packet) -> bool:
     """docs/fastpath.md, "ACE matching", IOS's rules for fragments included."""
     if not _l3_matches(ace, pkt):
         return False
-    if pkt.frag == P.FRAG_NONINITIAL:
-        # No L4 header to look at. `fragments` is made for exactly this packet; an ACE that needs
-        # L4 information lets a permit through on its L3 part but never lets a deny catch it.
-        if ace.fragments:
-            return True
-        if ace.has_l4:
-            return ace.permit
-        return True
-    # Not a fragment, or the first one (which carries the L4 header).
-    if ace.fragments:
-        return False
-    return _l4_matches(ace, pkt)
+    return rest_matches(ace, pkt)
 
 
 def first_match(aces: Sequence[Ace], pkt: Packet) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import packets as P
+from .reference_ace_rest import rest_matches
 from .tables import PROTO_ICMPV6, Ace6
 
 # IOS's implicit entries, by their place after the ACL's end (csrc/qfp.h QFP_ACL6_IMPLICIT_*):
@@ -31,23 +32,7 @@ def ace6_matches(ace: Ace6, pkt, src: int, dst: int) -> bool:
         return False
     if pkt.ext & ace.ext != ace.ext:
         return False
-    if pkt.frag == P.FRAG_NONINITIAL:
-        if ace.fragments:
-            return True
-        return ace.permit if ace.has_l4 else True
-    if ace.fragments:
-        return False
-    if ace.sport is not None and not ace.sport.matches(pkt.sport):
-        return False
-    if ace.dport is not None and not ace.dport.matches(pkt.dport):
-        return False
-    if ace.established and not pkt.tcp_flags & (P.TCP_ACK | P.TCP_RST):
-        return False
-    if ace.icmp_type is not None and pkt.sport != ace.icmp_type:
-        return False
-    if ace.icmp_code is not None and pkt.dport != ace.icmp_code:
-        return False
-    return True
+    return rest_matches(ace, pkt)
 
 
 def lookup6(aces: Sequence[Ace6], pkt, src: int, dst: int) -> int:

@@ -137,8 +137,43 @@ class PortMatch:
         return self.port, self.port_hi, False
 
 
+class _L4Conditions:
+    """What IPv4's and IPv6's ACEs share past their addresses: ports, `established`, `fragments`
+    and an ICMP message carried in the port fields, with the same rules for both families."""
+    proto: int | None
+    sport: PortMatch | None
+    dport: PortMatch | None
+    established: bool
+    fragments: bool
+    icmp_type: int | None
+    icmp_code: int | None
+
+    @property
+    def has_l4(self) -> bool:
+        return (self.sport is not None or self.dport is not None or self.established
+                or self.icmp_type is not None)
+
+    def _check_message(self, icmp_proto: int, name: str) -> None:
+        if self.icmp_type is not None or self.icmp_code is not None:
+            if self.proto != icmp_proto:
+                raise TableError(f"an {name} message type needs protocol icmp")
+            if self.icmp_type is None:
+                raise TableError(f"an {name} code needs an {name} type")
+            _check_range("icmp type", self.icmp_type, 0, 255)
+            if self.icmp_code is not None:
+                _check_range("icmp code", self.icmp_code, 0, 255)
+
+    def _check_l4(self) -> None:
+        if (self.sport or self.dport) and self.proto not in PORT_PROTOCOLS:
+            raise TableError("port operators need protocol tcp, udp or sctp")
+        if self.established and self.proto != PROTO_TCP:
+            raise TableError("established needs protocol tcp")
+        if self.fragments and self.has_l4:
+            raise TableError("fragments cannot be combined with ports or established")
+
+
 @dataclass(frozen=True)
-class Ace:
+class Ace(_L4Conditions):
     """One extended ACE. A standard ACE is one with only a source (proto None, dst any).
 
     Addresses are host-order integers; wildcards are IOS wildcards (1 bits are "don't care") and may
@@ -164,23 +199,11 @@ class Ace:
     def __post_init__(self) -> None:
         if self.proto is not None:
             _check_range("protocol", self.proto, 0, 255)
-        if self.icmp_type is not None or self.icmp_code is not None:
-            if self.proto != PROTO_ICMP:
-                raise TableError("an ICMP message type needs protocol icmp")
-            if self.icmp_type is None:
-                raise TableError("an ICMP code needs an ICMP type")
-            _check_range("icmp type", self.icmp_type, 0, 255)
-            if self.icmp_code is not None:
-                _check_range("icmp code", self.icmp_code, 0, 255)
+        self._check_message(PROTO_ICMP, "ICMP")
         for what, value in (("source", self.src), ("source wildcard", self.src_wildcard),
                             ("destination", self.dst), ("destination wildcard", self.dst_wildcard)):
             _check_range(what, value, 0, 0xFFFFFFFF)
-        if (self.sport or self.dport) and self.proto not in PORT_PROTOCOLS:
-            raise TableError("port operators need protocol tcp, udp or sctp")
-        if self.established and self.proto != PROTO_TCP:
-            raise TableError("established needs protocol tcp")
-        if self.fragments and self.has_l4:
-            raise TableError("fragments cannot be combined with ports or established")
+        self._check_l4()
         if self.dscp is not None and self.precedence is not None:
             raise TableError("an ACE matches dscp or precedence, not both")
         if self.dscp is not None:
@@ -188,14 +211,9 @@ class Ace:
         if self.precedence is not None:
             _check_range("precedence", self.precedence, 0, 7)
 
-    @property
-    def has_l4(self) -> bool:
-        return (self.sport is not None or self.dport is not None or self.established
-                or self.icmp_type is not None)
-
 
 @dataclass(frozen=True)
-class Ace6:
+class Ace6(_L4Conditions):
     """One IPv6 ACE (`ipv6 access-list`). An ACL is IPv4 or IPv6 by its ACEs' type; it never
     matches a packet of the other family.
 
@@ -229,31 +247,14 @@ class Ace6:
             _check_range(what, addr, 0, (1 << 128) - 1)
             if addr & ((1 << (128 - length)) - 1):
                 raise TableError(f"{what} {addr:#x} has bits set past its /{length}")
-        if self.icmp_type is not None or self.icmp_code is not None:
-            if self.proto != PROTO_ICMPV6:
-                raise TableError("an ICMPv6 message type needs protocol icmp")
-            if self.icmp_type is None:
-                raise TableError("an ICMPv6 code needs an ICMPv6 type")
-            _check_range("icmp type", self.icmp_type, 0, 255)
-            if self.icmp_code is not None:
-                _check_range("icmp code", self.icmp_code, 0, 255)
-        if (self.sport or self.dport) and self.proto not in PORT_PROTOCOLS:
-            raise TableError("port operators need protocol tcp, udp or sctp")
-        if self.established and self.proto != PROTO_TCP:
-            raise TableError("established needs protocol tcp")
-        if self.fragments and self.has_l4:
-            raise TableError("fragments cannot be combined with ports or established")
+        self._check_message(PROTO_ICMPV6, "ICMPv6")
+        self._check_l4()
         if self.dscp is not None:
             _check_range("dscp", self.dscp, 0, 63)
         if self.flow_label is not None:
             _check_range("flow-label", self.flow_label, 0, (1 << 20) - 1)
         _check_range("extension headers", self.ext,
                      0, EXT_ROUTING | EXT_FRAGMENT | EXT_HOP_BY_HOP | EXT_DEST_OPTS)
-
-    @property
-    def has_l4(self) -> bool:
-        return (self.sport is not None or self.dport is not None or self.established
-                or self.icmp_type is not None)
 
 
 # An ACL's family by its ACEs' type (docs/fastpath.md, "IPv6").
