@@ -478,6 +478,35 @@ struct term_memo {
     int known;
 };
 
+static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
+                      const struct qfp_pkt *p, struct term_memo *memo);
+
+/* Does match term t hold for the packet (before its `match not`)? */
+static int term_match(const struct qfp *fp, const struct qfp_policy *pol, const struct qfp_term *t,
+                      const struct qfp_pkt *p, struct term_memo *memo)
+{
+    switch (t->kind) {
+    case QFP_TERM_ANY:
+        return 1;
+    case QFP_TERM_DSCP:
+        return (int)(t->dscp_bits >> (p->dscp & 63) & 1);
+    case QFP_TERM_ACL: {
+        const struct qfp_term_bits *tb = pol->term_bits;
+        if (tb && p->frag != QFP_FRAG_NONINITIAL) {
+            if (!memo->known) {
+                memo->matches = bitvec_word0(tb->bv, p);
+                memo->known = 1;
+            }
+            return term_bits_permit(tb, memo->matches, (uint32_t)(t - pol->terms));
+        }
+        const struct qfp_acl *acl = fp->acls[t->ref].acl;
+        return acl_hit_permits(acl, acl_lookup_any(acl, p));
+    }
+    default: /* QFP_TERM_CLASSMAP */
+        return cmap_match(fp, pol, t->ref, p, memo);
+    }
+}
+
 /* Recursion depth is bounded by QFP_CMAP_DEPTH_MAX, which qfp_policy_create enforces. */
 static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
                       const struct qfp_pkt *p, struct term_memo *memo)
@@ -485,33 +514,7 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
     const struct qfp_cmap *cm = &pol->cmaps[cmap];
     const struct qfp_term *t = &pol->terms[cm->first_term];
     for (uint32_t i = 0; i < cm->nterms; i++, t++) {
-        int m;
-        switch (t->kind) {
-        case QFP_TERM_ANY:
-            m = 1;
-            break;
-        case QFP_TERM_DSCP:
-            m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
-            break;
-        case QFP_TERM_ACL: {
-            const struct qfp_term_bits *tb = pol->term_bits;
-            if (tb && p->frag != QFP_FRAG_NONINITIAL) {
-                if (!memo->known) {
-                    memo->matches = bitvec_word0(tb->bv, p);
-                    memo->known = 1;
-                }
-                m = term_bits_permit(tb, memo->matches, (uint32_t)(t - pol->terms));
-                break;
-            }
-            const struct qfp_acl *acl = fp->acls[t->ref].acl;
-            m = acl_hit_permits(acl, acl_lookup_any(acl, p));
-            break;
-        }
-        default: /* QFP_TERM_CLASSMAP */
-            m = cmap_match(fp, pol, t->ref, p, memo);
-            break;
-        }
-        m ^= t->negate;
+        int m = term_match(fp, pol, t, p, memo) ^ t->negate;
         if (m != cm->match_all)
             return m;   /* a miss decides match-all, a hit decides match-any */
     }
@@ -643,30 +646,11 @@ static uint16_t trace_term(const struct qfp *fp, const struct qfp_policy *pol, c
     if (c->cfg.cmap == QFP_CMAP_DEFAULT)
         return QFP_TRACE_NO_TERM;
     const struct qfp_cmap *cm = &pol->cmaps[c->cfg.cmap];
-    for (uint32_t i = 0; i < cm->nterms; i++) {
-        const struct qfp_term *t = &pol->terms[cm->first_term + i];
-        struct term_memo memo = {0, 0};
-        int m;
-        switch (t->kind) {
-        case QFP_TERM_ANY:
-            m = 1;
-            break;
-        case QFP_TERM_DSCP:
-            m = (int)(t->dscp_bits >> (p->dscp & 63) & 1);
-            break;
-        case QFP_TERM_ACL: {
-            const struct qfp_acl *acl = fp->acls[t->ref].acl;
-            uint32_t hit = acl_lookup(acl, p);
-            m = hit < acl->naces && (acl->aces[hit].flags & QFP_ACE_PERMIT);
-            break;
-        }
-        default:
-            m = cmap_match(fp, pol, t->ref, p, &memo);
-            break;
-        }
-        if (m ^ t->negate)
+    struct term_memo memo = {0, 0};
+    const struct qfp_term *t = &pol->terms[cm->first_term];
+    for (uint32_t i = 0; i < cm->nterms; i++, t++)
+        if (term_match(fp, pol, t, p, &memo) ^ t->negate)
             return (uint16_t)i;
-    }
     return QFP_TRACE_NO_TERM;
 }
 

@@ -3,6 +3,8 @@ stop when full against circular, clearing, what a record holds (ACL entry, class
 why, policer, marking, queue depth, departure), and the C numbers the Python copies stand for."""
 from __future__ import annotations
 
+import ipaddress
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from qfp_model.qfp.reference import ReferenceFastPath
 from qfp_model.qfp.tables import (
     CLASS_DEFAULT,
     Ace,
+    Ace6,
     ClassMap,
     Direction,
     Match,
@@ -144,6 +147,24 @@ def test_a_record_says_why_level_by_level(fp):
     dropped = records[-1]
     assert dropped.outcome("reason") == P.REASON_POLICE
     assert (dropped.levels[1].colour, dropped.levels[1].police_action) == (P.EXCEED, T.PA_DROP)
+
+
+def test_an_ipv6_packet_names_the_ipv6_access_group_that_held(fp):
+    """The why of an IPv6 packet reads its class's IPv6 ACL as classification does: the first
+    match is a DSCP the packet lacks, the second the IPv6 ACL that permits it."""
+    acl6 = fp.acl_create([Ace6(True, proto=17, src=0x20010DB8 << 96, src_len=32)])
+    policy = fp.policy_create(Policy("v6", 1, (
+        PolicyClass("voice", 2, ClassMap("voice", False, (Match("dscp", dscp=frozenset({46})),
+                                                           Match("access-group", acl=acl6)))),
+        PolicyClass(CLASS_DEFAULT, 3, None))))
+    u = fp.uidb_create(1, "Virtual-Access1")
+    fp.bind(u, Direction.IN, policy=policy)
+    fp.trace_config(16)
+    pkt = P.packet(uidb=u, src=ipaddress.IPv6Address("2001:db8::1"), dst=ipaddress.IPv6Address("2001:db8:1::1"),
+                   proto=17, sport=5060, dport=5060, length=100, trace=1)
+    fp.process(pkt)
+    (level,) = fp.trace_read()[0].levels
+    assert (level.class_index, level.term) == (0, 1)
 
 
 def test_queue_depth_and_departure(fp):
