@@ -20,7 +20,7 @@ from qfp_model.qfp import tables as T
 from qfp_model.qfp.errors import TableError
 
 from . import lexicon as L
-from .syntax import Bad, Cursor, Tok, dscp, integer, port_match, port_words
+from .syntax import Bad, Cursor, Tok, dscp, integer, port_match, port_words, protocol
 
 UNSUPPORTED_ACE6_OPTIONS = frozenset({
     "time-range", "mobility", "mobility-type", "routing-type", "dest-option-type",
@@ -84,14 +84,7 @@ def endpoint6_text(addr: int, length: int) -> str:
 
 
 def protocol6(tok: Tok) -> int | None:
-    word = tok.lower()
-    if word == "ipv6":
-        return None
-    if word in L.IPV6_PROTOCOLS:
-        return L.IPV6_PROTOCOLS[word]
-    if tok.isdigit() and int(tok) <= 255:
-        return int(tok)
-    raise Bad(tok, f"protocol '{tok}' is not 0..255 or an IPv6 protocol name")
+    return protocol(tok, "ipv6", L.IPV6_PROTOCOLS, "an IPv6 protocol name")
 
 
 def _icmpv6_message(cur: Cursor) -> dict:

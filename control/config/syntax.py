@@ -130,15 +130,17 @@ def precedence(tok: Tok) -> int:
     raise Bad(tok, f"precedence '{tok}' is not 0..7 or a precedence name")
 
 
-def protocol(tok: Tok) -> int | None:
+def protocol(tok: Tok, any_word: str = "ip", names: dict[str, int] = L.PROTOCOLS,
+             kind: str = "a protocol name") -> int | None:
+    """An ACE's protocol word: `any_word` (None: every protocol), a name, or a number."""
     word = tok.lower()
-    if word == "ip":
+    if word == any_word:
         return None
-    if word in L.PROTOCOLS:
-        return L.PROTOCOLS[word]
+    if word in names:
+        return names[word]
     if tok.isdigit() and int(tok) <= 255:
         return int(tok)
-    raise Bad(tok, f"protocol '{tok}' is not 0..255 or a protocol name")
+    raise Bad(tok, f"protocol '{tok}' is not 0..255 or {kind}")
 
 
 def port(tok: Tok, proto: int) -> int:
