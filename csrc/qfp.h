@@ -139,7 +139,7 @@ struct qfp_ace {
 /* An IPv6 ACE: struct qfp_ace's conditions over four address words each (prefixes become masks, so
  * the per-packet test is the same mask-and-compare, without a loop over bits), plus the flow label
  * and the extension headers. A separate struct, not a family field in struct qfp_ace, so that the
- * IPv4 ACE stays the 28 bytes every IPv4 lookup method (scan columns, bit vectors, tree) is built
+ * IPv4 ACE stays the 32 bytes every IPv4 lookup method (scan columns, bit vectors, tree) is built
  * from, and an ACL's family is its ACEs' type, as in Python (tables.Ace, tables.Ace6). */
 struct qfp_ace6 {
     uint32_t src_val[4], src_mask[4];   /* word 0 is the most significant, as in struct qfp_pkt */

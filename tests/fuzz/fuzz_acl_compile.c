@@ -2,10 +2,12 @@
  * fuzz_acl_compile.c - libFuzzer target for the ACL compiler and lookups (qfp_acl*.c), built with
  * clang's -fsanitize=fuzzer,address,undefined over every fast-path source by tests/fuzz/run.
  *
- * Input: a byte of ACE count and bit-vector head, then that many raw struct qfp_ace records, then
- * raw struct qfp_pkt records. The compiler must refuse malformed ACEs with a status, never crash;
- * an ACL it accepts must first-match every packet the same way under every lookup method (the
- * scan is the plain reading of the list, the others are indexes over it).
+ * Input: a byte of ACE count, a byte of bit-vector head (bits 0-5) and family (bit 6: IPv6), then
+ * that many raw struct qfp_ace or struct qfp_ace6 records, then raw struct qfp_pkt records, whose
+ * fields the lookups trust (direction, fragment, DSCP, family) are folded into their range: callers
+ * pass only batches qfp_batch_check() accepts. The compiler must refuse malformed ACEs with a
+ * status, never crash; an ACL it accepts must first-match every packet the same way under every
+ * lookup method (the scan is the plain reading of the list, the others are indexes over it).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,25 +17,41 @@
 
 enum { NACES_MAX = 300, NPKTS_MAX = 64 };
 
+static int acl_create(struct qfp *fp, int ipv6, const void *aces, uint32_t naces, uint32_t *slot)
+{
+    return ipv6 ? qfp_acl_create6(fp, aces, naces, NULL, slot) : qfp_acl_create(fp, aces, naces, NULL, slot);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
     uint32_t naces = (uint32_t)data[0] * NACES_MAX / 256;
     const uint32_t head = data[1] % 64;
+    const int ipv6 = data[1] & 64;
+    const size_t ace_size = ipv6 ? sizeof(struct qfp_ace6) : sizeof(struct qfp_ace);
     data += 2;
     size -= 2;
-    if ((size_t)naces * sizeof(struct qfp_ace) > size)
-        naces = (uint32_t)(size / sizeof(struct qfp_ace));
-    struct qfp_ace *aces = calloc(naces ? naces : 1, sizeof *aces);
-    memcpy(aces, data, (size_t)naces * sizeof *aces);
-    data += (size_t)naces * sizeof *aces;
-    size -= (size_t)naces * sizeof *aces;
+    if ((size_t)naces * ace_size > size)
+        naces = (uint32_t)(size / ace_size);
+    void *aces = calloc(naces ? naces : 1, ace_size);
+    memcpy(aces, data, (size_t)naces * ace_size);
+    data += (size_t)naces * ace_size;
+    size -= (size_t)naces * ace_size;
     size_t npkts = size / sizeof(struct qfp_pkt);
     if (npkts > NPKTS_MAX)
         npkts = NPKTS_MAX;
     struct qfp_pkt pkts[NPKTS_MAX];
     memcpy(pkts, data, npkts * sizeof pkts[0]);
+    for (size_t i = 0; i < npkts; i++) {
+        pkts[i].dir %= QFP_DIR_COUNT;
+        pkts[i].frag %= QFP_FRAG_COUNT;
+        pkts[i].dscp &= 63;
+        pkts[i].family = pkts[i].family & 1 ? QFP_FAMILY_IPV6 : QFP_FAMILY_IPV4;
+    }
+    size_t bad;
+    if (qfp_batch_check(pkts, npkts, &bad) != QFP_OK)
+        abort();
 
     uint32_t want[NPKTS_MAX], got[NPKTS_MAX];
     static const uint32_t methods[] = {QFP_ACL_SCAN, QFP_ACL_BITVEC, QFP_ACL_TREE, QFP_ACL_HYBRID};
@@ -44,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         uint32_t slot;
         qfp_set_acl_method(fp, methods[m], head);
-        int rc = qfp_acl_create(fp, aces, naces, NULL, &slot);
+        int rc = acl_create(fp, ipv6, aces, naces, &slot);
         if (accepted < 0)
             accepted = rc == QFP_OK;
         if ((rc == QFP_OK) != accepted)   /* whether an ACL is well formed is not the method's call */
