@@ -796,10 +796,10 @@ IPV6_BUDGET = settings(max_examples=max(100, settings().max_examples // 10))
 
 
 @st.composite
-def mixed_batches(draw, uidbs: int, max_size: int = 100) -> np.ndarray:
+def mixed_batches(draw, uidbs: int, start_ns: int = 0, max_size: int = 100) -> np.ndarray:
     """packet_batches with some packets made IPv6: addresses from ADDRESSES6 (or any 128 bits),
     ICMPv6 messages (ND's among them), flow labels and extension headers."""
-    batch = draw(packet_batches(uidbs=uidbs, max_size=max_size))
+    batch = draw(packet_batches(uidbs=uidbs, start_ns=start_ns, max_size=max_size))
     n = batch.size
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     share = draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))

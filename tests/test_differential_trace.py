@@ -1,10 +1,11 @@
 """Randomised differential tests of the packet trace (docs/fastpath.md, "Packet trace"): the C fast
 path's records and statistics against the reference's, call for call, on every ISA.
 
-The traffic, ACLs and policies are tests/test_differential.py's; here some packets of each batch ask
-to be traced, the buffer is configured small (so that it fills, stops or wraps) and reconfigured or
-cleared between batches, and after each batch every record (header, ACE, each level's class, why,
-colour, action and DSCP, queue depth, departure, verdict) and the statistics must agree."""
+The traffic, ACLs and policies are tests/test_differential.py's, IPv4 and IPv6 mixed in a batch and
+IPv6 ACLs bound beside IPv4 ones; here some packets of each batch ask to be traced, the buffer is
+configured small (so that it fills, stops or wraps) and reconfigured or cleared between batches, and
+after each batch every record (header, ACE, each level's class, why, colour, action and DSCP, queue
+depth, departure, verdict) and the statistics must agree."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,9 @@ from qfp_model.qfp.trace import TRACE_MAX, TRACE_MIN
 from test_differential import (
     Both,
     acls,
+    acls6,
     directions,
-    packet_batches,
+    mixed_batches,
     policies,
     queue_traffic,
     queueing_hierarchy,
@@ -49,9 +51,12 @@ def compare(both: Both) -> None:
 @BUDGET
 @given(data=st.data())
 def test_trace_scenario(data):
-    """ACLs and hierarchical policies both ways on a few UIDBs; traced packets among the rest."""
+    """ACLs of both families and hierarchical policies both ways on a few UIDBs; traced packets of
+    both families among the rest."""
     both = Both()
-    slots = [both.call("acl_create", data.draw(acls)) for _ in range(data.draw(st.integers(1, 3)))]
+    slots4 = [both.call("acl_create", data.draw(acls)) for _ in range(data.draw(st.integers(1, 3)))]
+    slots6 = [both.call("acl_create", data.draw(acls6), family=6) for _ in range(data.draw(st.integers(0, 2)))]
+    slots = slots4 + slots6
     handles: list[int] = []
     for level in range(data.draw(st.integers(0, 2))):
         handle = both.call("policy_create", data.draw(policies(slots, handles[-1:], f"child{level}")))
@@ -64,12 +69,13 @@ def test_trace_scenario(data):
              for i in range(data.draw(st.integers(1, 2)))]
     for uidb in uidbs:
         for d in Direction:
-            both.call("bind", uidb, d, acl=data.draw(st.one_of(st.none(), st.sampled_from(slots))),
+            both.call("bind", uidb, d, acl=data.draw(st.one_of(st.none(), st.sampled_from(slots4))),
+                      acl6=data.draw(st.sampled_from([None, *slots6])),
                       policy=data.draw(st.one_of(st.none(), st.sampled_from(handles))) if handles else None)
     configure(data, both)
     ts = 0
     for _ in range(data.draw(st.integers(1, 4))):
-        batch = traced(data, data.draw(packet_batches(uidbs=max(uidbs) + 1, start_ns=ts, max_size=60)))
+        batch = traced(data, data.draw(mixed_batches(uidbs=max(uidbs) + 1, start_ns=ts, max_size=60)))
         ts = int(batch["ts_ns"].max(initial=ts))
         both.call("process", batch)
         compare(both)
