@@ -231,3 +231,24 @@ def test_a_block_with_entries_of_its_own_keeps_each_entrys_lines(term):
         term.execute(line)
     assert term.execute("do show running-config | section key chain") == (
         "key chain K\n key 1\n key-string one\n key 2\n key-string two\n")
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("ip domain-name x.example", "ip domain name x.example"),
+    ("no ip domain-lookup", "no ip domain lookup"),
+    ("ip domain-list a.example", "ip domain list a.example"),
+])
+def test_a_renamed_command_is_shown_as_ios_xe_spells_it_now(term, typed, shown):
+    term.execute(typed)
+    lines = term.execute("do show running-config").splitlines()
+    assert shown in lines and typed not in lines
+    _round_trips(term)
+
+
+def test_old_and_new_spellings_of_the_domain_name_are_one_setting(term):
+    term.execute("ip domain name x.example")
+    term.execute("ip domain-name y.example")
+    assert [x for x in term.execute("do show running-config").splitlines() if "domain" in x.split()[:2]] == \
+        ["ip domain name y.example"]
+    assert term.execute("no ip domain-name") == ""
+    assert "ip domain name" not in term.execute("do show running-config")

@@ -25,7 +25,7 @@ UNMODELED_COMMANDS = tuple("""
     """.split())
 # Second words of `ip ...` global commands the device keeps verbatim.
 UNMODELED_IP_COMMANDS = tuple("""
-    route domain domain-name forward-protocol http ssh local cef name-server scp tftp dhcp
+    route domain domain-name domain-lookup domain-list forward-protocol http ssh local cef name-server scp tftp dhcp
     multicast-routing prefix-list sla nat flow-export ftp tcp routing icmp options host
     source-route subnet-zero classless radius finger bootp pim vrf community-list as-path
     bgp-community explicit-path rcmd default-gateway igmp wccp ddns dns inspect audit admission
@@ -72,7 +72,7 @@ SUBMODE_COMMANDS = tuple(tuple(key.split()) for key in """
 # per-VRF forms such as `logging source-interface X vrf V`; `enable secret level N` is taken as the
 # same setting as `enable secret` (the model's logins know level 15 only).
 SINGLE_VALUED = tuple(tuple(key.split()) for key in """
-    ip domain name|ip domain-name|ip domain lookup source-interface|ip default-gateway|
+    ip domain name|ip domain lookup source-interface|ip default-gateway|
     ip ssh version|ip ssh time-out|ip ssh authentication-retries|ip ssh source-interface|
     ip tftp source-interface|ip ftp source-interface|ip radius source-interface|
     ip tacacs source-interface|ip http authentication|ip http port|ip http secure-port|
@@ -178,6 +178,23 @@ def _block_own_line(ctx: Context, line: Line) -> bool:
                for key, words in BLOCK_OWN_WORDS.items())
 
 
+# Commands IOS XE renamed (16.x: `ip domain-name` became `ip domain name`): the old spelling is
+# still accepted, is the same setting, and running-config shows the new one.
+RENAMED = {("ip", "domain-name"): ("ip", "domain", "name"), ("ip", "domain-lookup"): ("ip", "domain", "lookup"),
+           ("ip", "domain-list"): ("ip", "domain", "list")}
+
+
+def current_spelling(text: str) -> str:
+    """The line as IOS XE's running-config spells it: a renamed command's new words, the rest as
+    typed (its `no` kept)."""
+    words = text.split()
+    at = 1 if words[:1] and words[0].lower() == "no" else 0
+    new = RENAMED.get(tuple(w.lower() for w in words[at:at + 2]))
+    if new is None:
+        return text
+    return " ".join([*words[:at], *new, *words[at + 2:]])
+
+
 def _block_setting(header: str, text: str) -> tuple[str, ...] | None:
     """The single-valued setting of kept block `header` that a line (or its `no` form) sets."""
     head = [w.lower() for w in header.split()]
@@ -192,7 +209,7 @@ def _block_setting(header: str, text: str) -> tuple[str, ...] | None:
 
 def single_valued(text: str) -> tuple[str, ...] | None:
     """The single-valued global command a line (or its `no` form) sets, as the words that key it."""
-    words = text.split()
+    words = current_spelling(text).split()
     if words[:1] and words[0].lower() == "no":
         words = words[1:]
     for key in SINGLE_VALUED:
@@ -240,7 +257,7 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
     """`no` of anything else: undo a kept block typed earlier, or keep the line itself; but in
     configure terminal an open interface or profile takes it first (`no ip mtu`)."""
     if not ctx.file_mode:
-        rest = line.text.strip()[2:].strip()
+        rest = current_spelling(line.text.strip()[2:].strip())
         old = next((b for b in ctx.config.unmodeled_blocks() if b.lines[0] == rest), None)
         if old is not None:
             ctx.config.remove_unmodeled(old)
@@ -266,7 +283,7 @@ def _no_other(ctx: Context, mode: Mode, line: Line, args: dict) -> bool | None:
 
 def open_block(ctx: Context, line: Line) -> None:
     """Keep a top-level command the device does not model, and take its indented lines."""
-    header = line.text.strip()
+    header = current_spelling(line.text.strip())
     if not M.shown_banner(header):
         ctx.note_unmodeled(line)
     if line.tokens[0].lower() == "banner":
