@@ -71,6 +71,11 @@ class Headend:
         return Terminal(self.device, self.commands, privilege=privilege, remote=remote)
 
     # ---- the console: what an in-process shell and scripts call ----
+    def attend_console(self) -> None:
+        """A person types at the console (`qfp run` at a terminal), not a script sending one line
+        per command: commands IOS confirms ask `[confirm]` there, as on a vty."""
+        self.console.asks_to_confirm = True
+
     def execute(self, line: str) -> str:
         return self.console.execute(line)
 

@@ -109,6 +109,9 @@ class TestDevice:
         self.config_mode = True
         return "Enter configuration commands, one per line.  End with CNTL/Z.\n"
 
+    def attend_console(self) -> None:
+        """The double has no command that asks `[confirm]`."""
+
     def execute(self, line: str) -> str:
         if not self.config_mode:
             return self.commands.execute(line)

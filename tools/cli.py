@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     _print_notices(services)
     # SIGTERM leaves the shell through the same cleanup as `exit`: the socket file goes too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    headend.attend_console()
     try:
         shell = Shell(LoopTarget(headend, background), history_file=None if args.no_history else DEFAULT_HISTORY)
         return shell.run()

@@ -50,9 +50,10 @@ class Terminal:
         self.closed = False    # `exit` or `logout` from exec mode: the session ends
         self.banner_entry: banners.BannerEntry | None = None   # a banner's text lines are next
         self.confirmation: Confirmation | None = None   # the next line answers `[confirm]`
-        # Whether commands IOS confirms (`clear counters`) ask first: on a vty, as on IOS. The
-        # console and the control socket also serve scripts (qfp regress `exec`, Headend.execute)
-        # that send one line per command, whose next command must not be taken as the answer.
+        # Whether commands IOS confirms (`clear counters`) ask first: on a vty, as on IOS, and at
+        # an attended console (Headend.attend_console). The console and the control socket also
+        # serve scripts (qfp regress `exec`, Headend.execute) that send one line per command,
+        # whose next command must not be taken as the answer.
         self.asks_to_confirm = remote
         self.who = "console"   # as IOS names the user in its log: an SSH session says who and where
 
