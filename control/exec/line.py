@@ -155,6 +155,10 @@ def _disable(terminal: Terminal, args: dict) -> str:
     return ""
 
 
+def _show_privilege(terminal: Terminal, args: dict) -> str:
+    return f"Current privilege level is {terminal.privilege}\n"
+
+
 def _leave(terminal: Terminal, args: dict) -> str:
     terminal.closed = True
     return ""
@@ -165,6 +169,7 @@ HANDLERS: dict[str, TerminalHandler] = {
     "terminal length <0-512>:length": _terminal_length,
     "terminal width <0-512>:width": _terminal_width,
     "show terminal": _show_terminal,
+    "show privilege": _show_privilege,
     "enable [<0-15>:level]": _enable,
     "disable [<0-15>:level]": _disable,
     "exit": _leave,
@@ -179,7 +184,7 @@ HELP = {
     "exit": "Exit from the EXEC", "logout": "Exit from the EXEC",
 }
 # a keyword's help is its registration's: `show terminal`'s `terminal` is not `terminal length`'s
-SHOW_HELP = {"terminal": "Display terminal configuration parameters"}
+SHOW_HELP = {"terminal": "Display terminal configuration parameters", "privilege": "Show current privilege level"}
 
 
 def _needs_terminal(args: dict) -> str:
