@@ -24,6 +24,7 @@ from qfp_model.qfp.api import FastPathAPI
 
 from .aaa.service import DynamicAuthorService
 from .aaa.session_aaa import SessionAaa
+from .aaa.vty_login import VtyLogin
 from .core.device import DYNAMIC_AUTHOR_CHANGED, Device
 from .core.worker import TrafficWorker
 from .exec import commands as exec_commands
@@ -42,6 +43,7 @@ class Headend:
         self.coa = DynamicAuthorService(device, wall_clock=wall_clock)
         self.radius = RadiusRuntime()
         self.aaa = SessionAaa(device, self.radius, wall_clock=wall_clock, trace=self.coa.trace)
+        self.vty_login = VtyLogin(device, self.aaa.servers, self.radius)
         self.traffic = TrafficWorker()
         self.commands = exec_commands.build(device, self.coa, self.traffic, self.aaa)
         self.console = self.open_terminal()

@@ -8,9 +8,10 @@ ports, per-user replies from a `users` file, accounting written to a detail file
         server.accounting_records()             # what FreeRADIUS wrote, one dict per request
 
 The configuration is the least FreeRADIUS 3 needs to do exactly this (no EAP, no certificates, no
-SQL): the `files` module decides per user (Auth-Type Accept or Reject, the reply's Cisco AV
-pairs), `detail` writes each Accounting-Request, and `require_message_authenticator` makes the
-server refuse an Access-Request without one, as a hardened server does.
+SQL): the `files` module decides per user (Auth-Type Accept or Reject, or a password `pap`
+checks, and the reply's Cisco AV pairs), `detail` writes each Accounting-Request, and
+`require_message_authenticator` makes the server refuse an Access-Request without one, as a
+hardened server does.
 """
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ class FreeRadiusMissing(RuntimeError):
 @dataclass(frozen=True)
 class Reply:
     """What the server answers for one user: Access-Accept with these Cisco AV pairs (`name=value`
-    strings, each sent as its own Cisco-AVPair), or Access-Reject."""
+    strings, each sent as its own Cisco-AVPair), or Access-Reject. With a `password` the user is
+    checked as a login is (PAP): Accept only for that password, Reject for any other; without one
+    every request is accepted (IKEv2 authorization sends IOS's fixed password)."""
     avpairs: list[str] = field(default_factory=list)
     reject: bool = False
+    password: str | None = None
 
 
 def binary() -> str:
@@ -71,7 +75,8 @@ def users_file(users: dict[str, Reply]) -> str:
         if reply.reject:
             lines.append(f"{_quoted(name)}\tAuth-Type := Reject\n")
             continue
-        lines.append(f"{_quoted(name)}\tAuth-Type := Accept")
+        check = "Auth-Type := Accept" if reply.password is None else f"Cleartext-Password := {_quoted(reply.password)}"
+        lines.append(f"{_quoted(name)}\t{check}")
         pairs = [f"\tCisco-AVPair += {_quoted(p)}" for p in reply.avpairs]
         lines.append((",\n".join(pairs) if pairs else "") + "\n")
     return "\n".join(lines) + "\n"
@@ -125,6 +130,9 @@ modules {{
         locking = no
         log_packet_header = no
     }}
+    pap {{
+        normalise = yes
+    }}
     always reject {{
         rcode = reject
     }}
@@ -145,10 +153,14 @@ server default {{
     }}
     authorize {{
         files
+        pap
     }}
     authenticate {{
         Auth-Type Accept {{
             ok
+        }}
+        Auth-Type PAP {{
+            pap
         }}
     }}
     preacct {{

@@ -3,9 +3,10 @@
 configuration keeps all of them verbatim (unmodeled blocks), so they are read from there each time
 they are asked for: a `username` added in `configure terminal` counts for the next login.
 
-Authentication is the local database, which is what `aaa new-model` without an `aaa
-authentication login` list means on IOS. A secret in a type this model cannot check (4, 6) never
-matches, and says so in the device log.
+Which methods a vty login tries is the `aaa authentication login` list the first `line vty`
+block names (`login authentication NAME`, else `default`); without a `default` list it is the local
+database, as on IOS with `aaa new-model` (login_methods; control/aaa/vty_login.py tries them). A
+secret in a type this model cannot check (4, 6) never matches, and says so in the device log.
 """
 from __future__ import annotations
 
@@ -82,6 +83,15 @@ def users(config: RunningConfig) -> dict[str, User]:
     return found
 
 
+def local_user(config: RunningConfig, name: str, case_sensitive: bool = False) -> User | None:
+    """The `username` line for `name`: IOS's `local` method matches the name in any case,
+    `local-case` exactly (the password is case-sensitive either way)."""
+    found = users(config)
+    if name in found or case_sensitive:
+        return found.get(name)
+    return next((u for n, u in found.items() if n.lower() == name.lower()), None)
+
+
 def authenticate(config: RunningConfig, name: str, password: str,
                  log: Callable[[str], None] | None = None) -> User | None:
     user = users(config).get(name)
@@ -106,6 +116,61 @@ def enable_secret(config: RunningConfig) -> Secret | None:
         if secret is not None:
             found[words[1]] = secret
     return found.get("secret") or found.get("password")
+
+
+def line_password(config: RunningConfig) -> Secret | None:
+    """The first `line vty` block's `password [7] VALUE`: what the `line` login method checks."""
+    for words in _first_vty_lines(config):
+        if words[:1] == ["password"]:
+            return _secret(words[1:])
+    return None
+
+
+# ---- `aaa authentication login`: the methods a vty login tries -----------------------------------
+
+@dataclass(frozen=True)
+class LoginMethod:
+    kind: str        # "group", "local", "local-case", "enable", "line" or "none"
+    group: str = ""  # of "group": the server group ("radius": every RADIUS server)
+
+    def __str__(self) -> str:
+        return f"group {self.group}" if self.kind == "group" else self.kind
+
+
+LOCAL_DATABASE = (LoginMethod("local"),)
+_METHOD_WORDS = ("local", "local-case", "enable", "line", "none")
+
+
+def _methods(words: list[str]) -> tuple[LoginMethod, ...]:
+    methods, i = [], 0
+    while i < len(words):
+        if words[i] == "group" and i + 1 < len(words):
+            methods.append(LoginMethod("group", words[i + 1]))
+            i += 2
+            continue
+        if words[i] in _METHOD_WORDS:
+            methods.append(LoginMethod(words[i]))
+        i += 1   # IOS's other methods (krb5, cache, passwd-expiry) are not tried
+    return tuple(methods)
+
+
+def login_list_name(config: RunningConfig) -> str:
+    """The list the vty lines' `login authentication NAME` names, else `default`."""
+    for words in _first_vty_lines(config):
+        if words[:2] == ["login", "authentication"] and len(words) >= 3:
+            return words[2]
+    return "default"
+
+
+def login_methods(config: RunningConfig) -> tuple[str, tuple[LoginMethod, ...] | None]:
+    """(the vty lines' list, its methods in order); None for a named list that is not configured,
+    which no login passes. No `default` list: the local database."""
+    name = login_list_name(config)
+    for line in _top_lines(config):
+        words = line.split()
+        if words[:3] == ["aaa", "authentication", "login"] and len(words) >= 5 and words[3] == name:
+            return name, _methods(words[4:])
+    return name, (LOCAL_DATABASE if name == "default" else None)
 
 
 def vty_exec_timeout(config: RunningConfig) -> float | None:

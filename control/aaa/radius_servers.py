@@ -192,9 +192,10 @@ class Servers:
 
     # ---- one transaction ----
     async def transact(self, group: str, exchange: Exchange, build: Callable[[ServerState, int, int], C.Request],
-                       *, accounting: bool) -> tuple[C.Reply, ServerState]:
+                       *, accounting: bool, login: bool = False) -> tuple[C.Reply, ServerState]:
         """Send what `build(server, identifier, delay_s)` makes to the group's servers in turn until
-        one gives a valid reply; NoServer when none does."""
+        one gives a valid reply; NoServer when none does. `login`: an exec login's Access-Request,
+        counted under the server's Authen counters (a session's authorization under Author)."""
         servers, deadtime_s = self.group(group)
         if not servers:
             raise NoServer(f"server group {group} has no server with an address")
@@ -206,9 +207,9 @@ class Servers:
             if server.is_dead(self.clock()):
                 continue
             if tried:
-                self._counters(server, accounting).failover += 1
+                self._counters(server, accounting, login).failover += 1
             tried += 1
-            reply = await self._try_server(server, exchange, build, accounting, deadtime_s, started, handle)
+            reply = await self._try_server(server, exchange, build, accounting, login, deadtime_s, started, handle)
             if reply is not None:
                 return reply, server
         why = "every server is dead" if not tried else f"no reply from {tried} server(s)"
@@ -219,9 +220,9 @@ class Servers:
         if self.trace is not None:
             self.trace(lines())
 
-    async def _try_server(self, server: ServerState, exchange: Exchange, build, accounting: bool,
+    async def _try_server(self, server: ServerState, exchange: Exchange, build, accounting: bool, login: bool,
                           deadtime_s: float, started: float, handle: int) -> C.Reply | None:
-        counters = self._counters(server, accounting)
+        counters = self._counters(server, accounting, login)
         free = server.identifiers()
         identifier = await free.get()
         kind = "accounting" if accounting else "access"
@@ -311,5 +312,5 @@ class Servers:
             server.state_since = now
 
     @staticmethod
-    def _counters(server: ServerState, accounting: bool) -> Counters:
-        return server.account if accounting else server.author
+    def _counters(server: ServerState, accounting: bool, login: bool) -> Counters:
+        return server.account if accounting else server.authen if login else server.author

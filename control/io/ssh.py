@@ -11,10 +11,11 @@ A connection from an address the first `line vty` block's `access-class ACL in` 
 vty lines whose `transport input` leaves out ssh, is reset before SSH starts, as IOS does.
 `banner login` goes out as SSH's authentication banner, before the password is asked for;
 `banner motd` and `banner exec` when an interactive exec starts (control/exec/banners.py).
-Logins are checked against the configuration's `username` lines as they are when the client
-logs in (control/aaa/login.py); the hashing runs off the loop, so a scrypt check (type 9) does
-not hold up other sessions. As on IOS, there are as many concurrent sessions as `line vty`
-lines, and each ends after the line's exec-timeout without input.
+Logins go through the vty lines' `aaa authentication login` method list as the configuration has
+it when the client logs in: the `username` lines, RADIUS servers, the enable or line password
+(control/aaa/vty_login.py); hashing runs off the loop and RADIUS on its client's loop, so neither
+a scrypt check (type 9) nor a slow server holds up other sessions. As on IOS, there are as many
+concurrent sessions as `line vty` lines, and each ends after the line's exec-timeout without input.
 """
 from __future__ import annotations
 
@@ -129,7 +130,9 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        privilege = await self.server.authenticate(username, password)
+        client = self.conn.get_extra_info("peername")[0]
+        local = self.conn.get_extra_info("sockname")[0]
+        privilege = await self.server.authenticate(username, password, client, local)
         if privilege is None:
             return False
         self.conn.set_extra_info(privilege=privilege)
@@ -179,16 +182,10 @@ class SshServer:
         await self._acceptor.wait_closed()
         self._acceptor = None
 
-    async def authenticate(self, username: str, password: str) -> int | None:
-        """The user's privilege, or None: wrong name or password. The hash runs on a worker thread."""
-        device = self.target.device
-        user = login.users(device.config).get(username)   # read here, on the loop: the config is the loop's
-        if user is None:
-            return None
-        ok = await asyncio.get_running_loop().run_in_executor(None, user.secret.matches, password, None)
-        if not ok:
-            return None
-        return user.privilege
+    async def authenticate(self, username: str, password: str, client: str, local: str) -> int | None:
+        """The user's privilege, or None: refused by the vty lines' login method list."""
+        free = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)   # the line it would get
+        return await self.target.vty_login.authenticate(username, password, client, local, VTY_LINE_BASE + free)
 
     async def _serve(self, process: asyncssh.SSHServerProcess) -> None:
         self._tasks.add(asyncio.current_task())

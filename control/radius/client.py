@@ -1,5 +1,6 @@
-"""The headend as a RADIUS client, without IO: the Access-Requests of IKEv2 authorization and the
-Accounting-Requests of its sessions (RFC 2865, RFC 2866), and the checks on their replies.
+"""The headend as a RADIUS client, without IO: the Access-Requests of IKEv2 authorization and of
+exec logins, the Accounting-Requests of its sessions (RFC 2865, RFC 2866), and the checks on their
+replies.
 
 What an Access-Request carries is what Cisco's FlexVPN RADIUS appendix lists for user and group
 authorization: User-Name (the peer's identity, or the name the profile's `aaa authorization group
@@ -125,6 +126,36 @@ def access_request(subject: AccessSubject, identifier: int, secret: bytes,
     packet[nas_address_attribute(subject.nas_ip)] = str(subject.nas_ip)
     packet["NAS-Port-Type"] = NAS_PORT_TYPE_VIRTUAL
     packet["Cisco-AVPair"] = f"audit-session-id={subject.audit_session_id}"
+    data = packet.RequestPacket()
+    return Request(ACCESS_REQUEST, identifier, data, packet.authenticator, packet)
+
+
+@dataclass(frozen=True)
+class LoginSubject:
+    """An exec login on a vty line: the name and password typed, the client's address, the
+    device's address it reached, and the line's absolute number (vty 0 is tty 2 on an ASR 1000)."""
+    user_name: str
+    password: str
+    calling_station: ipaddress.IPv4Address | ipaddress.IPv6Address
+    nas_ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+    tty: int
+
+
+def login_request(subject: LoginSubject, identifier: int, secret: bytes,
+                  authenticator: bytes | None = None) -> Request:
+    """The Access-Request of `aaa authentication login ... group G` for an exec login, with the
+    attributes IOS's `debug radius` shows for one: the password as typed (PAP), Service-Type
+    Login, the tty as NAS-Port and NAS-Port-Id, NAS-Port-Type Virtual."""
+    packet = pyrad_packet.AuthPacket(ACCESS_REQUEST, identifier, secret, authenticator, dict=DICTIONARY,
+                                     message_authenticator=True)
+    packet["User-Name"] = subject.user_name
+    packet["User-Password"] = packet.PwCrypt(subject.password)
+    packet["Service-Type"] = "Login-User"
+    packet["NAS-Port"] = subject.tty
+    packet["NAS-Port-Id"] = f"tty{subject.tty}"
+    packet["NAS-Port-Type"] = NAS_PORT_TYPE_VIRTUAL
+    packet["Calling-Station-Id"] = str(subject.calling_station)
+    packet[nas_address_attribute(subject.nas_ip)] = str(subject.nas_ip)
     data = packet.RequestPacket()
     return Request(ACCESS_REQUEST, identifier, data, packet.authenticator, packet)
 

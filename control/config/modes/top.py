@@ -82,6 +82,8 @@ SINGLE_VALUED = tuple(tuple(key.split()) for key in """
     snmp-server chassis-id|snmp-server trap-source|enable secret|enable password|
     service timestamps debug|service timestamps log|login block-for|login on-failure|
     login on-success|spanning-tree mode|vtp mode|vtp domain|license boot level|username *|
+    aaa authentication login *|aaa authentication enable *|aaa authorization exec *|
+    aaa authorization commands *|aaa accounting exec *|aaa accounting commands *|
     """.replace("\n", "").split("|") if key.strip())
 
 # Sub-commands of kept blocks whose first word is also a kept global command: typed under such a

@@ -1,0 +1,112 @@
+"""An exec login on a vty, method by method through the line's `aaa authentication login` list
+(control/aaa/login.py reads it from the configuration).
+
+IOS's rule for a method list: the next method is tried only when a method gives no answer (an
+ERROR: no server replied, no such user in the local database, no enable or line password
+configured); an answer ends the login, a refusal included (an Access-Reject, a wrong password for a
+user the local database has). `none` lets anyone in. When every method errs, the login fails.
+
+The privilege a login gets: a local user's `username ... privilege N`; a RADIUS user's
+`shell:priv-lvl=N` Cisco AV pair in the Access-Accept (1 without it); 1 for `enable`, `line` and
+`none`. IOS applies the first two only where an `aaa authorization exec` list is configured for the
+line; the model applies them always (it keeps `aaa authorization exec` lines, and does not consult
+them).
+
+A `group` method's Access-Request goes through the same server state, counters (the Authen block
+of `show aaa servers`), retransmission, failover and dead marking as sessions' authorization
+(radius_servers.Servers), on the RADIUS client's loop; this coroutine waits for it on its own loop,
+so other vty sessions go on meanwhile.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Coroutine
+from typing import Protocol
+
+from ..core.device import Device
+from ..radius import client as C
+from . import login
+from .radius_servers import Exchange, NoServer, Servers
+from .registry import av_name_value
+
+PRIV_LVL = "shell:priv-lvl"
+ERROR = object()   # a method without an answer: the next one is tried
+
+
+class Runner(Protocol):
+    """The RADIUS client's loop (control/io/radius_client.py)."""
+    exchange: Exchange
+
+    def submit(self, coroutine: Coroutine): ...
+
+
+def privilege_from(reply: C.Reply) -> int:
+    """`shell:priv-lvl=N` of an Access-Accept (the last one, as IOS takes it), else 1."""
+    level = login.DEFAULT_PRIVILEGE
+    for attribute in reply.attributes:
+        if attribute.is_cisco_avpair:
+            name, value = av_name_value(attribute)
+            if name.lower() == PRIV_LVL and value.isdigit():
+                level = min(int(value), 15)
+    return level
+
+
+class VtyLogin:
+    def __init__(self, device: Device, servers: Servers, runner: Runner):
+        self.device = device
+        self.servers = servers
+        self.runner = runner
+        self._undefined_logged: set[str] = set()
+
+    async def authenticate(self, name: str, password: str, client: str, local: str, tty: int) -> int | None:
+        """The privilege `name` logs in at, or None: refused, or no method answered."""
+        config = self.device.config   # read here, on the caller's loop: the configuration is its
+        list_name, methods = login.login_methods(config)
+        if methods is None:
+            if list_name not in self._undefined_logged:
+                self._undefined_logged.add(list_name)
+                self.device.log(f"%AAA-4-NOLIST: login authentication list {list_name} is not defined: "
+                                "vty logins fail")
+            return None
+        for method in methods:
+            outcome = await self._try(method, config, name, password, client, local, tty)
+            if outcome is not ERROR:
+                return outcome
+        return None
+
+    async def _try(self, method: login.LoginMethod, config, name: str, password: str, client: str,
+                   local: str, tty: int):
+        if method.kind == "none":
+            return login.DEFAULT_PRIVILEGE
+        if method.kind == "group":
+            return await self._radius(method.group, C.LoginSubject(
+                name, password, ipaddress.ip_address(client), ipaddress.ip_address(local), tty))
+        if method.kind in ("local", "local-case"):
+            user = login.local_user(config, name, case_sensitive=method.kind == "local-case")
+            if user is None:
+                return ERROR
+            ok = await self._matches(user.secret, password)
+            return user.privilege if ok else None
+        secret = login.enable_secret(config) if method.kind == "enable" else login.line_password(config)
+        if secret is None:
+            return ERROR
+        return login.DEFAULT_PRIVILEGE if await self._matches(secret, password) else None
+
+    @staticmethod
+    async def _matches(secret: login.Secret, typed: str) -> bool:
+        """Off the loop: a scrypt check (type 9) takes tens of milliseconds."""
+        return await asyncio.get_running_loop().run_in_executor(None, secret.matches, typed, None)
+
+    async def _radius(self, group: str, subject: C.LoginSubject):
+        try:
+            reply = await asyncio.wrap_future(self.runner.submit(self._transact(group, subject)))
+        except NoServer:
+            return ERROR
+        return privilege_from(reply) if reply.code == C.ACCESS_ACCEPT else None
+
+    async def _transact(self, group: str, subject: C.LoginSubject) -> C.Reply:
+        def build(server, identifier, delay):
+            return C.login_request(subject, identifier, server.secret)
+        reply, _ = await self.servers.transact(group, self.runner.exchange, build, accounting=False, login=True)
+        return reply
