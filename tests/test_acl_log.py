@@ -98,3 +98,57 @@ def test_standard_acl_wording():
     lines = []
     AclLog(lines.append).packets(("k",), line_text("7", False, False, flow, None), flow, 1)
     assert lines == ["%SEC-6-IPACCESSLOGS: list 7 denied 10.0.0.1 1 packet"]
+
+
+CONFIG6 = """\
+hostname hub
+ipv6 access-list V6-IN
+ permit tcp any any eq www log
+ deny icmp any any echo-request log-input
+ permit 89 any any log
+ permit udp any any eq 53
+ deny ipv6 any any log
+ip access-list extended V6-IN
+ 10 permit ip any any log
+interface Virtual-Template1 type tunnel
+ ip access-group V6-IN in
+ ipv6 traffic-filter V6-IN in
+crypto ikev2 profile PROF
+ virtual-template 1
+"""
+
+
+def ipv6_lines(headend) -> list[str]:
+    return [line[line.index("%IPV6_ACL"):] for line in headend.device.logbuf if "%IPV6_ACL" in line]
+
+
+def test_an_ipv6_lists_log_entries_write_ipv6_acl_lines_naming_the_entry(tmp_path):
+    """IOS's %IPV6_ACL-6-ACCESSLOG* lines: the list and the entry's sequence, addresses compressed
+    in upper case, the same per-flow rate limiting; the IPv4 list of the same name logs apart."""
+    native_fastpath_class()
+    path = tmp_path / "hub6.cfg"
+    path.write_text(CONFIG6)
+    h = Headend.from_config_file(path)
+    h.execute("sim session up remote 2001:db8::1 local 2001:db8::2")
+    h.execute("sim traffic interface Vi1 input protocol tcp source 2001:db8:1000::b15:22 source-port 60892 "
+              "destination 2001:db8:9::1 destination-port 80 size 100 rate 800 duration 400")
+    h.execute("sim traffic interface Vi1 input protocol icmp icmp-type 128 source 2001:db8:1000::7 "
+              "destination 2001:db8:9::1 size 100 rate 800 packets 2")
+    h.execute("sim traffic interface Vi1 input protocol 89 source 2001:db8:1000::7 destination ff02::5 "
+              "size 100 rate 800 packets 1")
+    h.execute("sim traffic interface Vi1 input protocol udp source 2001:db8:1000::7 destination 2001:db8:9::1 "
+              "destination-port 53 size 100 rate 800 packets 1")
+    h.execute("sim traffic interface Vi1 input protocol udp source 2001:db8:1000::7 destination 2001:db8:9::1 "
+              "destination-port 54 size 100 rate 800 packets 1")
+    h.execute("sim traffic interface Vi1 input protocol udp destination-port 9 size 100 rate 800 packets 1")
+    assert ipv6_lines(h) == [
+        "%IPV6_ACL-6-ACCESSLOGP: list V6-IN/10 permitted tcp 2001:DB8:1000::B15:22(60892) -> 2001:DB8:9::1(80), "
+        "1 packet",
+        "%IPV6_ACL-6-ACCESSLOGP: list V6-IN/10 permitted tcp 2001:DB8:1000::B15:22(60892) -> 2001:DB8:9::1(80), "
+        "299 packets",
+        "%IPV6_ACL-6-ACCESSLOGDP: list V6-IN/20 denied icmpv6 2001:DB8:1000::7 (Virtual-Access1) -> "
+        "2001:DB8:9::1 (128/0), 1 packet",
+        "%IPV6_ACL-6-ACCESSLOGNP: list V6-IN/30 permitted 89 2001:DB8:1000::7 -> FF02::5, 1 packet",
+        "%IPV6_ACL-6-ACCESSLOGP: list V6-IN/50 denied udp 2001:DB8:1000::7(1024) -> 2001:DB8:9::1(54), 1 packet",
+    ]
+    assert sec_lines(h) == ["%SEC-6-IPACCESSLOGP: list V6-IN permitted udp 10.0.0.1(1024) -> 192.0.2.1(9), 1 packet"]

@@ -791,10 +791,6 @@ class RunningConfig:
             elif kind == RADIUS_GROUP:
                 for line in self.radius_groups[name].other_lines:
                     seen["aaa group server radius: " + command_key(line)] = None
-            elif kind == IPV6_ACL:
-                for e in self.ipv6_access_lists[name].aces():
-                    if e.log:
-                        seen[f"ipv6 access-list: {e.log}"] = None
             elif kind == POLICY_MAP:
                 for cls in self.policy_maps[name].classes:
                     for line in cls.other_lines:

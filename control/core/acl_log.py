@@ -12,6 +12,13 @@ packet of the flow is a first packet again. The lines, as IOS words them:
     %SEC-6-IPACCESSLOGNP: list IN permitted 47 10.0.13.3 -> 10.0.12.2, 9 packets
     %SEC-6-IPACCESSLOGS: list 10 denied 10.0.13.3 1 packet
 
+An IPv6 list's lines (`ipv6 access-list`, through `ipv6 traffic-filter` or `ipv6:inacl`) name the
+entry that matched after the list, and print addresses as IOS does, compressed in upper case:
+
+    %IPV6_ACL-6-ACCESSLOGP: list V6-IN/10 permitted tcp 2001:DB8::B15:22(60892) -> 2001:DB8:1::2(22), 1 packet
+    %IPV6_ACL-6-ACCESSLOGDP: list V6-IN/20 denied icmpv6 2001:DB8::1 -> 2001:DB8:1::2 (128/0), 1 packet
+    %IPV6_ACL-6-ACCESSLOGNP: list V6-IN/30 permitted 89 2001:DB8::1 -> 2001:DB8:1::2, 1 packet
+
 `log-input` adds the input interface after the source: `10.0.13.3(19314) (Virtual-Access1) ->`.
 A Virtual-Access is a tunnel and has no MAC address to print after its name; an output ACL's
 packets come from the hub side, whose interface the model does not have, so there `log-input`
@@ -25,11 +32,12 @@ last packet waits for a later run (or flush()).
 """
 from __future__ import annotations
 
+import ipaddress
 import weakref
 from dataclasses import dataclass
 
 from qfp_model.qfp import packets as P
-from qfp_model.qfp.tables import PROTO_ICMP, PROTO_TCP, PROTO_UDP, Direction
+from qfp_model.qfp.tables import PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, Direction
 
 from ..config.lexicon import protocol_name
 from ..config.syntax import dotted
@@ -112,6 +120,24 @@ def line_text(acl: str, extended: bool, permit: bool, flow: Flow, input_interfac
     return f"%SEC-6-IPACCESSLOGNP: list {acl} {verb} {flow.proto} {src}{where} -> {dst}"
 
 
+def _ipv6(address: int) -> str:
+    return ipaddress.IPv6Address(address).compressed.upper()
+
+
+def line_text6(acl: str, seq: int, permit: bool, flow: Flow, input_interface: str | None) -> str:
+    """An IPv6 list's line for a flow, up to its count."""
+    verb = "permitted" if permit else "denied"
+    src, dst = _ipv6(flow.src), _ipv6(flow.dst)
+    where = f" ({input_interface})" if input_interface else ""
+    head = f"list {acl}/{seq} {verb}"
+    if flow.proto in (PROTO_TCP, PROTO_UDP):
+        return (f"%IPV6_ACL-6-ACCESSLOGP: {head} {protocol_name(flow.proto)} "
+                f"{src}({flow.sport}){where} -> {dst}({flow.dport})")
+    if flow.proto == PROTO_ICMPV6:
+        return f"%IPV6_ACL-6-ACCESSLOGDP: {head} icmpv6 {src}{where} -> {dst} ({flow.sport}/{flow.dport})"
+    return f"%IPV6_ACL-6-ACCESSLOGNP: {head} {flow.proto} {src}{where} -> {dst}"
+
+
 _LOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -125,21 +151,31 @@ def of(device) -> AclLog:
 
 def record(device, spec: TrafficSpec, result: TrafficResult) -> None:
     """Log what a finished `sim traffic` run's logging ACEs matched."""
-    # IPv6 streams meet `ipv6 traffic-filter` lists, whose log option is not modeled.
-    if result.ace is None or result.flow is None or result.ace >= P.ACE_IMPLICIT or result.flow.family != 4:
+    # (An IPv6 list's implicit entries, the ND permits and the deny, have no log option: the
+    # index check below leaves them out, as it does IPv4's implicit deny.)
+    if result.ace is None or result.flow is None:
         of(device).flush(device.clock_ns)
         return
     session = device.session(spec.interface)
     auth = session.effective()
-    name = auth.acl_in if spec.direction == Direction.IN else auth.acl_out
-    acl = device.config.access_lists.get(name) if name else None
+    inbound = spec.direction == Direction.IN
+    six = result.flow.family == 6
+    if six:
+        name = auth.acl6_in if inbound else auth.acl6_out
+        acl = device.config.ipv6_access_lists.get(name) if name else None
+    else:
+        name = auth.acl_in if inbound else auth.acl_out
+        acl = device.config.access_lists.get(name) if name else None
     entries = acl.aces() if acl is not None else []
     if result.ace < len(entries) and entries[result.ace].log:
         entry = entries[result.ace]
-        input_if = session.interface if entry.log == "log-input" and spec.direction == Direction.IN else None
-        text = line_text(acl.name, acl.extended, entry.ace.permit, result.flow, input_if)
-        key = (acl.name, entry.seq, input_if, result.flow.proto, result.flow.src, result.flow.dst,
-               result.flow.sport, result.flow.dport)
+        input_if = session.interface if entry.log == "log-input" and inbound else None
+        if six:
+            text = line_text6(acl.name, entry.seq, entry.ace.permit, result.flow, input_if)
+        else:
+            text = line_text(acl.name, acl.extended, entry.ace.permit, result.flow, input_if)
+        key = (result.flow.family, acl.name, entry.seq, input_if, result.flow.proto, result.flow.src,
+               result.flow.dst, result.flow.sport, result.flow.dport)
         of(device).packets(key, text, result.flow, result.ace_packets)
     of(device).flush(device.clock_ns)
 

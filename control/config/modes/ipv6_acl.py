@@ -82,8 +82,6 @@ def _entry(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
         if acl.entry(trailing) is not None:
             raise Bad(cur.tokens[-1], f"duplicate sequence number {trailing}")
         seq = trailing
-    if log:     # kept and printed back, but no %IPV6_ACL log lines are made
-        ctx.note_unmodeled(line, "ipv6 access-list")
     ctx.touch_acl6(acl.name)
     acl.insert(M.AclEntry(seq if seq is not None else acl.next_seq(), ace, log))
 
