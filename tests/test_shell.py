@@ -264,9 +264,10 @@ def test_ctrl_z_ends_a_config_mode_and_does_not_suspend(run_shell):
     assert shell.close() == 0
 
 
-def test_clear_counters_at_the_real_console_asks_to_confirm(home, tmp_path):
+def test_clear_counters_and_logging_at_the_real_console_ask_to_confirm(home, tmp_path):
     """`qfp run` (the real device) at a terminal is a person at the console: `clear counters`
-    asks `[confirm]` as IOS does, Return confirms and the log says who cleared; `n` leaves them."""
+    asks `[confirm]` as IOS does, Return confirms and the log says who cleared; `n` leaves them.
+    `clear logging` asks too."""
     sock = f"/tmp/qfp-console-{os.getpid()}-{tmp_path.name[-16:]}.sock"
     env = dict(os.environ, HOME=str(home), TERM="xterm", INPUTRC="/dev/null", COLUMNS="200")
     terminal = Terminal([sys.executable, "-m", "qfp_model.tools.cli", "run", "--control", sock, "--no-history"], env)
@@ -284,6 +285,12 @@ def test_clear_counters_at_the_real_console_asks_to_confirm(home, tmp_path):
         terminal.expect("flexvpn-hub#")
         terminal.send("show logging | include CLEAR\r")
         assert "%CLEAR-5-COUNTERS: Clear counter on all interfaces by console" in terminal.expect("flexvpn-hub#")
+        terminal.send("clear logging\r")
+        terminal.expect("Clear logging buffer [confirm]")
+        terminal.send("\r")
+        terminal.expect("flexvpn-hub#")
+        terminal.send("show logging | include CLEAR\r")
+        assert "%CLEAR-5-COUNTERS" not in terminal.expect("flexvpn-hub#")
         terminal.send("exit\r")
         assert terminal.close() == 0
     finally:

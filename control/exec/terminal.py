@@ -20,6 +20,7 @@ from . import line as line_commands
 
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z.\n"
 CLEAR_COUNTERS = "clear counters [IFNAME:interface]"
+CLEAR_LOGGING = "clear logging"
 CONFIRM_WORDS = ("", "y", "yes")   # Return (or y) confirms; anything else leaves things as they are
 
 
@@ -50,7 +51,7 @@ class Terminal:
         self.closed = False    # `exit` or `logout` from exec mode: the session ends
         self.banner_entry: banners.BannerEntry | None = None   # a banner's text lines are next
         self.confirmation: Confirmation | None = None   # the next line answers `[confirm]`
-        # Whether commands IOS confirms (`clear counters`) ask first: on a vty, as on IOS, and at
+        # Whether commands IOS confirms (`clear counters`, `clear logging`) ask first: on a vty, as on IOS, and at
         # an attended console (Headend.attend_console). The console and the control socket also
         # serve scripts (qfp regress `exec`, Headend.execute) that send one line per command,
         # whose next command must not be taken as the answer.
@@ -98,6 +99,10 @@ class Terminal:
                 return CONFIG_BANNER
             if command.syntax == CLEAR_COUNTERS:
                 return self._clear_counters(args.get("interface"))
+            if command.syntax == CLEAR_LOGGING and self.asks_to_confirm:
+                self.confirmation = Confirmation("Clear logging buffer [confirm]",
+                                                 lambda: self.commands.execute(CLEAR_LOGGING))
+                return ""
             handler = line_commands.HANDLERS.get(command.syntax)
             if handler is not None:   # the command acts on this terminal; a pipe still filters it
                 return self.commands.execute(line, {command.syntax: lambda a: handler(self, a)})
