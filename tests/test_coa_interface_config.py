@@ -76,7 +76,8 @@ def test_no_ip_access_group_removes_the_filter(hub):
 
 
 @pytest.mark.parametrize("line", ["foo bar", "ip route 0.0.0.0 0.0.0.0 1.1.1.1", "service-policy input",
-                                  "ip access-group HUB-IN sideways", "service-policy input NO-SUCH-POLICY"])
+                                  "ip access-group HUB-IN sideways", "service-policy input NO-SUCH-POLICY",
+                                  "ip mtu", "description", "shutdown now"])
 def test_a_line_ios_refuses_is_naked_407_with_the_attribute(hub, line):
     headend, service = hub
     before = headend.device.session("Vi1").aaa

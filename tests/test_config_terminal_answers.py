@@ -252,3 +252,32 @@ def test_old_and_new_spellings_of_the_domain_name_are_one_setting(term):
         ["ip domain name y.example"]
     assert term.execute("no ip domain-name") == ""
     assert "ip domain name" not in term.execute("do show running-config")
+
+
+@pytest.mark.parametrize("line, column, why", [
+    ("ip mtu", None, "incomplete command: 'ip mtu' needs a value"),
+    ("description", None, "incomplete command: 'description' needs a value"),
+    ("service-policy", None, "incomplete command: 'service-policy' needs a value"),
+    ("ip tcp adjust-mss", None, "incomplete command: 'ip tcp adjust-mss' needs a value"),
+    ("shutdown now", 9, "'shutdown' takes nothing after it"),
+    ("no ip redirects please", 16, "'ip redirects' takes nothing after it"),
+])
+@pytest.mark.parametrize("interface", ["Virtual-Template1", "Loopback0"])
+def test_an_interface_command_missing_its_value_or_with_words_too_many_is_refused(term, interface, line, column,
+                                                                                  why):
+    """IOS's `% Incomplete command.` and `% Invalid input` for a kept interface line: before, `ip mtu`
+    alone replaced `ip mtu 1400` with a line that has no value."""
+    term.execute(f"interface {interface}")
+    before = term.execute(f"do show running-config interface {interface}")
+    with pytest.raises(ConfigLineRefused) as info:
+        term.execute(line)
+    assert str(info.value) == f"{why} (at '^' marker)"
+    if column is not None:
+        assert info.value.column == column
+    assert term.execute(f"do show running-config interface {interface}") == before
+
+
+@pytest.mark.parametrize("line", ["shutdown", "no shutdown", "no ip mtu", "keepalive", "no description", "dampening"])
+def test_interface_commands_complete_without_a_value_are_taken(term, line):
+    term.execute("interface Loopback0")
+    term.execute(line)

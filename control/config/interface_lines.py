@@ -38,6 +38,34 @@ NEGATIVE_DEFAULTS = ("shutdown", "ip redirects", "ip unreachables", "ip proxy-ar
                      "keepalive", "negotiation auto", "cdp enable", "mop enabled", "mop sysid")
 
 
+# Interface commands IOS takes without a value; every other one needs at least one word after its
+# name (`ip mtu`, `description`, `service-policy` alone are IOS's `% Incomplete command.`). From
+# IOS XE's interface command reference.
+COMPLETE_ALONE = frozenset({
+    "shutdown", "keepalive", "dampening", "switchport", "ip proxy-arp", "ip redirects", "ip unreachables",
+    "ip route-cache", "ip virtual-reassembly", "ip directed-broadcast", "ip mask-reply", "ip split-horizon",
+    "ip accounting", "ipv6 enable", "ipv6 redirects", "ipv6 unreachables", "tunnel path-mtu-discovery"})
+# ...and those that take no word after them at all (`shutdown now` is `% Invalid input`).
+NO_WORDS = frozenset({"shutdown", "ip proxy-arp", "ip redirects", "ip unreachables", "ipv6 enable"})
+
+
+def word_count_problem(line: str) -> tuple[int | None, str] | None:
+    """Why IOS would refuse an interface command for its number of words: (the index of the word
+    its caret goes under, None for the end of the line; why), else None."""
+    words = line.split()
+    lead = 1 if words[0].lower() == "no" else 0
+    body = [w.lower() for w in words[lead:]]
+    key = setting(line)
+    name_len = len(key) if key is not None and key != ("ip", "address") else (
+        2 if body[0] in ("ip", "ipv6") else 1)
+    name = " ".join(body[:name_len])
+    if name in NO_WORDS and len(body) > name_len:
+        return lead + name_len, f"'{name}' takes nothing after it"
+    if not lead and len(body) <= name_len and name not in COMPLETE_ALONE:
+        return None, f"incomplete command: '{name}' needs a value"
+    return None
+
+
 def is_interface_command(line: str) -> bool:
     """Whether a line (or its `no` form) is one of an interface's commands, by its first words."""
     words = [w.lower() for w in line.split()]

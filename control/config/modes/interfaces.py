@@ -126,10 +126,20 @@ def _access_group(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
     ctx.touch("templates", vt.number)
 
 
+def refuse_word_count(line: Line) -> None:
+    """IOS's refusal of an interface command with a value missing or words too many."""
+    problem = interface_lines.word_count_problem(line.text)
+    if problem is not None:
+        at, why = problem
+        raise Bad(None if at is None else line.tokens[at], why)
+
+
 def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
     """A template line the device does not model (`ip unnumbered`, `tunnel mode`): kept as typed."""
     vt: M.VirtualTemplate = mode.obj
     if ctx.file_mode:
+        if interface_lines.is_interface_command(line.text):
+            refuse_word_count(line)
         ctx.keep_other_line(vt.other_lines, line)
     else:
         if not interface_lines.is_interface_command(line.text):
@@ -140,6 +150,7 @@ def keep_line(ctx: Context, mode: Mode, line: Line) -> None:
                 if len(words) > 1 and words[0].lower() in (skip, "ip", "ipv6"):
                     words = words[1:]
             raise Bad(words[0], f"unknown interface command '{line.text.strip()}'")
+        refuse_word_count(line)
         if not line.tokens[0].lower() == "no":
             ctx.note_unmodeled(line, vt.name)
         interface_lines.edit(vt.other_lines, line.text)

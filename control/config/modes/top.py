@@ -7,6 +7,7 @@ from .. import interface_lines
 from .. import model as M
 from ..syntax import Bad
 from .context import COMMON_HELP, Context, Line, Mode, mode_table
+from .interfaces import refuse_word_count
 from .kinds import ModeKind
 
 # First words of global commands the device keeps verbatim (with their indented lines).
@@ -344,6 +345,7 @@ def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
     if ctx.file_mode:
         new = M.Unmodeled(mode.obj.lines + (line.text,))
     elif header.startswith("interface "):
+        refuse_word_count(line)
         body = [x.strip() for x in mode.obj.lines[1:]]
         interface_lines.edit(body, line.text)
         new = M.Unmodeled((header, *(" " + x for x in body)))
