@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from freeradius_fixture import require_freeradius
 from qfp_model.tools import cli, regress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,13 +55,7 @@ RADIUS_EXAMPLE = EXAMPLES / f"radius-authorize-account{regress.SUFFIX}"
 
 
 def test_radius_example_passes_against_freeradius():
-    from qfp_model.tools import freeradius
-    try:
-        freeradius.binary()
-    except freeradius.FreeRadiusMissing as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{exc}; .ci/run installs it")
-        pytest.skip(str(exc))
+    require_freeradius()
     result = regress.run_case(RADIUS_EXAMPLE)
     assert result.passed, result.message
     assert result.notes == []          # FreeRADIUS itself, so nothing to say

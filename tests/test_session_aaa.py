@@ -16,11 +16,11 @@ import pytest
 
 from coa_helpers import KEY, decode_reply, request, udp_exchange
 from fastpaths import native_fastpath_class
+from freeradius_fixture import running
 from qfp_model.control.errors import ControlError
 from qfp_model.control.headend import Headend
 from qfp_model.control.io.loop import BackgroundLoop, LoopTarget
 from qfp_model.qfp.tables import Direction
-from qfp_model.tools import freeradius
 from qfp_model.tools.freeradius import FreeRadius, Reply
 
 SECRET = "radkey"
@@ -37,14 +37,8 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def server():
-    try:
-        freeradius.binary()
-    except freeradius.FreeRadiusMissing as exc:
-        if IN_CI:
-            pytest.fail(f"{exc}; .ci/run installs it")
-        pytest.skip(str(exc))
-    with FreeRadius(USERS, secret=SECRET) as running:
-        yield running
+    with running(USERS, SECRET) as freeradius_server:
+        yield freeradius_server
 
 
 def configure(headend: Headend, lines: list[str]) -> None:

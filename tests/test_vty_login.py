@@ -14,15 +14,14 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from freeradius_fixture import running
 from qfp_model.control.aaa import login
 from qfp_model.control.aaa.login import LoginMethod
 from qfp_model.control.config.parser import parse_config
 from qfp_model.control.headend import Headend
-from qfp_model.tools import freeradius
-from qfp_model.tools.freeradius import FreeRadius, Reply
+from qfp_model.tools.freeradius import Reply
 
 SECRET = "radkey"
-IN_CI = os.environ.get("CI") == "true"
 DEFAULT_CFG = Path(__file__).parent.parent / "control" / "config" / "default.cfg"
 USERS = {
     "ops": Reply(["shell:priv-lvl=15"], password="rad-ops"),
@@ -34,14 +33,8 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def server():
-    try:
-        freeradius.binary()
-    except freeradius.FreeRadiusMissing as exc:
-        if IN_CI:
-            pytest.fail(f"{exc}; .ci/run installs it")
-        pytest.skip(str(exc))
-    with FreeRadius(USERS, secret=SECRET) as running:
-        yield running
+    with running(USERS, SECRET) as freeradius_server:
+        yield freeradius_server
 
 
 def radius_lines(auth_port: int) -> list[str]:
