@@ -321,7 +321,8 @@ def test_the_default_config_loads_its_radius_parts_and_round_trips():
     assert cfg.ikev2_profiles["FLEX-PROFILE"].aaa_authorization_psk is None
     text = render_running_config(cfg)
     assert ("aaa new-model\n!\naaa group server radius ISE\n server name ISE-1\n!\n"
-            "aaa authentication login default local\naaa authorization network FLEX-AUTHZ group ISE\n"
+            "aaa authentication login default local\naaa authorization exec default local\n"
+            "aaa authorization network FLEX-AUTHZ group ISE\n"
             "aaa accounting network FLEX-ACCT start-stop group ISE\n!\naaa server radius dynamic-author\n") in text
     assert ("!\nradius server ISE-1\n address ipv4 10.106.210.176 auth-port 1812 acct-port 1813\n"
             " key 7 094F4108541612111909106779747A67\n!\ncontrol-plane\n") in text

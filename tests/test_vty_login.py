@@ -103,18 +103,37 @@ def test_local_case_matches_the_name_exactly():
     ("none", "admin", "anything", 1),
 ])
 def test_the_next_method_is_asked_only_when_one_gives_no_answer(methods, name, password, privilege):
-    h = headend_with([f"aaa authentication login default {methods}"])
+    # without exec authorization every login starts at 1: 1 is "let in", None "refused"
+    h = headend_with([f"aaa authentication login default {methods}", "no aaa authorization exec default local"])
     assert log_in(h, name, password) == privilege
+
+
+# -- exec authorization: the privilege a login starts at --------------------------------------------
+
+@pytest.mark.parametrize("lines, privilege", [
+    (["no aaa authorization exec default local"], 1),          # no list: privilege 1, as on IOS
+    ([], 15),                                                  # the embedded `default local`
+    (["aaa authorization exec default none"], 1),
+    (["aaa authorization exec default if-authenticated"], 1),
+    (["aaa authorization exec VTY local", "line vty 0 4", " authorization exec VTY"], 15),
+    (["line vty 0 4", " authorization exec MISSING"], None),   # a list that is not there: refused
+    (["aaa authorization exec default group LOGIN"], None),    # RADIUS did not authenticate it: no method answers
+])
+def test_exec_authorization_sets_the_privilege_a_login_starts_at(lines, privilege):
+    h = headend_with(lines)
+    assert log_in(h, "admin", "local-admin") == privilege
 
 
 # -- RADIUS ---------------------------------------------------------------------------------------
 
 def test_radius_decides_a_login_with_the_accepts_privilege(server):
-    h = headend_with(radius_lines(server.auth_port) + ["aaa authentication login default group LOGIN local"])
+    h = headend_with(radius_lines(server.auth_port) + ["aaa authentication login default group LOGIN local",
+                                                       "aaa authorization exec default group LOGIN local"])
     try:
         assert log_in(h, "ops", "rad-ops") == 15          # shell:priv-lvl=15
         assert log_in(h, "viewer", "rad-view") == 1       # no priv-lvl: user EXEC
         # An Access-Reject ends the login: local's own admin password is never tried.
+        # (viewer's Accept has no priv-lvl; ops's 15 needs the exec list's `group LOGIN`, below.)
         assert log_in(h, "admin", "local-admin") is None
         assert log_in(h, "admin", "rad-admin") == 15
         assert log_in(h, "gone", "x") is None
@@ -125,7 +144,8 @@ def test_radius_decides_a_login_with_the_accepts_privilege(server):
 
 
 def test_no_radius_answer_passes_the_login_to_local(server):
-    h = headend_with(radius_lines(1) + ["aaa authentication login default group LOGIN local"])
+    h = headend_with(radius_lines(1) + ["aaa authentication login default group LOGIN local",
+                                        "aaa authorization exec default group LOGIN local"])
     try:
         assert log_in(h, "admin", "local-admin") == 15        # the server never answers (port 1)
         assert log_in(h, "ops", "rad-ops") is None            # nor is ops a local user
@@ -137,8 +157,8 @@ def test_no_radius_answer_passes_the_login_to_local(server):
 
 def test_an_ssh_login_through_radius_gets_the_radius_privilege(server, tmp_path):
     text = DEFAULT_CFG.read_text().replace(
-        "aaa authentication login default local\n",
-        "aaa authentication login default group LOGIN local\n")
+        "aaa authentication login default local\naaa authorization exec default local\n",
+        "aaa authentication login default group LOGIN local\naaa authorization exec default group LOGIN\n")
     text = text.replace("radius server ISE-1\n", "radius server OLD\n")   # keep the file's own server aside
     text += "\n".join(radius_lines(server.auth_port)[1:]) + "\n"
     config = tmp_path / "login.cfg"
@@ -169,3 +189,14 @@ def test_an_ssh_login_through_radius_gets_the_radius_privilege(server, tmp_path)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_radius_user_the_exec_list_cannot_authorize_is_refused(server):
+    """`aaa authorization exec default local` knows no RADIUS-only user: authorization fails, and
+    with it the login, though RADIUS accepted the password."""
+    h = headend_with(radius_lines(server.auth_port) + ["aaa authentication login default group LOGIN local"])
+    try:
+        assert log_in(h, "ops", "rad-ops") is None
+        assert log_in(h, "admin", "rad-admin") == 15   # a local user too: local authorizes it
+    finally:
+        h.close()

@@ -130,7 +130,7 @@ def line_password(config: RunningConfig) -> Secret | None:
 
 @dataclass(frozen=True)
 class LoginMethod:
-    kind: str        # "group", "local", "local-case", "enable", "line" or "none"
+    kind: str        # "group", "local", "local-case", "enable", "line", "none", "if-authenticated"
     group: str = ""  # of "group": the server group ("radius": every RADIUS server)
 
     def __str__(self) -> str:
@@ -138,7 +138,7 @@ class LoginMethod:
 
 
 LOCAL_DATABASE = (LoginMethod("local"),)
-_METHOD_WORDS = ("local", "local-case", "enable", "line", "none")
+_METHOD_WORDS = ("local", "local-case", "enable", "line", "none", "if-authenticated")
 
 
 def _methods(words: list[str]) -> tuple[LoginMethod, ...]:
@@ -154,23 +154,39 @@ def _methods(words: list[str]) -> tuple[LoginMethod, ...]:
     return tuple(methods)
 
 
-def login_list_name(config: RunningConfig) -> str:
-    """The list the vty lines' `login authentication NAME` names, else `default`."""
+def _list_name(config: RunningConfig, line_words: list[str]) -> str:
+    """The list the vty lines name with `login authentication NAME` (or `authorization exec
+    NAME`), else `default`."""
     for words in _first_vty_lines(config):
-        if words[:2] == ["login", "authentication"] and len(words) >= 3:
-            return words[2]
+        if words[:len(line_words)] == line_words and len(words) > len(line_words):
+            return words[len(line_words)]
     return "default"
+
+
+def _configured_list(config: RunningConfig, command: list[str], name: str) -> tuple[LoginMethod, ...] | None:
+    for line in _top_lines(config):
+        words = line.split()
+        if words[:len(command)] == command and len(words) > len(command) + 1 and words[len(command)] == name:
+            return _methods(words[len(command) + 1:])
+    return None
 
 
 def login_methods(config: RunningConfig) -> tuple[str, tuple[LoginMethod, ...] | None]:
     """(the vty lines' list, its methods in order); None for a named list that is not configured,
     which no login passes. No `default` list: the local database."""
-    name = login_list_name(config)
-    for line in _top_lines(config):
-        words = line.split()
-        if words[:3] == ["aaa", "authentication", "login"] and len(words) >= 5 and words[3] == name:
-            return name, _methods(words[4:])
-    return name, (LOCAL_DATABASE if name == "default" else None)
+    name = _list_name(config, ["login", "authentication"])
+    methods = _configured_list(config, ["aaa", "authentication", "login"], name)
+    if methods is None and name == "default":
+        methods = LOCAL_DATABASE
+    return name, methods
+
+
+def exec_methods(config: RunningConfig) -> tuple[str, tuple[LoginMethod, ...] | None]:
+    """(the vty lines' `aaa authorization exec` list, its methods); None when it is not configured,
+    which is no authorization at all: every login starts at privilege 1, as on IOS, however
+    privileged its user."""
+    name = _list_name(config, ["authorization", "exec"])
+    return name, _configured_list(config, ["aaa", "authorization", "exec"], name)
 
 
 def vty_exec_timeout(config: RunningConfig) -> float | None:

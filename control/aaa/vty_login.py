@@ -6,11 +6,13 @@ ERROR: no server replied, no such user in the local database, no enable or line 
 configured); an answer ends the login, a refusal included (an Access-Reject, a wrong password for a
 user the local database has). `none` lets anyone in. When every method errs, the login fails.
 
-The privilege a login gets: a local user's `username ... privilege N`; a RADIUS user's
-`shell:priv-lvl=N` Cisco AV pair in the Access-Accept (1 without it); 1 for `enable`, `line` and
-`none`. IOS applies the first two only where an `aaa authorization exec` list is configured for the
-line; the model applies them always (it keeps `aaa authorization exec` lines, and does not consult
-them).
+The privilege a login starts at is exec authorization's: without an `aaa authorization exec` list
+for the line (`authorization exec NAME` on it, else `default`), 1, however privileged the user, as
+on IOS with `aaa new-model`. With one, its methods in order: `local` gives the local user's
+`username ... privilege N` (no such user: the next method); `group G` gives the `shell:priv-lvl=N`
+of the Access-Accept that authenticated the login (1 without one; a login RADIUS did not
+authenticate: the next method, where IOS would ask the group again); `if-authenticated` and `none`
+give 1. When every method passes, authorization fails and so does the login.
 
 A `group` method's Access-Request goes through the same server state, counters (the Authen block
 of `show aaa servers`), retransmission, failover and dead marking as sessions' authorization
@@ -60,25 +62,30 @@ class VtyLogin:
         self._undefined_logged: set[str] = set()
 
     async def authenticate(self, name: str, password: str, client: str, local: str, tty: int) -> int | None:
-        """The privilege `name` logs in at, or None: refused, or no method answered."""
+        """The privilege `name` logs in at, or None: refused, no method answered, or exec
+        authorization failed."""
         config = self.device.config   # read here, on the caller's loop: the configuration is its
         list_name, methods = login.login_methods(config)
         if methods is None:
-            if list_name not in self._undefined_logged:
-                self._undefined_logged.add(list_name)
-                self.device.log(f"%AAA-4-NOLIST: login authentication list {list_name} is not defined: "
-                                "vty logins fail")
+            self._log_undefined(f"login authentication list {list_name}")
             return None
         for method in methods:
-            outcome = await self._try(method, config, name, password, client, local, tty)
+            outcome = await self._authenticate(method, config, name, password, client, local, tty)
             if outcome is not ERROR:
-                return outcome
+                return None if outcome is None else self._authorize(config, name, outcome)
         return None
 
-    async def _try(self, method: login.LoginMethod, config, name: str, password: str, client: str,
-                   local: str, tty: int):
+    def _log_undefined(self, what: str) -> None:
+        if what not in self._undefined_logged:
+            self._undefined_logged.add(what)
+            self.device.log(f"%AAA-4-NOLIST: {what} is not defined: vty logins fail")
+
+    async def _authenticate(self, method: login.LoginMethod, config, name: str, password: str, client: str,
+                            local: str, tty: int):
+        """ERROR, None (refused), or what vouched for the user: its local User, its RADIUS
+        Access-Accept, or True (a password anyone may know, or `none`)."""
         if method.kind == "none":
-            return login.DEFAULT_PRIVILEGE
+            return True
         if method.kind == "group":
             return await self._radius(method.group, C.LoginSubject(
                 name, password, ipaddress.ip_address(client), ipaddress.ip_address(local), tty))
@@ -86,12 +93,32 @@ class VtyLogin:
             user = login.local_user(config, name, case_sensitive=method.kind == "local-case")
             if user is None:
                 return ERROR
-            ok = await self._matches(user.secret, password)
-            return user.privilege if ok else None
+            return user if await self._matches(user.secret, password) else None
+        if method.kind not in ("enable", "line"):
+            return ERROR
         secret = login.enable_secret(config) if method.kind == "enable" else login.line_password(config)
         if secret is None:
             return ERROR
-        return login.DEFAULT_PRIVILEGE if await self._matches(secret, password) else None
+        return True if await self._matches(secret, password) else None
+
+    def _authorize(self, config, name: str, authenticated) -> int | None:
+        """Exec authorization: the privilege the session starts at, or None when it fails."""
+        list_name, methods = login.exec_methods(config)
+        if methods is None:
+            if list_name != "default":
+                self._log_undefined(f"authorization exec list {list_name}")
+                return None
+            return login.DEFAULT_PRIVILEGE
+        for method in methods:
+            if method.kind in ("none", "if-authenticated"):
+                return login.DEFAULT_PRIVILEGE
+            if method.kind in ("local", "local-case"):
+                user = login.local_user(config, name, case_sensitive=method.kind == "local-case")
+                if user is not None:
+                    return user.privilege
+            elif method.kind == "group" and isinstance(authenticated, C.Reply):
+                return privilege_from(authenticated)
+        return None
 
     @staticmethod
     async def _matches(secret: login.Secret, typed: str) -> bool:
@@ -103,7 +130,7 @@ class VtyLogin:
             reply = await asyncio.wrap_future(self.runner.submit(self._transact(group, subject)))
         except NoServer:
             return ERROR
-        return privilege_from(reply) if reply.code == C.ACCESS_ACCEPT else None
+        return reply if reply.code == C.ACCESS_ACCEPT else None
 
     async def _transact(self, group: str, subject: C.LoginSubject) -> C.Reply:
         def build(server, identifier, delay):
