@@ -117,7 +117,7 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
     commands.add(
         "sim session up remote ADDR {remote-port <0-65535> | local! ADDR | local-port <0-65535> "
         "| fvrf-id <0-4294967295> | ivrf-id <0-4294967295> | identity WORD | template <1-4095> "
-        "| inside-ipv4 INSIDE4:inside4 | inside-ipv6 INSIDE6:inside6}",
+        "| inside-ipv4 INSIDE4:inside_ipv4 | inside-ipv6 INSIDE6:inside_ipv6}",
         session_up,
         {"session": "Bring IKEv2 sessions up or down", "up": "Bring a session up",
          "remote": "The peer's IKE address", "local": "The headend's IKE address",
@@ -394,8 +394,8 @@ def session_up_from_args(device: Device, a: Mapping, granted: Granted | None = N
         local_port=a.get("local_port", 500), fvrf=_either(a, "fvrf_id", "fvrf"),
         ivrf=_either(a, "ivrf_id", "ivrf"), identity=a.get("identity"), template=a.get("template"),
         aaa=granted.authorization if granted else None, framed=granted.framed if granted else None,
-        inside4=_inside_argument(a.get("inside4", FROM_POOL)),
-        inside6=_inside_argument(a.get("inside6", FROM_POOL)))
+        inside4=_inside_argument(a.get("inside_ipv4", FROM_POOL)),
+        inside6=_inside_argument(a.get("inside_ipv6", FROM_POOL)))
 
 
 def _inside_argument(value):
