@@ -17,6 +17,9 @@ way for every session so the output stays deterministic:
   in the default configuration), else the local address; remote id: the session's identity.
   SPIs are derived from the audit-session-id by hashing, so they are stable and distinct per
   session. The FlexVPN child SA is any-to-any (a virtual tunnel interface).
+- `Assigned host addr`: the session's inside IPv4 address, the line a FlexVPN server prints after
+  the SGT line for the address it pushed (tests/golden/ios-xe/show-crypto-ikev2-sa-detailed.flexvpn-
+  server.txt); an IPv6 inside prefix has no line: no IOS output printing one was found.
 - Capabilities `U` (IKEv2 dynamic route update, which FlexVPN uses) and no `D`: the detailed IKEv2
   output says DPD is not configured, and the two must agree.
 - IPsec flow packets, from the fast path's read-back of the session's targets: `#pkts dec'ed` is
@@ -171,6 +174,7 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
                 "remote_spi": _spi(session, "ike-remote", 8),
                 "local_id": local_identity(_profile_of(config, session.template), ip_text(t.local)),
                 "remote_id": session.identity,
+                "assigned_host": ip_text(session.inside.ipv4) if session.inside.ipv4 else None,
                 "initiator": False,
             },
             "children": [{
@@ -324,6 +328,7 @@ def format_ikev2_sa_detail(sa: dict, session_id: int) -> list[str]:
         "      Extended Authentication not configured.",
         "      NAT-T is not detected  ",
         "      Cisco Trust Security SGT is disabled",
+        *([f"      Assigned host addr: {sa['assigned_host']}"] if sa.get("assigned_host") else []),
         f"      Initiator of SA : {'Yes' if sa['initiator'] else 'No'}",
     ]
 
