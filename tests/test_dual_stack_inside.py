@@ -223,3 +223,62 @@ def test_session_error_for_a_bad_inside_from_a_regress_table(hub):
     with pytest.raises(SessionError):
         session_up_from_args(hub.device, {"remote": "77.1.1.1", "local": "77.1.1.2", "inside_ipv6": "fe80::/x"})
     assert len(hub.device.sessions) == 0
+
+
+# ---- what the template's tunnel mode carries -------------------------------------------------
+
+def _retemplate(hub, mode: str) -> None:
+    for line in ("configure terminal", "interface Virtual-Template1 type tunnel", f"tunnel mode {mode}", "end"):
+        hub.execute(line)
+
+
+def test_ipv6_through_an_ipv4_only_tunnel_mode_is_sent_and_said_once(hub):
+    hub.execute("sim session up remote 77.1.1.1 local 77.1.1.2")
+    for _ in range(2):
+        hub.execute("sim traffic interface Vi1 input packets 2 size 100 rate 8000 destination 2001:db8:9::1")
+    said = [line for line in hub.device.logbuf if "NOTMODELED" in line and "carries no IPv6" in line]
+    assert len(said) == 1 and "Virtual-Template1's tunnel mode ipsec ipv4 carries no IPv6" in said[0]
+    hub.execute("sim traffic interface Vi1 input packets 2 size 100 rate 8000 destination 192.0.2.1")
+    assert not any("carries no IPv4" in line for line in hub.device.logbuf)
+    _retemplate(hub, "ipsec dual-overlay")
+    hub.execute("sim session up remote 77.1.1.2 local 77.1.1.2")
+    hub.execute("sim traffic interface Vi2 input packets 2 size 100 rate 8000 destination 2001:db8:9::1")
+    assert len([line for line in hub.device.logbuf if "carries no IPv6" in line]) == 1
+
+
+@pytest.mark.parametrize("mode, selectors", [
+    ("ipsec ipv4", ["0.0.0.0/0 - 255.255.255.255/65535"]),
+    ("ipsec ipv4 v6-overlay", ["::/0 - FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF/65535"]),
+    ("ipsec dual-overlay", ["::/0 - FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF/65535",
+                            "0.0.0.0/0 - 255.255.255.255/65535"]),
+])
+def test_the_child_sa_selectors_are_the_families_the_tunnel_mode_carries(hub, mode, selectors):
+    _retemplate(hub, mode)
+    hub.execute("sim session up remote 77.1.1.1 local 77.1.1.2")
+    (entry,) = hub.show_data("show crypto ikev2 session detailed")
+    assert entry["children"][0]["local_selectors"] == selectors
+    text = hub.execute("show crypto ikev2 session detailed").splitlines()
+    child = text.index("Child sa:")
+    rows = text[child + 2:child + 2 + len(selectors)]
+    assert rows == [f"          {s}    ->    {s}" for s in selectors]
+
+
+def test_a_dual_family_child_sa_has_the_reference_devices_layout(hub):
+    """The reference's child SAs list an IPv6 selector pair, then an IPv4 one, each pair `local
+    ->    remote` under the same header; ours too."""
+    from pathlib import Path
+    reference = (Path(__file__).parent / "golden" / "ios-xe" / "show-crypto-ikev2-session-detailed.txt") \
+        .read_text().splitlines()
+    _retemplate(hub, "ipsec dual-overlay")
+    hub.execute("sim session up remote 77.1.1.1 local 77.1.1.2")
+    ours = hub.execute("show crypto ikev2 session detailed").splitlines()
+    for text in (reference, ours):
+        at = text.index("Child sa:")
+        header, six, four = text[at + 1:at + 4]
+        assert header == "          local selector       ->      remote selector"
+        for pair, family in ((six, 6), (four, 4)):
+            local, remote = pair.strip().split("    ->    ")
+            for selector in (local, remote):
+                low, high = selector.split(" - ")
+                assert ipaddress.ip_network(low, strict=False).version == family
+                assert ipaddress.ip_address(high.rsplit("/", 1)[0]).version == family

@@ -42,6 +42,7 @@ from .sessions import (
 )
 from .timestamps import ios_timestamp
 from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
+from .tunnel_mode import carried_families, tunnel_mode
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class Device:
         self.local_acl_hits: Counter[tuple[str, int]] = Counter()
         # `debug platform condition` and `debug platform packet-trace` (control/core/packet_trace.py).
         self.packet_trace = PacketTrace()
+        # (template, family) pairs whose traffic a template's tunnel mode would not carry, said once.
+        self._uncarried_said: set[tuple[int, int]] = set()
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -409,6 +412,7 @@ class Device:
             raise ControlError(f"source {src} and destination {dst} are of different IP families")
         v6 = named[0].version == 6 if named else session.inside.ipv4 is None
         inside, hub = (session.inside.host6, HUB_SIDE_HOST6) if v6 else (session.inside.ipv4, HUB_SIDE_HOST)
+        self._say_if_not_carried(session, 6 if v6 else 4)
         side = "source" if spec.direction == Direction.IN else "destination"
         if inside is None and (src if spec.direction == Direction.IN else dst) is None:
             raise ControlError(f"{session.interface} has no inside {'IPv6 prefix' if v6 else 'IPv4 address'}: "
@@ -426,6 +430,19 @@ class Device:
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
+
+    def _say_if_not_carried(self, session: Session, family: int) -> None:
+        """Log once per template and family that IOS would not carry this family through the
+        template's tunnel mode, which the model sends through all the same (control/core/
+        tunnel_mode.py)."""
+        vt = self.config.virtual_templates.get(session.template)
+        if vt is None or family in carried_families(vt.other_lines) or \
+                (vt.number, family) in self._uncarried_said:
+            return
+        self._uncarried_said.add((vt.number, family))
+        self.log(f"%QFP-6-NOTMODELED: {vt.name}'s tunnel mode {tunnel_mode(vt.other_lines)} carries no "
+                 f"IPv{family}: IOS would not send IPv{family} through {session.interface}; the model, which "
+                 "encapsulates nothing, filters and polices it as if the tunnel did")
 
     def traffic_run(self, spec: TrafficSpec) -> TrafficRun:
         """traffic() as a run its caller drives (control/core/traffic.py): batch by batch, the
