@@ -6,18 +6,16 @@ package `freeradius`; CI installs it, and these tests fail rather than skip ther
 from __future__ import annotations
 
 import ipaddress
-import os
 import time
 
 import pytest
 
 from fastpaths import native_fastpath_class
+from freeradius_fixture import running
 from qfp_model.control.headend import Headend
-from qfp_model.tools import freeradius
 from qfp_model.tools.freeradius import FreeRadius, Reply
 
 SECRET = "radkey"
-IN_CI = os.environ.get("CI") == "true"
 USERS = {
     "dual": Reply(["ipv6:inacl=V6-IN"], attributes={"Framed-IP-Address": "172.16.5.5",
                                                      "Framed-IPv6-Prefix": "2001:db8:55::/64"}),
@@ -28,14 +26,8 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def server():
-    try:
-        freeradius.binary()
-    except freeradius.FreeRadiusMissing as exc:
-        if IN_CI:
-            pytest.fail(f"{exc}; .ci/run installs it")
-        pytest.skip(str(exc))
-    with FreeRadius(USERS, secret=SECRET) as running:
-        yield running
+    with running(USERS, SECRET) as freeradius_server:
+        yield freeradius_server
 
 
 @pytest.fixture
