@@ -12,7 +12,7 @@ import pytest
 from coa_helpers import decode_reply, error_cause, request
 from qfp_model.control import config as cfg
 from qfp_model.control.core.device import Device
-from qfp_model.control.core.replay import replay_capture
+from qfp_model.control.core.replay import format_replay, replay_capture
 from qfp_model.control.core.sessions import Inside, SessionError, peer_identity
 from qfp_model.control.errors import ControlError, PeerNak
 from qfp_model.control.headend import Headend
@@ -183,6 +183,8 @@ def test_replay_maps_each_family_by_its_inside_and_a_128_row_by_row(hub):
     assert result.unmapped == 2 and result.forwarded == 3
     by_interface = {t["interface"]: t["packets"] for t in result.targets}
     assert by_interface == {"Virtual-Access1": 2, "Virtual-Access2": 1}
+    result.file = "mixed.pcap"
+    assert format_replay(result).startswith("Replayed mixed.pcap: 5 frames, 5 IP packets (2 IPv4, 3 IPv6)")
 
 
 # ---- CoA finds a session by either family's inside -------------------------------------------

@@ -38,7 +38,8 @@ BATCH = 65536
 class ReplayResult:
     file: str
     frames: int = 0
-    packets: int = 0                 # IPv4 packets read
+    packets: int = 0                 # IP packets read, either family
+    ipv6_packets: int = 0            # of which IPv6
     skipped: dict = field(default_factory=dict)
     unmapped: int = 0
     forwarded: int = 0
@@ -81,7 +82,8 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
                    direction: Direction = Direction.IN, write: str | Path | None = None) -> ReplayResult:
     batch = capture.batch
     n = batch.size
-    result = ReplayResult(file="", frames=capture.frames, packets=n, skipped=dict(capture.skipped))
+    result = ReplayResult(file="", frames=capture.frames, packets=n, skipped=dict(capture.skipped),
+                          ipv6_packets=int((batch["family"] == P.FAMILY_IPV6).sum()))
     result.start_ns = device.clock_ns
     if n == 0:
         result.end_ns = device.clock_ns
@@ -208,7 +210,10 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
 def format_replay(result: ReplayResult) -> str:
     seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result.skipped.items()))
-    lines = [f"Replayed {result.file}: {result.frames} frames, {result.packets} IPv4 packets"
+    # A capture of IPv4 alone reads as it always has; a mixed one counts each family.
+    packets = f"{result.packets} IPv4 packets" if not result.ipv6_packets else \
+        f"{result.packets} IP packets ({result.packets - result.ipv6_packets} IPv4, {result.ipv6_packets} IPv6)"
+    lines = [f"Replayed {result.file}: {result.frames} frames, {packets}"
              + (f" (skipped: {skipped})" if skipped else "")
              + f", {seconds:.6f} s of virtual time",
              f"  forwarded {result.forwarded}, dropped {result.dropped}, unmapped {result.unmapped}"]
