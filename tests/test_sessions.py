@@ -1,5 +1,5 @@
 """IKEv2 sessions: the audit-session-id encoding and the session table's allocation."""
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address, IPv6Network
 
 import pytest
 from hypothesis import given
@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from qfp_model.control.core.sessions import (
     Authorization,
+    Inside,
     Session,
     SessionError,
     SessionTable,
@@ -82,3 +83,32 @@ def test_aaa_overrides_the_template_target_by_target():
                                             ("Vi7", "Virtual-Access7"), ("Tunnel1", "Tunnel1")])
 def test_interface_names(name, canonical):
     assert canonical_virtual_access(name) == canonical
+
+
+prefixes6 = st.tuples(st.integers(0, 2**16 - 1), st.sampled_from([48, 56, 60, 64, 96, 127, 128])).map(
+    lambda t: IPv6Network((0x2001_0DB8 << 96 | t[0] << 72, t[1]), strict=False))
+
+
+@given(st.lists(prefixes6, min_size=1, max_size=12), st.lists(st.integers(0, 2**16 - 1), max_size=12))
+def test_inside_prefixes_are_held_by_one_session_and_found_as_a_scan_finds_them(prefixes, probes):
+    """Sessions whose inside prefix overlaps one already up are refused; an address is found in
+    the session whose prefix holds it, the same one a walk over every session finds."""
+    table = SessionTable()
+    for n, prefix in enumerate(prefixes, 1):
+        t = SessionTuple(IPv4Address(n), IPv4Address("77.1.1.2"))
+        sid, interface, ifh = table.allocate(t)
+        session = Session(sid, t, str(n), 1, interface, ifh, n, 0, Authorization(), inside=Inside(None, prefix))
+        if any(s.inside.ipv6.overlaps(prefix) for s in table):
+            with pytest.raises(SessionError):
+                table.add(session)
+            table.release(interface)
+        else:
+            table.add(session)
+    up = list(table)
+    for probe in [p.network_address for p in prefixes] + [IPv6Address(0x2001_0DB8 << 96 | x << 72) for x in probes]:
+        expected = [s for s in up if probe in s.inside.ipv6]
+        assert len(expected) <= 1
+        assert table.by_inside(probe) is (expected[0] if expected else None)
+    for session in up:
+        table.remove(session)
+        assert table.by_inside(session.inside.ipv6.network_address) is None

@@ -152,10 +152,14 @@ def test_a_device_ikev2_session_has_the_reference_layout(fastpath_class):
     *ours, ipv6 = text.splitlines()
     assert ipv6 == "IPv6 Crypto IKEv2 Session"
     reference = (IOS_XE / "show-crypto-ikev2-session-detailed.txt").read_text().splitlines()
+    # The reference device started its SA; a headend answers its spokes, and prints the address it
+    # pushed before that line, as the FlexVPN server's output does (its indentation is the notes').
+    server = (IOS_XE / "show-crypto-ikev2-sa-detailed.flexvpn-server.txt").read_text().splitlines()
+    assigned = "      " + next(line.strip() for line in server if line.strip().startswith("Assigned host addr"))
+    at = reference.index("      Initiator of SA : Yes")
+    reference[at:at + 1] = [assigned, "      Initiator of SA : No"]
     # Everything up to the first child SA, then the child SA with its one selector pair.
     head = next(i for i, line in enumerate(reference) if line == "Child sa:")
-    # The reference device started its SA; a headend answers its spokes.
-    reference = [line.replace("Initiator of SA : Yes", "Initiator of SA : No") for line in reference]
     assert [_shape(line) for line in ours[:head]] == [_shape(line) for line in reference[:head]]
     child = reference[head:head + 2] + reference[head + 3:head + 10]
     assert [_shape(line) for line in ours[head:]] == [_shape(line) for line in child]

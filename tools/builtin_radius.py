@@ -88,6 +88,8 @@ class BuiltinRadius:
             else:
                 for pair in wanted.avpairs:
                     reply.AddAttribute("Cisco-AVPair", pair)
+                for name, value in wanted.attributes.items():
+                    reply.AddAttribute(name, value)
                 self.log.append(f"Login OK: [{user}]")
             return reply.ReplyPacket()
         if data[0] == ACCOUNTING_REQUEST:

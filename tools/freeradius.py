@@ -36,12 +36,14 @@ class FreeRadiusMissing(RuntimeError):
 @dataclass(frozen=True)
 class Reply:
     """What the server answers for one user: Access-Accept with these Cisco AV pairs (`name=value`
-    strings, each sent as its own Cisco-AVPair), or Access-Reject. With a `password` the user is
-    checked as a login is (PAP): Accept only for that password, Reject for any other; without one
-    every request is accepted (IKEv2 authorization sends IOS's fixed password)."""
+    strings, each sent as its own Cisco-AVPair) and these IETF attributes by their dictionary
+    names (`{"Framed-IPv6-Prefix": "2001:db8:77::/64"}`), or Access-Reject. With a `password` the
+    user is checked as a login is (PAP): Accept only for that password, Reject for any other;
+    without one every request is accepted (IKEv2 authorization sends IOS's fixed password)."""
     avpairs: list[str] = field(default_factory=list)
     reject: bool = False
     password: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def binary() -> str:
@@ -78,6 +80,7 @@ def users_file(users: dict[str, Reply]) -> str:
         check = "Auth-Type := Accept" if reply.password is None else f"Cleartext-Password := {_quoted(reply.password)}"
         lines.append(f"{_quoted(name)}\t{check}")
         pairs = [f"\tCisco-AVPair += {_quoted(p)}" for p in reply.avpairs]
+        pairs += [f"\t{attribute} := {_quoted(value)}" for attribute, value in reply.attributes.items()]
         lines.append((",\n".join(pairs) if pairs else "") + "\n")
     return "\n".join(lines) + "\n"
 

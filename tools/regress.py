@@ -9,6 +9,8 @@ A case file (see examples/ for real ones):
     [[sessions]]                       # sim session up's arguments; session n is Virtual-Accessn,
     remote = "77.1.1.1"                # inside address 10.0.0.n; IPv6 ends ("2001:db8::1") make a
     local = "77.1.1.2"                 # session over IPv6 (local default: 2001:db8::2)
+    inside_ipv6 = "2001:db8:77::/64"   # its inside IPv6 prefix (default: the n-th /64 of
+                                       # 2001:db8:1000::/36); inside_ipv4 likewise; "none": not given
     identity = "spoke1"                # who it authorizes as, where its profile asks RADIUS;
     expect = "up"                      # or "refused" (Access-Reject, an unusable Accept)
 
@@ -16,6 +18,7 @@ A case file (see examples/ for real ones):
     secret = "testing123"              # against: a private FreeRADIUS the runner starts (or, without
     [radius.users.spoke1]              # FreeRADIUS, the built-in server, and the result says so);
     avpairs = ["ip:sub-qos-policy-in=2M"]   # every `radius server` of the config is pointed at it
+    attributes = { "Framed-IPv6-Prefix" = "2001:db8:77::/64" }   # IETF attributes in the Accept
     [radius.users.blocked]
     reject = true
 
@@ -233,11 +236,15 @@ def _check_radius_table(path: Path, radius) -> None:
     if not isinstance(users, dict):
         raise CaseError(f"{path}: [radius.users.NAME] tables")
     for name, user in users.items():
-        if not isinstance(user, dict) or set(user) - {"avpairs", "reject"} \
+        attributes = user.get("attributes", {}) if isinstance(user, dict) else None
+        if not isinstance(user, dict) or set(user) - {"avpairs", "reject", "attributes"} \
                 or not isinstance(user.get("avpairs", []), list) \
                 or not all(isinstance(p, str) for p in user.get("avpairs", [])) \
-                or not isinstance(user.get("reject", False), bool):
-            raise CaseError(f"{path}: [radius.users.{name}] takes avpairs (a list of text) and reject (true/false)")
+                or not isinstance(user.get("reject", False), bool) \
+                or not isinstance(attributes, dict) or not all(isinstance(v, str) for v in attributes.values()):
+            raise CaseError(f"{path}: [radius.users.{name}] takes avpairs (a list of text), attributes (IETF "
+                            "attributes by name, each text: Framed-IPv6-Prefix = \"2001:db8:77::/64\") and "
+                            "reject (true/false)")
 
 
 def case_name(path: Path, case: dict) -> str:
@@ -564,7 +571,8 @@ class CaseRunner:
         if not servers:
             self.headend.close()
             raise CaseError("[radius] needs a `radius server` in the case's configuration to point at it")
-        users = {name: Reply(list(u.get("avpairs", [])), bool(u.get("reject", False)))
+        users = {name: Reply(list(u.get("avpairs", [])), bool(u.get("reject", False)),
+                       attributes=dict(u.get("attributes", {})))
                  for name, u in spec.get("users", {}).items()}
         secret = spec.get("secret", "testing123")
         try:

@@ -45,7 +45,7 @@ from ..config import model as M
 from ..config.modes.context import Mode
 from ..config.modes.kinds import ModeKind
 from ..config.modes.machine import Machine
-from ..core.device import INSIDE_POOL, AuthorizationError, Device
+from ..core.device import AuthorizationError, Device
 from ..core.sessions import REMOVED, Authorization, Session, SessionError, SessionTuple
 from ..errors import ConfigError, PeerNak
 from ..radius import CoaRequest
@@ -66,7 +66,8 @@ _SERVICE_POLICY_ANY = re.compile(r"(no )?service-policy\b", re.I)
 _ACCESS_GROUP = re.compile(r"(no )?ip access-group (\S+)(?: (in|out))?", re.I)
 _TRAFFIC_FILTER = re.compile(r"(no )?ipv6 traffic-filter (\S+)(?: (in|out))?", re.I)
 _NAME = re.compile(r"\S+")
-IDENTIFYING = (P.USER_NAME, P.ACCT_SESSION_ID, P.CALLING_STATION_ID, P.FRAMED_IP_ADDRESS)
+IDENTIFYING = (P.USER_NAME, P.ACCT_SESSION_ID, P.CALLING_STATION_ID, P.FRAMED_IP_ADDRESS,
+               P.FRAMED_IPV6_PREFIX)
 
 
 def acct_session_id(session: Session) -> str:
@@ -153,10 +154,13 @@ class Ikev2CoaComponent:
                 return sessions.by_remote(ipaddress.ip_address(a.text.strip()))
             except ValueError:
                 return []
-        # Framed-IP-Address: the inside pool hands session n its n-th address.
-        address = ipaddress.IPv4Address(a.value)
-        session = sessions.by_id(int(address) - int(INSIDE_POOL.network_address))
-        return [session] if session is not None and self.device.inside_address(session) == address else []
+        if a.type == P.FRAMED_IPV6_PREFIX:
+            # RFC 5176 section 3: the prefix the session was given, not one address in it.
+            prefix = P.ipv6_prefix(a.value)
+            session = sessions.by_inside(prefix.network_address)
+            return [session] if session is not None and session.inside.ipv6 == prefix else []
+        session = sessions.by_inside(ipaddress.IPv4Address(a.value))
+        return [session] if session is not None else []
 
     # ---- what changes ----
     def changes(self, request: CoaRequest) -> tuple[Authorization, list[Attribute]]:

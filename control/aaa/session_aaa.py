@@ -6,8 +6,14 @@ with `aaa authorization group psk list LIST [NAME]` asks `aaa authorization netw
 groups, in order, with an Access-Request for NAME (else the peer's identity, else its address).
   - Access-Accept: its Cisco AV pairs are applied by the CoA rules (aaa/ikev2.changes_from: the
     same seven AV pairs, the same validation, all or nothing) as the session comes up; an
-    `audit-session-id` pair is the server echoing the key and changes nothing. IETF attributes
-    authorize nothing the model has, and are listed in a %AAA-6-NOTMODELED log line, not applied.
+    `audit-session-id` pair is the server echoing the key and changes nothing. Framed-IP-Address
+    (RFC 2865) and Framed-IPv6-Prefix (RFC 3162) assign the session's inside IPv4 address and IPv6
+    prefix, over the pool's, for the families the peer asked for (Cisco's FlexVPN RADIUS appendix
+    lists Framed-IP-Address for the address pushed to the client; an IPv6 peer's prefix is RFC
+    3162's attribute). Framed-IP-Address 255.255.255.254 (RFC 2865: the NAS picks) leaves the
+    pool's. Other IETF attributes authorize nothing the model has (Framed-Interface-Id,
+    Delegated-IPv6-Prefix among them: the model routes no delegated prefix), and are listed in a
+    %AAA-6-NOTMODELED log line, not applied.
   - Access-Reject, an Accept the CoA rules refuse, or one naming a policy or ACL the configuration
     lacks: the session does not come up (SessionRefused says why; counted).
   - No group answers: the list's `local` method, if any, brings the session up on its template
@@ -27,6 +33,10 @@ counters then), Stop when it goes down with Acct-Terminate-Cause (User-Request: 
     output target forwarded (what the peer was sent). Octets beyond 32 bits go in the Gigawords.
   - Acct-Session-Time: virtual seconds since bring-up; Event-Timestamp: the wall clock.
   - Acct-Session-Id: the session id as eight hex digits, the id CoA's Acct-Session-Id matches.
+  - Framed-IP-Address and Framed-IPv6-Prefix: the session's inside, each where it has one.
+  - User-Name: NAME, else the peer's identity: for a peer identified by its address, the address
+    as sessions.peer_identity spells it (IPv6 in upper case), the same in the Access-Request, in
+    accounting and in what a CoA's User-Name is matched against.
   - Records wait in a bounded queue (MAX_PENDING) and go out in order of their events, a few at a
     time; a record no server takes stays queued and is tried again (Acct-Delay-Time grows), so a
     server briefly down loses nothing. A record that finds the queue full is dropped, counted and
@@ -36,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ipaddress
 import logging
 import time
 from collections import deque
@@ -46,8 +57,8 @@ from typing import Protocol
 from qfp_model.qfp.tables import Direction
 
 from ..config import model as M
-from ..core.device import INSIDE_POOL, AuthorizationError, Device
-from ..core.sessions import Authorization, Session, SessionTuple
+from ..core.device import AuthorizationError, Device
+from ..core.sessions import Authorization, Inside, Session, SessionTuple, address_text, peer_identity
 from ..errors import ControlError, PeerNak
 from ..radius import client as C
 from ..radius import packet as P
@@ -92,6 +103,34 @@ class Outcome:
     reply: C.Reply | None
     server: str | None
     local: bool = False
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What authorization gave a session: its bindings, and the inside RADIUS assigned."""
+    authorization: Authorization
+    framed: Inside = Inside()
+
+
+# Framed-IP-Address 255.255.255.254: "the NAS should select an address" (RFC 2865 section 5.8).
+NAS_SELECTS = ipaddress.IPv4Address("255.255.255.254")
+
+
+def framed_inside(attributes) -> Inside:
+    """The inside an Accept's Framed-IP-Address and Framed-IPv6-Prefix assign (the last of each);
+    PeerNak 407 for a malformed one."""
+    ipv4 = ipv6 = None
+    for a in attributes:
+        if a.vendor is not None:
+            continue
+        if a.type == P.FRAMED_IP_ADDRESS:
+            if len(a.value) != 4:
+                raise PeerNak(407, f"Framed-IP-Address of {len(a.value)} octets is malformed")
+            address = ipaddress.IPv4Address(a.value)
+            ipv4 = None if address == NAS_SELECTS else address
+        elif a.type == P.FRAMED_IPV6_PREFIX:
+            ipv6 = P.ipv6_prefix(a.value)
+    return Inside(ipv4, ipv6)
 
 
 @dataclass
@@ -175,7 +214,7 @@ class SessionAaa:
         if not self._has_servers(method):
             self._log_no_server("authorization", method)
             return None
-        subject = C.AccessSubject(name or identity or str(tuple_.remote), tuple_.remote,
+        subject = C.AccessSubject(name or identity or peer_identity(tuple_), tuple_.remote,
                                   tuple_.audit_session_id(), tuple_.local)
         return AuthorizationRequest(method, subject)
 
@@ -215,23 +254,25 @@ class SessionAaa:
         self.authorization.no_server += 1
         raise SessionRefused(f"authorization list {request.method.name}: " + "; ".join(failures))
 
-    def changes(self, request: AuthorizationRequest, outcome: Outcome) -> Authorization:
+    def changes(self, request: AuthorizationRequest, outcome: Outcome) -> Granted:
         """What the session comes up with; SessionRefused (counted) when it may not come up."""
         subject = request.subject
         if outcome.local:
             self.authorization.local += 1
             self.device.log(f"%AAA-6-LOCAL: {subject.user_name}: no RADIUS server answered; authorized "
                             f"locally by list {request.method.name} (template only)")
-            return Authorization()
+            return Granted(Authorization())
         reply = outcome.reply
         if reply.code == C.ACCESS_REJECT:
             self.authorization.rejected += 1
             raise SessionRefused(f"Access-Reject for {subject.user_name} from server {outcome.server}")
         avpairs = [a for a in reply.attributes if a.is_cisco_avpair
                    and av_name_value(a)[0].lower() != AUDIT_SESSION_ID]
-        ignored = [a for a in reply.attributes if not a.is_cisco_avpair and a.type != P.MESSAGE_AUTHENTICATOR]
+        ignored = [a for a in reply.attributes if not a.is_cisco_avpair and a.type not in
+                   (P.MESSAGE_AUTHENTICATOR, P.FRAMED_IP_ADDRESS, P.FRAMED_IPV6_PREFIX)]
         try:
             changes, _ = changes_from(avpairs)
+            framed = framed_inside(reply.attributes)
             self.device.check_names(changes)
         except (PeerNak, AuthorizationError) as exc:
             self.authorization.unusable += 1
@@ -242,7 +283,7 @@ class SessionAaa:
                             "ignored: " + ", ".join(sorted({a.name for a in ignored})))
         self.authorization.accepted += 1
         self._authorized[subject.audit_session_id] = subject.user_name
-        return changes
+        return Granted(changes, framed)
 
     # ---- accounting ----
     def _observe(self, event: str, session: Session | None, cause: str | None) -> None:
@@ -254,9 +295,10 @@ class SessionAaa:
                     user = self.accounted[session.id].user_name
                 if user is not None:
                     self.sessions_since_start += 1
+                    framed = session.inside.ipv4 or session.inside.host6
                     self.sessions[session.id] = AaaSession(session, self.sessions_since_start, user,
-                                                           str(INSIDE_POOL[session.id]), self.wall_clock(),
-                                                           session.id in self.accounted)
+                                                           address_text(framed) if framed else "",
+                                                           self.wall_clock(), session.id in self.accounted)
             elif event == "down":
                 self.sessions.pop(session.id, None)
                 accounted = self.accounted.pop(session.id, None)
@@ -322,8 +364,9 @@ class SessionAaa:
         t = session.tuple
         record = C.AccountingRecord(
             status, acct_session_id(session), accounted.user_name, t.remote, session.audit_session_id,
-            t.local, INSIDE_POOL[session.id], int(self.wall_clock()),
-            session_time=(self.device.clock_ns - session.created_ns) // 1_000_000_000)
+            t.local, session.inside.ipv4, int(self.wall_clock()),
+            session_time=(self.device.clock_ns - session.created_ns) // 1_000_000_000,
+            framed_ipv6_prefix=session.inside.ipv6)
         if status != C.START:
             in_octets, out_octets, in_packets, out_packets = self.usage(session)
             record = replace(record, input_octets=in_octets, output_octets=out_octets, input_packets=in_packets,

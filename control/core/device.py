@@ -32,14 +32,17 @@ from .sessions import (
     REMOVED,
     Address,
     Authorization,
+    Inside,
     Session,
     SessionError,
     SessionTable,
     SessionTuple,
     canonical_virtual_access,
+    peer_identity,
 )
 from .timestamps import ios_timestamp
 from .traffic import Stream, TrafficResult, TrafficRun, TrafficSpec, run_to_end
+from .tunnel_mode import carried_families, tunnel_mode
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,11 @@ HUB_SIDE_HOST = ipaddress.IPv4Address("192.0.2.1")
 INSIDE_POOL6 = ipaddress.IPv6Network("2001:db8:1000::/36")
 HUB_SIDE_HOST6 = ipaddress.IPv6Address("2001:db8:2::1")
 ICMPV6_ECHO_REQUEST = 128
+# A family's inside taken from the pool: session_up's default for each family. Every session gets
+# both (dual-stack inside, whatever its transport), as a hub whose IKEv2 authorization policy has
+# `pool` and `ipv6 pool` gives a peer that asks for both; `sim session up ... inside-ipv4 none`
+# or `inside-ipv6 none` is a peer that asked for one family only.
+FROM_POOL = "pool"
 
 
 class AuthorizationError(ControlError):
@@ -104,6 +112,8 @@ class Device:
         self.local_acl_hits: Counter[tuple[str, int]] = Counter()
         # `debug platform condition` and `debug platform packet-trace` (control/core/packet_trace.py).
         self.packet_trace = PacketTrace()
+        # (template, family) pairs whose traffic a template's tunnel mode would not carry, said once.
+        self._uncarried_said: set[tuple[int, int]] = set()
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -196,11 +206,18 @@ class Device:
     def session_up(self, remote: str | Address, local: str | Address, *,
                    remote_port: int = 500, local_port: int = 500, fvrf: int = 0, ivrf: int = 0,
                    identity: str | None = None, template: int | None = None,
-                   aaa: Authorization | None = None) -> Session:
+                   aaa: Authorization | None = None, inside4=FROM_POOL, inside6=FROM_POOL,
+                   framed: Inside | None = None) -> Session:
         """Bring an IKEv2 session up: clone a Virtual-Access from its Virtual-Template (with a QFP
         interface handle and a UIDB) and bind what the template's lines name, overridden by `aaa`
         (what authorization at session start returned). An `aaa` naming something the
-        configuration lacks raises AuthorizationError, and no session comes up."""
+        configuration lacks raises AuthorizationError, and no session comes up.
+
+        The inside: `inside4` an IPv4 address, `inside6` an IPv6 prefix, each FROM_POOL (the
+        session's address in INSIDE_POOL, its /64 in INSIDE_POOL6) or None (the peer asked for
+        none of that family). `framed` is what RADIUS assigned (Framed-IP-Address,
+        Framed-IPv6-Prefix): it wins over the pool's, as IOS takes the AAA attribute before a
+        local pool, but gives nothing to a family the peer did not ask for."""
         try:
             local, remote = ipaddress.ip_address(local), ipaddress.ip_address(remote)
         except ValueError as exc:
@@ -219,10 +236,15 @@ class Device:
         except Exception:
             self.sessions.release(interface)
             raise
-        # An IPv6 peer's IKE identity (ID_IPV6_ADDR) as IOS prints addresses: upper case.
-        default_identity = str(tuple_.remote).upper() if tuple_.family == 6 else str(tuple_.remote)
-        session = Session(sid, tuple_, identity or default_identity, number, interface, ifh, uidb,
-                          self.clock_ns, inherited, aaa)
+        try:
+            inside = self._inside(sid, inside4, inside6, framed or Inside())
+            self.sessions.check_inside(inside)
+        except (SessionError, ValueError) as exc:
+            self.fp.uidb_delete(uidb)
+            self.sessions.release(interface)
+            raise SessionError(str(exc)) from None
+        session = Session(sid, tuple_, identity or peer_identity(tuple_), number, interface, ifh, uidb,
+                          self.clock_ns, inherited, aaa, inside)
         try:
             self._bind(session, session.effective(), carry=False)
         except Exception:
@@ -250,14 +272,28 @@ class Device:
     def session(self, interface: str) -> Session:
         return self.sessions.by_interface(canonical_virtual_access(interface))
 
-    def inside_address(self, session: Session) -> ipaddress.IPv4Address:
-        return INSIDE_POOL[session.id]
+    @staticmethod
+    def _inside(sid: int, inside4, inside6, framed: Inside) -> Inside:
+        """A new session's Inside from session_up's arguments (ValueError for a bad address)."""
+        if inside4 == FROM_POOL:
+            inside4 = framed.ipv4 or INSIDE_POOL[sid]
+        elif inside4 is not None:
+            inside4 = framed.ipv4 or ipaddress.IPv4Address(inside4)
+        if inside6 == FROM_POOL:
+            inside6 = framed.ipv6 or ipaddress.IPv6Network(
+                (int(INSIDE_POOL6.network_address) + (sid << 64), 64))
+        elif inside6 is not None:
+            inside6 = framed.ipv6 or ipaddress.IPv6Network(inside6)
+        return Inside(inside4, inside6)
 
-    def inside_prefix6(self, session: Session) -> ipaddress.IPv6Network:
-        return ipaddress.IPv6Network((int(INSIDE_POOL6.network_address) + (session.id << 64), 64))
+    def inside_address(self, session: Session) -> ipaddress.IPv4Address | None:
+        return session.inside.ipv4
 
-    def inside_address6(self, session: Session) -> ipaddress.IPv6Address:
-        return self.inside_prefix6(session).network_address + 1
+    def inside_prefix6(self, session: Session) -> ipaddress.IPv6Network | None:
+        return session.inside.ipv6
+
+    def inside_address6(self, session: Session) -> ipaddress.IPv6Address | None:
+        return session.inside.host6
 
     def _notify(self, event: str, session: Session | None, cause: str | None = None) -> None:
         for observer in self.observers:
@@ -369,12 +405,18 @@ class Device:
         src, dst = (_address(text, what) for text, what in ((spec.source, "source"),
                                                              (spec.destination, "destination")))
         # The family is the addresses': an IPv6 source or destination makes an IPv6 stream, whose
-        # other end defaults to the session's inside IPv6 address or the hub's IPv6 host.
-        v6 = any(a is not None and a.version == 6 for a in (src, dst))
+        # other end defaults to the session's inside IPv6 address or the hub's IPv6 host. Without
+        # an address, the session's inside family: IPv4 where it has an IPv4 inside address.
+        named = [a for a in (src, dst) if a is not None]
         if src is not None and dst is not None and src.version != dst.version:
             raise ControlError(f"source {src} and destination {dst} are of different IP families")
-        inside, hub = (self.inside_address6(session), HUB_SIDE_HOST6) if v6 else \
-            (self.inside_address(session), HUB_SIDE_HOST)
+        v6 = named[0].version == 6 if named else session.inside.ipv4 is None
+        inside, hub = (session.inside.host6, HUB_SIDE_HOST6) if v6 else (session.inside.ipv4, HUB_SIDE_HOST)
+        self._say_if_not_carried(session, 6 if v6 else 4)
+        side = "source" if spec.direction == Direction.IN else "destination"
+        if inside is None and (src if spec.direction == Direction.IN else dst) is None:
+            raise ControlError(f"{session.interface} has no inside {'IPv6 prefix' if v6 else 'IPv4 address'}: "
+                               f"give the stream's {side}")
         far, near = (inside, hub) if spec.direction == Direction.IN else (hub, inside)
         proto, sport = spec.protocol, spec.source_port
         if v6 and proto == PROTO_ICMP:
@@ -388,6 +430,19 @@ class Device:
             tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
+
+    def _say_if_not_carried(self, session: Session, family: int) -> None:
+        """Log once per template and family that IOS would not carry this family through the
+        template's tunnel mode, which the model sends through all the same (control/core/
+        tunnel_mode.py)."""
+        vt = self.config.virtual_templates.get(session.template)
+        if vt is None or family in carried_families(vt.other_lines) or \
+                (vt.number, family) in self._uncarried_said:
+            return
+        self._uncarried_said.add((vt.number, family))
+        self.log(f"%QFP-6-NOTMODELED: {vt.name}'s tunnel mode {tunnel_mode(vt.other_lines)} carries no "
+                 f"IPv{family}: IOS would not send IPv{family} through {session.interface}; the model, which "
+                 "encapsulates nothing, filters and polices it as if the tunnel did")
 
     def traffic_run(self, spec: TrafficSpec) -> TrafficRun:
         """traffic() as a run its caller drives (control/core/traffic.py): batch by batch, the

@@ -18,6 +18,7 @@ target, per class (level 0) with its colours and drops, and per ACE of the targe
 """
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,8 @@ BATCH = 65536
 class ReplayResult:
     file: str
     frames: int = 0
-    packets: int = 0                 # IPv4 packets read
+    packets: int = 0                 # IP packets read, either family
+    ipv6_packets: int = 0            # of which IPv6
     skipped: dict = field(default_factory=dict)
     unmapped: int = 0
     forwarded: int = 0
@@ -80,7 +82,8 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
                    direction: Direction = Direction.IN, write: str | Path | None = None) -> ReplayResult:
     batch = capture.batch
     n = batch.size
-    result = ReplayResult(file="", frames=capture.frames, packets=n, skipped=dict(capture.skipped))
+    result = ReplayResult(file="", frames=capture.frames, packets=n, skipped=dict(capture.skipped),
+                          ipv6_packets=int((batch["family"] == P.FAMILY_IPV6).sum()))
     result.start_ns = device.clock_ns
     if n == 0:
         result.end_ns = device.clock_ns
@@ -99,15 +102,7 @@ def replay_capture(device, capture: pcap.Capture, *, interface: str | None = Non
         sessions[session.uidb] = session
         (uidb_in if Direction(direction) == Direction.IN else uidb_out)[:] = session.uidb
     else:
-        # A session's IPv4 packets carry its inside address; its IPv6 ones an address in its
-        # inside /64, found by the address's upper 64 bits (word 0 and the first low word).
-        v6 = batch["family"] == P.FAMILY_IPV6
-        inside = {int(device.inside_address(s)): s.uidb for s in device.sessions}
-        inside6 = {int(device.inside_prefix6(s).network_address) >> 64: s.uidb for s in device.sessions}
-        for column, target in (("src", uidb_in), ("dst", uidb_out)):
-            upper = batch[column].astype(np.uint64) << np.uint64(32) | batch[f"{column}_low"][:, 0].astype(np.uint64)
-            _assign(target, inside, batch[column].astype(np.uint64), ~v6)
-            _assign(target, inside6, upper, v6)
+        _map_by_inside(device.sessions, batch, uidb_in, uidb_out)
         sessions = {s.uidb: s for s in device.sessions}
 
     dropped = np.zeros(n, dtype=bool)
@@ -215,7 +210,10 @@ def _target_report(device, session, direction: Direction, out: np.ndarray, lengt
 def format_replay(result: ReplayResult) -> str:
     seconds = (result.end_ns - result.start_ns) / P.NS_PER_S
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(result.skipped.items()))
-    lines = [f"Replayed {result.file}: {result.frames} frames, {result.packets} IPv4 packets"
+    # A capture of IPv4 alone reads as it always has; a mixed one counts each family.
+    packets = f"{result.packets} IPv4 packets" if not result.ipv6_packets else \
+        f"{result.packets} IP packets ({result.packets - result.ipv6_packets} IPv4, {result.ipv6_packets} IPv6)"
+    lines = [f"Replayed {result.file}: {result.frames} frames, {packets}"
              + (f" (skipped: {skipped})" if skipped else "")
              + f", {seconds:.6f} s of virtual time",
              f"  forwarded {result.forwarded}, dropped {result.dropped}, unmapped {result.unmapped}"]
@@ -246,6 +244,35 @@ def format_replay(result: ReplayResult) -> str:
     if result.write_error:
         lines.append(f"% {result.write_error}")
     return "\n".join(lines) + "\n"
+
+
+def _map_by_inside(table, batch: np.ndarray, uidb_in: np.ndarray, uidb_out: np.ndarray) -> None:
+    """Each packet's session by its inside address, of either family: an IPv4 packet whose source
+    (destination) is a session's inside IPv4 address, an IPv6 one whose source (destination) is in
+    its inside IPv6 prefix, enters (leaves by) that session. A session with only one family's
+    inside has none of the other's packets. Prefixes of up to 64 bits (a pool's /64, a /48, a
+    /56) are found a whole batch at once by the addresses' upper 64 bits; longer ones (a /128
+    Framed-IPv6-Prefix) row by row among the IPv6 packets still unmapped."""
+    v6 = batch["family"] == P.FAMILY_IPV6
+    inside4 = {int(address): s.uidb for address, s in table.inside4_addresses().items()}
+    by_length = table.inside6_prefixes()
+    for column, target in (("src", uidb_in), ("dst", uidb_out)):
+        word0 = batch[column].astype(np.uint64)
+        low = batch[f"{column}_low"].astype(np.uint64)
+        upper = word0 << np.uint64(32) | low[:, 0]
+        _assign(target, inside4, word0, ~v6)
+        for length, networks in sorted(by_length.items(), reverse=True):
+            if length > 64:
+                continue
+            mask = np.uint64(((1 << length) - 1) << (64 - length))
+            _assign(target, {network >> 64: s.uidb for network, s in networks.items()}, upper & mask,
+                    v6 & (target < 0))
+        if any(length > 64 for length in by_length):
+            for row in np.flatnonzero(v6 & (target < 0)).tolist():
+                address = int(upper[row]) << 64 | int(low[row, 1]) << 32 | int(low[row, 2])
+                session = table.by_inside(ipaddress.IPv6Address(address))
+                if session is not None:
+                    target[row] = session.uidb
 
 
 def _assign(target: np.ndarray, uidb_by_key: dict[int, int], keys: np.ndarray, rows: np.ndarray) -> None:

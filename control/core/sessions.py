@@ -15,6 +15,12 @@ IPv6 address as `L10` and its 32 hex digits:
     L2L10{local:032X}ZO{fvrf:X}L10{remote:032X}ZI{ports:X}ZO{ivrf:X}
 
 Both ends of a session are of one family (IKE runs over one).
+
+The inside is independent of the transport (FlexVPN carries IPv4 over IPv6 and IPv6 over IPv4): a
+session has an IPv4 inside address, an IPv6 inside prefix, or both (Inside), as the headend assigns
+them in IKEv2's configuration payload (INTERNAL_IP4_ADDRESS, INTERNAL_IP6_ADDRESS with its prefix
+length, RFC 7296 section 3.15.1) from a pool or from RADIUS's Framed-IP-Address and
+Framed-IPv6-Prefix (RFC 2865, RFC 3162).
 """
 from __future__ import annotations
 
@@ -41,6 +47,46 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class SessionError(ControlError):
     """A session request that cannot be met: unknown session, address in use, bad tuple."""
+
+
+@dataclass(frozen=True)
+class Inside:
+    """What the session's peer was given for the inside: an IPv4 address, an IPv6 prefix (its host
+    the prefix's first address after the subnet-router anycast one, ::1, or the address of a /128),
+    either or both; None is not given, and that family's inside packets belong to no session."""
+    ipv4: ipaddress.IPv4Address | None = None
+    ipv6: ipaddress.IPv6Network | None = None
+
+    def __post_init__(self) -> None:
+        if self.ipv4 is not None and self.ipv4.version != 4:
+            raise SessionError(f"inside IPv4 address {self.ipv4} is not an IPv4 address")
+        if self.ipv6 is not None and self.ipv6.version != 6:
+            raise SessionError(f"inside IPv6 prefix {self.ipv6} is not an IPv6 prefix")
+
+    @property
+    def host6(self) -> ipaddress.IPv6Address | None:
+        """The peer's own IPv6 address in its prefix."""
+        if self.ipv6 is None:
+            return None
+        return self.ipv6.network_address + (0 if self.ipv6.prefixlen == 128 else 1)
+
+    def holds(self, address: Address) -> bool:
+        if address.version == 4:
+            return self.ipv4 == address
+        return self.ipv6 is not None and address in self.ipv6
+
+
+def peer_identity(tuple_: SessionTuple) -> str:
+    """A peer's IKE identity when it gives none of its own: its address (ID_IPV4_ADDR,
+    ID_IPV6_ADDR) as IOS prints addresses, an IPv6 one in upper case. The Access-Request's
+    User-Name and Calling-Station-Id and the accounting records use this same spelling, so that a
+    server sees one name for one peer."""
+    return address_text(tuple_.remote)
+
+
+def address_text(address: Address) -> str:
+    """An address as IOS writes it: IPv6 in upper case (`2001:DB8::1`)."""
+    return str(address).upper() if address.version == 6 else str(address)
 
 
 @dataclass(frozen=True)
@@ -132,6 +178,7 @@ class Session:
     created_ns: int                 # virtual time of bring-up
     inherited: Authorization        # from the Virtual-Template
     aaa: Authorization = field(default_factory=Authorization)   # overrides pushed by RADIUS
+    inside: Inside = field(default_factory=Inside)              # what the peer was given
     # When each direction's policy counters started (bring-up, a rebind, `clear counters`), for rates.
     counters_since_ns: list[int] = field(default_factory=list)
 
@@ -163,6 +210,11 @@ class SessionTable:
         # The audit-session-id as issued: every CoA names its session so, and a dict lookup is a
         # tenth of parsing it.
         self._by_audit_id: dict[str, Session] = {}
+        # Inside addresses: IPv4 by address; IPv6 by (prefix length, network), with how many
+        # sessions have each length, so a lookup tries only the lengths in use.
+        self._by_inside4: dict[ipaddress.IPv4Address, Session] = {}
+        self._by_inside6: dict[tuple[int, int], Session] = {}
+        self._prefix_lengths: dict[int, int] = {}
         self._next_id = 1
         self._next_ifh = FIRST_VIRTUAL_ACCESS_IFH
         # Virtual-Access numbers: a heap of the freed ones below the highest ever used, so the
@@ -199,18 +251,79 @@ class SessionTable:
         """Give back an interface that allocate() reserved or remove() freed."""
         heapq.heappush(self._free_numbers, int(interface.removeprefix("Virtual-Access")))
 
+    def check_inside(self, inside: Inside) -> None:
+        """SessionError when another session holds `inside`'s IPv4 address or a prefix that
+        overlaps its IPv6 one: an inside packet must belong to one session."""
+        if inside.ipv4 is not None and inside.ipv4 in self._by_inside4:
+            raise SessionError(f"inside address {inside.ipv4} is in use by "
+                               f"{self._by_inside4[inside.ipv4].interface}")
+        if inside.ipv6 is None:
+            return
+        new = inside.ipv6
+        # One that holds it is found by a lookup per shorter length in use; one it would hold only
+        # by a walk of the longer lengths' prefixes, which sessions of one prefix length never take.
+        holder = self.by_inside(new.network_address)
+        if holder is not None and holder.inside.ipv6.prefixlen <= new.prefixlen:
+            raise SessionError(f"inside prefix {address_text(new.network_address)}/{new.prefixlen} "
+                               f"overlaps {holder.interface}'s")
+        if all(length <= new.prefixlen for length in self._prefix_lengths):
+            return
+        for (length, _), session in self._by_inside6.items():
+            if length > new.prefixlen and session.inside.ipv6.subnet_of(new):
+                raise SessionError(f"inside prefix {address_text(new.network_address)}/{new.prefixlen} "
+                                   f"overlaps {session.interface}'s")
+
     def add(self, session: Session) -> None:
+        self.check_inside(session.inside)
         self._by_interface[session.interface] = session
         self._by_tuple[session.tuple] = session
         self._by_id[session.id] = session
         self._by_audit_id[session.audit_session_id] = session
+        if session.inside.ipv4 is not None:
+            self._by_inside4[session.inside.ipv4] = session
+        if session.inside.ipv6 is not None:
+            prefix = session.inside.ipv6
+            self._by_inside6[prefix.prefixlen, int(prefix.network_address)] = session
+            self._prefix_lengths[prefix.prefixlen] = self._prefix_lengths.get(prefix.prefixlen, 0) + 1
 
     def remove(self, session: Session) -> None:
         del self._by_interface[session.interface]
         del self._by_tuple[session.tuple]
         del self._by_id[session.id]
         del self._by_audit_id[session.audit_session_id]
+        if session.inside.ipv4 is not None:
+            del self._by_inside4[session.inside.ipv4]
+        if session.inside.ipv6 is not None:
+            prefix = session.inside.ipv6
+            del self._by_inside6[prefix.prefixlen, int(prefix.network_address)]
+            self._prefix_lengths[prefix.prefixlen] -= 1
+            if not self._prefix_lengths[prefix.prefixlen]:
+                del self._prefix_lengths[prefix.prefixlen]
         self.release(session.interface)
+
+    def by_inside(self, address: Address) -> Session | None:
+        """The session whose inside holds `address`: its IPv4 address, or an address in its IPv6
+        prefix."""
+        if address.version == 4:
+            return self._by_inside4.get(address)
+        value = int(address)
+        for length in self._prefix_lengths:
+            mask = ((1 << length) - 1) << (128 - length)
+            session = self._by_inside6.get((length, value & mask))
+            if session is not None:
+                return session
+        return None
+
+    def inside6_prefixes(self) -> dict[int, dict[int, Session]]:
+        """The IPv6 inside prefixes by length: {length: {network as an int: session}}, for lookups
+        of many addresses at once (control/core/replay.py)."""
+        grouped: dict[int, dict[int, Session]] = {}
+        for (length, network), session in self._by_inside6.items():
+            grouped.setdefault(length, {})[network] = session
+        return grouped
+
+    def inside4_addresses(self) -> dict[ipaddress.IPv4Address, Session]:
+        return dict(self._by_inside4)
 
     def by_interface(self, name: str) -> Session:
         session = self._by_interface.get(canonical_virtual_access(name))

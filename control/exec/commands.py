@@ -19,6 +19,7 @@ from ..show import (
     derived_config,
     interfaces,
     ipv6_access_lists,
+    ipv6_interfaces,
     policy_map,
     policy_map_interface,
     system,
@@ -132,6 +133,11 @@ def build(device: Device, coa: DynamicAuthorService, worker: TrafficWorker | Non
          lambda d, a: interfaces.render_ip_interface_brief(d),
          {"ip": "IP information", "interface": "IP interface status and configuration",
           "brief": "Brief summary of IP status and configuration"})
+    show("show ipv6 interface brief",
+         lambda a: ipv6_interfaces.ipv6_interface_brief_data(device.config, list(device.sessions)),
+         lambda d, a: ipv6_interfaces.render_ipv6_interface_brief(d),
+         {"ipv6": "IPv6 information", "interface": "IPv6 interface status and configuration",
+          "brief": "Brief summary of IPv6 status and configuration"})
     def interfaces_rows(name: str | None):
         return interfaces.interfaces_data(device.fp, device.config, list(device.sessions), device.clock_ns,
                                           device.counters_cleared_at, device.uidb_baselines, name)

@@ -12,9 +12,9 @@ from pathlib import Path
 from qfp_model.qfp import packets as P
 from qfp_model.qfp.tables import Direction
 
-from ..aaa.session_aaa import SessionAaa
+from ..aaa.session_aaa import Granted, SessionAaa
 from ..core import acl_log
-from ..core.device import Device
+from ..core.device import FROM_POOL, Device
 from ..core.replay import format_replay, replay
 from ..core.sessions import Session, SessionTuple
 from ..core.traffic import OPTIONS, MixResult, QueueFigures, TrafficResult, TrafficSpec, run_streams, run_to_end
@@ -31,9 +31,30 @@ def _ip_address(token: str):
         return None
 
 
+# `none` for an inside family: the peer asked for no address of it.
+NOT_ASSIGNED = "none"
+
+
+def _inside(family: type):
+    """An inside address (IPv4) or prefix (IPv6) of `family`, or `none`."""
+    def accept(token):
+        word = str(token)
+        if word.lower() == NOT_ASSIGNED:
+            return NOT_ASSIGNED
+        try:
+            return family(word, strict=True) if family is ipaddress.IPv6Network else family(word)
+        except ValueError:
+            return None
+    return accept
+
+
 # Session ends and stream addresses are either family: the addresses choose it.
 IP_ADDRESS = ParamType("A.B.C.D|X:X:X:X::X", "IPv4 or IPv6 address", _ip_address)
-TYPES = {"ADDR": IP_ADDRESS}
+TYPES = {"ADDR": IP_ADDRESS,
+         "INSIDE4": ParamType("A.B.C.D|none", "The peer's inside IPv4 address, or none",
+                              _inside(ipaddress.IPv4Address)),
+         "INSIDE6": ParamType("X:X:X:X::X/<0-128>|none", "The peer's inside IPv6 prefix, or none",
+                              _inside(ipaddress.IPv6Network))}
 
 
 async def _formatted(running) -> str:
@@ -95,13 +116,16 @@ def register(commands: CommandSet, device: Device, worker: TrafficWorker | None 
 
     commands.add(
         "sim session up remote ADDR {remote-port <0-65535> | local! ADDR | local-port <0-65535> "
-        "| fvrf-id <0-4294967295> | ivrf-id <0-4294967295> | identity WORD | template <1-4095>}",
+        "| fvrf-id <0-4294967295> | ivrf-id <0-4294967295> | identity WORD | template <1-4095> "
+        "| inside-ipv4 INSIDE4:inside_ipv4 | inside-ipv6 INSIDE6:inside_ipv6}",
         session_up,
         {"session": "Bring IKEv2 sessions up or down", "up": "Bring a session up",
          "remote": "The peer's IKE address", "local": "The headend's IKE address",
          "remote-port": "The peer's IKE port (500)", "local-port": "The headend's IKE port (500)",
          "fvrf-id": "Front-door VRF id", "ivrf-id": "Inside VRF id", "identity": "The peer's IKE identity",
-         "template": "Virtual-Template to clone (the ikev2 profile's)"})
+         "template": "Virtual-Template to clone (the ikev2 profile's)",
+         "inside-ipv4": "The peer's inside IPv4 address (default: from the pool; none: not asked for)",
+         "inside-ipv6": "The peer's inside IPv6 prefix (default: a /64 from the pool; none: not asked for)"})
     commands.add("sim session down IFNAME:interface",
                  lambda a: device.session_down(device.session(a["interface"])) or "",
                  {"down": "Tear a session down (the peer deletes its SAs)"})
@@ -336,11 +360,11 @@ def bring_up(device: Device, aaa: SessionAaa | None, many: list[Mapping],
             asked.append(None if request is None else (request, aaa.authorize(request)))
         for n, (a, pending) in enumerate(zip(many, asked)):
             try:
-                changes = None
+                granted = None
                 if pending is not None:
                     request, future = pending
-                    changes = aaa.changes(request, (yield future))
-                up.append(session_up_from_args(device, a, changes))
+                    granted = aaa.changes(request, (yield future))
+                up.append(session_up_from_args(device, a, granted))
             except ControlError as exc:
                 if not where:
                     raise
@@ -361,15 +385,22 @@ def _tuple(a: Mapping) -> SessionTuple:
                         _either(a, "fvrf_id", "fvrf"), _either(a, "ivrf_id", "ivrf"))
 
 
-def session_up_from_args(device: Device, a: Mapping, aaa=None) -> Session:
+def session_up_from_args(device: Device, a: Mapping, granted: Granted | None = None) -> Session:
     """session_up from named arguments: a parsed `sim session up` command's, or a regress case's
     [[sessions]] table, which spells the VRF ids `fvrf` and `ivrf` where the command says `fvrf-id`
-    and `ivrf-id`; `aaa` is what authorization returned."""
+    and `ivrf-id` (and may give an inside as text); `granted` is what authorization returned."""
     return device.session_up(
         a["remote"], a["local"], remote_port=a.get("remote_port", 500),
         local_port=a.get("local_port", 500), fvrf=_either(a, "fvrf_id", "fvrf"),
         ivrf=_either(a, "ivrf_id", "ivrf"), identity=a.get("identity"), template=a.get("template"),
-        aaa=aaa)
+        aaa=granted.authorization if granted else None, framed=granted.framed if granted else None,
+        inside4=_inside_argument(a.get("inside_ipv4", FROM_POOL)),
+        inside6=_inside_argument(a.get("inside_ipv6", FROM_POOL)))
+
+
+def _inside_argument(value):
+    """`none` is no address of that family; anything else as given (FROM_POOL, an address)."""
+    return None if str(value).lower() == NOT_ASSIGNED else value
 
 
 def _either(a: Mapping, name: str, alias: str) -> int:

@@ -100,7 +100,7 @@ class AccountingRecord:
     calling_station: ipaddress.IPv4Address
     audit_session_id: str
     nas_ip: ipaddress.IPv4Address
-    framed_ip: ipaddress.IPv4Address
+    framed_ip: ipaddress.IPv4Address | None     # the session's inside, each where it has one
     event_timestamp: int
     session_time: int | None = None        # seconds; Interim and Stop
     input_octets: int = 0
@@ -108,6 +108,7 @@ class AccountingRecord:
     input_packets: int = 0
     output_packets: int = 0
     terminate_cause: int | None = None     # Stop only
+    framed_ipv6_prefix: ipaddress.IPv6Network | None = None
 
 
 def nas_address_attribute(address) -> str:
@@ -170,7 +171,10 @@ def accounting_request(record: AccountingRecord, identifier: int, secret: bytes,
     packet["Calling-Station-Id"] = str(record.calling_station)
     packet[nas_address_attribute(record.nas_ip)] = str(record.nas_ip)
     packet["NAS-Port-Type"] = NAS_PORT_TYPE_VIRTUAL
-    packet["Framed-IP-Address"] = str(record.framed_ip)
+    if record.framed_ip is not None:
+        packet["Framed-IP-Address"] = str(record.framed_ip)
+    if record.framed_ipv6_prefix is not None:
+        packet["Framed-IPv6-Prefix"] = str(record.framed_ipv6_prefix)
     packet["Cisco-AVPair"] = f"audit-session-id={record.audit_session_id}"
     packet["Acct-Authentic"] = 1
     packet["Event-Timestamp"] = record.event_timestamp

@@ -7,6 +7,7 @@ does pyrad decode, verify and sign.
 """
 from __future__ import annotations
 
+import ipaddress
 import struct
 from dataclasses import dataclass
 from importlib import resources
@@ -14,7 +15,7 @@ from importlib import resources
 from pyrad import packet as pyrad_packet
 from pyrad.dictionary import Dictionary
 
-from ..errors import PeerDrop
+from ..errors import PeerDrop, PeerNak
 
 # Codes (RFC 5176 section 3).
 DISCONNECT_REQUEST, DISCONNECT_ACK, DISCONNECT_NAK = 40, 41, 42
@@ -30,7 +31,7 @@ NAK_FOR = {COA_REQUEST: COA_NAK, DISCONNECT_REQUEST: DISCONNECT_NAK}
 USER_NAME, NAS_IP_ADDRESS, SERVICE_TYPE, FRAMED_IP_ADDRESS = 1, 4, 6, 8
 VENDOR_SPECIFIC, CALLING_STATION_ID, NAS_IDENTIFIER, PROXY_STATE = 26, 31, 32, 33
 ACCT_SESSION_ID, EVENT_TIMESTAMP, MESSAGE_AUTHENTICATOR = 44, 55, 80
-NAS_IPV6_ADDRESS, ERROR_CAUSE = 95, 101
+NAS_IPV6_ADDRESS, FRAMED_IPV6_PREFIX, ERROR_CAUSE = 95, 97, 101
 CISCO = 9
 CISCO_AVPAIR = 1
 SERVICE_TYPE_AUTHORIZE_ONLY = 17
@@ -213,3 +214,15 @@ def reply(request: pyrad_packet.CoAPacket, code: int, *, error_cause: int | None
         else:
             answer.setdefault((attribute.vendor, attribute.subtype), []).append(attribute.value)
     return answer.ReplyPacket()
+
+
+def ipv6_prefix(value: bytes) -> ipaddress.IPv6Network:
+    """RFC 3162 section 2.3's value: reserved, prefix length, then the prefix's octets (as many as
+    it needs, at most 16); bits past the length must be zero."""
+    if not 2 <= len(value) <= 18 or value[1] > 128 or len(value) - 2 < (value[1] + 7) // 8:
+        raise PeerNak(407, f"Framed-IPv6-Prefix of {len(value)} octets is malformed")
+    address = int.from_bytes(value[2:].ljust(16, b"\0"), "big")
+    try:
+        return ipaddress.IPv6Network((address, value[1]))
+    except ValueError:
+        raise PeerNak(407, "Framed-IPv6-Prefix has bits set past its prefix length") from None

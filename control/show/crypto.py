@@ -17,6 +17,9 @@ way for every session so the output stays deterministic:
   in the default configuration), else the local address; remote id: the session's identity.
   SPIs are derived from the audit-session-id by hashing, so they are stable and distinct per
   session. The FlexVPN child SA is any-to-any (a virtual tunnel interface).
+- `Assigned host addr`: the session's inside IPv4 address, the line a FlexVPN server prints after
+  the SGT line for the address it pushed (tests/golden/ios-xe/show-crypto-ikev2-sa-detailed.flexvpn-
+  server.txt); an IPv6 inside prefix has no line: no IOS output printing one was found.
 - Capabilities `U` (IKEv2 dynamic route update, which FlexVPN uses) and no `D`: the detailed IKEv2
   output says DPD is not configured, and the two must agree.
 - IPsec flow packets, from the fast path's read-back of the session's targets: `#pkts dec'ed` is
@@ -33,8 +36,11 @@ IPv6 peers (`"family": 6` in the twins): addresses in upper case; `show crypto s
 IKEv2 SA line after the local address (tests/golden/ios-xe/show-crypto-session-detail.ipv6.txt);
 `show crypto ikev2 session` lists them under the IPv6 header in IOS XE's IPv6 layout (Local and
 Remote on lines of their own, the child SA's selectors with `->`:
-tests/golden/ios-xe/show-crypto-ikev2-session.ipv6.txt). The child SA and the IPsec flow stay
-IPv4 any-to-any: the inside is the template's (`tunnel mode ipsec ipv4`, IPv4 over IPv6 in FlexVPN).
+tests/golden/ios-xe/show-crypto-ikev2-session.ipv6.txt). The child SA's selectors are the inside
+families the template's tunnel mode carries (control/core/tunnel_mode.py): IPv4 any-to-any for
+`tunnel mode ipsec ipv4` (IPv4 over IPv6 in FlexVPN), IPv6's for `ipsec ipv6` or `ipsec ipv4
+v6-overlay`, both pairs for `ipsec dual-overlay`. The IPsec flow line stays IPv4's: no IOS output of
+an IPv6 or dual-family flow in `show crypto session detail` was found.
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ from qfp_model.qfp.api import FastPathAPI
 from qfp_model.qfp.packets import NS_PER_S
 from qfp_model.qfp.tables import Direction
 
+from ..core.tunnel_mode import carried_families, tunnel_mode
 from ._format import format_hms, format_uptime, ip_text
 from .crypto_config import ikev2_proposal, local_identity, vrf_name
 
@@ -54,6 +61,9 @@ AUTHENTICATION = {"auth_sign": "PSK", "auth_verify": "PSK"}
 ESP_TRANSFORM = {"encryption": "AES-CBC", "keysize": 256, "esp_hmac": "SHA256", "ah_hmac": "None",
                  "comp": "IPCOMP_NONE", "mode": "tunnel"}
 ANY_SELECTOR = "0.0.0.0/0 - 255.255.255.255/65535"
+# IPv6's any-to-any, in the layout of the dual-family child SAs of
+# tests/golden/ios-xe/show-crypto-ikev2-session-detailed.txt (`8001::/0 - 8001::FFFF:..:FFFF/65535`).
+ANY_SELECTOR6 = "::/0 - FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF/65535"
 CAPABILITIES = "U"
 FLOW = "permit ip   0.0.0.0/0.0.0.0 0.0.0.0/0.0.0.0"
 
@@ -171,15 +181,29 @@ def ikev2_session_data(sessions: Iterable, clock_ns: int, config) -> list[dict]:
                 "remote_spi": _spi(session, "ike-remote", 8),
                 "local_id": local_identity(_profile_of(config, session.template), ip_text(t.local)),
                 "remote_id": session.identity,
+                "assigned_host": ip_text(session.inside.ipv4) if session.inside.ipv4 else None,
                 "initiator": False,
             },
             "children": [{
-                "local_selectors": [ANY_SELECTOR], "remote_selectors": [ANY_SELECTOR],
+                "local_selectors": _selectors(config, session), "remote_selectors": _selectors(config, session),
                 "esp_spi_in": _spi(session, "esp-in", 4), "esp_spi_out": _spi(session, "esp-out", 4),
                 **ESP_TRANSFORM,
             }],
         })
     return entries
+
+
+def _selectors(config, session) -> list[str]:
+    """The child SA's any-to-any selectors, one per family its template's IPsec tunnel mode
+    carries, IPv6's first as the reference prints them; IPv4's alone for GRE or no mode (the GRE
+    flow between the tunnel's ends is not modeled)."""
+    vt = config.virtual_templates.get(session.template)
+    lines = vt.other_lines if vt else []
+    mode = tunnel_mode(lines) or ""
+    if not mode.startswith("ipsec"):
+        return [ANY_SELECTOR]
+    families = carried_families(lines)
+    return [s for family, s in ((6, ANY_SELECTOR6), (4, ANY_SELECTOR)) if family in families]
 
 
 # ---- formatting: show crypto session ------------------------------------------------------------
@@ -324,6 +348,7 @@ def format_ikev2_sa_detail(sa: dict, session_id: int) -> list[str]:
         "      Extended Authentication not configured.",
         "      NAT-T is not detected  ",
         "      Cisco Trust Security SGT is disabled",
+        *([f"      Assigned host addr: {sa['assigned_host']}"] if sa.get("assigned_host") else []),
         f"      Initiator of SA : {'Yes' if sa['initiator'] else 'No'}",
     ]
 

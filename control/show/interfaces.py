@@ -38,7 +38,7 @@ _IP_ADDRESS = re.compile(r"ip address (\d+\.\d+\.\d+\.\d+) (\d+\.\d+\.\d+\.\d+)"
 _UNNUMBERED = re.compile(r"ip unnumbered (\S+)")
 
 
-def _sort_key(name: str):
+def interface_sort_key(name: str):
     m = _NAME.fullmatch(name)
     if not m:
         return (name, ())
@@ -84,7 +84,7 @@ def ip_interface_brief_data(config, sessions: Iterable) -> list[dict]:
     for session in sessions:
         vt = config.virtual_templates.get(session.template)
         rows.append(_row(session.interface, vt.other_lines if vt else [], kept, "up", "up"))
-    return sorted(rows, key=lambda r: _sort_key(r["interface"]))
+    return sorted(rows, key=lambda r: interface_sort_key(r["interface"]))
 
 
 def render_ip_interface_brief(rows: Sequence[dict]) -> str:
@@ -166,7 +166,7 @@ def _kind(name: str) -> str:
     return {"Loopback": "loopback", "Virtual-Template": "virtual-template"}.get(m[1] if m else "", "ethernet")
 
 
-def _mac(name: str) -> str:
+def interface_mac(name: str) -> str:
     """A made-up but steady MAC for a physical interface: a KVM-style 5254.00 prefix (CSR vNIC's
     are) and the interface's number."""
     m = _NAME.fullmatch(name)
@@ -197,7 +197,7 @@ def configured_interface_data(config, name: str, lines: Sequence[str], clock_ns:
         "description": next((line[len("description "):] for line in lines if line.startswith("description ")), None),
         "address": f"{address[1]}/{_prefix_length(address[2])}" if address else None,
         "unnumbered": {"interface": donor, "address": _address(lines, kept)[0]} if donor else None,
-        "mac": _mac(name) if kind == "ethernet" else None,
+        "mac": interface_mac(name) if kind == "ethernet" else None,
         "tunnel_source": {"interface": source, "address": source_address} if source else None,
         "ipsec_profile": _ipsec_profile(lines),
         "last_clearing": _cleared(cleared_ns, clock_ns),
@@ -224,7 +224,7 @@ def interfaces_data(fp, config, sessions: Iterable, clock_ns: int, cleared_at, b
         if name not in rows:
             raise ControlError(f"interface {name} does not exist")
         return [rows[name]()]
-    return [rows[n]() for n in sorted(rows, key=_sort_key)]
+    return [rows[n]() for n in sorted(rows, key=interface_sort_key)]
 
 
 def render_interfaces(rows: Sequence[dict]) -> str:
