@@ -226,13 +226,6 @@ def test_a_single_valued_line_of_a_kept_block_replaces_its_value_in_place(term):
     _round_trips(term)
 
 
-def test_a_block_with_entries_of_its_own_keeps_each_entrys_lines(term):
-    for line in ["key chain K", "key 1", "key-string one", "key 2", "key-string two"]:
-        term.execute(line)
-    assert term.execute("do show running-config | section key chain") == (
-        "key chain K\n key 1\n key-string one\n key 2\n key-string two\n")
-
-
 @pytest.mark.parametrize("typed, shown", [
     ("ip domain-name x.example", "ip domain name x.example"),
     ("no ip domain-lookup", "no ip domain lookup"),
@@ -281,3 +274,42 @@ def test_an_interface_command_missing_its_value_or_with_words_too_many_is_refuse
 def test_interface_commands_complete_without_a_value_are_taken(term, line):
     term.execute("interface Loopback0")
     term.execute(line)
+
+
+def test_a_keyrings_peers_are_sub_modes_with_their_own_lines(term):
+    """`peer P` under `crypto ikev2 keyring` enters (config-ikev2-keyring-peer): its lines are its
+    own, one indentation deeper, `exit` goes back to the keyring, another `peer` opens the next
+    (or re-enters one), and `no peer P` takes the peer with its lines. Before, the peers' lines
+    were the keyring's, flat, and one `exit` too many left configuration mode."""
+    term.execute("crypto ikev2 keyring K2")
+    term.execute("peer P")
+    assert term.prompt() == "flexvpn-hub(config-ikev2-keyring-peer)#"
+    for line in ["address 0.0.0.0 0.0.0.0", "pre-shared-key local one", "peer Q", "address 10.0.0.0 255.0.0.0",
+                 "exit"]:
+        term.execute(line)
+    assert term.prompt() == "flexvpn-hub(config-ikev2-keyring)#"
+    term.execute("peer P")
+    term.execute("no pre-shared-key local one")
+    term.execute("pre-shared-key local two")
+    term.execute("exit")
+    term.execute("exit")
+    assert term.prompt() == "flexvpn-hub(config)#"
+    assert term.execute("do show running-config | section keyring K2") == (
+        "crypto ikev2 keyring K2\n peer P\n  address 0.0.0.0 0.0.0.0\n  pre-shared-key local two\n"
+        " peer Q\n  address 10.0.0.0 255.0.0.0\n")
+    _round_trips(term)
+    term.execute("crypto ikev2 keyring K2")
+    term.execute("no peer P")
+    assert term.execute("do show running-config | section keyring K2") == (
+        "crypto ikev2 keyring K2\n peer Q\n  address 10.0.0.0 255.0.0.0\n")
+
+
+def test_a_key_chains_keys_are_sub_modes(term):
+    for line in ["key chain KC", "key 1", "key-string abc", "key 2", "key-string def", "exit"]:
+        term.execute(line)
+    assert term.prompt() == "flexvpn-hub(config-keychain)#"
+    term.execute("key 1")
+    assert term.prompt() == "flexvpn-hub(config-keychain-key)#"
+    term.execute("end")
+    assert term.execute("show running-config | section key chain") == (
+        "key chain KC\n key 1\n  key-string abc\n key 2\n  key-string def\n")

@@ -2,6 +2,8 @@
 blocks (with their indented lines, or a banner to its delimiter), and `no` of anything else."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ...grammar.engine import CommandSet
 from .. import interface_lines
 from .. import model as M
@@ -175,7 +177,7 @@ def _block_own_line(ctx: Context, line: Line) -> bool:
     """Whether the innermost open mode is a kept block that has the line's command (BLOCK_OWN_WORDS)."""
     if not ctx.open_modes or ctx.open_modes[-1].kind is not ModeKind.BLOCK:
         return False
-    header = [w.lower() for w in ctx.open_modes[-1].obj.lines[0].split()]
+    header = [w.lower() for w in _block_header(ctx.open_modes[-1]).split()]
     word = line.tokens[0].lower()
     return any(tuple(header[:len(key.split())]) == tuple(key.split()) and word in words
                for key, words in BLOCK_OWN_WORDS.items())
@@ -249,7 +251,7 @@ def _in_interface(ctx: Context) -> bool:
         return False
     inner = ctx.open_modes[-1]
     return inner.kind is ModeKind.TEMPLATE or inner.kind is ModeKind.BLOCK and \
-        inner.obj.lines[0].startswith("interface ")
+        _block_header(inner).startswith("interface ")
 
 
 def _no_nothing(ctx: Context, mode: Mode, line: Line, args: dict) -> None:
@@ -338,8 +340,115 @@ def _banner_block(ctx: Context, line: Line) -> M.Unmodeled:
     return block
 
 
+# Sub-modes IOS opens inside kept blocks, by the block's command key: the word that opens one and
+# its prompt. In `configure terminal` the lines typed in one are its own, one indentation deeper
+# (` peer spokes` then `  address 0.0.0.0 0.0.0.0`), until `exit` goes back to the block; the word
+# again opens (or re-enters) another, as IOS takes it at the block's level. From IOS XE's command
+# references for the two blocks whose entries are sub-modes. (IOS prints ` !` after a keyring's
+# peer; kept blocks keep no comment lines, from a file or typed, so neither has one here.)
+BLOCK_SUBMODES = {
+    "crypto ikev2 keyring": ("peer", "config-ikev2-keyring-peer"),
+    "key chain": ("key", "config-keychain-key"),
+}
+
+
+@dataclass
+class SubBlock:
+    """A sub-mode of a kept block: the block's mode, and the line (without its indentation) that
+    opened the sub-mode in it."""
+    parent: Mode
+    header: str
+
+
+def _block_header(mode: Mode) -> str:
+    """The first line of the kept block a BLOCK mode edits (a sub-mode's: its block's)."""
+    return mode.obj.parent.obj.lines[0] if isinstance(mode.obj, SubBlock) else mode.obj.lines[0]
+
+
+def _submode(header: str) -> tuple[str, str] | None:
+    words = header.lower().split()
+    return next((sub for key, sub in BLOCK_SUBMODES.items() if words[:len(key.split())] == key.split()), None)
+
+
+def _edited(header: str, body: list[str], line: Line) -> list[str]:
+    """A kept block's lines (one indentation off) after a line typed in it. IOS's usual meaning:
+    `no X` removes the lines that start with X (else it is a line of its own, `no auto-summary`);
+    a line the block has already is not added twice; a single-valued setting replaces its value."""
+    text = " ".join(line.text.split())
+    key = _block_setting(header, text)
+    if key is not None:
+        at = next((i for i, x in enumerate(body) if _block_setting(header, x) == key), None)
+        if line.tokens[0].lower() == "no":
+            return body[:at] + body[at + 1:] if at is not None else body + [text] * (text not in body)
+        if at is not None:
+            return body[:at] + [text] + body[at + 1:]
+        return body + [text]
+    if line.tokens[0].lower() == "no":
+        kept = [x for x in body if not x.strip().startswith(text[2:].strip())]
+        return kept if len(kept) < len(body) else body + [text] * (text not in body)
+    return body if text in body else body + [text]
+
+
+def _replace_block(ctx: Context, mode: Mode, new: M.Unmodeled) -> None:
+    if new == mode.obj:
+        return
+    ctx.config.replace_unmodeled(mode.obj, new)
+    mode.obj = new
+
+
+def _entry_span(lines: list[str], entry: str) -> tuple[int, int]:
+    """Where a sub-mode entry stands in its block's lines: its line, and the end of its own lines
+    (one indentation deeper) after it."""
+    at = lines.index(" " + entry)
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    return at, end
+
+
+def _remove_entry(ctx: Context, mode: Mode, entry: str) -> None:
+    """`no peer P`: the entry goes with its lines."""
+    lines = list(mode.obj.lines)
+    if " " + entry not in lines:
+        return
+    at, end = _entry_span(lines, entry)
+    _replace_block(ctx, mode, M.Unmodeled((*lines[:at], *lines[end:])))
+
+
+def _keep_sub_line(ctx: Context, mode: Mode, line: Line) -> None:
+    sub: SubBlock = mode.obj
+    parent = sub.parent
+    words = [t.lower() for t in line.tokens]
+    opener = _submode(parent.obj.lines[0])[0]
+    if words[0] == opener or words[:2] == ["no", opener]:
+        ctx.stack = ctx.stack[:-1]       # another entry (or its removal): the block's, as IOS takes it
+        keep_block_line(ctx, parent, line)
+        return
+    if line.tokens[0].lower() != "no":
+        ctx.note_unmodeled(line, f"{parent.obj.lines[0]}: {sub.header}")
+    lines = list(parent.obj.lines)
+    at, end = _entry_span(lines, sub.header)
+    body = _edited(sub.header, [x[2:] for x in lines[at + 1:end]], line)
+    _replace_block(ctx, parent, M.Unmodeled((*lines[:at + 1], *("  " + x for x in body), *lines[end:])))
+
+
 def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
+    if isinstance(mode.obj, SubBlock):
+        _keep_sub_line(ctx, mode, line)
+        return
     header = mode.obj.lines[0]
+    sub = None if ctx.file_mode else _submode(header)
+    words = [t.lower() for t in line.tokens]
+    if sub is not None and words[:2] == ["no", sub[0]] and len(words) > 2:
+        _remove_entry(ctx, mode, " ".join(line.text.split()[1:]))
+        return
+    if sub is not None and words[0] == sub[0] and len(words) > 1:
+        ctx.note_unmodeled(line, header)
+        entry = " ".join(line.text.split())
+        if " " + entry not in mode.obj.lines:
+            _replace_block(ctx, mode, M.Unmodeled((*mode.obj.lines, " " + entry)))
+        ctx.push(ModeKind.BLOCK, SubBlock(mode, entry), sub[1])
+        return
     if line.tokens[0].lower() != "no":
         ctx.note_unmodeled(line, header)
     if ctx.file_mode:
@@ -350,29 +459,9 @@ def keep_block_line(ctx: Context, mode: Mode, line: Line) -> None:
         interface_lines.edit(body, line.text)
         new = M.Unmodeled((header, *(" " + x for x in body)))
     else:
-        # IOS's usual meaning: `no X` removes the block's lines that start with X (else it is a
-        # line of its own, `no auto-summary`); a line the block has already is not added twice.
-        body = [x[1:] for x in mode.obj.lines[1:]]
-        text = " ".join(line.text.split())
-        key = _block_setting(header, text)
-        if key is not None:
-            at = next((i for i, x in enumerate(body) if _block_setting(header, x) == key), None)
-            if line.tokens[0].lower() == "no":
-                body = body[:at] + body[at + 1:] if at is not None else body + [text] * (text not in body)
-            elif at is not None:
-                body[at] = text
-            else:
-                body.append(text)
-        elif line.tokens[0].lower() == "no":
-            kept = [x for x in body if not x.strip().startswith(text[2:].strip())]
-            body = kept if len(kept) < len(body) else body + [text] * (text not in body)
-        elif text not in body:
-            body.append(text)
+        body = _edited(header, [x[1:] for x in mode.obj.lines[1:]], line)
         new = M.Unmodeled((header, *(" " + x for x in body)))
-    if new == mode.obj:
-        return
-    ctx.config.replace_unmodeled(mode.obj, new)
-    mode.obj = new
+    _replace_block(ctx, mode, new)
 
 
 def skip_line(ctx: Context, mode: Mode, line: Line) -> None:
