@@ -5,6 +5,7 @@ through Headend.vty_login, and once over SSH from a real `qfp run`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
@@ -50,6 +51,28 @@ def headend_with(lines: list[str]) -> Headend:
         h.execute(line)
     h.execute("end")
     return h
+
+
+@contextlib.contextmanager
+def serving(config: Path, tmp_path: Path):
+    """`qfp run --config CONFIG --ssh 0` in a process of its own; the SSH port it printed."""
+    sock = f"/tmp/qfp-login-{os.getpid()}-{tmp_path.name[-12:]}.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "qfp_model.tools.cli", "run", "--config", str(config),
+                             "--control", sock, "--coa-port", "0", "--ssh", "0"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state")))
+    try:
+        port = None
+        for _ in range(8):
+            found = re.match(r"qfp run: SSH on 127\.0\.0\.1:(\d+)$", proc.stdout.readline())
+            if found:
+                port = int(found.group(1))
+                break
+        assert port, proc.stderr.read()
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def log_in(h: Headend, name: str, password: str) -> int | None:
@@ -163,20 +186,7 @@ def test_an_ssh_login_through_radius_gets_the_radius_privilege(server, tmp_path)
     text += "\n".join(radius_lines(server.auth_port)[1:]) + "\n"
     config = tmp_path / "login.cfg"
     config.write_text(text)
-    sock = f"/tmp/qfp-login-{os.getpid()}-{tmp_path.name[-12:]}.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "qfp_model.tools.cli", "run", "--config", str(config),
-                             "--control", sock, "--coa-port", "0", "--ssh", "0"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state")))
-    try:
-        port = None
-        for _ in range(8):
-            found = re.match(r"qfp run: SSH on 127\.0\.0\.1:(\d+)$", proc.stdout.readline())
-            if found:
-                port = int(found.group(1))
-                break
-        assert port, proc.stderr.read()
-
+    with serving(config, tmp_path) as port:
         async def prompt_of(user, password):
             async with asyncssh.connect("127.0.0.1", port, username=user, password=password, known_hosts=None,
                                         client_keys=None, agent_path=None) as conn:
@@ -186,9 +196,6 @@ def test_an_ssh_login_through_radius_gets_the_radius_privilege(server, tmp_path)
         assert "Current privilege level is 1" in asyncio.run(prompt_of("viewer", "rad-view"))
         with pytest.raises(asyncssh.PermissionDenied):
             asyncio.run(prompt_of("ops", "wrong"))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_a_radius_user_the_exec_list_cannot_authorize_is_refused(server):
@@ -200,3 +207,41 @@ def test_a_radius_user_the_exec_list_cannot_authorize_is_refused(server):
         assert log_in(h, "admin", "rad-admin") == 15   # a local user too: local authorizes it
     finally:
         h.close()
+
+
+# -- SSH public keys: ip ssh pubkey-chain -----------------------------------------------------------
+
+def test_the_pubkey_chain_gives_each_user_its_keys_by_key_hash_or_key_string():
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    other = asyncssh.generate_private_key("ssh-ed25519")
+    blob = key.public_data
+    b64 = key.export_public_key("openssh").split()[1].decode()
+    h = headend_with(["ip ssh pubkey-chain", "username admin", f"key-hash ssh-ed25519 {login.key_hash(blob)}", "exit",
+                      "username local-only", "exit", "exit"])
+    assert h.execute("show running-config | section pubkey-chain") == (
+        f"ip ssh pubkey-chain\n username admin\n  key-hash ssh-ed25519 {login.key_hash(blob)}\n username local-only\n")
+    assert h.vty_login.authorize_public_key("admin", blob) == 15
+    assert h.vty_login.authorize_public_key("admin", other.public_data) is None
+    assert h.vty_login.authorize_public_key("local-only", blob) is None
+    # A key-string (as a file holds it, split over lines) is the same key.
+    text = DEFAULT_CFG.read_text() + f"ip ssh pubkey-chain\n  username netops\n   key-string\n    {b64[:40]}\n" \
+        f"    {b64[40:]}\n    exit\n"
+    assert login.public_key_hashes(parse_config(text).config) == {"netops": {login.key_hash(blob)}}
+
+
+def test_an_ssh_client_key_in_the_pubkey_chain_logs_in_without_a_password(tmp_path):
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    text = DEFAULT_CFG.read_text() + (f"ip ssh pubkey-chain\n  username admin\n"
+                                      f"   key-hash ssh-ed25519 {login.key_hash(key.public_data)}\n")
+    config = tmp_path / "keys.cfg"
+    config.write_text(text)
+    with serving(config, tmp_path) as port:
+        async def privilege(user, keys):
+            async with asyncssh.connect("127.0.0.1", port, username=user, client_keys=keys, password=None,
+                                        known_hosts=None, agent_path=None, preferred_auth="publickey") as conn:
+                return (await conn.run("show privilege", check=True)).stdout
+        assert asyncio.run(privilege("admin", [key])) == "Current privilege level is 15\r\n"
+        with pytest.raises(asyncssh.PermissionDenied):
+            asyncio.run(privilege("admin", [asyncssh.generate_private_key("ssh-ed25519")]))
+        with pytest.raises(asyncssh.PermissionDenied):
+            asyncio.run(privilege("netops", [key]))

@@ -10,6 +10,8 @@ secret in a type this model cannot check (4, 6) never matches, and says so in th
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +118,47 @@ def enable_secret(config: RunningConfig) -> Secret | None:
         if secret is not None:
             found[words[1]] = secret
     return found.get("secret") or found.get("password")
+
+
+def public_key_hashes(config: RunningConfig) -> dict[str, set[str]]:
+    """`ip ssh pubkey-chain`'s keys by user: each `key-hash TYPE HASH` (the MD5 of the key's SSH
+    wire form, in hex, as IOS stores it), and each `key-string`'s key (its base64 lines up to
+    `exit`, which IOS turns into a key-hash) as the same hash."""
+    keys: dict[str, set[str]] = {}
+    for block in config.unmodeled_blocks():
+        if block.lines[0].split()[:3] != ["ip", "ssh", "pubkey-chain"]:
+            continue
+        user, data = None, None
+        for line in block.lines[1:]:
+            words = line.split()
+            if data is not None and words and words[0] not in ("exit", "username", "key-hash", "key-string"):
+                data.append("".join(words))
+                continue
+            if data is not None and user is not None:
+                keys.setdefault(user, set()).add(_key_string_hash("".join(data)))
+            data = None
+            if words[:1] == ["username"] and len(words) >= 2:
+                user = words[1]
+            elif words[:1] == ["key-hash"] and len(words) >= 3 and user is not None:
+                keys.setdefault(user, set()).add(words[2].upper())
+            elif words[:1] == ["key-string"]:
+                data = []
+        if data is not None and user is not None:
+            keys.setdefault(user, set()).add(_key_string_hash("".join(data)))
+    return keys
+
+
+def _key_string_hash(text: str) -> str:
+    try:
+        blob = base64.b64decode(text, validate=False)
+    except ValueError:
+        return ""
+    return key_hash(blob)
+
+
+def key_hash(public_key_blob: bytes) -> str:
+    """IOS's `key-hash` of a public key: MD5 over its SSH wire form, upper-case hex."""
+    return hashlib.md5(public_key_blob, usedforsecurity=False).hexdigest().upper()
 
 
 def line_password(config: RunningConfig) -> Secret | None:

@@ -75,6 +75,15 @@ class VtyLogin:
                 return None if outcome is None else self._authorize(config, name, outcome)
         return None
 
+    def authorize_public_key(self, name: str, key_blob: bytes) -> int | None:
+        """An SSH public-key login: the privilege it starts at when the key is one of `name`'s in
+        `ip ssh pubkey-chain` (the AAA login list is not asked: the key authenticates), else None.
+        Exec authorization decides the privilege as for a password login."""
+        config = self.device.config
+        if login.key_hash(key_blob) not in login.public_key_hashes(config).get(name, set()):
+            return None
+        return self._authorize(config, name, True)
+
     def _log_undefined(self, what: str) -> None:
         if what not in self._undefined_logged:
             self._undefined_logged.add(what)

@@ -11,11 +11,13 @@ A connection from an address the first `line vty` block's `access-class ACL in` 
 vty lines whose `transport input` leaves out ssh, is reset before SSH starts, as IOS does.
 `banner login` goes out as SSH's authentication banner, before the password is asked for;
 `banner motd` and `banner exec` when an interactive exec starts (control/exec/banners.py).
-Logins go through the vty lines' `aaa authentication login` method list as the configuration has
-it when the client logs in: the `username` lines, RADIUS servers, the enable or line password
-(control/aaa/vty_login.py); hashing runs off the loop and RADIUS on its client's loop, so neither
-a scrypt check (type 9) nor a slow server holds up other sessions. As on IOS, there are as many
-concurrent sessions as `line vty` lines, and each ends after the line's exec-timeout without input.
+A client key in `ip ssh pubkey-chain` (its `key-hash`, or a `key-string`) logs its user in without
+a password; password logins go through the vty lines' `aaa authentication login` method list as
+the configuration has it when the client logs in: the `username` lines, RADIUS servers, the
+enable or line password (control/aaa/vty_login.py); hashing runs off the loop and RADIUS on its
+client's loop, so neither a scrypt check (type 9) nor a slow server holds up other sessions. As on
+IOS, there are as many concurrent sessions as `line vty` lines, and each ends after the line's
+exec-timeout without input.
 """
 from __future__ import annotations
 
@@ -127,6 +129,16 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     def password_auth_supported(self) -> bool:
+        return True
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        privilege = self.server.target.vty_login.authorize_public_key(username, key.public_data)
+        if privilege is None:
+            return False
+        self.conn.set_extra_info(privilege=privilege)
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:

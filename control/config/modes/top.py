@@ -44,7 +44,7 @@ BLOCK_PROMPTS = {
     "ip vrf": "config-vrf", "vrf definition": "config-vrf", "aaa group": "config-sg-radius",
     "control-plane": "config-cp", "redundancy": "config-red", "crypto map": "config-crypto-map",
     "object-group": "config-object-group", "ipv6 access-list": "config-ipv6-acl", "route-map": "config-route-map",
-    "key chain": "config-keychain", "crypto isakmp policy": "config-isakmp",
+    "key chain": "config-keychain", "crypto isakmp policy": "config-isakmp", "ip ssh pubkey-chain": "conf-ssh-pubkey",
 }
 
 # Kept commands that open a sub-mode in `configure terminal` (by their first words); the others are one
@@ -344,11 +344,12 @@ def _banner_block(ctx: Context, line: Line) -> M.Unmodeled:
 # its prompt. In `configure terminal` the lines typed in one are its own, one indentation deeper
 # (` peer spokes` then `  address 0.0.0.0 0.0.0.0`), until `exit` goes back to the block; the word
 # again opens (or re-enters) another, as IOS takes it at the block's level. From IOS XE's command
-# references for the two blocks whose entries are sub-modes. (IOS prints ` !` after a keyring's
+# references for the blocks whose entries are sub-modes. (IOS prints ` !` after a keyring's
 # peer; kept blocks keep no comment lines, from a file or typed, so neither has one here.)
 BLOCK_SUBMODES = {
     "crypto ikev2 keyring": ("peer", "config-ikev2-keyring-peer"),
     "key chain": ("key", "config-keychain-key"),
+    "ip ssh pubkey-chain": ("username", "conf-ssh-pubkey-user"),
 }
 
 
