@@ -432,6 +432,20 @@ int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t fir
                         struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
+/* Build-time estimates of a lookup's work (QFP_ACL_AUTO's choice, qfp_acl.c): probe keys drawn from
+ * the ACEs and at random, deterministically; a walk's cost in these units (a node, a leaf reached
+ * with the pop that led there, an ACE tested; a hybrid's bit-vector head), set by measurement. */
+enum { QFP_ACL_COST_NODE = 6, QFP_ACL_COST_LEAF = 4, QFP_ACL_COST_ACE = 2, QFP_ACL_COST_HEAD = 12,
+       QFP_ACL_PROBES = 512 };
+struct qfp_acl_probe {
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint8_t proto, dscp;
+};
+void qfp_acl_probes(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_probe *out, uint32_t n);
+int qfp_acl_probe_match(const struct qfp_ace *a, const struct qfp_acl_probe *p);
+uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                                 const struct qfp_acl_probe *p);
 
 /* qfp_acl_bitvec.c */
 int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_bitvec **out);
