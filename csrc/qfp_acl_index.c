@@ -511,48 +511,24 @@ int qfp_acl_probe_match(const struct qfp_ace *a, const struct qfp_acl_probe *p)
     return s_in != !!(a->flags & QFP_ACE_SPORT_NEG) && d_in != !!(a->flags & QFP_ACE_DPORT_NEG);
 }
 
-/* The walk of acl_index_lookup (qfp_path.h), counting: its cost in units of QFP_ACL_COST_*. */
+struct probe_ctx {
+    const struct qfp_ace *aces;
+    const struct qfp_acl_probe *p;
+};
+
+static int probe_leaf_match(const void *ctx, uint32_t ace)
+{
+    const struct probe_ctx *c = ctx;
+    return qfp_acl_probe_match(&c->aces[ace], c->p);
+}
+
+/* The lookup's walk (qfp_acl_tree_walk, the same code), counting: its cost in QFP_ACL_COST_* units. */
 uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
                                  const struct qfp_acl_probe *p)
 {
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
-    uint32_t best = naces, cost = 0;
-    uint32_t pending[QFP_ACL_WALK_MAX], pending_first[QFP_ACL_WALK_MAX], sp = 0;
-    pending[sp] = ix->root, pending_first[sp++] = 0;
-    while (sp) {
-        --sp;
-        if (pending_first[sp] >= best)
-            continue;
-        uint32_t code = pending[sp];
-        while (!(code & QFP_ACL_LEAF)) {
-            cost += QFP_ACL_COST_NODE;
-            const struct qfp_acl_cut *c = &ix->cuts[code];
-            const uint32_t *kid = &ix->pool[c->kids + 2 * ((key[c->field] >> c->shift) & c->mask)];
-            uint32_t first = kid[1];
-            code = kid[0];
-            if (c->wild_first < best) {
-                uint32_t other = c->wild, other_first = c->wild_first;
-                if (other_first < first) {
-                    uint32_t t = other;
-                    other = code, code = t;
-                    t = other_first, other_first = first, first = t;
-                }
-                pending[sp] = other, pending_first[sp++] = other_first;
-            }
-            if (first >= best) {
-                code = QFP_ACL_EMPTY;
-                break;
-            }
-        }
-        cost += QFP_ACL_COST_LEAF;
-        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
-        for (uint32_t i = 1; i <= leaf[0] && leaf[i] < best; i++) {
-            cost += QFP_ACL_COST_ACE;
-            if (qfp_acl_probe_match(&aces[leaf[i]], p)) {
-                best = leaf[i];
-                break;
-            }
-        }
-    }
+    const struct probe_ctx ctx = {aces, p};
+    uint32_t cost = 0;
+    qfp_acl_tree_walk(ix, key, naces, probe_leaf_match, &ctx, &cost);
     return cost;
 }
