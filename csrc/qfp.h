@@ -365,12 +365,13 @@ int qfp_acl_counters(struct qfp *fp, uint32_t slot, uint64_t *hits, uint32_t cap
 int qfp_acl_implicit_counters(struct qfp *fp, uint32_t slot, uint64_t *out);
 int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
 
-/* How an ACL is looked up; every method finds the same first match. QFP_ACL_AUTO picks by length:
- * a scan below QFP_ACL_INDEX_MIN ACEs; bit vectors (qfp_acl_bitvec.c) up to QFP_ACL_BITVEC_HEAD;
- * beyond, the hybrid: bit vectors over the first QFP_ACL_BITVEC_HEAD ACEs, where most packets of
- * most ACLs find their match at the cost of a dozen loads, and a decision tree (qfp_acl_index.c),
- * whose cost grows slowly with length, over the rest. A method that cannot be built (no memory, a
- * tree over its 16 MB budget) falls back to the scan, which always can. */
+/* How an ACL is looked up; every method finds the same first match. QFP_ACL_AUTO picks by length,
+ * then by shape: a scan below QFP_ACL_INDEX_MIN ACEs; bit vectors (qfp_acl_bitvec.c) up to
+ * QFP_ACL_BITVEC_HEAD; beyond, a decision tree (qfp_acl_index.c), whose cost grows slowly with
+ * length, over every ACE, or the hybrid: bit vectors over the first QFP_ACL_BITVEC_HEAD ACEs, where
+ * on some ACLs most packets find their match at the cost of a dozen loads, and a tree over the
+ * rest; whichever does less work on probe keys drawn from the ACL (qfp_acl.c). A method that
+ * cannot be built (no memory, a tree over its 16 MB budget) falls back to the scan, which always can. */
 enum qfp_acl_method { QFP_ACL_AUTO = 0, QFP_ACL_SCAN = 1, QFP_ACL_TREE = 2, QFP_ACL_BITVEC = 3,
                       QFP_ACL_HYBRID = 4 };
 enum { QFP_ACL_INDEX_MIN = 24, QFP_ACL_BITVEC_HEAD = 256 };

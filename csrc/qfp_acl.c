@@ -170,6 +170,49 @@ static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t nace
     return QFP_OK;
 }
 
+/* QFP_ACL_AUTO past the bit vectors' length: the tree over every ACE, or the hybrid (bit vectors over
+ * the first `head`, a tree over the rest), whichever does less work on the same probe keys
+ * (qfp_acl_index.c). The length alone does not tell: a hybrid's head costs every packet its
+ * twelve rows, and pays only where many packets stop there, as on rule sets of broad overlapping
+ * port ranges, whose tree has deep walks and long leaves; where cuts separate the rules well the
+ * whole tree is cheaper. The chosen tree is kept in acl->index, built once. */
+static uint32_t acl4_auto_long(struct qfp_acl *acl, uint32_t head)
+{
+    const struct qfp_ace *aces = acl->aces;
+    const uint32_t naces = acl->naces;
+    struct qfp_acl_index *whole = NULL, *tail = NULL;
+    struct qfp_acl_probe *probes = malloc(QFP_ACL_PROBES * sizeof *probes);
+    if (!probes || qfp_acl_index_build(aces, naces, 0, &whole) != QFP_OK) {
+        free(probes);
+        return QFP_ACL_HYBRID;
+    }
+    if (qfp_acl_index_build(aces, naces, head, &tail) != QFP_OK) {
+        free(probes);
+        acl->index = whole;
+        return QFP_ACL_TREE;
+    }
+    qfp_acl_probes(aces, naces, probes, QFP_ACL_PROBES);
+    uint64_t tree_cost = 0, hybrid_cost = 0;
+    for (uint32_t i = 0; i < QFP_ACL_PROBES; i++) {
+        tree_cost += qfp_acl_index_walk_cost(whole, aces, naces, &probes[i]);
+        hybrid_cost += QFP_ACL_COST_HEAD;
+        uint32_t k = 0;
+        while (k < head && !qfp_acl_probe_match(&aces[k], &probes[i]))
+            k++;
+        if (k == head)
+            hybrid_cost += qfp_acl_index_walk_cost(tail, aces, naces, &probes[i]);
+    }
+    free(probes);
+    if (tree_cost <= hybrid_cost) {
+        qfp_acl_index_free(tail);
+        acl->index = whole;
+        return QFP_ACL_TREE;
+    }
+    qfp_acl_index_free(whole);
+    acl->index = tail;
+    return QFP_ACL_HYBRID;
+}
+
 static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
@@ -186,14 +229,16 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
     uint32_t method = fp->acl_method;
     uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
     if (method == QFP_ACL_AUTO)
-        method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : naces <= head ? QFP_ACL_BITVEC : QFP_ACL_HYBRID;
+        method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : naces <= head ? QFP_ACL_BITVEC
+                                                                             : acl4_auto_long(acl, head);
     if (method == QFP_ACL_HYBRID && naces <= head)
         method = QFP_ACL_BITVEC;
     /* A method that cannot be built (no memory, over budget) leaves the scan, always right. */
     uint32_t bits = method == QFP_ACL_BITVEC ? naces : method == QFP_ACL_HYBRID ? head : 0;
     uint32_t tree_from = method == QFP_ACL_TREE ? 0 : method == QFP_ACL_HYBRID ? head : naces;
     if ((bits && qfp_acl_bitvec_build(acl->aces, bits, &acl->bitvec) != QFP_OK) ||
-        (tree_from < naces && qfp_acl_index_build(acl->aces, naces, tree_from, &acl->index) != QFP_OK)) {
+        (tree_from < naces && !acl->index &&
+         qfp_acl_index_build(acl->aces, naces, tree_from, &acl->index) != QFP_OK)) {
         qfp_acl_bitvec_free(acl->bitvec);
         qfp_acl_index_free(acl->index);
         acl->bitvec = NULL, acl->index = NULL;

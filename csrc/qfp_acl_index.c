@@ -448,3 +448,87 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
     }
     free(stack);
 }
+
+/* ---- what a walk costs, estimated at build time -----------------------------------------------------
+ * QFP_ACL_AUTO chooses between the tree and the hybrid by the rule set's shape (qfp_acl.c): it
+ * walks both over the same probe keys and counts each walk's work. Probes, not wall-clock time, so
+ * that the choice is the same on every run and machine: half of them points inside ACEs drawn at
+ * random (a trace drawn from the rules), half uniform keys (most reach late ACEs or none). The
+ * generator is seeded with a constant, so the probes depend on the ACL alone. */
+
+static uint64_t probe_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);   /* splitmix64 */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint16_t probe_port(uint64_t *s, uint16_t lo, uint16_t hi)
+{
+    return (uint16_t)(lo + probe_rand(s) % ((uint32_t)hi - lo + 1));
+}
+
+void qfp_acl_probes(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_probe *out, uint32_t n)
+{
+    uint64_t s = 0x5eed;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t r = probe_rand(&s);
+        struct qfp_acl_probe *p = &out[i];
+        p->src = (uint32_t)r, p->dst = (uint32_t)(r >> 32);
+        r = probe_rand(&s);
+        p->sport = (uint16_t)r, p->dport = (uint16_t)(r >> 16);
+        p->proto = (uint8_t)(r >> 32) < 192 ? (r >> 40 & 1 ? 6 : 17) : (uint8_t)(r >> 48);
+        p->dscp = 0;
+        if (!(i & 1) || !naces)
+            continue;
+        /* A point inside an ACE: its fixed bits, random elsewhere; a port inside its range. */
+        const struct qfp_ace *a = &aces[probe_rand(&s) % naces];
+        p->src = (p->src & ~a->src_mask) | a->src_val;
+        p->dst = (p->dst & ~a->dst_mask) | a->dst_val;
+        p->proto = (uint8_t)((p->proto & ~a->proto_mask) | a->proto_val);
+        p->dscp = a->dscp_val;
+        if ((a->flags & QFP_ACE_L4) && !(a->flags & QFP_ACE_SPORT_NEG))
+            p->sport = probe_port(&s, a->sport_lo, a->sport_hi);
+        if ((a->flags & QFP_ACE_L4) && !(a->flags & QFP_ACE_DPORT_NEG))
+            p->dport = probe_port(&s, a->dport_lo, a->dport_hi);
+    }
+}
+
+/* An estimate's matcher: the conditions that decide where a walk stops. Not the lookup's ace_match
+ * (qfp_path.h, compiled per ISA): an ACE this one gets wrong only makes the estimate a little off. */
+int qfp_acl_probe_match(const struct qfp_ace *a, const struct qfp_acl_probe *p)
+{
+    if (((p->src & a->src_mask) ^ a->src_val) | ((p->dst & a->dst_mask) ^ a->dst_val) |
+        ((uint32_t)(p->proto & a->proto_mask) ^ a->proto_val) | ((uint32_t)(p->dscp & a->dscp_mask) ^ a->dscp_val))
+        return 0;
+    if (a->flags & QFP_ACE_FRAGMENTS)
+        return 0;
+    if (!(a->flags & QFP_ACE_L4))
+        return 1;
+    int s_in = p->sport >= a->sport_lo && p->sport <= a->sport_hi;
+    int d_in = p->dport >= a->dport_lo && p->dport <= a->dport_hi;
+    return s_in != !!(a->flags & QFP_ACE_SPORT_NEG) && d_in != !!(a->flags & QFP_ACE_DPORT_NEG);
+}
+
+struct probe_ctx {
+    const struct qfp_ace *aces;
+    const struct qfp_acl_probe *p;
+};
+
+static int probe_leaf_match(const void *ctx, uint32_t ace)
+{
+    const struct probe_ctx *c = ctx;
+    return qfp_acl_probe_match(&c->aces[ace], c->p);
+}
+
+/* The lookup's walk (qfp_acl_tree_walk, the same code), counting: its cost in QFP_ACL_COST_* units. */
+uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                                 const struct qfp_acl_probe *p)
+{
+    const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
+    const struct probe_ctx ctx = {aces, p};
+    uint32_t cost = 0;
+    qfp_acl_tree_walk(ix, key, naces, probe_leaf_match, &ctx, &cost);
+    return cost;
+}

@@ -432,6 +432,76 @@ int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t fir
                         struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
+/* Build-time estimates of a lookup's work (QFP_ACL_AUTO's choice, qfp_acl.c): probe keys drawn from
+ * the ACEs and at random, deterministically; a walk's cost in these units (a node, a leaf reached
+ * with the pop that led there, an ACE tested; a hybrid's bit-vector head), set by measurement. */
+enum { QFP_ACL_COST_NODE = 6, QFP_ACL_COST_LEAF = 4, QFP_ACL_COST_ACE = 2, QFP_ACL_COST_HEAD = 12,
+       QFP_ACL_PROBES = 512 };
+struct qfp_acl_probe {
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint8_t proto, dscp;
+};
+void qfp_acl_probes(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_probe *out, uint32_t n);
+int qfp_acl_probe_match(const struct qfp_ace *a, const struct qfp_acl_probe *p);
+uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                                 const struct qfp_acl_probe *p);
+
+/* The walk of a tree, one code for the lookup (qfp_path.h, acl_index_lookup, compiled per ISA) and
+ * for the build's estimate of it (qfp_acl_index_walk_cost), so that the estimate counts the walk
+ * the lookup does. It visits every branch the key reaches, the wild ones too. Of a cut's two
+ * branches the one holding the lower ACE goes first, so that an early match (often a broad ACE,
+ * pushed down a wild branch) is found soon; a branch whose lowest ACE comes after the best match so
+ * far is skipped without being read. matches(ctx, ace): does that ACE match; cost: NULL (the
+ * lookup: the counting compiles away), or where to add the work done. Returns the first match, or
+ * `none`. */
+static inline __attribute__((always_inline)) uint32_t qfp_acl_tree_walk(
+    const struct qfp_acl_index *ix, const uint32_t key[QFP_ACL_FIELDS], uint32_t none,
+    int (*matches)(const void *ctx, uint32_t ace), const void *ctx, uint32_t *cost)
+{
+    uint32_t best = none;
+    uint32_t pending[QFP_ACL_WALK_MAX], pending_first[QFP_ACL_WALK_MAX], sp = 0;
+    pending[sp] = ix->root, pending_first[sp++] = 0;
+    while (sp) {
+        --sp;
+        if (pending_first[sp] >= best)
+            continue;
+        uint32_t code = pending[sp];
+        while (!(code & QFP_ACL_LEAF)) {
+            if (cost)
+                *cost += QFP_ACL_COST_NODE;
+            const struct qfp_acl_cut *c = &ix->cuts[code];
+            const uint32_t *kid = &ix->pool[c->kids + 2 * ((key[c->field] >> c->shift) & c->mask)];
+            uint32_t first = kid[1];
+            code = kid[0];
+            if (c->wild_first < best) {
+                uint32_t other = c->wild, other_first = c->wild_first;
+                if (other_first < first) {
+                    uint32_t t = other;
+                    other = code, code = t;
+                    t = other_first, other_first = first, first = t;
+                }
+                pending[sp] = other, pending_first[sp++] = other_first;
+            }
+            if (first >= best) {
+                code = QFP_ACL_EMPTY;
+                break;
+            }
+        }
+        if (cost)
+            *cost += QFP_ACL_COST_LEAF;
+        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
+        for (uint32_t i = 1; i <= leaf[0] && leaf[i] < best; i++) {
+            if (cost)
+                *cost += QFP_ACL_COST_ACE;
+            if (matches(ctx, leaf[i])) {
+                best = leaf[i];
+                break;
+            }
+        }
+    }
+    return best;
+}
 
 /* qfp_acl_bitvec.c */
 int qfp_acl_bitvec_build(const struct qfp_ace *aces, uint32_t naces, struct qfp_acl_bitvec **out);

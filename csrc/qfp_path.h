@@ -62,51 +62,26 @@ static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp
     return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
 }
 
-/* Walk the index's tree (qfp_acl_index.c): every branch the packet reaches, the wild ones too.
- * Of a cut's two branches the one holding the lower ACE goes first, so that an early match (often
- * a broad ACE, pushed down a wild branch) is found soon; a branch whose lowest ACE comes after the
- * best match so far is skipped without being read. */
+/* An ACE of a leaf against the packet, for the tree walk (qfp_acl_tree_walk, qfp_impl.h). */
+struct leaf_ctx {
+    const struct qfp_acl *acl;
+    const struct qfp_pkt *p;
+};
+
+static inline __attribute__((always_inline)) int leaf_ace_match(const void *ctx, uint32_t ace)
+{
+    const struct leaf_ctx *c = ctx;
+    return ace_match(&c->acl->aces[ace], c->p);
+}
+
+/* The tree's answer (qfp_acl_tree_walk: every branch the packet reaches, the wild ones too). */
 static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
-    const struct qfp_acl_index *ix = acl->index;
     if (p->family != QFP_FAMILY_IPV4)   /* the scan and bit vectors see it in their misc word */
         return acl->naces;
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
-    uint32_t best = acl->naces;
-    uint32_t pending[QFP_ACL_WALK_MAX], pending_first[QFP_ACL_WALK_MAX], sp = 0;
-    pending[sp] = ix->root, pending_first[sp++] = 0;
-    while (sp) {
-        --sp;
-        if (pending_first[sp] >= best)
-            continue;
-        uint32_t code = pending[sp];
-        while (!(code & QFP_ACL_LEAF)) {
-            const struct qfp_acl_cut *c = &ix->cuts[code];
-            const uint32_t *kid = &ix->pool[c->kids + 2 * ((key[c->field] >> c->shift) & c->mask)];
-            uint32_t first = kid[1];
-            code = kid[0];
-            if (c->wild_first < best) {
-                uint32_t other = c->wild, other_first = c->wild_first;
-                if (other_first < first) {
-                    uint32_t t = other;
-                    other = code, code = t;
-                    t = other_first, other_first = first, first = t;
-                }
-                pending[sp] = other, pending_first[sp++] = other_first;
-            }
-            if (first >= best) {
-                code = QFP_ACL_EMPTY;
-                break;
-            }
-        }
-        const uint32_t *leaf = &ix->pool[code & ~QFP_ACL_LEAF];
-        for (uint32_t i = 1; i <= leaf[0] && leaf[i] < best; i++)
-            if (ace_match(&acl->aces[leaf[i]], p)) {
-                best = leaf[i];
-                break;
-            }
-    }
-    return best;
+    const struct leaf_ctx ctx = {acl, p};
+    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_ace_match, &ctx, NULL);
 }
 
 /* A port's elementary interval on port field `which`, through the two-level map. */

@@ -149,8 +149,9 @@ def _compile_aces(aces: Sequence[Ace | Ace6], hits: Sequence[int] | None, family
 
 
 # How ACLs are looked up (csrc/qfp.h, enum qfp_acl_method): "auto" scans ACLs shorter than
-# ACL_INDEX_MIN, uses bit vectors up to ACL_BITVEC_HEAD ACEs, and beyond them the hybrid: bit
-# vectors over the first ACL_BITVEC_HEAD ACEs and a decision tree over the rest.
+# ACL_INDEX_MIN, uses bit vectors up to ACL_BITVEC_HEAD ACEs, and beyond them a decision tree or
+# the hybrid (bit vectors over the first ACL_BITVEC_HEAD ACEs and a tree over the rest), whichever
+# does less work on probe keys drawn from the ACL.
 ACL_METHODS = {"auto": lib.QFP_ACL_AUTO, "scan": lib.QFP_ACL_SCAN, "tree": lib.QFP_ACL_TREE,
                "bitvector": lib.QFP_ACL_BITVEC, "hybrid": lib.QFP_ACL_HYBRID}
 ACL_METHOD_NAMES = {code: name for name, code in ACL_METHODS.items()}

@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from fastpaths import simd_levels
 from qfp_model.qfp.fastpath import FastPath
 from qfp_model.qfp.packets import empty_batch
 from qfp_model.qfp.tables import PORT_PROTOCOLS, PROTO_TCP
@@ -124,3 +125,39 @@ def test_translation_refuses_ports_without_a_port_protocol():
     with pytest.raises(ValueError):
         cb.translate([cb.Rule(1, 0, 0, 0, 0, (80, 80), (0, 65535))])
     assert empty_batch(1).size == 1
+
+
+@pytest.mark.parametrize("simd", ["portable", "avx2", "avx512"])
+@pytest.mark.parametrize("family", cb.FAMILIES)
+def test_every_method_gives_the_scans_answer_on_every_family(family, simd):
+    """Each lookup method (and what auto chooses) against the in-order scan, on each family's rules
+    past the hybrid's head, with traces of every kind."""
+    if simd not in simd_levels():
+        pytest.skip(f"this CPU cannot run {simd}")
+    rule_list = cb.rules(family, 400, seed=11)
+    tr = cb.translate(rule_list)
+    scan = FastPath(acl_method="scan", simd=simd)
+    slot = scan.acl_create(tr.aces)
+    batch = np.concatenate([_probe_packets(rule_list, 300, seed=12),
+                            cb.trace(rule_list, "tail", 300, seed=13,
+                                     first_match=lambda b: tr.rule_answers(scan.acl_classify(slot, b)))])
+    want = scan.acl_classify(slot, batch)
+    for method in ("tree", "bitvector", "hybrid", "auto"):
+        fp = FastPath(acl_method=method, simd=simd)
+        s = fp.acl_create(tr.aces)
+        assert method == "auto" or fp.acl_stats(s).method == method
+        got = fp.acl_classify(s, batch)
+        assert (got == want).all(), (method, np.flatnonzero(got != want)[:5])
+
+
+def test_auto_chooses_by_the_rule_sets_shape():
+    """Past the bit vectors' length, auto estimates the tree's and the hybrid's work on probe keys:
+    rules that cuts separate (acl) get the whole tree; any/any rules with overlapping port ranges
+    (ports), whose tree walks are deep, the hybrid, where most packets stop in the head. The choice
+    depends on the ACL alone."""
+    chosen = {}
+    for family in ("acl", "ports"):
+        aces = cb.translate(cb.rules(family, 1000, seed=1)).aces
+        fp = FastPath()
+        chosen[family] = [fp.acl_stats(fp.acl_create(aces)).method for _ in range(2)]
+    assert chosen == {"acl": ["tree", "tree"], "ports": ["hybrid", "hybrid"]}
