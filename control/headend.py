@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +47,12 @@ class Headend:
         self.vty_login = VtyLogin(device, self.aaa.servers, self.radius)
         self.traffic = TrafficWorker()
         self.commands = exec_commands.build(device, self.coa, self.traffic, self.aaa)
+        # The lines in use, as `show users` lists them: the console, and each vty session while it
+        # lasts (control-socket clients are the model's own tool, not lines of the device).
+        self.lines: weakref.WeakSet[Terminal] = weakref.WeakSet()
         self.console = self.open_terminal()
+        self.console.line.opened_at = wall_clock()
+        self.lines.add(self.console)
 
     @classmethod
     def from_config_file(cls, path: str | Path | None = None, *, lenient: bool = False,
@@ -70,7 +76,10 @@ class Headend:
     def open_terminal(self, *, privilege: int = 15, remote: bool = False) -> Terminal:
         """A terminal of its own for one more CLI user (each control-socket connection, each SSH
         session at its user's privilege)."""
-        return Terminal(self.device, self.commands, privilege=privilege, remote=remote)
+        terminal = Terminal(self.device, self.commands, privilege=privilege, remote=remote, lines=self.lines)
+        if remote:
+            self.lines.add(terminal)
+        return terminal
 
     # ---- the console: what an in-process shell and scripts call ----
     def attend_console(self) -> None:

@@ -553,3 +553,24 @@ def test_the_embedded_configs_admin_logs_in_with_cisco():
     config = load_default().config
     assert login.authenticate(config, "admin", "cisco").privilege == 15
     assert login.authenticate(config, "admin", "cisco1") is None
+
+
+def test_show_users_lists_each_ssh_session_while_it_lasts(device):
+    async def run():
+        async with asyncssh.connect("127.0.0.1", device.port, username="plain", password="plain-pw",
+                                    known_hosts=None, client_keys=None, agent_path=None) as other:
+            async with asyncssh.connect("127.0.0.1", device.port, username=ADMIN[0], password=ADMIN[1],
+                                        known_hosts=None, client_keys=None, agent_path=None) as me:
+                other_shell = await other.create_process(term_type="xterm")
+                await other_shell.stdout.readuntil("#")
+                during = (await me.run("show users", check=True)).stdout
+                other_shell.close()
+            await asyncio.sleep(0.2)
+        return during
+    during = asyncio.run(run()).replace("\r\n", "\n").splitlines()
+    assert during[0] == "    Line       User       Host(s)              Idle       Location"
+    rows = {line[5:15].strip(): line for line in during[1:] if line[4:5] == " " and line[1:4].strip().isdigit()}
+    assert rows["con 0"].startswith("   0 con 0")
+    mine = [line for line in rows.values() if line.startswith("*")]
+    assert len(mine) == 1 and " admin " in mine[0] and mine[0].endswith(" 127.0.0.1")
+    assert any(" plain " in line and not line.startswith("*") for line in rows.values())

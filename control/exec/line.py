@@ -9,7 +9,7 @@ Privilege follows IOS's two levels that matter here: 1 (user EXEC, prompt `>`) a
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,6 +40,9 @@ class LineSettings:
     number: int = 0                # IOS's absolute line number: 0 the console, 2 on the first vty
     type: str = ""                 # the terminal type an SSH client asked for, as IOS prints it
     opened_at: float | None = None  # wall time of the session's start
+    user: str = ""                 # who logged in on it (a vty's user; the console has none)
+    location: str = ""             # where from (a vty's client address)
+    last_input: float | None = None  # wall time of its last command, for `show users`' Idle
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Terminal(Protocol):
     line: LineSettings
     enable_attempt: EnableAttempt | None
     closed: bool
+    lines: Collection[Terminal]   # the device's lines in use: its console, its vty sessions
 
 
 def _terminal_length(terminal: Terminal, args: dict) -> str:
@@ -155,6 +159,31 @@ def _disable(terminal: Terminal, args: dict) -> str:
     return ""
 
 
+VTY_LINE_BASE = 2       # an ASR 1000's absolute number of vty 0 (after con 0 and aux 0)
+USERS_HEADER = "    Line       User       Host(s)              Idle       Location"
+USERS_INTERFACES = "  Interface    User               Mode         Idle     Peer Address"
+
+
+def _idle(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _show_users(terminal: Terminal, args: dict) -> str:
+    """IOS's `show users` (tests/golden/ios-xe/show-users.txt): the lines in use, the asker's
+    marked `*`, each idle since its last command; no interface (PPP, async) users."""
+    now = terminal.device.wall_clock()
+    rows = [USERS_HEADER]
+    for t in sorted((t for t in terminal.lines if not t.closed or t is terminal), key=lambda t: t.line.number):
+        line = t.line
+        name = f"vty {line.number - VTY_LINE_BASE}" if t.remote else "con 0"
+        last = line.last_input if line.last_input is not None else line.opened_at
+        idle = _idle(now - last) if last is not None else "00:00:00"
+        mark = "*" if t is terminal else " "
+        rows.append(f"{mark}{line.number:>3} {name:<10}{line.user:<11}{'idle':<21}{idle} {line.location}".rstrip())
+    return "\n".join(rows) + f"\n\n{USERS_INTERFACES}\n\n"
+
+
 def _show_privilege(terminal: Terminal, args: dict) -> str:
     return f"Current privilege level is {terminal.privilege}\n"
 
@@ -170,6 +199,7 @@ HANDLERS: dict[str, TerminalHandler] = {
     "terminal width <0-512>:width": _terminal_width,
     "show terminal": _show_terminal,
     "show privilege": _show_privilege,
+    "show users": _show_users,
     "enable [<0-15>:level]": _enable,
     "disable [<0-15>:level]": _disable,
     "exit": _leave,
@@ -184,7 +214,8 @@ HELP = {
     "exit": "Exit from the EXEC", "logout": "Exit from the EXEC",
 }
 # a keyword's help is its registration's: `show terminal`'s `terminal` is not `terminal length`'s
-SHOW_HELP = {"terminal": "Display terminal configuration parameters", "privilege": "Show current privilege level"}
+SHOW_HELP = {"terminal": "Display terminal configuration parameters", "privilege": "Show current privilege level",
+             "users": "Display information about terminal lines"}
 
 
 def _needs_terminal(args: dict) -> str:

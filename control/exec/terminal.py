@@ -7,7 +7,7 @@ the start, as the device's own user's; an SSH session starts at its user's `priv
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from ..config import ConfigSession
@@ -40,8 +40,10 @@ class ConfigLineRefused(InvalidInput):
 
 
 class Terminal:
-    def __init__(self, device: Device, commands: CommandSet, *, privilege: int = 15, remote: bool = False):
+    def __init__(self, device: Device, commands: CommandSet, *, privilege: int = 15, remote: bool = False,
+                 lines: Collection[Terminal] = ()):
         self.device = device
+        self.lines = lines     # the device's lines in use (Headend.lines), for `show users`
         self.commands = commands
         self.config_session: ConfigSession | None = None
         self.privilege = privilege
@@ -81,6 +83,7 @@ class Terminal:
     def execute(self, line: str) -> str | Awaitable[str]:
         """The line's output; an awaitable of it when the command's work goes on elsewhere (a
         served device's `sim traffic`: CommandSet.execute)."""
+        self.line.last_input = self.device.wall_clock()
         if self.enable_attempt is not None:
             return line_commands.enable_password(self, line)
         if self.confirmation is not None:

@@ -32,6 +32,7 @@ import asyncssh
 from ..aaa import login
 from ..errors import ControlError
 from ..exec import banners
+from ..exec.line import VTY_LINE_BASE
 from ..exec.vty import Vty
 from .host_key import load_or_create
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_VTY_LINES = 5   # `line vty 0 4`, what IOS has when the configuration names no other
-VTY_LINE_BASE = 2       # an ASR 1000's absolute number of vty 0 (after con 0 and aux 0)
 
 
 def unapplied(config) -> list[str]:
@@ -210,6 +210,7 @@ class SshServer:
             self.sessions += 1
             vty_number = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)
             self.lines_in_use.add(vty_number)
+            terminal = None
             try:
                 privilege = process.get_extra_info("privilege", login.DEFAULT_PRIVILEGE)
                 terminal = self.target.open_terminal(privilege=privilege, remote=True)
@@ -220,6 +221,8 @@ class SshServer:
                 terminal.line.number = VTY_LINE_BASE + vty_number
                 terminal.line.type = (process.get_terminal_type() or "").upper()
                 terminal.line.opened_at = self.target.device.wall_clock()
+                terminal.line.user = process.get_extra_info("username") or ""
+                terminal.line.location = peer[0] if peer else ""
                 vty = Vty(terminal, _ProcessChannel(process),
                           idle_timeout=lambda: login.vty_exec_timeout(self.target.device.config))
                 if process.command is not None:
@@ -232,6 +235,8 @@ class SshServer:
                     await vty.run()
                 process.exit(0)
             finally:
+                if terminal is not None:
+                    terminal.closed = True   # its line is free: `show users` no longer lists it
                 self.sessions -= 1
                 self.lines_in_use.discard(vty_number)
         except asyncio.CancelledError:
