@@ -412,6 +412,7 @@ struct qfp_acl_stats {
     uint32_t leaf_max;    /* the most ACEs one tree leaf makes a lookup scan */
     uint64_t bytes;       /* the tree's or the bit vectors' tables */
     uint32_t family;      /* enum qfp_family: what its ACEs are */
+    uint32_t extra;       /* ACEs with QFP_ACE_EXTRA, which lookups check past their index */
 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 

@@ -216,7 +216,7 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
     for (uint32_t i = 0; i < naces; i++)
-        acl->extra |= aces[i].flags & QFP_ACE_EXTRA;
+        acl->extra += !!(aces[i].flags & QFP_ACE_EXTRA);
     uint32_t method = fp->acl_method;
     uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
     if (method == QFP_ACL_AUTO)
@@ -398,6 +398,7 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         out->naces = acl->naces;
         out->method = acl->method;
         out->family = acl->family;
+        out->extra = acl->extra;
         if (acl->bitvec)
             out->bytes += acl->bitvec->bytes;
         for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)

@@ -162,7 +162,7 @@ struct qfp_acl {
     uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
     uint32_t family;            /* enum qfp_family: aces (IPv4) or aces6 (IPv6) holds its ACEs */
     struct qfp_ace *aces;       /* read-only once published; NULL for an IPv6 ACL */
-    uint32_t extra;             /* some ACE has QFP_ACE_EXTRA: lookups check candidates (acl_lookup_extra) */
+    uint32_t extra;             /* ACEs with QFP_ACE_EXTRA; not 0: lookups check candidates (acl_lookup_extra) */
     struct qfp_ace6 *aces6;     /* an IPv6 ACL's, scanned in order; NULL for an IPv4 ACL */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */

@@ -89,6 +89,7 @@ def test_every_method_passes_over_candidates_whose_extras_fail(pad):
         c = native_fastpath_class()(max_uidbs=4, max_acls=4, max_policies=4, acl_method=method,
                                     acl_bitvec_head=head, simd=simd)
         assert c.acl_create(acl) == slot
+        assert c.acl_stats(slot).extra == sum(a.has_extra for a in acl) == 7
         got = c.acl_classify(slot, batch)
         bad = np.flatnonzero(expected != got)
         assert bad.size == 0, (f"{method}, {simd}: packet {bad[0]} "
