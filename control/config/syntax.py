@@ -299,9 +299,11 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
             fields["fragments"] = True
         elif word in ("dscp", "precedence", "tos"):
             # IOS takes precedence with tos, but dscp with neither: it is the same bits.
-            clash = ("dscp", "precedence", "tos") if word == "dscp" else (word, "dscp")
-            if any(k in fields for k in clash):
-                raise Bad(tok, "an ACE matches dscp, or precedence and tos, each once")
+            if word in fields:
+                raise Bad(tok, f"{word} given twice")
+            other = next((k for k in ("dscp", "precedence", "tos") if k in fields and "dscp" in (k, word)), None)
+            if other is not None:
+                raise Bad(tok, f"an ACE matches dscp or {other if word == 'dscp' else word}, not both")
             value_tok = cur.take(word)
             fields[word] = {"dscp": dscp, "precedence": precedence, "tos": tos}[word](value_tok)
         elif word == "ttl":
