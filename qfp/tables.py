@@ -105,19 +105,7 @@ class PortMatch:
     port_hi: int | None = None   # only for RANGE
 
     def __post_init__(self) -> None:
-        _check_range("port", self.port, 0, 65535)
-        if self.op is PortOp.RANGE:
-            if self.port_hi is None:
-                raise TableError("port range needs an upper port")
-            _check_range("port", self.port_hi, 0, 65535)
-            if self.port_hi < self.port:
-                raise TableError(f"port range {self.port} {self.port_hi} is empty")
-        elif self.port_hi is not None:
-            raise TableError(f"port {self.op.value} takes one port")
-        if self.op is PortOp.LT and self.port == 0:
-            raise TableError("port lt 0 matches nothing")
-        if self.op is PortOp.GT and self.port == 65535:
-            raise TableError("port gt 65535 matches nothing")
+        _check_op("port", "port", self.op, self.port, self.port_hi, 65535)
 
     def matches(self, port: int) -> bool:
         return _op_matches(self.op, self.port, self.port_hi, port)
@@ -125,6 +113,23 @@ class PortMatch:
     def bounds(self) -> tuple[int, int, bool]:
         """The inclusive range this operator compiles to, and whether the port must lie outside it."""
         return _op_bounds(self.op, self.port, self.port_hi, 65535)
+
+
+def _check_op(what: str, unit: str, op: PortOp, value: int, value_hi: int | None, top: int) -> None:
+    """An operator's values within 0..top, a range's two in order, and not one that matches nothing."""
+    _check_range(what, value, 0, top)
+    if op is PortOp.RANGE:
+        if value_hi is None:
+            raise TableError(f"{what} range needs an upper {unit}")
+        _check_range(what, value_hi, 0, top)
+        if value_hi < value:
+            raise TableError(f"{what} range {value} {value_hi} is empty")
+    elif value_hi is not None:
+        raise TableError(f"{what} {op.value} takes one {unit}")
+    if op is PortOp.LT and value == 0:
+        raise TableError(f"{what} lt 0 matches nothing")
+    if op is PortOp.GT and value == top:
+        raise TableError(f"{what} gt {top} matches nothing")
 
 
 def _op_matches(op: PortOp, value: int, value_hi: int | None, x: int) -> bool:
@@ -159,19 +164,7 @@ class TtlMatch:
     ttl_hi: int | None = None   # only for RANGE
 
     def __post_init__(self) -> None:
-        _check_range("ttl", self.ttl, 0, 255)
-        if self.op is PortOp.RANGE:
-            if self.ttl_hi is None:
-                raise TableError("ttl range needs an upper value")
-            _check_range("ttl", self.ttl_hi, 0, 255)
-            if self.ttl_hi < self.ttl:
-                raise TableError(f"ttl range {self.ttl} {self.ttl_hi} is empty")
-        elif self.ttl_hi is not None:
-            raise TableError(f"ttl {self.op.value} takes one value")
-        if self.op is PortOp.LT and self.ttl == 0:
-            raise TableError("ttl lt 0 matches nothing")
-        if self.op is PortOp.GT and self.ttl == 255:
-            raise TableError("ttl gt 255 matches nothing")
+        _check_op("ttl", "value", self.op, self.ttl, self.ttl_hi, 255)
 
     def matches(self, ttl: int) -> bool:
         return _op_matches(self.op, self.ttl, self.ttl_hi, ttl)

@@ -158,15 +158,39 @@ def aces(draw):
     ports = proto in T.PORT_PROTOCOLS
     sport = draw(st.one_of(st.none(), port_matches())) if ports else None
     dport = draw(st.one_of(st.none(), port_matches())) if ports else None
-    established = proto == 6 and draw(st.booleans())
-    has_l4 = sport is not None or dport is not None or established
+    flags = draw(st.sampled_from(["none", "established", "flags"])) if proto == 6 else "none"
+    established = flags == "established"
+    tcp_flags = draw(tcp_flag_sets()) if flags == "flags" else None
+    has_l4 = sport is not None or dport is not None or established or tcp_flags is not None
     fragments = not has_l4 and draw(st.booleans())
-    marking = draw(st.sampled_from(["none", "dscp", "precedence"]))
+    marking = draw(st.sampled_from(["none", "dscp", "precedence", "tos", "precedence-tos"]))
     src, src_wc, dst, dst_wc = draw(endpoints()) + draw(endpoints())
     return T.Ace(draw(st.booleans()), proto, src, src_wc, dst, dst_wc,
                  sport, dport, dscp=draw(st.integers(0, 63)) if marking == "dscp" else None,
-                 precedence=draw(st.integers(0, 7)) if marking == "precedence" else None,
+                 precedence=draw(st.integers(0, 7)) if marking.startswith("precedence") else None,
+                 tos=draw(st.integers(0, 15)) if marking.endswith("tos") else None,
+                 ttl=draw(st.one_of(st.none(), ttl_matches())), tcp_flags=tcp_flags,
                  established=established, fragments=fragments)
+
+
+@st.composite
+def ttl_matches(draw):
+    op = draw(st.sampled_from(list(T.PortOp)))
+    if op is T.PortOp.RANGE:
+        lo = draw(st.integers(0, 255))
+        return T.TtlMatch(op, lo, draw(st.integers(lo, 255)))
+    lo, hi = {T.PortOp.LT: (1, 255), T.PortOp.GT: (0, 254)}.get(op, (0, 255))
+    return T.TtlMatch(op, draw(st.integers(lo, hi)))
+
+
+@st.composite
+def tcp_flag_sets(draw):
+    every = sum(T.TCP_FLAG_NAMES.values())
+    named = draw(st.integers(1, every))
+    if draw(st.booleans()):
+        return T.TcpFlags(set=named, keywords=True)
+    plus = draw(st.integers(0, every)) & named
+    return T.TcpFlags(set=plus, clear=named & ~plus, any=draw(st.booleans()))
 
 
 actions = st.one_of(st.none(), st.sampled_from([T.TRANSMIT, T.DROP]),

@@ -84,35 +84,31 @@ icmp_numbers = st.one_of(st.sampled_from(ICMP_NUMBERS), st.integers(0, 255))
 
 
 @st.composite
-def port_matches(draw) -> PortMatch:
+def operator_matches(draw, make=PortMatch, values=ports, top: int = 65535):
+    """`make(op, value[, value_hi])` over `values` (PortMatch, TtlMatch), never one that matches
+    nothing."""
     op = draw(st.sampled_from(list(PortOp)))
     if op is PortOp.RANGE:
-        lo, hi = sorted((draw(ports), draw(ports)))
-        return PortMatch(op, lo, hi)
-    port = draw(ports)
+        lo, hi = sorted((draw(values), draw(values)))
+        return make(op, lo, hi)
+    value = draw(values)
     if op is PortOp.LT:
-        port = max(port, 1)
+        value = max(value, 1)
     elif op is PortOp.GT:
-        port = min(port, 65534)
-    return PortMatch(op, port)
+        value = min(value, top - 1)
+    return make(op, value)
+
+
+def port_matches():
+    return operator_matches()
 
 
 TTLS = [0, 1, 2, 5, 6, 63, 64, 128, 254, 255]
 ttls = st.one_of(st.sampled_from(TTLS), st.integers(0, 255))
 
 
-@st.composite
-def ttl_matches(draw) -> TtlMatch:
-    op = draw(st.sampled_from(list(PortOp)))
-    if op is PortOp.RANGE:
-        lo, hi = sorted((draw(ttls), draw(ttls)))
-        return TtlMatch(op, lo, hi)
-    ttl = draw(ttls)
-    if op is PortOp.LT:
-        ttl = max(ttl, 1)
-    elif op is PortOp.GT:
-        ttl = min(ttl, 254)
-    return TtlMatch(op, ttl)
+def ttl_matches():
+    return operator_matches(TtlMatch, ttls, 255)
 
 
 @st.composite
