@@ -163,3 +163,23 @@ def test_show_ip_access_lists_prints_them_as_ios_with_the_fast_paths_counts(fast
         "    30 permit ip any any precedence critical tos min-delay (1 match)\n"
         "    40 permit tcp any any match-any +fin +rst (1 match)\n"
         "    50 deny ip any any (1 match)\n")
+
+
+def test_sim_traffic_sends_a_hosts_ttl_which_acls_see(fastpath_class):
+    """Simulated packets leave with TTL 64 (a host's), so that `ttl` ACEs meet what a real flow
+    would give them: here a deny of TTL below 2 passes the stream, and flags decide the rest."""
+    from qfp_model.control.core.traffic import TrafficSpec
+    from show_device import ace
+    device = hub_device(fastpath_class)
+    device.config.add_access_list(acl("ACL-IN", [
+        ace(False, None, ttl=TtlMatch(PortOp.LT, 2)),
+        ace(False, PROTO_TCP, tcp_flags=TcpFlags(set=TCP_SYN, clear=TCP_ACK)),
+        ace(True, None, ttl=TtlMatch(PortOp.EQ, 64))]))
+    device.session_up("27.27.27.2", "17.17.17.2")
+    for flags, n in (("syn", 3), ("syn,ack", 4)):
+        device.traffic(TrafficSpec.from_words("Vi1", Direction.IN, size=100, rate=80_000, packets=n,
+                                              protocol="tcp", flags=flags))
+    (twin,) = access_lists_data(device.fp, device.config, device.compiler.acl_slots(), "ACL-IN")
+    assert [(e["text"], e["matches"]) for e in twin["entries"]] == [
+        ("deny ip any any ttl lt 2", 0), ("deny tcp any any match-all -ack +syn", 3),
+        ("permit ip any any ttl eq 64", 4)]

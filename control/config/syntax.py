@@ -201,7 +201,7 @@ def port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     return match
 
 
-def ttl_match(cur: Cursor, ttl_tok: Tok) -> T.TtlMatch:
+def ttl_match(cur: Cursor) -> T.TtlMatch:
     """After `ttl`: `eq|neq|lt|gt N` or `range A B`, values 0..255."""
     op_tok = cur.take("ttl operator")
     if op_tok.lower() not in ("eq", "neq", "lt", "gt", "range"):
@@ -309,7 +309,7 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
         elif word == "ttl":
             if "ttl" in fields:
                 raise Bad(tok, "ttl given twice")
-            fields["ttl"] = ttl_match(cur, tok)
+            fields["ttl"] = ttl_match(cur)
         elif word in ("log", "log-input"):
             log = word
         elif word in UNSUPPORTED_ACE_OPTIONS:
