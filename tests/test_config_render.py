@@ -143,13 +143,18 @@ def endpoints(draw):
 
 
 @st.composite
-def port_matches(draw):
+def operator_matches(draw, make=T.PortMatch, top: int = 65535):
+    """`make(op, value[, value_hi])` over 0..top (PortMatch, TtlMatch), never one that matches nothing."""
     op = draw(st.sampled_from(list(T.PortOp)))
     if op is T.PortOp.RANGE:
-        lo = draw(st.integers(0, 65535))
-        return T.PortMatch(op, lo, draw(st.integers(lo, 65535)))
-    lo, hi = {T.PortOp.LT: (1, 65535), T.PortOp.GT: (0, 65534)}.get(op, (0, 65535))
-    return T.PortMatch(op, draw(st.integers(lo, hi)))
+        lo = draw(st.integers(0, top))
+        return make(op, lo, draw(st.integers(lo, top)))
+    lo, hi = {T.PortOp.LT: (1, top), T.PortOp.GT: (0, top - 1)}.get(op, (0, top))
+    return make(op, draw(st.integers(lo, hi)))
+
+
+def port_matches():
+    return operator_matches()
 
 
 @st.composite
@@ -173,14 +178,8 @@ def aces(draw):
                  established=established, fragments=fragments)
 
 
-@st.composite
-def ttl_matches(draw):
-    op = draw(st.sampled_from(list(T.PortOp)))
-    if op is T.PortOp.RANGE:
-        lo = draw(st.integers(0, 255))
-        return T.TtlMatch(op, lo, draw(st.integers(lo, 255)))
-    lo, hi = {T.PortOp.LT: (1, 255), T.PortOp.GT: (0, 254)}.get(op, (0, 255))
-    return T.TtlMatch(op, draw(st.integers(lo, hi)))
+def ttl_matches():
+    return operator_matches(T.TtlMatch, 255)
 
 
 @st.composite
