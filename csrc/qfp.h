@@ -59,6 +59,7 @@ enum {
     QFP_TCP_FIN = 0x01, QFP_TCP_SYN = 0x02, QFP_TCP_RST = 0x04,
     QFP_TCP_PSH = 0x08, QFP_TCP_ACK = 0x10, QFP_TCP_URG = 0x20
 };
+enum { QFP_PROTO_TCP = 6 };   /* the one protocol whose ACEs may ask for TCP flags */
 
 /* One packet header, 64 bytes (a cache line); qfp/packets.py mirrors it as a numpy dtype and checks
  * the offsets against offsetof() at import. Addresses are host-order integers. An IPv4 packet uses
@@ -120,11 +121,22 @@ enum {
     QFP_ACE_DPORT_NEG = 0x04,    /* destination port likewise */
     QFP_ACE_ESTABLISHED = 0x08,  /* TCP ACK or RST must be set */
     QFP_ACE_FRAGMENTS = 0x10,    /* `fragments`: matches non-initial fragments only */
-    QFP_ACE_L4 = 0x20            /* has L4 conditions (ports, established): IOS fragment rules apply */
+    QFP_ACE_L4 = 0x20,           /* has L4 conditions (ports, established, TCP flags): IOS fragment rules apply */
+    /* Has conditions past the fields the lookup methods index (ttl, tos, TCP flags): bit vectors,
+     * scan columns and tree take the ACE as a candidate by its other fields, and ace_match checks
+     * these before a candidate counts as the match (docs/fastpath.md, "ACE matching"). */
+    QFP_ACE_EXTRA = 0x40
+};
+/* struct qfp_ace's xflags, each meaningful only with QFP_ACE_EXTRA. */
+enum {
+    QFP_ACE_X_TTL_NEG = 0x01,    /* TTL must lie outside [ttl_lo, ttl_hi] (`ttl neq`) */
+    QFP_ACE_X_TCP_ANY = 0x02     /* `match-any`: one of tcp_mask's flags is as tcp_val says (else all) */
 };
 
-/* One access control entry, compiled: every condition is a mask-and-compare or a port range, so a
- * condition that is absent is the one that always holds (mask 0, range 0..65535). */
+/* One access control entry, compiled: every condition is a mask-and-compare or a range, so a
+ * condition that is absent is the one that always holds (mask 0, range 0..65535 or 0..255). The
+ * first 29 bytes are what every ACE needs and all a lookup reads of most ACEs; the rest holds the
+ * conditions few ACEs have, read only with QFP_ACE_EXTRA and zero without it. */
 struct qfp_ace {
     uint32_t src_val, src_mask;  /* match when (pkt.src & src_mask) == src_val; mask = ~wildcard */
     uint32_t dst_val, dst_mask;
@@ -133,14 +145,19 @@ struct qfp_ace {
     uint8_t proto_val, proto_mask;  /* mask 0xff for one protocol, 0 for `ip` */
     uint8_t dscp_val, dscp_mask;    /* 0x3f for `dscp`, 0x38 for `precedence`, 0 for neither */
     uint8_t flags;                  /* QFP_ACE_* */
-    uint8_t pad[3];
+    uint8_t ttl_lo, ttl_hi;         /* TTL in [ttl_lo, ttl_hi], inclusive (outside: QFP_ACE_X_TTL_NEG);
+                                       0..255 for no ttl condition */
+    uint8_t tos_val, tos_mask;      /* IOS's 4-bit ToS, (dscp << 2 | ecn) >> 1 & 0xf: mask 0xf for `tos` */
+    uint8_t tcp_val, tcp_mask;      /* QFP_TCP_* flags: mask says which are looked at, val how */
+    uint8_t xflags;                 /* QFP_ACE_X_* */
+    uint8_t pad[12];                /* zero; 48 bytes keep every third ACE line-aligned */
 };
 
 /* An IPv6 ACE: struct qfp_ace's conditions over four address words each (prefixes become masks, so
  * the per-packet test is the same mask-and-compare, without a loop over bits), plus the flow label
  * and the extension headers. A separate struct, not a family field in struct qfp_ace, so that the
- * IPv4 ACE stays the 32 bytes every IPv4 lookup method (scan columns, bit vectors, tree) is built
- * from, and an ACL's family is its ACEs' type, as in Python (tables.Ace, tables.Ace6). */
+ * IPv4 ACE is not burdened with IPv6's addresses, and an ACL's family is its ACEs' type, as in
+ * Python (tables.Ace, tables.Ace6). */
 struct qfp_ace6 {
     uint32_t src_val[4], src_mask[4];   /* word 0 is the most significant, as in struct qfp_pkt */
     uint32_t dst_val[4], dst_mask[4];
@@ -396,6 +413,7 @@ struct qfp_acl_stats {
     uint32_t leaf_max;    /* the most ACEs one tree leaf makes a lookup scan */
     uint64_t bytes;       /* the tree's or the bit vectors' tables */
     uint32_t family;      /* enum qfp_family: what its ACEs are */
+    uint32_t extra;       /* ACEs with QFP_ACE_EXTRA, which lookups check past their index */
 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 

@@ -8,7 +8,37 @@
 #include "qfp_impl.h"
 
 #define ACE_FLAGS_ALL (QFP_ACE_PERMIT | QFP_ACE_SPORT_NEG | QFP_ACE_DPORT_NEG | QFP_ACE_ESTABLISHED | \
-                       QFP_ACE_FRAGMENTS | QFP_ACE_L4)
+                       QFP_ACE_FRAGMENTS | QFP_ACE_L4 | QFP_ACE_EXTRA)
+#define ACE_TCP_FLAGS_ALL (QFP_TCP_FIN | QFP_TCP_SYN | QFP_TCP_RST | QFP_TCP_PSH | QFP_TCP_ACK | QFP_TCP_URG)
+
+/* The extra conditions (QFP_ACE_EXTRA) as the lookups trust them. Without the flag they are never
+ * looked at, and must be zero (a zeroed ACE is still a valid one), so that read-back and the
+ * reference cannot disagree about an ACE that matches as if they were not there. */
+static int ace_extra_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
+{
+    for (size_t k = 0; k < sizeof a->pad; k++)
+        if (a->pad[k])
+            return qfp_fail(fp, QFP_EINVAL, "ACE %u: padding is not zero", i);
+    if (!(a->flags & QFP_ACE_EXTRA)) {
+        if (a->ttl_lo || a->ttl_hi || a->tos_mask || a->tos_val || a->tcp_mask || a->tcp_val || a->xflags)
+            return qfp_fail(fp, QFP_EINVAL, "ACE %u: ttl, tos or TCP flags without the extra flag", i);
+        return QFP_OK;
+    }
+    if (a->ttl_lo > a->ttl_hi)
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: an empty ttl range", i);
+    if ((a->tos_mask & ~0xfu) || (a->tos_val & ~a->tos_mask))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: tos or its mask is wider than 4 bits", i);
+    if ((a->tcp_mask & ~ACE_TCP_FLAGS_ALL) || (a->tcp_val & ~a->tcp_mask))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: TCP flags outside their mask or unknown", i);
+    if (a->xflags & ~(QFP_ACE_X_TTL_NEG | QFP_ACE_X_TCP_ANY))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: unknown extra flags 0x%x", i, a->xflags);
+    /* TCP flags are an L4 condition of a TCP ACE: the L4 flag gives them IOS's fragment rules. */
+    if (a->tcp_mask && (a->proto_mask != 0xff || a->proto_val != QFP_PROTO_TCP || !(a->flags & QFP_ACE_L4)))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: TCP flags need protocol tcp and the L4 flag", i);
+    if (!a->tcp_mask && (a->xflags & QFP_ACE_X_TCP_ANY))
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: match-any without TCP flags", i);
+    return QFP_OK;
+}
 
 static int ace_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
 {
@@ -29,7 +59,7 @@ static int ace_check(struct qfp *fp, const struct qfp_ace *a, uint32_t i)
         (a->sport_lo != 0 || a->sport_hi != 0xffff || a->dport_lo != 0 || a->dport_hi != 0xffff ||
          (a->flags & (QFP_ACE_SPORT_NEG | QFP_ACE_DPORT_NEG | QFP_ACE_ESTABLISHED))))
         return qfp_fail(fp, QFP_EINVAL, "ACE %u: L4 conditions without the L4 flag", i);
-    return QFP_OK;
+    return ace_extra_check(fp, a, i);
 }
 
 /* struct qfp_ace6's own conditions; the port and flag rules are ace_check's, on a struct qfp_ace
@@ -43,6 +73,8 @@ static int ace6_check(struct qfp *fp, const struct qfp_ace6 *a, uint32_t i)
         return qfp_fail(fp, QFP_EINVAL, "ACE %u: flow label or its mask is wider than 20 bits", i);
     if (a->ext & ~(QFP_EXT_ROUTING | QFP_EXT_FRAGMENT | QFP_EXT_HOP_BY_HOP | QFP_EXT_DEST_OPTS))
         return qfp_fail(fp, QFP_EINVAL, "ACE %u: unknown extension header bits 0x%x", i, a->ext);
+    if (a->flags & QFP_ACE_EXTRA)   /* IOS's IPv6 entries have no ttl or tos; their TCP flags are not modelled */
+        return qfp_fail(fp, QFP_EINVAL, "ACE %u: an IPv6 ACE has no extra conditions", i);
     const struct qfp_ace common = {
         .sport_lo = a->sport_lo, .sport_hi = a->sport_hi, .dport_lo = a->dport_lo, .dport_hi = a->dport_hi,
         .proto_val = a->proto_val, .proto_mask = a->proto_mask, .dscp_val = a->dscp_val,
@@ -226,6 +258,8 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
     if (naces)
         memcpy(acl->aces, aces, naces * sizeof *aces);
+    for (uint32_t i = 0; i < naces; i++)
+        acl->extra += !!(aces[i].flags & QFP_ACE_EXTRA);
     uint32_t method = fp->acl_method;
     uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
     if (method == QFP_ACL_AUTO)
@@ -409,6 +443,7 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         out->naces = acl->naces;
         out->method = acl->method;
         out->family = acl->family;
+        out->extra = acl->extra;
         if (acl->bitvec)
             out->bytes += acl->bitvec->bytes;
         for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)

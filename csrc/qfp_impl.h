@@ -162,6 +162,7 @@ struct qfp_acl {
     uint32_t method;            /* enum qfp_acl_method, as built: never QFP_ACL_AUTO */
     uint32_t family;            /* enum qfp_family: aces (IPv4) or aces6 (IPv6) holds its ACEs */
     struct qfp_ace *aces;       /* read-only once published; NULL for an IPv6 ACL */
+    uint32_t extra;             /* ACEs with QFP_ACE_EXTRA; not 0: lookups check candidates (acl_lookup_extra) */
     struct qfp_ace6 *aces6;     /* an IPv6 ACL's, scanned in order; NULL for an IPv4 ACL */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
@@ -246,6 +247,8 @@ struct qfp_term_bits {
     struct qfp_acl_bitvec *bv;
     uint64_t permit;                        /* bit i: ACE i (end to end) is a permit */
     uint64_t *run;                          /* [nterms]: the bits of the ACL an access-group term names */
+    uint64_t extra;                         /* bit i: ACE i has QFP_ACE_EXTRA, a candidate to check */
+    struct qfp_ace *aces;                   /* the ACEs end to end, kept when extra is not 0 */
 };
 
 /* A policy's class-maps as bit logic (qfp_policy.c), when it has at most 64 terms and 64

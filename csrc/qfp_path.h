@@ -47,17 +47,41 @@ static inline int ace_l3_match(const struct qfp_ace *a, const struct qfp_pkt *p)
        port_ok((p)->dport, (a)->dport_lo, (a)->dport_hi, !!((a)->flags & QFP_ACE_DPORT_NEG)) &&       \
        (!((a)->flags & QFP_ACE_ESTABLISHED) || ack_or_rst(p)))))
 
+/* The extra conditions' L3 part (QFP_ACE_EXTRA): TTL and ToS, which every packet has. */
+static inline int ace_extra_l3_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    uint32_t tos = ((uint32_t)(p->dscp & 63u) << 2 | (p->ecn & 3u)) >> 1 & 0xfu;
+    int ttl_in = (p->ttl >= a->ttl_lo) & (p->ttl <= a->ttl_hi);
+    return (ttl_in ^ !!(a->xflags & QFP_ACE_X_TTL_NEG)) && (tos & a->tos_mask) == a->tos_val;
+}
+
+/* The TCP flags condition (an L4 one: a non-initial fragment has no TCP header): match-all wants
+ * every masked flag as tcp_val says, match-any one of them. tcp_mask 0 always holds. */
+static inline int ace_tcp_flags_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    uint32_t same = ~(uint32_t)(p->tcp_flags ^ a->tcp_val) & a->tcp_mask;
+    return (a->xflags & QFP_ACE_X_TCP_ANY) ? same != 0 : same == a->tcp_mask;
+}
+
+/* Do ACE a's extra conditions hold for packet p, which is not a non-initial fragment? (Always,
+ * for an ACE without them.) The lookups call this on the candidate their index found. */
+static inline int ace_extra_match(const struct qfp_ace *a, const struct qfp_pkt *p)
+{
+    return !(a->flags & QFP_ACE_EXTRA) || (ace_extra_l3_match(a, p) && ace_tcp_flags_match(a, p));
+}
+
 /* Does ACE a match packet p, which is not a non-initial fragment? */
 static inline int ace_match(const struct qfp_ace *a, const struct qfp_pkt *p)
 {
-    return ace_l3_match(a, p) && ACE_REST_MATCH(a, p);
+    return ace_l3_match(a, p) && ACE_REST_MATCH(a, p) && ace_extra_match(a, p);
 }
 
 /* A non-initial fragment has no L4 header: IOS lets a permit with L4 conditions match on its L3
- * part alone, skips a deny with L4 conditions, and `fragments` ACEs match only these. */
+ * part alone, skips a deny with L4 conditions, and `fragments` ACEs match only these. TTL and ToS
+ * are L3: they hold or not as on any packet. */
 static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp_pkt *p)
 {
-    if (!ace_l3_match(a, p))
+    if (!ace_l3_match(a, p) || ((a->flags & QFP_ACE_EXTRA) && !ace_extra_l3_match(a, p)))
         return 0;
     return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
 }
@@ -284,11 +308,55 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
 #endif
 #undef SCAN_COL
 
+/* The bit vectors' candidates in ACL order, each until one's extra conditions hold (an ACL with
+ * QFP_ACE_EXTRA ACEs): a candidate that fails leaves its bit, and the next one is tried. */
+static inline uint32_t acl_bitvec_lookup_extra(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const struct qfp_acl_bitvec *bv = acl->bitvec;
+    const uint32_t nsum = bv->summary_words;
+    const uint64_t *v[12];
+    bitvec_rows(bv, p, v);
+    for (uint32_t w = 0; w < bv->words; w++) {
+        if (nsum && !(AND12(v, w >> 6) >> (w & 63) & 1))
+            continue;
+        for (uint64_t m = AND12(v, nsum + w); m; m &= m - 1) {
+            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(m);
+            if (ace_extra_match(&acl->aces[i], p))
+                return i;
+        }
+    }
+    return acl->naces;
+}
+
+/* acl_lookup for an ACL with extra conditions, out of line so that the lookups of the others,
+ * which never come here, keep their code as it was. The scan's candidate, when its extras fail,
+ * is followed by the ACEs after it one at a time (a scan's ACL is short); the tree's leaves check
+ * whole ACEs (ace_match), so it finds no candidate that fails. */
+static __attribute__((noinline)) uint32_t acl_lookup_extra(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    if (acl->bitvec) {
+        uint32_t hit = acl_bitvec_lookup_extra(acl, p);
+        if (hit < acl->naces || !acl->index)
+            return hit;
+    }
+    if (acl->index)
+        return acl_index_lookup(acl, p);
+    uint32_t hit = acl_scan_lookup(acl, p);
+    if (hit >= acl->naces || ace_extra_match(&acl->aces[hit], p))
+        return hit;
+    for (uint32_t i = hit + 1; i < acl->naces; i++)
+        if (ace_match(&acl->aces[i], p))
+            return i;
+    return acl->naces;
+}
+
 /* Index of the first ACE matching the packet, or acl->naces for none (the implicit deny). Always
  * inlined: grown by the IPv6 checks, GCC called it out of line, and a 10-ACE scan in
  * qfp_acl_classify went from 4.2 to 6.2 ns/pkt. */
 static inline __attribute__((always_inline)) uint32_t acl_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
+    if (__builtin_expect(acl->extra, 0) && p->frag != QFP_FRAG_NONINITIAL)
+        return acl_lookup_extra(acl, p);
     if (p->frag == QFP_FRAG_NONINITIAL) {
         if (p->family != QFP_FAMILY_IPV4)
             return acl->naces;
@@ -430,12 +498,19 @@ static inline int acl_hit_permits(const struct qfp_acl *acl, uint32_t hit)
 }
 
 /* ---- classification ------------------------------------------------------------------------------ */
-/* The first word of a bit-vector set's AND for a packet: every match, when there are at most 64 ACEs. */
-static inline uint64_t bitvec_word0(const struct qfp_acl_bitvec *bv, const struct qfp_pkt *p)
+/* Every ACE of the term bits (at most 64) the packet matches: the first word of their AND, less
+ * the candidates whose extra conditions fail (tb->extra: the ACEs that have them). */
+static inline uint64_t term_bits_matches(const struct qfp_term_bits *tb, const struct qfp_pkt *p)
 {
     const uint64_t *v[12];
-    bitvec_rows(bv, p, v);
-    return AND12(v, bv->summary_words);
+    bitvec_rows(tb->bv, p, v);
+    uint64_t matches = AND12(v, tb->bv->summary_words);
+    for (uint64_t x = matches & tb->extra; x; x &= x - 1) {
+        uint32_t i = (uint32_t)__builtin_ctzll(x);
+        if (!ace_extra_match(&tb->aces[i], p))
+            matches &= ~(1ull << i);
+    }
+    return matches;
 }
 #undef AND12
 
@@ -469,7 +544,7 @@ static int term_match(const struct qfp *fp, const struct qfp_policy *pol, const 
         const struct qfp_term_bits *tb = pol->term_bits;
         if (tb && p->frag != QFP_FRAG_NONINITIAL) {
             if (!memo->known) {
-                memo->matches = bitvec_word0(tb->bv, p);
+                memo->matches = term_bits_matches(tb, p);
                 memo->known = 1;
             }
             return term_bits_permit(tb, memo->matches, (uint32_t)(t - pol->terms));
@@ -503,7 +578,7 @@ static inline uint32_t classify_by_logic(const struct qfp_policy *pol, const str
     uint64_t held = lg->at_dscp[p->dscp & 63];
     if (lg->acl_terms) {
         const struct qfp_term_bits *tb = pol->term_bits;
-        uint64_t matches = bitvec_word0(tb->bv, p);
+        uint64_t matches = term_bits_matches(tb, p);
         for (uint64_t a = lg->acl_terms; a; a &= a - 1) {
             uint32_t t = (uint32_t)__builtin_ctzll(a);
             held |= (uint64_t)term_bits_permit(tb, matches, t) << t;
@@ -942,7 +1017,7 @@ void QFP_PATH(acl_classify)(const struct qfp_acl *acl, const struct qfp_pkt *pkt
     /* Four-word vectors would take 48 gathers per 8 packets: measured slower than one packet at a
      * time with its 256-bit ANDs (14-16 ns/pkt against 10.5-11.6), so they stay with acl_lookup. */
     _Static_assert(QFP_BV_SHARE_MIN > 2, "bitvec_classify8 computes rows in place");
-    if (bv && !bv->summary_words && bv->stride <= 2)
+    if (bv && !bv->summary_words && bv->stride <= 2 && !acl->extra)
         for (; i + 8 <= n; i += 8)
             bitvec_classify8(acl, &pkts[i], &ace_out[i]);
 #endif

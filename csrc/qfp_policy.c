@@ -12,6 +12,7 @@ void qfp_term_bits_free(struct qfp_term_bits *tb)
         return;
     qfp_acl_bitvec_free(tb->bv);
     free(tb->run);
+    free(tb->aces);
     free(tb);
 }
 
@@ -22,7 +23,7 @@ struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp
     struct qfp_ace aces[QFP_TERM_BITS_MAX];
     int32_t placed_slot[QFP_TERM_BITS_MAX];
     uint32_t placed_at[QFP_TERM_BITS_MAX], placed_n[QFP_TERM_BITS_MAX], nplaced = 0, total = 0;
-    uint64_t permit = 0;
+    uint64_t permit = 0, extra = 0;
     for (uint32_t i = 0; i < pol->nterms; i++) {
         const struct qfp_term *t = &pol->terms[i];
         if (t->kind != QFP_TERM_ACL)
@@ -40,17 +41,22 @@ struct qfp_term_bits *qfp_term_bits_build(const struct qfp *fp, const struct qfp
         for (uint32_t j = 0; j < a->naces; j++, total++) {
             aces[total] = a->aces[j];
             permit |= (uint64_t)!!(a->aces[j].flags & QFP_ACE_PERMIT) << total;
+            extra |= (uint64_t)!!(a->aces[j].flags & QFP_ACE_EXTRA) << total;
         }
     }
     if (!nplaced)
         return NULL;
     struct qfp_term_bits *tb = calloc(1, sizeof *tb);
     if (!tb || !(tb->run = calloc(pol->nterms, sizeof *tb->run)) ||
-        qfp_acl_bitvec_build(aces, total, &tb->bv) != QFP_OK) {
+        qfp_acl_bitvec_build(aces, total, &tb->bv) != QFP_OK ||
+        (extra && !(tb->aces = malloc(total * sizeof *tb->aces)))) {
         qfp_term_bits_free(tb);
         return NULL;
     }
     tb->permit = permit;
+    tb->extra = extra;
+    if (extra)
+        memcpy(tb->aces, aces, total * sizeof *aces);
     for (uint32_t i = 0; i < pol->nterms; i++) {
         const struct qfp_term *t = &pol->terms[i];
         if (t->kind != QFP_TERM_ACL)

@@ -80,6 +80,16 @@ def _fill_ace(c, ace: Ace) -> None:
     if ace.precedence is not None:
         c.dscp_val, c.dscp_mask = ace.precedence << 3, 0x38
     _fill_ace_common(c, ace)
+    if ace.has_extra:
+        c.flags |= lib.QFP_ACE_EXTRA
+        c.ttl_lo, c.ttl_hi, negate = ace.ttl.bounds() if ace.ttl is not None else (0, 255, False)
+        xflags = lib.QFP_ACE_X_TTL_NEG if negate else 0
+        if ace.tos is not None:
+            c.tos_val, c.tos_mask = ace.tos, 0xF
+        if ace.tcp_flags is not None:
+            c.tcp_val, c.tcp_mask = ace.tcp_flags.set, ace.tcp_flags.set | ace.tcp_flags.clear
+            xflags |= lib.QFP_ACE_X_TCP_ANY if ace.tcp_flags.any else 0
+        c.xflags = xflags
 
 
 def _prefix_words(address: int, length: int) -> tuple[list[int], list[int]]:
@@ -359,7 +369,7 @@ class FastPath(FastPathAPI):
         st = ffi.new("struct qfp_acl_stats *")
         self._check(lib.qfp_acl_stats(self._fp, _u32(slot), st))
         return AclStats(st.naces, ACL_METHOD_NAMES[st.method], st.cuts, st.depth_max, st.leaf_max, st.bytes,
-                        st.family)
+                        st.family, st.extra)
 
     def acl_classify(self, slot, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         self._checked_batch(batch)

@@ -62,7 +62,8 @@ ACE_NONE, ACE_IMPLICIT = 0xFFFFFFFF, 0xFFFFFFFE
 ACE_IMPLICIT_ND_NA, ACE_IMPLICIT_ND_NS = 0xFFFFFFFD, 0xFFFFFFFC
 CLASS_NONE = 0xFFFF
 
-TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+# The record's tcp_flags bits, which ACEs name too (tables.TcpFlags).
+from .tables import TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG  # noqa: E402,F401
 
 NS_PER_S = 1_000_000_000   # ts_ns counts virtual time in ns
 

@@ -29,6 +29,9 @@ class AclStats:
     leaf_max: int       # the most ACEs one leaf makes a lookup scan
     bytes: int          # the tree's or the bit vectors' tables
     family: int = 4     # 4 or 6: what its ACEs are (tables.Ace or tables.Ace6)
+    # ACEs with conditions past the fields the method indexes (ttl, tos, TCP flags): a lookup
+    # takes each as a candidate and checks those before it counts as the match.
+    extra: int = 0
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,11 @@ def _l3_matches(ace: Ace, pkt: Packet) -> bool:
         return False
     if ace.precedence is not None and pkt.dscp >> 3 != ace.precedence:
         return False
+    if ace.ttl is not None and not ace.ttl.matches(pkt.ttl):
+        return False
+    # IOS's ToS: the four bits of the ToS byte under precedence, bit 0 (ECN's low bit) left out.
+    if ace.tos is not None and (pkt.dscp << 2 | pkt.ecn) >> 1 & 0xF != ace.tos:
+        return False
     return True
 
 
@@ -122,7 +127,10 @@ def ace_matches(ace: Ace, pkt: Packet) -> bool:
     """docs/fastpath.md, "ACE matching", IOS's rules for fragments included."""
     if not _l3_matches(ace, pkt):
         return False
-    return rest_matches(ace, pkt)
+    if not rest_matches(ace, pkt):
+        return False
+    # TCP flags are L4: rest_matches has decided a non-initial fragment by has_l4 already.
+    return ace.tcp_flags is None or pkt.frag == P.FRAG_NONINITIAL or ace.tcp_flags.matches(pkt.tcp_flags)
 
 
 def first_match(aces: Sequence[Ace], pkt: Packet) -> int | None:

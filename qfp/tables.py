@@ -22,6 +22,12 @@ PROTO_UDP = 17
 PROTO_SCTP = 132
 PORT_PROTOCOLS = frozenset({PROTO_TCP, PROTO_UDP, PROTO_SCTP})
 PROTO_ICMPV6 = 58
+# TCP header flags, as the packet record's tcp_flags holds them (csrc/qfp.h QFP_TCP_*).
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+# IOS's names for them, in the order IOS lists them (`permit tcp any any ?`), which is also the
+# order they are printed in.
+TCP_FLAG_NAMES = {"ack": TCP_ACK, "fin": TCP_FIN, "psh": TCP_PSH, "rst": TCP_RST, "syn": TCP_SYN,
+                  "urg": TCP_URG}
 # IPv6 extension headers a packet carried, the record's `ext` bits (csrc/qfp.h QFP_EXT_*).
 EXT_ROUTING, EXT_FRAGMENT, EXT_HOP_BY_HOP, EXT_DEST_OPTS = 0x01, 0x02, 0x04, 0x08
 
@@ -99,42 +105,106 @@ class PortMatch:
     port_hi: int | None = None   # only for RANGE
 
     def __post_init__(self) -> None:
-        _check_range("port", self.port, 0, 65535)
-        if self.op is PortOp.RANGE:
-            if self.port_hi is None:
-                raise TableError("port range needs an upper port")
-            _check_range("port", self.port_hi, 0, 65535)
-            if self.port_hi < self.port:
-                raise TableError(f"port range {self.port} {self.port_hi} is empty")
-        elif self.port_hi is not None:
-            raise TableError(f"port {self.op.value} takes one port")
-        if self.op is PortOp.LT and self.port == 0:
-            raise TableError("port lt 0 matches nothing")
-        if self.op is PortOp.GT and self.port == 65535:
-            raise TableError("port gt 65535 matches nothing")
+        _check_op("port", "port", self.op, self.port, self.port_hi, 65535)
 
     def matches(self, port: int) -> bool:
-        if self.op is PortOp.EQ:
-            return port == self.port
-        if self.op is PortOp.NEQ:
-            return port != self.port
-        if self.op is PortOp.LT:
-            return port < self.port
-        if self.op is PortOp.GT:
-            return port > self.port
-        return self.port <= port <= self.port_hi
+        return _op_matches(self.op, self.port, self.port_hi, port)
 
     def bounds(self) -> tuple[int, int, bool]:
         """The inclusive range this operator compiles to, and whether the port must lie outside it."""
-        if self.op is PortOp.EQ:
-            return self.port, self.port, False
-        if self.op is PortOp.NEQ:
-            return self.port, self.port, True
-        if self.op is PortOp.LT:
-            return 0, self.port - 1, False
-        if self.op is PortOp.GT:
-            return self.port + 1, 65535, False
-        return self.port, self.port_hi, False
+        return _op_bounds(self.op, self.port, self.port_hi, 65535)
+
+
+def _check_op(what: str, unit: str, op: PortOp, value: int, value_hi: int | None, top: int) -> None:
+    """An operator's values within 0..top, a range's two in order, and not one that matches nothing."""
+    _check_range(what, value, 0, top)
+    if op is PortOp.RANGE:
+        if value_hi is None:
+            raise TableError(f"{what} range needs an upper {unit}")
+        _check_range(what, value_hi, 0, top)
+        if value_hi < value:
+            raise TableError(f"{what} range {value} {value_hi} is empty")
+    elif value_hi is not None:
+        raise TableError(f"{what} {op.value} takes one {unit}")
+    if op is PortOp.LT and value == 0:
+        raise TableError(f"{what} lt 0 matches nothing")
+    if op is PortOp.GT and value == top:
+        raise TableError(f"{what} gt {top} matches nothing")
+
+
+def _op_matches(op: PortOp, value: int, value_hi: int | None, x: int) -> bool:
+    if op is PortOp.EQ:
+        return x == value
+    if op is PortOp.NEQ:
+        return x != value
+    if op is PortOp.LT:
+        return x < value
+    if op is PortOp.GT:
+        return x > value
+    return value <= x <= value_hi
+
+
+def _op_bounds(op: PortOp, value: int, value_hi: int | None, top: int) -> tuple[int, int, bool]:
+    if op is PortOp.EQ:
+        return value, value, False
+    if op is PortOp.NEQ:
+        return value, value, True
+    if op is PortOp.LT:
+        return 0, value - 1, False
+    if op is PortOp.GT:
+        return value + 1, top, False
+    return value, value_hi, False
+
+
+@dataclass(frozen=True)
+class TtlMatch:
+    """`ttl eq|neq|lt|gt N` or `ttl range A B` (0..255): the IPv4 TTL, with the ports' operators."""
+    op: PortOp
+    ttl: int
+    ttl_hi: int | None = None   # only for RANGE
+
+    def __post_init__(self) -> None:
+        _check_op("ttl", "value", self.op, self.ttl, self.ttl_hi, 255)
+
+    def matches(self, ttl: int) -> bool:
+        return _op_matches(self.op, self.ttl, self.ttl_hi, ttl)
+
+    def bounds(self) -> tuple[int, int, bool]:
+        """The inclusive range this operator compiles to, and whether the TTL must lie outside it."""
+        return _op_bounds(self.op, self.ttl, self.ttl_hi, 255)
+
+
+@dataclass(frozen=True)
+class TcpFlags:
+    """A TCP ACE's flags: `match-all +syn -ack` (every condition), `match-any +syn +fin` (one of
+    them), or IOS's older bare keywords (`syn`, `ack rst`: each one set, the others as they may)."""
+    set: int = 0              # TCP_* flags that must be set (+flag, or a bare keyword)
+    clear: int = 0            # TCP_* flags that must be clear (-flag)
+    any: bool = False         # match-any; else all
+    keywords: bool = False    # written as bare keywords (set only, all of them)
+
+    def __post_init__(self) -> None:
+        every = sum(TCP_FLAG_NAMES.values())
+        for what, bits in (("set", self.set), ("clear", self.clear)):
+            _check_range(f"TCP flags to be {what}", bits, 0, every)
+        if not self.set | self.clear:
+            raise TableError("TCP flags name no flag")
+        if self.set & self.clear:
+            raise TableError("a TCP flag cannot be both set and clear")
+        if self.keywords and (self.clear or self.any):
+            raise TableError("bare TCP flag keywords only ask for flags set, all of them")
+
+    def matches(self, flags: int) -> bool:
+        held = ~(flags ^ self.set) & (self.set | self.clear)
+        return held != 0 if self.any else held == self.set | self.clear
+
+    def words(self) -> list[str]:
+        """As IOS prints them: `match-all +ack -syn`, or the bare keywords."""
+        if self.keywords:
+            return [name for name, bit in TCP_FLAG_NAMES.items() if self.set & bit]
+        signed = [("+" if self.set & bit else "-") + name for name, bit in TCP_FLAG_NAMES.items()
+                  if (self.set | self.clear) & bit]
+        return ["match-any" if self.any else "match-all", *signed]
 
 
 class _L4Conditions:
@@ -195,11 +265,34 @@ class Ace(_L4Conditions):
     # own classifiers do, so they are L4 conditions with the ports' fragment rules.
     icmp_type: int | None = None
     icmp_code: int | None = None
+    # Past the fields the lookups index (docs/fastpath.md, "ACE matching"): the TTL, IOS's 4-bit
+    # ToS (0..15: the ToS byte's bits 1-4, under precedence), and a TCP ACE's flags (an L4
+    # condition, with the ports' fragment rules).
+    ttl: TtlMatch | None = None
+    tos: int | None = None
+    tcp_flags: TcpFlags | None = None
+
+    @property
+    def has_l4(self) -> bool:
+        return super().has_l4 or self.tcp_flags is not None
+
+    @property
+    def has_extra(self) -> bool:
+        """Conditions the fast path checks on the candidates its indexes find (QFP_ACE_EXTRA)."""
+        return self.ttl is not None or self.tos is not None or self.tcp_flags is not None
 
     def __post_init__(self) -> None:
         if self.proto is not None:
             _check_range("protocol", self.proto, 0, 255)
         self._check_message(PROTO_ICMP, "ICMP")
+        if self.tos is not None:
+            _check_range("tos", self.tos, 0, 15)
+            if self.dscp is not None:
+                raise TableError("an ACE matches dscp or tos, not both")
+        if self.tcp_flags is not None and self.proto != PROTO_TCP:
+            raise TableError("TCP flags need protocol tcp")
+        if self.tcp_flags is not None and self.established:
+            raise TableError("an ACE matches established or TCP flags, not both")
         for what, value in (("source", self.src), ("source wildcard", self.src_wildcard),
                             ("destination", self.dst), ("destination wildcard", self.dst_wildcard)):
             _check_range(what, value, 0, 0xFFFFFFFF)

@@ -143,13 +143,18 @@ def endpoints(draw):
 
 
 @st.composite
-def port_matches(draw):
+def operator_matches(draw, make=T.PortMatch, top: int = 65535):
+    """`make(op, value[, value_hi])` over 0..top (PortMatch, TtlMatch), never one that matches nothing."""
     op = draw(st.sampled_from(list(T.PortOp)))
     if op is T.PortOp.RANGE:
-        lo = draw(st.integers(0, 65535))
-        return T.PortMatch(op, lo, draw(st.integers(lo, 65535)))
-    lo, hi = {T.PortOp.LT: (1, 65535), T.PortOp.GT: (0, 65534)}.get(op, (0, 65535))
-    return T.PortMatch(op, draw(st.integers(lo, hi)))
+        lo = draw(st.integers(0, top))
+        return make(op, lo, draw(st.integers(lo, top)))
+    lo, hi = {T.PortOp.LT: (1, top), T.PortOp.GT: (0, top - 1)}.get(op, (0, top))
+    return make(op, draw(st.integers(lo, hi)))
+
+
+def port_matches():
+    return operator_matches()
 
 
 @st.composite
@@ -158,15 +163,33 @@ def aces(draw):
     ports = proto in T.PORT_PROTOCOLS
     sport = draw(st.one_of(st.none(), port_matches())) if ports else None
     dport = draw(st.one_of(st.none(), port_matches())) if ports else None
-    established = proto == 6 and draw(st.booleans())
-    has_l4 = sport is not None or dport is not None or established
+    flags = draw(st.sampled_from(["none", "established", "flags"])) if proto == 6 else "none"
+    established = flags == "established"
+    tcp_flags = draw(tcp_flag_sets()) if flags == "flags" else None
+    has_l4 = sport is not None or dport is not None or established or tcp_flags is not None
     fragments = not has_l4 and draw(st.booleans())
-    marking = draw(st.sampled_from(["none", "dscp", "precedence"]))
+    marking = draw(st.sampled_from(["none", "dscp", "precedence", "tos", "precedence-tos"]))
     src, src_wc, dst, dst_wc = draw(endpoints()) + draw(endpoints())
     return T.Ace(draw(st.booleans()), proto, src, src_wc, dst, dst_wc,
                  sport, dport, dscp=draw(st.integers(0, 63)) if marking == "dscp" else None,
-                 precedence=draw(st.integers(0, 7)) if marking == "precedence" else None,
+                 precedence=draw(st.integers(0, 7)) if marking.startswith("precedence") else None,
+                 tos=draw(st.integers(0, 15)) if marking.endswith("tos") else None,
+                 ttl=draw(st.one_of(st.none(), ttl_matches())), tcp_flags=tcp_flags,
                  established=established, fragments=fragments)
+
+
+def ttl_matches():
+    return operator_matches(T.TtlMatch, 255)
+
+
+@st.composite
+def tcp_flag_sets(draw):
+    every = sum(T.TCP_FLAG_NAMES.values())
+    named = draw(st.integers(1, every))
+    if draw(st.booleans()):
+        return T.TcpFlags(set=named, keywords=True)
+    plus = draw(st.integers(0, every)) & named
+    return T.TcpFlags(set=plus, clear=named & ~plus, any=draw(st.booleans()))
 
 
 actions = st.one_of(st.none(), st.sampled_from([T.TRANSMIT, T.DROP]),

@@ -40,6 +40,7 @@ from qfp_model.qfp.tables import (
     PROTO_UDP,
     RATE_MAX,
     RATE_MIN,
+    TCP_FLAG_NAMES,
     Ace,
     Ace6,
     ClassMap,
@@ -53,6 +54,8 @@ from qfp_model.qfp.tables import (
     PortMatch,
     PortOp,
     Queueing,
+    TcpFlags,
+    TtlMatch,
     precedence_dscps,
 )
 
@@ -81,17 +84,46 @@ icmp_numbers = st.one_of(st.sampled_from(ICMP_NUMBERS), st.integers(0, 255))
 
 
 @st.composite
-def port_matches(draw) -> PortMatch:
+def operator_matches(draw, make=PortMatch, values=ports, top: int = 65535):
+    """`make(op, value[, value_hi])` over `values` (PortMatch, TtlMatch), never one that matches
+    nothing."""
     op = draw(st.sampled_from(list(PortOp)))
     if op is PortOp.RANGE:
-        lo, hi = sorted((draw(ports), draw(ports)))
-        return PortMatch(op, lo, hi)
-    port = draw(ports)
+        lo, hi = sorted((draw(values), draw(values)))
+        return make(op, lo, hi)
+    value = draw(values)
     if op is PortOp.LT:
-        port = max(port, 1)
+        value = max(value, 1)
     elif op is PortOp.GT:
-        port = min(port, 65534)
-    return PortMatch(op, port)
+        value = min(value, top - 1)
+    return make(op, value)
+
+
+def port_matches():
+    return operator_matches()
+
+
+TTLS = [0, 1, 2, 5, 6, 63, 64, 128, 254, 255]
+ttls = st.one_of(st.sampled_from(TTLS), st.integers(0, 255))
+
+
+def ttl_matches():
+    return operator_matches(TtlMatch, ttls, 255)
+
+
+@st.composite
+def tcp_flag_matches(draw) -> TcpFlags:
+    """Bare keywords or match-all/match-any over one to three flags, often SYN and ACK (which
+    `established` and the packets' flags also favour)."""
+    names = draw(st.lists(st.sampled_from(["syn", "ack", "syn", "ack", "rst", "fin", "psh", "urg"]),
+                          min_size=1, max_size=3, unique=True))
+    bits = [TCP_FLAG_NAMES[n] for n in names]
+    form = draw(st.sampled_from(["keywords", "match-all", "match-any"]))
+    if form == "keywords":
+        return TcpFlags(set=sum(bits), keywords=True)
+    signs = [draw(st.booleans()) for _ in bits]
+    return TcpFlags(set=sum(b for b, plus in zip(bits, signs) if plus),
+                    clear=sum(b for b, plus in zip(bits, signs) if not plus), any=form == "match-any")
 
 
 @st.composite
@@ -106,7 +138,10 @@ def aces(draw) -> Ace:
         fields["sport"] = draw(st.one_of(st.none(), st.none(), port_matches()))
         fields["dport"] = draw(st.one_of(st.none(), port_matches()))
     if proto == PROTO_TCP:
-        fields["established"] = draw(st.integers(0, 3)) == 0
+        flags = draw(st.sampled_from(["none", "none", "established", "flags", "flags"]))
+        fields["established"] = flags == "established"
+        if flags == "flags":
+            fields["tcp_flags"] = draw(tcp_flag_matches())
     if proto == PROTO_ICMP and draw(st.booleans()):
         fields["icmp_type"] = draw(icmp_numbers)
         fields["icmp_code"] = draw(st.one_of(st.none(), icmp_numbers))
@@ -115,8 +150,12 @@ def aces(draw) -> Ace:
         fields["dscp"] = draw(dscps)
     elif marking == "precedence":
         fields["precedence"] = draw(st.integers(0, 7))
+    if marking != "dscp" and draw(st.integers(0, 3)) == 0:
+        fields["tos"] = draw(st.one_of(st.sampled_from([0, 1, 2, 4, 8]), st.integers(0, 15)))
+    if draw(st.integers(0, 2)) == 0:
+        fields["ttl"] = draw(ttl_matches())
     has_l4 = (fields.get("sport") or fields.get("dport") or fields.get("established")
-              or fields.get("icmp_type") is not None)
+              or fields.get("icmp_type") is not None or fields.get("tcp_flags") is not None)
     if not has_l4:
         fields["fragments"] = draw(st.integers(0, 4)) == 0
     return Ace(**fields)
@@ -173,6 +212,9 @@ def packet_batches(draw, uidbs: int, start_ns: int = 0, max_size: int = 30) -> n
     batch["proto"] = rng.choice(PROTOCOLS, BATCH_MAX)
     batch["dscp"] = pick(DSCPS, 0.7, 63)
     batch["tcp_flags"] = rng.integers(0, 63, BATCH_MAX, endpoint=True)
+    # TTLs at and around the bounds ACEs name, and ECN's low bit, which IOS's tos looks at.
+    batch["ttl"] = pick(TTLS, 0.8, 255)
+    batch["ecn"] = rng.integers(0, 3, BATCH_MAX, endpoint=True)
     batch["frag"] = rng.choice([P.FRAG_NONE, P.FRAG_INITIAL, P.FRAG_NONINITIAL], BATCH_MAX,
                                p=[0.6, 0.2, 0.2])
     # ICMP packets carry their type and code in the port fields, mostly ones ACEs name.

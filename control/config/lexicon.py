@@ -85,6 +85,10 @@ PRECEDENCE = {
     "internet": 6, "network": 7,
 }
 
+# IOS's names for the 4-bit ToS values an ACE's `tos` takes (0..15); IOS prints a named value by
+# its name (Cisco IOS Cookbook, 2nd ed., "Filtering Based on DSCP and TOS").
+TOS = {"normal": 0, "min-monetary-cost": 1, "max-reliability": 2, "max-throughput": 4, "min-delay": 8}
+
 
 def _reverse(table: dict[str, int]) -> dict[int, str]:
     return {number: name for name, number in table.items()}
@@ -97,6 +101,7 @@ _IPV6_PROTOCOL_NAMES = _reverse(IPV6_PROTOCOLS)
 _ICMPV6_NAMES = {message: name for name, message in ICMPV6_MESSAGES.items()}
 _DSCP_NAMES = _reverse(DSCP)
 _PRECEDENCE_NAMES = _reverse(PRECEDENCE)
+_TOS_NAMES = _reverse(TOS)
 
 
 def protocol_name(proto: int | None) -> str:
@@ -139,3 +144,7 @@ def dscp_name(value: int) -> str:
 
 def precedence_name(value: int) -> str:
     return _PRECEDENCE_NAMES[value]
+
+
+def tos_name(value: int) -> str:
+    return _TOS_NAMES.get(value, str(value))

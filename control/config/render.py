@@ -13,7 +13,7 @@ from . import lexicon as L
 from . import model as M
 from . import type7
 from .ipv6_syntax import ace6_text
-from .syntax import dotted, port_words
+from .syntax import dotted, port_words, ttl_words
 
 # ---- access lists ------------------------------------------------------------------------------
 
@@ -38,10 +38,16 @@ def ace_text(ace: T.Ace, extended: bool, log: str | None = None) -> str:
             words += L.icmp_words(ace.icmp_type, ace.icmp_code)
         if ace.established:
             words.append("established")
+        if ace.tcp_flags is not None:
+            words += ace.tcp_flags.words()
         if ace.precedence is not None:
             words += ["precedence", L.precedence_name(ace.precedence)]
+        if ace.tos is not None:
+            words += ["tos", L.tos_name(ace.tos)]
         if ace.dscp is not None:
             words += ["dscp", L.dscp_name(ace.dscp)]
+        if ace.ttl is not None:
+            words += ttl_words(ace.ttl)
         if ace.fragments:
             words.append("fragments")
     if log:

@@ -25,14 +25,15 @@ UNSUPPORTED_POLICE_ACTIONS = frozenset({
     "set-qos-transmit", "set-discard-class-transmit", "set-mpls-exp-imposition-transmit",
     "set-mpls-exp-topmost-transmit", "set-dscp-tunnel-transmit", "set-prec-tunnel-transmit"})
 COLOURS = ("conform-action", "exceed-action", "violate-action")
-# Extended ACE options IOS has and the fast path does not match on.
+# Extended ACE options IOS has and the fast path does not match on. (`packet-length` is IOS XR's
+# and NX-OS's; no IOS XE document found gives it to `ip access-list extended`.)
 UNSUPPORTED_ACE_OPTIONS = frozenset({
-    "tos", "time-range", "ttl", "option", "ack", "syn", "fin", "psh", "rst", "urg", "match-all",
-    "match-any", "reflect", "evaluate", "dynamic", "timeout", "object-group", "packet-length"})
+    "time-range", "option", "reflect", "evaluate", "dynamic", "timeout", "object-group", "packet-length"})
 
 
 # Extended ACE options the model matches on (or keeps, for log).
-ACE_OPTIONS = frozenset({"established", "fragments", "dscp", "precedence", "log", "log-input"})
+ACE_OPTIONS = frozenset({"established", "fragments", "dscp", "precedence", "tos", "ttl", "match-all",
+                         "match-any", "log", "log-input", *T.TCP_FLAG_NAMES})
 
 
 class Bad(Exception):
@@ -200,6 +201,53 @@ def port_match(cur: Cursor, proto: int | None) -> T.PortMatch | None:
     return match
 
 
+def ttl_match(cur: Cursor) -> T.TtlMatch:
+    """After `ttl`: `eq|neq|lt|gt N` or `range A B`, values 0..255."""
+    op_tok = cur.take("ttl operator")
+    if op_tok.lower() not in ("eq", "neq", "lt", "gt", "range"):
+        raise Bad(op_tok, f"ttl operator '{op_tok}' is not eq, neq, lt, gt or range")
+    op = T.PortOp(op_tok.lower())
+    lo = integer(cur.take("ttl value"), "ttl", 0, 255)
+    hi = integer(cur.take("upper ttl value"), "ttl", 0, 255) if op is T.PortOp.RANGE else None
+    try:
+        return T.TtlMatch(op, lo, hi)
+    except TableError as e:
+        raise Bad(op_tok, str(e)) from None
+
+
+def ttl_words(match: T.TtlMatch) -> list[str]:
+    return ["ttl", match.op.value, str(match.ttl), *([] if match.ttl_hi is None else [str(match.ttl_hi)])]
+
+
+def tos(tok: Tok) -> int:
+    word = tok.lower()
+    if word in L.TOS:
+        return L.TOS[word]
+    if tok.isdigit() and int(tok) <= 15:
+        return int(tok)
+    raise Bad(tok, f"tos '{tok}' is not 0..15 or a tos name")
+
+
+_SIGNED_FLAG = re.compile(r"([+-])([a-z]+)")
+
+
+def tcp_flags_match(cur: Cursor, how: Tok) -> T.TcpFlags:
+    """After `match-all` or `match-any`: one or more `+flag` (set) or `-flag` (clear)."""
+    bits = {"+": 0, "-": 0}
+    while (tok := cur.peek()) is not None and (m := _SIGNED_FLAG.fullmatch(tok.lower())):
+        sign, name = m.groups()
+        if name not in T.TCP_FLAG_NAMES:
+            raise Bad(tok, f"'{tok}' is not a TCP flag: +|- ack, fin, psh, rst, syn or urg")
+        bit = T.TCP_FLAG_NAMES[name]
+        if (bits["+"] | bits["-"]) & bit:
+            raise Bad(tok, f"TCP flag {name} given twice")
+        bits[sign] |= bit
+        cur.take("TCP flag")
+    if not bits["+"] | bits["-"]:
+        raise Bad(cur.take(f"+ or - TCP flag after {how.lower()}"), f"+ or - TCP flag expected after {how.lower()}")
+    return T.TcpFlags(set=bits["+"], clear=bits["-"], any=how.lower() == "match-any")
+
+
 def port_words(match: T.PortMatch | None, proto: int | None) -> list[str]:
     """A port match as IOS prints it, with its port names: `eq www`, `range 1000 2000`."""
     if match is None:
@@ -245,17 +293,23 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     while not cur.done():
         tok = cur.take("option")
         word = tok.lower()
-        if word == "established":
-            if proto != T.PROTO_TCP:
-                raise Bad(tok, "established needs protocol tcp")
-            fields["established"] = True
+        if word in ("established", "match-all", "match-any") or word in T.TCP_FLAG_NAMES:
+            _tcp_flag_option(cur, tok, proto, fields)
         elif word == "fragments":
             fields["fragments"] = True
-        elif word in ("dscp", "precedence"):
-            if "dscp" in fields or "precedence" in fields:
-                raise Bad(tok, "an ACE matches dscp or precedence, not both")
+        elif word in ("dscp", "precedence", "tos"):
+            # IOS takes precedence with tos, but dscp with neither: it is the same bits.
+            if word in fields:
+                raise Bad(tok, f"{word} given twice")
+            other = next((k for k in ("dscp", "precedence", "tos") if k in fields and "dscp" in (k, word)), None)
+            if other is not None:
+                raise Bad(tok, f"an ACE matches dscp or {other if word == 'dscp' else word}, not both")
             value_tok = cur.take(word)
-            fields[word] = dscp(value_tok) if word == "dscp" else precedence(value_tok)
+            fields[word] = {"dscp": dscp, "precedence": precedence, "tos": tos}[word](value_tok)
+        elif word == "ttl":
+            if "ttl" in fields:
+                raise Bad(tok, "ttl given twice")
+            fields["ttl"] = ttl_match(cur)
         elif word in ("log", "log-input"):
             log = word
         elif word in UNSUPPORTED_ACE_OPTIONS:
@@ -269,6 +323,26 @@ def extended_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:
     except TableError as e:
         raise Bad(proto_tok, str(e)) from None
     return ace, log
+
+
+def _tcp_flag_option(cur: Cursor, tok: Tok, proto: int | None, fields: dict) -> None:
+    """`established`, bare flag keywords (each set; several may follow each other), or
+    `match-all|match-any +flag -flag ...`: one of the three forms per ACE, TCP only."""
+    word = tok.lower()
+    if proto != T.PROTO_TCP:
+        raise Bad(tok, f"{word} needs protocol tcp")
+    old = fields.get("tcp_flags")
+    if fields.get("established") or (old is not None and (not old.keywords or word not in T.TCP_FLAG_NAMES)):
+        raise Bad(tok, "an ACE matches established, TCP flag keywords or match-all|match-any, one of them")
+    if word == "established":
+        fields["established"] = True
+    elif word in T.TCP_FLAG_NAMES:
+        bit = T.TCP_FLAG_NAMES[word]
+        if old is not None and old.set & bit:
+            raise Bad(tok, f"TCP flag {word} given twice")
+        fields["tcp_flags"] = T.TcpFlags(set=(old.set if old else 0) | bit, keywords=True)
+    else:
+        fields["tcp_flags"] = tcp_flags_match(cur, tok)
 
 
 def standard_ace(cur: Cursor, permit: bool) -> tuple[T.Ace, str | None]:

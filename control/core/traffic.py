@@ -147,6 +147,9 @@ class Stream:
     size: int             # bytes, L3
     rate: int             # bit/s
     count: int            # packets
+    # TTL (IPv6: hop limit) as a host sends it, Linux's default: ACEs may match it (`ttl`), and a
+    # record's 0 would be a packet no router forwards.
+    ttl: int = 64
 
     @property
     def family(self) -> int:
@@ -199,7 +202,7 @@ class Chunk:
                                       uidb=s.uidb, dir=int(s.direction),
                                       src=0 if v6 else int(s.src), dst=0 if v6 else int(s.dst),
                                       proto=s.proto, sport=s.sport, dport=s.dport, dscp=s.dscp,
-                                      tcp_flags=s.tcp_flags, frag=s.frag)
+                                      tcp_flags=s.tcp_flags, frag=s.frag, ttl=s.ttl)
         if v6:    # one address for every packet: its four words assigned at once
             batch["family"] = P.FAMILY_IPV6
             for field, low, value in (("src", "src_low", int(s.src)), ("dst", "dst_low", int(s.dst))):

@@ -53,7 +53,7 @@
 #include "qfp.h"   /* the fast path's contract, installed with qfp_model.qfp */
 
 _Static_assert(sizeof(struct qfp_pkt) == 64, "struct qfp_pkt is 64 bytes");
-_Static_assert(sizeof(struct qfp_ace) == 32, "struct qfp_ace is 32 bytes");
+_Static_assert(sizeof(struct qfp_ace) == 48, "struct qfp_ace is 48 bytes");
 
 enum { BURST = 256 };
 
@@ -265,6 +265,8 @@ static uint32_t translate(const struct qfp_ace *aces, uint32_t naces, struct pee
             die(2, "ACE %" PRIu32 " matches `established` (TCP flags), which rte_acl cannot express", i);
         if (a->flags & QFP_ACE_FRAGMENTS)
             die(2, "ACE %" PRIu32 " matches `fragments`, which rte_acl cannot express", i);
+        if (a->flags & QFP_ACE_EXTRA)
+            die(2, "ACE %" PRIu32 " matches ttl, tos or TCP flags, which this peer does not translate", i);
         /* A value with bits outside its mask can never match: such an ACE adds no rule. */
         if ((a->src_val & ~a->src_mask) || (a->dst_val & ~a->dst_mask)
             || (a->proto_val & ~a->proto_mask) || (a->dscp_val & ~a->dscp_mask))
