@@ -183,3 +183,16 @@ def test_sim_traffic_sends_a_hosts_ttl_which_acls_see(fastpath_class):
     assert [(e["text"], e["matches"]) for e in twin["entries"]] == [
         ("deny ip any any ttl lt 2", 0), ("deny tcp any any match-all -ack +syn", 3),
         ("permit ip any any ttl eq 64", 4)]
+    # `ttl N` sends another TTL: a dying packet meets the first entry
+    device.traffic(TrafficSpec.from_words("Vi1", Direction.IN, size=100, rate=80_000, packets=2, ttl=1))
+    (twin,) = access_lists_data(device.fp, device.config, device.compiler.acl_slots(), "ACL-IN")
+    assert twin["entries"][0]["matches"] == 2
+
+
+def test_sim_traffic_takes_a_ttl_and_refuses_one_out_of_range():
+    with Headend.from_config_file() as headend:
+        headend.execute("sim session up remote 77.1.1.1 local 77.1.1.2")
+        out = headend.execute("sim traffic interface Vi1 input ttl 1 size 100 rate 8000 packets 3")
+        assert "Sent 3 packets" in out
+        with pytest.raises(Exception, match="Invalid input"):
+            headend.execute("sim traffic interface Vi1 input ttl 256 size 100 rate 8000 packets 3")

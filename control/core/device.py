@@ -427,7 +427,7 @@ class Device:
             uidb=session.uidb, direction=spec.direction,
             src=src if src is not None else far, dst=dst if dst is not None else near,
             proto=proto, sport=sport, dport=spec.destination_port, dscp=spec.dscp,
-            tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate)
+            tcp_flags=spec.tcp_flags, frag=spec.fragment, size=spec.size, rate=spec.rate, ttl=spec.ttl)
         return Stream(count=spec.packets, **fields) if spec.packets is not None else \
             Stream.for_duration(spec.duration, **fields)
 

@@ -31,7 +31,8 @@ TCP_FLAGS = {"fin": P.TCP_FIN, "syn": P.TCP_SYN, "rst": P.TCP_RST, "psh": P.TCP_
 FRAGMENTS = {"first": P.FRAG_INITIAL, "non-initial": P.FRAG_NONINITIAL}
 # What TrafficSpec.from_words takes beyond the interface, direction, size and rate.
 OPTIONS = ("packets", "duration", "source", "destination", "source_port", "destination_port",
-           "protocol", "dscp", "flags", "fragment", "icmp_type", "icmp_code")
+           "protocol", "dscp", "flags", "fragment", "icmp_type", "icmp_code", "ttl")
+HOST_TTL = 64   # what a host sends (Linux's default TTL and hop limit) when a stream names none
 # What an ICMP stream sends when no type is named: echo requests.
 ICMP_ECHO = 8
 
@@ -82,9 +83,12 @@ class TrafficSpec:
     # become its type (default echo, 8) and code (default 0).
     icmp_type: int | None = None
     icmp_code: int | None = None
+    ttl: int = HOST_TTL             # IPv6: the hop limit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))
+        if not 0 <= self.ttl <= 255:
+            raise ControlError(f"ttl {self.ttl} is outside 0..255")
         for name in ("icmp_type", "icmp_code"):
             value = getattr(self, name)
             if value is None:
@@ -147,9 +151,9 @@ class Stream:
     size: int             # bytes, L3
     rate: int             # bit/s
     count: int            # packets
-    # TTL (IPv6: hop limit) as a host sends it, Linux's default: ACEs may match it (`ttl`), and a
-    # record's 0 would be a packet no router forwards.
-    ttl: int = 64
+    # TTL (IPv6: hop limit): ACEs may match it (`ttl`), and a record's 0 would be a packet no
+    # router forwards.
+    ttl: int = HOST_TTL
 
     @property
     def family(self) -> int:

@@ -169,13 +169,14 @@ def _direction(args: dict) -> Direction:
 # What a stream's packets carry, shared by the one-stream form and each `stream` clause.
 _HEADER_OPTIONS = ("source ADDR | destination ADDR | protocol WORD | source-port <0-65535> "
                    "| destination-port <0-65535> | dscp WORD | flags WORD | icmp-type <0-255> "
-                   "| icmp-code <0-255> | fragment (first|non-initial)")
+                   "| icmp-code <0-255> | ttl <0-255> | fragment (first|non-initial)")
 _TRAFFIC_HELP = {
     "traffic": "Send simulated traffic through a session", "source": "Source address",
     "destination": "Destination address", "protocol": "IP protocol, by name or number",
     "source-port": "L4 source port", "destination-port": "L4 destination port",
     "dscp": "DSCP, by name or number", "flags": "TCP flags, e.g. syn,ack",
     "icmp-type": "ICMP message type (protocol icmp)", "icmp-code": "ICMP message code",
+    "ttl": "IPv4 TTL or IPv6 hop limit (64)",
     "fragment": "Send fragments", "first": "Initial fragments",
     "non-initial": "Non-initial fragments", "size": "Packet size, bytes (L3)",
     "rate": "Rate, bit/s", "duration": "Seconds of virtual time", "packets": "Packet count",
