@@ -37,6 +37,7 @@ predicate `Rule.matches` gives ports that meaning too; `rule_of_ace` maps a firs
 to its rule."""
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,19 +164,30 @@ class Rule:
 
 def _pick(rng: np.random.Generator, weighted) -> object:
     """One key of a {key: weight} mapping or one item of ((item, weight), ...), by weight."""
-    items = list(weighted.items()) if isinstance(weighted, dict) else list(weighted)
-    p = np.array([w for _, w in items], dtype=float)
-    return items[int(rng.choice(len(items), p=p / p.sum()))][0]
+    return _Weighted(weighted).draw(rng)
+
+
+class _Weighted:
+    """A weighted choice made ready once: the same draw as rng.choice(len(items), p=normalised
+    weights), which is one rng.random() looked up in the CDF that Generator.choice computes, so a
+    rule set is the same as when every draw called rng.choice. Why: rng.choice(p=...) validates and
+    sums its p on every call (~15 us), and a rule costs ten such draws."""
+
+    __slots__ = ("items", "cdf")
+
+    def __init__(self, weighted):
+        items = list(weighted.items()) if isinstance(weighted, dict) else list(weighted)
+        cdf = _norm([w for _, w in items]).cumsum()
+        cdf /= cdf[-1]
+        self.items = [k for k, _ in items]
+        self.cdf = cdf.tolist()
+
+    def draw(self, rng: np.random.Generator):
+        return self.items[bisect_right(self.cdf, rng.random())]
 
 
 def _lengths(rng: np.random.Generator, seed: Seed, classes: tuple) -> tuple[int, int]:
-    rows = seed.lengths.get(classes, seed.lengths[None])
-    total, _, split = rows[int(rng.choice(len(rows), p=_norm([r[1] for r in rows])))]
-    src_len = int(_pick(rng, split))
-    dst_len = total - src_len
-    if not 0 <= dst_len <= 32:   # a split that cannot make the total: keep the total's shape
-        src_len, dst_len = min(32, total), max(0, total - 32)
-    return src_len, dst_len
+    return _Drawer.of(seed).lengths(rng, classes)
 
 
 def _norm(weights) -> np.ndarray:
@@ -193,11 +205,12 @@ class _Prefixes:
     def draw(self, length: int) -> int:
         mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF if length else 0
         rng = self.rng
-        if self.pool and rng.random() < self.corr:
+        pool = self.pool
+        if pool and rng.random() < self.corr:
             # Share an earlier prefix's upper bits: at least half of what both have, so the new
             # one often nests inside it (when longer) and sits in the same subtree (the seeds'
             # skew) without copying it. Recent entries only, so subtrees stay local.
-            base, base_len = self.pool[-1 - int(rng.integers(0, min(len(self.pool), 256)))]
+            base, base_len = pool[-1 - int(rng.integers(0, min(len(pool), 256)))]
             common = min(base_len, length)
             keep = int(rng.integers(common // 2, common + 1))
             keep_mask = (0xFFFFFFFF << (32 - keep)) & 0xFFFFFFFF if keep else 0
@@ -206,20 +219,57 @@ class _Prefixes:
             address = int(rng.integers(1, 224)) << 24 | int(rng.integers(0, 1 << 24))
         address &= mask
         if length:
-            self.pool.append((address, length))
+            pool.append((address, length))
+            if len(pool) > 4096:    # only the last 256 are ever drawn from
+                del pool[:-256]
         return address
 
 
 def _ports(rng: np.random.Generator, seed: Seed, cls: str) -> tuple[int, int]:
-    if cls in CLASS_RANGE:
-        return CLASS_RANGE[cls]
-    if cls == AR and seed.ar is None:
-        lo = int(rng.integers(0, 65536))
-        return lo, min(65535, lo + int(rng.choice(_AR_WIDTHS)))
-    if cls == AR:
-        return tuple(_pick(rng, seed.ar))
-    port = int(_pick(rng, seed.em))
-    return port, port
+    return _Drawer.of(seed).ports(rng, cls)
+
+
+class _Drawer:
+    """A seed's distributions as _Weighted tables, built once per seed."""
+
+    _cache: dict = {}
+
+    @classmethod
+    def of(cls, seed: Seed) -> _Drawer:
+        d = cls._cache.get(seed.name)
+        if d is None or d.seed is not seed:
+            d = cls._cache[seed.name] = cls(seed)
+        return d
+
+    def __init__(self, seed: Seed):
+        self.seed = seed
+        self.protos = _Weighted([(p, w) for p, (w, _) in seed.protocols.items()])
+        self.classes = {p: _Weighted(c) for p, (_, c) in seed.protocols.items()}
+        self.rows = {k: _Weighted([((total, _Weighted(split)), w) for total, w, split in rows])
+                     for k, rows in seed.lengths.items()}
+        self.ar = _Weighted(seed.ar) if seed.ar is not None else None
+        self.em = _Weighted(seed.em)
+
+    def lengths(self, rng: np.random.Generator, classes: tuple) -> tuple[int, int]:
+        total, split = self.rows.get(classes, self.rows[None]).draw(rng)
+        src_len = int(split.draw(rng))
+        dst_len = total - src_len
+        if not 0 <= dst_len <= 32:   # a split that cannot make the total: keep the total's shape
+            src_len, dst_len = min(32, total), max(0, total - 32)
+        return src_len, dst_len
+
+    def ports(self, rng: np.random.Generator, cls: str) -> tuple[int, int]:
+        fixed = CLASS_RANGE.get(cls)
+        if fixed is not None:
+            return fixed
+        if cls == AR:
+            if self.ar is None:
+                lo = int(rng.integers(0, 65536))
+                # rng.choice(_AR_WIDTHS) without p is one rng.integers(0, len)
+                return lo, min(65535, lo + _AR_WIDTHS[int(rng.integers(0, len(_AR_WIDTHS)))])
+            return tuple(self.ar.draw(rng))
+        port = int(self.em.draw(rng))
+        return port, port
 
 
 def rules(family: str, n: int, seed: int = 0) -> list[Rule]:
@@ -227,31 +277,30 @@ def rules(family: str, n: int, seed: int = 0) -> list[Rule]:
     if family not in SEEDS:
         raise ValueError(f"family {family!r} is not one of {', '.join(FAMILIES)}")
     params = SEEDS[family]
+    drawer = _Drawer.of(params)
     rng = np.random.default_rng([seed, FAMILIES.index(family)])
     src_pool = _Prefixes(rng, params.corr, params.nest)
     dst_pool = _Prefixes(rng, params.corr, params.nest)
-    protos = list(params.protocols)
-    p_proto = _norm([params.protocols[p][0] for p in protos])
     out, covered = [], _Cover()
     for _ in range(100 * n + 1000):
         if len(out) == n:
             return out
-        proto = protos[int(rng.choice(len(protos), p=p_proto))]
-        classes = _pick(rng, params.protocols[proto][1])
+        proto = drawer.protos.draw(rng)
+        classes = drawer.classes[proto].draw(rng)
         # A covered draw is drawn again with the same protocol and port classes, so that dropping
         # covered rules does not skew those shares (broad `ip` rules cover TCP ones far more often
         # than the reverse).
         for _attempt in range(32):
-            src_len, dst_len = _lengths(rng, params, classes)
+            src_len, dst_len = drawer.lengths(rng, classes)
             rule = Rule(proto, src_pool.draw(src_len), src_len, dst_pool.draw(dst_len), dst_len,
-                        _ports(rng, params, classes[0]), _ports(rng, params, classes[1]))
-            broad = rule.src_len + rule.dst_len == 0 and (0, 65535) in (rule.sport, rule.dport)
+                        drawer.ports(rng, classes[0]), drawer.ports(rng, classes[1]))
+            broad = src_len + dst_len == 0 and (0, 65535) in (rule.sport, rule.dport)
             if not broad and not covered.covers(rule):
                 covered.add(rule)
                 out.append(rule)
                 break
         # Keep no rule that an earlier one covers: under first match it could never match. And no
-        # `any any` rule with a port side left open (`tcp any any`, `tcp any any eq 25`; the
+        # `any any` rule with a port side open (`tcp any any`, `tcp any any eq 25`; the
         # ports family's `any any range A B range C D` stay): the seeds give them a few per cent,
         # which in a generated order would leave every later rule of that protocol (and port)
         # dead, where a real list has them last (the ACL's implicit deny plays that part here).
@@ -259,47 +308,98 @@ def rules(family: str, n: int, seed: int = 0) -> list[Rule]:
 
 
 class _Cover:
-    """Which rules an earlier one covers: rules bucketed by their two prefixes, each bucket's
-    protocol and port ranges in arrays, so a candidate checks only the prefixes that contain its own."""
+    """Which rules an earlier one covers. Rules are indexed by source prefix, then by destination
+    prefix, so a candidate visits only the source prefixes that contain its own and that some rule
+    has, then only those rules' destination prefixes that contain its own; each such bucket's
+    protocol and port ranges are then checked (plainly while short, in numpy arrays once long: the
+    ports family's `any any` bucket holds most of its rules)."""
+
+    LONG = 64
 
     def __init__(self):
-        self.buckets: dict = {}
-        self.src_lens: set = set()
-        self.dst_lens: set = set()
+        self.by_src: dict = {}      # (src_len, src prefix) -> {(dst_len, dst prefix): _Bucket}
+        self.src_lens: list = []    # sorted
+        self.dst_lens: dict = {}    # (src_len, src prefix) -> sorted dst lengths present
 
     def covers(self, r: Rule) -> bool:
+        r_proto = 256 if r.proto is None else r.proto
+        # A rule without ports covers a port-protocol rule's ports; one with ports covers only
+        # rules of port protocols (an `ip` rule without ports matches other protocols).
+        r_wild = r.sport == (0, 65535) and r.dport == (0, 65535)
+        need_wild = r_wild and r.proto not in PORT_PROTOCOLS
+        slo, shi = r.sport
+        dlo, dhi = r.dport
+        src, dst, src_len, dst_len = r.src, r.dst, r.src_len, r.dst_len
         for sl in self.src_lens:
-            if sl > r.src_len:
+            if sl > src_len:
+                break
+            skey = (sl, src >> (32 - sl) if sl else 0)
+            inner = self.by_src.get(skey)
+            if inner is None:
                 continue
-            for dl in self.dst_lens:
-                if dl > r.dst_len:
-                    continue
-                b = self.buckets.get((sl, r.src >> (32 - sl) if sl else 0, dl, r.dst >> (32 - dl) if dl else 0))
-                if b is None:
-                    continue
-                a = b[0][:b[1]]
-                proto_ok = (a[:, 0] == 256) | (a[:, 0] == (256 if r.proto is None else r.proto))
-                # A rule without ports covers a port-protocol rule's ports; one with ports covers
-                # only rules of port protocols (an `ip` rule without ports matches other protocols).
-                ports_ok = ((a[:, 1] <= r.sport[0]) & (a[:, 2] >= r.sport[1])
-                            & (a[:, 3] <= r.dport[0]) & (a[:, 4] >= r.dport[1]))
-                wild = (a[:, 1] == 0) & (a[:, 2] == 65535) & (a[:, 3] == 0) & (a[:, 4] == 65535)
-                r_wild = r.sport == (0, 65535) and r.dport == (0, 65535)
-                ok = proto_ok & ports_ok & (wild | (not r_wild) | (r.proto in PORT_PROTOCOLS))
-                if ok.any():
+            for dl in self.dst_lens[skey]:
+                if dl > dst_len:
+                    break
+                b = inner.get((dl, dst >> (32 - dl) if dl else 0))
+                if b is not None and b.covers(r_proto, slo, shi, dlo, dhi, need_wild):
                     return True
         return False
 
     def add(self, r: Rule) -> None:
-        key = (r.src_len, r.src >> (32 - r.src_len) if r.src_len else 0,
-               r.dst_len, r.dst >> (32 - r.dst_len) if r.dst_len else 0)
-        arr, used = self.buckets.get(key, (np.empty((4, 5), np.int64), 0))
-        if used == arr.shape[0]:
-            arr = np.concatenate([arr, np.empty_like(arr)])
-        arr[used] = (256 if r.proto is None else r.proto, *r.sport, *r.dport)
-        self.buckets[key] = (arr, used + 1)
-        self.src_lens.add(r.src_len)
-        self.dst_lens.add(r.dst_len)
+        skey = (r.src_len, r.src >> (32 - r.src_len) if r.src_len else 0)
+        inner = self.by_src.get(skey)
+        if inner is None:
+            inner = self.by_src[skey] = {}
+            self.dst_lens[skey] = []
+            if r.src_len not in self.src_lens:
+                insort(self.src_lens, r.src_len)
+        dkey = (r.dst_len, r.dst >> (32 - r.dst_len) if r.dst_len else 0)
+        b = inner.get(dkey)
+        if b is None:
+            b = inner[dkey] = _Bucket()
+            if r.dst_len not in self.dst_lens[skey]:
+                insort(self.dst_lens[skey], r.dst_len)
+        b.add(256 if r.proto is None else r.proto, *r.sport, *r.dport)
+
+
+class _Bucket:
+    """The rules of one (source prefix, destination prefix): protocol (256: any), port ranges and
+    whether both port sides are open, as a list while short, then as numpy columns grown in place."""
+
+    __slots__ = ("rows", "cols", "used")
+
+    def __init__(self):
+        self.rows: list = []
+        self.cols = None
+        self.used = 0
+
+    def add(self, proto, slo, shi, dlo, dhi) -> None:
+        row = (proto, slo, shi, dlo, dhi, slo == 0 and shi == 65535 and dlo == 0 and dhi == 65535)
+        if self.cols is None:
+            self.rows.append(row)
+            if len(self.rows) > _Cover.LONG:
+                self.cols = np.zeros((6, 4 * _Cover.LONG), np.int32)
+                self.cols[:, :len(self.rows)] = np.array(self.rows, np.int32).T
+                self.used = len(self.rows)
+            return
+        if self.used == self.cols.shape[1]:
+            self.cols = np.concatenate([self.cols, np.zeros_like(self.cols)], axis=1)
+        self.cols[:, self.used] = row
+        self.used += 1
+
+    def covers(self, r_proto, slo, shi, dlo, dhi, need_wild) -> bool:
+        if self.cols is None:
+            for p, a, b, c, d, wild in self.rows:
+                if ((p == 256 or p == r_proto) and a <= slo and b >= shi and c <= dlo and d >= dhi
+                        and (wild or not need_wild)):
+                    return True
+            return False
+        arr = self.cols[:, :self.used]
+        ok = (arr[1] <= slo) & (arr[2] >= shi) & (arr[3] <= dlo) & (arr[4] >= dhi)
+        ok &= (arr[0] == 256) | (arr[0] == r_proto)
+        if need_wild:
+            ok &= arr[5] != 0
+        return bool(ok.any())
 
 
 # ---- rules to ACEs -------------------------------------------------------------------------------
