@@ -19,8 +19,8 @@ The method, as ClassBench's db_generator applies a seed's parameter file:
   5. unlike a plain draw, no rule that an earlier one covers is kept (it could never match), and no
      `any any` rule with a port side open: see rules(). That bounds what a seed can give: acl's
      portless TCP rules `/8 any` and `any /8` each cover every later TCP rule of their /8, so past
-     ~40k rules most acl draws are covered (2.1 draws a kept rule up to 40k, 17 from 40k to 50k) and 100k acl rules
-     are not reached in minutes; fw, ipc and wild reach 100k in 11-35 s.
+     ~40k rules most acl draws are covered (2.1 draws a kept rule up to 40k, 17 from 40k to 50k)
+     and 100k acl rules are not reached in minutes; fw, ipc and wild reach 100k in 11-35 s.
 The families' figures follow the shapes of the published seeds (acl1, fw1, ipc1) in condensed form:
 acl is nearly all TCP to an exact destination port with /32-ish hosts on both sides; fw has many
 `any` sources, more protocols and arbitrary ranges; ipc mixes LO/HI classes and medium prefixes. Two
