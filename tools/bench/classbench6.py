@@ -106,7 +106,7 @@ class _Prefixes6:
 
     def __init__(self, rng: np.random.Generator, corr: float):
         self.rng, self.corr = rng, corr
-        self.roots = [(1 << 125 | int(rng.integers(0, 1 << 29))) << 96 for _ in range(ALLOCATIONS)]
+        self.roots = [(1 << 29 | int(rng.integers(0, 1 << 29))) << 96 for _ in range(ALLOCATIONS)]
         self.recent: list[tuple[int, int]] = []
 
     def _random(self, bits: int) -> int:
