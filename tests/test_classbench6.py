@@ -13,9 +13,10 @@ from fastpaths import simd_levels
 from qfp_model.qfp.fastpath import FastPath
 from qfp_model.qfp.packets import address_int
 from qfp_model.qfp.reference import ReferenceFastPath
-from qfp_model.qfp.tables import PORT_PROTOCOLS, PROTO_ICMPV6, PROTO_TCP
+from qfp_model.qfp.tables import PORT_PROTOCOLS, PROTO_ICMPV6
 from qfp_model.tools.bench import classbench as cb
 from qfp_model.tools.bench import classbench6 as cb6
+from test_classbench import _probe_packets as probe_packets
 
 
 @pytest.mark.parametrize("family", cb6.FAMILIES)
@@ -60,17 +61,7 @@ def test_no_rule_is_covered_by_an_earlier_one():
 
 
 def _probe_packets(rule_list, n, seed):
-    """Packets inside the rules, at their port ranges' edges and just outside, of every protocol
-    kind, and at random."""
-    rng = np.random.default_rng(seed)
-    inside = cb6.trace(rule_list, "rule", n, seed)
-    edges = inside.copy()
-    for row, k in zip(edges, rng.integers(0, len(rule_list), n)):
-        r = rule_list[int(k)]
-        row["sport"] = int(rng.choice([r.sport[0], r.sport[1], max(0, r.sport[0] - 1), min(65535, r.sport[1] + 1)]))
-        row["dport"] = int(rng.choice([r.dport[0], r.dport[1], max(0, r.dport[0] - 1), min(65535, r.dport[1] + 1)]))
-        row["proto"] = int(rng.choice([PROTO_TCP, 17, 132, PROTO_ICMPV6, 47, r.proto if r.proto is not None else 6]))
-    return np.concatenate([inside, edges, cb6.trace(rule_list, "random", n, seed)])
+    return probe_packets(rule_list, n, seed, gen=cb6, icmp=PROTO_ICMPV6)
 
 
 def _first(rule_list, p):

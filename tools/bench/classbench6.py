@@ -39,7 +39,7 @@ like the implicit deny, to "no rule": an ICMPv6 packet that no rule takes is cou
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,26 +79,15 @@ def _mask(length: int) -> int:
 
 
 @dataclass(frozen=True)
-class Rule6:
-    """One IPv6 5-tuple rule: prefixes as (128-bit address, length), ports inclusive, proto None = any."""
-    proto: int | None
-    src: int
-    src_len: int
-    dst: int
-    dst_len: int
-    sport: tuple[int, int]
-    dport: tuple[int, int]
+class Rule6(cb.Rule):
+    """One IPv6 5-tuple rule: classbench.Rule's fields, its addresses 128 bits and lengths up to 128."""
 
     def matches(self, proto: int, src: int, dst: int, sport: int, dport: int) -> bool:
-        """The rule's meaning, plainly (ports only for the protocols IOS reads them of)."""
-        if self.proto is not None and proto != self.proto:
-            return False
+        """The rule's meaning, plainly: the prefixes, then protocol and ports as an IPv4 rule means
+        them (classbench.Rule's predicate, on those alone)."""
         if (src ^ self.src) & _mask(self.src_len) or (dst ^ self.dst) & _mask(self.dst_len):
             return False
-        if self.sport == (0, 65535) and self.dport == (0, 65535):
-            return True
-        return (proto in PORT_PROTOCOLS and self.sport[0] <= sport <= self.sport[1]
-                and self.dport[0] <= dport <= self.dport[1])
+        return cb.Rule.matches(replace(self, src_len=0, dst_len=0), proto, 0, 0, sport, dport)
 
 
 class _Prefixes6:
@@ -216,23 +205,14 @@ def rules(family: str, n: int, seed: int = 0) -> list[Rule6]:
 
 
 def translate(rule_list: list[Rule6]) -> cb.Translation:
-    """Each rule as Ace6 permits; rule_of_ace also maps the implicit ND permits' answers (naces + 1,
-    naces + 2) to "no rule"."""
-    aces, owner, split = [], [], 0
-    for i, r in enumerate(rule_list):
-        sport, dport = cb._port_match(*r.sport), cb._port_match(*r.dport)
-        protos = [r.proto]
-        if r.proto is None and (sport or dport):
-            protos = sorted(PORT_PROTOCOLS)
-            split += 1
-        elif r.proto is not None and r.proto not in PORT_PROTOCOLS and (sport or dport):
-            raise ValueError(f"rule {i} gives ports to protocol {r.proto}, which has none")
-        for proto in protos:
-            aces.append(Ace6(True, proto=proto, src=r.src, src_len=r.src_len, dst=r.dst, dst_len=r.dst_len,
-                             sport=sport, dport=dport))
-            owner.append(i)
-    owner += [len(rule_list)] * 3
-    return cb.Translation(aces, np.array(owner, dtype=np.int64), split)
+    """Each rule as Ace6 permits: protocols and port operators as classbench.translate gives them for
+    the rule's protocol and ports (one ACE per port protocol for `any` with ports), the prefixes the
+    rule's. rule_of_ace also maps the implicit ND permits' answers (naces + 1, + 2) to "no rule"."""
+    l4 = cb.translate([cb.Rule(r.proto, 0, 0, 0, 0, r.sport, r.dport) for r in rule_list])
+    owners = l4.rule_of_ace[:-1]
+    aces = [Ace6(True, proto=a.proto, src=r.src, src_len=r.src_len, dst=r.dst, dst_len=r.dst_len,
+                 sport=a.sport, dport=a.dport) for a, r in zip(l4.aces, (rule_list[int(i)] for i in owners))]
+    return cb.Translation(aces, np.append(l4.rule_of_ace, [len(rule_list)] * 2), l4.split)
 
 
 # ---- traces --------------------------------------------------------------------------------------
