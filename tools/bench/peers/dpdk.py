@@ -32,6 +32,7 @@ import numpy as np
 
 import qfp_model.qfp as qfp_binding
 from qfp_model.qfp.packets import check_shape
+from qfp_model.qfp.tables import acl_family
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "dpdk_peer.c"     # package data: installed beside this module
@@ -211,7 +212,6 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
     family is the ACEs' (an empty list is IPv4): an IPv6 ACL answers IOS's implicit nd-na and nd-ns
     permits as naces + 1 and naces + 2, as FastPath.acl_classify does."""
     from qfp_model.qfp.fastpath import compiled_aces  # the C extension, loaded on first use
-    from qfp_model.qfp.tables import acl_family
 
     check_shape(batch)
     if not isinstance(repeat, int) or repeat < 1:
