@@ -186,11 +186,12 @@ def simd_supported() -> list[str]:
     return [name for name, code in SIMD_LEVELS.items() if code <= lib.qfp_simd_best()]
 
 
-def compiled_aces(aces: Sequence[Ace]) -> bytes:
-    """ACEs as the C fast path holds them (struct qfp_ace[], native byte order): for programs
-    outside the package that classify the same rules, such as bench/peers."""
-    _, c_aces, n, _ = _compile_aces(aces, None, 4)
-    return bytes(ffi.buffer(c_aces, n * ffi.sizeof("struct qfp_ace")))
+def compiled_aces(aces: Sequence[Ace | Ace6], family: int | None = None) -> bytes:
+    """ACEs as the C fast path holds them (struct qfp_ace[], or struct qfp_ace6[] for Ace6; native
+    byte order): for programs outside the package that classify the same rules, such as
+    bench/peers. `family` as acl_create's (an empty list is IPv4 unless told)."""
+    _, c_aces, n, _ = _compile_aces(aces, None, family)
+    return bytes(ffi.buffer(c_aces, n * ffi.sizeof(c_aces[0])))
 
 
 def class_map_order(policy: Policy) -> list[ClassMap]:

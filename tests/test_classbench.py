@@ -91,18 +91,18 @@ def test_no_rule_is_covered_by_an_earlier_one(family):
             assert not covers, (i, r, e)
 
 
-def _probe_packets(rule_list, n, seed):
+def _probe_packets(rule_list, n, seed, gen=cb, icmp=1):
     """Packets inside the rules, at their port ranges' edges and just outside, of every protocol
-    kind, and at random."""
+    kind, and at random; `gen` the generator module (classbench6 for IPv6, whose ICMP is 58)."""
     rng = np.random.default_rng(seed)
-    inside = cb.trace(rule_list, "rule", n, seed)
+    inside = gen.trace(rule_list, "rule", n, seed)
     edges = inside.copy()
     for row, k in zip(edges, rng.integers(0, len(rule_list), n)):
         r = rule_list[int(k)]
         row["sport"] = int(rng.choice([r.sport[0], r.sport[1], max(0, r.sport[0] - 1), min(65535, r.sport[1] + 1)]))
         row["dport"] = int(rng.choice([r.dport[0], r.dport[1], max(0, r.dport[0] - 1), min(65535, r.dport[1] + 1)]))
-        row["proto"] = int(rng.choice([PROTO_TCP, 17, 132, 1, 47, r.proto if r.proto is not None else 6]))
-    rand = cb.trace(rule_list, "random", n, seed)
+        row["proto"] = int(rng.choice([PROTO_TCP, 17, 132, icmp, 47, r.proto if r.proto is not None else 6]))
+    rand = gen.trace(rule_list, "random", n, seed)
     return np.concatenate([inside, edges, rand])
 
 

@@ -13,8 +13,22 @@ import pytest
 
 from qfp_model.qfp.errors import TableError
 from qfp_model.qfp.fastpath import FastPath
-from qfp_model.qfp.packets import FRAG_INITIAL, empty_batch
-from qfp_model.qfp.tables import PROTO_ICMP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, Ace, PortMatch, PortOp
+from qfp_model.qfp.packets import FAMILY_IPV6, FRAG_INITIAL, empty_batch, set_address
+from qfp_model.qfp.tables import (
+    EXT_DEST_OPTS,
+    EXT_HOP_BY_HOP,
+    EXT_ROUTING,
+    PROTO_ICMP,
+    PROTO_ICMPV6,
+    PROTO_SCTP,
+    PROTO_TCP,
+    PROTO_UDP,
+    Ace,
+    Ace6,
+    PortMatch,
+    PortOp,
+)
+from qfp_model.tools.bench import classbench6 as cb6
 from qfp_model.tools.bench.peers import dpdk
 
 
@@ -279,3 +293,119 @@ def test_build_is_cached(peer):
 def test_bad_batch_is_refused(peer):
     with pytest.raises(TableError):
         dpdk.run(ACES, np.zeros(4, dtype=np.uint32), binary=peer)
+
+
+# ---- IPv6: DPDK's IPv6 layout (four 32-bit fields per address), IOS's implicit ND permits ------------
+NET6 = 0x20010DB8 << 96
+
+
+def v6(text_suffix: int, length: int = 128) -> int:
+    """2001:db8:: plus a suffix, cut to a /length."""
+    return (NET6 | text_suffix) & ~((1 << (128 - length)) - 1)
+
+
+ACES6 = [
+    # 0: a /33 and a /127: prefixes that end inside a word
+    Ace6(False, PROTO_TCP, src=v6(0x8000 << 80, 33), src_len=33, dst=v6(0xABCD, 127), dst_len=127,
+         dport=PortMatch(PortOp.EQ, 80)),
+    # 1: a /64 source, udp neq 53 (two rules)
+    Ace6(True, PROTO_UDP, src=v6(1 << 64, 64), src_len=64, dport=PortMatch(PortOp.NEQ, 53)),
+    # 2: ICMPv6 echo request from one host
+    Ace6(True, PROTO_ICMPV6, src=v6(0x42), src_len=128, icmp_type=128),
+    # 3: dscp ef towards a /96
+    Ace6(True, None, dst=v6(7 << 32, 96), dst_len=96, dscp=46),
+    # 4: a flow label
+    Ace6(False, None, flow_label=0xABCDE),
+    # 5: routing and hop-by-hop headers both present
+    Ace6(False, PROTO_UDP, ext=EXT_ROUTING | EXT_HOP_BY_HOP),
+    # 6: sctp source ports 1000-2000 from a /48
+    Ace6(True, PROTO_SCTP, src=v6(0x1234 << 80, 48), src_len=48, sport=PortMatch(PortOp.RANGE, 1000, 2000)),
+]
+
+#            expected ACE (8/9: the implicit nd-na/nd-ns, None: the implicit deny), packet fields
+PACKETS6 = [
+    (0, dict(proto=PROTO_TCP, src=v6(0x8000 << 80 | 5), dst=v6(0xABCC), dport=80)),
+    (None, dict(proto=PROTO_TCP, src=v6(0x4000 << 80), dst=v6(0xABCC), dport=80)),
+    (None, dict(proto=PROTO_TCP, src=v6(0x8000 << 80), dst=v6(0xABCE), dport=80)),
+    (1, dict(proto=PROTO_UDP, src=v6(1 << 64 | 99), dport=54)),
+    (None, dict(proto=PROTO_UDP, src=v6(1 << 64 | 99), dport=53)),
+    (1, dict(proto=PROTO_UDP, src=v6(1 << 64 | 99), dport=52, ext=EXT_ROUTING | EXT_HOP_BY_HOP)),
+    (2, dict(proto=PROTO_ICMPV6, src=v6(0x42), sport=128, dport=0)),
+    (None, dict(proto=PROTO_ICMPV6, src=v6(0x43), sport=128, dport=0)),
+    (3, dict(proto=PROTO_TCP, dst=v6(7 << 32 | 1), dscp=46)),
+    (None, dict(proto=PROTO_TCP, dst=v6(8 << 32 | 1), dscp=46)),
+    (4, dict(proto=PROTO_TCP, flow_label=0xABCDE)),
+    (None, dict(proto=PROTO_TCP, flow_label=0xABCDF)),
+    (5, dict(proto=PROTO_UDP, dport=53, ext=EXT_ROUTING | EXT_HOP_BY_HOP | EXT_DEST_OPTS)),
+    (None, dict(proto=PROTO_UDP, dport=53, ext=EXT_ROUTING)),
+    (6, dict(proto=PROTO_SCTP, src=v6(0x1234 << 80 | 1), sport=1000)),
+    (None, dict(proto=PROTO_SCTP, src=v6(0x1234 << 80 | 1), sport=999)),
+    (8, dict(proto=PROTO_ICMPV6, sport=136, dport=0)),
+    (9, dict(proto=PROTO_ICMPV6, sport=135, dport=3)),
+    (None, dict(proto=PROTO_ICMPV6, sport=134, dport=0)),
+    (0, dict(proto=PROTO_TCP, src=v6(0x8000 << 80), dst=v6(0xABCD), dport=80, frag=FRAG_INITIAL)),
+]
+
+
+def hand_batch6() -> tuple[np.ndarray, list[int | None]]:
+    batch = empty_batch(len(PACKETS6))
+    batch["family"] = FAMILY_IPV6
+    for i, (_, fields) in enumerate(PACKETS6):
+        row = batch[i:i + 1]
+        for name, value in fields.items():
+            if name in ("src", "dst"):
+                set_address(row, name, value)
+            else:
+                row[name] = value
+    batch["length"] = np.arange(len(PACKETS6)) * 37 + 64
+    batch["ts_ns"] = np.arange(len(PACKETS6)) * 1000
+    return batch, [expected for expected, _ in PACKETS6]
+
+
+@pytest.mark.parametrize("final", ["none", "deny-any"])
+def test_hand_written_ipv6_acl(peer, final):
+    """Every kind of IPv6 condition rte_acl can carry, in DPDK's IPv6 layout plus the misc field, and
+    IOS's implicit ND permits and deny; our scan, bit vectors and auto in the peer's process agree."""
+    aces = list(ACES6) + ([Ace6(False)] if final == "deny-any" else [])
+    batch, expected = hand_batch6()
+    n = len(aces)
+    # Before the explicit `deny ipv6 any any`, ND packets hit it, not the implicit permits.
+    want = np.array([n - 1 if final == "deny-any" and (e is None or e >= len(ACES6)) else
+                     n if e is None else n + e - 7 if e >= len(ACES6) else e for e in expected], dtype=np.uint32)
+    assert list(ours(aces, batch)) == list(want)
+    result = dpdk.run(aces, batch, repeat=3, binary=peer, ours=("auto", "scan", "bitvector"))
+    mismatched = [(i, int(result.ace[i]), int(want[i])) for i in np.flatnonzero(result.ace != want)]
+    assert not mismatched, f"(packet, rte_acl, ours): {mismatched}"
+    assert result.family == 6 and result.fields == 12      # dscp, flow label and ext need misc
+    assert result.rules == n + 1 + 2                      # neq 53 is two rules; the two ND permits
+    for name, fig in result.ours.items():
+        assert fig["mismatches"] == 0, name
+    assert {result.ours[m]["method"] for m in ("scan", "bitvector")} == {1, 3}
+
+
+def test_ipv6_five_tuple_acl_takes_dpdks_own_layout(peer):
+    aces = [Ace6(True, PROTO_TCP, dst=v6(0xABCD), dst_len=128, dport=PortMatch(PortOp.EQ, 443))]
+    batch, _ = hand_batch6()
+    result = dpdk.run(aces, batch, repeat=1, binary=peer)
+    assert result.fields == 11 and (result.ace == ours(aces, batch)).all()
+
+
+def test_ipv6_refuses_established_and_ipv4_packets(peer):
+    batch, _ = hand_batch6()
+    with pytest.raises(dpdk.PeerError, match="ACE 1 .*established"):
+        dpdk.run([Ace6(True, PROTO_UDP), Ace6(True, PROTO_TCP, established=True)], batch, repeat=1, binary=peer)
+    with pytest.raises(dpdk.PeerError, match="family 4"):
+        dpdk.run([Ace6(True, PROTO_UDP)], empty_batch(3), repeat=1, binary=peer)
+
+
+@pytest.mark.parametrize("family", cb6.FAMILIES)
+def test_ipv6_classbench_sets_have_no_mismatch(peer, family):
+    """The bench's IPv6 rows in small: a ClassBench-ng-style set in DPDK's own 5-tuple layout, every
+    method of ours in the peer's process agreeing with rte_acl on drawn and uniform packets."""
+    rule_list = cb6.rules(family, 300, seed=4)
+    tr = cb6.translate(rule_list)
+    batch = np.concatenate([cb6.trace(rule_list, kind, 500, seed=5) for kind in ("rule", "random")])
+    result = dpdk.run(tr.aces, batch, repeat=2, binary=peer, ours=("auto", "scan", "bitvector"))
+    assert result.family == 6 and result.fields == 11
+    assert (result.ace == ours(tr.aces, batch)).all()
+    assert {name: fig["mismatches"] for name, fig in result.ours.items()} == {"auto": 0, "scan": 0, "bitvector": 0}

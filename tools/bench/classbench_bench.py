@@ -10,7 +10,11 @@ was. Every figure is such a median; none is a best pass.
 Each row also counts mismatches three ways, all of which must be zero: each of our methods against
 rte_acl's scalar answers (in the peer), our automatic method through FastPath.acl_classify against
 rte_acl (here), and the first-matching rule that the ACE translation gives against the rules' plain
-predicate on a sample of packets (classbench.Rule.matches)."""
+predicate on a sample of packets (classbench.Rule.matches).
+
+`--ipv6` runs the IPv6 rows instead (classbench6.py's ClassBench-ng-style sets as `ipv6 access-list`
+ACEs, rte_acl in DPDK's IPv6 layout): IPv6 has the scan and the bit vectors over four projections,
+no tree, so those are the methods timed."""
 from __future__ import annotations
 
 import sys
@@ -19,9 +23,11 @@ import time
 import numpy as np
 
 from qfp_model.qfp.fastpath import FastPath
+from qfp_model.qfp.packets import address_int
 
 from ..json_output import report_stream, write_json
 from . import classbench as cb
+from . import classbench6 as cb6
 from .peers import dpdk
 from .progress import Progress
 
@@ -36,44 +42,50 @@ SCAN_UP_TO = 1_000
 PREDICATE_SAMPLE = 200
 
 
-def _methods(n: int) -> tuple[str, ...]:
-    return ("auto", "tree", "bitvector", "hybrid") + (("scan",) if n <= SCAN_UP_TO else ())
+# The rule generator of each IP version; IPv6 ACLs have no tree (docs/fastpath.md, "IPv6").
+GENERATORS = {4: cb, 6: cb6}
+_INDEXED = {4: ("auto", "tree", "bitvector", "hybrid"), 6: ("auto", "bitvector")}
+
+
+def _methods(n: int, ip: int = 4) -> tuple[str, ...]:
+    return _INDEXED[ip] + (("scan",) if n <= SCAN_UP_TO else ())
 
 
 def measure(family: str, n: int, kind: str, packets: int, rounds: int, seed: int = 1,
-            rules=None, peer_binary=None) -> dict:
-    """One row: family x size x trace kind."""
-    rule_list = rules if rules is not None else cb.rules(family, n, seed)
-    tr = cb.translate(rule_list)
+            rules=None, peer_binary=None, ip: int = 4) -> dict:
+    """One row: family x size x trace kind, of IP version `ip`."""
+    gen = GENERATORS[ip]
+    rule_list = rules if rules is not None else gen.rules(family, n, seed)
+    tr = gen.translate(rule_list)
     fp = FastPath()
     slot = fp.acl_create(tr.aces)
     stats = fp.acl_stats(slot)
-    batch = cb.trace(rule_list, kind, packets, seed + 1,
-                     first_match=lambda b: tr.rule_answers(fp.acl_classify(slot, b)))
+    batch = gen.trace(rule_list, kind, packets, seed + 1,
+                      first_match=lambda b: tr.rule_answers(fp.acl_classify(slot, b)))
     ours_auto = fp.acl_classify(slot, batch)
-    result = dpdk.run(tr.aces, batch, repeat=rounds, ours=_methods(n), binary=peer_binary)
+    result = dpdk.run(tr.aces, batch, repeat=rounds, ours=_methods(n, ip), binary=peer_binary)
     # The translation against the rules' own meaning, on a sample (the predicate is plain Python).
     rng = np.random.default_rng(seed)
     got = tr.rule_answers(ours_auto)
     predicate_bad = 0
     for i in rng.choice(batch.size, min(PREDICATE_SAMPLE, batch.size), replace=False):
         p = batch[int(i)]
-        want = next((k for k, r in enumerate(rule_list)
-                     if r.matches(int(p["proto"]), int(p["src"]), int(p["dst"]), int(p["sport"]), int(p["dport"]))),
-                    len(rule_list))
+        key = (int(p["proto"]), address_int(p, "src"), address_int(p, "dst"), int(p["sport"]), int(p["dport"]))
+        want = next((k for k, r in enumerate(rule_list) if r.matches(*key)), len(rule_list))
         predicate_bad += int(want != got[int(i)])
     best = result.best
     auto = result.ours["auto"]
     best_ours = min(result.ours, key=lambda m: result.ours[m]["ns"])
     return {
-        "family": family, "rules": len(rule_list), "aces": len(tr.aces), "split": tr.split, "trace": kind,
+        "ip": ip, "family": family, "rules": len(rule_list), "aces": len(tr.aces), "split": tr.split, "trace": kind,
         "packets": int(batch.size), "rounds": result.rounds,
         "no_match_share": float(np.mean(got == len(rule_list))),
         "ours": result.ours, "ours_best": best_ours, "auto_method": stats.method,
         "auto_leaf_max": stats.leaf_max, "auto_depth_max": stats.depth_max,
         "rte_acl": {"best": best, "ns": result.best_ns, "iqr": list(result.iqr[best]),
                     "algorithms": result.algorithms, "iqrs": {k: list(v) for k, v in result.iqr.items()},
-                    "build_ms": result.build_ms, "bytes": result.acl_bytes, "rules": result.rules},
+                    "build_ms": result.build_ms, "bytes": result.acl_bytes, "rules": result.rules,
+                    "fields": result.fields},
         "auto_over_rte": auto["ns"] / result.best_ns if result.best_ns else None,
         "mismatches": {"peer": {m: f["mismatches"] for m, f in result.ours.items()},
                        "fastpath_vs_rte": int(np.count_nonzero(ours_auto != result.ace)),
@@ -86,29 +98,32 @@ def mismatch_total(row: dict) -> int:
     return sum(m["peer"].values()) + m["fastpath_vs_rte"] + m["translation_sample"]
 
 
-def rows(families=cb.FAMILIES, sizes=SIZES, traces=cb.TRACES, packets: int = 1 << 15, rounds: int = 9,
-         progress: Progress | None = None) -> list[dict]:
+def rows(families=None, sizes=SIZES, traces=cb.TRACES, packets: int = 1 << 15, rounds: int = 9,
+         progress: Progress | None = None, ip: int = 4) -> list[dict]:
+    """Every family (default: all of the IP version's generator) x size x trace kind."""
+    gen = GENERATORS[ip]
     out = []
     peer_binary = dpdk.build()
-    for family in families:
+    for family in families or gen.FAMILIES:
         for n in sizes:
-            rule_list = cb.rules(family, n, 1)
+            rule_list = gen.rules(family, n, 1)
             for kind in traces:
-                out.append(measure(family, n, kind, packets, rounds, rules=rule_list, peer_binary=peer_binary))
+                out.append(measure(family, n, kind, packets, rounds, rules=rule_list, peer_binary=peer_binary,
+                                   ip=ip))
                 if progress:
-                    progress.step(f"classbench {family} {n} {kind}")
+                    progress.step(f"classbench{'' if ip == 4 else ' IPv6'} {family} {n} {kind}")
     return out
 
 
 def format_table(table: list[dict]) -> str:
-    head = (f"{'family':6} {'rules':>6} {'aces':>6} {'trace':6} {'auto ns [IQR]':>22} {'auto':>9} "
+    head = (f"{'family':7} {'rules':>6} {'aces':>6} {'trace':6} {'auto ns [IQR]':>22} {'auto':>9} "
             f"{'our best':>20} {'rte_acl best ns [IQR]':>30} {'x':>5} {'mism':>4} "
             f"{'build ms us/rte':>16} {'KiB us/rte':>16}")
     lines = [head]
     for r in table:
         a, b, rte = r["ours"]["auto"], r["ours"][r["ours_best"]], r["rte_acl"]
         lines.append(
-            f"{r['family']:6} {r['rules']:>6} {r['aces']:>6} {r['trace']:6} "
+            f"{r['family'] + ('6' if r.get('ip') == 6 else ''):7} {r['rules']:>6} {r['aces']:>6} {r['trace']:6} "
             f"{a['ns']:7.1f} [{a['iqr'][0]:5.1f},{a['iqr'][1]:6.1f}] {r['auto_method']:>9} "
             f"{r['ours_best'][:9]:>9} {b['ns']:7.1f}   "
             f"{rte['best']:>9} {rte['ns']:6.1f} [{rte['iqr'][0]:5.1f},{rte['iqr'][1]:6.1f}] "
@@ -123,10 +138,12 @@ def run(args) -> int:
         print(f"qfp bench classbench: {reason}", file=sys.stderr)
         return 2
     quick = args.quick
+    ip = 6 if getattr(args, "ipv6", False) else 4
     sizes = QUICK_SIZES if quick else SIZES
-    progress = Progress(len(cb.FAMILIES) * len(sizes) * len(cb.TRACES))
+    progress = Progress(len(GENERATORS[ip].FAMILIES) * len(sizes) * len(cb.TRACES))
     start = time.perf_counter()
-    table = rows(sizes=sizes, packets=1 << 13 if quick else 1 << 15, rounds=5 if quick else 9, progress=progress)
+    table = rows(sizes=sizes, packets=1 << 13 if quick else 1 << 15, rounds=5 if quick else 9, progress=progress,
+                 ip=ip)
     progress.close()
     out = report_stream(args.json)
     print(format_table(table), file=out)
@@ -134,5 +151,5 @@ def run(args) -> int:
     print(f"({time.perf_counter() - start:.1f} s; medians of interleaved rounds [interquartile range], "
           f"ns per packet; x = auto / rte_acl best; {bad} mismatches)", file=out)
     if args.json:
-        write_json(args.json, {"classbench": table, "quick": quick}, default=str)
+        write_json(args.json, {"classbench": table, "quick": quick, "ip": ip}, default=str)
     return 1 if bad else 0

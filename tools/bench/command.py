@@ -4,6 +4,7 @@
     qfp bench SCENARIO... / --json / --plot / --quick    the named scenarios (scenarios.py)
     qfp bench goals / --peers     the line-rate goals, beside DPDK with --peers (goals.py)
     qfp bench classbench          ClassBench-style rule sets beside rte_acl (classbench_bench.py)
+    qfp bench classbench --ipv6   the same for IPv6 (classbench6.py), in rte_acl's IPv6 layout
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def add_arguments(p) -> None:
     p.add_argument("--plot", metavar="FILE.png", type=_plot_file,
                    help="chart packets/s against ACEs and sessions (needs matplotlib)")
     p.add_argument("--quick", action="store_true", help="the scenarios' two smallest points only")
+    p.add_argument("--ipv6", action="store_true",
+                   help="classbench: IPv6 rule sets (ClassBench-ng style) beside rte_acl's IPv6 layout")
     p.add_argument("--peers", action="store_true",
                    help="the line-rate goals beside DPDK rte_acl and rte_meter (needs libdpdk-dev); "
                         "`qfp bench goals` runs them without insisting on DPDK")

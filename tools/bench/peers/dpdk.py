@@ -5,7 +5,8 @@ pkg-config. `available()` says whether they are there; `build()` compiles the pe
 again only when its source or csrc/qfp.h changes); `run()` hands it an ACL and a packet batch and
 returns rte_acl's first-match answers and its timings: medians of interleaved rounds with their
 interquartile range (never a best pass), and with `ours=` our own lookup's methods timed in the same
-process, round by round beside rte_acl's.
+process, round by round beside rte_acl's. An ACL of IPv6 ACEs (tables.Ace6) is compared in DPDK's
+IPv6 rule layout (the peer's -6 mode); its packets must all be IPv6.
 
     from qfp_model.tools.bench.peers import dpdk
     if dpdk.available() is None:
@@ -31,6 +32,7 @@ import numpy as np
 
 import qfp_model.qfp as qfp_binding
 from qfp_model.qfp.packets import check_shape
+from qfp_model.qfp.tables import acl_family
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "dpdk_peer.c"     # package data: installed beside this module
@@ -80,6 +82,8 @@ class PeerResult:
     rounds: int = 0
     acl_bytes: int = 0        # DPDK heap the rte_acl build holds (its rules and runtime tables)
     ours: dict | None = None  # our method -> {ns, iqr, build_ms, bytes, mismatches, first_mismatch, ...}
+    family: int = 4           # the ACL's: 6 for Ace6 ACEs, in DPDK's IPv6 layout
+    fields: int = 0           # rte_acl fields each rule has (IPv6: 11, DPDK's 5-tuple, or 12 with misc)
 
 
 def _compiler() -> str | None:
@@ -204,13 +208,16 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
     medians and quartiles) and time rte_meter over the batch. `ours`: our ACL methods
     (qfp.fastpath.ACL_METHODS names) to build and time in the same process, interleaved with
     rte_acl's rounds, their answers checked against rte_acl's. Raises PeerError when the program
-    fails, including when an ACE cannot be expressed in rte_acl (established, fragments)."""
+    fails, including when an ACE cannot be expressed in rte_acl (established, fragments). The
+    family is the ACEs' (an empty list is IPv4): an IPv6 ACL answers IOS's implicit nd-na and nd-ns
+    permits as naces + 1 and naces + 2, as FastPath.acl_classify does."""
     from qfp_model.qfp.fastpath import compiled_aces  # the C extension, loaded on first use
 
     check_shape(batch)
     if not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat {repeat!r} is not a count from 1 up")
     aces = list(aces)
+    family = acl_family(aces)
     binary = Path(binary) if binary is not None else build()
     here = ours if ours and _sanitized() else ()
     if here:
@@ -220,8 +227,8 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
         rules_path, packets_path, results_path = tmp / "rules.bin", tmp / "packets.bin", tmp / "results.bin"
         rules_path.write_bytes(compiled_aces(aces))
         packets_path.write_bytes(batch.tobytes())
-        command = [str(binary), str(rules_path), str(packets_path), str(results_path), str(repeat),
-                   "--", *(EAL_ARGS if eal_args is None else eal_args)]
+        command = [str(binary), *(["-6"] if family == 6 else []), str(rules_path), str(packets_path),
+                   str(results_path), str(repeat), "--", *(EAL_ARGS if eal_args is None else eal_args)]
         env = _unsanitized_env()
         if ours:
             from qfp_model.qfp.fastpath import ACL_METHODS
@@ -257,7 +264,8 @@ def run(aces, batch: np.ndarray, repeat: int = 5, *, binary: Path | None = None,
             ace=ace, rules=int(report.get("rules", 0)),
             iqr={str(k): (float(v[0]), float(v[1])) for k, v in report.get("iqr", {}).items()},
             rounds=int(report.get("rounds", repeat)), acl_bytes=int(report.get("acl_bytes", 0)),
-            ours={str(k): dict(v) for k, v in report.get("ours", {}).items()})
+            ours={str(k): dict(v) for k, v in report.get("ours", {}).items()},
+            family=int(report.get("family", 4)), fields=int(report.get("fields", 0)))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PeerError(f"the DPDK peer's report {done.stdout.strip()!r} lacks {exc}:\n"
                         f"{done.stderr}") from exc

@@ -1,12 +1,14 @@
 /*
  * dpdk_peer.c - our ACL classifier and policers side by side with DPDK's rte_acl and rte_meter.
  *
- * Usage: dpdk_peer RULES.bin PACKETS.bin RESULTS.bin REPEAT -- EAL-ARGS...
+ * Usage: dpdk_peer [-6] RULES.bin PACKETS.bin RESULTS.bin REPEAT -- EAL-ARGS...
  *
+ *   -6           an IPv6 ACL: RULES.bin holds struct qfp_ace6[] and every packet is IPv6
  *   RULES.bin    struct qfp_ace[] (csrc/qfp.h), native byte order
  *   PACKETS.bin  struct qfp_pkt[], native byte order
  *   RESULTS.bin  written: one uint32 per packet, the index of the first ACE the packet matches, or
- *                the number of ACEs when it matches none (what qfp_acl_classify() answers)
+ *                the number of ACEs when it matches none (what qfp_acl_classify() answers); for an
+ *                IPv6 ACL, IOS's implicit nd-na and nd-ns permits answer naces + 1 and naces + 2
  *   REPEAT       rounds: each round times one pass of every classifier in turn (interleaved, so
  *                that a noisy neighbour slows all of them alike); the median round and the
  *                interquartile range are reported, never the best pass
@@ -27,6 +29,11 @@
  * lacks).
  * stderr: diagnostics. Exit status 0 on success, 2 when an ACE cannot be expressed in rte_acl
  * (established, fragments), 1 on any other failure.
+ *
+ * IPv6 rules take DPDK's own IPv6 layout (l3fwd-acl, test_acl): the protocol byte, each address as
+ * four 32-bit fields, the two ports; a fifth 32-bit field carries DSCP, flow label and extension
+ * headers only when some ACE asks for them, so a plain 5-tuple ACL is timed in exactly DPDK's layout.
+ * The implicit ND permits that every IPv6 ACL ends with become two rules below every ACE's priority.
  *
  * Build: cc -std=c11 -O2 -Wall -Wextra -o dpdk_peer dpdk_peer.c $(pkg-config --cflags --libs libdpdk)
  */
@@ -54,6 +61,7 @@
 
 _Static_assert(sizeof(struct qfp_pkt) == 64, "struct qfp_pkt is 64 bytes");
 _Static_assert(sizeof(struct qfp_ace) == 48, "struct qfp_ace is 48 bytes");
+_Static_assert(sizeof(struct qfp_ace6) == 88, "struct qfp_ace6 is 88 bytes");
 
 enum { BURST = 256 };
 
@@ -91,6 +99,51 @@ static const struct rte_acl_field_def field_defs[NUM_FIELDS] = {
 
 RTE_ACL_RULE_DEF(peer_rule, NUM_FIELDS);
 
+/* IPv6, as DPDK's l3fwd-acl lays it out, with the same rules for sizes as above. `misc` packs what
+ * struct qfp_ace6 has past the 5-tuple, every part a mask-and-compare: DSCP in bits 26-31, the flow
+ * label in 6-25, the extension headers (an ACE's `ext` as both value and mask: all named ones
+ * present) in 0-5. */
+struct acl_input6 {
+    uint8_t proto;
+    uint32_t src[4];  /* big-endian words, most significant first */
+    uint32_t dst[4];
+    uint16_t sport;
+    uint16_t dport;
+    uint32_t misc;
+    uint8_t pad[3];
+} __attribute__((packed));
+
+enum { F6_PROTO, F6_SRC, F6_DST = F6_SRC + 4, F6_SPORT = F6_DST + 4, F6_DPORT, F6_MISC, NUM_FIELDS6 };
+
+static const struct rte_acl_field_def field_defs6[NUM_FIELDS6] = {
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = F6_PROTO, .input_index = 0,
+     .offset = offsetof(struct acl_input6, proto)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_SRC, .input_index = 1,
+     .offset = offsetof(struct acl_input6, src)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_SRC + 1, .input_index = 2,
+     .offset = offsetof(struct acl_input6, src) + 4},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_SRC + 2, .input_index = 3,
+     .offset = offsetof(struct acl_input6, src) + 8},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_SRC + 3, .input_index = 4,
+     .offset = offsetof(struct acl_input6, src) + 12},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_DST, .input_index = 5,
+     .offset = offsetof(struct acl_input6, dst)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_DST + 1, .input_index = 6,
+     .offset = offsetof(struct acl_input6, dst) + 4},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_DST + 2, .input_index = 7,
+     .offset = offsetof(struct acl_input6, dst) + 8},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_DST + 3, .input_index = 8,
+     .offset = offsetof(struct acl_input6, dst) + 12},
+    {.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_SPORT, .input_index = 9,
+     .offset = offsetof(struct acl_input6, sport)},
+    {.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_DPORT, .input_index = 9,
+     .offset = offsetof(struct acl_input6, dport)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F6_MISC, .input_index = 10,
+     .offset = offsetof(struct acl_input6, misc)},
+};
+
+RTE_ACL_RULE_DEF(peer_rule6, NUM_FIELDS6);
+
 static const struct {
     const char *name;
     enum rte_acl_classify_alg alg;
@@ -113,6 +166,7 @@ struct ours {
     void (*destroy)(struct qfp *);
     int (*set_method)(struct qfp *, uint32_t, uint32_t);
     int (*acl_create)(struct qfp *, const struct qfp_ace *, uint32_t, const uint64_t *, uint32_t *);
+    int (*acl_create6)(struct qfp *, const struct qfp_ace6 *, uint32_t, const uint64_t *, uint32_t *);
     int (*classify)(struct qfp *, uint32_t, const struct qfp_pkt *, uint32_t *, size_t);
     int (*stats)(struct qfp *, uint32_t, struct qfp_acl_stats *);
 };
@@ -128,9 +182,10 @@ static int load_ours(struct ours *o)
     void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!h)
         die(1, "%s: %s", so, dlerror());
-    void *f[6] = {dlsym(h, "qfp_create"), dlsym(h, "qfp_destroy"), dlsym(h, "qfp_set_acl_method"),
-                  dlsym(h, "qfp_acl_create"), dlsym(h, "qfp_acl_classify"), dlsym(h, "qfp_acl_stats")};
-    for (int i = 0; i < 6; i++)
+    void *f[7] = {dlsym(h, "qfp_create"), dlsym(h, "qfp_destroy"), dlsym(h, "qfp_set_acl_method"),
+                  dlsym(h, "qfp_acl_create"), dlsym(h, "qfp_acl_classify"), dlsym(h, "qfp_acl_stats"),
+                  dlsym(h, "qfp_acl_create6")};
+    for (int i = 0; i < 7; i++)
         if (!f[i])
             die(1, "%s lacks a qfp_* entry point (%d)", so, i);
     /* (Object to function pointers through memcpy: ISO C has no cast between them.) */
@@ -140,6 +195,7 @@ static int load_ours(struct ours *o)
     memcpy(&o->acl_create, &f[3], sizeof f[3]);
     memcpy(&o->classify, &f[4], sizeof f[4]);
     memcpy(&o->stats, &f[5], sizeof f[5]);
+    memcpy(&o->acl_create6, &f[6], sizeof f[6]);
     return 1;
 }
 
@@ -227,17 +283,19 @@ static void write_results(const char *path, const uint32_t *res, size_t n)
 /* ---- ACEs to rules ------------------------------------------------------------------------------ */
 struct range { uint16_t lo, hi; };
 
-/* The port ranges one side of an ACE matches: one, or for a negated range up to two (none when it
- * excludes every port). */
-static int port_ranges(const struct qfp_ace *a, int src_side, struct range out[2])
+/* The port ranges one side of an ACE (either family: both carry these fields alike) matches: one,
+ * or for a negated range up to two (none when it excludes every port). */
+#define PORT_RANGES(a, src_side, out)                                                              \
+    port_ranges((a)->flags, (src_side) ? (a)->sport_lo : (a)->dport_lo,                            \
+                (src_side) ? (a)->sport_hi : (a)->dport_hi,                                        \
+                (a)->flags & ((src_side) ? QFP_ACE_SPORT_NEG : QFP_ACE_DPORT_NEG), (out))
+
+static int port_ranges(uint8_t flags, uint16_t lo, uint16_t hi, int neg, struct range out[2])
 {
-    if (!(a->flags & QFP_ACE_L4)) {
+    if (!(flags & QFP_ACE_L4)) {
         out[0] = (struct range){0, 65535};
         return 1;
     }
-    uint16_t lo = src_side ? a->sport_lo : a->dport_lo;
-    uint16_t hi = src_side ? a->sport_hi : a->dport_hi;
-    int neg = a->flags & (src_side ? QFP_ACE_SPORT_NEG : QFP_ACE_DPORT_NEG);
     if (lo > hi)                      /* an empty range: matches nothing, or everything negated */
         return neg ? (out[0] = (struct range){0, 65535}, 1) : 0;
     if (!neg) {
@@ -272,7 +330,7 @@ static uint32_t translate(const struct qfp_ace *aces, uint32_t naces, struct pee
             || (a->proto_val & ~a->proto_mask) || (a->dscp_val & ~a->dscp_mask))
             continue;
         struct range sp[2], dp[2];
-        int nsp = port_ranges(a, 1, sp), ndp = port_ranges(a, 0, dp);
+        int nsp = PORT_RANGES(a, 1, sp), ndp = PORT_RANGES(a, 0, dp);
         for (int s = 0; s < nsp; s++) {
             for (int d = 0; d < ndp; d++) {
                 struct peer_rule *r = &rules[n++];
@@ -298,12 +356,94 @@ static uint32_t translate(const struct qfp_ace *aces, uint32_t naces, struct pee
     return n;
 }
 
-static struct rte_acl_ctx *build_ctx(const struct peer_rule *rules, uint32_t nrules)
+static void check_ace6(const struct qfp_ace6 *a, uint32_t i)
+{
+    if (a->flags & QFP_ACE_ESTABLISHED)
+        die(2, "ACE %" PRIu32 " matches `established` (TCP flags), which rte_acl cannot express", i);
+    if (a->flags & QFP_ACE_FRAGMENTS)
+        die(2, "ACE %" PRIu32 " matches `fragments`, which rte_acl cannot express", i);
+    if (a->flags & QFP_ACE_EXTRA)
+        die(2, "ACE %" PRIu32 " has conditions this peer does not translate", i);
+}
+
+static uint32_t misc6(uint8_t dscp, uint32_t flow, uint8_t ext)
+{
+    return (uint32_t)dscp << 26 | (flow & 0xfffff) << 6 | (ext & 0x3f);
+}
+
+/* One IPv6 rule: the addresses' words and `misc` from the ACE (NULL: any), protocol and ports as
+ * given. */
+static void rule6(struct peer_rule6 *r, const struct qfp_ace6 *a, int32_t priority, uint32_t userdata,
+                  uint8_t proto_val, uint8_t proto_mask, struct range sp, struct range dp)
+{
+    r->data.category_mask = 1;
+    r->data.priority = priority;
+    r->data.userdata = userdata;
+    r->field[F6_PROTO].value.u8 = proto_val;
+    r->field[F6_PROTO].mask_range.u8 = proto_mask;
+    for (int k = 0; k < 4 && a; k++) {
+        r->field[F6_SRC + k].value.u32 = a->src_val[k];
+        r->field[F6_SRC + k].mask_range.u32 = a->src_mask[k];
+        r->field[F6_DST + k].value.u32 = a->dst_val[k];
+        r->field[F6_DST + k].mask_range.u32 = a->dst_mask[k];
+    }
+    r->field[F6_SPORT].value.u16 = sp.lo;
+    r->field[F6_SPORT].mask_range.u16 = sp.hi;
+    r->field[F6_DPORT].value.u16 = dp.lo;
+    r->field[F6_DPORT].mask_range.u16 = dp.hi;
+    if (a) {
+        r->field[F6_MISC].value.u32 = misc6(a->dscp_val, a->flow_val, a->ext);
+        r->field[F6_MISC].mask_range.u32 = misc6(a->dscp_mask, a->flow_mask, a->ext);
+    }
+}
+
+/* Rules for all IPv6 ACEs, then IOS's implicit nd-na and nd-ns permits (docs/fastpath.md, "IPv6"),
+ * into *rules_out (caller frees); returns how many. *misc_out: whether any rule needs `misc`. */
+static uint32_t translate6(const struct qfp_ace6 *aces, uint32_t naces, struct peer_rule6 **rules_out,
+                           int *misc_out)
+{
+    struct peer_rule6 *rules = calloc((size_t)naces * 4 + 2, sizeof *rules);
+    if (!rules)
+        die(1, "out of memory for %" PRIu32 " ACEs' rules", naces);
+    uint32_t n = 0;
+    int misc = 0;
+    for (uint32_t i = 0; i < naces; i++) {
+        const struct qfp_ace6 *a = &aces[i];
+        check_ace6(a, i);
+        int dead = (a->proto_val & ~a->proto_mask) || (a->dscp_val & ~a->dscp_mask)
+                   || (a->flow_val & ~a->flow_mask);
+        for (int k = 0; k < 4; k++)
+            dead |= (a->src_val[k] & ~a->src_mask[k]) || (a->dst_val[k] & ~a->dst_mask[k]);
+        if (dead)
+            continue;
+        misc |= a->dscp_mask || a->flow_mask || a->ext;
+        struct range sp[2], dp[2];
+        int nsp = PORT_RANGES(a, 1, sp), ndp = PORT_RANGES(a, 0, dp);
+        for (int s = 0; s < nsp; s++)
+            for (int d = 0; d < ndp; d++)
+                rule6(&rules[n++], a, (int32_t)(naces + 2 - i), i + 1, a->proto_val, a->proto_mask,
+                      sp[s], dp[d]);
+    }
+    /* The packets of this comparison are never non-initial fragments, so the permits' "not a
+     * fragment" needs no field. */
+    const struct range any = {0, 65535};
+    rule6(&rules[n++], NULL, 2, naces + 2, QFP_PROTO_ICMPV6, 0xff,
+          (struct range){QFP_ICMP6_ND_NA, QFP_ICMP6_ND_NA}, any);
+    rule6(&rules[n++], NULL, 1, naces + 3, QFP_PROTO_ICMPV6, 0xff,
+          (struct range){QFP_ICMP6_ND_NS, QFP_ICMP6_ND_NS}, any);
+    *rules_out = rules;
+    *misc_out = misc;
+    return n;
+}
+
+/* rte_acl over `nrules` rules of `rule_size` bytes laid out by `defs` (its first `num_fields`). */
+static struct rte_acl_ctx *build_ctx(const void *rules, uint32_t nrules, uint32_t rule_size,
+                                     const struct rte_acl_field_def *defs, uint32_t num_fields)
 {
     struct rte_acl_param param = {
         .name = "qfp_peer",
         .socket_id = SOCKET_ID_ANY,
-        .rule_size = RTE_ACL_RULE_SZ(NUM_FIELDS),
+        .rule_size = rule_size,
         .max_rule_num = nrules,
     };
     struct rte_acl_ctx *ctx = rte_acl_create(&param);
@@ -312,8 +452,8 @@ static struct rte_acl_ctx *build_ctx(const struct peer_rule *rules, uint32_t nru
     int rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)rules, nrules);
     if (rc != 0)
         die(1, "rte_acl_add_rules: %s", strerror(-rc));
-    struct rte_acl_config cfg = {.num_categories = 1, .num_fields = NUM_FIELDS, .max_size = 0};
-    memcpy(cfg.defs, field_defs, sizeof field_defs);
+    struct rte_acl_config cfg = {.num_categories = 1, .num_fields = num_fields, .max_size = 0};
+    memcpy(cfg.defs, defs, num_fields * sizeof *defs);
     rc = rte_acl_build(ctx, &cfg);
     if (rc != 0)
         die(1, "rte_acl_build: %s", strerror(-rc));
@@ -342,6 +482,12 @@ static void json_ns(double ns)
 
 int main(int argc, char **argv)
 {
+    int v6 = argc > 1 && strcmp(argv[1], "-6") == 0;
+    if (v6) {   /* drop the flag: every later argument keeps the index it has without it */
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     int sep = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -350,7 +496,7 @@ int main(int argc, char **argv)
         }
     }
     if (sep != 5) {
-        fprintf(stderr, "usage: %s RULES.bin PACKETS.bin RESULTS.bin REPEAT -- EAL-ARGS...\n",
+        fprintf(stderr, "usage: %s [-6] RULES.bin PACKETS.bin RESULTS.bin REPEAT -- EAL-ARGS...\n",
                 argv[0]);
         return 1;
     }
@@ -360,16 +506,21 @@ int main(int argc, char **argv)
         die(1, "REPEAT %s is not a count from 1 up", argv[4]);
 
     size_t naces_sz, npkts;
-    struct qfp_ace *aces = read_records(argv[1], sizeof *aces, &naces_sz);
+    void *aces = read_records(argv[1], v6 ? sizeof(struct qfp_ace6) : sizeof(struct qfp_ace),
+                              &naces_sz);
     struct qfp_pkt *pkts = read_records(argv[2], sizeof *pkts, &npkts);
-    if (naces_sz >= RTE_ACL_MAX_PRIORITY)
+    if (naces_sz + 2 >= RTE_ACL_MAX_PRIORITY)
         die(1, "%zu ACEs: rte_acl priorities stop at %d", naces_sz, (int)RTE_ACL_MAX_PRIORITY);
     uint32_t naces = (uint32_t)naces_sz;
+    /* The highest answer an ACE or an implicit permit gives (userdata - 1); past it, or 0, is none. */
+    uint32_t last_answer = v6 ? naces + QFP_ACL6_IMPLICIT_ND_NS : naces;
 
     /* ---- build: ACEs to rules first, so an inexpressible ACE fails before the EAL starts ---- */
     double t0 = now_ns();
-    struct peer_rule *rules;
-    uint32_t nrules = translate(aces, naces, &rules);
+    struct peer_rule *rules = NULL;
+    struct peer_rule6 *rules6 = NULL;
+    int misc6_used = 0;
+    uint32_t nrules = v6 ? translate6(aces, naces, &rules6, &misc6_used) : translate(aces, naces, &rules);
     double translate_ns = now_ns() - t0;
 
     /* EAL logs to stdout on Linux by default; stdout is for the JSON alone. */
@@ -390,7 +541,7 @@ int main(int argc, char **argv)
     /* rte_acl refuses to build nothing: with no rule, one that matches everything and whose
      * userdata is past the last ACE stands for "no match". */
     uint32_t nbuilt = nrules;
-    if (nbuilt == 0) {
+    if (nbuilt == 0 && !v6) {
         struct peer_rule *r = &rules[0];
         r->data.category_mask = 1;
         r->data.priority = 1;
@@ -401,7 +552,22 @@ int main(int argc, char **argv)
     }
     struct rte_malloc_socket_stats heap0, heap1;
     rte_malloc_get_socket_stats((int)rte_socket_id(), &heap0);
-    struct rte_acl_ctx *ctx = build_ctx(rules, nbuilt);
+    /* Without DSCP, flow label or extension headers the IPv6 rules stop before `misc`: DPDK's own
+     * 5-tuple layout. rte_acl reads rules at rule_size strides, so they are packed to that size. */
+    struct rte_acl_ctx *ctx;
+    if (!v6) {
+        ctx = build_ctx(rules, nbuilt, RTE_ACL_RULE_SZ(NUM_FIELDS), field_defs, NUM_FIELDS);
+    } else {
+        uint32_t nf = misc6_used ? NUM_FIELDS6 : NUM_FIELDS6 - 1;
+        size_t sz = RTE_ACL_RULE_SZ(nf);
+        char *packed = malloc(sz * nbuilt);
+        if (!packed)
+            die(1, "out of memory for %" PRIu32 " rules", nbuilt);
+        for (uint32_t i = 0; i < nbuilt; i++)
+            memcpy(packed + sz * i, &rules6[i], sz);
+        ctx = build_ctx(packed, nbuilt, (uint32_t)sz, field_defs6, nf);
+        free(packed);
+    }
     double build_ms = (now_ns() - t0 + translate_ns) / 1e6;
     /* rte_acl keeps its rules and its runtime tables on the DPDK heap: what the build added. */
     rte_malloc_get_socket_stats((int)rte_socket_id(), &heap1);
@@ -411,15 +577,33 @@ int main(int argc, char **argv)
 
     /* ---- packets as a DPDK application holds them: converted once, before any timing ---- */
     struct acl_input *in = calloc(npkts ? npkts : 1, sizeof *in);
+    struct acl_input6 *in6 = calloc(v6 && npkts ? npkts : 1, sizeof *in6);
     const uint8_t **data = calloc(npkts ? npkts : 1, sizeof *data);
     uint32_t *scalar_res = calloc(npkts ? npkts : 1, sizeof *scalar_res);
     uint32_t *res = calloc(npkts ? npkts : 1, sizeof *res);
-    if (!in || !data || !scalar_res || !res)
+    if (!in || !in6 || !data || !scalar_res || !res)
         die(1, "out of memory for %zu packets", npkts);
     for (size_t i = 0; i < npkts; i++) {
         const struct qfp_pkt *p = &pkts[i];
         if (p->frag == QFP_FRAG_NONINITIAL)
             die(1, "packet %zu is a non-initial fragment, which this comparison leaves out", i);
+        if (p->family != (v6 ? QFP_FAMILY_IPV6 : QFP_FAMILY_IPV4))
+            die(1, "packet %zu is of family %u, not the ACL's", i, p->family);
+        if (v6) {
+            struct acl_input6 *q = &in6[i];
+            q->proto = p->proto;
+            q->src[0] = rte_cpu_to_be_32(p->src);
+            q->dst[0] = rte_cpu_to_be_32(p->dst);
+            for (int k = 1; k < 4; k++) {
+                q->src[k] = rte_cpu_to_be_32(p->src_low[k - 1]);
+                q->dst[k] = rte_cpu_to_be_32(p->dst_low[k - 1]);
+            }
+            q->sport = rte_cpu_to_be_16(p->sport);
+            q->dport = rte_cpu_to_be_16(p->dport);
+            q->misc = rte_cpu_to_be_32(misc6(p->dscp, p->flow_label, p->ext));
+            data[i] = (const uint8_t *)q;
+            continue;
+        }
         in[i].proto = p->proto;
         in[i].src = rte_cpu_to_be_32(p->src);
         in[i].dst = rte_cpu_to_be_32(p->dst);
@@ -440,7 +624,7 @@ int main(int argc, char **argv)
                 die(1, "the scalar algorithm is unavailable");
         }
     }
-    struct ours o;
+    struct ours o = {0};
     int have_ours = load_ours(&o);
     int nours = 0;
     char our_name[MAX_OURS][32];
@@ -463,7 +647,9 @@ int main(int argc, char **argv)
             if (o.set_method(our_fp[nours], (uint32_t)strtoul(eq + 1, NULL, 10), 0) != 0)
                 die(1, "qfp_set_acl_method %s refused", eq + 1);
             double b0 = now_ns();
-            if (o.acl_create(our_fp[nours], aces, naces, NULL, &our_slot[nours]) != 0)
+            int rc = v6 ? o.acl_create6(our_fp[nours], aces, naces, NULL, &our_slot[nours])
+                        : o.acl_create(our_fp[nours], aces, naces, NULL, &our_slot[nours]);
+            if (rc != 0)
                 die(1, "qfp_acl_create (%s) failed", tok);
             our_build_ms[nours] = (now_ns() - b0) / 1e6;
             o.stats(our_fp[nours], our_slot[nours], &our_st[nours]);
@@ -526,7 +712,7 @@ int main(int argc, char **argv)
         first_mismatch[m] = -1;
         for (size_t i = 0; i < npkts; i++) {
             uint32_t u = scalar_res[i];
-            uint32_t want = (u == 0 || u > naces) ? naces : u - 1;
+            uint32_t want = (u == 0 || u - 1 > last_answer) ? naces : u - 1;
             if (ours_res[i] != want) {
                 if (!our_mismatch[m]++)
                     first_mismatch[m] = (long)i;
@@ -540,7 +726,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < npkts; i++) {
         uint32_t u = scalar_res[i];
-        scalar_res[i] = (u == 0 || u > naces) ? naces : u - 1;
+        scalar_res[i] = (u == 0 || u - 1 > last_answer) ? naces : u - 1;
     }
     write_results(argv[3], scalar_res, npkts);
 
@@ -603,7 +789,8 @@ int main(int argc, char **argv)
 
     /* ---- the report ---- */
     printf("{\"naces\":%" PRIu32 ",\"rules\":%" PRIu32 ",\"packets\":%zu,\"build_ms\":%.3f,"
-           "\"algorithms\":{", naces, nrules, npkts, build_ms);
+           "\"family\":%d,\"fields\":%d,\"algorithms\":{", naces, nrules, npkts, build_ms,
+           v6 ? 6 : 4, v6 ? (misc6_used ? NUM_FIELDS6 : NUM_FIELDS6 - 1) : NUM_FIELDS);
     for (int a = 0; a < NUM_ALGS; a++) {
         printf("%s\"%s\":", a ? "," : "", algorithms[a].name);
         json_ns(alg_ns[a]);
@@ -641,7 +828,9 @@ int main(int argc, char **argv)
     free(scalar_res);
     free(data);
     free(in);
+    free(in6);
     free(rules);
+    free(rules6);
     free(pkts);
     free(aces);
     free(eal_argv);
