@@ -17,7 +17,9 @@ _COMMON = dict(deadline=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("dev", max_examples=200, **_COMMON)
 # Derandomized so a CI failure reproduces from the log; no example database on ephemeral runners.
-settings.register_profile("ci", max_examples=2500, derandomize=True, database=None, **_COMMON)
+# 1500: the suite's new differential tests (ACE extras, IPv6 rule sets, dual-stack) doubled the main
+# stage at 2500 (755 s on 2 cores), pushing CI past its 30 minutes.
+settings.register_profile("ci", max_examples=1500, derandomize=True, database=None, **_COMMON)
 # CI's sanitizer stage: the same derandomized cases, fewer of them. It hunts memory errors, which
 # the first cases of a test find as well as the last, and runs every test at ASan's pace.
 settings.register_profile("sanitized", max_examples=600, derandomize=True, database=None, **_COMMON)
