@@ -194,10 +194,14 @@ class SshServer:
         await self._acceptor.wait_closed()
         self._acceptor = None
 
+    def _free_line(self) -> int:
+        """The vty a new session takes: the lowest not in use."""
+        return min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)
+
     async def authenticate(self, username: str, password: str, client: str, local: str) -> int | None:
         """The user's privilege, or None: refused by the vty lines' login method list."""
-        free = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)   # the line it would get
-        return await self.target.vty_login.authenticate(username, password, client, local, VTY_LINE_BASE + free)
+        return await self.target.vty_login.authenticate(username, password, client, local,
+                                                        VTY_LINE_BASE + self._free_line())
 
     async def _serve(self, process: asyncssh.SSHServerProcess) -> None:
         self._tasks.add(asyncio.current_task())
@@ -208,7 +212,7 @@ class SshServer:
                 process.exit(1)
                 return
             self.sessions += 1
-            vty_number = min(set(range(len(self.lines_in_use) + 1)) - self.lines_in_use)
+            vty_number = self._free_line()
             self.lines_in_use.add(vty_number)
             terminal = None
             try:
