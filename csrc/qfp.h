@@ -388,10 +388,14 @@ int qfp_acl_clear_counters(struct qfp *fp, uint32_t slot);
  * length, over every ACE, or the hybrid: bit vectors over the first QFP_ACL_BITVEC_HEAD ACEs, where
  * on some ACLs most packets find their match at the cost of a dozen loads, and a tree over the
  * rest; whichever does less work on probe keys drawn from the ACL (qfp_acl.c). A method that
- * cannot be built (no memory, a tree over its 16 MB budget) falls back to the scan, which always can. */
+ * cannot be built (no memory, a tree over its 16 MB budget) falls back to the scan, which always can.
+ * An IPv6 ACL: the scan below QFP_ACL6_TREE_MIN, a tree from there (its scan tests nine words an
+ * ACE, and the tree beat it from 8 ACEs, its bit vectors from 24 to 10k); its bit vectors (over four
+ * projections) when forced or when the tree cannot be built; no hybrid (forced, the bit vectors
+ * stand in). */
 enum qfp_acl_method { QFP_ACL_AUTO = 0, QFP_ACL_SCAN = 1, QFP_ACL_TREE = 2, QFP_ACL_BITVEC = 3,
                       QFP_ACL_HYBRID = 4 };
-enum { QFP_ACL_INDEX_MIN = 24, QFP_ACL_BITVEC_HEAD = 256 };
+enum { QFP_ACL_INDEX_MIN = 24, QFP_ACL_BITVEC_HEAD = 256, QFP_ACL6_TREE_MIN = 8 };
 /* The method for ACLs created or replaced from now on, and for the hybrid the ACEs its bit vectors
  * cover (0: QFP_ACL_BITVEC_HEAD): for tests and benchmarks of one method. */
 int qfp_set_acl_method(struct qfp *fp, uint32_t method, uint32_t bitvec_head);

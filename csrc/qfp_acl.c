@@ -180,9 +180,8 @@ static int acl6_bitvec_build(struct qfp_acl *acl)
     return rc;
 }
 
-/* An IPv6 ACL is scanned in order below QFP_ACL_INDEX_MIN ACEs (or when the scan is forced), and
- * looked up through bit vectors from there (or when any other method is forced: they are IPv6's
- * only other method). */
+/* An IPv6 ACL's methods by length (qfp.h, enum qfp_acl_method; docs/fastpath.md, "IPv6", says
+ * where the lengths come from). A method that cannot be built leaves the next simpler one. */
 static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
@@ -197,8 +196,14 @@ static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t nace
         memcpy(acl->aces6, aces, naces * sizeof *aces);
     uint32_t method = fp->acl_method;
     if (method == QFP_ACL_AUTO)
-        method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : QFP_ACL_BITVEC;
-    acl->method = method != QFP_ACL_SCAN && acl6_bitvec_build(acl) == QFP_OK ? QFP_ACL_BITVEC : QFP_ACL_SCAN;
+        method = naces < QFP_ACL6_TREE_MIN ? QFP_ACL_SCAN : QFP_ACL_TREE;
+    if (method == QFP_ACL_HYBRID)
+        method = QFP_ACL_BITVEC;
+    if (method == QFP_ACL_TREE && qfp_acl_index_build6(aces, naces, &acl->index) != QFP_OK)
+        method = QFP_ACL_BITVEC;
+    if (method == QFP_ACL_BITVEC && acl6_bitvec_build(acl) != QFP_OK)
+        method = QFP_ACL_SCAN;
+    acl->method = method;
     return QFP_OK;
 }
 

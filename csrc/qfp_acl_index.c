@@ -36,15 +36,16 @@ enum {
     POOL_MAX = 3u << 20    /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
 };
 
-/* Cut fields, in the order of qfp_acl_key(). Ports are cut from the top bit down so that the set a
- * node covers is an interval; the ternary fields may be cut at any chunk of free bits. */
-static const uint8_t FIELD_BITS[QFP_ACL_FIELDS] = {32, 32, 16, 16, 8, 6};
+/* Cut fields, in the order of the lookup's key (qfp_path.h): IPv4's six, then an IPv6 address's
+ * words 1-3. Ports are cut from the top bit down so that the set a node covers is an interval; the
+ * ternary fields may be cut at any chunk of free bits. */
+static const uint8_t FIELD_BITS[QFP_ACL6_FIELDS] = {32, 32, 16, 16, 8, 6, 32, 32, 32, 32, 32, 32};
 #define IS_PORT(f) ((f) == QFP_ACL_F_SPORT || (f) == QFP_ACL_F_DPORT)
 
 /* The part of the key space a node covers: ternary fields by fixed bits, ports by a top-bit
  * prefix (mask then holds the prefix's bits). */
 struct region {
-    uint32_t val[QFP_ACL_FIELDS], mask[QFP_ACL_FIELDS];
+    uint32_t val[QFP_ACL6_FIELDS], mask[QFP_ACL6_FIELDS];
 };
 
 struct cut {
@@ -52,7 +53,9 @@ struct cut {
 };
 
 struct builder {
-    const struct qfp_ace *aces;
+    const struct qfp_ace *aces;     /* an IPv4 ACL's, or NULL */
+    const struct qfp_ace6 *aces6;   /* an IPv6 ACL's, or NULL */
+    uint32_t nfields;               /* QFP_ACL_FIELDS or QFP_ACL6_FIELDS */
     struct qfp_acl_cut *cuts;
     uint32_t ncuts, cuts_cap;
     uint32_t *pool;           /* kid arrays and leaves */
@@ -61,8 +64,24 @@ struct builder {
     int failed;               /* out of memory, or over POOL_MAX */
 };
 
-static void ace_ternary(const struct qfp_ace *a, int f, uint32_t *v, uint32_t *m)
+/* ACE `ace`'s (value, mask) on ternary field f. */
+static void ace_ternary(const struct builder *bd, uint32_t ace, int f, uint32_t *v, uint32_t *m)
 {
+    if (bd->aces6) {
+        const struct qfp_ace6 *a = &bd->aces6[ace];
+        switch (f) {
+        case QFP_ACL_F_SRC: *v = a->src_val[0]; *m = a->src_mask[0]; break;
+        case QFP_ACL_F_DST: *v = a->dst_val[0]; *m = a->dst_mask[0]; break;
+        case QFP_ACL_F_PROTO: *v = a->proto_val; *m = a->proto_mask; break;
+        case QFP_ACL_F_DSCP: *v = a->dscp_val; *m = a->dscp_mask; break;
+        case QFP_ACL_F_SRC1: case QFP_ACL_F_SRC2: case QFP_ACL_F_SRC3:
+            *v = a->src_val[f - QFP_ACL_F_SRC1 + 1]; *m = a->src_mask[f - QFP_ACL_F_SRC1 + 1]; break;
+        default:
+            *v = a->dst_val[f - QFP_ACL_F_DST1 + 1]; *m = a->dst_mask[f - QFP_ACL_F_DST1 + 1]; break;
+        }
+        return;
+    }
+    const struct qfp_ace *a = &bd->aces[ace];
     switch (f) {
     case QFP_ACL_F_SRC: *v = a->src_val; *m = a->src_mask; break;
     case QFP_ACL_F_DST: *v = a->dst_val; *m = a->dst_mask; break;
@@ -71,16 +90,24 @@ static void ace_ternary(const struct qfp_ace *a, int f, uint32_t *v, uint32_t *m
     }
 }
 
-/* An ACE's port condition as the ranges of ports it accepts: one, or two for neq. */
-static int ace_port_ranges(const struct qfp_ace *a, int f, uint32_t lo[2], uint32_t hi[2])
+/* An ACE's port condition as the ranges of ports it accepts: one, or two for neq. (Both ACE
+ * structs name their ports and flags alike.) */
+#define ACE_PORTS(a, f, flags, l, h)                                                                \
+    (flags = (a)->flags, l = (f) == QFP_ACL_F_SPORT ? (a)->sport_lo : (a)->dport_lo,                \
+     h = (f) == QFP_ACL_F_SPORT ? (a)->sport_hi : (a)->dport_hi)
+
+static int ace_port_ranges(const struct builder *bd, uint32_t ace, int f, uint32_t lo[2], uint32_t hi[2])
 {
-    if (!(a->flags & QFP_ACE_L4)) {
+    uint32_t flags, l, h;
+    if (bd->aces6)
+        ACE_PORTS(&bd->aces6[ace], f, flags, l, h);
+    else
+        ACE_PORTS(&bd->aces[ace], f, flags, l, h);
+    if (!(flags & QFP_ACE_L4)) {
         lo[0] = 0, hi[0] = 0xffff;
         return 1;
     }
-    uint32_t l = f == QFP_ACL_F_SPORT ? a->sport_lo : a->dport_lo;
-    uint32_t h = f == QFP_ACL_F_SPORT ? a->sport_hi : a->dport_hi;
-    int neg = !!(a->flags & (f == QFP_ACL_F_SPORT ? QFP_ACE_SPORT_NEG : QFP_ACE_DPORT_NEG));
+    int neg = !!(flags & (f == QFP_ACL_F_SPORT ? QFP_ACE_SPORT_NEG : QFP_ACE_DPORT_NEG));
     if (!neg) {
         lo[0] = l, hi[0] = h;
         return 1;
@@ -116,18 +143,17 @@ static int port_children(const struct region *r, struct cut c, uint32_t lo, uint
  * it goes down the node's wild branch instead (HyperCuts' "pushing"), which lookups also walk. */
 static int wide(const struct builder *bd, const struct region *r, struct cut c, uint32_t ace)
 {
-    const struct qfp_ace *a = &bd->aces[ace];
     if (IS_PORT(c.field)) {
         uint32_t lo[2], hi[2], x, y;
         port_interval(r, c.field, &x, &y);
-        int nr = ace_port_ranges(a, c.field, lo, hi);
+        int nr = ace_port_ranges(bd, ace, c.field, lo, hi);
         for (int j = 0; j < nr; j++)
             if (lo[j] <= x && y <= hi[j])
                 return 1;
         return 0;
     }
     uint32_t v, m;
-    ace_ternary(a, c.field, &v, &m);
+    ace_ternary(bd, ace, c.field, &v, &m);
     return ((m >> c.shift) & ((1u << c.bits) - 1)) == 0;
 }
 
@@ -140,7 +166,6 @@ static uint64_t cut_counts(const struct builder *bd, const struct region *r, str
     *pushed = 0;
     memset(counts, 0, (fan + 1) * sizeof *counts);
     for (uint32_t i = 0; i < n; i++) {
-        const struct qfp_ace *a = &bd->aces[list[i]];
         if (wide(bd, r, c, list[i])) {
             ++*pushed;
             continue;
@@ -149,7 +174,7 @@ static uint64_t cut_counts(const struct builder *bd, const struct region *r, str
             /* Difference array: +1 at the first child of a range, -1 after its last. A neq's two
              * ranges never share a child unless they are adjacent in it; merge those. */
             uint32_t lo[2], hi[2], cl[2], ch[2];
-            int k = 0, nr = ace_port_ranges(a, c.field, lo, hi);
+            int k = 0, nr = ace_port_ranges(bd, list[i], c.field, lo, hi);
             for (int j = 0; j < nr; j++)
                 if (port_children(r, c, lo[j], hi[j], &cl[k], &ch[k]))
                     k++;
@@ -160,7 +185,7 @@ static uint64_t cut_counts(const struct builder *bd, const struct region *r, str
             continue;
         }
         uint32_t v, m;
-        ace_ternary(a, c.field, &v, &m);
+        ace_ternary(bd, list[i], c.field, &v, &m);
         uint32_t cv = (v >> c.shift) & low, cm = (m >> c.shift) & low;
         if (cm == low) {
             counts[cv]++, counts[cv + 1]--;
@@ -188,27 +213,26 @@ static uint64_t cut_counts(const struct builder *bd, const struct region *r, str
 static int reaches(const struct builder *bd, const struct region *r, struct cut c, uint32_t ace,
                    uint32_t child)
 {
-    const struct qfp_ace *a = &bd->aces[ace];
     if (IS_PORT(c.field)) {
         uint32_t lo[2], hi[2], cl, ch;
-        int nr = ace_port_ranges(a, c.field, lo, hi);
+        int nr = ace_port_ranges(bd, ace, c.field, lo, hi);
         for (int j = 0; j < nr; j++)
             if (port_children(r, c, lo[j], hi[j], &cl, &ch) && cl <= child && child <= ch)
                 return 1;
         return 0;
     }
     uint32_t v, m, low = (1u << c.bits) - 1;
-    ace_ternary(a, c.field, &v, &m);
+    ace_ternary(bd, ace, c.field, &v, &m);
     return (((v >> c.shift) ^ child) & (m >> c.shift) & low) == 0;
 }
 
 /* The candidate cuts of a region: for each field, chunks of 2, 4 and 8 free bits (ternary fields
  * at every even offset, ports just below their fixed prefix). */
-static uint32_t candidates(const struct region *r, struct cut *out)
+static uint32_t candidates(const struct region *r, uint32_t nfields, struct cut *out)
 {
     static const uint8_t widths[] = {2, 4, 8};
     uint32_t n = 0;
-    for (uint8_t f = 0; f < QFP_ACL_FIELDS; f++) {
+    for (uint8_t f = 0; f < nfields; f++) {
         uint32_t fb = FIELD_BITS[f];
         for (size_t w = 0; w < sizeof widths; w++) {
             uint32_t k = widths[w] < fb ? widths[w] : fb;
@@ -275,8 +299,8 @@ static int same_leaf(const struct builder *bd, uint32_t code, const uint32_t *li
 static int choose_cut(struct builder *bd, const struct region *r, const uint32_t *list, uint32_t n,
                       struct cut *best)
 {
-    struct cut cand[QFP_ACL_FIELDS * 3 * 16];
-    uint32_t ncand = candidates(r, cand);
+    struct cut cand[QFP_ACL6_FIELDS * 3 * 16];
+    uint32_t ncand = candidates(r, bd->nfields, cand);
     uint64_t best_score = UINT64_MAX;
     for (uint32_t i = 0; i < ncand; i++) {
         uint32_t fan = 1u << cand[i].bits, pushed;
@@ -383,35 +407,59 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
     free(ix);
 }
 
-int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
-                        struct qfp_acl_index **out)
+/* The tree over the ACEs of `list` (ACL order), which the builder's ACEs hold. */
+static int index_build(struct builder *bd, const uint32_t *list, uint32_t n, struct qfp_acl_index **out)
 {
     *out = NULL;
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
-    uint32_t *lists = malloc((naces ? naces : 1) * sizeof *lists);
-    struct builder bd = {.aces = aces, .counts = malloc(258 * sizeof(uint32_t))};
-    if (!ix || !lists || !bd.counts || !pool_reserve(&bd, 1)) {
-        free(ix), free(lists), free(bd.counts), free(bd.pool);
+    bd->counts = malloc(258 * sizeof(uint32_t));
+    if (!ix || !bd->counts || !pool_reserve(bd, 1)) {
+        free(ix), free(bd->counts), free(bd->pool);
         return QFP_ENOMEM;
     }
-    bd.pool[bd.npool++] = 0;   /* QFP_ACL_EMPTY */
-    uint32_t n = 0;
-    for (uint32_t i = first; i < naces; i++)
-        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
-            lists[n++] = i;
+    bd->pool[bd->npool++] = 0;   /* QFP_ACL_EMPTY */
     struct region whole;
     memset(&whole, 0, sizeof whole);
-    ix->root = n ? build_node(&bd, &whole, lists, n, 0) : QFP_ACL_EMPTY;
-    free(lists), free(bd.counts);
-    ix->cuts = bd.cuts, ix->pool = bd.pool;
-    ix->ncuts = bd.ncuts, ix->npool = bd.npool;
-    if (bd.failed) {
+    ix->root = n ? build_node(bd, &whole, list, n, 0) : QFP_ACL_EMPTY;
+    free(bd->counts);
+    ix->cuts = bd->cuts, ix->pool = bd->pool;
+    ix->ncuts = bd->ncuts, ix->npool = bd->npool;
+    if (bd->failed) {
         /* Over budget or out of memory: the caller keeps the linear scan, which is always right. */
         qfp_acl_index_free(ix);
         return QFP_EFULL;
     }
     *out = ix;
     return QFP_OK;
+}
+
+int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
+                        struct qfp_acl_index **out)
+{
+    uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
+    if (!list)
+        return QFP_ENOMEM;
+    for (uint32_t i = first; i < naces; i++)
+        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
+            list[n++] = i;
+    struct builder bd = {.aces = aces, .nfields = QFP_ACL_FIELDS};
+    int rc = index_build(&bd, list, n, out);
+    free(list);
+    return rc;
+}
+
+int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out)
+{
+    uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
+    if (!list)
+        return QFP_ENOMEM;
+    for (uint32_t i = 0; i < naces; i++)
+        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
+            list[n++] = i;
+    struct builder bd = {.aces6 = aces, .nfields = QFP_ACL6_FIELDS};
+    int rc = index_build(&bd, list, n, out);
+    free(list);
+    return rc;
 }
 
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st)

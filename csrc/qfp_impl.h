@@ -83,6 +83,11 @@ static inline void qfp_counter_set(qfp_counter *c, uint64_t value)
  * the pool (its ACE count, then its ACE indices in ACL order), else a cut's index. */
 enum { QFP_ACL_F_SRC, QFP_ACL_F_DST, QFP_ACL_F_SPORT, QFP_ACL_F_DPORT, QFP_ACL_F_PROTO, QFP_ACL_F_DSCP,
        QFP_ACL_FIELDS };
+/* An IPv6 ACL's tree cuts IPv4's six fields (the addresses' word 0 in SRC and DST, as the packet
+ * record holds them) and the addresses' words 1-3; its leaves check whole ACEs (flow label and
+ * extension headers included), so every other condition stays exact without a field of its own. */
+enum { QFP_ACL_F_SRC1 = QFP_ACL_FIELDS, QFP_ACL_F_SRC2, QFP_ACL_F_SRC3, QFP_ACL_F_DST1, QFP_ACL_F_DST2,
+       QFP_ACL_F_DST3, QFP_ACL6_FIELDS };
 #define QFP_ACL_LEAF 0x80000000u
 #define QFP_ACL_EMPTY QFP_ACL_LEAF   /* the empty leaf, at the pool's start */
 #define QFP_ACL_WALK_MAX 40          /* pending branches of one walk: above DEPTH_MAX */
@@ -433,6 +438,8 @@ void qfp_acl_free_all(struct qfp *fp);
 /* A tree over ACEs [first, naces) of the ACL (first > 0: the tail of a QFP_ACL_HYBRID). */
 int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
                         struct qfp_acl_index **out);
+/* A tree over every ACE of an IPv6 ACL, cutting its QFP_ACL6_FIELDS. */
+int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
 /* Build-time estimates of a lookup's work (QFP_ACL_AUTO's choice, qfp_acl.c): probe keys drawn from
@@ -459,7 +466,7 @@ uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qf
  * lookup: the counting compiles away), or where to add the work done. Returns the first match, or
  * `none`. */
 static inline __attribute__((always_inline)) uint32_t qfp_acl_tree_walk(
-    const struct qfp_acl_index *ix, const uint32_t key[QFP_ACL_FIELDS], uint32_t none,
+    const struct qfp_acl_index *ix, const uint32_t *key, uint32_t none,
     int (*matches)(const void *ctx, uint32_t ace), const void *ctx, uint32_t *cost)
 {
     uint32_t best = none;

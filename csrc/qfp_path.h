@@ -447,13 +447,32 @@ static inline uint32_t acl6_bitvec_lookup(const struct qfp_acl *acl, const struc
     return acl->naces;
 }
 
+static inline __attribute__((always_inline)) int leaf_ace6_match(const void *ctx, uint32_t ace)
+{
+    const struct leaf_ctx *c = ctx;
+    return ace6_match(&c->acl->aces6[ace], c->p);
+}
+
+/* An IPv6 ACL's tree: IPv4's walk over a key of QFP_ACL6_FIELDS (qfp_impl.h). Not for non-initial
+ * fragments. */
+static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
+{
+    const uint32_t key[QFP_ACL6_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp,
+                                           p->src_low[0], p->src_low[1], p->src_low[2],
+                                           p->dst_low[0], p->dst_low[1], p->dst_low[2]};
+    const struct leaf_ctx ctx = {acl, p};
+    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_ace6_match, &ctx, NULL);
+}
+
 /* The first ACE the IPv6 packet matches; past the ACEs, IOS's implicit entries by their counter's
  * index: naces + 1 for `permit icmp any any nd-na`, naces + 2 for nd-ns, naces for the deny. ND is
  * never fragmented (RFC 6980), so a non-initial fragment meets only the deny. */
 static inline uint32_t acl6_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
     uint32_t hit = acl->naces;
-    if (acl->bitvec6[0] && p->frag != QFP_FRAG_NONINITIAL) {
+    if (acl->index && p->frag != QFP_FRAG_NONINITIAL) {
+        hit = acl6_index_lookup(acl, p);
+    } else if (acl->bitvec6[0] && p->frag != QFP_FRAG_NONINITIAL) {
         hit = acl6_bitvec_lookup(acl, p);
     } else {
         for (uint32_t i = 0; i < acl->naces; i++)

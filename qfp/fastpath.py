@@ -161,12 +161,14 @@ def _compile_aces(aces: Sequence[Ace | Ace6], hits: Sequence[int] | None, family
 # How ACLs are looked up (csrc/qfp.h, enum qfp_acl_method): "auto" scans ACLs shorter than
 # ACL_INDEX_MIN, uses bit vectors up to ACL_BITVEC_HEAD ACEs, and beyond them a decision tree or
 # the hybrid (bit vectors over the first ACL_BITVEC_HEAD ACEs and a tree over the rest), whichever
-# does less work on probe keys drawn from the ACL.
+# does less work on probe keys drawn from the ACL. An IPv6 ACL: the scan below ACL6_TREE_MIN, a tree
+# from there; its bit vectors when forced; no hybrid (forced, its bit vectors stand in).
 ACL_METHODS = {"auto": lib.QFP_ACL_AUTO, "scan": lib.QFP_ACL_SCAN, "tree": lib.QFP_ACL_TREE,
                "bitvector": lib.QFP_ACL_BITVEC, "hybrid": lib.QFP_ACL_HYBRID}
 ACL_METHOD_NAMES = {code: name for name, code in ACL_METHODS.items()}
 ACL_INDEX_MIN = lib.QFP_ACL_INDEX_MIN
 ACL_BITVEC_HEAD = lib.QFP_ACL_BITVEC_HEAD
+ACL6_TREE_MIN = lib.QFP_ACL6_TREE_MIN
 
 
 # The instruction set the per-packet path runs on (csrc/qfp.h, enum qfp_simd): every level gives

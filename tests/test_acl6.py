@@ -28,16 +28,19 @@ from qfp_model.qfp.tables import (
     Match,
     Policy,
     PolicyClass,
+    PortMatch,
+    PortOp,
 )
 
 
-@pytest.fixture(params=["reference", "native", "native-bitvector"])
+@pytest.fixture(params=["reference", "native", "native-bitvector", "native-tree"])
 def fp(request):
-    """The reference, and C with IPv6 ACLs scanned (short ones, as AUTO builds them) and looked up
-    through the bit vectors over their projections (forced), so every exact case runs on both."""
+    """The reference, and C with IPv6 ACLs as AUTO builds them (short ones scanned), looked up
+    through the bit vectors over their projections and through the tree over their twelve fields
+    (both forced), so every exact case runs on each."""
     if request.param == "reference":
         return ReferenceFastPath()
-    method = "bitvector" if request.param == "native-bitvector" else "auto"
+    method = request.param.removeprefix("native-") if "-" in request.param else "auto"
     return native_fastpath_class()(acl_method=method)
 
 
@@ -85,7 +88,6 @@ def test_prefix_matches_on_every_word():
 
 @pytest.mark.parametrize("port, hit", [(79, 2), (80, 0), (81, 1), (1024, 1), (1025, 2)])
 def test_ports(fp, port, hit):
-    from qfp_model.qfp.tables import PortMatch, PortOp
     slot = fp.acl_create([
         Ace6(False, PROTO_TCP, dport=PortMatch(PortOp.EQ, 80)),
         Ace6(True, PROTO_TCP, dport=PortMatch(PortOp.RANGE, 81, 1024)),
@@ -313,6 +315,20 @@ def test_acl_stats_say_the_family():
     assert fp.acl_stats(fp.acl_create([Ace6(True)])).family == 6
     assert fp.acl_stats(fp.acl_create([Ace(True)])).family == 4
     assert fp.acl_stats(fp.acl_create([])).family == 4
+
+
+def test_auto_picks_an_ipv6_method_by_length():
+    from qfp_model.qfp.fastpath import ACL6_TREE_MIN
+
+    fp = native_fastpath_class()()
+    hosts = [Ace6(i % 3 > 0, PROTO_TCP, dst=NET + (i << 20), dst_len=128, dport=PortMatch(PortOp.EQ, 80 + i % 7))
+             for i in range(2_000)]
+    for n, method in ((0, "scan"), (ACL6_TREE_MIN - 1, "scan"), (ACL6_TREE_MIN, "tree"), (300, "tree"),
+                      (2_000, "tree")):
+        st = fp.acl_stats(fp.acl_create(hosts[:n], family=6))
+        assert (st.naces, st.method, st.family) == (n, method, 6)
+        if method == "tree":
+            assert st.cuts > 0 and 0 < st.leaf_max <= 8 and 0 < st.bytes <= 1 << 20
 
 
 # ---- packets -------------------------------------------------------------------------------------

@@ -105,10 +105,11 @@ def test_counters_through_process_at_ten_thousand(fp):
 
 
 def test_stats_say_how_an_acl_is_looked_up(fp):
-    from qfp_model.qfp.fastpath import ACL_BITVEC_HEAD, ACL_INDEX_MIN
+    from qfp_model.qfp.fastpath import ACL6_TREE_MIN, ACL_BITVEC_HEAD, ACL_INDEX_MIN
+    from test_differential import ACL6_TREE_MIN as DIFFERENTIAL_TREE6_MIN
     from test_differential import INDEXED_MIN
 
-    assert INDEXED_MIN == ACL_INDEX_MIN
+    assert (INDEXED_MIN, DIFFERENTIAL_TREE6_MIN) == (ACL_INDEX_MIN, ACL6_TREE_MIN)
     for n, method in ((ACL_INDEX_MIN - 1, "scan"), (ACL_INDEX_MIN, "bitvector"),
                       (ACL_BITVEC_HEAD, "bitvector"), (ACL_BITVEC_HEAD + 1, "hybrid"), (10_000, "hybrid")):
         slot = fp.acl_create(cisco_acl(n, seed=n))

@@ -97,8 +97,9 @@ def test_tail_trace_reaches_only_the_last_rules():
 @pytest.mark.parametrize("simd", ["portable", "avx2", "avx512"])
 @pytest.mark.parametrize("family", cb6.FAMILIES)
 def test_every_ipv6_method_gives_the_references_answer_on_every_family(family, simd):
-    """Differential: the scan, the bit vectors (past 256 ACEs, so their summary words are read) and
-    auto against the pure-Python reference, on each family's rules with traces of every kind."""
+    """Differential: the scan, the bit vectors (past 256 ACEs, so their summary words are read), the
+    tree and auto against the pure-Python reference, on each family's rules with traces of every
+    kind."""
     if simd not in simd_levels():
         pytest.skip(f"this CPU cannot run {simd}")
     rule_list = cb6.rules(family, 300, seed=11)
@@ -110,7 +111,7 @@ def test_every_ipv6_method_gives_the_references_answer_on_every_family(family, s
                                              first_match=lambda b: cb6.translate(rule_list).rule_answers(
                                                  ref.acl_classify(ref_slot, b)))])
     want = ref.acl_classify(ref_slot, batch)
-    for method in ("scan", "bitvector", "auto"):
+    for method in ("scan", "bitvector", "tree", "auto"):
         fp = FastPath(acl_method=method, simd=simd)
         slot = fp.acl_create(aces)
         assert method == "auto" or fp.acl_stats(slot).method == method

@@ -165,6 +165,8 @@ acls = st.lists(aces(), max_size=8)
 # Long enough for the C side to look them up through its decision tree (qfp.fastpath.ACL_INDEX_MIN;
 # tests/test_acl_index.py checks the two agree).
 INDEXED_MIN = 24
+# From here an IPv6 ACL gets a tree (qfp.fastpath.ACL6_TREE_MIN; checked there too).
+ACL6_TREE_MIN = 8
 indexed_acls = st.lists(aces(), min_size=INDEXED_MIN, max_size=64)
 
 
@@ -913,13 +915,20 @@ def _unmatched6(n: int) -> list[Ace6]:
             for i in range(n)]
 
 
+def _ipv6_method(forced: str, naces: int) -> str:
+    """The method an IPv6 ACL of `naces` ACEs is built with (csrc/qfp.h, enum qfp_acl_method)."""
+    if forced == "auto":
+        return "scan" if naces < ACL6_TREE_MIN else "tree"
+    return "bitvector" if forced == "hybrid" else forced
+
+
 @IPV6_BUDGET
 @given(acl4=indexed_acls, acl6=acls6, pad=st.sampled_from([0, 24, 70, 300]), data=st.data())
 def test_ipv6_through_every_lookup_method(acl4, acl6, pad, data):
     """Every lookup method on every ISA, forced: no IPv4 method (scan, tree, bit vectors, hybrid,
-    auto) lets an IPv6 packet match an IPv4 ACL, and IPv6's own (the scan, and the bit vectors
-    over its four projections, which every other forced method builds) find the reference's first
-    match, in process() and acl_classify() alike."""
+    auto) lets an IPv6 packet match an IPv4 ACL, and IPv6's own (the scan, the bit vectors over its
+    four projections, the tree over its twelve fields) find the reference's first match, in
+    process() and acl_classify() alike."""
     acl6 = _unmatched6(pad) + acl6
     batch = data.draw(mixed_batches(uidbs=1, max_size=BATCH_MAX))
     ref = ReferenceFastPath(max_uidbs=64, max_acls=64, max_policies=64)
@@ -933,8 +942,7 @@ def test_ipv6_through_every_lookup_method(acl4, acl6, pad, data):
         c = native_fastpath_class()(max_uidbs=64, max_acls=64, max_policies=64, acl_method=method,
                                     acl_bitvec_head=head, simd=simd)
         assert (c.acl_create(acl4), c.acl_create(acl6, family=6)) == (slot4, slot6)
-        scans = method == "scan" or (method == "auto" and len(acl6) < INDEXED_MIN)
-        assert c.acl_stats(slot6).method == ("scan" if scans else "bitvector")
+        assert c.acl_stats(slot6).method == _ipv6_method(method, len(acl6))
         c.uidb_create(14, "Virtual-Access1")
         c.bind(uidb, Direction.IN, acl=slot4, acl6=slot6)
         assert_verdicts_equal(batch, expected[0], c.process(batch.copy()), simd)
