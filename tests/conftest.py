@@ -1,7 +1,8 @@
 """Shared test setup: hypothesis profiles and the fixture that runs a test on every fast path.
 
 QFP_HYPOTHESIS_PROFILE=ci gives the differential tests their full CI budget (`sanitized`, a
-smaller one, is the sanitizer stage's); the default profile keeps a dev run quick.
+smaller one, is the sanitizer stage's, `compat` the other Python versions'); the default profile
+keeps a dev run quick.
 QFP_REQUIRE_NATIVE=1 (CI) turns a missing C module into a failure."""
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ settings.register_profile("ci", max_examples=1500, derandomize=True, database=No
 # CI's sanitizer stage: the same derandomized cases, fewer of them. It hunts memory errors, which
 # the first cases of a test find as well as the last, and runs every test at ASan's pace.
 settings.register_profile("sanitized", max_examples=600, derandomize=True, database=None, **_COMMON)
+# CI's other Python versions: they prove the package installs and works on each interpreter; the
+# C and the cases are the main version's, whose suite ran the full budget. The dev profile's 200
+# cases made these three runs half of CI's time.
+settings.register_profile("compat", max_examples=50, derandomize=True, database=None, **_COMMON)
 # Fresh random cases, many of them: for a nightly job or a bug hunt, not for every push.
 settings.register_profile("explore", max_examples=10_000, **_COMMON)
 settings.load_profile(os.environ.get("QFP_HYPOTHESIS_PROFILE", "dev"))

@@ -162,6 +162,11 @@ def aces(draw) -> Ace:
 
 
 acls = st.lists(aces(), max_size=8)
+# The five costliest tests' share of a profile's budget: a third (at least 100 cases). Each of
+# their cases runs every lookup method on every ISA, or a whole scheduler: at the full budget they
+# took 340 of the CI suite's 650 CPU seconds, and their first few hundred derandomized cases cover
+# the shapes the rest repeat.
+HEAVY_BUDGET = settings(max_examples=max(100, settings().max_examples // 3))
 # Long enough for the C side to look them up through its decision tree (qfp.fastpath.ACL_INDEX_MIN;
 # tests/test_acl_index.py checks the two agree).
 INDEXED_MIN = 24
@@ -391,6 +396,7 @@ def test_acl_filtering(acl, data):
 LOOKUP_METHODS = (("scan", 0), ("tree", 0), ("bitvector", 0), ("hybrid", 8), ("auto", 0))
 
 
+@HEAVY_BUDGET
 @given(acl=indexed_acls, data=st.data())
 def test_indexed_acl_filtering(acl, data):
     """The C side's lookup methods for long ACLs (qfp_acl_index.c, qfp_acl_bitvec.c and the hybrid
@@ -418,6 +424,7 @@ def test_indexed_acl_filtering(acl, data):
         assert c.acl_counters(slot) == expected[2]
 
 
+@HEAVY_BUDGET
 @given(data=st.data())
 def test_classification(data):
     """Policies without policers: class-maps, nesting, negation, access-groups, marking."""
@@ -490,6 +497,7 @@ def test_policer_extremes(police, data):
     both.compare_state([], [uidb])
 
 
+@HEAVY_BUDGET
 @given(data=st.data())
 def test_scenario(data):
     """ACLs, hierarchical policies, several UIDBs bound both ways, batches, and changes between
@@ -733,6 +741,7 @@ def queueing_hierarchy(data, both: Both, slots: list[int]) -> list[int]:
     return tops or ([plain] if plain is not None else [])
 
 
+@HEAVY_BUDGET
 @given(data=st.data())
 def test_queueing(data):
     """Queueing policies at 1-3 levels on a few UIDBs, streams that congest them, the scheduler run
@@ -768,6 +777,7 @@ def test_queueing(data):
         both.compare_state(slots, uidbs)
 
 
+@HEAVY_BUDGET
 @given(data=st.data())
 def test_queueing_one_long_stream(data):
     """One UIDB, one queueing hierarchy, a long stream in several batches with time running on
