@@ -418,6 +418,7 @@ struct qfp_acl_stats {
     uint64_t bytes;       /* the tree's or the bit vectors' tables */
     uint32_t family;      /* enum qfp_family: what its ACEs are */
     uint32_t extra;       /* ACEs with QFP_ACE_EXTRA, which lookups check past their index */
+    uint32_t edits;       /* replaces its tree took as edits, not rebuilt, since it was last built whole */
 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 

@@ -182,7 +182,42 @@ static int acl6_bitvec_build(struct qfp_acl *acl)
 
 /* An IPv6 ACL's methods by length (qfp.h, enum qfp_acl_method; docs/fastpath.md, "IPv6", says
  * where the lengths come from). A method that cannot be built leaves the next simpler one. */
-static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl *acl)
+/* An ACL replacing `prev`, a tree's, by a small edit: its tree edited, not rebuilt (qfp_acl_index_edit),
+ * when the method in force would give it a tree again. A hybrid's, a bit vectors' or a scan's
+ * ACL is built whole: those build in well under a millisecond below QFP_ACL_BITVEC_HEAD ACEs, and a
+ * hybrid's head would need its own edit. Returns whether the edit was made. */
+static int acl_edit(const struct qfp *fp, const struct qfp_acl *prev, struct qfp_acl *acl)
+{
+    const uint32_t n = acl->naces;
+    if (!prev || !prev->index || prev->method != QFP_ACL_TREE || prev->family != acl->family)
+        return 0;
+    if (fp->acl_method == QFP_ACL_AUTO) {
+        uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+        if (acl->family == QFP_FAMILY_IPV6 ? n < QFP_ACL6_TREE_MIN : n <= head)
+            return 0;
+    } else if (fp->acl_method != QFP_ACL_TREE) {
+        return 0;
+    }
+    const int v6 = acl->family == QFP_FAMILY_IPV6;
+    const size_t size = v6 ? sizeof *acl->aces6 : sizeof *acl->aces;
+    const char *was = v6 ? (const char *)prev->aces6 : (const char *)prev->aces;
+    const char *now = v6 ? (const char *)acl->aces6 : (const char *)acl->aces;
+    const uint32_t common = prev->naces < n ? prev->naces : n;
+    uint32_t head = 0, tail = 0;
+    while (head < common && !memcmp(was + head * size, now + head * size, size))
+        head++;
+    while (tail < common - head &&
+           !memcmp(was + (size_t)(prev->naces - 1 - tail) * size, now + (size_t)(n - 1 - tail) * size, size))
+        tail++;
+    if (qfp_acl_index_edit(prev->index, acl->family, now, head, prev->naces - head - tail, n - head - tail,
+                           &acl->index) != QFP_OK)
+        return 0;
+    acl->method = QFP_ACL_TREE;
+    return 1;
+}
+
+static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, const struct qfp_acl *prev,
+                      struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
         int rc = ace6_check(fp, &aces[i], i);
@@ -194,6 +229,8 @@ static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t nace
         return qfp_fail(fp, QFP_ENOMEM, "no memory for an ACL of %u ACEs", naces);
     if (naces)
         memcpy(acl->aces6, aces, naces * sizeof *aces);
+    if (acl_edit(fp, prev, acl))
+        return QFP_OK;
     uint32_t method = fp->acl_method;
     if (method == QFP_ACL_AUTO)
         method = naces < QFP_ACL6_TREE_MIN ? QFP_ACL_SCAN : QFP_ACL_TREE;
@@ -250,7 +287,8 @@ static uint32_t acl4_auto_long(struct qfp_acl *acl, uint32_t head)
     return QFP_ACL_HYBRID;
 }
 
-static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, struct qfp_acl *acl)
+static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces, const struct qfp_acl *prev,
+                      struct qfp_acl *acl)
 {
     for (uint32_t i = 0; i < naces; i++) {
         int rc = ace_check(fp, &aces[i], i);
@@ -265,6 +303,8 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
         memcpy(acl->aces, aces, naces * sizeof *aces);
     for (uint32_t i = 0; i < naces; i++)
         acl->extra += !!(aces[i].flags & QFP_ACE_EXTRA);
+    if (acl_edit(fp, prev, acl))
+        return QFP_OK;
     uint32_t method = fp->acl_method;
     uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
     if (method == QFP_ACL_AUTO)
@@ -290,7 +330,7 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
 }
 
 int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces, const uint64_t *hits,
-                  struct qfp_acl **out)
+                  const struct qfp_acl *prev, struct qfp_acl **out)
 {
     struct qfp_acl *acl = calloc(1, sizeof *acl);
     /* A row per shard: the ACEs and the implicit entries (IPv4: the deny; IPv6: the deny and the
@@ -306,7 +346,8 @@ int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t na
     acl->stride = stride;
     acl->naces = naces;
     acl->family = family;
-    int rc = family == QFP_FAMILY_IPV6 ? acl6_build(fp, aces, naces, acl) : acl4_build(fp, aces, naces, acl);
+    int rc = family == QFP_FAMILY_IPV6 ? acl6_build(fp, aces, naces, prev, acl)
+                                      : acl4_build(fp, aces, naces, prev, acl);
     if (rc != QFP_OK) {
         qfp_acl_free(acl);
         return rc;
@@ -334,7 +375,7 @@ static int acl_create(struct qfp *fp, uint32_t family, const void *aces, uint32_
         slot++;
     struct qfp_acl *acl = NULL;
     int rc = slot == fp->max_acls ? qfp_fail(fp, QFP_EFULL, "all %u ACL slots are in use", fp->max_acls)
-                                  : qfp_acl_build(fp, family, aces, naces, hits, &acl);
+                                  : qfp_acl_build(fp, family, aces, naces, hits, NULL, &acl);
     if (rc == QFP_OK) {
         /* Nothing can name a free slot, so no batch can see it: no need to close the gate. */
         fp->acls[slot].acl = acl;
@@ -449,6 +490,7 @@ int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out)
         out->method = acl->method;
         out->family = acl->family;
         out->extra = acl->extra;
+        out->edits = acl->index ? acl->index->edits : 0;
         if (acl->bitvec)
             out->bytes += acl->bitvec->bytes;
         for (int k = 0; k < QFP_ACL6_PROJECTIONS; k++)

@@ -462,6 +462,176 @@ int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp
     return rc;
 }
 
+/* ---- editing a tree in place of a rebuild -------------------------------------------------------
+ * A CoA or a configuration line that changes one ACE of a 10k-ACE ACL should not cost a rebuild
+ * (about 100 ms, and seconds at 100k). The cuts stay as they were chosen; only leaves change:
+ * ACEs removed, renumbered, or added to every branch that may hold them by the build's own rule
+ * (wide ACEs down the wild branch, the others into each child they reach). A walk stays exact
+ * because each branch still holds every ACE a packet reaching it may match, in ACL order, and each
+ * branch's lowest ACE stays a lower bound, which is all the walk's skipping needs. Leaves grow,
+ * and cuts chosen for the old ACEs fit the new ones less well: after QFP_ACL_EDITS_MAX edits the
+ * caller builds the tree whole again. */
+
+struct edit {
+    uint32_t at, removed, inserted;
+};
+
+/* An old ACE index in the new ACL's numbering; UINT32_MAX for a removed ACE. */
+static uint32_t edit_entry(const struct edit *ed, uint32_t e)
+{
+    if (e < ed->at)
+        return e;
+    if (e < ed->at + ed->removed)
+        return UINT32_MAX;
+    return e - ed->removed + ed->inserted;
+}
+
+/* A branch's lowest ACE, renumbered: still a lower bound (a removed lowest ACE's successors are
+ * all at `at` or later), and UINT32_MAX (an empty branch) kept. */
+static uint32_t edit_first(const struct edit *ed, uint32_t f)
+{
+    if (f == UINT32_MAX || f < ed->at)
+        return f;
+    return f < ed->at + ed->removed ? ed->at : f - ed->removed + ed->inserted;
+}
+
+/* Take the removed ACEs out of a leaf and renumber the rest, in place (a leaf only shrinks). */
+static void edit_leaf(uint32_t *pool, uint32_t code, const struct edit *ed, uint8_t *seen)
+{
+    uint32_t at = code & ~QFP_ACL_LEAF;
+    if (code == QFP_ACL_EMPTY || seen[at >> 3] & (1u << (at & 7)))
+        return;   /* leaves are shared between neighbouring children: renumber each once */
+    seen[at >> 3] |= (uint8_t)(1u << (at & 7));
+    uint32_t n = 0;
+    for (uint32_t i = 1; i <= pool[at]; i++) {
+        uint32_t e = edit_entry(ed, pool[at + i]);
+        if (e != UINT32_MAX)
+            pool[at + 1 + n++] = e;
+    }
+    pool[at] = n;
+}
+
+/* Where a branch's code is kept: the root, a kid entry of the pool, or a cut's wild branch. The
+ * pool moves as leaves are added, so a place is an index, never a pointer. */
+struct place {
+    enum { AT_ROOT, AT_KID, AT_WILD } kind;
+    uint32_t index;
+};
+
+static uint32_t *place_code(struct builder *bd, uint32_t *root, struct place pl)
+{
+    return pl.kind == AT_ROOT ? root : pl.kind == AT_KID ? &bd->pool[pl.index] : &bd->cuts[pl.index].wild;
+}
+
+/* Put ACE `ace` into every leaf under the branch at `pl` that a packet it matches may reach. */
+static void edit_insert(struct builder *bd, uint32_t *root, struct place pl, const struct region *r, uint32_t ace)
+{
+    uint32_t code = *place_code(bd, root, pl);
+    if (!(code & QFP_ACL_LEAF)) {
+        const struct qfp_acl_cut node = bd->cuts[code];
+        const struct cut c = {node.field, node.shift, (uint8_t)__builtin_popcount(node.mask)};
+        if (wide(bd, r, c, ace)) {
+            edit_insert(bd, root, (struct place){AT_WILD, code}, r, ace);
+            if (ace < bd->cuts[code].wild_first)
+                bd->cuts[code].wild_first = ace;
+            return;
+        }
+        for (uint32_t k = 0; k <= node.mask; k++) {
+            if (!reaches(bd, r, c, ace, k))
+                continue;
+            struct region child = *r;
+            if (IS_PORT(c.field)) {
+                uint32_t a, b;
+                port_interval(r, c.field, &a, &b);
+                child.val[c.field] = a + (k << c.shift);
+            } else {
+                child.val[c.field] |= k << c.shift;
+            }
+            child.mask[c.field] |= node.mask << c.shift;
+            edit_insert(bd, root, (struct place){AT_KID, node.kids + 2 * k}, &child, ace);
+            if (ace < bd->pool[node.kids + 2 * k + 1])
+                bd->pool[node.kids + 2 * k + 1] = ace;
+        }
+        return;
+    }
+    /* A new leaf, the ACE in its place among the old one's: the old may be shared with a
+     * neighbouring child that the ACE does not reach. */
+    uint32_t old = code & ~QFP_ACL_LEAF, n = bd->pool[old];
+    if (!pool_reserve(bd, n + 2))
+        return;
+    uint32_t at = bd->npool, j = 0;
+    int placed = 0;
+    bd->pool[at] = n + 1;
+    for (uint32_t i = 1; i <= n; i++) {
+        if (!placed && bd->pool[old + i] > ace)
+            bd->pool[at + 1 + j++] = ace, placed = 1;
+        bd->pool[at + 1 + j++] = bd->pool[old + i];
+    }
+    if (!placed)
+        bd->pool[at + 1 + j++] = ace;
+    bd->npool += n + 2;
+    *place_code(bd, root, pl) = QFP_ACL_LEAF | at;
+}
+
+int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t at,
+                       uint32_t removed, uint32_t inserted, struct qfp_acl_index **out)
+{
+    *out = NULL;
+    if (old->edits >= QFP_ACL_EDITS_MAX || removed > QFP_ACL_EDIT_ACES || inserted > QFP_ACL_EDIT_ACES)
+        return QFP_EFULL;
+    struct builder bd = {.nfields = family == QFP_FAMILY_IPV6 ? QFP_ACL6_FIELDS : QFP_ACL_FIELDS};
+    if (family == QFP_FAMILY_IPV6)
+        bd.aces6 = aces;
+    else
+        bd.aces = aces;
+    struct qfp_acl_index *ix = calloc(1, sizeof *ix);
+    uint8_t *seen = calloc(old->npool / 8 + 1, 1);
+    bd.cuts = malloc((old->ncuts ? old->ncuts : 1) * sizeof *bd.cuts);
+    if (!ix || !seen || !bd.cuts || !pool_reserve(&bd, old->npool + (QFP_ACL_EDIT_ACES + 1) * 64)) {
+        free(ix), free(seen), free(bd.cuts), free(bd.pool);
+        return QFP_ENOMEM;
+    }
+    memcpy(bd.cuts, old->cuts, old->ncuts * sizeof *bd.cuts);
+    memcpy(bd.pool, old->pool, old->npool * sizeof *bd.pool);
+    bd.ncuts = bd.cuts_cap = old->ncuts;
+    bd.npool = old->npool;
+
+    const struct edit ed = {at, removed, inserted};
+    uint32_t root = old->root;
+    edit_leaf(bd.pool, root, &ed, seen);
+    for (uint32_t i = 0; i < bd.ncuts; i++) {
+        struct qfp_acl_cut *c = &bd.cuts[i];
+        c->wild_first = edit_first(&ed, c->wild_first);
+        if (c->wild & QFP_ACL_LEAF)
+            edit_leaf(bd.pool, c->wild, &ed, seen);
+        for (uint32_t k = 0; k <= c->mask; k++) {
+            uint32_t *kid = &bd.pool[c->kids + 2 * k];
+            kid[1] = edit_first(&ed, kid[1]);
+            if (kid[0] & QFP_ACL_LEAF)
+                edit_leaf(bd.pool, kid[0], &ed, seen);
+        }
+    }
+    free(seen);
+
+    struct region whole;
+    memset(&whole, 0, sizeof whole);
+    for (uint32_t j = at; j < at + inserted && !bd.failed; j++) {
+        uint32_t flags = family == QFP_FAMILY_IPV6 ? bd.aces6[j].flags : bd.aces[j].flags;
+        if (!(flags & QFP_ACE_FRAGMENTS))   /* not in a tree: non-initial fragments take the scan */
+            edit_insert(&bd, &root, (struct place){AT_ROOT, 0}, &whole, j);
+    }
+    ix->root = root;
+    ix->cuts = bd.cuts, ix->pool = bd.pool;
+    ix->ncuts = bd.ncuts, ix->npool = bd.npool;
+    ix->edits = old->edits + 1;
+    if (bd.failed) {
+        qfp_acl_index_free(ix);
+        return QFP_EFULL;
+    }
+    *out = ix;
+    return QFP_OK;
+}
+
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st)
 {
     memset(st, 0, sizeof *st);

@@ -27,7 +27,7 @@ static int acl_replace(struct qfp *fp, uint32_t slot, uint32_t family, const voi
         rc = qfp_fail(fp, QFP_EINVAL, "ACL slot %u holds an IPv%u ACL: it cannot take IPv%u ACEs", slot,
                       fp->acls[slot].acl->family, family);
     if (rc == QFP_OK)
-        rc = qfp_acl_build(fp, family, aces, naces, hits, &acl);
+        rc = qfp_acl_build(fp, family, aces, naces, hits, fp->acls[slot].acl, &acl);
     struct qfp_term_bits **bits = NULL;
     if (rc == QFP_OK && fp->acls[slot].refs) {
         /* The policies whose access-group terms name this ACL answer them from bits built over

@@ -105,6 +105,7 @@ struct qfp_acl_index {
     uint32_t ncuts, npool;
     struct qfp_acl_cut *cuts;
     uint32_t *pool;
+    uint32_t edits;             /* edits made in place (qfp_acl_index_edit) since it was built whole */
 };
 
 
@@ -423,9 +424,10 @@ QFP_PATH_DECLARE(avx512)
 #undef QFP_PATH_DECLARE
 
 /* qfp_acl.c */
-/* `aces` is struct qfp_ace[] for family QFP_FAMILY_IPV4, struct qfp_ace6[] for QFP_FAMILY_IPV6. */
+/* `aces` is struct qfp_ace[] for family QFP_FAMILY_IPV4, struct qfp_ace6[] for QFP_FAMILY_IPV6.
+ * `prev`: the ACL it replaces, or NULL; a tree's ACL changed by a few ACEs gets its tree edited. */
 int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces, const uint64_t *hits,
-                  struct qfp_acl **out);
+                  const struct qfp_acl *prev, struct qfp_acl **out);
 void qfp_acl_free(struct qfp_acl *acl);
 int qfp_acl_slot_check(struct qfp *fp, uint32_t slot);   /* a slot that holds an ACL */
 int qfp_acl_ref(struct qfp *fp, int32_t slot);   /* check the slot is live and take a reference */
@@ -440,6 +442,17 @@ int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t fir
                         struct qfp_acl_index **out);
 /* A tree over every ACE of an IPv6 ACL, cutting its QFP_ACL6_FIELDS. */
 int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out);
+/* A small edit of a tree's ACL without a rebuild: `old` indexes every ACE of an ACL (a
+ * QFP_ACL_TREE); the new ACL (`aces`, struct qfp_ace[] for IPv4, struct qfp_ace6[] for IPv6) is the
+ * old one with its ACEs [at, at + removed) replaced by the new [at, at + inserted). Builds a copy of
+ * the tree with the removed ACEs taken out of its leaves, the later ones renumbered and the new ones
+ * put into every branch that may hold them, cuts unchanged. QFP_EFULL when the tree has been
+ * edited QFP_ACL_EDITS_MAX times (its cuts were chosen for the ACEs it was built from) or would
+ * pass its budget: then the caller builds it whole. */
+#define QFP_ACL_EDITS_MAX 64
+#define QFP_ACL_EDIT_ACES 8     /* the most ACEs an edit removes, or inserts */
+int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t at,
+                       uint32_t removed, uint32_t inserted, struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
 /* Build-time estimates of a lookup's work (QFP_ACL_AUTO's choice, qfp_acl.c): probe keys drawn from

@@ -32,6 +32,9 @@ class AclStats:
     # ACEs with conditions past the fields the method indexes (ttl, tos, TCP flags): a lookup
     # takes each as a candidate and checks those before it counts as the match.
     extra: int = 0
+    # Replaces of a tree's ACL that edited its tree instead of rebuilding it, since its last whole
+    # build (csrc/qfp_acl_index.c, qfp_acl_index_edit).
+    edits: int = 0
 
 
 @dataclass(frozen=True)

@@ -358,10 +358,10 @@ def acl_family(aces: Sequence[Ace | Ace6], family: int | None = None) -> int:
     """4 or 6: the family of an ACL of `aces`, by their type; an empty one is `family` (default 4).
     TableError for a list that mixes Ace and Ace6, or holds anything else, or contradicts `family`."""
     found = set()
-    for ace in aces:
-        kind = next((f for f, t in ACE_TYPES.items() if isinstance(ace, t)), None)
+    for kind_of in {type(ace) for ace in aces}:   # by type, not by ACE: a 10k-ACE list was 11 ms
+        kind = next((f for f, t in ACE_TYPES.items() if issubclass(kind_of, t)), None)
         if kind is None:
-            raise TableError(f"an ACL holds Ace or Ace6 values, not {type(ace).__name__}")
+            raise TableError(f"an ACL holds Ace or Ace6 values, not {kind_of.__name__}")
         found.add(kind)
     if len(found) > 1:
         raise TableError("an ACL is IPv4 (Ace) or IPv6 (Ace6), not both")

@@ -8,7 +8,8 @@
  * pass only batches qfp_batch_check() accepts. An IPv4 ACE's extra conditions (ttl, tos, TCP
  * flags) come raw: ace_check must refuse them malformed, or without QFP_ACE_EXTRA. The compiler must refuse malformed ACEs with a
  * status, never crash; an ACL it accepts must first-match every packet the same way under every
- * lookup method (the scan is the plain reading of the list, the others are indexes over it).
+ * lookup method (the scan is the plain reading of the list, the others are indexes over it), and
+ * as a tree edited into it (qfp_acl_index_edit) from the list without one ACE.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,32 @@ enum { NACES_MAX = 300, NPKTS_MAX = 64 };
 static int acl_create(struct qfp *fp, int ipv6, const void *aces, uint32_t naces, uint32_t *slot)
 {
     return ipv6 ? qfp_acl_create6(fp, aces, naces, NULL, slot) : qfp_acl_create(fp, aces, naces, NULL, slot);
+}
+
+/* The ACL built as a tree without ACE `gone`, then replaced by the whole list: an edit that inserts
+ * it. Its answers must be the scan's of the whole list. */
+static void check_edit(int ipv6, const void *aces, uint32_t naces, size_t ace_size, uint32_t gone,
+                       const struct qfp_pkt *pkts, size_t npkts, const uint32_t *want)
+{
+    struct qfp *fp;
+    if (qfp_create(4, 4, 4, &fp) != QFP_OK)
+        abort();
+    qfp_set_acl_method(fp, QFP_ACL_TREE, 0);
+    char *without = malloc((size_t)naces * ace_size);
+    memcpy(without, aces, (size_t)gone * ace_size);
+    memcpy(without + (size_t)gone * ace_size, (const char *)aces + (size_t)(gone + 1) * ace_size,
+           (size_t)(naces - gone - 1) * ace_size);
+    uint32_t slot, got[NPKTS_MAX];
+    struct qfp_acl_stats st;
+    if (acl_create(fp, ipv6, without, naces - 1, &slot) != QFP_OK ||
+        (ipv6 ? qfp_acl_replace6(fp, slot, aces, naces, NULL) : qfp_acl_replace(fp, slot, aces, naces, NULL)) != QFP_OK ||
+        qfp_acl_stats(fp, slot, &st) != QFP_OK || st.method != QFP_ACL_TREE || st.edits != 1)
+        abort();
+    qfp_acl_classify(fp, slot, pkts, got, npkts);
+    if (memcmp(got, want, npkts * sizeof got[0]))
+        abort();
+    free(without);
+    qfp_destroy(fp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,6 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         qfp_destroy(fp);
     }
+    if (accepted == 1 && naces >= 2 && npkts)
+        check_edit(ipv6, aces, naces, ace_size, head % naces, pkts, npkts, want);
     free(aces);
     return 0;
 }
