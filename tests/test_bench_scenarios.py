@@ -83,7 +83,7 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     data = json.loads(path.read_text())
     names = {g["goal"] for g in data["goals"]}
     assert {"acl-10", "acl-1000", "pipeline", "policer-1R3C", "policer-2R3C", "session-memory",
-            "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores"} <= names
+            "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores", "acl-edit"} <= names
     for g in data["goals"]:
         assert g["measured"] >= 0 and (g["passed"] is None) == (data["peer_missing"] is not None
                                                                and g["unit"] in ("ns/pkt", "pps"))
@@ -94,6 +94,8 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
         rows = data["figures"]["classbench"]   # the field's rule sets, one trace kind when quick
         assert [(r["family"], r["trace"]) for r in rows] == [(f, "rule") for f in classbench_bench.cb.FAMILIES]
         assert all(classbench_bench.mismatch_total(r) == 0 for r in rows)
+    edit = data["figures"]["acl_edit"]   # the replaces were edits of a tree, or the goal raises
+    assert edit["aces"] > 1_000 and len(edit["edit_ms"]) == len(edit["whole_ms"]) == 3
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
     assert len(data["figures"]["queueing"]) == queueing.points(quick=True)
     assert "goal" in capsys.readouterr().out

@@ -5,6 +5,8 @@
                     packets (peers/dpdk.py), cross-checked to zero mismatches; goal: ours <= rte_acl
     acl-growth      our lookup at 10,000 ACEs over ours at 10; goal: <= 3
     acl-compile     compile time and table bytes at 10,000 ACEs; goal: <= 1 s and <= 16 MB
+    acl-edit        one ACE of a 10,000-rule ClassBench fw ACL changed by a replace (what a CoA or a
+                    configuration line does), beside building the ACL whole; goal: <= 10 ms
     pipeline        the whole process(): UIDB lookup, the 1,000-ACE ACL, a 4-class policy with
                     policers and marking, counters, from the numpy batch; goal: throughput >= 0.8x
                     rte_acl classifying the same ACL alone
@@ -54,7 +56,7 @@ from qfp_model.control.headend import Headend
 from qfp_model.control.io.control_socket import ControlClient
 from qfp_model.control.io.loop import BackgroundLoop
 from qfp_model.control.radius.packet import DICTIONARY
-from qfp_model.qfp.tables import CLASS_DEFAULT, Binding, Direction, Policy, PolicyClass
+from qfp_model.qfp.tables import CLASS_DEFAULT, Ace, Binding, Direction, Policy, PolicyClass, PortMatch, PortOp
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
@@ -193,6 +195,45 @@ def acl_goals(report: Report, peer, sizes, packets: int, rounds: int, progress) 
         report.goals.append(Goal("acl-compile-time", f["compile_s"], 1.0, "s", False, "10,000 ACEs"))
         report.goals.append(Goal("acl-compile-bytes", f["table_bytes"] / 2**20, 16.0, "MiB", False,
                                  f"{f['table_bytes']:,} bytes at 10,000 ACEs"))
+
+
+def _quartiles_ms(seconds: list[float]) -> list[float]:
+    """[first quartile, median, third quartile], in ms."""
+    return [x * 1e3 for x in statistics.quantiles(seconds, n=4)]
+
+
+def acl_edit_goal(report: Report, n: int, rounds: int, progress) -> None:
+    """A replace that changes one ACE of an n-rule ClassBench fw ACL (the tree's set): the tree is
+    edited, not rebuilt (csrc/qfp_acl_index.c, qfp_acl_index_edit), and only the changed ACE is
+    compiled in Python (qfp/fastpath.py). Timed as the control plane calls it, FastPath.acl_replace,
+    in rounds interleaved with a whole build of the same ACL. rte_acl has no edit: it builds
+    whole (its build times are the classbench figures')."""
+    from qfp_model.qfp.fastpath import FastPath
+
+    aces = classbench.translate(classbench.rules("fw", n, seed=1)).aces
+    at = len(aces) // 2
+    variants = (list(aces), list(aces))
+    variants[1][at] = Ace(not aces[at].permit, 6, dport=PortMatch(PortOp.GT, 1023))
+    fp = FastPath()
+    slot = fp.acl_create(aces)
+    edit, whole = [], []
+    for r in range(rounds):
+        t0 = time.perf_counter()
+        fp.acl_replace(slot, variants[1 - r % 2])
+        edit.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        FastPath().acl_create(variants[r % 2])
+        whole.append(time.perf_counter() - t0)
+    stats = fp.acl_stats(slot)
+    if (stats.method, stats.edits) != ("tree", rounds):
+        raise RuntimeError(f"the replaces were not edits of a tree ({stats.method}, {stats.edits} edits)")
+    fig = {"aces": len(aces), "edit_ms": _quartiles_ms(edit), "whole_ms": _quartiles_ms(whole), "rounds": rounds}
+    report.figures["acl_edit"] = fig
+    report.goals.append(Goal(
+        "acl-edit", fig["edit_ms"][1], 10.0, "ms", False,
+        f"one ACE of {len(aces):,} (ClassBench fw): edit {fig['edit_ms'][1]:.2f} ms "
+        f"[{fig['edit_ms'][0]:.2f}, {fig['edit_ms'][2]:.2f}], whole build {fig['whole_ms'][1]:.0f} ms"))
+    progress.step(f"acl edit at {len(aces):,} ACEs: {fig['edit_ms'][1]:.2f} ms")
 
 
 def whole_pipeline(sessions: int):
@@ -558,11 +599,12 @@ def run(args, require_peer: bool) -> int:
     sizes = QUICK_ACL_SIZES if quick else ACL_SIZES
     rounds = 3 if quick else 7
     packets = 50_000 if quick else 400_000
-    progress = Progress(len(sizes) + 6 + queueing.points(quick))
+    progress = Progress(len(sizes) + 7 + queueing.points(quick))
     start = time.perf_counter()
     # Each goal starts from a collected heap: what one left behind must not cost the next (the
     # CoA server's garbage collections walk every live object).
     for measure in (lambda: acl_goals(report, peer, sizes, packets, rounds, progress),
+                    lambda: acl_edit_goal(report, 1_000 if quick else 10_000, 3 * rounds, progress),
                     lambda: pipeline_goal(report, peer, 1_000 if not quick else 100, packets, rounds, progress),
                     # a difference of two timings: more rounds, for a steadier median
                     lambda: policer_goals(report, packets, 3 * rounds, progress),
