@@ -226,6 +226,21 @@ static int reaches(const struct builder *bd, const struct region *r, struct cut 
     return (((v >> c.shift) ^ child) & (m >> c.shift) & low) == 0;
 }
 
+/* The part of region r that child k of cut c covers. */
+static struct region child_region(const struct region *r, struct cut c, uint32_t k)
+{
+    struct region child = *r;
+    if (IS_PORT(c.field)) {
+        uint32_t a, b;
+        port_interval(r, c.field, &a, &b);
+        child.val[c.field] = a + (k << c.shift);
+    } else {
+        child.val[c.field] |= k << c.shift;
+    }
+    child.mask[c.field] |= ((1u << c.bits) - 1) << c.shift;
+    return child;
+}
+
 /* The candidate cuts of a region: for each field, chunks of 2, 4 and 8 free bits (ternary fields
  * at every even offset, ports just below their fixed prefix). */
 static uint32_t candidates(const struct region *r, uint32_t nfields, struct cut *out)
@@ -378,15 +393,7 @@ static uint32_t build_node(struct builder *bd, const struct region *r, const uin
         } else if (k > 0 && same_leaf(bd, prev, sub, m)) {
             code = prev;   /* neighbouring children often hold the same few ACEs: share the leaf */
         } else {
-            struct region child = *r;
-            if (IS_PORT(c.field)) {
-                uint32_t a, b;
-                port_interval(r, c.field, &a, &b);
-                child.val[c.field] = a + (k << c.shift);
-            } else {
-                child.val[c.field] |= k << c.shift;
-            }
-            child.mask[c.field] |= (fan - 1) << c.shift;
+            const struct region child = child_region(r, c, k);
             code = build_node(bd, &child, sub, m, depth + 1);
         }
         /* The pool may have moved: index it afresh. */
@@ -539,15 +546,7 @@ static void edit_insert(struct builder *bd, uint32_t *root, struct place pl, con
         for (uint32_t k = 0; k <= node.mask; k++) {
             if (!reaches(bd, r, c, ace, k))
                 continue;
-            struct region child = *r;
-            if (IS_PORT(c.field)) {
-                uint32_t a, b;
-                port_interval(r, c.field, &a, &b);
-                child.val[c.field] = a + (k << c.shift);
-            } else {
-                child.val[c.field] |= k << c.shift;
-            }
-            child.mask[c.field] |= node.mask << c.shift;
+            const struct region child = child_region(r, c, k);
             edit_insert(bd, root, (struct place){AT_KID, node.kids + 2 * k}, &child, ace);
             if (ace < bd->pool[node.kids + 2 * k + 1])
                 bd->pool[node.kids + 2 * k + 1] = ace;
