@@ -182,37 +182,47 @@ static int acl6_bitvec_build(struct qfp_acl *acl)
 
 /* An IPv6 ACL's methods by length (qfp.h, enum qfp_acl_method; docs/fastpath.md, "IPv6", says
  * where the lengths come from). A method that cannot be built leaves the next simpler one. */
-/* An ACL replacing `prev`, a tree's, by a small edit: its tree edited, not rebuilt (qfp_acl_index_edit),
- * when the method in force would give it a tree again. A hybrid's, a bit vectors' or a scan's
- * ACL is built whole: those build in well under a millisecond below QFP_ACL_BITVEC_HEAD ACEs, and a
- * hybrid's head would need its own edit. Returns whether the edit was made. */
+/* An ACL replacing `prev`, a tree's or a hybrid's, by a small edit: its tree edited, not rebuilt
+ * (qfp_acl_index_edit), when the method in force would build the same kind again; a hybrid's
+ * bit-vector head is built anew. A bit vectors' or a scan's ACL is built whole: those build in well
+ * under a millisecond. Returns whether the edit was made. */
 static int acl_edit(const struct qfp *fp, const struct qfp_acl *prev, struct qfp_acl *acl)
 {
     const uint32_t n = acl->naces;
-    if (!prev || !prev->index || prev->method != QFP_ACL_TREE || prev->family != acl->family)
+    const uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+    if (!prev || !prev->index || prev->family != acl->family ||
+        (prev->method != QFP_ACL_TREE && prev->method != QFP_ACL_HYBRID))
         return 0;
-    if (fp->acl_method == QFP_ACL_AUTO) {
-        uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
-        if (acl->family == QFP_FAMILY_IPV6 ? n < QFP_ACL6_TREE_MIN : n <= head)
-            return 0;
-    } else if (fp->acl_method != QFP_ACL_TREE) {
+    /* The method in force would build this kind again: AUTO chose it for the old ACL by its shape. */
+    if (fp->acl_method != QFP_ACL_AUTO && fp->acl_method != prev->method)
         return 0;
-    }
+    if (acl->family == QFP_FAMILY_IPV6 ? n < QFP_ACL6_TREE_MIN && fp->acl_method == QFP_ACL_AUTO
+                                       : n <= head && (fp->acl_method == QFP_ACL_AUTO || prev->method == QFP_ACL_HYBRID))
+        return 0;   /* the method in force would build it otherwise now */
+    if (prev->method == QFP_ACL_HYBRID && prev->tree_from != head)
+        return 0;   /* the head was set otherwise since */
     const int v6 = acl->family == QFP_FAMILY_IPV6;
     const size_t size = v6 ? sizeof *acl->aces6 : sizeof *acl->aces;
     const char *was = v6 ? (const char *)prev->aces6 : (const char *)prev->aces;
     const char *now = v6 ? (const char *)acl->aces6 : (const char *)acl->aces;
     const uint32_t common = prev->naces < n ? prev->naces : n;
-    uint32_t head = 0, tail = 0;
-    while (head < common && !memcmp(was + head * size, now + head * size, size))
-        head++;
-    while (tail < common - head &&
+    uint32_t same = 0, tail = 0;
+    while (same < common && !memcmp(was + same * size, now + same * size, size))
+        same++;
+    while (tail < common - same &&
            !memcmp(was + (size_t)(prev->naces - 1 - tail) * size, now + (size_t)(n - 1 - tail) * size, size))
         tail++;
-    if (qfp_acl_index_edit(prev->index, acl->family, now, head, prev->naces - head - tail, n - head - tail,
-                           &acl->index) != QFP_OK)
+    if (qfp_acl_index_edit(prev->index, acl->family, now, prev->tree_from, same, prev->naces - same - tail,
+                           n - same - tail, &acl->index) != QFP_OK)
         return 0;
-    acl->method = QFP_ACL_TREE;
+    /* A hybrid's head: its bit vectors built anew (256 ACEs: well under a millisecond). */
+    if (prev->method == QFP_ACL_HYBRID && qfp_acl_bitvec_build(acl->aces, head, &acl->bitvec) != QFP_OK) {
+        qfp_acl_index_free(acl->index);
+        acl->index = NULL;
+        return 0;
+    }
+    acl->method = prev->method;
+    acl->tree_from = prev->tree_from;
     return 1;
 }
 
@@ -315,6 +325,7 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
     /* A method that cannot be built (no memory, over budget) leaves the scan, always right. */
     uint32_t bits = method == QFP_ACL_BITVEC ? naces : method == QFP_ACL_HYBRID ? head : 0;
     uint32_t tree_from = method == QFP_ACL_TREE ? 0 : method == QFP_ACL_HYBRID ? head : naces;
+    acl->tree_from = tree_from;
     if ((bits && qfp_acl_bitvec_build(acl->aces, bits, &acl->bitvec) != QFP_OK) ||
         (tree_from < naces && !acl->index &&
          qfp_acl_index_build(acl->aces, naces, tree_from, &acl->index) != QFP_OK)) {

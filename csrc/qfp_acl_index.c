@@ -480,17 +480,19 @@ int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp
  * caller builds the tree whole again. */
 
 struct edit {
-    uint32_t at, removed, inserted;
+    uint32_t from, at, removed, inserted;
 };
 
-/* An old ACE index in the new ACL's numbering; UINT32_MAX for a removed ACE. */
+/* An old ACE index in the new ACL's numbering; UINT32_MAX for a removed ACE, or one that moved
+ * before the tree's first (a hybrid's head grew into it). */
 static uint32_t edit_entry(const struct edit *ed, uint32_t e)
 {
     if (e < ed->at)
         return e;
     if (e < ed->at + ed->removed)
         return UINT32_MAX;
-    return e - ed->removed + ed->inserted;
+    e = e - ed->removed + ed->inserted;
+    return e < ed->from ? UINT32_MAX : e;
 }
 
 /* A branch's lowest ACE, renumbered: still a lower bound (a removed lowest ACE's successors are
@@ -572,8 +574,8 @@ static void edit_insert(struct builder *bd, uint32_t *root, struct place pl, con
     *place_code(bd, root, pl) = QFP_ACL_LEAF | at;
 }
 
-int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t at,
-                       uint32_t removed, uint32_t inserted, struct qfp_acl_index **out)
+int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t from,
+                       uint32_t at, uint32_t removed, uint32_t inserted, struct qfp_acl_index **out)
 {
     *out = NULL;
     if (old->edits >= QFP_ACL_EDITS_MAX || removed > QFP_ACL_EDIT_ACES || inserted > QFP_ACL_EDIT_ACES)
@@ -595,7 +597,7 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
     bd.ncuts = bd.cuts_cap = old->ncuts;
     bd.npool = old->npool;
 
-    const struct edit ed = {at, removed, inserted};
+    const struct edit ed = {from, at, removed, inserted};
     uint32_t root = old->root;
     edit_leaf(bd.pool, root, &ed, seen);
     for (uint32_t i = 0; i < bd.ncuts; i++) {
@@ -614,7 +616,11 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
 
     struct region whole;
     memset(&whole, 0, sizeof whole);
-    for (uint32_t j = at; j < at + inserted && !bd.failed; j++) {
+    /* What comes into the tree: the new ACEs from `from` on, and when the ACL grew, the old ACEs
+     * it pushed past `from`, now at [from, from + grow). The two ranges meet: one loop. */
+    const uint32_t grow = inserted > removed ? inserted - removed : 0;
+    const uint32_t end = at + inserted > from + grow ? at + inserted : from + grow;
+    for (uint32_t j = at > from ? at : from; j < end && !bd.failed; j++) {
         uint32_t flags = family == QFP_FAMILY_IPV6 ? bd.aces6[j].flags : bd.aces[j].flags;
         if (!(flags & QFP_ACE_FRAGMENTS))   /* not in a tree: non-initial fragments take the scan */
             edit_insert(&bd, &root, (struct place){AT_ROOT, 0}, &whole, j);

@@ -169,6 +169,7 @@ struct qfp_acl {
     uint32_t family;            /* enum qfp_family: aces (IPv4) or aces6 (IPv6) holds its ACEs */
     struct qfp_ace *aces;       /* read-only once published; NULL for an IPv6 ACL */
     uint32_t extra;             /* ACEs with QFP_ACE_EXTRA; not 0: lookups check candidates (acl_lookup_extra) */
+    uint32_t tree_from;         /* the first ACE its tree holds: 0, or a hybrid's head */
     struct qfp_ace6 *aces6;     /* an IPv6 ACL's, scanned in order; NULL for an IPv4 ACL */
     struct qfp_acl_index *index;    /* the tree, for QFP_ACL_TREE */
     struct qfp_acl_bitvec *bitvec;  /* for QFP_ACL_BITVEC */
@@ -442,17 +443,18 @@ int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t fir
                         struct qfp_acl_index **out);
 /* A tree over every ACE of an IPv6 ACL, cutting its QFP_ACL6_FIELDS. */
 int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out);
-/* A small edit of a tree's ACL without a rebuild: `old` indexes every ACE of an ACL (a
- * QFP_ACL_TREE); the new ACL (`aces`, struct qfp_ace[] for IPv4, struct qfp_ace6[] for IPv6) is the
- * old one with its ACEs [at, at + removed) replaced by the new [at, at + inserted). Builds a copy of
- * the tree with the removed ACEs taken out of its leaves, the later ones renumbered and the new ones
- * put into every branch that may hold them, cuts unchanged. QFP_EFULL when the tree has been
- * edited QFP_ACL_EDITS_MAX times (its cuts were chosen for the ACEs it was built from) or would
- * pass its budget: then the caller builds it whole. */
+/* A small edit of a tree's ACL without a rebuild: `old` indexes the ACEs from `from` on (0 for a
+ * QFP_ACL_TREE, a QFP_ACL_HYBRID's head); the new ACL (`aces`, struct qfp_ace[] for IPv4, struct
+ * qfp_ace6[] for IPv6) is the old one with its ACEs [at, at + removed) replaced by the new [at, at +
+ * inserted). Builds a copy of the tree holding the new ACL's ACEs from `from` on: those that left
+ * it taken out of its leaves, the others renumbered, those that came (new, or moved past `from`)
+ * put into every branch that may hold them, cuts unchanged. QFP_EFULL when the tree has been edited
+ * QFP_ACL_EDITS_MAX times (its cuts were chosen for the ACEs it was built from) or would pass its
+ * budget: then the caller builds it whole. */
 #define QFP_ACL_EDITS_MAX 64
 #define QFP_ACL_EDIT_ACES 8     /* the most ACEs an edit removes, or inserts */
-int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t at,
-                       uint32_t removed, uint32_t inserted, struct qfp_acl_index **out);
+int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const void *aces, uint32_t from,
+                       uint32_t at, uint32_t removed, uint32_t inserted, struct qfp_acl_index **out);
 void qfp_acl_index_free(struct qfp_acl_index *ix);
 void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *st);
 /* Build-time estimates of a lookup's work (QFP_ACL_AUTO's choice, qfp_acl.c): probe keys drawn from

@@ -1,4 +1,4 @@
-"""Replacing a tree's ACL by a small edit edits its tree instead of rebuilding it
+"""Replacing a tree's or a hybrid's ACL by a small edit edits its tree instead of rebuilding it
 (csrc/qfp_acl_index.c, qfp_acl_index_edit): the edited tree must first-match exactly as a tree built
 whole, and as the reference, through chains of edits of every kind (an ACE changed, inserted,
 removed, several at once), in both families, and fall back to a whole build where it must."""
@@ -19,32 +19,42 @@ EDITS_MAX = 64       # QFP_ACL_EDITS_MAX: edits before the tree is built whole a
 BUDGET = settings(max_examples=max(50, settings.default.max_examples // 5))
 
 
+HYBRID_HEAD = 8      # a hybrid's bit-vector head in these tests: edits move ACEs across it
+
+
 @st.composite
-def edits(draw, make, length: int):
-    """One edit of an ACL of `length` ACEs: where, how many ACEs go, the ACEs that come."""
+def edits(draw, make, length: int, keep: int):
+    """One edit of an ACL of `length` ACEs that leaves it at least `keep` long: where, how many
+    ACEs go, the ACEs that come."""
     at = draw(st.integers(0, length))
-    removed = draw(st.integers(0, min(3, length - at)))
-    return at, removed, draw(st.lists(make, max_size=3))
+    new = draw(st.lists(make, max_size=3))
+    removed = draw(st.integers(0, max(0, min(3, length - at, length + len(new) - keep))))
+    return at, removed, new
 
 
 @BUDGET
-@given(family=st.sampled_from([4, 6]), data=st.data())
-def test_chains_of_edits_first_match_as_the_reference(family, data):
+@given(family=st.sampled_from([4, 6]), hybrid=st.booleans(), data=st.data())
+def test_chains_of_edits_first_match_as_the_reference(family, hybrid, data):
+    """Trees of both families, and IPv4 hybrids whose edits move ACEs between the bit-vector head
+    and the tree, edited up to six times: each edit is taken as one (the edits count says so) and
+    first-matches as the reference on mixed batches."""
+    method = "hybrid" if hybrid and family == 4 else "tree"
+    keep = HYBRID_HEAD + 1 if method == "hybrid" else 0   # a hybrid needs a tree after its head
     make = aces() if family == 4 else aces6()
-    acl = data.draw(st.lists(make, min_size=8, max_size=48))
+    acl = data.draw(st.lists(make, min_size=max(8, keep), max_size=48))
     batch = data.draw(mixed_batches(uidbs=1, max_size=BATCH_MAX))
     ref = ReferenceFastPath()
-    c = native_fastpath_class()(acl_method="tree")
+    c = native_fastpath_class()(acl_method=method, acl_bitvec_head=HYBRID_HEAD)
     slot = c.acl_create(acl, family=family)
     ref_slot = ref.acl_create(acl, family=family)
     for k in range(1, data.draw(st.integers(1, 6)) + 1):
-        at, removed, new = data.draw(edits(make, len(acl)))
+        at, removed, new = data.draw(edits(make, len(acl), keep))
         acl = acl[:at] + new + acl[at + removed:]
         note(f"edit {k}: at {at}, {removed} out, {len(new)} in")
         c.acl_replace(slot, acl)
         ref.acl_replace(ref_slot, acl)
         stats = c.acl_stats(slot)
-        assert (stats.method, stats.edits, stats.naces) == ("tree", k, len(acl))
+        assert (stats.method, stats.edits, stats.naces) == (method, k, len(acl))
         assert np.array_equal(c.acl_classify(slot, batch), ref.acl_classify(ref_slot, batch)), k
 
 
@@ -94,8 +104,12 @@ def test_large_edits_other_methods_and_worn_trees_are_built_whole():
         acl[k] = acl[k + 1]
         fp.acl_replace(slot, acl)
         assert fp.acl_stats(slot).edits == k % (EDITS_MAX + 1)
-    # A hybrid's ACL is always built whole (its bit-vector head would need an edit of its own).
-    hybrid = native_fastpath_class()(acl_method="hybrid")
+    # A hybrid whose head is set otherwise since it was built: built whole, with the new head.
+    hybrid = native_fastpath_class()(acl_method="hybrid", acl_bitvec_head=64)
     slot = hybrid.acl_create(base)
     hybrid.acl_replace(slot, base[:-1])
+    assert (hybrid.acl_stats(slot).method, hybrid.acl_stats(slot).edits) == ("hybrid", 1)
+    from qfp_model.qfp._fastpath import lib
+    assert lib.qfp_set_acl_method(hybrid._fp, lib.QFP_ACL_HYBRID, 128) == lib.QFP_OK
+    hybrid.acl_replace(slot, base[:-2])
     assert (hybrid.acl_stats(slot).method, hybrid.acl_stats(slot).edits) == ("hybrid", 0)

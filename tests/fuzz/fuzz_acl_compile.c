@@ -24,15 +24,17 @@ static int acl_create(struct qfp *fp, int ipv6, const void *aces, uint32_t naces
     return ipv6 ? qfp_acl_create6(fp, aces, naces, NULL, slot) : qfp_acl_create(fp, aces, naces, NULL, slot);
 }
 
-/* The ACL built as a tree without ACE `gone`, then replaced by the whole list: an edit that inserts
- * it. Its answers must be the scan's of the whole list. */
-static void check_edit(int ipv6, const void *aces, uint32_t naces, size_t ace_size, uint32_t gone,
-                       const struct qfp_pkt *pkts, size_t npkts, const uint32_t *want)
+/* The ACL built as a tree (or a hybrid with bit vectors over `head` ACEs) without ACE `gone`, then
+ * replaced by the whole list: an edit that inserts it. Its answers must be the scan's of the whole
+ * list. */
+static void check_edit(int ipv6, uint32_t method, uint32_t head, const void *aces, uint32_t naces,
+                       size_t ace_size, uint32_t gone, const struct qfp_pkt *pkts, size_t npkts,
+                       const uint32_t *want)
 {
     struct qfp *fp;
     if (qfp_create(4, 4, 4, &fp) != QFP_OK)
         abort();
-    qfp_set_acl_method(fp, QFP_ACL_TREE, 0);
+    qfp_set_acl_method(fp, method, head);
     char *without = malloc((size_t)naces * ace_size);
     memcpy(without, aces, (size_t)gone * ace_size);
     memcpy(without + (size_t)gone * ace_size, (const char *)aces + (size_t)(gone + 1) * ace_size,
@@ -41,7 +43,7 @@ static void check_edit(int ipv6, const void *aces, uint32_t naces, size_t ace_si
     struct qfp_acl_stats st;
     if (acl_create(fp, ipv6, without, naces - 1, &slot) != QFP_OK ||
         (ipv6 ? qfp_acl_replace6(fp, slot, aces, naces, NULL) : qfp_acl_replace(fp, slot, aces, naces, NULL)) != QFP_OK ||
-        qfp_acl_stats(fp, slot, &st) != QFP_OK || st.method != QFP_ACL_TREE || st.edits != 1)
+        qfp_acl_stats(fp, slot, &st) != QFP_OK || st.method != method || st.edits != 1)
         abort();
     qfp_acl_classify(fp, slot, pkts, got, npkts);
     if (memcmp(got, want, npkts * sizeof got[0]))
@@ -106,8 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         qfp_destroy(fp);
     }
-    if (accepted == 1 && naces >= 2 && npkts)
-        check_edit(ipv6, aces, naces, ace_size, head % naces, pkts, npkts, want);
+    if (accepted == 1 && naces >= 2 && npkts) {
+        check_edit(ipv6, QFP_ACL_TREE, 0, aces, naces, ace_size, head % naces, pkts, npkts, want);
+        if (!ipv6 && head && naces - 1 > head)   /* a hybrid keeps a tree after its head */
+            check_edit(ipv6, QFP_ACL_HYBRID, head, aces, naces, ace_size, (head * 7) % naces, pkts, npkts, want);
+    }
     free(aces);
     return 0;
 }
