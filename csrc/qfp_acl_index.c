@@ -592,7 +592,8 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
         free(ix), free(seen), free(bd.cuts), free(bd.pool);
         return QFP_ENOMEM;
     }
-    memcpy(bd.cuts, old->cuts, old->ncuts * sizeof *bd.cuts);
+    if (old->ncuts)   /* a tree that is one leaf has no cuts, and memcpy may not take NULL */
+        memcpy(bd.cuts, old->cuts, old->ncuts * sizeof *bd.cuts);
     memcpy(bd.pool, old->pool, old->npool * sizeof *bd.pool);
     bd.ncuts = bd.cuts_cap = old->ncuts;
     bd.npool = old->npool;
