@@ -180,8 +180,12 @@ static int acl6_bitvec_build(struct qfp_acl *acl)
     return rc;
 }
 
-/* An IPv6 ACL's methods by length (qfp.h, enum qfp_acl_method; docs/fastpath.md, "IPv6", says
- * where the lengths come from). A method that cannot be built leaves the next simpler one. */
+/* The ACEs a hybrid's bit vectors cover, as set now (qfp_set_acl_method). */
+static uint32_t bitvec_head(const struct qfp *fp)
+{
+    return fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+}
+
 /* An ACL replacing `prev`, a tree's or a hybrid's, by a small edit: its tree edited, not rebuilt
  * (qfp_acl_index_edit), when the method in force would build the same kind again; a hybrid's
  * bit-vector head is built anew. A bit vectors' or a scan's ACL is built whole: those build in well
@@ -189,7 +193,7 @@ static int acl6_bitvec_build(struct qfp_acl *acl)
 static int acl_edit(const struct qfp *fp, const struct qfp_acl *prev, struct qfp_acl *acl)
 {
     const uint32_t n = acl->naces;
-    const uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+    const uint32_t head = bitvec_head(fp);
     if (!prev || !prev->index || prev->family != acl->family ||
         (prev->method != QFP_ACL_TREE && prev->method != QFP_ACL_HYBRID))
         return 0;
@@ -226,6 +230,8 @@ static int acl_edit(const struct qfp *fp, const struct qfp_acl *prev, struct qfp
     return 1;
 }
 
+/* An IPv6 ACL's methods by length (qfp.h, enum qfp_acl_method; docs/fastpath.md, "IPv6", says
+ * where the lengths come from). A method that cannot be built leaves the next simpler one. */
 static int acl6_build(struct qfp *fp, const struct qfp_ace6 *aces, uint32_t naces, const struct qfp_acl *prev,
                       struct qfp_acl *acl)
 {
@@ -316,7 +322,7 @@ static int acl4_build(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces
     if (acl_edit(fp, prev, acl))
         return QFP_OK;
     uint32_t method = fp->acl_method;
-    uint32_t head = fp->acl_bitvec_head ? fp->acl_bitvec_head : QFP_ACL_BITVEC_HEAD;
+    uint32_t head = bitvec_head(fp);
     if (method == QFP_ACL_AUTO)
         method = naces < QFP_ACL_INDEX_MIN ? QFP_ACL_SCAN : naces <= head ? QFP_ACL_BITVEC
                                                                              : acl4_auto_long(acl, head);

@@ -90,19 +90,24 @@ static void ace_ternary(const struct builder *bd, uint32_t ace, int f, uint32_t 
     }
 }
 
+static uint32_t ace_flags(const struct builder *bd, uint32_t ace)
+{
+    return bd->aces6 ? bd->aces6[ace].flags : bd->aces[ace].flags;
+}
+
 /* An ACE's port condition as the ranges of ports it accepts: one, or two for neq. (Both ACE
- * structs name their ports and flags alike.) */
-#define ACE_PORTS(a, f, flags, l, h)                                                                \
-    (flags = (a)->flags, l = (f) == QFP_ACL_F_SPORT ? (a)->sport_lo : (a)->dport_lo,                \
+ * structs name their ports alike.) */
+#define ACE_PORTS(a, f, l, h)                                                                       \
+    (l = (f) == QFP_ACL_F_SPORT ? (a)->sport_lo : (a)->dport_lo,                                    \
      h = (f) == QFP_ACL_F_SPORT ? (a)->sport_hi : (a)->dport_hi)
 
 static int ace_port_ranges(const struct builder *bd, uint32_t ace, int f, uint32_t lo[2], uint32_t hi[2])
 {
-    uint32_t flags, l, h;
+    uint32_t l, h, flags = ace_flags(bd, ace);
     if (bd->aces6)
-        ACE_PORTS(&bd->aces6[ace], f, flags, l, h);
+        ACE_PORTS(&bd->aces6[ace], f, l, h);
     else
-        ACE_PORTS(&bd->aces[ace], f, flags, l, h);
+        ACE_PORTS(&bd->aces[ace], f, l, h);
     if (!(flags & QFP_ACE_L4)) {
         lo[0] = 0, hi[0] = 0xffff;
         return 1;
@@ -414,21 +419,26 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
     free(ix);
 }
 
-/* The tree over the ACEs of `list` (ACL order), which the builder's ACEs hold. */
-static int index_build(struct builder *bd, const uint32_t *list, uint32_t n, struct qfp_acl_index **out)
+/* The tree over the builder's ACEs [first, naces), but `fragments` ones: only non-initial fragments
+ * match those, and they take the scan. */
+static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struct qfp_acl_index **out)
 {
     *out = NULL;
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
+    uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
     bd->counts = malloc(258 * sizeof(uint32_t));
-    if (!ix || !bd->counts || !pool_reserve(bd, 1)) {
-        free(ix), free(bd->counts), free(bd->pool);
+    if (!ix || !list || !bd->counts || !pool_reserve(bd, 1)) {
+        free(ix), free(list), free(bd->counts), free(bd->pool);
         return QFP_ENOMEM;
     }
     bd->pool[bd->npool++] = 0;   /* QFP_ACL_EMPTY */
+    for (uint32_t i = first; i < naces; i++)
+        if (!(ace_flags(bd, i) & QFP_ACE_FRAGMENTS))
+            list[n++] = i;
     struct region whole;
     memset(&whole, 0, sizeof whole);
     ix->root = n ? build_node(bd, &whole, list, n, 0) : QFP_ACL_EMPTY;
-    free(bd->counts);
+    free(list), free(bd->counts);
     ix->cuts = bd->cuts, ix->pool = bd->pool;
     ix->ncuts = bd->ncuts, ix->npool = bd->npool;
     if (bd->failed) {
@@ -443,30 +453,14 @@ static int index_build(struct builder *bd, const uint32_t *list, uint32_t n, str
 int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
                         struct qfp_acl_index **out)
 {
-    uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
-    if (!list)
-        return QFP_ENOMEM;
-    for (uint32_t i = first; i < naces; i++)
-        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
-            list[n++] = i;
     struct builder bd = {.aces = aces, .nfields = QFP_ACL_FIELDS};
-    int rc = index_build(&bd, list, n, out);
-    free(list);
-    return rc;
+    return index_build(&bd, first, naces, out);
 }
 
 int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out)
 {
-    uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
-    if (!list)
-        return QFP_ENOMEM;
-    for (uint32_t i = 0; i < naces; i++)
-        if (!(aces[i].flags & QFP_ACE_FRAGMENTS))
-            list[n++] = i;
     struct builder bd = {.aces6 = aces, .nfields = QFP_ACL6_FIELDS};
-    int rc = index_build(&bd, list, n, out);
-    free(list);
-    return rc;
+    return index_build(&bd, 0, naces, out);
 }
 
 /* ---- editing a tree in place of a rebuild -------------------------------------------------------
@@ -622,8 +616,7 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
     const uint32_t grow = inserted > removed ? inserted - removed : 0;
     const uint32_t end = at + inserted > from + grow ? at + inserted : from + grow;
     for (uint32_t j = at > from ? at : from; j < end && !bd.failed; j++) {
-        uint32_t flags = family == QFP_FAMILY_IPV6 ? bd.aces6[j].flags : bd.aces[j].flags;
-        if (!(flags & QFP_ACE_FRAGMENTS))   /* not in a tree: non-initial fragments take the scan */
+        if (!(ace_flags(&bd, j) & QFP_ACE_FRAGMENTS))   /* not in a tree: non-initial fragments take the scan */
             edit_insert(&bd, &root, (struct place){AT_ROOT, 0}, &whole, j);
     }
     ix->root = root;

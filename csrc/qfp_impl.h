@@ -426,7 +426,8 @@ QFP_PATH_DECLARE(avx512)
 
 /* qfp_acl.c */
 /* `aces` is struct qfp_ace[] for family QFP_FAMILY_IPV4, struct qfp_ace6[] for QFP_FAMILY_IPV6.
- * `prev`: the ACL it replaces, or NULL; a tree's ACL changed by a few ACEs gets its tree edited. */
+ * `prev`: the ACL it replaces, or NULL; a tree's or a hybrid's ACL changed by a few ACEs gets its
+ * tree edited. */
 int qfp_acl_build(struct qfp *fp, uint32_t family, const void *aces, uint32_t naces, const uint64_t *hits,
                   const struct qfp_acl *prev, struct qfp_acl **out);
 void qfp_acl_free(struct qfp_acl *acl);

@@ -32,8 +32,8 @@ class AclStats:
     # ACEs with conditions past the fields the method indexes (ttl, tos, TCP flags): a lookup
     # takes each as a candidate and checks those before it counts as the match.
     extra: int = 0
-    # Replaces of a tree's ACL that edited its tree instead of rebuilding it, since its last whole
-    # build (csrc/qfp_acl_index.c, qfp_acl_index_edit).
+    # Replaces of a tree's or a hybrid's ACL that edited its tree instead of rebuilding it, since
+    # its last whole build (csrc/qfp_acl_index.c, qfp_acl_index_edit).
     edits: int = 0
 
 
