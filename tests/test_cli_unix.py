@@ -116,7 +116,9 @@ def test_a_failed_expectation_and_a_refused_input_exit_1(tmp_path):
 
 
 def test_sigint_exits_130_without_a_traceback():
-    proc = subprocess.Popen([*QFP, "bench", "acl-scale", "--seconds", "0.5", "--batch", "512"],
+    # Seconds of work left after the first point, so that the signal cannot come after the end on a
+    # loaded machine (at 0.5 s a point, a run finished first once under four xdist workers).
+    proc = subprocess.Popen([*QFP, "bench", "acl-scale", "--seconds", "4", "--batch", "512"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stderr.readline()   # the first point's progress line: the work is under way
