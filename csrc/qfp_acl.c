@@ -105,8 +105,8 @@ void qfp_acl_free(struct qfp_acl *acl)
     free(acl);
 }
 
-/* The scan table (qfp_impl.h): lanes past the last ACE, and `fragments` ACEs (which only a
- * non-initial fragment can match, and those take the list itself), never match. */
+/* The scan table (qfp_impl.h): lanes past the last ACE, and `fragments` ACEs, never match
+ * (qfp_scan_lane). */
 static int scan_build(struct qfp_acl *acl)
 {
     const uint32_t nblocks = acl->naces ? (acl->naces + QFP_SCAN_LANES - 1) >> QFP_SCAN_LANES_LOG2 : 1;
@@ -114,25 +114,10 @@ static int scan_build(struct qfp_acl *acl)
     if (!blocks)
         return QFP_ENOMEM;
     for (uint32_t i = 0; i < nblocks * QFP_SCAN_LANES; i++) {
-        const struct qfp_ace *a = i < acl->naces ? &acl->aces[i] : NULL;
-        uint32_t never = !a || (a->flags & QFP_ACE_FRAGMENTS) ? QFP_SCAN_NEVER : 0;
-        uint32_t est = a && (a->flags & QFP_ACE_ESTABLISHED) ? 1u << 16 : 0;
-#define COL(k) blocks[i >> QFP_SCAN_LANES_LOG2].col[k][i & (QFP_SCAN_LANES - 1)]
-        COL(QFP_SCAN_SRC_MASK) = a ? a->src_mask : 0;
-        COL(QFP_SCAN_SRC_VAL) = a ? a->src_val : 0;
-        COL(QFP_SCAN_DST_MASK) = a ? a->dst_mask : 0;
-        COL(QFP_SCAN_DST_VAL) = a ? a->dst_val : 0;
-        /* QFP_SCAN_NOT_IPV4 in the mask, never in the value: no packet of another family holds */
-        COL(QFP_SCAN_MISC_MASK) = (a ? a->proto_mask | a->dscp_mask << 8 : 0) | est | never | QFP_SCAN_NOT_IPV4;
-        COL(QFP_SCAN_MISC_VAL) = (a ? a->proto_val | a->dscp_val << 8 : 0) | est | never;
-        /* ACEs without L4 conditions say 0-65535, not negated (ace_check), so they hold on any port. */
-        COL(QFP_SCAN_SPORT_LO) = a ? a->sport_lo : 0;
-        COL(QFP_SCAN_SPORT_HI) = a ? a->sport_hi : 0xffff;
-        COL(QFP_SCAN_SPORT_KEEP) = a && (a->flags & QFP_ACE_SPORT_NEG) ? 0 : ~0u;
-        COL(QFP_SCAN_DPORT_LO) = a ? a->dport_lo : 0;
-        COL(QFP_SCAN_DPORT_HI) = a ? a->dport_hi : 0xffff;
-        COL(QFP_SCAN_DPORT_KEEP) = a && (a->flags & QFP_ACE_DPORT_NEG) ? 0 : ~0u;
-#undef COL
+        uint32_t col[QFP_SCAN_COLUMNS];
+        qfp_scan_lane(i < acl->naces ? &acl->aces[i] : NULL, col);
+        for (uint32_t k = 0; k < QFP_SCAN_COLUMNS; k++)
+            blocks[i >> QFP_SCAN_LANES_LOG2].col[k][i & (QFP_SCAN_LANES - 1)] = col[k];
     }
     acl->scan = blocks;
     return QFP_OK;

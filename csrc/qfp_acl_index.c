@@ -33,7 +33,12 @@ enum {
     LEAF_MAX = 6,          /* stop cutting at this many ACEs: scanning them is cheaper than a level */
     DEPTH_MAX = 16,        /* a wild branch counts as a level: a walk has at most this many pending */
     SPFAC = 4,             /* a cut may copy its narrow ACEs into at most this many children each */
-    POOL_MAX = 3u << 20    /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
+    POOL_MAX = 3u << 20,   /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
+    /* Leaf blocks' bytes at most: a block is 384 bytes where a leaf's ACEs are 48 each, and once
+     * the blocks outgrow the L2 cache their misses cost more than the branches they save. Measured
+     * on ClassBench sets: at 1k rules (blocks of 200-330 KiB) the walk took 10-25% less time; at
+     * 10k (2.5-3.5 MB) 0-40% more. */
+    LEAF_BLOCKS_MAX = 512u << 10
 };
 
 /* Cut fields, in the order of the lookup's key (qfp_path.h): IPv4's six, then an IPv6 address's
@@ -294,15 +299,17 @@ static int pool_reserve(struct builder *bd, uint32_t n)
     return 1;
 }
 
-/* A leaf: its count, then its ACE indices in ACL order. Returns its kid code. */
+/* A leaf: its count, its blocks (given once the tree is whole: leaf_blocks), then its ACE indices
+ * in ACL order. Returns its kid code. */
 static uint32_t make_leaf(struct builder *bd, const uint32_t *list, uint32_t n)
 {
-    if (!pool_reserve(bd, n + 1))
+    if (!pool_reserve(bd, n + QFP_ACL_LEAF_ACES))
         return QFP_ACL_EMPTY;
     uint32_t at = bd->npool;
     bd->pool[at] = n;
-    memcpy(&bd->pool[at + 1], list, n * sizeof *list);
-    bd->npool += n + 1;
+    bd->pool[at + 1] = QFP_ACL_NO_BLOCKS;
+    memcpy(&bd->pool[at + QFP_ACL_LEAF_ACES], list, n * sizeof *list);
+    bd->npool += n + QFP_ACL_LEAF_ACES;
     return QFP_ACL_LEAF | at;
 }
 
@@ -311,7 +318,7 @@ static int same_leaf(const struct builder *bd, uint32_t code, const uint32_t *li
     if (!(code & QFP_ACL_LEAF))
         return 0;
     const uint32_t *leaf = &bd->pool[code & ~QFP_ACL_LEAF];
-    return leaf[0] == n && memcmp(&leaf[1], list, n * sizeof *list) == 0;
+    return leaf[0] == n && memcmp(&leaf[QFP_ACL_LEAF_ACES], list, n * sizeof *list) == 0;
 }
 
 /* Pick the cut that leaves the fewest ACEs to scan: those of the wild branch and of the fullest
@@ -416,7 +423,67 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
         return;
     free(ix->cuts);
     free(ix->pool);
+    free(ix->blocks);
     free(ix);
+}
+
+/* Give every leaf of a whole IPv4 tree its blocks (qfp_impl.h, "leaf block"): lanes in ACL order,
+ * the last block padded with lanes that never match. Built after the tree, and after each edit,
+ * from the leaves the tree reaches: a leaf shared by neighbouring children gets one set, and the
+ * leaves an edit left behind in the pool get none. Without them (over LEAF_BLOCKS_MAX, memory
+ * short, or an ACE with extra conditions, which the columns cannot hold) lookups test a leaf's ACEs
+ * one at a time. */
+static void leaf_blocks(struct qfp_acl_index *ix, const struct qfp_ace *aces)
+{
+    uint32_t *pool = ix->pool, nleaves = 0, nblocks = 0;
+    uint32_t *leaves = malloc(((size_t)ix->ncuts * 257 + 1) * sizeof *leaves);
+    if (!leaves)
+        return;
+    /* Each leaf once: its block field marks it as taken, so first make every one untaken. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t c = 0; c <= ix->ncuts; c++) {
+            uint32_t nkids = c == ix->ncuts ? 1 : ix->cuts[c].mask + 2u;
+            for (uint32_t k = 0; k < nkids; k++) {
+                /* the root, then per cut its wild branch and its kids */
+                uint32_t code = c == ix->ncuts ? ix->root
+                                : k == 0         ? ix->cuts[c].wild
+                                                 : pool[ix->cuts[c].kids + 2 * (k - 1)];
+                if (!(code & QFP_ACL_LEAF) || code == QFP_ACL_EMPTY)
+                    continue;
+                uint32_t *leaf = &pool[code & ~QFP_ACL_LEAF];
+                if (pass == 0) {
+                    leaf[1] = QFP_ACL_NO_BLOCKS;
+                } else if (leaf[1] == QFP_ACL_NO_BLOCKS) {
+                    leaf[1] = nblocks;
+                    nblocks += (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES;
+                    leaves[nleaves++] = code & ~QFP_ACL_LEAF;
+                }
+            }
+        }
+    }
+    struct qfp_acl_leaf_block *blocks = (uint64_t)nblocks * sizeof *blocks <= LEAF_BLOCKS_MAX
+                                            ? aligned_alloc(32, (nblocks ? nblocks : 1) * sizeof *blocks)
+                                            : NULL;
+    for (uint32_t i = 0; blocks && i < nleaves; i++) {
+        const uint32_t *leaf = &pool[leaves[i]];
+        const uint32_t lanes = (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES * QFP_ACL_LEAF_LANES;
+        for (uint32_t j = 0; j < lanes; j++) {
+            const struct qfp_ace *a = j < leaf[0] ? &aces[leaf[QFP_ACL_LEAF_ACES + j]] : NULL;
+            if (a && (a->flags & QFP_ACE_EXTRA)) {
+                free(blocks);
+                blocks = NULL;
+                break;
+            }
+            uint32_t col[QFP_SCAN_COLUMNS];
+            qfp_scan_lane(a, col);
+            struct qfp_acl_leaf_block *b = &blocks[leaf[1] + j / QFP_ACL_LEAF_LANES];
+            for (uint32_t k = 0; k < QFP_SCAN_COLUMNS; k++)
+                b->col[k][j % QFP_ACL_LEAF_LANES] = col[k];
+        }
+    }
+    free(leaves);
+    ix->blocks = blocks;
+    ix->nblocks = blocks ? nblocks : 0;
 }
 
 /* The tree over the builder's ACEs [first, naces), but `fragments` ones: only non-initial fragments
@@ -427,11 +494,12 @@ static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struc
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
     uint32_t *list = malloc((naces ? naces : 1) * sizeof *list), n = 0;
     bd->counts = malloc(258 * sizeof(uint32_t));
-    if (!ix || !list || !bd->counts || !pool_reserve(bd, 1)) {
+    if (!ix || !list || !bd->counts || !pool_reserve(bd, QFP_ACL_LEAF_ACES)) {
         free(ix), free(list), free(bd->counts), free(bd->pool);
         return QFP_ENOMEM;
     }
     bd->pool[bd->npool++] = 0;   /* QFP_ACL_EMPTY */
+    bd->pool[bd->npool++] = QFP_ACL_NO_BLOCKS;
     for (uint32_t i = first; i < naces; i++)
         if (!(ace_flags(bd, i) & QFP_ACE_FRAGMENTS))
             list[n++] = i;
@@ -446,6 +514,8 @@ static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struc
         qfp_acl_index_free(ix);
         return QFP_EFULL;
     }
+    if (bd->aces)
+        leaf_blocks(ix, bd->aces);
     *out = ix;
     return QFP_OK;
 }
@@ -505,11 +575,11 @@ static void edit_leaf(uint32_t *pool, uint32_t code, const struct edit *ed, uint
     if (code == QFP_ACL_EMPTY || seen[at >> 3] & (1u << (at & 7)))
         return;   /* leaves are shared between neighbouring children: renumber each once */
     seen[at >> 3] |= (uint8_t)(1u << (at & 7));
-    uint32_t n = 0;
-    for (uint32_t i = 1; i <= pool[at]; i++) {
-        uint32_t e = edit_entry(ed, pool[at + i]);
+    uint32_t n = 0, *ace = &pool[at + QFP_ACL_LEAF_ACES];
+    for (uint32_t i = 0; i < pool[at]; i++) {
+        uint32_t e = edit_entry(ed, ace[i]);
         if (e != UINT32_MAX)
-            pool[at + 1 + n++] = e;
+            ace[n++] = e;
     }
     pool[at] = n;
 }
@@ -552,19 +622,22 @@ static void edit_insert(struct builder *bd, uint32_t *root, struct place pl, con
     /* A new leaf, the ACE in its place among the old one's: the old may be shared with a
      * neighbouring child that the ACE does not reach. */
     uint32_t old = code & ~QFP_ACL_LEAF, n = bd->pool[old];
-    if (!pool_reserve(bd, n + 2))
+    if (!pool_reserve(bd, n + 1 + QFP_ACL_LEAF_ACES))
         return;
     uint32_t at = bd->npool, j = 0;
+    const uint32_t *from = &bd->pool[old + QFP_ACL_LEAF_ACES];
+    uint32_t *to = &bd->pool[at + QFP_ACL_LEAF_ACES];
     int placed = 0;
     bd->pool[at] = n + 1;
-    for (uint32_t i = 1; i <= n; i++) {
-        if (!placed && bd->pool[old + i] > ace)
-            bd->pool[at + 1 + j++] = ace, placed = 1;
-        bd->pool[at + 1 + j++] = bd->pool[old + i];
+    bd->pool[at + 1] = QFP_ACL_NO_BLOCKS;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!placed && from[i] > ace)
+            to[j++] = ace, placed = 1;
+        to[j++] = from[i];
     }
     if (!placed)
-        bd->pool[at + 1 + j++] = ace;
-    bd->npool += n + 2;
+        to[j++] = ace;
+    bd->npool += n + 1 + QFP_ACL_LEAF_ACES;
     *place_code(bd, root, pl) = QFP_ACL_LEAF | at;
 }
 
@@ -627,6 +700,8 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
         qfp_acl_index_free(ix);
         return QFP_EFULL;
     }
+    if (bd.aces)
+        leaf_blocks(ix, bd.aces);
     *out = ix;
     return QFP_OK;
 }
@@ -637,7 +712,8 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
     if (!ix)
         return;
     st->cuts = ix->ncuts;
-    st->bytes = sizeof *ix + (uint64_t)ix->ncuts * sizeof *ix->cuts + (uint64_t)ix->npool * 4;
+    st->bytes = sizeof *ix + (uint64_t)ix->ncuts * sizeof *ix->cuts + (uint64_t)ix->npool * 4 +
+                (uint64_t)ix->nblocks * sizeof *ix->blocks;
     /* The deepest walk and the longest leaf, found by walking every tree. A walk holds at most
      * the unvisited siblings of each level on its stack. */
     struct frame {
@@ -733,10 +809,15 @@ struct probe_ctx {
     const struct qfp_acl_probe *p;
 };
 
-static int probe_leaf_match(const void *ctx, uint32_t ace)
+static int probe_ace_match(const void *ctx, uint32_t ace)
 {
     const struct probe_ctx *c = ctx;
     return qfp_acl_probe_match(&c->aces[ace], c->p);
+}
+
+static uint32_t probe_leaf_first(const void *ctx, const uint32_t *leaf, uint32_t best, uint32_t *cost)
+{
+    return qfp_acl_leaf_each(leaf, best, probe_ace_match, ctx, cost);
 }
 
 /* The lookup's walk (qfp_acl_tree_walk, the same code), counting: its cost in QFP_ACL_COST_* units. */
@@ -746,6 +827,6 @@ uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qf
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
     const struct probe_ctx ctx = {aces, p};
     uint32_t cost = 0;
-    qfp_acl_tree_walk(ix, key, naces, probe_leaf_match, &ctx, &cost);
+    qfp_acl_tree_walk(ix, key, naces, probe_leaf_first, &ctx, &cost);
     return cost;
 }

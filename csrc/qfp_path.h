@@ -86,10 +86,48 @@ static inline int ace_match_noninitial(const struct qfp_ace *a, const struct qfp
     return (a->flags & (QFP_ACE_L4 | QFP_ACE_PERMIT)) != QFP_ACE_L4;
 }
 
-/* An ACE of a leaf against the packet, for the tree walk (qfp_acl_tree_walk, qfp_impl.h). */
+/* The scan's columns (qfp_impl.h, "scan table") are what the scan and a tree's leaf blocks test:
+ * the packet against a vector of ACEs at a time where the CPU has one. Ports are below 2^16, so
+ * the signed compares are exact. */
+static inline uint32_t scan_misc(const struct qfp_pkt *p)
+{
+    /* family ^ 4 is 0 for IPv4 and not for any other (qfp_batch_check keeps it below 8) */
+    return p->proto | (uint32_t)(p->dscp & 63u) << 8 | ack_or_rst(p) << 16 |
+           ((uint32_t)(p->family ^ QFP_FAMILY_IPV4) << 17 & QFP_SCAN_NOT_IPV4);
+}
+
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+/* Of eight ACEs in the scan's columns (a scan block's half, or a tree leaf's block: col[k * stride]
+ * is lane 0 of column k), those that hold for the packet, as 8 bits. */
+static inline __attribute__((always_inline)) uint32_t scan8(const uint32_t *col, uint32_t stride,
+                                                            __m256i src, __m256i dst, __m256i misc,
+                                                            __m256i sport, __m256i dport)
+{
+#define COL(k) _mm256_load_si256((const __m256i *)&col[(k) * stride])
+    __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
+    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(dst, COL(QFP_SCAN_DST_MASK)),
+                                               COL(QFP_SCAN_DST_VAL)));
+    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(misc, COL(QFP_SCAN_MISC_MASK)),
+                                               COL(QFP_SCAN_MISC_VAL)));
+    __m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_SPORT_LO), sport),
+                                  _mm256_cmpgt_epi32(sport, COL(QFP_SCAN_SPORT_HI)));
+    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_SPORT_KEEP)));
+    out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_DPORT_LO), dport),
+                          _mm256_cmpgt_epi32(dport, COL(QFP_SCAN_DPORT_HI)));
+    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_DPORT_KEEP)));
+#undef COL
+    return (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+}
+#endif
+
+/* A tree's leaves against the packet, for its walk (qfp_acl_tree_walk, qfp_impl.h): in the vector
+ * ISAs an IPv4 leaf's blocks, eight ACEs a step (qfp_impl.h, "leaf block"); else an ACE at a time. */
 struct leaf_ctx {
     const struct qfp_acl *acl;
     const struct qfp_pkt *p;
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+    __m256i src, dst, misc, sport, dport;   /* the packet's scan words in every lane */
+#endif
 };
 
 static inline __attribute__((always_inline)) int leaf_ace_match(const void *ctx, uint32_t ace)
@@ -98,14 +136,47 @@ static inline __attribute__((always_inline)) int leaf_ace_match(const void *ctx,
     return ace_match(&c->acl->aces[ace], c->p);
 }
 
+static inline __attribute__((always_inline)) uint32_t leaf_each(const void *ctx, const uint32_t *leaf,
+                                                                uint32_t best, uint32_t *cost)
+{
+    return qfp_acl_leaf_each(leaf, best, leaf_ace_match, ctx, cost);
+}
+
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+/* A leaf's lanes in ACL order: the first block with a lane that holds has its first match. */
+static inline __attribute__((always_inline)) uint32_t leaf_blocks_first(const void *ctx, const uint32_t *leaf,
+                                                                        uint32_t best, uint32_t *cost)
+{
+    (void)cost;
+    const struct leaf_ctx *c = ctx;
+    for (uint32_t i = 0; i < leaf[0]; i += QFP_ACL_LEAF_LANES) {
+        const struct qfp_acl_leaf_block *b = &c->acl->index->blocks[leaf[1] + i / QFP_ACL_LEAF_LANES];
+        uint32_t m = scan8(&b->col[0][0], QFP_ACL_LEAF_LANES, c->src, c->dst, c->misc, c->sport, c->dport);
+        if (m) {
+            uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(m)];
+            return ace < best ? ace : best;
+        }
+    }
+    return best;
+}
+#endif
+
 /* The tree's answer (qfp_acl_tree_walk: every branch the packet reaches, the wild ones too). */
 static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
 {
     if (p->family != QFP_FAMILY_IPV4)   /* the scan and bit vectors see it in their misc word */
         return acl->naces;
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
-    const struct leaf_ctx ctx = {acl, p};
-    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_ace_match, &ctx, NULL);
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+    if (acl->index->blocks) {
+        const struct leaf_ctx ctx = {acl, p, _mm256_set1_epi32((int)p->src), _mm256_set1_epi32((int)p->dst),
+                                     _mm256_set1_epi32((int)scan_misc(p)), _mm256_set1_epi32(p->sport),
+                                     _mm256_set1_epi32(p->dport)};
+        return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_blocks_first, &ctx, NULL);
+    }
+#endif
+    const struct leaf_ctx ctx = {.acl = acl, .p = p};
+    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_each, &ctx, NULL);
 }
 
 /* A port's elementary interval on port field `which`, through the two-level map. */
@@ -207,15 +278,6 @@ static inline uint32_t acl_bitvec_lookup(const struct qfp_acl *acl, const struct
     return acl->naces;
 }
 
-/* The scan (qfp_impl.h, "scan table"): the packet against every ACE in order, a vector of ACEs at
- * a time where the CPU has one. Ports are below 2^16, so the signed compares are exact. */
-static inline uint32_t scan_misc(const struct qfp_pkt *p)
-{
-    /* family ^ 4 is 0 for IPv4 and not for any other (qfp_batch_check keeps it below 8) */
-    return p->proto | (uint32_t)(p->dscp & 63u) << 8 | ack_or_rst(p) << 16 |
-           ((uint32_t)(p->family ^ QFP_FAMILY_IPV4) << 17 & QFP_SCAN_NOT_IPV4);
-}
-
 #if QFP_PATH_SIMD == QFP_ISA_AVX512
 static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl,
                                                                       const struct qfp_pkt *p)
@@ -244,27 +306,6 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     return acl->naces;
 }
 #elif QFP_PATH_SIMD == QFP_ISA_AVX2
-/* The ACEs of a block's lanes [half * 8, half * 8 + 8) that hold for the packet, as 8 bits. */
-static inline __attribute__((always_inline)) uint32_t scan8(const struct qfp_scan_block *b, uint32_t half,
-                                                            __m256i src, __m256i dst, __m256i misc,
-                                                            __m256i sport, __m256i dport)
-{
-#define COL(k) _mm256_load_si256((const __m256i *)&b->col[k][half * 8])
-    __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(src, COL(QFP_SCAN_SRC_MASK)), COL(QFP_SCAN_SRC_VAL));
-    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(dst, COL(QFP_SCAN_DST_MASK)),
-                                               COL(QFP_SCAN_DST_VAL)));
-    m = _mm256_and_si256(m, _mm256_cmpeq_epi32(_mm256_and_si256(misc, COL(QFP_SCAN_MISC_MASK)),
-                                               COL(QFP_SCAN_MISC_VAL)));
-    __m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_SPORT_LO), sport),
-                                  _mm256_cmpgt_epi32(sport, COL(QFP_SCAN_SPORT_HI)));
-    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_SPORT_KEEP)));
-    out = _mm256_or_si256(_mm256_cmpgt_epi32(COL(QFP_SCAN_DPORT_LO), dport),
-                          _mm256_cmpgt_epi32(dport, COL(QFP_SCAN_DPORT_HI)));
-    m = _mm256_and_si256(m, _mm256_xor_si256(out, COL(QFP_SCAN_DPORT_KEEP)));
-#undef COL
-    return (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m));
-}
-
 /* Sixteen ACEs a round, as two independent halves: one branch per 16 ACEs, not per 8 (measured:
  * the second branch, mispredicted whenever the match moved between halves, cost a third). */
 static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const struct qfp_acl *acl,
@@ -275,8 +316,8 @@ static inline __attribute__((always_inline)) uint32_t acl_scan_lookup(const stru
     const __m256i sport = _mm256_set1_epi32(p->sport), dport = _mm256_set1_epi32(p->dport);
     const struct qfp_scan_block *b = acl->scan;
     for (uint32_t i = 0; i < acl->naces; i += QFP_SCAN_LANES, b++) {
-        uint32_t bits = scan8(b, 0, src, dst, misc, sport, dport) |
-                        scan8(b, 1, src, dst, misc, sport, dport) << 8;
+        uint32_t bits = scan8(&b->col[0][0], QFP_SCAN_LANES, src, dst, misc, sport, dport) |
+                        scan8(&b->col[0][8], QFP_SCAN_LANES, src, dst, misc, sport, dport) << 8;
         if (bits)
             return i + (uint32_t)__builtin_ctz(bits);
     }
@@ -453,6 +494,12 @@ static inline __attribute__((always_inline)) int leaf_ace6_match(const void *ctx
     return ace6_match(&c->acl->aces6[ace], c->p);
 }
 
+static inline __attribute__((always_inline)) uint32_t leaf6_each(const void *ctx, const uint32_t *leaf,
+                                                                 uint32_t best, uint32_t *cost)
+{
+    return qfp_acl_leaf_each(leaf, best, leaf_ace6_match, ctx, cost);
+}
+
 /* An IPv6 ACL's tree: IPv4's walk over a key of QFP_ACL6_FIELDS (qfp_impl.h). Not for non-initial
  * fragments. */
 static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
@@ -460,8 +507,8 @@ static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct
     const uint32_t key[QFP_ACL6_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp,
                                            p->src_low[0], p->src_low[1], p->src_low[2],
                                            p->dst_low[0], p->dst_low[1], p->dst_low[2]};
-    const struct leaf_ctx ctx = {acl, p};
-    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_ace6_match, &ctx, NULL);
+    const struct leaf_ctx ctx = {.acl = acl, .p = p};
+    return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf6_each, &ctx, NULL);
 }
 
 /* The first ACE the IPv6 packet matches; past the ACEs, IOS's implicit entries by their counter's
