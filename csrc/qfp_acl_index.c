@@ -34,11 +34,12 @@ enum {
     DEPTH_MAX = 16,        /* a wild branch counts as a level: a walk has at most this many pending */
     SPFAC = 4,             /* a cut may copy its narrow ACEs into at most this many children each */
     POOL_MAX = 3u << 20,   /* kid and leaf entries (4 bytes each): the tables stay under 16 MB */
-    /* Leaf blocks' bytes at most: a block is 384 bytes where a leaf's ACEs are 48 each, and once
-     * the blocks outgrow the L2 cache their misses cost more than the branches they save. Measured
-     * on ClassBench sets: at 1k rules (blocks of 200-330 KiB) the walk took 10-25% less time; at
-     * 10k (2.5-3.5 MB) 0-40% more. */
-    LEAF_BLOCKS_MAX = 512u << 10
+    /* Leaf blocks' bytes at most: an IPv4 block is 384 bytes (IPv6 832) where an ACE is 48 (IPv6
+     * 96), and once the blocks outgrow L2 their misses cost more than the branches they save.
+     * Measured on ClassBench sets against the one-ACE test: at 1k rules the walk took 20-30% less
+     * time with IPv4 blocks of 200-330 KiB and 0-40% less with IPv6 ones of 550-870 KiB (the
+     * `ports` tree's 765 KiB: level); at 10k (IPv4 blocks of 2.5-3.5 MB) 0-40% more. */
+    LEAF_BLOCKS_MAX = 1u << 20
 };
 
 /* Cut fields, in the order of the lookup's key (qfp_path.h): IPv4's six, then an IPv6 address's
@@ -427,14 +428,16 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
     free(ix);
 }
 
-/* Give every leaf of a whole IPv4 tree its blocks (qfp_impl.h, "leaf block"): lanes in ACL order,
+/* Give every leaf of a whole tree its blocks (qfp_impl.h, "leaf block"): lanes in ACL order,
  * the last block padded with lanes that never match. Built after the tree, and after each edit,
  * from the leaves the tree reaches: a leaf shared by neighbouring children gets one set, and the
  * leaves an edit left behind in the pool get none. Without them (over LEAF_BLOCKS_MAX, memory
  * short, or an ACE with extra conditions, which the columns cannot hold) lookups test a leaf's ACEs
  * one at a time. */
-static void leaf_blocks(struct qfp_acl_index *ix, const struct qfp_ace *aces)
+static void leaf_blocks(struct qfp_acl_index *ix, const struct builder *bd)
 {
+    const uint32_t cols = bd->aces6 ? QFP_SCAN6_COLUMNS : QFP_SCAN_COLUMNS;
+    const uint32_t block_words = cols * QFP_ACL_LEAF_LANES;
     uint32_t *pool = ix->pool, nleaves = 0, nblocks = 0;
     uint32_t *leaves = malloc(((size_t)ix->ncuts * 257 + 1) * sizeof *leaves);
     if (!leaves)
@@ -461,29 +464,32 @@ static void leaf_blocks(struct qfp_acl_index *ix, const struct qfp_ace *aces)
             }
         }
     }
-    struct qfp_acl_leaf_block *blocks = (uint64_t)nblocks * sizeof *blocks <= LEAF_BLOCKS_MAX
-                                            ? aligned_alloc(32, (nblocks ? nblocks : 1) * sizeof *blocks)
-                                            : NULL;
+    const size_t bytes = (size_t)(nblocks ? nblocks : 1) * block_words * sizeof(uint32_t);
+    uint32_t *blocks = bytes <= LEAF_BLOCKS_MAX ? aligned_alloc(32, bytes) : NULL;
     for (uint32_t i = 0; blocks && i < nleaves; i++) {
         const uint32_t *leaf = &pool[leaves[i]];
         const uint32_t lanes = (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES * QFP_ACL_LEAF_LANES;
         for (uint32_t j = 0; j < lanes; j++) {
-            const struct qfp_ace *a = j < leaf[0] ? &aces[leaf[QFP_ACL_LEAF_ACES + j]] : NULL;
-            if (a && (a->flags & QFP_ACE_EXTRA)) {
+            const uint32_t ace = j < leaf[0] ? leaf[QFP_ACL_LEAF_ACES + j] : UINT32_MAX;
+            uint32_t col[QFP_SCAN6_COLUMNS];
+            if (bd->aces6) {
+                qfp_scan_lane6(ace != UINT32_MAX ? &bd->aces6[ace] : NULL, col);
+            } else if (ace != UINT32_MAX && (bd->aces[ace].flags & QFP_ACE_EXTRA)) {
                 free(blocks);
                 blocks = NULL;
                 break;
+            } else {
+                qfp_scan_lane(ace != UINT32_MAX ? &bd->aces[ace] : NULL, col);
             }
-            uint32_t col[QFP_SCAN_COLUMNS];
-            qfp_scan_lane(a, col);
-            struct qfp_acl_leaf_block *b = &blocks[leaf[1] + j / QFP_ACL_LEAF_LANES];
-            for (uint32_t k = 0; k < QFP_SCAN_COLUMNS; k++)
-                b->col[k][j % QFP_ACL_LEAF_LANES] = col[k];
+            uint32_t *b = &blocks[(size_t)(leaf[1] + j / QFP_ACL_LEAF_LANES) * block_words];
+            for (uint32_t k = 0; k < cols; k++)
+                b[k * QFP_ACL_LEAF_LANES + j % QFP_ACL_LEAF_LANES] = col[k];
         }
     }
     free(leaves);
     ix->blocks = blocks;
     ix->nblocks = blocks ? nblocks : 0;
+    ix->block_cols = cols;
 }
 
 /* The tree over the builder's ACEs [first, naces), but `fragments` ones: only non-initial fragments
@@ -514,8 +520,7 @@ static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struc
         qfp_acl_index_free(ix);
         return QFP_EFULL;
     }
-    if (bd->aces)
-        leaf_blocks(ix, bd->aces);
+    leaf_blocks(ix, bd);
     *out = ix;
     return QFP_OK;
 }
@@ -700,8 +705,7 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
         qfp_acl_index_free(ix);
         return QFP_EFULL;
     }
-    if (bd.aces)
-        leaf_blocks(ix, bd.aces);
+    leaf_blocks(ix, &bd);
     *out = ix;
     return QFP_OK;
 }
@@ -713,7 +717,7 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
         return;
     st->cuts = ix->ncuts;
     st->bytes = sizeof *ix + (uint64_t)ix->ncuts * sizeof *ix->cuts + (uint64_t)ix->npool * 4 +
-                (uint64_t)ix->nblocks * sizeof *ix->blocks;
+                (uint64_t)ix->nblocks * ix->block_cols * QFP_ACL_LEAF_LANES * sizeof *ix->blocks;
     /* The deepest walk and the longest leaf, found by walking every tree. A walk holds at most
      * the unvisited siblings of each level on its stack. */
     struct frame {

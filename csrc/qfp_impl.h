@@ -109,10 +109,10 @@ struct qfp_acl_index {
     struct qfp_acl_cut *cuts;
     uint32_t *pool;
     uint32_t edits;             /* edits made in place (qfp_acl_index_edit) since it was built whole */
-    /* An IPv4 tree's leaves as the scan's columns (below), for the vector ISAs: NULL for an IPv6
-     * tree, one with extra conditions (the columns have none), or when memory was short. */
-    struct qfp_acl_leaf_block *blocks;
-    uint32_t nblocks;
+    /* The leaves as the scan's columns (below, "leaf block"), for the vector ISAs: NULL for a
+     * tree with extra conditions (the columns have none), over budget, or when memory was short. */
+    uint32_t *blocks;
+    uint32_t nblocks, block_cols;   /* block b's column k: blocks[(b * block_cols + k) * 8] on */
 };
 
 
@@ -165,11 +165,13 @@ struct qfp_scan_block {
 /* A tree leaf's ACEs in the scan's columns, eight lanes a block (a leaf has few ACEs: LEAF_MAX in
  * qfp_acl_index.c), so that a leaf is tested in one vector step, without a branch per ACE: on
  * ClassBench sets of 1k rules a walk reaches about two leaves and tested five ACEs, and their
- * mispredicted branches were a third of its time. */
+ * mispredicted branches were a quarter to a third of its time (LEAF_BLOCKS_MAX says when). An IPv6 leaf's blocks hold IPv4's columns for
+ * the addresses' word 0, the protocol, DSCP and ports, with the extension headers an ACE names in
+ * misc's bits 20-23 (and not the family's bits: only IPv6 packets reach an IPv6 tree); then a
+ * (mask, value) pair of columns for each of the addresses' words 1-3 and the flow label. */
 #define QFP_ACL_LEAF_LANES 8
-struct qfp_acl_leaf_block {
-    _Alignas(32) uint32_t col[QFP_SCAN_COLUMNS][QFP_ACL_LEAF_LANES];
-};
+#define QFP_SCAN6_EXT_SHIFT 20
+enum { QFP_SCAN6_WORD_PAIRS = 7, QFP_SCAN6_COLUMNS = QFP_SCAN_COLUMNS + 2 * QFP_SCAN6_WORD_PAIRS };
 
 /* ACE a's scan columns, one lane's worth (a NULL a: a padding lane, which nothing matches).
  * `fragments` ACEs never match there either: only non-initial fragments match them, and those take
@@ -192,6 +194,35 @@ static inline void qfp_scan_lane(const struct qfp_ace *a, uint32_t col[QFP_SCAN_
     col[QFP_SCAN_DPORT_LO] = a ? a->dport_lo : 0;
     col[QFP_SCAN_DPORT_HI] = a ? a->dport_hi : 0xffff;
     col[QFP_SCAN_DPORT_KEEP] = a && (a->flags & QFP_ACE_DPORT_NEG) ? 0 : ~0u;
+}
+
+/* An IPv6 ACE's leaf-block columns, one lane's worth (NULL: padding, which nothing matches). */
+static inline void qfp_scan_lane6(const struct qfp_ace6 *a, uint32_t col[QFP_SCAN6_COLUMNS])
+{
+    if (!a) {
+        qfp_scan_lane(NULL, col);
+        for (uint32_t k = QFP_SCAN_COLUMNS; k < QFP_SCAN6_COLUMNS; k++)
+            col[k] = 0;
+        return;
+    }
+    /* IPv4's columns of an ACE with the same word 0, protocol, DSCP, ports and flags */
+    const struct qfp_ace v4 = {.src_val = a->src_val[0], .src_mask = a->src_mask[0], .dst_val = a->dst_val[0],
+                               .dst_mask = a->dst_mask[0], .sport_lo = a->sport_lo, .sport_hi = a->sport_hi,
+                               .dport_lo = a->dport_lo, .dport_hi = a->dport_hi, .proto_val = a->proto_val,
+                               .proto_mask = a->proto_mask, .dscp_val = a->dscp_val, .dscp_mask = a->dscp_mask,
+                               .flags = a->flags};
+    qfp_scan_lane(&v4, col);
+    col[QFP_SCAN_MISC_MASK] = (col[QFP_SCAN_MISC_MASK] & ~QFP_SCAN_NOT_IPV4) | (uint32_t)a->ext << QFP_SCAN6_EXT_SHIFT;
+    col[QFP_SCAN_MISC_VAL] |= (uint32_t)a->ext << QFP_SCAN6_EXT_SHIFT;
+    /* the pairs in the order of the packet's words: source 1-3, destination 1-3, flow label */
+    for (uint32_t w = 0; w < 3; w++) {
+        col[QFP_SCAN_COLUMNS + 2 * w] = a->src_mask[w + 1];
+        col[QFP_SCAN_COLUMNS + 2 * w + 1] = a->src_val[w + 1];
+        col[QFP_SCAN_COLUMNS + 6 + 2 * w] = a->dst_mask[w + 1];
+        col[QFP_SCAN_COLUMNS + 6 + 2 * w + 1] = a->dst_val[w + 1];
+    }
+    col[QFP_SCAN_COLUMNS + 12] = a->flow_mask;
+    col[QFP_SCAN_COLUMNS + 13] = a->flow_val;
 }
 
 /* An IPv6 ACL's bit vectors (qfp_acl.c, acl6_build): its ACEs projected onto four IPv4-shaped ACLs

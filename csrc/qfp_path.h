@@ -150,8 +150,9 @@ static inline __attribute__((always_inline)) uint32_t leaf_blocks_first(const vo
     (void)cost;
     const struct leaf_ctx *c = ctx;
     for (uint32_t i = 0; i < leaf[0]; i += QFP_ACL_LEAF_LANES) {
-        const struct qfp_acl_leaf_block *b = &c->acl->index->blocks[leaf[1] + i / QFP_ACL_LEAF_LANES];
-        uint32_t m = scan8(&b->col[0][0], QFP_ACL_LEAF_LANES, c->src, c->dst, c->misc, c->sport, c->dport);
+        const uint32_t *b = &c->acl->index->blocks[(size_t)(leaf[1] + i / QFP_ACL_LEAF_LANES) *
+                                                   QFP_SCAN_COLUMNS * QFP_ACL_LEAF_LANES];
+        uint32_t m = scan8(b, QFP_ACL_LEAF_LANES, c->src, c->dst, c->misc, c->sport, c->dport);
         if (m) {
             uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(m)];
             return ace < best ? ace : best;
@@ -500,6 +501,40 @@ static inline __attribute__((always_inline)) uint32_t leaf6_each(const void *ctx
     return qfp_acl_leaf_each(leaf, best, leaf_ace6_match, ctx, cost);
 }
 
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+/* An IPv6 leaf's blocks (qfp_impl.h, "leaf block"): IPv4's test of the first columns, then the
+ * (mask, value) pairs of the addresses' words 1-3 and the flow label. */
+struct leaf6_ctx {
+    struct leaf_ctx v4;
+    __m256i word[QFP_SCAN6_WORD_PAIRS];
+};
+
+static inline __attribute__((always_inline)) uint32_t leaf6_blocks_first(const void *ctx, const uint32_t *leaf,
+                                                                         uint32_t best, uint32_t *cost)
+{
+    (void)cost;
+    const struct leaf6_ctx *c = ctx;
+    for (uint32_t i = 0; i < leaf[0]; i += QFP_ACL_LEAF_LANES) {
+        const uint32_t *b = &c->v4.acl->index->blocks[(size_t)(leaf[1] + i / QFP_ACL_LEAF_LANES) *
+                                                      QFP_SCAN6_COLUMNS * QFP_ACL_LEAF_LANES];
+        __m256i m = _mm256_set1_epi32(-1);
+        for (uint32_t w = 0; w < QFP_SCAN6_WORD_PAIRS; w++) {
+            const uint32_t *pair = &b[(QFP_SCAN_COLUMNS + 2 * w) * QFP_ACL_LEAF_LANES];
+            m = _mm256_and_si256(m, _mm256_cmpeq_epi32(
+                                        _mm256_and_si256(c->word[w], _mm256_load_si256((const __m256i *)pair)),
+                                        _mm256_load_si256((const __m256i *)&pair[QFP_ACL_LEAF_LANES])));
+        }
+        uint32_t bits = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m)) &
+                        scan8(b, QFP_ACL_LEAF_LANES, c->v4.src, c->v4.dst, c->v4.misc, c->v4.sport, c->v4.dport);
+        if (bits) {
+            uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(bits)];
+            return ace < best ? ace : best;
+        }
+    }
+    return best;
+}
+#endif
+
 /* An IPv6 ACL's tree: IPv4's walk over a key of QFP_ACL6_FIELDS (qfp_impl.h). Not for non-initial
  * fragments. */
 static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct qfp_pkt *p)
@@ -507,6 +542,19 @@ static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct
     const uint32_t key[QFP_ACL6_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp,
                                            p->src_low[0], p->src_low[1], p->src_low[2],
                                            p->dst_low[0], p->dst_low[1], p->dst_low[2]};
+#if QFP_PATH_SIMD != QFP_ISA_PORTABLE
+    if (acl->index->blocks) {
+        const struct leaf6_ctx ctx = {
+            {acl, p, _mm256_set1_epi32((int)p->src), _mm256_set1_epi32((int)p->dst),
+             _mm256_set1_epi32((int)(scan_misc(p) | (uint32_t)(p->ext & 0xfu) << QFP_SCAN6_EXT_SHIFT)),
+             _mm256_set1_epi32(p->sport), _mm256_set1_epi32(p->dport)},
+            {_mm256_set1_epi32((int)p->src_low[0]), _mm256_set1_epi32((int)p->src_low[1]),
+             _mm256_set1_epi32((int)p->src_low[2]), _mm256_set1_epi32((int)p->dst_low[0]),
+             _mm256_set1_epi32((int)p->dst_low[1]), _mm256_set1_epi32((int)p->dst_low[2]),
+             _mm256_set1_epi32((int)p->flow_label)}};
+        return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf6_blocks_first, &ctx, NULL);
+    }
+#endif
     const struct leaf_ctx ctx = {.acl = acl, .p = p};
     return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf6_each, &ctx, NULL);
 }
