@@ -145,6 +145,21 @@ def test_queueing_scenario(tmp_path, capsys):
             assert peer["sent"] == sum(peer["sent_by_class"]) and peer["bursts"] > 0
 
 
+def test_classbench_sizes_reach_100k_where_the_generator_gives_them():
+    """The full run's sizes per family: 100k rules for IPv4 fw, ipc and wild (issue 15), 10k at most
+    where generating more is not possible (acl) or not practical (ports, IPv6); the quick run 1k."""
+    from qfp_model.tools.bench import classbench as cb
+    from qfp_model.tools.bench import classbench6 as cb6
+    from qfp_model.tools.bench import classbench_bench as CB
+    assert {f: CB.family_sizes(f, CB.SIZES) for f in cb.FAMILIES} == {
+        "acl": (1_000, 10_000), "fw": (1_000, 10_000, 100_000), "ipc": (1_000, 10_000, 100_000),
+        "ports": (1_000, 10_000), "wild": (1_000, 10_000, 100_000)}
+    assert all(CB.family_sizes(f, CB.SIZES, ip=6) == (1_000, 10_000) for f in cb6.FAMILIES)
+    assert all(CB.family_sizes(f, CB.QUICK_SIZES, ip) == (1_000,)
+               for ip, gen in CB.GENERATORS.items() for f in gen.FAMILIES)
+    assert CB._methods(100_000) == ("auto", "tree") and "bitvector" in CB._methods(10_000)
+
+
 def test_classbench_beside_rte_acl(tmp_path, monkeypatch, capsys):
     """`qfp bench classbench` at a tiny size: a row per family x trace, our methods and rte_acl's
     side by side, medians inside their quartiles, and no mismatch anywhere. Timings never asserted."""
