@@ -428,46 +428,68 @@ void qfp_acl_index_free(struct qfp_acl_index *ix)
     free(ix);
 }
 
+/* Leaves are shared between neighbouring children, so whatever is done to each leaf (an edit's
+ * renumbering, its blocks) goes through a set that takes each once: a bit per pool word, and, when
+ * `at` is given, the leaves' offsets in the order they came. */
+struct leaf_set {
+    uint8_t *seen;
+    uint32_t *at, n;
+};
+
+static int leaf_set_init(struct leaf_set *s, uint32_t npool, int listed)
+{
+    s->n = 0;
+    s->seen = calloc(npool / 8 + 1, 1);
+    /* a leaf takes at least QFP_ACL_LEAF_ACES words of the pool */
+    s->at = listed ? malloc((npool / QFP_ACL_LEAF_ACES + 1) * sizeof *s->at) : NULL;
+    if (!s->seen || (listed && !s->at)) {
+        free(s->seen), free(s->at);
+        return QFP_ENOMEM;
+    }
+    return QFP_OK;
+}
+
+/* Is `code` a leaf (not the empty one) that the set did not have yet? It has it now. */
+static int leaf_set_add(struct leaf_set *s, uint32_t code)
+{
+    uint32_t at = code & ~QFP_ACL_LEAF;
+    if (!(code & QFP_ACL_LEAF) || code == QFP_ACL_EMPTY || s->seen[at >> 3] & (1u << (at & 7)))
+        return 0;
+    s->seen[at >> 3] |= (uint8_t)(1u << (at & 7));
+    if (s->at)
+        s->at[s->n++] = at;
+    return 1;
+}
+
 /* Give every leaf of a whole tree its blocks (qfp_impl.h, "leaf block"): lanes in ACL order,
  * the last block padded with lanes that never match. Built after the tree, and after each edit,
- * from the leaves the tree reaches: a leaf shared by neighbouring children gets one set, and the
- * leaves an edit left behind in the pool get none. Without them (over LEAF_BLOCKS_MAX, memory
- * short, or an ACE with extra conditions, which the columns cannot hold) lookups test a leaf's ACEs
- * one at a time. */
+ * from the leaves the tree reaches, so that the leaves an edit left behind in the pool get none.
+ * Without them (over LEAF_BLOCKS_MAX, memory short, or an ACE with extra conditions, which the
+ * columns cannot hold) lookups test a leaf's ACEs one at a time. */
 static void leaf_blocks(struct qfp_acl_index *ix, const struct builder *bd)
 {
     const uint32_t cols = bd->aces6 ? QFP_SCAN6_COLUMNS : QFP_SCAN_COLUMNS;
     const uint32_t block_words = cols * QFP_ACL_LEAF_LANES;
-    uint32_t *pool = ix->pool, nleaves = 0, nblocks = 0;
-    uint32_t *leaves = malloc(((size_t)ix->ncuts * 257 + 1) * sizeof *leaves);
-    if (!leaves)
+    uint32_t *pool = ix->pool, nblocks = 0;
+    struct leaf_set leaves;
+    if (leaf_set_init(&leaves, ix->npool, 1) != QFP_OK)
         return;
-    /* Each leaf once: its block field marks it as taken, so first make every one untaken. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t c = 0; c <= ix->ncuts; c++) {
-            uint32_t nkids = c == ix->ncuts ? 1 : ix->cuts[c].mask + 2u;
-            for (uint32_t k = 0; k < nkids; k++) {
-                /* the root, then per cut its wild branch and its kids */
-                uint32_t code = c == ix->ncuts ? ix->root
-                                : k == 0         ? ix->cuts[c].wild
-                                                 : pool[ix->cuts[c].kids + 2 * (k - 1)];
-                if (!(code & QFP_ACL_LEAF) || code == QFP_ACL_EMPTY)
-                    continue;
-                uint32_t *leaf = &pool[code & ~QFP_ACL_LEAF];
-                if (pass == 0) {
-                    leaf[1] = QFP_ACL_NO_BLOCKS;
-                } else if (leaf[1] == QFP_ACL_NO_BLOCKS) {
-                    leaf[1] = nblocks;
-                    nblocks += (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES;
-                    leaves[nleaves++] = code & ~QFP_ACL_LEAF;
-                }
-            }
-        }
+    leaf_set_add(&leaves, ix->root);
+    for (uint32_t c = 0; c < ix->ncuts; c++) {
+        leaf_set_add(&leaves, ix->cuts[c].wild);
+        for (uint32_t k = 0; k <= ix->cuts[c].mask; k++)
+            leaf_set_add(&leaves, pool[ix->cuts[c].kids + 2 * k]);
+    }
+    free(leaves.seen);
+    for (uint32_t i = 0; i < leaves.n; i++) {
+        uint32_t *leaf = &pool[leaves.at[i]];
+        leaf[1] = nblocks;
+        nblocks += (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES;
     }
     const size_t bytes = (size_t)(nblocks ? nblocks : 1) * block_words * sizeof(uint32_t);
     uint32_t *blocks = bytes <= LEAF_BLOCKS_MAX ? aligned_alloc(32, bytes) : NULL;
-    for (uint32_t i = 0; blocks && i < nleaves; i++) {
-        const uint32_t *leaf = &pool[leaves[i]];
+    for (uint32_t i = 0; blocks && i < leaves.n; i++) {
+        const uint32_t *leaf = &pool[leaves.at[i]];
         const uint32_t lanes = (leaf[0] + QFP_ACL_LEAF_LANES - 1) / QFP_ACL_LEAF_LANES * QFP_ACL_LEAF_LANES;
         for (uint32_t j = 0; j < lanes; j++) {
             const uint32_t ace = j < leaf[0] ? leaf[QFP_ACL_LEAF_ACES + j] : UINT32_MAX;
@@ -486,7 +508,7 @@ static void leaf_blocks(struct qfp_acl_index *ix, const struct builder *bd)
                 b[k * QFP_ACL_LEAF_LANES + j % QFP_ACL_LEAF_LANES] = col[k];
         }
     }
-    free(leaves);
+    free(leaves.at);
     ix->blocks = blocks;
     ix->nblocks = blocks ? nblocks : 0;
     ix->block_cols = cols;
@@ -573,13 +595,13 @@ static uint32_t edit_first(const struct edit *ed, uint32_t f)
     return f < ed->at + ed->removed ? ed->at : f - ed->removed + ed->inserted;
 }
 
-/* Take the removed ACEs out of a leaf and renumber the rest, in place (a leaf only shrinks). */
-static void edit_leaf(uint32_t *pool, uint32_t code, const struct edit *ed, uint8_t *seen)
+/* Take the removed ACEs out of leaf `code` and renumber the rest, in place (a leaf only shrinks),
+ * unless `done` had it: a shared leaf is renumbered once. */
+static void edit_leaf(uint32_t *pool, uint32_t code, const struct edit *ed, struct leaf_set *done)
 {
+    if (!leaf_set_add(done, code))
+        return;
     uint32_t at = code & ~QFP_ACL_LEAF;
-    if (code == QFP_ACL_EMPTY || seen[at >> 3] & (1u << (at & 7)))
-        return;   /* leaves are shared between neighbouring children: renumber each once */
-    seen[at >> 3] |= (uint8_t)(1u << (at & 7));
     uint32_t n = 0, *ace = &pool[at + QFP_ACL_LEAF_ACES];
     for (uint32_t i = 0; i < pool[at]; i++) {
         uint32_t e = edit_entry(ed, ace[i]);
@@ -658,10 +680,11 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
     else
         bd.aces = aces;
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
-    uint8_t *seen = calloc(old->npool / 8 + 1, 1);
+    struct leaf_set done = {NULL, NULL, 0};
     bd.cuts = malloc((old->ncuts ? old->ncuts : 1) * sizeof *bd.cuts);
-    if (!ix || !seen || !bd.cuts || !pool_reserve(&bd, old->npool + (QFP_ACL_EDIT_ACES + 1) * 64)) {
-        free(ix), free(seen), free(bd.cuts), free(bd.pool);
+    if (!ix || leaf_set_init(&done, old->npool, 0) != QFP_OK || !bd.cuts ||
+        !pool_reserve(&bd, old->npool + (QFP_ACL_EDIT_ACES + 1) * 64)) {
+        free(ix), free(done.seen), free(bd.cuts), free(bd.pool);
         return QFP_ENOMEM;
     }
     if (old->ncuts)   /* a tree that is one leaf has no cuts, and memcpy may not take NULL */
@@ -672,20 +695,18 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
 
     const struct edit ed = {from, at, removed, inserted};
     uint32_t root = old->root;
-    edit_leaf(bd.pool, root, &ed, seen);
+    edit_leaf(bd.pool, root, &ed, &done);
     for (uint32_t i = 0; i < bd.ncuts; i++) {
         struct qfp_acl_cut *c = &bd.cuts[i];
         c->wild_first = edit_first(&ed, c->wild_first);
-        if (c->wild & QFP_ACL_LEAF)
-            edit_leaf(bd.pool, c->wild, &ed, seen);
+        edit_leaf(bd.pool, c->wild, &ed, &done);
         for (uint32_t k = 0; k <= c->mask; k++) {
             uint32_t *kid = &bd.pool[c->kids + 2 * k];
             kid[1] = edit_first(&ed, kid[1]);
-            if (kid[0] & QFP_ACL_LEAF)
-                edit_leaf(bd.pool, kid[0], &ed, seen);
+            edit_leaf(bd.pool, kid[0], &ed, &done);
         }
     }
-    free(seen);
+    free(done.seen);
 
     struct region whole;
     memset(&whole, 0, sizeof whole);

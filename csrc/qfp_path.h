@@ -143,22 +143,49 @@ static inline __attribute__((always_inline)) uint32_t leaf_each(const void *ctx,
 }
 
 #if QFP_PATH_SIMD != QFP_ISA_PORTABLE
-/* A leaf's lanes in ACL order: the first block with a lane that holds has its first match. */
-static inline __attribute__((always_inline)) uint32_t leaf_blocks_first(const void *ctx, const uint32_t *leaf,
-                                                                        uint32_t best, uint32_t *cost)
+/* The leaf blocks' context for packet p, whose scan misc word is `misc`. */
+static inline __attribute__((always_inline)) struct leaf_ctx leaf_ctx_lanes(const struct qfp_acl *acl,
+                                                                            const struct qfp_pkt *p, uint32_t misc)
 {
-    (void)cost;
-    const struct leaf_ctx *c = ctx;
+    return (struct leaf_ctx){acl, p, _mm256_set1_epi32((int)p->src), _mm256_set1_epi32((int)p->dst),
+                             _mm256_set1_epi32((int)misc), _mm256_set1_epi32(p->sport),
+                             _mm256_set1_epi32(p->dport)};
+}
+
+/* A leaf's lanes in ACL order: the first block with a lane that holds has its first match. An IPv6
+ * leaf's blocks (words: the packet's address words 1-3 and flow label in every lane; NULL for
+ * IPv4, and the test of them compiles away) also hold those words' (mask, value) pairs. */
+static inline __attribute__((always_inline)) uint32_t leaf_blocks_match(const struct leaf_ctx *c,
+                                                                        const __m256i *words,
+                                                                        const uint32_t *leaf, uint32_t best)
+{
+    const uint32_t block_words = (words ? QFP_SCAN6_COLUMNS : QFP_SCAN_COLUMNS) * QFP_ACL_LEAF_LANES;
     for (uint32_t i = 0; i < leaf[0]; i += QFP_ACL_LEAF_LANES) {
-        const uint32_t *b = &c->acl->index->blocks[(size_t)(leaf[1] + i / QFP_ACL_LEAF_LANES) *
-                                                   QFP_SCAN_COLUMNS * QFP_ACL_LEAF_LANES];
-        uint32_t m = scan8(b, QFP_ACL_LEAF_LANES, c->src, c->dst, c->misc, c->sport, c->dport);
-        if (m) {
-            uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(m)];
+        const uint32_t *b = &c->acl->index->blocks[(size_t)(leaf[1] + i / QFP_ACL_LEAF_LANES) * block_words];
+        uint32_t bits = scan8(b, QFP_ACL_LEAF_LANES, c->src, c->dst, c->misc, c->sport, c->dport);
+        if (words) {
+            __m256i m = _mm256_set1_epi32(-1);
+            for (uint32_t w = 0; w < QFP_SCAN6_WORD_PAIRS; w++) {
+                const uint32_t *pair = &b[(QFP_SCAN_COLUMNS + 2 * w) * QFP_ACL_LEAF_LANES];
+                m = _mm256_and_si256(m, _mm256_cmpeq_epi32(
+                                            _mm256_and_si256(words[w], _mm256_load_si256((const __m256i *)pair)),
+                                            _mm256_load_si256((const __m256i *)&pair[QFP_ACL_LEAF_LANES])));
+            }
+            bits &= (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+        }
+        if (bits) {
+            uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(bits)];
             return ace < best ? ace : best;
         }
     }
     return best;
+}
+
+static inline __attribute__((always_inline)) uint32_t leaf_blocks_first(const void *ctx, const uint32_t *leaf,
+                                                                        uint32_t best, uint32_t *cost)
+{
+    (void)cost;
+    return leaf_blocks_match(ctx, NULL, leaf, best);
 }
 #endif
 
@@ -170,9 +197,7 @@ static inline uint32_t acl_index_lookup(const struct qfp_acl *acl, const struct 
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
 #if QFP_PATH_SIMD != QFP_ISA_PORTABLE
     if (acl->index->blocks) {
-        const struct leaf_ctx ctx = {acl, p, _mm256_set1_epi32((int)p->src), _mm256_set1_epi32((int)p->dst),
-                                     _mm256_set1_epi32((int)scan_misc(p)), _mm256_set1_epi32(p->sport),
-                                     _mm256_set1_epi32(p->dport)};
+        const struct leaf_ctx ctx = leaf_ctx_lanes(acl, p, scan_misc(p));
         return qfp_acl_tree_walk(acl->index, key, acl->naces, leaf_blocks_first, &ctx, NULL);
     }
 #endif
@@ -502,8 +527,7 @@ static inline __attribute__((always_inline)) uint32_t leaf6_each(const void *ctx
 }
 
 #if QFP_PATH_SIMD != QFP_ISA_PORTABLE
-/* An IPv6 leaf's blocks (qfp_impl.h, "leaf block"): IPv4's test of the first columns, then the
- * (mask, value) pairs of the addresses' words 1-3 and the flow label. */
+/* An IPv6 leaf's blocks (qfp_impl.h, "leaf block"): IPv4's context, and the packet's other words. */
 struct leaf6_ctx {
     struct leaf_ctx v4;
     __m256i word[QFP_SCAN6_WORD_PAIRS];
@@ -514,24 +538,7 @@ static inline __attribute__((always_inline)) uint32_t leaf6_blocks_first(const v
 {
     (void)cost;
     const struct leaf6_ctx *c = ctx;
-    for (uint32_t i = 0; i < leaf[0]; i += QFP_ACL_LEAF_LANES) {
-        const uint32_t *b = &c->v4.acl->index->blocks[(size_t)(leaf[1] + i / QFP_ACL_LEAF_LANES) *
-                                                      QFP_SCAN6_COLUMNS * QFP_ACL_LEAF_LANES];
-        __m256i m = _mm256_set1_epi32(-1);
-        for (uint32_t w = 0; w < QFP_SCAN6_WORD_PAIRS; w++) {
-            const uint32_t *pair = &b[(QFP_SCAN_COLUMNS + 2 * w) * QFP_ACL_LEAF_LANES];
-            m = _mm256_and_si256(m, _mm256_cmpeq_epi32(
-                                        _mm256_and_si256(c->word[w], _mm256_load_si256((const __m256i *)pair)),
-                                        _mm256_load_si256((const __m256i *)&pair[QFP_ACL_LEAF_LANES])));
-        }
-        uint32_t bits = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(m)) &
-                        scan8(b, QFP_ACL_LEAF_LANES, c->v4.src, c->v4.dst, c->v4.misc, c->v4.sport, c->v4.dport);
-        if (bits) {
-            uint32_t ace = leaf[QFP_ACL_LEAF_ACES + i + (uint32_t)__builtin_ctz(bits)];
-            return ace < best ? ace : best;
-        }
-    }
-    return best;
+    return leaf_blocks_match(&c->v4, c->word, leaf, best);
 }
 #endif
 
@@ -545,9 +552,7 @@ static inline uint32_t acl6_index_lookup(const struct qfp_acl *acl, const struct
 #if QFP_PATH_SIMD != QFP_ISA_PORTABLE
     if (acl->index->blocks) {
         const struct leaf6_ctx ctx = {
-            {acl, p, _mm256_set1_epi32((int)p->src), _mm256_set1_epi32((int)p->dst),
-             _mm256_set1_epi32((int)(scan_misc(p) | (uint32_t)(p->ext & 0xfu) << QFP_SCAN6_EXT_SHIFT)),
-             _mm256_set1_epi32(p->sport), _mm256_set1_epi32(p->dport)},
+            leaf_ctx_lanes(acl, p, scan_misc(p) | (uint32_t)(p->ext & 0xfu) << QFP_SCAN6_EXT_SHIFT),
             {_mm256_set1_epi32((int)p->src_low[0]), _mm256_set1_epi32((int)p->src_low[1]),
              _mm256_set1_epi32((int)p->src_low[2]), _mm256_set1_epi32((int)p->dst_low[0]),
              _mm256_set1_epi32((int)p->dst_low[1]), _mm256_set1_epi32((int)p->dst_low[2]),
