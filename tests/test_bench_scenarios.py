@@ -83,7 +83,10 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     data = json.loads(path.read_text())
     names = {g["goal"] for g in data["goals"]}
     assert {"acl-10", "acl-1000", "pipeline", "policer-1R3C", "policer-2R3C", "session-memory",
-            "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores", "acl-edit"} <= names
+            "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores", "acl-edit",
+            "pipeline-over-lookup"} <= names
+    over = data["figures"]["pipeline_over_lookup"]
+    assert over["aces"] > 1_000 and 0 < over["forwarded"] and len(over["process_ns"]) == len(over["lookup_ns"]) == 3
     for g in data["goals"]:
         assert g["measured"] >= 0 and (g["passed"] is None) == (data["peer_missing"] is not None
                                                                and g["unit"] in ("ns/pkt", "pps"))
@@ -91,9 +94,17 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     assert [f["aces"] for f in acl] == list(bench_goals.QUICK_ACL_SIZES)
     if data["peer_missing"] is None:
         assert all(f["mismatches"] == 0 and f["dpdk_ns"] > 0 for f in acl)
-        rows = data["figures"]["classbench"]   # the field's rule sets, one trace kind when quick
-        assert [(r["family"], r["trace"]) for r in rows] == [(f, "rule") for f in classbench_bench.cb.FAMILIES]
-        assert all(classbench_bench.mismatch_total(r) == 0 for r in rows)
+        # The field's rule sets, one trace kind when quick, in both IP versions, and issue 15's
+        # goals judged on them: the lookup per family and size, build time and memory.
+        for key, ip in (("classbench", 4), ("classbench6", 6)):
+            rows = data["figures"][key]
+            families = classbench_bench.GENERATORS[ip].FAMILIES
+            assert [(r["family"], r["trace"]) for r in rows] == [(f, "rule") for f in families]
+            assert all(classbench_bench.mismatch_total(r) == 0 for r in rows)
+            judged = {g["goal"]: g for g in data["goals"] if g["goal"].startswith(key + "-")}
+            assert set(judged) == {f"{key}-{f}-{part}" for f in families for part in ("1k", "build", "memory")}
+            for r in rows:
+                assert judged[f"{key}-{r['family']}-1k"]["measured"] == r["auto_over_rte"]
     edit = data["figures"]["acl_edit"]   # the replaces were edits of a tree, or the goal raises
     assert edit["aces"] > 1_000 and len(edit["edit_ms"]) == len(edit["whole_ms"]) == 3
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
@@ -158,6 +169,32 @@ def test_classbench_sizes_reach_100k_where_the_generator_gives_them():
     assert all(CB.family_sizes(f, CB.QUICK_SIZES, ip) == (1_000,)
                for ip, gen in CB.GENERATORS.items() for f in gen.FAMILIES)
     assert CB._methods(100_000) == ("auto", "tree") and "bitvector" in CB._methods(10_000)
+
+
+def _classbench_row(family, rules, trace, ours_ns, rte_ns, build_ms=5.0, ours_bytes=1 << 20, rte_bytes=1 << 22):
+    """A classbench_bench row, with only the fields that issue 15's goals are judged on."""
+    return {"ip": 4, "family": family, "rules": rules, "trace": trace, "auto_method": "tree",
+            "auto_over_rte": ours_ns / rte_ns,
+            "ours": {"auto": {"ns": ours_ns, "iqr": [ours_ns, ours_ns], "build_ms": build_ms, "bytes": ours_bytes}},
+            "rte_acl": {"best": "avx2", "ns": rte_ns, "iqr": [rte_ns, rte_ns], "build_ms": 900.0, "bytes": rte_bytes}}
+
+
+def test_classbench_goals_judge_the_worst_trace_growth_and_the_largest_size():
+    """Issue 15's goals from the rows: per size the worst trace kind's ratio, growth from the
+    family's smallest size to its largest (worst trace kind), build and memory at the largest."""
+    from qfp_model.tools.bench import classbench_goals
+    rows = [_classbench_row("fw", 1_000, "rule", 40.0, 50.0), _classbench_row("fw", 1_000, "tail", 30.0, 20.0),
+            _classbench_row("fw", 100_000, "rule", 70.0, 80.0, build_ms=2_500.0, rte_bytes=1 << 19),
+            _classbench_row("fw", 100_000, "tail", 90.0, 100.0, build_ms=1_500.0, rte_bytes=1 << 19)]
+    goals = {g.name: g for g in classbench_goals.judge(rows)}
+    assert list(goals) == ["classbench-fw-1k", "classbench-fw-100k", "classbench-fw-growth",
+                           "classbench-fw-build", "classbench-fw-memory"]
+    assert goals["classbench-fw-1k"].measured == 1.5 and goals["classbench-fw-1k"].passed is False
+    assert goals["classbench-fw-100k"].measured == 0.9 and goals["classbench-fw-100k"].passed is True
+    growth = goals["classbench-fw-growth"]
+    assert growth.measured == 3.0 and "cost(100k) / cost(1k)" in growth.detail
+    assert goals["classbench-fw-build"].measured == 2.5 and goals["classbench-fw-build"].passed is False
+    assert goals["classbench-fw-memory"].measured == 2.0 and "at 100k rules" in goals["classbench-fw-memory"].detail
 
 
 def test_classbench_beside_rte_acl(tmp_path, monkeypatch, capsys):

@@ -21,6 +21,14 @@
                     loops 2,000,000-packet `sim traffic` runs; goals: >= 5,000/s, p99 < 5 ms, none
                     unanswered
     cores           packets/s of two threads on disjoint UIDB sets over one thread; goal: >= 1.8
+    pipeline-over-lookup
+                    issue 15's: process() with a 1k-rule ClassBench fw ACL, the 4-class policy and its
+                    policers, over that ACL's lookup alone, in interleaved rounds; goal: <= 1.3
+    classbench[6]-FAMILY-SIZE, -growth, -build, -memory
+                    issue 15's (16's for IPv6) on the field's rule sets, judged from `qfp bench
+                    classbench`'s rows (classbench_goals.py): auto <= rte_acl's best on every trace
+                    kind; cost(largest) / cost(1k) <= 2; build <= 2 s and tables <= rte_acl's at the
+                    largest size. Quick: 1k rules and the rule-drawn trace only
 
 Beside the goals, not judged (no goal is set for it yet): queueing.py's figures, our shapers, queues
 and scheduler per packet beside DPDK rte_sched (figures["queueing"] in --json); those are medians
@@ -43,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -60,9 +68,10 @@ from qfp_model.qfp.tables import CLASS_DEFAULT, Ace, Binding, Direction, Policy,
 
 from ..coa_client import secret_for
 from ..json_output import report_stream, write_json
-from . import classbench, classbench_bench, queueing
+from . import classbench, classbench_bench, classbench_goals, queueing
 from .acl_workloads import acl_traffic, cisco_acl
 from .baseline import NumpyBaseline
+from .goal import Goal, Report
 from .peers import dpdk
 from .progress import Progress, rss_bytes
 from .workloads import BATCH, advance, four_class_policy, mixed_policies, qos_acls
@@ -77,34 +86,6 @@ COA_TRAFFIC_BATCH = 8192
 COA_IN_FLIGHT = 4
 QUICK_ACL_SIZES = (10, 1_000)
 SERVED_TRAFFIC_PACKETS = 2_000_000   # one `sim traffic` run of the coa-served goal
-
-
-@dataclass
-class Goal:
-    name: str
-    measured: float
-    target: float
-    unit: str
-    higher_is_better: bool
-    detail: str = ""
-    judged: bool = True           # False: a peer figure is missing, so no verdict
-
-    @property
-    def passed(self) -> bool | None:
-        if not self.judged:
-            return None
-        return self.measured >= self.target if self.higher_is_better else self.measured <= self.target
-
-    def row(self) -> dict:
-        return {"goal": self.name, "measured": self.measured, "target": self.target, "unit": self.unit,
-                "higher_is_better": self.higher_is_better, "passed": self.passed, "detail": self.detail}
-
-
-@dataclass
-class Report:
-    goals: list[Goal] = field(default_factory=list)
-    figures: dict = field(default_factory=dict)
-    peer_missing: str | None = None
 
 
 # ---- the DPDK peer -----------------------------------------------------------------------------------
@@ -236,24 +217,26 @@ def acl_edit_goal(report: Report, n: int, rounds: int, progress) -> None:
     progress.step(f"acl edit at {len(aces):,} ACEs: {fig['edit_ms'][1]:.2f} ms")
 
 
-def whole_pipeline(sessions: int):
-    """A fast path with `sessions` UIDBs, each filtered on input by the same 1,000-ACE ACL and
-    classified by the 4-class policy (policers, marking): (fp, the ACL's ACEs, the UIDBs)."""
+def whole_pipeline(sessions: int, aces=None):
+    """A fast path with `sessions` UIDBs, each filtered on input by the same ACL (default: the
+    1,000-ACE enterprise one) and classified by the 4-class policy (policers, marking):
+    (fp, the ACL's ACEs, the ACL's slot, the UIDBs)."""
     from qfp_model.qfp.fastpath import FastPath
 
-    aces = cisco_acl(1_000, seed=1_000)
+    if aces is None:
+        aces = cisco_acl(1_000, seed=1_000)
     fp = FastPath(max_uidbs=sessions + 16)
     acl = fp.acl_create(aces)
     policy = fp.policy_create(four_class_policy({k: fp.acl_create(v) for k, v in qos_acls().items()}))
     uidbs = np.array([fp.uidb_create(14 + n, f"Virtual-Access{n + 1}") for n in range(sessions)], np.uint32)
     for uidb in uidbs:
         fp.bind(uidb, Direction.IN, acl=acl, policy=policy)
-    return fp, aces, uidbs
+    return fp, aces, acl, uidbs
 
 
 def pipeline_goal(report: Report, peer, sessions: int, packets: int, rounds: int, progress) -> None:
     """process() with everything on, beside rte_acl on the same 1,000-ACE ACL alone."""
-    fp, aces, uidbs = whole_pipeline(sessions)
+    fp, aces, _, uidbs = whole_pipeline(sessions)
     batch = acl_traffic(aces, packets, seed=1_001)
     rng = np.random.default_rng(7)
     batch["uidb"] = uidbs[rng.integers(0, sessions, batch.size)]
@@ -271,6 +254,40 @@ def pipeline_goal(report: Report, peer, sessions: int, packets: int, rounds: int
         f"ours {ns:.1f} ns/pkt ({1e9 / ns / 1e6:.1f} Mpps) for the whole pipeline"
         + (f"; rte_acl alone {dpdk_ns:.1f} ns/pkt" if dpdk_ns else ""), judged=bool(dpdk_ns)))
     progress.step(f"pipeline: {ns:.1f} ns/pkt")
+
+
+def pipeline_over_lookup_goal(report: Report, sessions: int, packets: int, rounds: int, progress) -> None:
+    """Issue 15's pipeline goal, on the field's rule set: process() with a 1k-rule ClassBench fw
+    ACL on input, the 4-class policy and its policers, over the same ACL's lookup alone
+    (acl_classify) on the same packets, in interleaved rounds."""
+    rules = classbench.rules("fw", 1_000, seed=1)
+    fp, aces, acl, uidbs = whole_pipeline(sessions, classbench.translate(rules).aces)
+    batch = classbench.trace(rules, "rule", packets, seed=2)
+    batch["uidb"] = uidbs[np.random.default_rng(7).integers(0, sessions, batch.size)]
+    batch["length"] = np.random.default_rng(8).choice([64, 576, 1500], batch.size, p=[0.58, 0.33, 0.09])
+    batch["ts_ns"] = np.arange(1, batch.size + 1, dtype=np.uint64) * 1000
+    out, ace_out = fp.process(batch), np.empty(batch.size, np.uint32)
+    fp.acl_classify(acl, batch, ace_out)
+    whole, alone = [], []
+    for _ in range(rounds):
+        advance(batch)   # new traffic to the policers: the harness's work, untimed
+        t0 = time.perf_counter()
+        fp.process(batch, out)
+        whole.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        fp.acl_classify(acl, batch, ace_out)
+        alone.append(time.perf_counter() - t0)
+    whole_ns, alone_ns = (statistics.median(t) / batch.size * 1e9 for t in (whole, alone))
+    spread = {k: [x / batch.size * 1e9 for x in statistics.quantiles(t, n=4)] for k, t in
+              (("process_ns", whole), ("lookup_ns", alone))}
+    report.figures["pipeline_over_lookup"] = {"sessions": sessions, "aces": len(aces), "rounds": rounds,
+                                              "forwarded": int(np.count_nonzero(out["action"] == 0)), **spread}
+    report.goals.append(Goal(
+        "pipeline-over-lookup", whole_ns / alone_ns, 1.3, "x lookup", False,
+        f"process() {whole_ns:.1f} ns/pkt [{spread['process_ns'][0]:.1f}-{spread['process_ns'][2]:.1f}] "
+        f"with a {len(aces):,}-ACE ClassBench fw ACL, 4 classes, policers; its lookup alone {alone_ns:.1f} "
+        f"[{spread['lookup_ns'][0]:.1f}-{spread['lookup_ns'][2]:.1f}]; medians of {rounds} interleaved rounds"))
+    progress.step(f"pipeline over lookup: {whole_ns / alone_ns:.2f}x")
 
 
 def policer_goals(report: Report, packets: int, rounds: int, progress) -> None:
@@ -528,7 +545,7 @@ def cores_goal(report: Report, sessions: int, packets: int, seconds: float, prog
     """Packets/s of one thread, then two threads on disjoint halves of the sessions, each calling
     process() on batches of `packets` (the bench's own size: a thread holds the GIL for a call's
     few microseconds of Python, so shorter batches measure the GIL more than the fast path)."""
-    fp, aces, uidbs = whole_pipeline(sessions)
+    fp, aces, _, uidbs = whole_pipeline(sessions)
     halves = [uidbs[: sessions // 2], uidbs[sessions // 2:]]
     batches = []
     for k, half in enumerate(halves):
@@ -567,12 +584,13 @@ def cores_goal(report: Report, sessions: int, packets: int, seconds: float, prog
 
 # ---- the report --------------------------------------------------------------------------------------
 def format_report(report: Report) -> str:
-    lines = [f"{'goal':<18} {'measured':>12} {'target':>12}  {'':4}  detail"]
+    width = max([18] + [len(g.name) for g in report.goals])
+    lines = [f"{'goal':<{width}} {'measured':>12} {'target':>12}  {'':4}  detail"]
     for g in report.goals:
         verdict = {True: "PASS", False: "FAIL", None: "--"}[g.passed]
         op = ">=" if g.higher_is_better else "<="
         target = f"{op} {g.target:,.4g}" if g.judged else ""
-        lines.append(f"{g.name:<18} {g.measured:>12,.4g} {target:>12}  {verdict:4}  {g.unit}; {g.detail}")
+        lines.append(f"{g.name:<{width}} {g.measured:>12,.4g} {target:>12}  {verdict:4}  {g.unit}; {g.detail}")
     acl = report.figures.get("acl")
     if acl:
         lines += ["", f"{'ACEs':>7} {'ours ns':>8} {'rte_acl':>8} {'method':>10} {'scalar':>8} {'numpy ns':>10} "
@@ -589,6 +607,17 @@ def format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
+def classbench_rows(report: Report, quick: bool) -> None:
+    """classbench_bench's rows into the figures (IPv4 as "classbench", IPv6 as "classbench6"), and
+    the goals judged from them (classbench_goals.py). Quick: 1k rules, the rule-drawn trace only."""
+    for ip, key in ((4, "classbench"), (6, "classbench6")):
+        report.figures[key] = classbench_bench.rows(
+            sizes=classbench_bench.QUICK_SIZES if quick else classbench_bench.SIZES,
+            traces=("rule",) if quick else classbench.TRACES,
+            packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9, ip=ip)
+        report.goals += classbench_goals.judge(report.figures[key])
+
+
 def run(args, require_peer: bool) -> int:
     peer, why = load_peer()
     if peer is None and require_peer:
@@ -599,7 +628,7 @@ def run(args, require_peer: bool) -> int:
     sizes = QUICK_ACL_SIZES if quick else ACL_SIZES
     rounds = 3 if quick else 7
     packets = 50_000 if quick else 400_000
-    progress = Progress(len(sizes) + 7 + queueing.points(quick))
+    progress = Progress(len(sizes) + 8 + queueing.points(quick))
     start = time.perf_counter()
     # Each goal starts from a collected heap: what one left behind must not cost the next (the
     # CoA server's garbage collections walk every live object).
@@ -613,12 +642,11 @@ def run(args, require_peer: bool) -> int:
                     lambda: coa_served_goals(report, 0.5 if quick else 3.0, COA_IN_FLIGHT, progress),
                     lambda: cores_goal(report, 1_000 if not quick else 100, BATCH, 0.5 if quick else 2.0, progress),
                     lambda: report.figures.update(queueing=queueing.scenario_queueing(args, progress)),
-                    # The field's rule sets beside rte_acl (classbench_bench.py): figures, one row
-                    # per family x size x trace; not judged here until the lookup work lands.
-                    lambda: peer is not None and report.figures.update(classbench=classbench_bench.rows(
-                        sizes=classbench_bench.QUICK_SIZES if quick else classbench_bench.SIZES,
-                        traces=("rule",) if quick else classbench.TRACES,
-                        packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9))):
+                    lambda: pipeline_over_lookup_goal(report, 1_000 if not quick else 100, packets,
+                                                      3 * rounds, progress),
+                    # The field's rule sets beside rte_acl (classbench_bench.py), IPv4 and IPv6:
+                    # a row per family x size x trace, and issue 15's goals judged from them.
+                    lambda: peer is not None and classbench_rows(report, quick)):
         gc.collect()
         measure()
     progress.close()
