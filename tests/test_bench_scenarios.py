@@ -84,7 +84,7 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
     names = {g["goal"] for g in data["goals"]}
     assert {"acl-10", "acl-1000", "pipeline", "policer-1R3C", "policer-2R3C", "session-memory",
             "session-bring-up", "coa-rate", "coa-p99", "coa-batch-stall", "cores", "acl-edit",
-            "pipeline-over-lookup"} <= names
+            "acl-edit-batch-stall", "pipeline-over-lookup"} <= names
     over = data["figures"]["pipeline_over_lookup"]
     assert over["aces"] > 1_000 and 0 < over["forwarded"] and len(over["process_ns"]) == len(over["lookup_ns"]) == 3
     for g in data["goals"]:
@@ -106,7 +106,8 @@ def test_goals_report_measures_every_goal(tmp_path, capsys):
             for r in rows:
                 assert judged[f"{key}-{r['family']}-1k"]["measured"] == r["auto_over_rte"]
     edit = data["figures"]["acl_edit"]   # the replaces were edits of a tree, or the goal raises
-    assert edit["aces"] > 1_000 and len(edit["edit_ms"]) == len(edit["whole_ms"]) == 3
+    assert edit["aces"] > 1_000 and len(edit["edit_ms"]) == len(edit["whole_ms"]) == len(edit["under_traffic_ms"]) == 3
+    assert edit["batches_meanwhile"] > 0 and 0 <= edit["gate_waits"] <= edit["batches_meanwhile"]
     assert data["figures"]["coa"]["acks"] == data["figures"]["coa"]["requests"] > 0
     assert len(data["figures"]["queueing"]) == queueing.points(quick=True)
     assert "goal" in capsys.readouterr().out

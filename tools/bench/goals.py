@@ -7,6 +7,9 @@
     acl-compile     compile time and table bytes at 10,000 ACEs; goal: <= 1 s and <= 16 MB
     acl-edit        one ACE of a 10,000-rule ClassBench fw ACL changed by a replace (what a CoA or a
                     configuration line does), beside building the ACL whole; goal: <= 10 ms
+    acl-edit-batch-stall
+                    the same edits while a thread pushes short batches through UIDBs the ACL filters:
+                    the longest a batch waited at the gate; goal: <= 100 us (the detail counts them)
     pipeline        the whole process(): UIDB lookup, the 1,000-ACE ACL, a 4-class policy with
                     policers and marking, counters, from the numpy batch; goal: throughput >= 0.8x
                     rte_acl classifying the same ACL alone
@@ -84,6 +87,7 @@ ACL_SIZES = (10, 100, 1_000, 10_000)
 # requests queued.
 COA_TRAFFIC_BATCH = 8192
 COA_IN_FLIGHT = 4
+EDIT_TRAFFIC_BATCH = 256
 QUICK_ACL_SIZES = (10, 1_000)
 SERVED_TRAFFIC_PACKETS = 2_000_000   # one `sim traffic` run of the coa-served goal
 
@@ -215,6 +219,48 @@ def acl_edit_goal(report: Report, n: int, rounds: int, progress) -> None:
         f"one ACE of {len(aces):,} (ClassBench fw): edit {fig['edit_ms'][1]:.2f} ms "
         f"[{fig['edit_ms'][0]:.2f}, {fig['edit_ms'][2]:.2f}], whole build {fig['whole_ms'][1]:.0f} ms"))
     progress.step(f"acl edit at {len(aces):,} ACEs: {fig['edit_ms'][1]:.2f} ms")
+    acl_edit_stall_goal(report, variants, rounds)
+
+
+def acl_edit_stall_goal(report: Report, variants, rounds: int) -> None:
+    """The same edits while a thread pushes batches through UIDBs that the ACL filters and whose
+    policy names ACLs by access-group: what the edits cost the batches, as the gate counted it. A
+    replace publishes the ACL and the policies' term bits together behind the batch gate
+    (csrc/qfp_acl_replace.c), so batches that arrive meanwhile wait; the goal bounds how long."""
+    fp, _, acl, uidbs = whole_pipeline(16, variants[0])
+    # Short batches (tens of microseconds each), so that many arrive while edits are published.
+    batch = classbench.trace(classbench.rules("fw", 10, seed=1), "random", EDIT_TRAFFIC_BATCH, seed=3)
+    batch["uidb"] = uidbs[np.arange(batch.size) % uidbs.size]
+    batch["ts_ns"] = np.arange(1, batch.size + 1, dtype=np.uint64) * 1000
+    stop, batches = threading.Event(), [0]
+
+    def traffic() -> None:
+        out = fp.process(batch)
+        while not stop.is_set():
+            advance(batch)
+            fp.process(batch, out)
+            batches[0] += 1
+
+    worker = threading.Thread(target=traffic, daemon=True)
+    fp.gate_stats(reset=True)
+    worker.start()
+    edits = []
+    try:
+        for r in range(rounds):
+            t0 = time.perf_counter()
+            fp.acl_replace(acl, variants[1 - r % 2])
+            edits.append(time.perf_counter() - t0)
+    finally:
+        stop.set()
+        worker.join()
+    waits, wait_max = fp.gate_stats()
+    edit_ms = _quartiles_ms(edits)
+    report.figures["acl_edit"].update(under_traffic_ms=edit_ms, gate_waits=waits, gate_wait_max_us=wait_max / 1e3,
+                                      batches_meanwhile=batches[0])
+    report.goals.append(Goal(
+        "acl-edit-batch-stall", wait_max / 1e3, 100.0, "us", False,
+        f"{rounds} edits under traffic ({edit_ms[1]:.2f} ms each, median): {waits:,} of {batches[0]:,} "
+        f"batches waited at the gate while a change was published"))
 
 
 def whole_pipeline(sessions: int, aces=None):
