@@ -364,6 +364,8 @@ const char *qfp_errmsg(const struct qfp *fp);
 
 int qfp_acl_create(struct qfp *fp, const struct qfp_ace *aces, uint32_t naces,
                    const uint64_t *hits, uint32_t *slot_out);
+/* Replacing never makes a batch wait: batches that began before it see the old ACL (and the old
+ * term bits of the policies that name it) to their end, later ones the new. */
 int qfp_acl_replace(struct qfp *fp, uint32_t slot, const struct qfp_ace *aces, uint32_t naces,
                     const uint64_t *hits);
 /* The same for an IPv6 ACL (docs/fastpath.md, "IPv6"). Replacing keeps a slot's family: an IPv4

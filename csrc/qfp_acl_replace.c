@@ -1,12 +1,27 @@
 /*
  * qfp_acl_replace.c - replacing an ACL in place. Policies whose access-group terms name the slot
  * answer those terms from bits built over its ACEs (qfp_policy.c), so the new ACL and their new
- * bits are built first and published together, behind one closed gate. It sits above both ACLs
- * and policies, which know nothing of each other's changes.
+ * bits are built first and published together in one epoch, as a bind publishes targets
+ * (qfp_ctl.c, "locking"): no batch waits, a batch that began before sees the old ACL and the old
+ * bits to its end, and they are freed once no such batch is left. It sits above both ACLs and
+ * policies, which know nothing of each other's changes.
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "qfp_impl.h"
+
+static void acl_release(struct qfp *fp, struct qfp_retired *r)
+{
+    (void)fp;
+    qfp_acl_free((struct qfp_acl *)((char *)r - offsetof(struct qfp_acl, retired)));
+}
+
+static void term_bits_release(struct qfp *fp, struct qfp_retired *r)
+{
+    (void)fp;
+    qfp_term_bits_free((struct qfp_term_bits *)((char *)r - offsetof(struct qfp_term_bits, retired)));
+}
 
 static int policy_names_acl(const struct qfp_policy *pol, uint32_t slot)
 {
@@ -45,20 +60,25 @@ static int acl_replace(struct qfp *fp, uint32_t slot, uint32_t family, const voi
                 bits[h] = qfp_term_bits_build(fp, pol, (int32_t)slot, acl);
         }
         struct qfp_acl *old = fp->acls[slot].acl;
-        qfp_gate_close(fp);
-        fp->acls[slot].acl = acl;
+        const uint64_t born = atomic_load(&fp->epoch) + 1;
+        acl->born = born;
+        acl->prev = old;
+        __atomic_store_n(&fp->acls[slot].acl, acl, __ATOMIC_RELEASE);
+        qfp_retire(fp, &old->retired, born, acl_release);
         for (uint32_t h = 0; bits && h < fp->max_policies; h++) {
             struct qfp_policy *pol = fp->policies[h];
             if (pol && pol->term_bits && policy_names_acl(pol, slot)) {
                 struct qfp_term_bits *previous = pol->term_bits;
-                pol->term_bits = bits[h];
-                bits[h] = previous;   /* freed below, once no batch can see it */
+                if (bits[h]) {   /* else (over QFP_TERM_BITS_MAX, or no memory) its terms look up */
+                    bits[h]->born = born;
+                    bits[h]->prev = previous;
+                }
+                __atomic_store_n(&pol->term_bits, bits[h], __ATOMIC_RELEASE);
+                qfp_retire(fp, &previous->retired, born, term_bits_release);
             }
         }
-        qfp_gate_open(fp);
-        for (uint32_t h = 0; bits && h < fp->max_policies; h++)
-            qfp_term_bits_free(bits[h]);
-        qfp_acl_free(old);
+        atomic_store(&fp->epoch, born);
+        qfp_reclaim(fp, 0);
     }
     free(bits);
     qfp_ctl_unlock(fp);

@@ -32,10 +32,11 @@ const char *qfp_errmsg(const struct qfp *fp)
  * batches that began before see the old targets to their end, later ones the new. The old targets
  * are retired, and freed by a later control operation once no batch of an epoch before their
  * successor's birth is left (qfp_reclaim); until then they keep their references to ACLs and
- * policies, so that nothing a running batch can reach is freed.
+ * policies, so that nothing a running batch can reach is freed. An ACL replace publishes the new
+ * ACL and its policies' term bits the same way (qfp_acl_at, qfp_term_bits_at; qfp_acl_replace.c).
  *
- * Rarer changes (ACL replace and delete, UIDB create and delete, consistent counter reads) close
- * the gate: they wait for every batch in flight to leave, and batches arriving meanwhile wait at
+ * Rarer changes (ACL delete, UIDB create and delete, consistent counter reads) close the gate:
+ * they wait for every batch in flight to leave, and batches arriving meanwhile wait at
  * qfp_gate_enter.
  *
  * All atomics here are sequentially consistent: a writer's store (of `writer`, or of `epoch`) and

@@ -75,6 +75,14 @@ static inline void qfp_counter_set(qfp_counter *c, uint64_t value)
     atomic_store_explicit(c, value, memory_order_relaxed);
 }
 
+/* Something batches may still read after a control operation replaced it: on the retired list
+ * until no batch of an epoch before `at` is left, then handed to `release` (qfp_reclaim). */
+struct qfp_retired {
+    struct qfp_retired *next;               /* the retired list, newest first */
+    uint64_t at;                            /* its successor's birth: release once no batch is older */
+    void (*release)(struct qfp *fp, struct qfp_retired *r);
+};
+
 /* ---- ACLs ----------------------------------------------------------------------------------------- */
 /* A long ACL's index (qfp_acl_index.c): a decision tree over chunks of the key's bits. A tree node
  * is a cut: the packet goes on to kid (key[field] >> shift) & mask, and also down the wild branch,
@@ -250,6 +258,12 @@ struct qfp_acl {
      * number of cache lines. */
     qfp_counter *hits;
     uint32_t stride;
+    /* A replace publishes a new ACL without stopping batches (qfp_acl_replace.c), as a bind does a
+     * target: a batch that entered before `born` still sees `prev`, which is retired and freed once
+     * no such batch is left. */
+    uint64_t born;
+    const struct qfp_acl *prev;             /* for batches before `born`; dangles, unread, after */
+    struct qfp_retired retired;
 };
 
 /* This thread's counter shard (qfp_process.c). */
@@ -326,6 +340,9 @@ struct qfp_term_bits {
     uint64_t *run;                          /* [nterms]: the bits of the ACL an access-group term names */
     uint64_t extra;                         /* bit i: ACE i has QFP_ACE_EXTRA, a candidate to check */
     struct qfp_ace *aces;                   /* the ACEs end to end, kept when extra is not 0 */
+    uint64_t born;                          /* published with a replaced ACL, as it is (struct qfp_acl) */
+    const struct qfp_term_bits *prev;
+    struct qfp_retired retired;
 };
 
 /* A policy's class-maps as bit logic (qfp_policy.c), when it has at most 64 terms and 64
@@ -374,14 +391,6 @@ struct qfp_cstate {
     uint64_t last_ns;                       /* time of the last refill */
     uint32_t policer_id;
     uint32_t pad;
-};
-
-/* Something batches may still read after a control operation replaced it: on the retired list
- * until no batch of an epoch before `at` is left, then handed to `release` (qfp_reclaim). */
-struct qfp_retired {
-    struct qfp_retired *next;               /* the retired list, newest first */
-    uint64_t at;                            /* its successor's birth: release once no batch is older */
-    void (*release)(struct qfp *fp, struct qfp_retired *r);
 };
 
 /* A bind publishes a new target without stopping batches (qfp_uidb_bind): a batch that entered
@@ -481,6 +490,26 @@ static inline const struct qfp_target *qfp_target_at(const struct qfp *fp, uint3
     while (t && t->born > epoch)   /* a bind since this batch began: rarely more than one step */
         t = t->prev;
     return t;
+}
+
+/* The ACL in a slot, and a policy's term bits, as batches of `epoch` see them: a replace
+ * publishes both without stopping batches (qfp_acl_replace.c), and a batch that began before it
+ * sees what was there to its end. A policy's bits may be NULL (its terms then look their ACLs up,
+ * in the same epoch), and may become NULL in a replace, which leaves an older batch the same. */
+static inline const struct qfp_acl *qfp_acl_at(const struct qfp *fp, uint32_t slot, uint64_t epoch)
+{
+    const struct qfp_acl *a = __atomic_load_n(&fp->acls[slot].acl, __ATOMIC_ACQUIRE);
+    while (a->born > epoch)   /* a replace since this batch began: rarely more than one step */
+        a = a->prev;
+    return a;
+}
+
+static inline const struct qfp_term_bits *qfp_term_bits_at(const struct qfp_policy *pol, uint64_t epoch)
+{
+    const struct qfp_term_bits *tb = __atomic_load_n(&pol->term_bits, __ATOMIC_ACQUIRE);
+    while (tb && tb->born > epoch)
+        tb = tb->prev;
+    return tb;
 }
 
 /* qfp_path_*.c: the per-packet path (qfp_path.h), once per instruction set */

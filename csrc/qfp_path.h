@@ -641,10 +641,13 @@ static inline int term_bits_permit(const struct qfp_term_bits *tb, uint64_t matc
     return (run & (~run + 1) & tb->permit) != 0;
 }
 
-/* A packet's access-group answers at one level of a policy, computed on the first term that asks. */
+/* A packet's access-group answers at one level of a policy, computed on the first term that asks,
+ * from the policy's term bits as its batch sees them (NULL: each term looks its ACL up). */
 struct term_memo {
     uint64_t matches;
     int known;
+    const struct qfp_term_bits *tb;
+    uint64_t epoch;                 /* the batch's: which ACLs and bits it sees */
 };
 
 static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32_t cmap,
@@ -660,7 +663,7 @@ static int term_match(const struct qfp *fp, const struct qfp_policy *pol, const 
     case QFP_TERM_DSCP:
         return (int)(t->dscp_bits >> (p->dscp & 63) & 1);
     case QFP_TERM_ACL: {
-        const struct qfp_term_bits *tb = pol->term_bits;
+        const struct qfp_term_bits *tb = memo->tb;
         if (tb && p->frag != QFP_FRAG_NONINITIAL) {
             if (!memo->known) {
                 memo->matches = term_bits_matches(tb, p);
@@ -668,7 +671,7 @@ static int term_match(const struct qfp *fp, const struct qfp_policy *pol, const 
             }
             return term_bits_permit(tb, memo->matches, (uint32_t)(t - pol->terms));
         }
-        const struct qfp_acl *acl = fp->acls[t->ref].acl;
+        const struct qfp_acl *acl = qfp_acl_at(fp, t->ref, memo->epoch);
         return acl_hit_permits(acl, acl_lookup_any(acl, p));
     }
     default: /* QFP_TERM_CLASSMAP */
@@ -692,11 +695,10 @@ static int cmap_match(const struct qfp *fp, const struct qfp_policy *pol, uint32
 
 /* The class logic (qfp_impl.h): every term's answer in one word, then each class-map from it. */
 static inline uint32_t classify_by_logic(const struct qfp_policy *pol, const struct qfp_class_logic *lg,
-                                         const struct qfp_pkt *p)
+                                         const struct qfp_term_bits *tb, const struct qfp_pkt *p)
 {
     uint64_t held = lg->at_dscp[p->dscp & 63];
     if (lg->acl_terms) {
-        const struct qfp_term_bits *tb = pol->term_bits;
         uint64_t matches = term_bits_matches(tb, p);
         for (uint64_t a = lg->acl_terms; a; a &= a - 1) {
             uint32_t t = (uint32_t)__builtin_ctzll(a);
@@ -721,14 +723,15 @@ static inline uint32_t classify_by_logic(const struct qfp_policy *pol, const str
 }
 
 static inline uint32_t classify(const struct qfp *fp, const struct qfp_policy *pol,
-                                const struct qfp_pkt *p)
+                                const struct qfp_pkt *p, uint64_t epoch)
 {
     const struct qfp_class_logic *lg = pol->logic;
+    const struct qfp_term_bits *tb = lg && !lg->acl_terms ? NULL : qfp_term_bits_at(pol, epoch);
     /* Access-group terms need the term bits, which non-initial fragments cannot use. (IPv6 packets
      * can: the bits are IPv4 ACLs', whose misc row for a packet not IPv4's is empty.) */
-    if (lg && (!lg->acl_terms || (pol->term_bits && p->frag != QFP_FRAG_NONINITIAL)))
-        return classify_by_logic(pol, lg, p);
-    struct term_memo memo = {0, 0};
+    if (lg && (!lg->acl_terms || (tb && p->frag != QFP_FRAG_NONINITIAL)))
+        return classify_by_logic(pol, lg, tb, p);
+    struct term_memo memo = {0, 0, tb, epoch};
     uint32_t last = pol->nclasses - 1;   /* class-default */
     for (uint32_t i = 0; i < last; i++)
         if (cmap_match(fp, pol, pol->classes[i].cfg.cmap, p, &memo))
@@ -805,17 +808,18 @@ struct walk {
     struct qfp_cstate *states;  /* the target's, which `queue` indexes */
     int32_t queue;           /* the state of the packet's queue, -1 while it has none */
     struct qfp_trace_rec *rec;  /* a traced packet's record, else NULL */
+    uint64_t epoch;          /* the batch's: which ACLs and term bits it sees */
 };
 
 /* ---- a traced packet's why (qfp.h, "packet trace"): run for traced packets only --------------------- */
 /* The first `match` of class c's class-map that holds for the packet, or QFP_TRACE_NO_TERM. */
 static uint16_t trace_term(const struct qfp *fp, const struct qfp_policy *pol, const struct qfp_pclass *c,
-                           const struct qfp_pkt *p)
+                           const struct qfp_pkt *p, uint64_t epoch)
 {
     if (c->cfg.cmap == QFP_CMAP_DEFAULT)
         return QFP_TRACE_NO_TERM;
     const struct qfp_cmap *cm = &pol->cmaps[c->cfg.cmap];
-    struct term_memo memo = {0, 0};
+    struct term_memo memo = {0, 0, qfp_term_bits_at(pol, epoch), epoch};
     const struct qfp_term *t = &pol->terms[cm->first_term];
     for (uint32_t i = 0; i < cm->nterms; i++, t++)
         if (term_match(fp, pol, t, p, &memo) ^ t->negate)
@@ -831,7 +835,7 @@ static struct qfp_trace_level *trace_level(const struct qfp *fp, const struct qf
     struct qfp_trace_level *tl = &w->rec->level[level];
     tl->policy = pol->handle;
     tl->cls = (uint16_t)(c - pol->classes);
-    tl->term = trace_term(fp, pol, c, w->p);
+    tl->term = trace_term(fp, pol, c, w->p, w->epoch);
     tl->colour = QFP_COLOUR_NONE;
     tl->dscp_in = tl->dscp_out = w->dscp;
     w->rec->nlevels = level + 1;
@@ -854,7 +858,7 @@ static inline void queue_record(const struct qfp_policy *pol, const struct qfp_p
 static int run_policy(const struct qfp *fp, const struct qfp_policy *pol, struct qfp_cstate *base,
                       uint32_t level, struct walk *w)
 {
-    uint32_t ci = classify(fp, pol, w->p);
+    uint32_t ci = classify(fp, pol, w->p, w->epoch);
     const struct qfp_pclass *c = &pol->classes[ci];
     struct qfp_cstate *st = &base[c->state];
     struct qfp_trace_level *tl = w->rec ? trace_level(fp, pol, c, level, w) : NULL;
@@ -928,7 +932,7 @@ static inline __attribute__((always_inline)) void process_one(struct qfp *fp, co
     const int v4 = p->family == QFP_FAMILY_IPV4;
     const int32_t slot = v4 ? t->acl_slot : t->acl6_slot;
     if (slot != QFP_ACL_NONE) {
-        struct qfp_acl *acl = fp->acls[slot].acl;
+        const struct qfp_acl *acl = qfp_acl_at(fp, (uint32_t)slot, epoch);
         uint32_t hit = v4 ? acl_lookup(acl, p) : acl6_lookup_call(acl, p);
         /* The implicit entries' counters sit from [naces] of the row, in the order of their index. */
         qfp_counter_bump_in(&acl->hits[(size_t)shard * acl->stride + hit], shard);
@@ -956,6 +960,7 @@ static inline __attribute__((always_inline)) void process_one(struct qfp *fp, co
             .cls = {QFP_CLASS_NONE, QFP_CLASS_NONE},
             .queue = -1,
             .rec = rec,
+            .epoch = epoch,
         };
         /* The target is const to readers, but its per-class state is theirs to update. */
         struct qfp_cstate *states = ((struct qfp_target *)t)->states;

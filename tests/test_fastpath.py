@@ -221,6 +221,58 @@ def test_acl_replace_keeps_given_counters_and_is_seen_at_once(fp):
         fp.acl_replace(acl, [Ace(permit=True)], hits=[1, 2])
 
 
+@pytest.mark.parametrize("long_version", [False, True], ids=["term-bits", "term-lookups"])
+def test_acl_replace_is_atomic_per_batch_and_never_makes_a_batch_wait(fp, long_version):
+    """While one thread runs batches, another flips an ACL between a version that permits UDP and
+    one that denies it. The ACL filters one UIDB and is named by access-group in the policy of
+    another, so every batch must come out wholly one version on both: all of the first UIDB's
+    packets forwarded and all of the second's in class `udp`, or all dropped and all in
+    class-default. No batch may have waited at the gate. The long version (over the 64 ACEs that
+    a policy's term bits hold) turns the policy's terms into lookups of the ACL, in the batch's
+    own version."""
+    deny_udp = [Ace(permit=False, proto=17)] + [Ace(permit=False, proto=6, dport=None)] * (64 * long_version)
+    versions = ([Ace(permit=True, proto=17)], deny_udp + [Ace(permit=True)])
+    acl = fp.acl_create(versions[0])
+    filtered, classified = fp.uidb_create(14, "Virtual-Access1"), fp.uidb_create(15, "Virtual-Access2")
+    policy = fp.policy_create(Policy("by-acl", 1, (
+        PolicyClass("udp", 2001, ClassMap("udp", True, (Match("access-group", acl=acl),))),
+        PolicyClass(CLASS_DEFAULT, 1593))))
+    fp.bind(filtered, Direction.IN, acl=acl)
+    fp.bind(classified, Direction.IN, policy=policy)
+    batch = empty_batch(4_000)
+    batch["uidb"] = np.where(np.arange(batch.size) % 2, classified, filtered)
+    batch["proto"], batch["length"] = 17, 100
+    first = batch["uidb"] == filtered
+    seen, mixed, batches = set(), [], [0]
+    stop = threading.Event()
+
+    def run_batches():
+        out = fp.process(batch)
+        while not stop.is_set():
+            fp.process(batch, out)
+            states = {(int(a), int(c)) for a, c in zip(out["action"][first], out["cls"][~first])}
+            version = {(FORWARD, 0): 0, (DROP, 1): 1}.get(next(iter(states))) if len(states) == 1 else None
+            if version is None:
+                mixed.append(states)
+            seen.add(version)
+            batches[0] += 1
+
+    fp.gate_stats(reset=True)
+    worker = threading.Thread(target=run_batches)
+    worker.start()
+    try:
+        i = 0
+        while i < 300 or batches[0] < 50:   # replaces all through the batches, however the CPUs are shared
+            i += 1
+            fp.acl_replace(acl, versions[i % 2])
+    finally:
+        stop.set()
+        worker.join()
+    assert not mixed
+    assert seen == {0, 1}
+    assert fp.gate_stats() == (0, 0)
+
+
 def test_clear_counters_keeps_buckets(fp):
     uidb = fp.uidb_create(14, "Virtual-Access1")
     pol = fp.policy_create(Policy("p", 1, (PolicyClass(CLASS_DEFAULT, 1593, police=Policer(
