@@ -138,6 +138,31 @@ def test_bad_tables_are_refused_before_c():
                         PolicyClass("late", 2, class_map=ClassMap("c", True)),))
 
 
+def changes_beside_batches(fp, one_batch, change, rounds: int) -> tuple[int, int]:
+    """change(i) for i = 1, 2, ... at least `rounds` times, and on until 50 batches have run beside
+    the changes (however the CPUs are shared), while a thread calls one_batch() in a loop; then
+    the gate's count of batches that waited meanwhile, and the longest wait."""
+    batches, stop = [0], threading.Event()
+
+    def run_batches():
+        while not stop.is_set():
+            one_batch()
+            batches[0] += 1
+
+    fp.gate_stats(reset=True)
+    worker = threading.Thread(target=run_batches)
+    worker.start()
+    try:
+        i = 0
+        while i < rounds or batches[0] < 50:
+            i += 1
+            change(i)
+    finally:
+        stop.set()
+        worker.join()
+    return fp.gate_stats()
+
+
 def test_rebinding_is_atomic_per_batch_and_never_makes_a_batch_wait(fp):
     """While one thread runs batches of both directions, another flips the UIDB's two targets
     between policies that mark differently, in one bind: every batch must come out marked wholly
@@ -152,35 +177,24 @@ def test_rebinding_is_atomic_per_batch_and_never_makes_a_batch_wait(fp):
     batch["length"] = 64
     mixed = []
     seen = set()
-    batches = [0]
-    stop = threading.Event()
+    out = np.empty(batch.size, dtype=fp.process(batch[:1]).dtype)
 
-    def run_batches():
-        out = np.empty(batch.size, dtype=fp.process(batch[:1]).dtype)
-        while not stop.is_set():
-            marks = np.unique(fp.process(batch, out)["dscp"])
-            seen.update(int(m) for m in marks)
-            batches[0] += 1
-            if marks.size != 1:
-                mixed.append(marks)
+    def one_batch():
+        marks = np.unique(fp.process(batch, out)["dscp"])
+        seen.update(int(m) for m in marks)
+        if marks.size != 1:
+            mixed.append(marks)
 
-    fp.gate_stats(reset=True)
-    worker = threading.Thread(target=run_batches)
-    worker.start()
-    try:
-        i = 0
-        while i < 400 or batches[0] < 50:   # binds all through the batches, however the CPUs are shared
-            i += 1
-            replaced = current
-            current = fp.policy_create(marking_policy(f"mark-{i % 64}", i % 64, i))
-            fp.bind_many(uidb, [Binding(Direction.IN, policy=current), Binding(Direction.OUT, policy=current)])
-            fp.policy_delete(replaced)
-    finally:
-        stop.set()
-        worker.join()
+    def rebind(i):
+        nonlocal current
+        replaced = current
+        current = fp.policy_create(marking_policy(f"mark-{i % 64}", i % 64, i))
+        fp.bind_many(uidb, [Binding(Direction.IN, policy=current), Binding(Direction.OUT, policy=current)])
+        fp.policy_delete(replaced)
+
+    assert changes_beside_batches(fp, one_batch, rebind, 400) == (0, 0)
     assert not mixed
     assert len(seen) > 1
-    assert fp.gate_stats() == (0, 0)
     assert fp.policy_info(current).refs == 2
 
 
@@ -243,34 +257,20 @@ def test_acl_replace_is_atomic_per_batch_and_never_makes_a_batch_wait(fp, long_v
     batch["uidb"] = np.where(np.arange(batch.size) % 2, classified, filtered)
     batch["proto"], batch["length"] = 17, 100
     first = batch["uidb"] == filtered
-    seen, mixed, batches = set(), [], [0]
-    stop = threading.Event()
+    seen, mixed = set(), []
+    out = fp.process(batch)
 
-    def run_batches():
-        out = fp.process(batch)
-        while not stop.is_set():
-            fp.process(batch, out)
-            states = {(int(a), int(c)) for a, c in zip(out["action"][first], out["cls"][~first])}
-            version = {(FORWARD, 0): 0, (DROP, 1): 1}.get(next(iter(states))) if len(states) == 1 else None
-            if version is None:
-                mixed.append(states)
-            seen.add(version)
-            batches[0] += 1
+    def one_batch():
+        fp.process(batch, out)
+        states = {(int(a), int(c)) for a, c in zip(out["action"][first], out["cls"][~first])}
+        version = {(FORWARD, 0): 0, (DROP, 1): 1}.get(next(iter(states))) if len(states) == 1 else None
+        if version is None:
+            mixed.append(states)
+        seen.add(version)
 
-    fp.gate_stats(reset=True)
-    worker = threading.Thread(target=run_batches)
-    worker.start()
-    try:
-        i = 0
-        while i < 300 or batches[0] < 50:   # replaces all through the batches, however the CPUs are shared
-            i += 1
-            fp.acl_replace(acl, versions[i % 2])
-    finally:
-        stop.set()
-        worker.join()
+    assert changes_beside_batches(fp, one_batch, lambda i: fp.acl_replace(acl, versions[i % 2]), 300) == (0, 0)
     assert not mixed
     assert seen == {0, 1}
-    assert fp.gate_stats() == (0, 0)
 
 
 def test_clear_counters_keeps_buckets(fp):
