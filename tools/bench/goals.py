@@ -657,14 +657,30 @@ def format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def classbench_rows(report: Report, quick: bool) -> None:
+CLASSBENCH_IPS = ((4, "classbench"), (6, "classbench6"))
+
+
+def classbench_plan(quick: bool) -> tuple[tuple, tuple]:
+    """The sizes and trace kinds the goals run the field's rule sets at (quick: 1k, rule-drawn)."""
+    if quick:
+        return classbench_bench.QUICK_SIZES, ("rule",)
+    return classbench_bench.SIZES, classbench.TRACES
+
+
+def classbench_points(quick: bool) -> int:
+    sizes, traces = classbench_plan(quick)
+    return sum(len(classbench_bench.family_sizes(f, sizes, ip)) * len(traces)
+               for ip, _ in CLASSBENCH_IPS for f in classbench_bench.GENERATORS[ip].FAMILIES)
+
+
+def classbench_rows(report: Report, quick: bool, progress) -> None:
     """classbench_bench's rows into the figures (IPv4 as "classbench", IPv6 as "classbench6"), and
-    the goals judged from them (classbench_goals.py). Quick: 1k rules, the rule-drawn trace only."""
-    for ip, key in ((4, "classbench"), (6, "classbench6")):
+    the goals judged from them (classbench_goals.py)."""
+    sizes, traces = classbench_plan(quick)
+    for ip, key in CLASSBENCH_IPS:
         report.figures[key] = classbench_bench.rows(
-            sizes=classbench_bench.QUICK_SIZES if quick else classbench_bench.SIZES,
-            traces=("rule",) if quick else classbench.TRACES,
-            packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9, ip=ip)
+            sizes=sizes, traces=traces, packets=1 << 12 if quick else 1 << 15, rounds=3 if quick else 9,
+            progress=progress, ip=ip)
         report.goals += classbench_goals.judge(report.figures[key])
 
 
@@ -678,7 +694,7 @@ def run(args, require_peer: bool) -> int:
     sizes = QUICK_ACL_SIZES if quick else ACL_SIZES
     rounds = 3 if quick else 7
     packets = 50_000 if quick else 400_000
-    progress = Progress(len(sizes) + 8 + queueing.points(quick))
+    progress = Progress(len(sizes) + 8 + queueing.points(quick) + (classbench_points(quick) if peer else 0))
     start = time.perf_counter()
     # Each goal starts from a collected heap: what one left behind must not cost the next (the
     # CoA server's garbage collections walk every live object).
@@ -696,7 +712,7 @@ def run(args, require_peer: bool) -> int:
                                                       3 * rounds, progress),
                     # The field's rule sets beside rte_acl (classbench_bench.py), IPv4 and IPv6:
                     # a row per family x size x trace, and issue 15's goals judged from them.
-                    lambda: peer is not None and classbench_rows(report, quick)):
+                    lambda: peer is not None and classbench_rows(report, quick, progress)):
         gc.collect()
         measure()
     progress.close()
