@@ -54,7 +54,8 @@ int qfp_acl_classify(struct qfp *fp, uint32_t slot, const struct qfp_pkt *pkts, 
                      size_t n)
 {
     /* The slot is checked under the control lock, and the batch gate entered before it is let go:
-     * a writer that replaces or deletes the ACL then waits for this batch. */
+     * a writer that deletes the ACL then waits for this batch, and one that replaces it frees the
+     * ACL read here only after this batch has left (qfp_acl_replace.c). */
     qfp_ctl_lock(fp);
     if (slot >= fp->max_acls || !fp->acls[slot].acl) {
         int rc = qfp_fail(fp, QFP_ENOENT, "no ACL in slot %u", slot);

@@ -44,6 +44,8 @@ LARGEST = {4: {"acl": 10_000, "ports": 10_000}, 6: {"acl": 10_000, "fw": 10_000,
 def family_sizes(family: str, sizes, ip: int = 4) -> tuple[int, ...]:
     """The sizes of `sizes` that the family's generator is run at."""
     return tuple(n for n in sizes if n <= LARGEST[ip].get(family, n))
+
+
 # The scan visits every ACE: at 10k ACEs a round of it costs more than all the others together, and
 # it is never the method AUTO picks there.
 SCAN_UP_TO = 1_000
@@ -112,6 +114,11 @@ def mismatch_total(row: dict) -> int:
     return sum(m["peer"].values()) + m["fastpath_vs_rte"] + m["translation_sample"]
 
 
+def points(sizes, traces, ip: int = 4) -> int:
+    """The rows `rows` gives for every family of the IP version: its progress steps."""
+    return sum(len(family_sizes(f, sizes, ip)) for f in GENERATORS[ip].FAMILIES) * len(traces)
+
+
 def rows(families=None, sizes=SIZES, traces=cb.TRACES, packets: int = 1 << 15, rounds: int = 9,
          progress: Progress | None = None, ip: int = 4) -> list[dict]:
     """Every family (default: all of the IP version's generator) x size x trace kind."""
@@ -154,7 +161,7 @@ def run(args) -> int:
     quick = args.quick
     ip = 6 if getattr(args, "ipv6", False) else 4
     sizes = QUICK_SIZES if quick else SIZES
-    progress = Progress(sum(len(family_sizes(f, sizes, ip)) for f in GENERATORS[ip].FAMILIES) * len(cb.TRACES))
+    progress = Progress(points(sizes, cb.TRACES, ip))
     start = time.perf_counter()
     table = rows(sizes=sizes, packets=1 << 13 if quick else 1 << 15, rounds=5 if quick else 9, progress=progress,
                  ip=ip)
