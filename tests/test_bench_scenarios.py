@@ -214,7 +214,12 @@ def test_classbench_beside_rte_acl(tmp_path, monkeypatch, capsys):
         assert r["rules"] == 40 and r["aces"] == 40 + 2 * r["split"]
         assert CB.mismatch_total(r) == 0, r["mismatches"]
         assert set(r["ours"]) == {"auto", "tree", "bitvector", "hybrid", "scan"}
-        for fig in list(r["ours"].values()) + [{"ns": r["rte_acl"]["ns"], "iqr": r["rte_acl"]["iqr"]}]:
+        rte = r["rte_acl"]
+        for fig in list(r["ours"].values()) + [{"ns": rte["ns"], "iqr": rte["iqr"],
+                                                 "cold": [rte["cold_ns"], *rte["cold_iqr"]]}]:
             assert fig["iqr"][0] <= fig["ns"] <= fig["iqr"][1]
+            assert fig["cold"][1] <= fig["cold"][0] <= fig["cold"][2]   # each round's first pass
+        assert rte["cold_ns"] == min(c[0] for c in rte["colds"].values())
+        assert r["auto_over_rte_cold"] == r["ours"]["auto"]["cold"][0] / rte["cold_ns"]
         assert r["rte_acl"]["bytes"] > 0 and r["rte_acl"]["build_ms"] > 0 and r["ours"]["auto"]["build_ms"] >= 0
     assert "rte_acl best" in capsys.readouterr().out
