@@ -421,6 +421,7 @@ struct qfp_acl_stats {
     uint32_t family;      /* enum qfp_family: what its ACEs are */
     uint32_t extra;       /* ACEs with QFP_ACE_EXTRA, which lookups check past their index */
     uint32_t edits;       /* replaces its tree took as edits, not rebuilt, since it was last built whole */
+    uint32_t fan_max;     /* the widest cut's kids: 4, 16, 256 or 4,096 */
 };
 int qfp_acl_stats(struct qfp *fp, uint32_t slot, struct qfp_acl_stats *out);
 

@@ -402,7 +402,7 @@ class FastPath(FastPathAPI):
         st = ffi.new("struct qfp_acl_stats *")
         self._check(lib.qfp_acl_stats(self._fp, _u32(slot), st))
         return AclStats(st.naces, ACL_METHOD_NAMES[st.method], st.cuts, st.depth_max, st.leaf_max, st.bytes,
-                        st.family, st.extra, st.edits)
+                        st.family, st.extra, st.edits, st.fan_max)
 
     def acl_classify(self, slot, batch: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         self._checked_batch(batch)

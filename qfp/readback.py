@@ -35,6 +35,7 @@ class AclStats:
     # Replaces of a tree's or a hybrid's ACL that edited its tree instead of rebuilding it, since
     # its last whole build (csrc/qfp_acl_index.c, qfp_acl_index_edit).
     edits: int = 0
+    fan_max: int = 0    # the widest cut's kids (4, 16, 256 or 4,096); 0 without a tree
 
 
 @dataclass(frozen=True)

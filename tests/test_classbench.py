@@ -177,6 +177,17 @@ def test_every_method_gives_the_scans_answer_on_every_family(family, simd):
         assert (got == want).all(), (method, np.flatnonzero(got != want)[:5])
 
 
+def test_a_tree_cuts_twelve_bits_where_a_node_holds_enough_aces():
+    """A cut of 12 bits (4,096 kids) only at a node of at least 256 ACEs, and only in a tree of at
+    most 4,096 (csrc/qfp_acl_index.c says why); 8 bits at most elsewhere. The 400-rule sets of the
+    test above take 12-bit cuts, so every method is checked against the scan with them."""
+    fan = {}
+    for n in (100, 400, 5_000):
+        fp = FastPath(acl_method="tree")
+        fan[n] = fp.acl_stats(fp.acl_create(cb.translate(cb.rules("fw", n, seed=11)).aces)).fan_max
+    assert fan == {100: 256, 400: 4096, 5_000: 256}
+
+
 def test_auto_chooses_by_the_rule_sets_shape():
     """Past the bit vectors' length, auto estimates the tree's and the hybrid's work on probe keys:
     rules that cuts separate (acl) get the whole tree; any/any rules with overlapping port ranges
