@@ -12,7 +12,7 @@ cache the other classifiers' passes left (rte_acl's tables run to gigabytes at 1
 costs a classifier whose walk waits on one load at a time more than one that keeps many in flight;
 the second is its steady state, what dpdk-test-acl measures by iterating over a trace and what a
 headend classifying a stream of packets pays. The steady state is the figure judged (`x`); the
-first pass is given beside it (`x cold`: each side against the other's best first pass).
+first pass is given beside it (`x cold`: our first pass over rte_acl's best first pass).
 
 Each row also counts mismatches three ways, all of which must be zero: each of our methods against
 rte_acl's scalar answers (in the peer), our automatic method through FastPath.acl_classify against
