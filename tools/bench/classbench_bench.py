@@ -183,7 +183,8 @@ def run(args) -> int:
     print(format_table(table), file=out)
     bad = sum(mismatch_total(r) for r in table)
     print(f"({time.perf_counter() - start:.1f} s; medians of interleaved rounds [interquartile range], "
-          f"ns per packet; x = auto / rte_acl best; {bad} mismatches)", file=out)
+          f"ns per packet, each round's second pass (steady state); x = auto / rte_acl best; x cold = the "
+          f"same on each round's first pass; {bad} mismatches)", file=out)
     if args.json:
         write_json(args.json, {"classbench": table, "quick": quick, "ip": ip}, default=str)
     return 1 if bad else 0
