@@ -261,7 +261,7 @@ static uint32_t acl4_auto_long(struct qfp_acl *acl, uint32_t head)
         free(probes);
         return QFP_ACL_HYBRID;
     }
-    if (qfp_acl_index_build(aces, naces, head, &tail) != QFP_OK) {
+    if (qfp_acl_index_build_like(whole, aces, naces, head, &tail) != QFP_OK) {
         free(probes);
         acl->index = whole;
         return QFP_ACL_TREE;

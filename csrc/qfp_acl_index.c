@@ -33,9 +33,11 @@ enum {
     LEAF_MAX = 6,          /* stop cutting at this many ACEs: scanning them is cheaper than a level */
     DEPTH_MAX = 16,        /* a wild branch counts as a level: a walk has at most this many pending */
     SPFAC = 4,             /* a cut may copy its narrow ACEs into at most this many children each */
-    /* Cuts take chunks of 2, 4, 8 or, in a tree of at most WIDE_TREE_ACES ACEs, CUT_BITS_MAX
-     * bits, and a cut over 8 bits only at a node of at least fan / WIDE_FAN_PER_ACE ACEs (256 for
-     * 12): its kids cost memory whatever the node holds. Measured on ClassBench sets, the tree
+    /* Cuts take chunks of 2, 4, 8 or CUT_BITS_MAX bits, a cut over 8 bits only at a node of at
+     * least fan / WIDE_FAN_PER_ACE ACEs (256 for 12): its kids cost memory whatever the node
+     * holds. Up to WIDE_TREE_ACES ACEs a tree always may; past it, an IPv4 tree is built both
+     * ways and the probes choose (qfp_acl_index_build), an IPv6 one keeps 8 bits (no IPv6
+     * probes yet). Measured on ClassBench sets, the tree
      * with and without 12-bit cuts side by side in one process (docs/fastpath.md): at 1k rules a
      * 12-bit cut does in one level what 8 then 4 did in two, and the walk took 5-38% less on acl,
      * fw, ipc and wild (ports level); at 10k fw and ipc gained 15-20%, acl lost up to 11% on
@@ -563,7 +565,8 @@ static void leaf_blocks(struct qfp_acl_index *ix, const struct builder *bd)
 
 /* The tree over the builder's ACEs [first, naces), but `fragments` ones: only non-initial fragments
  * match those, and they take the scan. */
-static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struct qfp_acl_index **out)
+static int index_build(struct builder *bd, uint32_t first, uint32_t naces, uint32_t bits_max,
+                       struct qfp_acl_index **out)
 {
     *out = NULL;
     struct qfp_acl_index *ix = calloc(1, sizeof *ix);
@@ -581,7 +584,7 @@ static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struc
             list[n++] = i;
     struct region whole;
     memset(&whole, 0, sizeof whole);
-    bd->bits_max = n <= WIDE_TREE_ACES ? CUT_BITS_MAX : 8;
+    bd->bits_max = ix->bits_max = bits_max;
     ix->root = n ? build_node(bd, &whole, list, n, 0) : QFP_ACL_EMPTY;
     free(list), free(bd->counts), free(bd->ranges);
     ix->cuts = bd->cuts, ix->pool = bd->pool;
@@ -596,17 +599,52 @@ static int index_build(struct builder *bd, uint32_t first, uint32_t naces, struc
     return QFP_OK;
 }
 
+static uint64_t probes_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                            const struct qfp_acl_probe *probes);
+
+/* Up to WIDE_TREE_ACES, the tree with 12-bit cuts. Past it, the tree without them; and where
+ * its cuts separated the ACEs (no leaf over LEAF_MAX: on rules that cuts cannot separate, as
+ * ClassBench's `ports`, wider ones did not either, measured level, and a second build of such a
+ * tree costs a second or more), the tree with them too, keeping the one that does less work on the
+ * probe keys (probes_cost). */
 int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
                         struct qfp_acl_index **out)
 {
     struct builder bd = {.aces = aces, .nfields = QFP_ACL_FIELDS};
-    return index_build(&bd, first, naces, out);
+    if (naces - first <= WIDE_TREE_ACES)
+        return index_build(&bd, first, naces, CUT_BITS_MAX, out);
+    struct qfp_acl_index *narrow, *wide;
+    int rc = index_build(&bd, first, naces, 8, &narrow);
+    if (rc != QFP_OK)
+        return rc;
+    struct qfp_acl_stats st = {0};
+    qfp_acl_index_stats(narrow, &st);
+    struct builder bd_wide = {.aces = aces, .nfields = QFP_ACL_FIELDS};
+    struct qfp_acl_probe *probes = st.leaf_max <= LEAF_MAX ? malloc(QFP_ACL_PROBES * sizeof *probes) : NULL;
+    if (!probes || index_build(&bd_wide, first, naces, CUT_BITS_MAX, &wide) != QFP_OK) {
+        free(probes);
+        *out = narrow;
+        return QFP_OK;
+    }
+    qfp_acl_probes(aces, naces, probes, QFP_ACL_PROBES);
+    int keep_wide = probes_cost(wide, aces, naces, probes) < probes_cost(narrow, aces, naces, probes);
+    free(probes);
+    qfp_acl_index_free(keep_wide ? narrow : wide);
+    *out = keep_wide ? wide : narrow;
+    return QFP_OK;
+}
+
+int qfp_acl_index_build_like(const struct qfp_acl_index *like, const struct qfp_ace *aces, uint32_t naces,
+                             uint32_t first, struct qfp_acl_index **out)
+{
+    struct builder bd = {.aces = aces, .nfields = QFP_ACL_FIELDS};
+    return index_build(&bd, first, naces, naces - first <= WIDE_TREE_ACES ? CUT_BITS_MAX : like->bits_max, out);
 }
 
 int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out)
 {
     struct builder bd = {.aces6 = aces, .nfields = QFP_ACL6_FIELDS};
-    return index_build(&bd, 0, naces, out);
+    return index_build(&bd, 0, naces, naces <= WIDE_TREE_ACES ? CUT_BITS_MAX : 8, out);
 }
 
 /* ---- editing a tree in place of a rebuild -------------------------------------------------------
@@ -771,6 +809,7 @@ int qfp_acl_index_edit(const struct qfp_acl_index *old, uint32_t family, const v
     ix->cuts = bd.cuts, ix->pool = bd.pool;
     ix->ncuts = bd.ncuts, ix->npool = bd.npool;
     ix->edits = old->edits + 1;
+    ix->bits_max = old->bits_max;
     if (bd.failed) {
         qfp_acl_index_free(ix);
         return QFP_EFULL;
@@ -883,11 +922,13 @@ int qfp_acl_probe_match(const struct qfp_ace *a, const struct qfp_acl_probe *p)
 struct probe_ctx {
     const struct qfp_ace *aces;
     const struct qfp_acl_probe *p;
+    uint32_t *tested;   /* ACEs tested so far */
 };
 
 static int probe_ace_match(const void *ctx, uint32_t ace)
 {
     const struct probe_ctx *c = ctx;
+    ++*c->tested;
     return qfp_acl_probe_match(&c->aces[ace], c->p);
 }
 
@@ -901,8 +942,31 @@ uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qf
                                  const struct qfp_acl_probe *p)
 {
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
-    const struct probe_ctx ctx = {aces, p};
-    uint32_t cost = 0;
+    uint32_t cost = 0, tested = 0;
+    const struct probe_ctx ctx = {aces, p, &tested};
     qfp_acl_tree_walk(ix, key, naces, probe_leaf_first, &ctx, &cost);
     return cost;
+}
+
+/* A tree's work over the probes, for the choice of its cut width, where an ACE tested outside the
+ * leaf blocks is priced QFP_ACL_COST_ACE_LOAD: at 10k rules, where the blocks are not built, it
+ * loads the ACE from an array beyond L1, and measured it cost about four nodes (ClassBench wild
+ * 10k: trees with 12-bit cuts took 2.2 more ACE tests and 2.75 fewer nodes a random key, and
+ * 17 ns longer). At the walk cost's own price of 2 the estimate chose the 12-bit trees of wild 10k
+ * and fw 100k, where they were slower; at this one it chooses as the timings did on acl, fw, ipc
+ * and wild at 10k and 100k (docs/fastpath.md). */
+static uint64_t probes_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                            const struct qfp_acl_probe *probes)
+{
+    const uint32_t ace_price = ix->blocks ? QFP_ACL_COST_ACE : QFP_ACL_COST_ACE_LOAD;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < QFP_ACL_PROBES; i++) {
+        const struct qfp_acl_probe *p = &probes[i];
+        const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
+        uint32_t cost = 0, tested = 0;
+        const struct probe_ctx ctx = {aces, p, &tested};
+        qfp_acl_tree_walk(ix, key, naces, probe_leaf_first, &ctx, &cost);
+        total += cost + (uint64_t)tested * (ace_price - QFP_ACL_COST_ACE);
+    }
+    return total;
 }

@@ -117,6 +117,7 @@ struct qfp_acl_index {
     struct qfp_acl_cut *cuts;
     uint32_t *pool;
     uint32_t edits;             /* edits made in place (qfp_acl_index_edit) since it was built whole */
+    uint32_t bits_max;          /* the widest cut it was built to take (qfp_acl_index.c) */
     /* The leaves as the scan's columns (below, "leaf block"), for the vector ISAs: NULL for a
      * tree with extra conditions (the columns have none), over budget, or when memory was short. */
     uint32_t *blocks;
@@ -541,6 +542,10 @@ void qfp_acl_free_all(struct qfp *fp);
 /* A tree over ACEs [first, naces) of the ACL (first > 0: the tail of a QFP_ACL_HYBRID). */
 int qfp_acl_index_build(const struct qfp_ace *aces, uint32_t naces, uint32_t first,
                         struct qfp_acl_index **out);
+/* The tree over the same ACEs from another `first`, cut as `like` was (a hybrid's tail, after AUTO
+ * built the whole tree): no second choice of width. */
+int qfp_acl_index_build_like(const struct qfp_acl_index *like, const struct qfp_ace *aces, uint32_t naces,
+                             uint32_t first, struct qfp_acl_index **out);
 /* A tree over every ACE of an IPv6 ACL, cutting its QFP_ACL6_FIELDS. */
 int qfp_acl_index_build6(const struct qfp_ace6 *aces, uint32_t naces, struct qfp_acl_index **out);
 /* A small edit of a tree's ACL without a rebuild: `old` indexes the ACEs from `from` on (0 for a
@@ -561,7 +566,7 @@ void qfp_acl_index_stats(const struct qfp_acl_index *ix, struct qfp_acl_stats *s
  * the ACEs and at random, deterministically; a walk's cost in these units (a node, a leaf reached
  * with the pop that led there, an ACE tested; a hybrid's bit-vector head), set by measurement. */
 enum { QFP_ACL_COST_NODE = 6, QFP_ACL_COST_LEAF = 4, QFP_ACL_COST_ACE = 2, QFP_ACL_COST_HEAD = 12,
-       QFP_ACL_PROBES = 512 };
+       QFP_ACL_COST_ACE_LOAD = 24, QFP_ACL_PROBES = 512 };
 struct qfp_acl_probe {
     uint32_t src, dst;
     uint16_t sport, dport;
