@@ -938,14 +938,20 @@ static uint32_t probe_leaf_first(const void *ctx, const uint32_t *leaf, uint32_t
 }
 
 /* The lookup's walk (qfp_acl_tree_walk, the same code), counting: its cost in QFP_ACL_COST_* units. */
-uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
-                                 const struct qfp_acl_probe *p)
+static uint32_t walk_cost_priced(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                                 const struct qfp_acl_probe *p, uint32_t ace_price)
 {
     const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
     uint32_t cost = 0, tested = 0;
     const struct probe_ctx ctx = {aces, p, &tested};
     qfp_acl_tree_walk(ix, key, naces, probe_leaf_first, &ctx, &cost);
-    return cost;
+    return cost + tested * (ace_price - QFP_ACL_COST_ACE);
+}
+
+uint32_t qfp_acl_index_walk_cost(const struct qfp_acl_index *ix, const struct qfp_ace *aces, uint32_t naces,
+                                 const struct qfp_acl_probe *p)
+{
+    return walk_cost_priced(ix, aces, naces, p, QFP_ACL_COST_ACE);
 }
 
 /* A tree's work over the probes, for the choice of its cut width, where an ACE tested outside the
@@ -960,13 +966,7 @@ static uint64_t probes_cost(const struct qfp_acl_index *ix, const struct qfp_ace
 {
     const uint32_t ace_price = ix->blocks ? QFP_ACL_COST_ACE : QFP_ACL_COST_ACE_LOAD;
     uint64_t total = 0;
-    for (uint32_t i = 0; i < QFP_ACL_PROBES; i++) {
-        const struct qfp_acl_probe *p = &probes[i];
-        const uint32_t key[QFP_ACL_FIELDS] = {p->src, p->dst, p->sport, p->dport, p->proto, p->dscp};
-        uint32_t cost = 0, tested = 0;
-        const struct probe_ctx ctx = {aces, p, &tested};
-        qfp_acl_tree_walk(ix, key, naces, probe_leaf_first, &ctx, &cost);
-        total += cost + (uint64_t)tested * (ace_price - QFP_ACL_COST_ACE);
-    }
+    for (uint32_t i = 0; i < QFP_ACL_PROBES; i++)
+        total += walk_cost_priced(ix, aces, naces, &probes[i], ace_price);
     return total;
 }
